@@ -1,0 +1,3 @@
+from vellarys.cli import app
+
+app()

@@ -1,0 +1,32 @@
+"""The ASGI application: API, webhooks, health and (mounted) dashboard."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from vellarys import __version__
+from vellarys.api import health
+from vellarys.api.errors import install_error_handlers
+from vellarys.bootstrap import Container, build
+from vellarys.config import Settings
+
+
+def create_app(container: Container) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await container.aclose()
+
+    app = FastAPI(title="Vellarys", version=__version__, lifespan=lifespan)
+    app.state.container = container
+    install_error_handlers(app)
+    app.include_router(health.router)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Factory used by ``vellarys api`` (uvicorn --factory)."""
+    return create_app(build(Settings()))

@@ -1,0 +1,28 @@
+"""All ORM models; importing this package registers every table on ``Base.metadata``."""
+
+from vellarys.db.models.channel import Channel
+from vellarys.db.models.knowledge import KnowledgeChunk, KnowledgeDocument, KnowledgeEmbedding
+from vellarys.db.models.lead import Handoff, Lead, LeadNote
+from vellarys.db.models.message import Message
+from vellarys.db.models.property import Property, PropertyEmbedding
+from vellarys.db.models.system import LlmUsage, SystemSetting
+from vellarys.db.models.tenant import ApiKey, AuditEntry, Tenant, User
+
+__all__ = [
+    "ApiKey",
+    "AuditEntry",
+    "Channel",
+    "Handoff",
+    "KnowledgeChunk",
+    "KnowledgeDocument",
+    "KnowledgeEmbedding",
+    "Lead",
+    "LeadNote",
+    "LlmUsage",
+    "Message",
+    "Property",
+    "PropertyEmbedding",
+    "SystemSetting",
+    "Tenant",
+    "User",
+]

@@ -1,0 +1,17 @@
+"""Tenant lookups (the tenant is the root every other query is scoped by)."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vellarys.db.models import Tenant
+
+
+async def by_slug(session: AsyncSession, slug: str) -> Tenant | None:
+    found = await session.execute(select(Tenant).where(Tenant.slug == slug))
+    return found.scalar_one_or_none()
+
+
+async def count(session: AsyncSession) -> int:
+    return int((await session.execute(select(func.count()).select_from(Tenant))).scalar_one())

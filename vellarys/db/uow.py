@@ -1,0 +1,40 @@
+"""The unit of work: the only place in Vellarys that commits or rolls back.
+
+The entry point (HTTP handler, job, CLI command) opens one; everything below it
+receives the session, may ``flush()``, and never ends the transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from vellarys.errors import DatabaseUnavailable
+
+
+@asynccontextmanager
+async def unit_of_work(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """Yield a session in a transaction; commit when the block ends, roll back on error."""
+    try:
+        session = sessions()
+    except (OSError, OperationalError, InterfaceError) as exc:  # pragma: no cover - defensive
+        raise DatabaseUnavailable() from exc
+    async with session:
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+
+
+def is_connection_error(exc: BaseException) -> bool:
+    """True when ``exc`` means the database cannot be reached (as opposed to a bad query)."""
+    if isinstance(exc, OSError | ConnectionError):
+        return True
+    if isinstance(exc, DBAPIError):
+        return exc.connection_invalidated or isinstance(exc, InterfaceError | OperationalError)
+    return False

@@ -1,0 +1,44 @@
+"""The ports the services depend on; adapters implement them, bootstrap picks them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from vellarys.domain.message import WebhookBatch
+
+Vector = npt.NDArray[np.float32]
+
+
+class WhatsAppProvider(Protocol):
+    """One configured channel of one tenant, speaking one provider's wire format."""
+
+    provider: str
+
+    def verify_request(self, body: bytes, headers: Mapping[str, str]) -> None:
+        """Raise ``Unauthorized`` unless the request really comes from the provider."""
+
+    def parse_webhook(self, body: bytes) -> WebhookBatch:
+        """Parse a webhook body; raise ``BadRequest`` when it is malformed."""
+
+    async def send_text(self, *, to: str, text: str) -> str:
+        """Send a text message and return the provider's message id; raise ``ProviderError``."""
+
+
+class Embedder(Protocol):
+    """Turns text into vectors. ``query`` for what leads write, ``passage`` for documents."""
+
+    model_name: str
+    dimension: int
+
+    def query(self, text: str) -> Vector: ...
+
+    def passages(self, texts: Sequence[str]) -> list[Vector]: ...
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...

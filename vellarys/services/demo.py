@@ -1,0 +1,111 @@
+"""Seed the demo agency (slug ``demo``) from the data shipped in ``vellarys.demo``."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass
+from decimal import Decimal
+from importlib.resources import files
+from importlib.resources.abc import Traversable
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vellarys.db.models import Channel, KnowledgeDocument, Property, Tenant, User
+from vellarys.db.queries import tenant as tenant_queries
+from vellarys.domain.password import hash_password
+
+DEMO_SLUG = "demo"
+DEMO_LOGIN = ("admin@demo.local", "vellarys-demo")
+
+
+@dataclass(frozen=True, slots=True)
+class SeedResult:
+    tenant: Tenant
+    created: bool
+    properties: int = 0
+    documents: int = 0
+
+
+def _data() -> Traversable:
+    return files("vellarys.demo").joinpath("data")
+
+
+def _load_json(name: str) -> Any:
+    return json.loads(_data().joinpath(name).read_text(encoding="utf-8"))
+
+
+async def seed_demo(session: AsyncSession) -> SeedResult:
+    """Create the demo agency with its staff, listings, knowledge base and simulator channel.
+
+    Does nothing when the agency already exists, so it is safe to run on every start.
+    """
+    existing = await tenant_queries.by_slug(session, DEMO_SLUG)
+    if existing is not None:
+        return SeedResult(tenant=existing, created=False)
+    agency = _load_json("agency.json")
+    tenant = Tenant(slug=DEMO_SLUG, name=agency["name"], settings=agency["settings"])
+    session.add(tenant)
+    await session.flush()
+    _add_users(session, tenant, agency["users"])
+    properties = _add_properties(session, tenant, _load_json("properties.json"))
+    documents = _add_documents(session, tenant)
+    session.add(
+        Channel(
+            tenant_id=tenant.id,
+            provider="simulator",
+            name="Simulador",
+            identity=f"simulator-{tenant.slug}",
+            webhook_key=secrets.token_urlsafe(24),
+        )
+    )
+    await session.flush()
+    return SeedResult(tenant=tenant, created=True, properties=properties, documents=documents)
+
+
+def _add_users(session: AsyncSession, tenant: Tenant, users: list[dict[str, Any]]) -> None:
+    for user in users:
+        session.add(
+            User(
+                tenant_id=tenant.id,
+                email=user["email"],
+                name=user["name"],
+                role=user["role"],
+                phone=user.get("phone"),
+                areas=user.get("areas", {}),
+                password_hash=hash_password(user["password"]),
+            )
+        )
+
+
+def _add_properties(session: AsyncSession, tenant: Tenant, rows: list[dict[str, Any]]) -> int:
+    money = ("price", "condo_fee", "iptu", "area_m2")
+    for row in rows:
+        values = {k: v for k, v in row.items() if k not in money}
+        values |= {k: Decimal(str(row[k])) if row.get(k) is not None else None for k in money}
+        session.add(Property(tenant_id=tenant.id, **values))
+    return len(rows)
+
+
+def _add_documents(session: AsyncSession, tenant: Tenant) -> int:
+    folder = _data().joinpath("knowledge")
+    count = 0
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if not entry.name.endswith(".md"):
+            continue
+        content = entry.read_text(encoding="utf-8")
+        title = content.splitlines()[0].lstrip("# ").strip() if content else entry.name
+        session.add(
+            KnowledgeDocument(
+                tenant_id=tenant.id,
+                title=title,
+                filename=entry.name,
+                source_type="markdown",
+                content=content,
+                content_hash=hashlib.sha256(content.encode()).hexdigest(),
+            )
+        )
+        count += 1
+    return count

@@ -1,0 +1,94 @@
+"""What the operator's health endpoints report."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vellarys import __version__
+from vellarys.db.engine import PoolConfig
+from vellarys.db.migrate import head_revision
+from vellarys.db.queries import system
+from vellarys.domain.pool import assess_pool
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+async def check_liveness(session: AsyncSession) -> dict[str, Any]:
+    """A database round trip, timed."""
+    started = time.perf_counter()
+    await system.ping(session)
+    latency = round((time.perf_counter() - started) * 1000, 2)
+    return {
+        "status": "ok",
+        "timestamp": now_iso(),
+        "version": __version__,
+        "database": {"status": "ok", "latency_ms": latency},
+    }
+
+
+def pool_report(pool: PoolConfig, *, checked_out: int, overflow: int) -> dict[str, Any]:
+    return assess_pool(
+        pool_size=pool.pool_size,
+        max_overflow=pool.max_overflow,
+        pool_timeout=pool.pool_timeout,
+        pool_recycle=pool.pool_recycle,
+        checked_out=checked_out,
+        overflow=overflow,
+        timestamp=now_iso(),
+    )
+
+
+async def detailed_report(
+    session: AsyncSession,
+    *,
+    pool: dict[str, Any],
+    components: dict[str, Any],
+    uptime_seconds: float,
+) -> dict[str, Any]:
+    """Database, pgvector, migrations, queue and pool in one document."""
+    started = time.perf_counter()
+    if not await system.schema_ready(session):
+        db: dict[str, Any] = {"status": "error", "error": "schema not migrated: run vellarys migrate"}
+        return _detailed("error", db, {}, {}, pool, components, uptime_seconds)
+    facts = await system.database_status(session)
+    latency = round((time.perf_counter() - started) * 1000, 2)
+    head = head_revision()
+    migrations = {"current": facts.revision, "head": head, "at_head": facts.revision == head}
+    queue = {
+        "depth": facts.queue_depth,
+        "running": facts.queue_running,
+        "oldest_pending_seconds": facts.oldest_pending_seconds,
+    }
+    db = {"status": "ok", "latency_ms": latency, "server_version": facts.server_version,
+          "pgvector": facts.pgvector}  # fmt: skip
+    healthy = facts.pgvector is not None and migrations["at_head"] and pool["status"] == "ok"
+    return _detailed("ok" if healthy else "degraded", db, migrations, queue, pool, components,
+                     uptime_seconds)  # fmt: skip
+
+
+def _detailed(
+    status: str,
+    database: dict[str, Any],
+    migrations: dict[str, Any],
+    queue: dict[str, Any],
+    pool: dict[str, Any],
+    components: dict[str, Any],
+    uptime_seconds: float,
+) -> dict[str, Any]:
+    return {
+        "status": status,
+        "timestamp": now_iso(),
+        "version": __version__,
+        "uptime_seconds": round(uptime_seconds, 1),
+        "database": database,
+        "migrations": migrations,
+        "queue": queue,
+        "pool": pool,
+        **components,
+    }
