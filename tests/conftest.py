@@ -60,7 +60,9 @@ def _admin(server_url: str) -> psycopg.Connection[Any]:
 
 def create_database(server_url: str, name: str, template: str | None = None) -> str:
     with _admin(server_url) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
         query = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
         if template:
             query += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
@@ -70,7 +72,9 @@ def create_database(server_url: str, name: str, template: str | None = None) -> 
 
 def drop_database(server_url: str, name: str) -> None:
     with _admin(server_url) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
 
 
 @pytest.fixture(scope="session")
@@ -130,7 +134,9 @@ async def session(container: Container) -> AsyncIterator[AsyncSession]:
     """A session inside an outer transaction that is rolled back: nothing a test writes stays."""
     async with container.engine.connect() as conn:
         outer = await conn.begin()
-        db = AsyncSession(bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
+        db = AsyncSession(
+            bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False
+        )
         try:
             yield db
         finally:

@@ -20,11 +20,15 @@ from vellarys.db.uow import unit_of_work
 from vellarys.db.url import libpq_url
 from vellarys.services.demo import DEMO_LOGIN, SeedResult, seed_demo
 
-app = typer.Typer(help="Vellarys: the AI sales assistant for real-estate agencies.", no_args_is_help=True)
+app = typer.Typer(
+    help="Vellarys: the AI sales assistant for real-estate agencies.", no_args_is_help=True
+)
 
 DataDir = Annotated[
     Path | None,
-    typer.Option("--data-dir", help="Data folder (embedded database, secret key). Env: VELLARYS_DATA_DIR."),
+    typer.Option(
+        "--data-dir", help="Data folder (embedded database, secret key). Env: VELLARYS_DATA_DIR."
+    ),
 ]
 
 
@@ -76,7 +80,10 @@ def seed_demo_command(data_dir: DataDir = None) -> None:
 
 @app.command("db-url")
 def db_url(data_dir: DataDir = None) -> None:
-    """Print the libpq URL of the database (starting the embedded one if needed): psql "$(vellarys db-url)"."""
+    """Print the libpq URL of the database, starting the embedded one if needed.
+
+    Use it as: psql "$(vellarys db-url)"
+    """
     settings = _settings(data_dir)
     typer.echo(libpq_url(resolve_database_url(settings, keep_running=True)))
 

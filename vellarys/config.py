@@ -37,7 +37,9 @@ class Settings(BaseSettings):
 
     db_pool_size: int = Field(default=10, ge=1, validation_alias=_pool_alias("DB_POOL_SIZE"))
     db_max_overflow: int = Field(default=20, ge=0, validation_alias=_pool_alias("DB_MAX_OVERFLOW"))
-    db_pool_timeout: float = Field(default=10, gt=0, validation_alias=_pool_alias("DB_POOL_TIMEOUT"))
+    db_pool_timeout: float = Field(
+        default=10, gt=0, validation_alias=_pool_alias("DB_POOL_TIMEOUT")
+    )
     db_pool_recycle: int = Field(default=1800, validation_alias=_pool_alias("DB_POOL_RECYCLE"))
     statement_timeout_ms: int = Field(default=60000, ge=0)
     application_name: str = "vellarys_api"

@@ -90,3 +90,10 @@ class EmbeddingError(VellarysError):
 
     status_code = 502
     retryable = True
+
+
+class QueryTimeout(VellarysError):
+    """The database took too long to answer and the query was cancelled."""
+
+    status_code = 503
+    retryable = True

@@ -5,6 +5,7 @@ from __future__ import annotations
 import psycopg
 
 from vellarys.db import migrate
+
 NAMED_INDEXES = [
     "ix_messages_lead_created_role",
     "ix_leads_custom_data_gin",

@@ -21,7 +21,7 @@ def pg_data_dir(data_dir: Path) -> Path:
 
 
 def start_embedded(data_dir: Path, *, keep_running: bool = False) -> str:
-    """Start (or join) the embedded server of ``data_dir`` and return the libpq URL of our database."""
+    """Start (or join) the embedded server of ``data_dir``; return the libpq URL of our database."""
     import pgserver  # imported late: it is heavy and unused with an external database
 
     folder = pg_data_dir(data_dir)

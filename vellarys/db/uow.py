@@ -12,23 +12,33 @@ from contextlib import asynccontextmanager
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from vellarys.errors import DatabaseUnavailable
+from vellarys.errors import QueryTimeout
+
+QUERY_CANCELED = "57014"
 
 
 @asynccontextmanager
 async def unit_of_work(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
     """Yield a session in a transaction; commit when the block ends, roll back on error."""
-    try:
-        session = sessions()
-    except (OSError, OperationalError, InterfaceError) as exc:  # pragma: no cover - defensive
-        raise DatabaseUnavailable() from exc
+    session = sessions()
     async with session:
         try:
             yield session
             await session.commit()
+        except DBAPIError as exc:
+            await session.rollback()
+            if is_statement_timeout(exc):
+                raise QueryTimeout() from exc
+            raise
         except BaseException:
             await session.rollback()
             raise
+
+
+def is_statement_timeout(exc: BaseException) -> bool:
+    """True when PostgreSQL cancelled the statement for exceeding ``statement_timeout``."""
+    orig = getattr(exc, "orig", None)
+    return getattr(orig, "sqlstate", None) == QUERY_CANCELED
 
 
 def is_connection_error(exc: BaseException) -> bool:

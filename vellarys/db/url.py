@@ -20,6 +20,8 @@ def sync_url(url: str) -> URL:
 
 def libpq_url(url: str) -> str:
     """The plain ``postgresql://`` form that psql and psycopg accept."""
-    return _with_driver(url, "psycopg").set(drivername="postgresql").render_as_string(
-        hide_password=False
+    return (
+        _with_driver(url, "psycopg")
+        .set(drivername="postgresql")
+        .render_as_string(hide_password=False)
     )

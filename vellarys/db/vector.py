@@ -11,7 +11,7 @@ from sqlalchemy.engine import Dialect
 
 
 class Embedding(VECTOR):
-    """A ``vector`` column that hands numpy arrays straight to the codec (binary, no text round trip)."""
+    """A ``vector`` column that hands numpy arrays straight to the binary codec (no text)."""
 
     cache_ok = True
 

@@ -54,7 +54,10 @@ async def detailed_report(
     """Database, pgvector, migrations, queue and pool in one document."""
     started = time.perf_counter()
     if not await system.schema_ready(session):
-        db: dict[str, Any] = {"status": "error", "error": "schema not migrated: run vellarys migrate"}
+        db: dict[str, Any] = {
+            "status": "error",
+            "error": "schema not migrated: run vellarys migrate",
+        }
         return _detailed("error", db, {}, {}, pool, components, uptime_seconds)
     facts = await system.database_status(session)
     latency = round((time.perf_counter() - started) * 1000, 2)

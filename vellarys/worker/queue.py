@@ -8,7 +8,9 @@ from vellarys.db.url import libpq_url
 from vellarys.worker.tasks import blueprint
 
 
-def make_queue(database_url: str, *, application_name: str = "vellarys_worker") -> procrastinate.App:
+def make_queue(
+    database_url: str, *, application_name: str = "vellarys_worker"
+) -> procrastinate.App:
     connector = procrastinate.PsycopgConnector(
         conninfo=libpq_url(database_url),
         kwargs={"application_name": application_name},

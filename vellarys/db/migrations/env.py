@@ -1,4 +1,4 @@
-"""Alembic environment. The URL and options come from ``vellarys.db.migrate``, never from an ini file."""
+"""Alembic environment. URL and options come from ``vellarys.db.migrate``, never an ini file."""
 
 from __future__ import annotations
 

@@ -54,7 +54,10 @@ async def database_status(session: AsyncSession) -> DatabaseStatus:
 
 async def schema_ready(session: AsyncSession) -> bool:
     found = await session.execute(
-        text("SELECT to_regclass('alembic_version') IS NOT NULL AND to_regclass('procrastinate_jobs') IS NOT NULL")
+        text(
+            "SELECT to_regclass('alembic_version') IS NOT NULL "
+            "AND to_regclass('procrastinate_jobs') IS NOT NULL"
+        )
     )
     return bool(found.scalar())
 

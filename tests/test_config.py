@@ -1,0 +1,63 @@
+"""Settings: defaults, aliases, production rules, and that every one is documented."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from vellarys.config import Settings
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def _env_names(field: str) -> list[str]:
+    info = Settings.model_fields[field]
+    alias = info.validation_alias
+    if alias is not None:
+        return [str(choice) for choice in alias.choices]  # type: ignore[union-attr]
+    return [f"VELLARYS_{field.upper()}"]
+
+
+def test_defaults_match_the_reference_system(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("DB_POOL_SIZE", "VELLARYS_DB_POOL_SIZE", "VELLARYS_DATABASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert (settings.db_pool_size, settings.db_max_overflow) == (10, 20)
+    assert (settings.db_pool_timeout, settings.db_pool_recycle) == (10, 1800)
+    assert settings.statement_timeout_ms == 60000
+    assert settings.embedded
+
+
+@pytest.mark.parametrize("name", ["DB_POOL_SIZE", "VELLARYS_DB_POOL_SIZE"])
+def test_pool_size_is_read_from_both_names(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    monkeypatch.setenv(name, "7")
+    assert Settings(_env_file=None).db_pool_size == 7  # type: ignore[call-arg]
+
+
+def test_production_requires_a_secret_key_and_a_database(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VELLARYS_ENVIRONMENT", "production")
+    monkeypatch.delenv("VELLARYS_SECRET_KEY", raising=False)
+    with pytest.raises(ValueError, match="SECRET_KEY"):
+        Settings(_env_file=None, database_url="postgresql://x@h/db")  # type: ignore[call-arg]
+
+
+def test_a_missing_secret_is_generated_once_and_kept_in_the_data_folder(tmp_path: Path) -> None:
+    first = Settings(_env_file=None, data_dir=tmp_path).resolved_secret_key  # type: ignore[call-arg]
+    second = Settings(_env_file=None, data_dir=tmp_path).resolved_secret_key  # type: ignore[call-arg]
+    assert first == second
+    assert len(first) >= 32
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_every_setting_is_documented_in_the_readme() -> None:
+    readme = README.read_text()
+    documented = set(re.findall(r"`((?:VELLARYS_)?[A-Z][A-Z0-9_]+)`", readme))
+    missing = [
+        name
+        for field in Settings.model_fields
+        for name in _env_names(field)
+        if name not in documented
+    ]
+    assert missing == []
