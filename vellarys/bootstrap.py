@@ -5,13 +5,18 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from vellarys.adapters.embeddings import build_embedder
+from vellarys.adapters.whatsapp import build_provider
 from vellarys.config import Settings
 from vellarys.db.embedded import start_embedded
 from vellarys.db.engine import PoolConfig, create_engine, create_sessionmaker
+from vellarys.db.models import Channel
 from vellarys.domain.clock import SystemClock
-from vellarys.domain.ports import Clock
+from vellarys.domain.ports import Clock, Embedder, WhatsAppProvider
+from vellarys.services.deps import PipelineDeps, PipelineSettings
 
 
 def resolve_database_url(settings: Settings, *, keep_running: bool = False) -> str:
@@ -32,6 +37,16 @@ def pool_config(settings: Settings) -> PoolConfig:
     )
 
 
+def pipeline_settings(settings: Settings) -> PipelineSettings:
+    return PipelineSettings(
+        debounce_seconds=settings.debounce_seconds,
+        stale_after_seconds=settings.stale_after_seconds,
+        send_max_attempts=settings.send_max_attempts,
+        send_retry_base_seconds=settings.send_retry_base_seconds,
+        send_pace_seconds=settings.send_pace_seconds,
+    )
+
+
 @dataclass
 class Container:
     """Everything an entry point needs, built once per process."""
@@ -40,23 +55,53 @@ class Container:
     database_url: str
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
+    http: httpx.AsyncClient
+    pipeline: PipelineDeps
     clock: Clock = field(default_factory=SystemClock)
     started_at: float = field(default_factory=time.monotonic)
+
+    @property
+    def embedder(self) -> Embedder:
+        assert self.pipeline.embedder is not None
+        return self.pipeline.embedder
 
     @property
     def pool(self) -> PoolConfig:
         return pool_config(self.settings)
 
     async def aclose(self) -> None:
+        await self.http.aclose()
         await self.engine.dispose()
 
 
 def build(settings: Settings, *, database_url: str | None = None) -> Container:
     url = database_url or resolve_database_url(settings)
     engine = create_engine(url, pool_config(settings))
+    http = httpx.AsyncClient(timeout=settings.provider_timeout_seconds)
+    embedder = build_embedder(
+        provider=settings.embedding_provider,
+        base_url=settings.embedding_base_url,
+        api_key=settings.embedding_api_key.get_secret_value() if settings.embedding_api_key else None,
+        model=settings.embedding_model,
+        dimension=settings.embedding_dim,
+    )
+
+    def provider_for(channel: Channel) -> WhatsAppProvider:
+        return build_provider(
+            channel.provider,
+            identity=channel.identity,
+            credentials={**channel.credentials, "app_secret": channel.app_secret or ""},
+            http=http,
+            meta_graph_url=settings.meta_graph_url,
+        )
+
     return Container(
         settings=settings,
         database_url=url,
         engine=engine,
         sessions=create_sessionmaker(engine),
+        http=http,
+        pipeline=PipelineDeps(
+            provider_for=provider_for, settings=pipeline_settings(settings), embedder=embedder
+        ),
     )

@@ -48,6 +48,21 @@ class Settings(BaseSettings):
     embedding_dim: int = Field(default=384, ge=1)
     worker_concurrency: int = Field(default=4, ge=1)
 
+    embedding_provider: Literal["local", "openai"] = "local"
+    embedding_base_url: str | None = None
+    embedding_api_key: SecretStr | None = None
+    embedding_model: str | None = None
+
+    meta_graph_url: str = "https://graph.facebook.com"
+    provider_timeout_seconds: float = Field(default=15, gt=0)
+    debounce_seconds: float = Field(default=3.0, ge=0)
+    stale_after_seconds: float = Field(default=6 * 3600, gt=0)
+    send_max_attempts: int = Field(default=5, ge=1)
+    send_retry_base_seconds: float = Field(default=2.0, ge=0)
+    send_pace_seconds: float = Field(default=1.5, ge=0)
+    stalled_job_seconds: float = Field(default=60, gt=0)
+    outbound_stuck_seconds: float = Field(default=120, gt=0)
+
     @model_validator(mode="after")
     def _production_needs_secrets(self) -> Settings:
         if self.environment == "production":

@@ -8,10 +8,11 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from vellarys import __version__
-from vellarys.api import health
+from vellarys.api import health, metrics, webhooks
 from vellarys.api.errors import install_error_handlers
 from vellarys.bootstrap import Container, build
 from vellarys.config import Settings
+from vellarys.telemetry.logs import configure_logging
 
 
 def create_app(container: Container) -> FastAPI:
@@ -24,9 +25,13 @@ def create_app(container: Container) -> FastAPI:
     app.state.container = container
     install_error_handlers(app)
     app.include_router(health.router)
+    app.include_router(metrics.router)
+    app.include_router(webhooks.router)
     return app
 
 
 def app_from_env() -> FastAPI:
     """Factory used by ``vellarys api`` (uvicorn --factory)."""
-    return create_app(build(Settings()))
+    settings = Settings()
+    configure_logging(settings.log_level)
+    return create_app(build(settings))

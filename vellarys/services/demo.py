@@ -11,8 +11,10 @@ from importlib.resources import files
 from importlib.resources.abc import Traversable
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vellarys.db import queue
 from vellarys.db.models import Channel, KnowledgeDocument, Property, Tenant, User
 from vellarys.db.queries import tenant as tenant_queries
 from vellarys.domain.password import hash_password
@@ -62,7 +64,22 @@ async def seed_demo(session: AsyncSession) -> SeedResult:
         )
     )
     await session.flush()
+    await _enqueue_indexing(session, tenant)
     return SeedResult(tenant=tenant, created=True, properties=properties, documents=documents)
+
+
+async def _enqueue_indexing(session: AsyncSession, tenant: Tenant) -> None:
+    """The worker embeds the listings and the knowledge base in the background."""
+    args = {"tenant_id": str(tenant.id)}
+    await queue.defer(session, task=queue.INDEX_PROPERTIES, queue="indexing", args=args)
+    documents = await session.execute(
+        select(KnowledgeDocument.id).where(KnowledgeDocument.tenant_id == tenant.id)
+    )
+    for document_id in documents.scalars():
+        await queue.defer(
+            session, task=queue.INDEX_DOCUMENT, queue="indexing",
+            args=args | {"document_id": str(document_id)},
+        )  # fmt: skip
 
 
 def _add_users(session: AsyncSession, tenant: Tenant, users: list[dict[str, Any]]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import procrastinate
 
 from vellarys.db.url import libpq_url
-from vellarys.worker.tasks import blueprint
+from vellarys.worker.tasks import make_blueprint
 
 
 def make_queue(
@@ -18,5 +18,5 @@ def make_queue(
         max_size=4,
     )
     app = procrastinate.App(connector=connector)
-    app.add_tasks_from(blueprint, namespace="vellarys")
+    app.add_tasks_from(make_blueprint(), namespace="vellarys")
     return app

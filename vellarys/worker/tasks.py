@@ -1,21 +1,102 @@
-"""Job definitions: each maps a job name to one service call inside its own unit of work."""
+"""Job definitions: each maps a job to service calls inside units of work the job opens."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import uuid
+from datetime import timedelta
+from typing import Any
+
 import procrastinate
 
-blueprint = procrastinate.Blueprint()
+from vellarys.db import queue
+from vellarys.db.uow import unit_of_work
+from vellarys.errors import ProviderError
+from vellarys.services import handoff, inbound, knowledge, outbound, properties, rescue
+from vellarys.telemetry import metrics
+from vellarys.telemetry.logs import log_context
+from vellarys.worker import runtime
+
+log = logging.getLogger(__name__)
 
 # Finished jobs are kept this long for inspection, then pruned.
 KEEP_FINISHED_HOURS = 72
 
 
-@blueprint.periodic(cron="17 * * * *")
-@blueprint.task(name="prune_finished_jobs", queue="maintenance", pass_context=True)
+async def handle_inbound(message_id: str) -> str:
+    """Answer a lead's message (or the burst it belongs to). Retried on unexpected errors."""
+    container = runtime.container()
+    with log_context(message_id=message_id):
+        async with unit_of_work(container.sessions) as session:
+            result = await inbound.handle_inbound(
+                session, container.pipeline, message_id=uuid.UUID(message_id)
+            )
+        with log_context(lead_id=result.lead_id):
+            log.info("inbound processed", extra={"outcome": result.outcome})
+    return result.outcome
+
+
+async def send_outbound(message_id: str) -> str:
+    """Send one outbound message; provider failures are retried by a new, later job."""
+    container, deps = runtime.container(), runtime.container().pipeline
+    with log_context(message_id=message_id):
+        async with unit_of_work(container.sessions) as session:
+            plan = await outbound.claim_send(session, deps, message_id=uuid.UUID(message_id))
+        if plan is None:
+            metrics.OUTBOUND.labels("unknown", "skipped").inc()
+            return "skipped"
+        return await _deliver(plan)
+
+
+async def _deliver(plan: outbound.SendPlan) -> str:
+    container, deps = runtime.container(), runtime.container().pipeline
+    provider = plan.channel.provider
+    if plan.uncertain:
+        metrics.UNCERTAIN_SENDS.inc()
+        log.warning("resending after a worker died mid-send; the lead may get it twice")
+    if plan.wait_seconds > 0:
+        await asyncio.sleep(plan.wait_seconds)  # per-recipient pace keeps parts in order
+    try:
+        external_id = await deps.provider_for(plan.channel).send_text(to=plan.to, text=plan.text)
+    except ProviderError as error:
+        async with unit_of_work(container.sessions) as session:
+            retry_at = await outbound.record_failure(session, deps, plan=plan, error=error)
+        result = "retry" if retry_at else "failed"
+        metrics.OUTBOUND.labels(provider, result).inc()
+        log.warning("send failed", extra={"error": error.message, "result": result})
+        return result
+    async with unit_of_work(container.sessions) as session:
+        await outbound.record_sent(session, deps, plan=plan, external_id=external_id)
+    metrics.OUTBOUND.labels(provider, "sent").inc()
+    return "sent"
+
+
+async def rescue_stalled_jobs(context: procrastinate.JobContext, timestamp: int) -> int:
+    """Put back in the queue the jobs a dead worker left ``doing`` (they hold their lead's lock)."""
+    return await rescue_jobs(context.app, runtime.container().settings.stalled_job_seconds)
+
+
+async def rescue_jobs(app: procrastinate.App, stalled_after: float) -> int:
+    stalled = await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=stalled_after)
+    for job in stalled:
+        await app.job_manager.retry_job(job)
+    if stalled:
+        log.warning("rescued stalled jobs", extra={"jobs": [job.id for job in stalled]})
+    return len(list(stalled))
+
+
+async def requeue_stuck_outbound(timestamp: int) -> int:
+    """Give a send job back to pending outbound messages that have none (e.g. after a restore)."""
+    container = runtime.container()
+    older_than = container.clock.now() - timedelta(seconds=container.settings.outbound_stuck_seconds)
+    async with unit_of_work(container.sessions) as session:
+        return await rescue.requeue_stuck_outbound(session, older_than=older_than)
+
+
 async def prune_finished_jobs(context: procrastinate.JobContext, timestamp: int) -> int:
     """Delete succeeded, failed and cancelled jobs older than ``KEEP_FINISHED_HOURS``."""
-    connector = context.app.connector
-    rows = await connector.execute_query_all_async(
+    rows = await context.app.connector.execute_query_all_async(
         query=(
             "DELETE FROM procrastinate_jobs j WHERE j.status IN ('succeeded', 'failed', "
             "'cancelled', 'aborted') AND NOT EXISTS (SELECT 1 FROM procrastinate_events e "
@@ -25,3 +106,67 @@ async def prune_finished_jobs(context: procrastinate.JobContext, timestamp: int)
         hours=KEEP_FINISHED_HOURS,
     )
     return len(rows)
+
+
+async def notify_broker(handoff_id: str) -> str:
+    """Tell the broker on WhatsApp that a lead is theirs (the dashboard shows it regardless)."""
+    container = runtime.container()
+    deps, key = container.pipeline, uuid.UUID(handoff_id)
+    async with unit_of_work(container.sessions) as session:
+        note = await handoff.prepare_notification(
+            session, handoff_id=key, dashboard_url=container.settings.base_url
+        )
+    if note is None:
+        return "skipped"
+    error = None
+    try:
+        await deps.provider_for(note.channel).send_text(to=note.to, text=note.text)
+    except ProviderError as exc:
+        error = exc.message
+    async with unit_of_work(container.sessions) as session:
+        await handoff.record_notification(session, deps, handoff_id=key, error=error)
+    return "failed" if error else "sent"
+
+
+async def index_document(tenant_id: str, document_id: str) -> int:
+    """Chunk and embed one knowledge document."""
+    container = runtime.container()
+    async with unit_of_work(container.sessions) as session:
+        return await knowledge.index_document(
+            session, container.embedder, tenant_id=uuid.UUID(tenant_id),
+            document_id=uuid.UUID(document_id),
+        )  # fmt: skip
+
+
+async def index_properties(tenant_id: str) -> int:
+    """Embed a tenant's listings that have no (or an outdated) embedding, then the stale chunks."""
+    container = runtime.container()
+    async with unit_of_work(container.sessions) as session:
+        done = await properties.index_pending_properties(
+            session, container.embedder, tenant_id=uuid.UUID(tenant_id)
+        )
+        done += await knowledge.reindex_stale(
+            session, container.embedder, tenant_id=uuid.UUID(tenant_id)
+        )
+    return done
+
+
+def make_blueprint() -> procrastinate.Blueprint:
+    """A fresh blueprint of every job (procrastinate namespaces a blueprint's tasks in place,
+    so each queue app gets its own)."""
+    bp = procrastinate.Blueprint()
+    retry_inbound = procrastinate.RetryStrategy(max_attempts=5, exponential_wait=2)
+    bp.task(name="handle_inbound", queue=queue.PIPELINE_QUEUE, retry=retry_inbound)(handle_inbound)
+    bp.task(name="send_outbound", queue=queue.OUTBOUND_QUEUE)(send_outbound)
+    bp.task(name="notify_broker", queue=queue.OUTBOUND_QUEUE)(notify_broker)
+    bp.task(name="index_document", queue="indexing")(index_document)
+    bp.task(name="index_properties", queue="indexing")(index_properties)
+    maintenance: list[tuple[str, Any, bool]] = [
+        ("* * * * *", rescue_stalled_jobs, True),
+        ("* * * * *", requeue_stuck_outbound, False),
+        ("17 * * * *", prune_finished_jobs, True),
+    ]
+    for cron, job, with_context in maintenance:
+        task = bp.task(name=job.__name__, queue="maintenance", pass_context=with_context)(job)
+        bp.periodic(cron=cron)(task)
+    return bp

@@ -69,6 +69,8 @@ class Handoff(IdMixin, TimestampMixin, Base):
     profile: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default=text("'{}'"))
     property_ids: Mapped[list[Any]] = mapped_column(default=list, server_default=text("'[]'"))
     released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    notified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    notify_error: Mapped[str | None] = mapped_column(Text)
 
 
 class LeadNote(IdMixin, TimestampMixin, Base):

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String, Text, text
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String, Text, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vellarys.db.base import Base, IdMixin, TimestampMixin, check_in
@@ -21,6 +21,8 @@ TYPES = (
 
 
 class Message(IdMixin, TimestampMixin, Base):
+    # clock_timestamp(), not now(): the parts of one reply, written in one transaction,
+    # must keep their order.
     __tablename__ = "messages"
     __table_args__ = (
         CheckConstraint(check_in("role", ROLES), name="role"),
@@ -50,3 +52,11 @@ class Message(IdMixin, TimestampMixin, Base):
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.clock_timestamp(), nullable=False
+    )
+    # Inbound: when the pipeline handled it (answered, folded into a burst, or skipped).
+    processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Outbound: set while a send is in flight. Still set at the next attempt means the worker
+    # died after handing the text to the provider: the one window no WhatsApp API can close.
+    sending_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,3 +17,7 @@ async def by_slug(session: AsyncSession, slug: str) -> Tenant | None:
 
 async def count(session: AsyncSession) -> int:
     return int((await session.execute(select(func.count()).select_from(Tenant))).scalar_one())
+
+
+async def get(session: AsyncSession, tenant_id: uuid.UUID) -> Tenant | None:
+    return await session.get(Tenant, tenant_id)

@@ -1,13 +1,13 @@
-"""The ``vellarys`` command line."""
+"""Commands that run Vellarys: up, api, worker, migrate, seed-demo, db-url, db-stop."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
 import subprocess
 import sys
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -18,28 +18,14 @@ from vellarys.db import migrate as migrations
 from vellarys.db.embedded import stop_embedded
 from vellarys.db.uow import unit_of_work
 from vellarys.db.url import libpq_url
+from vellarys.cli.common import DataDir, settings_from
 from vellarys.services.demo import DEMO_LOGIN, SeedResult, seed_demo
 
 app = typer.Typer(
     help="Vellarys: the AI sales assistant for real-estate agencies.", no_args_is_help=True
 )
 
-DataDir = Annotated[
-    Path | None,
-    typer.Option(
-        "--data-dir", help="Data folder (embedded database, secret key). Env: VELLARYS_DATA_DIR."
-    ),
-]
-
-
-def _settings(data_dir: Path | None = None, **overrides: object) -> Settings:
-    # Options become environment variables so child processes inherit them.
-    if data_dir is not None:
-        os.environ["VELLARYS_DATA_DIR"] = str(data_dir)
-    for key, value in overrides.items():
-        if value is not None:
-            os.environ[f"VELLARYS_{key.upper()}"] = str(value)
-    return Settings()
+_settings = settings_from
 
 
 def _migrate(settings: Settings, url: str) -> None:
@@ -138,7 +124,11 @@ def up(
     url = resolve_database_url(settings)
     _migrate(settings, url)
     result = asyncio.run(_seed(settings, url))
-    env = os.environ | {"VELLARYS_DATABASE_URL": url}
+    metrics_dir = settings.data_dir / "metrics"
+    shutil.rmtree(metrics_dir, ignore_errors=True)
+    metrics_dir.mkdir(parents=True)
+    # The API's /metrics then adds up the worker's counters too.
+    env = os.environ | {"VELLARYS_DATABASE_URL": url, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
     exe = [sys.executable, "-m", "vellarys"]
     children = [
         subprocess.Popen([*exe, "api"], env=env),  # noqa: S603 - our own interpreter

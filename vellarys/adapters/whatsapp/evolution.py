@@ -1,0 +1,313 @@
+"""Evolution API, the self-hosted open-source WhatsApp gateway (v2 webhook format).
+
+Evolution does not sign webhooks; it puts the instance's API key (its token) in the body as
+``apikey``. ``verify_request`` rejects a body or an ``apikey`` header carrying another key and
+accepts requests carrying none (the webhook URL is then the secret), so configure the channel
+with the instance token, which Evolution also accepts for sending.
+
+WhatsApp's privacy ids (``...@lid``) are not phone numbers. A message from one is read with
+the phone in ``remoteJidAlt`` or ``senderPn``; when neither is there, the message is skipped
+and logged rather than refused, because a 4xx makes Evolution retry a payload that will
+never parse, and one unreadable message must not hold back the rest.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from vellarys.adapters.whatsapp.payload import Node, compact, header, joined, load
+from vellarys.adapters.whatsapp.transport import http_error, post_json, unexpected_answer
+from vellarys.domain.message import (
+    DeliveryStatus,
+    InboundMessage,
+    MessageType,
+    StatusUpdate,
+    WebhookBatch,
+)
+from vellarys.domain.phone import normalize_phone
+from vellarys.errors import BadRequest, ProviderError, Unauthorized
+
+log = logging.getLogger(__name__)
+
+PROVIDER = "evolution"
+_NOT_PEOPLE = ("@g.us", "@broadcast", "@newsletter")
+# Names from Evolution, numbers from the Baileys enum it wraps; PENDING is not news.
+_STATUSES: dict[str | int, DeliveryStatus] = {
+    "SERVER_ACK": "sent",
+    "DELIVERY_ACK": "delivered",
+    "READ": "read",
+    "PLAYED": "read",
+    "ERROR": "failed",
+    0: "failed",
+    2: "sent",
+    3: "delivered",
+    4: "read",
+    5: "read",
+}
+Content = tuple[MessageType, str, dict[str, Any]]
+
+
+def parse_webhook(body: bytes) -> WebhookBatch:
+    """Parse an Evolution webhook; ``identity`` is the instance name."""
+    root = load(body, PROVIDER)
+    # "messages.upsert", or "MESSAGES_UPSERT" when webhooks are split by event
+    event = root["event"].text().lower().replace("_", ".")
+    identity = root["instance"].text()
+    if event == "messages.upsert":
+        messages = [_message(data) for data in _records(root["data"])]
+        return WebhookBatch(identity, [m for m in messages if m is not None])
+    if event == "messages.update":
+        when = _event_time(root)
+        statuses = [_status(data, when) for data in _records(root["data"])]
+        return WebhookBatch(identity, statuses=[s for s in statuses if s is not None])
+    return WebhookBatch(identity)
+
+
+class EvolutionProvider:
+    """One Evolution API instance."""
+
+    provider = PROVIDER
+
+    def __init__(self, *, instance: str, api_key: str, base_url: str, http: httpx.AsyncClient):
+        self.instance = instance
+        self._api_key = api_key
+        self._url = f"{base_url.rstrip('/')}/message/sendText/{instance}"
+        self._http = http
+
+    def verify_request(self, body: bytes, headers: Mapping[str, str]) -> None:
+        """Reject a request that carries an API key other than the channel's (see module doc)."""
+        given = [key for key in (header(headers, "apikey"), _body_apikey(body)) if key is not None]
+        expected = self._api_key.encode()
+        for key in given:
+            if not hmac.compare_digest(key.encode(), expected):
+                raise Unauthorized("the webhook's apikey does not match this channel")
+
+    def parse_webhook(self, body: bytes) -> WebhookBatch:
+        return parse_webhook(body)
+
+    async def send_text(self, *, to: str, text: str) -> str:
+        try:
+            number = normalize_phone(to).removeprefix("+")
+        except ValueError as exc:
+            raise ProviderError(f"cannot send to {to!r}: {exc}") from None
+        answer = await post_json(
+            self._http,
+            self._url,
+            provider=PROVIDER,
+            headers={"apikey": self._api_key},
+            payload={"number": number, "text": text},
+            read_error=_read_error,
+        )
+        record: Any = answer.get("data", answer) if isinstance(answer, dict) else None
+        try:
+            message_id = record["key"]["id"]
+        except (KeyError, TypeError):
+            raise unexpected_answer(PROVIDER, answer) from None
+        if not isinstance(message_id, str) or not message_id:
+            raise unexpected_answer(PROVIDER, answer)
+        return message_id
+
+
+def _body_apikey(body: bytes) -> str | None:
+    try:
+        root = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None  # parse_webhook refuses it
+    apikey = root.get("apikey") if isinstance(root, dict) else None
+    return apikey if isinstance(apikey, str) else None
+
+
+def _read_error(status: int, body: Any) -> ProviderError:
+    if not isinstance(body, dict):
+        return http_error(PROVIDER, status, str(body)[:200] or "no details")
+    response = body.get("response")
+    detail = response.get("message") if isinstance(response, dict) else body.get("message")
+    if isinstance(detail, list):
+        detail = "; ".join(item if isinstance(item, str) else json.dumps(item) for item in detail)
+    error = body.get("error")
+    message = joined(None if error is None else str(error), None if detail is None else str(detail))
+    return http_error(PROVIDER, status, message or "no details")
+
+
+def _records(data: Node) -> list[Node]:
+    return data.items() if isinstance(data.value, list) else [data]
+
+
+def _message(data: Node) -> InboundMessage | None:
+    key = data["key"]
+    external_id = key["id"].text()
+    jid = key["remoteJid"].text()
+    if jid.endswith(_NOT_PEOPLE):
+        log.info("evolution: skipping group/broadcast message %s", external_id)
+        return None
+    phone_node = _phone_node(key, data) if jid.endswith("@lid") else key["remoteJid"]
+    if phone_node is None:
+        log.warning("evolution: skipping message %s from %s: no phone number", external_id, jid)
+        return None
+    from_me = key.opt_flag("fromMe")
+    message = data.get("message")
+    kind, text, media = _content(message, data.opt_text("messageType"))
+    return InboundMessage(
+        external_id=external_id,
+        phone=phone_node.phone(),
+        type=kind,
+        text=text,
+        timestamp=data["messageTimestamp"].timestamp(),
+        # On an echo of the agency's own message, pushName is the agency's.
+        name=None if from_me else data.opt_text("pushName"),
+        media=media,
+        from_me=from_me,
+    )
+
+
+def _phone_node(key: Node, data: Node) -> Node | None:
+    """The phone behind a privacy id, where Evolution/Baileys reports it."""
+    for holder, field in ((key, "remoteJidAlt"), (key, "senderPn"), (data, "senderPn")):
+        node = holder.get(field)
+        if node is not None and isinstance(node.value, str) and not node.value.endswith("@lid"):
+            return node
+    return None
+
+
+def _content(message: Node | None, message_type: str | None) -> Content:
+    if message is not None:
+        for key, reader in _READERS.items():
+            node = message.get(key)
+            if node is not None:
+                return reader(node)
+    return "unknown", "", compact(original_type=message_type)
+
+
+def _conversation(node: Node) -> Content:
+    return "text", node.text(), {}
+
+
+def _extended_text(node: Node) -> Content:
+    return "text", node["text"].text(), {}
+
+
+def _media_reader(kind: MessageType) -> Callable[[Node], Content]:
+    def read(node: Node) -> Content:
+        caption = node.opt_text("caption")
+        seconds = node.opt_number("seconds")
+        media = compact(
+            url=node.opt_text("url"),
+            mime_type=node.opt_text("mimetype"),
+            caption=caption,
+            filename=node.opt_text("fileName"),
+            seconds=None if seconds is None else int(seconds),
+            voice=node["ptt"].flag() if node.has("ptt") else None,
+        )
+        return kind, caption or "", media
+
+    return read
+
+
+def _document_with_caption(node: Node) -> Content:
+    return _media_reader("document")(node["message"]["documentMessage"])
+
+
+def _location(node: Node) -> Content:
+    name, address = node.opt_text("name"), node.opt_text("address")
+    media = compact(
+        latitude=node["degreesLatitude"].number(),
+        longitude=node["degreesLongitude"].number(),
+        name=name,
+        address=address,
+    )
+    return "location", joined(name, address), media
+
+
+def _contact(node: Node) -> Content:
+    name = node.opt_text("displayName")
+    card = compact(name=name, vcard=node.opt_text("vcard"))
+    return "contacts", name or "", {"contacts": [card]}
+
+
+def _contacts_array(node: Node) -> Content:
+    cards = [_contact(item)[2]["contacts"][0] for item in node["contacts"].items()]
+    names = [card.get("name") for card in cards]
+    return "contacts", joined(*names, sep=", "), {"contacts": cards}
+
+
+def _reaction(node: Node) -> Content:
+    emoji = node.opt_text("text") or ""  # an empty text removes the reaction
+    return "reaction", emoji, {"emoji": emoji, "reacted_to": node["key"]["id"].text()}
+
+
+def _buttons_response(node: Node) -> Content:
+    media = compact(interactive_type="button_reply", reply_id=node.opt_text("selectedButtonId"))
+    return "interactive", node.opt_text("selectedDisplayText") or "", media
+
+
+def _template_button_reply(node: Node) -> Content:
+    media = compact(interactive_type="button_reply", reply_id=node.opt_text("selectedId"))
+    return "interactive", node.opt_text("selectedDisplayText") or "", media
+
+
+def _list_response(node: Node) -> Content:
+    reply = node.get("singleSelectReply")
+    media = compact(
+        interactive_type="list_reply",
+        reply_id=None if reply is None else reply.opt_text("selectedRowId"),
+        description=node.opt_text("description"),
+    )
+    return "interactive", node.opt_text("title") or "", media
+
+
+_READERS: dict[str, Callable[[Node], Content]] = {
+    "conversation": _conversation,
+    "extendedTextMessage": _extended_text,
+    "imageMessage": _media_reader("image"),
+    "videoMessage": _media_reader("video"),
+    "audioMessage": _media_reader("audio"),
+    "documentMessage": _media_reader("document"),
+    "documentWithCaptionMessage": _document_with_caption,
+    "stickerMessage": _media_reader("sticker"),
+    "locationMessage": _location,
+    "liveLocationMessage": _location,
+    "contactMessage": _contact,
+    "contactsArrayMessage": _contacts_array,
+    "reactionMessage": _reaction,
+    "buttonsResponseMessage": _buttons_response,
+    "templateButtonReplyMessage": _template_button_reply,
+    "listResponseMessage": _list_response,
+}
+
+
+def _status(data: Node, when: datetime) -> StatusUpdate | None:
+    if data.has("fromMe") and not data["fromMe"].flag():
+        return None  # the agency's phone reading the lead's message
+    update = data.get("update")
+    raw = (update if update is not None and update.has("status") else data)["status"].value
+    if isinstance(raw, bool) or not isinstance(raw, str | int):
+        raise BadRequest(f"{data.path}.status must be a name or a number")
+    status = _STATUSES.get(raw)
+    if status is None:
+        return None
+    key = data.get("key")
+    external_id = data.opt_text("keyId") or (None if key is None else key.opt_text("id"))
+    if not external_id:
+        raise BadRequest(f"{data.path}.keyId is missing")
+    if data.has("datetime"):
+        when = data["datetime"].timestamp(millis=True)
+    return StatusUpdate(external_id=external_id, status=status, timestamp=when)
+
+
+def _event_time(root: Node) -> datetime:
+    """When Evolution sent the event: statuses carry no time of their own in v2."""
+    raw = root.opt_text("date_time")
+    if raw:
+        try:
+            parsed = datetime.fromisoformat(raw)
+        except ValueError:
+            raise BadRequest(f"{root.path}.date_time is not an ISO date: {raw!r}") from None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return datetime.now(UTC)

@@ -1,0 +1,311 @@
+"""WhatsApp Cloud API (Meta), and the partners that relay its format, such as 360dialog.
+
+Webhooks: GET subscription handshake (``verify_subscription``), then signed POSTs batching
+messages and delivery statuses of one or more phone numbers. Sending: the Graph API.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import httpx
+
+from vellarys.adapters.whatsapp.payload import Node, compact, header, joined, load
+from vellarys.adapters.whatsapp.transport import http_error, post_json, unexpected_answer
+from vellarys.domain.message import (
+    DeliveryStatus,
+    InboundMessage,
+    MessageType,
+    StatusUpdate,
+    WebhookBatch,
+)
+from vellarys.domain.phone import normalize_phone
+from vellarys.errors import (
+    BadRequest,
+    Forbidden,
+    OutsideServiceWindow,
+    ProviderError,
+    Unauthorized,
+)
+
+PROVIDER = "meta"
+SIGNATURE_HEADER = "X-Hub-Signature-256"
+RE_ENGAGEMENT_CODE = "131047"
+# Throughput and temporary-outage codes, which Meta may send with a 400.
+_RETRYABLE_CODES = frozenset({"2", "4", "80007", "130429", "131016", "131056", "133004"})
+_MEDIA_TYPES: dict[str, MessageType] = {
+    "audio": "audio",
+    "image": "image",
+    "video": "video",
+    "document": "document",
+    "sticker": "sticker",
+}
+_STATUSES: dict[str, DeliveryStatus] = {
+    "sent": "sent",
+    "delivered": "delivered",
+    "read": "read",
+    "failed": "failed",
+}
+Content = tuple[MessageType, str, dict[str, Any]]
+
+
+def verify_subscription(params: Mapping[str, str], verify_token: str) -> str:
+    """Answer Meta's GET handshake: return ``hub.challenge`` when the verify token matches."""
+    if params.get("hub.mode") != "subscribe":
+        raise Forbidden("hub.mode must be 'subscribe'")
+    given = params.get("hub.verify_token", "").encode()
+    if not verify_token or not hmac.compare_digest(given, verify_token.encode()):
+        raise Forbidden("hub.verify_token does not match this channel")
+    challenge = params.get("hub.challenge")
+    if not challenge:
+        raise BadRequest("hub.challenge is missing")
+    return challenge
+
+
+def verify_signature(body: bytes, headers: Mapping[str, str], app_secret: str) -> None:
+    """Check ``X-Hub-Signature-256: sha256=<hex>``, the HMAC-SHA256 of the raw body."""
+    signature = header(headers, SIGNATURE_HEADER)
+    if not signature or not signature.startswith("sha256="):
+        raise Unauthorized(f"missing or malformed {SIGNATURE_HEADER} header")
+    if not app_secret:
+        raise Unauthorized("the channel has no app secret to check signatures with")
+    expected = hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest().encode()
+    given = signature.removeprefix("sha256=").strip().lower().encode("utf-8", "replace")
+    if not hmac.compare_digest(expected, given):
+        raise Unauthorized("invalid webhook signature")
+
+
+def parse_webhook(body: bytes) -> WebhookBatch:
+    """Parse a Cloud API webhook; ``identity`` is the ``phone_number_id`` it is about."""
+    root = load(body, PROVIDER)
+    if root.opt_text("object") != "whatsapp_business_account":
+        raise BadRequest("meta webhook: object must be 'whatsapp_business_account'")
+    identities: set[str] = set()
+    messages: list[InboundMessage] = []
+    statuses: list[StatusUpdate] = []
+    for entry in root["entry"].items():
+        for change in entry["changes"].items():
+            if change.opt_text("field") not in (None, "messages"):
+                continue  # account and template events share the webhook
+            value = change["value"]
+            identities.add(value["metadata"]["phone_number_id"].text())
+            names = _contact_names(value)
+            messages.extend(_message(node, names) for node in _list(value, "messages"))
+            statuses.extend(filter(None, map(_status, _list(value, "statuses"))))
+    if len(identities) > 1:
+        raise BadRequest(f"meta webhook names several phone numbers: {sorted(identities)}")
+    return WebhookBatch(next(iter(identities), None), messages, statuses)
+
+
+class MetaCloudProvider:
+    """One WhatsApp Cloud API phone number."""
+
+    provider = PROVIDER
+
+    def __init__(
+        self,
+        *,
+        phone_number_id: str,
+        access_token: str,
+        app_secret: str,
+        graph_url: str,
+        http: httpx.AsyncClient,
+        api_version: str = "v21.0",
+    ) -> None:
+        self.phone_number_id = phone_number_id
+        self._access_token = access_token
+        self._app_secret = app_secret
+        self._url = f"{graph_url.rstrip('/')}/{api_version}/{phone_number_id}/messages"
+        self._http = http
+
+    def verify_request(self, body: bytes, headers: Mapping[str, str]) -> None:
+        verify_signature(body, headers, self._app_secret)
+
+    def parse_webhook(self, body: bytes) -> WebhookBatch:
+        return parse_webhook(body)
+
+    async def send_text(self, *, to: str, text: str) -> str:
+        payload = {
+            "messaging_product": "whatsapp",
+            "recipient_type": "individual",
+            "to": _digits(to),
+            "type": "text",
+            "text": {"body": text, "preview_url": False},
+        }
+        answer = await post_json(
+            self._http,
+            self._url,
+            provider=PROVIDER,
+            headers={"Authorization": f"Bearer {self._access_token}"},
+            payload=payload,
+            read_error=_read_error,
+        )
+        try:
+            return str(answer["messages"][0]["id"])
+        except (KeyError, IndexError, TypeError):
+            raise unexpected_answer(PROVIDER, answer) from None
+
+
+def _digits(to: str) -> str:
+    try:
+        return normalize_phone(to).removeprefix("+")
+    except ValueError as exc:
+        raise ProviderError(f"cannot send to {to!r}: {exc}") from None
+
+
+def _read_error(status: int, body: Any) -> ProviderError:
+    error = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(error, dict):
+        return http_error(PROVIDER, status, str(body)[:200] or "no details")
+    code = None if error.get("code") is None else str(error["code"])
+    data = error.get("error_data")
+    details = data.get("details") if isinstance(data, dict) else None
+    message = joined(str(error.get("message") or "no message"), details, sep=": ")
+    if code == RE_ENGAGEMENT_CODE:
+        return OutsideServiceWindow(
+            f"{PROVIDER} answered {status}: {message}", provider_status=status, provider_code=code
+        )
+    mapped = http_error(PROVIDER, status, message, code=code)
+    mapped.retryable = mapped.retryable or code in _RETRYABLE_CODES
+    return mapped
+
+
+def _list(node: Node, key: str) -> list[Node]:
+    child = node.get(key)
+    return [] if child is None else child.items()
+
+
+def _contact_names(value: Node) -> dict[str, str]:
+    names: dict[str, str] = {}
+    for contact in _list(value, "contacts"):
+        profile = contact.get("profile")
+        name = None if profile is None else profile.opt_text("name")
+        if name and contact.has("wa_id"):
+            names[contact["wa_id"].phone()] = name
+    return names
+
+
+def _message(node: Node, names: Mapping[str, str]) -> InboundMessage:
+    phone = node["from"].phone()
+    kind, text, media = _content(node, node["type"].text())
+    if node.has("context"):
+        media["reply_to"] = node["context"].opt_text("id")
+    if node.has("referral"):  # the lead came from a click-to-WhatsApp ad
+        media["referral"] = node["referral"].value
+    return InboundMessage(
+        external_id=node["id"].text(),
+        phone=phone,
+        type=kind,
+        text=text,
+        timestamp=node["timestamp"].timestamp(),
+        name=names.get(phone),
+        media=media,
+    )
+
+
+def _content(node: Node, kind: str) -> Content:
+    if kind == "text":
+        return "text", node["text"]["body"].text(), {}
+    if kind in _MEDIA_TYPES:
+        return _media(_MEDIA_TYPES[kind], node[kind])
+    reader = _READERS.get(kind)
+    if reader is None:
+        return "unknown", "", {"original_type": kind}
+    return reader(node[kind])
+
+
+def _media(kind: MessageType, node: Node) -> Content:
+    caption = node.opt_text("caption")
+    media = compact(
+        media_id=node["id"].text(),
+        mime_type=node.opt_text("mime_type"),
+        sha256=node.opt_text("sha256"),
+        caption=caption,
+        filename=node.opt_text("filename"),
+        voice=node["voice"].flag() if node.has("voice") else None,
+    )
+    return kind, caption or "", media
+
+
+def _interactive(node: Node) -> Content:
+    subtype = node["type"].text()
+    if subtype in ("button_reply", "list_reply"):
+        reply = node[subtype]
+        media = compact(
+            interactive_type=subtype,
+            reply_id=reply.opt_text("id"),
+            description=reply.opt_text("description"),
+        )
+        return "interactive", reply["title"].text(), media
+    if subtype == "nfm_reply":  # a WhatsApp Flow answered
+        flow = node["nfm_reply"]
+        media = compact(interactive_type=subtype, response_json=flow.opt_text("response_json"))
+        return "interactive", flow.opt_text("body") or "", media
+    return "interactive", "", {"interactive_type": subtype}
+
+
+def _button(node: Node) -> Content:
+    media = compact(interactive_type="button", reply_id=node.opt_text("payload"))
+    return "interactive", node["text"].text(), media
+
+
+def _location(node: Node) -> Content:
+    name, address = node.opt_text("name"), node.opt_text("address")
+    media = compact(
+        latitude=node["latitude"].number(),
+        longitude=node["longitude"].number(),
+        name=name,
+        address=address,
+        url=node.opt_text("url"),
+    )
+    return "location", joined(name, address), media
+
+
+def _contacts(node: Node) -> Content:
+    names: list[str | None] = []
+    cards: list[dict[str, Any]] = []
+    for card in node.items():
+        name_node = card.get("name")
+        name = None if name_node is None else name_node.opt_text("formatted_name")
+        phones = [p.opt_text("wa_id") or p.opt_text("phone") for p in _list(card, "phones")]
+        names.append(name)
+        cards.append({"name": name, "phones": [phone for phone in phones if phone]})
+    return "contacts", joined(*names, sep=", "), {"contacts": cards}
+
+
+def _reaction(node: Node) -> Content:
+    emoji = node.opt_text("emoji") or ""  # an empty emoji removes the reaction
+    return "reaction", emoji, {"emoji": emoji, "reacted_to": node["message_id"].text()}
+
+
+_READERS: dict[str, Callable[[Node], Content]] = {
+    "interactive": _interactive,
+    "button": _button,
+    "location": _location,
+    "contacts": _contacts,
+    "reaction": _reaction,
+}
+
+
+def _status(node: Node) -> StatusUpdate | None:
+    status = _STATUSES.get(node["status"].text())
+    if status is None:
+        return None  # "deleted", "warning": nothing a sent message can become
+    code = error = None
+    errors = _list(node, "errors")
+    if errors:
+        first = errors[0]
+        code = str(int(first["code"].number())) if first.has("code") else None
+        data = first.get("error_data")
+        details = None if data is None else data.opt_text("details")
+        error = joined(first.opt_text("message") or first.opt_text("title"), details, sep=": ")
+    return StatusUpdate(
+        external_id=node["id"].text(),
+        status=status,
+        timestamp=node["timestamp"].timestamp(),
+        error_code=code,
+        error=error or None,
+    )

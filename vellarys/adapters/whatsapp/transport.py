@@ -1,0 +1,70 @@
+"""The one place the WhatsApp adapters call httpx: every failure leaves as a ``ProviderError``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import httpx
+
+from vellarys.errors import ProviderError
+
+# Reads a non-2xx answer (status, JSON body or raw text) into the error to raise.
+ErrorReader = Callable[[int, Any], ProviderError]
+
+
+async def post_json(
+    http: httpx.AsyncClient,
+    url: str,
+    *,
+    provider: str,
+    headers: Mapping[str, str],
+    payload: Mapping[str, Any],
+    read_error: ErrorReader,
+) -> Any:
+    """POST ``payload`` and return the decoded 2xx answer (JSON, or text when not JSON).
+
+    Timeouts and connection failures are retryable. The URL never goes into a message:
+    some providers put their token in the path.
+    """
+    try:
+        response = await http.post(url, json=dict(payload), headers=dict(headers))
+    except httpx.TimeoutException as exc:
+        raise ProviderError(
+            f"{provider} timed out ({type(exc).__name__})", retryable=True
+        ) from None
+    except httpx.TransportError as exc:
+        raise ProviderError(
+            f"{provider} is unreachable ({type(exc).__name__}: {exc})", retryable=True
+        ) from None
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
+        raise ProviderError(f"{provider} request failed ({type(exc).__name__})") from None
+    body = _decode(response)
+    if response.is_success:
+        return body
+    raise read_error(response.status_code, body)
+
+
+def http_error(
+    provider: str, status: int, message: str, *, code: str | None = None
+) -> ProviderError:
+    """The default mapping: 408, 429 and 5xx are worth retrying, other 4xx are not."""
+    retryable = status in (408, 429) or status >= 500
+    return ProviderError(
+        f"{provider} answered {status}: {message}",
+        retryable=retryable,
+        provider_status=status,
+        provider_code=code,
+    )
+
+
+def unexpected_answer(provider: str, body: Any) -> ProviderError:
+    """A 2xx without a message id. Not retryable: the message may have gone out."""
+    return ProviderError(f"{provider} answered without a message id: {str(body)[:200]}")
+
+
+def _decode(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return response.text

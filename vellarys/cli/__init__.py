@@ -1,0 +1,13 @@
+"""The ``vellarys`` command line."""
+
+from vellarys.cli.accounts import tenant_app, user_app
+from vellarys.cli.channel import channel_app
+from vellarys.cli.chat import chat
+from vellarys.cli.server import app
+
+app.add_typer(channel_app, name="channel")
+app.add_typer(tenant_app, name="tenant")
+app.add_typer(user_app, name="user")
+app.command()(chat)
+
+__all__ = ["app"]

@@ -1,0 +1,65 @@
+"""Operator commands: ``vellarys tenant create`` and ``vellarys user create``."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+import typer
+
+from vellarys.cli.common import DataDir, command_container, fail, settings_from
+from vellarys.db.uow import unit_of_work
+from vellarys.errors import VellarysError
+from vellarys.services import accounts
+from vellarys.services.simulator import tenant_by_slug
+
+tenant_app = typer.Typer(help="Agencies (tenants).", no_args_is_help=True)
+user_app = typer.Typer(help="Agency staff.", no_args_is_help=True)
+
+
+@tenant_app.command("create")
+def create_tenant(
+    slug: Annotated[str, typer.Option(help="Short name used in URLs, e.g. casa-paulista.")],
+    name: Annotated[str, typer.Option(help="The agency's name.")],
+    data_dir: DataDir = None,
+) -> None:
+    """Create an agency."""
+    settings = settings_from(data_dir)
+
+    async def run() -> None:
+        async with command_container(settings) as container:
+            async with unit_of_work(container.sessions) as session:
+                await accounts.create_tenant(session, slug=slug, name=name)
+
+    try:
+        asyncio.run(run())
+    except VellarysError as exc:
+        raise fail(exc.message) from exc
+    typer.echo(f"agency {slug} created")
+
+
+@user_app.command("create")
+def create_user(
+    tenant: Annotated[str, typer.Option(help="Agency slug.")],
+    email: Annotated[str, typer.Option(help="Login e-mail.")],
+    password: Annotated[str, typer.Option(help="Initial password (at least 8 characters).")],
+    role: Annotated[str, typer.Option(help="admin or broker.")] = "broker",
+    name: Annotated[str | None, typer.Option(help="Full name.")] = None,
+    phone: Annotated[str | None, typer.Option(help="WhatsApp number for handoff alerts.")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Create a user of an agency."""
+    settings = settings_from(data_dir)
+
+    async def run() -> None:
+        async with command_container(settings) as container:
+            async with unit_of_work(container.sessions) as session:
+                agency = await tenant_by_slug(session, tenant)
+                await accounts.create_user(session, tenant_id=agency.id, email=email,
+                                           password=password, role=role, name=name, phone=phone)  # fmt: skip
+
+    try:
+        asyncio.run(run())
+    except VellarysError as exc:
+        raise fail(exc.message) from exc
+    typer.echo(f"{role} {email} created in {tenant}")

@@ -1,0 +1,44 @@
+"""What every command shares: settings from options and env, and a container for one command."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from vellarys.bootstrap import Container, build
+from vellarys.config import Settings
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option("--data-dir", help="Data folder (embedded database, secret key). Env: VELLARYS_DATA_DIR."),
+]
+
+
+def settings_from(data_dir: Path | None = None, **overrides: object) -> Settings:
+    """Settings with command-line options applied; they become environment variables too,
+    so child processes inherit them."""
+    if data_dir is not None:
+        os.environ["VELLARYS_DATA_DIR"] = str(data_dir)
+    for key, value in overrides.items():
+        if value is not None:
+            os.environ[f"VELLARYS_{key.upper()}"] = str(value)
+    return Settings()
+
+
+@asynccontextmanager
+async def command_container(settings: Settings) -> AsyncIterator[Container]:
+    container = build(settings)
+    try:
+        yield container
+    finally:
+        await container.aclose()
+
+
+def fail(message: str) -> typer.Exit:
+    typer.secho(message, fg=typer.colors.RED, err=True)
+    return typer.Exit(code=1)

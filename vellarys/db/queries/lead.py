@@ -1,0 +1,81 @@
+"""Lead queries, always scoped by tenant."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import func, select, true
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from vellarys.db.models import Lead, Message
+
+
+async def upsert_by_phone(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    phone: str,
+    name: str | None,
+    channel_id: uuid.UUID | None,
+    seen_at: datetime,
+) -> Lead:
+    """The lead of (tenant, phone), created on first contact; concurrent calls get the same row."""
+    statement = (
+        insert(Lead)
+        .values(
+            id=uuid.uuid4(), tenant_id=tenant_id, phone=phone, name=name, channel_id=channel_id,
+            last_message_at=seen_at, last_inbound_at=seen_at,
+        )  # fmt: skip
+        .on_conflict_do_update(
+            index_elements=[Lead.phone, Lead.tenant_id],
+            set_={
+                "name": func.coalesce(Lead.name, name),
+                "channel_id": func.coalesce(channel_id, Lead.channel_id),
+                "last_message_at": func.greatest(Lead.last_message_at, seen_at),
+                "last_inbound_at": func.greatest(Lead.last_inbound_at, seen_at),
+                "updated_at": func.now(),
+            },
+        )
+        .returning(Lead)
+    )
+    result = await session.execute(
+        select(Lead).from_statement(statement).execution_options(populate_existing=True)
+    )
+    return result.scalar_one()
+
+
+async def get(session: AsyncSession, tenant_id: uuid.UUID, lead_id: uuid.UUID) -> Lead | None:
+    found = await session.execute(
+        select(Lead).where(Lead.tenant_id == tenant_id, Lead.id == lead_id)
+    )
+    return found.scalar_one_or_none()
+
+
+async def with_history(
+    session: AsyncSession, tenant_id: uuid.UUID, lead_id: uuid.UUID, *, limit: int = 30
+) -> tuple[Lead, list[Message]] | None:
+    """The lead and its last ``limit`` messages (oldest first) in one round trip."""
+    recent = (
+        select(Message)
+        .where(Message.lead_id == Lead.id, Message.tenant_id == tenant_id)
+        .order_by(Message.created_at.desc())
+        .limit(limit)
+        .lateral("recent")
+    )
+    message = aliased(Message, recent)
+    rows = (
+        await session.execute(
+            select(Lead, message)
+            .select_from(Lead)
+            .outerjoin(message, true())
+            .where(Lead.tenant_id == tenant_id, Lead.id == lead_id)
+        )
+    ).all()
+    if not rows:
+        return None
+    lead = rows[0][0]
+    history = sorted((m for _, m in rows if m is not None), key=lambda m: m.created_at)
+    return lead, history

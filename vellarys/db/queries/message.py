@@ -1,0 +1,172 @@
+"""Message queries, always scoped by tenant."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import case, func, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vellarys.db.models import Message
+
+# Delivery statuses only move forward; "failed" may still replace pending or sent.
+STATUS_RANK = {"pending": 0, "sent": 1, "delivered": 2, "read": 3}
+
+
+async def insert_inbound(session: AsyncSession, **values: Any) -> uuid.UUID | None:
+    """Insert an inbound message; None when (tenant, external_id) is already stored."""
+    statement = (
+        insert(Message)
+        .values(id=uuid.uuid4(), role="user", direction="inbound", status="received", **values)
+        .on_conflict_do_nothing(index_elements=[Message.tenant_id, Message.external_id])
+        .returning(Message.id)
+    )
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def get(session: AsyncSession, tenant_id: uuid.UUID, message_id: uuid.UUID) -> Message | None:
+    found = await session.execute(
+        select(Message).where(Message.tenant_id == tenant_id, Message.id == message_id)
+    )
+    return found.scalar_one_or_none()
+
+
+async def get_for_update(session: AsyncSession, message_id: uuid.UUID) -> Message | None:
+    """Lock a message by id (jobs carry only the id; the row then gives the tenant)."""
+    found = await session.execute(
+        select(Message).where(Message.id == message_id).with_for_update()
+    )
+    return found.scalar_one_or_none()
+
+
+async def unprocessed_inbound(
+    session: AsyncSession, tenant_id: uuid.UUID, lead_id: uuid.UUID
+) -> list[Message]:
+    found = await session.execute(
+        select(Message)
+        .where(
+            Message.tenant_id == tenant_id,
+            Message.lead_id == lead_id,
+            Message.direction == "inbound",
+            Message.processed_at.is_(None),
+        )
+        .order_by(Message.created_at, Message.id)
+    )
+    return list(found.scalars())
+
+
+async def apply_status(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    external_id: str,
+    status: str,
+    at: datetime,
+    error: str | None = None,
+) -> bool:
+    """Move an outbound message's status forward; False when unknown or it would go back."""
+    allowed = (
+        Message.status.in_(["pending", "sent"])
+        if status == "failed"
+        else case(STATUS_RANK, value=Message.status, else_=99) < STATUS_RANK[status]
+    )
+    stamp = {"sent": "sent_at", "delivered": "delivered_at", "read": "read_at"}.get(status)
+    values: dict[str, Any] = {"status": status, "updated_at": func.now()}
+    if stamp:
+        values[stamp] = func.coalesce(getattr(Message, stamp), at)
+    if error:
+        values["error"] = error
+    result = await session.execute(
+        update(Message)
+        .where(
+            Message.tenant_id == tenant_id,
+            Message.external_id == external_id,
+            Message.direction == "outbound",
+            allowed,
+        )
+        .values(**values)
+        .returning(Message.id)
+    )
+    return result.first() is not None
+
+
+async def last_sent_at(
+    session: AsyncSession, tenant_id: uuid.UUID, lead_id: uuid.UUID
+) -> datetime | None:
+    found = await session.execute(
+        select(func.max(Message.sent_at)).where(
+            Message.tenant_id == tenant_id,
+            Message.lead_id == lead_id,
+            Message.direction == "outbound",
+        )
+    )
+    return found.scalar_one()
+
+
+async def stuck_outbound(session: AsyncSession, *, older_than: datetime, limit: int = 500) -> list[
+    Message
+]:
+    """Pending outbound messages with no send job waiting or running (deployment-wide sweep)."""
+    from sqlalchemy import text
+
+    job_exists = text(
+        "EXISTS (SELECT 1 FROM procrastinate_jobs j WHERE j.status IN ('todo', 'doing') "
+        "AND j.args->>'message_id' = messages.id::text)"
+    )
+    found = await session.execute(
+        select(Message)
+        .where(
+            Message.direction == "outbound",
+            Message.status == "pending",
+            Message.created_at < older_than,
+            ~job_exists,
+        )
+        .order_by(Message.created_at)
+        .limit(limit)
+    )
+    return list(found.scalars())
+
+
+async def outbound_exists(session: AsyncSession, tenant_id: uuid.UUID, external_id: str) -> bool:
+    found = await session.execute(
+        select(Message.id).where(
+            Message.tenant_id == tenant_id,
+            Message.external_id == external_id,
+            Message.direction == "outbound",
+        )
+    )
+    return found.first() is not None
+
+
+async def insert_human_reply(session: AsyncSession, **values: Any) -> bool:
+    """Record a reply a person sent from the agency's phone; False when already recorded."""
+    statement = (
+        insert(Message)
+        .values(id=uuid.uuid4(), role="broker", direction="outbound", status="sent", **values)
+        .on_conflict_do_nothing(index_elements=[Message.tenant_id, Message.external_id])
+        .returning(Message.id)
+    )
+    return (await session.execute(statement)).scalar_one_or_none() is not None
+
+
+def add_outbound(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    lead_id: uuid.UUID,
+    channel_id: uuid.UUID | None,
+    content: str,
+    role: str = "assistant",
+    user_id: uuid.UUID | None = None,
+    media: dict[str, Any] | None = None,
+) -> Message:
+    message = Message(
+        id=uuid.uuid4(), tenant_id=tenant_id, lead_id=lead_id, channel_id=channel_id,
+        role=role, direction="outbound", status="pending", type="text", content=content,
+        media=media or {}, user_id=user_id,
+    )  # fmt: skip
+    session.add(message)
+    return message

@@ -1,0 +1,148 @@
+"""The last check on an LLM reply: every listing code and money amount must come from a tool.
+
+A model that invents "AP2040 por R$ 590 mil" sends a lead chasing a property that does not
+exist. So each code in the reply must be one a tool returned, and each amount must be within
+1 % of an amount a tool returned (rounding: "R$ 4,5 mil" for R$ 4.523,17 is fine).
+
+A number is money only when something says so: "R$" before it, "reais" after it, or a scale
+word ("mil", "milhão", "k", "mi"). Percentages, "3 quartos", "3 mil m²", phone numbers and
+years are not money.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from decimal import Decimal
+
+from vellarys.domain.budget import format_brl
+from vellarys.domain.intent import listing_codes
+from vellarys.domain.numerals import Token, tokenize
+from vellarys.domain.text import word_set
+
+TOLERANCE = Decimal("0.01")
+
+_SCALES = {
+    "mil": 10**3, "k": 10**3, "mi": 10**6, "milhao": 10**6, "milhoes": 10**6, "mm": 10**6,
+    "bi": 10**9, "bilhao": 10**9, "bilhoes": 10**9,
+}  # fmt: skip
+_CURRENCY_AFTER = word_set("reais real")
+_RANGE_LINKS = word_set("a e ate ou - – —")
+# After a scaled number these count something else: "3 mil m²", "2 mil imóveis".
+_COUNTED = word_set(
+    "m m2 metros metro km hectares ha alqueires imoveis imovel clientes pessoas familias"
+    " unidades habitantes moradores visitas anuncios opcoes leads seguidores negocios"
+    " quartos vagas andares anos meses dias vezes"
+)
+_NOT_CODE = re.compile(r"[^A-Z0-9]")
+
+
+def check_reply(
+    text: str, *, allowed_codes: Collection[str], allowed_amounts: Collection[int | float]
+) -> list[str]:
+    """What in ``text`` no tool vouched for; an empty list means the reply may go out."""
+    known_codes = {_code(c) for c in allowed_codes}
+    violations = [
+        f"unknown listing code {code}"
+        for code in listing_codes(text)
+        if _code(code) not in known_codes
+    ]
+    allowed = [Decimal(str(a)) for a in allowed_amounts]
+    for amount in money_amounts(text):
+        if not any(_close(amount, a) for a in allowed):
+            violations.append(f"unknown amount {format_brl(amount)}")
+    return violations
+
+
+def money_amounts(text: str) -> list[Decimal]:
+    """The money amounts written in ``text``, in order: "R$ 650 mil" -> 650000."""
+    tokens = tokenize(text)
+    amounts: list[Decimal] = []
+    i = 0
+    while i < len(tokens):
+        found = _money_at(tokens, i)
+        if found is None:
+            i += 1
+            continue
+        value, i = found
+        amounts.append(value)
+    return amounts
+
+
+def _money_at(tokens: list[Token], i: int) -> tuple[Decimal, int] | None:
+    """The amount starting at ``i`` and the index after it, if it is money."""
+    marked = _text(tokens, i) == "r$"
+    start = i + 1 if marked else i
+    number = _number(tokens, start)
+    if number is None:
+        return None
+    value, scaled, end = number
+    if _text(tokens, end) == "%" or _text(tokens, end, 2) == "por cento":
+        return None
+    if _text(tokens, end) in _CURRENCY_AFTER:
+        return value, end + 1
+    if _text(tokens, end, 2) in ("de reais", "de real"):
+        return value, end + 2
+    if marked:
+        return _shared_scale(tokens, value, start, end), end
+    if scaled and _text(tokens, end) not in _COUNTED:
+        return value, end
+    shared = _shared_scale(tokens, value, start, end)
+    return (shared, end) if shared != value else None
+
+
+def _number(tokens: list[Token], i: int) -> tuple[Decimal, bool, int] | None:
+    """A number with its scale and the parts added to it: "1 milhão e 200 mil", "2 mil e 500"."""
+    head = _scaled(tokens, i)
+    if head is None:
+        return None
+    value, scale, end = head
+    while scale > 1 and _text(tokens, end) == "e":
+        tail = _scaled(tokens, end + 1)
+        if tail is None or tail[1] >= scale or tail[0] >= scale:
+            break
+        if tail[1] == 1 and _text(tokens, tail[2]) not in _CURRENCY_AFTER:
+            break  # "650 mil e 3 quartos"
+        value, scale, end = value + tail[0], tail[1], tail[2]
+    return value, scale > 1, end
+
+
+def _scaled(tokens: list[Token], i: int) -> tuple[Decimal, int, int] | None:
+    token = tokens[i] if i < len(tokens) else None
+    if token is None:
+        return None
+    if token.value is not None:
+        value = token.value
+    elif token.text == "meio" and _text(tokens, i + 1) in _SCALES:
+        value = Decimal("0.5")  # "meio milhão"
+    elif token.text == "mil" and _text(tokens, i + 1) in _CURRENCY_AFTER:
+        return Decimal(1000), 1, i + 1  # "mil reais"
+    else:
+        return None
+    scale = _SCALES.get(_text(tokens, i + 1), 1)
+    end = i + 1 if scale == 1 else i + 2
+    return value * scale, scale, end
+
+
+def _shared_scale(tokens: list[Token], value: Decimal, start: int, end: int) -> Decimal:
+    """ "R$ 500 a 700 mil", "de 2 a 3 mil": the first bound has the second one's scale."""
+    if value >= 1000 or tokens[start].grouped or _text(tokens, end) not in _RANGE_LINKS:
+        return value
+    following = _scaled(tokens, end + 1)
+    if following is None or following[1] == 1 or end != start + 1:
+        return value
+    if _text(tokens, following[2]) in _COUNTED:
+        return value  # "2 e 3 mil m²"
+    return value * following[1]
+
+
+def _text(tokens: list[Token], i: int, count: int = 1) -> str:
+    return " ".join(t.text for t in tokens[i : i + count])
+
+
+def _close(amount: Decimal, allowed: Decimal) -> bool:
+    return abs(amount - allowed) <= abs(allowed) * TOLERANCE
+
+
+def _code(code: str) -> str:
+    return _NOT_CODE.sub("", code.upper())

@@ -1,0 +1,55 @@
+"""Who gets a hot lead, and what the broker and the lead are told."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from vellarys.domain.text import fold
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerOption:
+    """A broker as routing sees them, in round-robin order (longest without a lead first)."""
+
+    key: str
+    name: str
+    neighborhoods: tuple[str, ...] = ()
+    cities: tuple[str, ...] = ()
+
+
+def choose_broker(brokers: Sequence[BrokerOption], profile: Mapping[str, Any]) -> BrokerOption | None:
+    """Round robin, preferring a broker who covers the lead's neighborhoods, then their city."""
+    if not brokers:
+        return None
+    wanted = {fold(n) for n in profile.get("neighborhoods") or []}
+    city = fold(str(profile.get("city") or ""))
+    for broker in brokers:
+        if wanted & {fold(n) for n in broker.neighborhoods}:
+            return broker
+    if city:
+        for broker in brokers:
+            if city in {fold(c) for c in broker.cities}:
+                return broker
+    return brokers[0]
+
+
+def lead_notice(broker_name: str | None) -> str:
+    """What the lead reads when a person takes over."""
+    if broker_name:
+        first = broker_name.split()[0]
+        return f"Vou passar seu atendimento para {first}, nosso corretor, que vai falar com você em breve. 🙂"
+    return "Vou passar seu atendimento para um de nossos corretores, que vai falar com você em breve. 🙂"
+
+
+def broker_notice(*, lead_name: str | None, phone: str, reason: str, summary: str, codes: Sequence[str],
+                  dashboard_url: str | None) -> str:  # fmt: skip
+    """The WhatsApp message a broker receives with a new lead."""
+    why = "pediu para falar com um corretor" if reason == "requested" else "está quente"
+    lines = [f"🔥 Novo lead para você: {lead_name or 'sem nome'} ({phone}) {why}.", "", summary]
+    if codes:
+        lines += ["", "Imóveis apresentados: " + ", ".join(codes)]
+    if dashboard_url:
+        lines += ["", f"Conversa completa: {dashboard_url}"]
+    return "\n".join(lines)

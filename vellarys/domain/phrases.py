@@ -1,0 +1,190 @@
+"""What the offline brain says, in Brazilian Portuguese, kept apart from the logic that picks it.
+
+Tuples hold variants of one phrase; the planner picks one by the conversation's length, so the
+same lead does not read the same words every time and tests stay deterministic.
+"""
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from vellarys.domain.budget import format_brl
+
+OPT_OUT = "Tudo bem, não vou mais enviar mensagens. Se precisar, é só chamar. 👋"
+DEFAULT_PERSONA = "assistente virtual"
+
+HANDOFF = (
+    "Combinado! Um dos nossos corretores vai falar com você em instantes por aqui. 😊",
+    "Claro! Já pedi para um corretor da nossa equipe te chamar por aqui em breve. 😊",
+)
+VISIT_HANDOFF = (
+    "Ótimo! Vou pedir para um corretor combinar com você o melhor dia e horário para a visita. 😊",
+    "Que bom! Um corretor vai falar com você por aqui para agendar a visita no melhor horário. 😊",
+)
+LOOKED_UP_FOLLOW_UP = "Quer agendar uma visita ou saber mais sobre esse imóvel?"
+SEEN_LISTING = "Sobre o {code} que te mandei: quer agendar uma visita ou saber mais sobre ele?"
+MISSING_CODE = "Não encontrei nenhum imóvel com o código {code} na nossa carteira. 🤔"
+MISSING_CODE_ALTERNATIVES = "Mas separei algumas opções parecidas:"
+PROPERTIES_INTRO = (
+    "Separei algumas opções que combinam com o que você procura:",
+    "Olha só o que encontrei para você:",
+    "Encontrei estas opções para você:",
+)
+PROPERTY_INTRO_ONE = "Encontrei esta opção para você:"
+WIDENED_INTRO = "Não encontrei exatamente {criteria}, mas veja opções próximas:"
+WIDENED_INTRO_GENERIC = "Não encontrei exatamente o que você pediu, mas veja opções próximas:"
+NO_MATCH = (
+    "Por enquanto não encontrei imóveis com esse perfil na nossa carteira. Vou pedir para um"
+    " corretor procurar outras opções para você."
+)
+AFTER_CARDS = "Gostou de alguma? Se quiser, posso pedir para um corretor agendar uma visita."
+ALL_SET = (
+    "Perfeito, já tenho o que preciso! Um corretor vai entrar em contato com opções para você"
+    " em breve. 😊"
+)
+STILL_HERE = "Qualquer dúvida, é só me chamar por aqui. 😊"
+
+KNOWLEDGE_INTROS = ("Sobre isso:", "Te explico:", "Boa pergunta!")
+BROKER_WILL_CONFIRM = "Vou confirmar essa informação com um corretor e já te retorno. 😊"
+SEARCH_ACK = "Posso te ajudar a procurar, sim! 😊"
+INJECTION_DEFLECT = "Por aqui eu te ajudo a encontrar o imóvel ideal. 😊"
+
+FINANCING = (
+    "Fiz uma simulação aproximada para um imóvel de {price}{source}, com 20% de entrada ({down})"
+    " e {financed} financiados em 30 anos, a 11% ao ano:\n"
+    "• SAC: primeira parcela de {sac} (as parcelas vão diminuindo)\n"
+    "• Price: parcelas fixas de {price_installment}"
+)
+FINANCING_DISCLAIMER = (
+    "É uma simulação aproximada; as condições dependem da análise de crédito do banco."
+)
+FINANCING_ASK_PRICE = "Para eu simular a parcela, qual é o valor do imóvel que você tem em mente?"
+
+THANKS = ("Imagina! 😊", "Por nada! 😊", "Eu que agradeço! 😊")
+THANKS_CLOSING = "Imagina! Qualquer coisa, é só chamar. 😊"
+GOODBYE = (
+    "Até mais! Quando quiser, é só chamar por aqui. 👋",
+    "Até logo! Estou por aqui sempre que precisar. 👋",
+)
+HELLO_AGAIN = ("Oi{name}! 😊", "Olá{name}! 😊")
+NOT_UNDERSTOOD = "Desculpa, não entendi muito bem."
+NOT_UNDERSTOOD_OFFER = (
+    "Desculpa, não entendi muito bem. Pode me contar de outro jeito? Se preferir, posso pedir"
+    " para um corretor falar com você."
+)
+REACTION = ("😊", "👍")
+STICKER = "Haha, adorei! 😄"
+
+AUDIO = "Recebi seu áudio! Por aqui eu ainda não consigo ouvir áudios; pode me escrever?"
+AUDIO_THEN_QUESTION = (
+    "Recebi seu áudio! Por aqui eu ainda não consigo ouvir áudios, então, se puder, me escreve. 🙏"
+)
+MEDIA = {
+    "image": "Recebi sua imagem! Vou deixar anotado para um corretor dar uma olhada.",
+    "video": "Recebi seu vídeo! Vou deixar anotado para um corretor dar uma olhada.",
+    "document": "Recebi seu documento! Um corretor vai dar uma olhada nele.",
+    "contacts": "Recebi o contato que você enviou; vou repassar para um corretor.",
+    "unknown": "Recebi sua mensagem, mas não consegui abrir esse formato por aqui.",
+}
+LOCATION = "Agradeço pela localização{place}! Vou deixar anotado para o corretor."
+
+# First asks, by slot; "{city}" only appears where the planner knows the city.
+QUESTIONS: dict[str, tuple[str, ...]] = {
+    "name": ("Com quem eu falo?", "Como posso te chamar?", "Qual é o seu nome?"),
+    "intent": (
+        "Você procura imóvel para comprar ou alugar?",
+        "Me conta: a ideia é comprar ou alugar?",
+    ),
+    "property_type": (
+        "Que tipo de imóvel você procura: apartamento, casa, studio...?",
+        "Você pensa em apartamento, casa ou outro tipo de imóvel?",
+    ),
+    "city": (
+        "Em quais bairros ou região você gostaria de morar?",
+        "Qual região ou bairro você prefere?",
+    ),
+    "neighborhoods": (
+        "Em quais bairros você gostaria de morar?",
+        "Tem algum bairro de preferência?",
+    ),
+    "budget_buy": (
+        "Até qual valor você pretende investir?",
+        "Qual é o valor máximo que você pensa em investir no imóvel?",
+    ),
+    "budget_rent": (
+        "Qual o valor máximo de aluguel que cabe no seu orçamento?",
+        "Até quanto você pode pagar de aluguel por mês?",
+    ),
+    "budget_any": ("Qual faixa de valor você tem em mente?",),
+    "bedrooms": ("Quantos quartos você precisa, no mínimo?", "De quantos quartos você precisa?"),
+    "parking": ("Precisa de vaga de garagem? Quantas?", "E vaga de garagem, precisa de quantas?"),
+    "timeline": (
+        "Para quando você está pensando em se mudar?",
+        "Você pensa em se mudar logo ou ainda está pesquisando?",
+    ),
+    "payment": (
+        "Como pretende pagar: financiamento, FGTS, à vista?",
+        "Você pensa em financiar, usar FGTS ou pagar à vista?",
+    ),
+    "pets": ("Vai morar com algum pet?", "Tem algum bichinho que vai morar com você?"),
+}
+# Asked when the slot was asked before and is still open: other words, same slot.
+REASKS: dict[str, str] = {
+    "name": "Pode me dizer seu nome, por favor?",
+    "intent": "Só para eu te ajudar melhor: você quer comprar ou alugar?",
+    "property_type": "Você prefere apartamento, casa ou outro tipo de imóvel?",
+    "city": "Tem alguma região ou bairro de preferência?",
+    "neighborhoods": "Tem algum bairro que você prefere?",
+    "budget_buy": 'Tem uma faixa de valor em mente? Pode ser aproximada, tipo "até 600 mil".',
+    "budget_rent": 'Quanto você pode pagar de aluguel? Pode ser aproximado, tipo "até 3 mil".',
+    "budget_any": 'Tem uma faixa de valor em mente? Pode ser aproximada, tipo "até 600 mil".',
+    "bedrooms": "Quantos quartos seriam ideais para você?",
+    "parking": "E vaga de garagem: precisa? Se sim, quantas?",
+    "timeline": "Você pensa em se mudar logo ou ainda está pesquisando?",
+    "payment": "Você pensa em financiar, usar FGTS ou pagar à vista?",
+    "pets": "Tem algum pet que vai morar com você?",
+}
+NEIGHBORHOODS_IN_CITY = "Em quais bairros de {city} você gostaria de ficar?"
+REGION_NOT_HOME = "Em quais bairros ou região você procura?"
+
+TYPE_LABELS = {
+    "apartment": "apartamento",
+    "house": "casa",
+    "condo_house": "casa em condomínio",
+    "studio": "studio",
+    "commercial": "imóvel comercial",
+    "land": "terreno",
+}
+NICE_TO_MEET = "Prazer, {name}! 😊"
+BUDGET_SOURCE = " (o valor máximo que você comentou)"
+CODE_SOURCE = " (código {code})"
+
+
+def short_brl(value: int) -> str:
+    """Money the way people say it: "R$ 700 mil", "R$ 1,2 milhão", "R$ 3.500"."""
+    if value >= 1_000_000 and value % 100_000 == 0:
+        millions = f"{value / 1_000_000:g}".replace(".", ",")
+        return f"R$ {millions} {'milhão' if value < 2_000_000 else 'milhões'}"
+    if value >= 10_000 and value % 1000 == 0:
+        return f"R$ {value // 1000} mil"
+    return format_brl(value)
+
+
+def widened_criteria(widened: Sequence[str], profile: Mapping[str, Any]) -> str:
+    """The relaxed filters as the lead said them: "apartamento em Moema até R$ 700 mil"."""
+    parts = []
+    kind = TYPE_LABELS.get(str(profile.get("property_type")))
+    if "property_type" in widened and kind:
+        parts.append(kind)
+    if "bedrooms" in widened and profile.get("bedrooms"):
+        parts.append(f"com {profile['bedrooms']} quartos")
+    places = list(profile.get("neighborhoods") or []) or [profile.get("city")]
+    if {"neighborhoods", "city"} & set(widened) and places[0]:
+        parts.append("em " + " ou ".join(str(p) for p in places))
+    if "parking" in widened and profile.get("parking"):
+        parts.append(f"com {profile['parking']} vagas")
+    budget = profile.get("budget_max")
+    if "budget" in widened and isinstance(budget, int):
+        parts.append(
+            f"até {short_brl(budget)}" + ("/mês" if profile.get("intent") == "rent" else "")
+        )
+    return " ".join(parts)

@@ -1,0 +1,29 @@
+"""What the pipeline's services need from the outside world, handed in by bootstrap."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from vellarys.db.models import Channel
+from vellarys.domain.clock import SystemClock
+from vellarys.domain.ports import Clock, Embedder, WhatsAppProvider
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineSettings:
+    debounce_seconds: float = 3.0
+    stale_after_seconds: float = 6 * 3600
+    send_max_attempts: int = 5
+    send_retry_base_seconds: float = 2.0
+    send_retry_max_seconds: float = 300.0
+    send_pace_seconds: float = 1.5
+    history_limit: int = 30
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineDeps:
+    provider_for: Callable[[Channel], WhatsAppProvider]
+    settings: PipelineSettings = field(default_factory=PipelineSettings)
+    clock: Clock = field(default_factory=SystemClock)
+    embedder: Embedder | None = None

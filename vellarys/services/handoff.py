@@ -1,0 +1,128 @@
+"""hand_off: give a lead to a broker, record why and what they need, and pause the AI."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vellarys.db import queue
+from vellarys.db.models import Channel, Handoff, Lead, User
+from vellarys.db.queries import channel as channel_queries
+from vellarys.db.queries import lead as lead_queries
+from vellarys.db.queries import user as user_queries
+from vellarys.domain.conversation import Turn
+from vellarys.domain.handoff import BrokerOption, broker_notice, choose_broker
+from vellarys.domain.summary import summarize
+from vellarys.services.deps import PipelineDeps
+
+async def hand_off(
+    session: AsyncSession,
+    deps: PipelineDeps,
+    *,
+    lead: Lead,
+    reason: str,
+    history: Sequence[Turn],
+    property_codes: Sequence[str] = (),
+) -> tuple[Handoff, User | None]:
+    """Assign ``lead`` to a broker (round robin, area first), record the handoff, pause the AI.
+
+    The broker is notified on WhatsApp by a job, so a provider failure never undoes this.
+    """
+    brokers = await user_queries.active_brokers(session, lead.tenant_id)
+    options = [_option(b) for b in brokers]
+    chosen = choose_broker(options, lead.custom_data)
+    broker = next((b for b in brokers if chosen and str(b.id) == chosen.key), None)
+    summary = summarize(lead.custom_data, history, name=lead.name)
+    handoff = Handoff(
+        id=uuid.uuid4(), tenant_id=lead.tenant_id, lead_id=lead.id, reason=reason,
+        user_id=broker.id if broker else None, summary=summary, profile=dict(lead.custom_data),
+        property_ids=list(property_codes),
+    )  # fmt: skip
+    session.add(handoff)
+    now = deps.clock.now()
+    if broker is not None:
+        broker.last_assigned_at = now
+        lead.assigned_user_id = broker.id
+    lead.stage, lead.ai_paused = "handed_off", True
+    lead.summary, lead.summary_updated_at = summary, now
+    await session.flush()
+    await queue.defer(
+        session, task=queue.NOTIFY_BROKER, queue=queue.OUTBOUND_QUEUE,
+        args={"handoff_id": str(handoff.id)},
+    )  # fmt: skip
+    return handoff, broker
+
+
+def _option(user: User) -> BrokerOption:
+    areas = user.areas or {}
+    return BrokerOption(
+        key=str(user.id), name=user.name,
+        neighborhoods=tuple(areas.get("neighborhoods") or ()), cities=tuple(areas.get("cities") or ()),
+    )  # fmt: skip
+
+
+async def release(session: AsyncSession, deps: PipelineDeps, *, lead: Lead) -> None:
+    """Give the conversation back to the assistant."""
+    lead.ai_paused = False
+    # The request was answered; keeping it would hand the lead straight back.
+    lead.custom_data = {k: v for k, v in (lead.custom_data or {}).items() if k != "wants_human"}
+    if lead.stage == "handed_off":
+        lead.stage = "qualified"
+    for handoff in await _open_handoffs(session, lead):
+        handoff.status, handoff.released_at = "released", deps.clock.now()
+
+
+async def _open_handoffs(session: AsyncSession, lead: Lead) -> list[Handoff]:
+    found = await session.execute(
+        select(Handoff).where(
+            Handoff.tenant_id == lead.tenant_id, Handoff.lead_id == lead.id, Handoff.status == "open"
+        )
+    )
+    return list(found.scalars())
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerNotification:
+    handoff_id: uuid.UUID
+    channel: Channel
+    to: str
+    text: str
+
+
+async def prepare_notification(
+    session: AsyncSession, *, handoff_id: uuid.UUID, dashboard_url: str | None
+) -> BrokerNotification | None:
+    """What to send the handoff's broker on WhatsApp; None when there is no one or no way."""
+    handoff = await session.get(Handoff, handoff_id)
+    if handoff is None or handoff.notified_at is not None or handoff.user_id is None:
+        return None
+    broker = await user_queries.get(session, handoff.tenant_id, handoff.user_id)
+    lead = await lead_queries.get(session, handoff.tenant_id, handoff.lead_id)
+    if broker is None or lead is None or lead.channel_id is None or not broker.phone:
+        handoff.notify_error = "broker has no phone or lead has no channel"
+        return None
+    channel = await channel_queries.get(session, handoff.tenant_id, lead.channel_id)
+    if channel is None:
+        return None
+    text = broker_notice(
+        lead_name=lead.name, phone=lead.phone, reason=handoff.reason, summary=handoff.summary or "",
+        codes=[str(c) for c in handoff.property_ids],
+        dashboard_url=f"{dashboard_url}/leads/{lead.id}" if dashboard_url else None,
+    )  # fmt: skip
+    return BrokerNotification(handoff_id=handoff.id, channel=channel, to=broker.phone, text=text)
+
+
+async def record_notification(
+    session: AsyncSession, deps: PipelineDeps, *, handoff_id: uuid.UUID, error: str | None
+) -> None:
+    handoff = await session.get(Handoff, handoff_id)
+    if handoff is None:
+        return
+    if error is None:
+        handoff.notified_at, handoff.notify_error = deps.clock.now(), None
+    else:
+        handoff.notify_error = error

@@ -1,0 +1,97 @@
+"""handle_inbound: answer a lead's new message(s) — the processing step of the pipeline."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vellarys.db.models import Lead, Message
+from vellarys.db.queries import lead as lead_queries
+from vellarys.db.queries import message as message_queries
+from vellarys.domain.conversation import Turn
+from vellarys.domain.intent import detect_intents
+from vellarys.services.deps import PipelineDeps
+from vellarys.services.outbound import queue_outbound
+from vellarys.services.reply import answer
+
+log = logging.getLogger(__name__)
+
+OPT_OUT_CONFIRMATION = (
+    "Tudo bem, você não vai mais receber mensagens nossas por aqui. "
+    "Se mudar de ideia, é só escrever. 👋"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class InboundOutcome:
+    """What processing did: ``answered``, ``folded`` (a newer message answers the burst),
+    ``opted_out``, ``paused``, ``silent`` (lead opted out earlier) or ``already`` (done before)."""
+
+    outcome: str
+    lead_id: uuid.UUID | None = None
+    replies: int = 0
+
+
+async def handle_inbound(
+    session: AsyncSession, deps: PipelineDeps, *, message_id: uuid.UUID
+) -> InboundOutcome:
+    """Answer the burst of unprocessed messages that ``message_id`` belongs to.
+
+    Safe to run again after a crash: a message already processed is skipped, so a
+    rescued job never produces a second reply.
+    """
+    message = await message_queries.get_for_update(session, message_id)
+    if message is None or message.processed_at is not None:
+        return InboundOutcome("already")
+    now = deps.clock.now()
+    burst = await message_queries.unprocessed_inbound(session, message.tenant_id, message.lead_id)
+    if burst and burst[-1].id != message.id:
+        # A newer message's job will answer the whole burst, this one included.
+        return InboundOutcome("folded", message.lead_id)
+    for item in burst:
+        item.processed_at = now
+    found = await lead_queries.with_history(
+        session, message.tenant_id, message.lead_id, limit=deps.settings.history_limit
+    )
+    assert found is not None  # the message's foreign key guarantees the lead
+    lead, history = found
+    return await _respond(session, deps, lead=lead, history=history, burst=burst, now=now)
+
+
+async def _respond(
+    session: AsyncSession,
+    deps: PipelineDeps,
+    *,
+    lead: Lead,
+    history: list[Message],
+    burst: list[Message],
+    now: datetime,
+) -> InboundOutcome:
+    if lead.opted_out:
+        return InboundOutcome("silent", lead.id)
+    if any("opt_out" in detect_intents(m.content) for m in burst if m.type == "text"):
+        lead.opted_out, lead.opted_out_at = True, now
+        await queue_outbound(session, lead=lead, texts=[OPT_OUT_CONFIRMATION], role="system")
+        return InboundOutcome("opted_out", lead.id, 1)
+    if lead.ai_paused:
+        return InboundOutcome("paused", lead.id)
+    in_burst = {m.id for m in burst}
+    reply = await answer(
+        session, deps, lead=lead, history=[_turn(m) for m in history if m.id not in in_burst],
+        burst=[_turn(m) for m in burst],
+    )  # fmt: skip
+    media = {"asked": reply.asked, "brain": reply.brain, "properties": reply.property_codes,
+             "in_reply_to": str(burst[-1].id)}  # fmt: skip
+    await queue_outbound(session, lead=lead, texts=reply.messages, media=media)
+    if lead.first_response_seconds is None and burst:
+        lead.first_response_seconds = (now - burst[0].created_at).total_seconds()
+    return InboundOutcome("answered", lead.id, len(reply.messages))
+
+
+def _turn(message: Message) -> Turn:
+    return Turn(role=message.role, content=message.content, type=message.type,
+                media=dict(message.media or {}))  # fmt: skip

@@ -1,0 +1,159 @@
+"""receive_webhook: store what a provider sent and enqueue its processing, in one transaction."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vellarys.db import queue
+from vellarys.db.models import Channel, Lead
+from vellarys.db.queries import lead as lead_queries
+from vellarys.db.queries import message as message_queries
+from vellarys.domain.message import InboundMessage, StatusUpdate, WebhookBatch
+from vellarys.domain.phone import normalize_phone
+from vellarys.errors import BadRequest
+from vellarys.services.deps import PipelineDeps
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class IngestResult:
+    stored: list[str] = field(default_factory=list)
+    duplicates: int = 0
+    stale: int = 0
+    echoes: int = 0
+    ignored: int = 0
+    statuses: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "stored": len(self.stored), "duplicates": self.duplicates, "stale": self.stale,
+            "echoes": self.echoes, "ignored": self.ignored, "statuses": self.statuses,
+        }  # fmt: skip
+
+
+async def receive_webhook(
+    session: AsyncSession,
+    deps: PipelineDeps,
+    *,
+    channel: Channel,
+    batch: WebhookBatch,
+    raw: dict[str, Any] | None,
+) -> IngestResult:
+    """Store every message and status of one webhook call for ``channel``'s tenant.
+
+    A message already stored (provider retry, duplicate delivery) is skipped by the
+    unique (tenant_id, external_id) key, so it gets no second job and no second reply.
+    """
+    if batch.identity is not None and batch.identity != channel.identity:
+        raise BadRequest("The payload names another channel than this webhook URL.")
+    result = IngestResult()
+    for message in batch.messages:
+        await _ingest_message(session, deps, channel=channel, message=message, raw=raw,
+                              result=result)  # fmt: skip
+    for status in batch.statuses:
+        result.statuses += await _apply_status(session, channel=channel, status=status)
+    return result
+
+
+async def _ingest_message(
+    session: AsyncSession,
+    deps: PipelineDeps,
+    *,
+    channel: Channel,
+    message: InboundMessage,
+    raw: dict[str, Any] | None,
+    result: IngestResult,
+) -> None:
+    try:
+        phone = normalize_phone(message.phone)
+    except ValueError:
+        log.warning("ignoring message with unusable phone", extra={"external_id": message.external_id})
+        result.ignored += 1
+        return
+    now = deps.clock.now()
+    if message.from_me:
+        result.echoes += await _record_echo(session, deps, channel=channel, phone=phone,
+                                            message=message)  # fmt: skip
+        return
+    lead = await lead_queries.upsert_by_phone(
+        session, tenant_id=channel.tenant_id, phone=phone, name=message.name,
+        channel_id=channel.id, seen_at=now,
+    )  # fmt: skip
+    stale = now - message.timestamp > timedelta(seconds=deps.settings.stale_after_seconds)
+    message_id = await message_queries.insert_inbound(
+        session, tenant_id=channel.tenant_id, lead_id=lead.id, channel_id=channel.id,
+        type=message.type, content=message.text, media=dict(message.media),
+        external_id=message.external_id, raw_payload=raw, provider_timestamp=message.timestamp,
+        processed_at=now if stale else None,
+    )  # fmt: skip
+    if message_id is None:
+        result.duplicates += 1
+    elif stale:
+        # Stored for the record, not answered: a reply hours late does more harm than good.
+        result.stale += 1
+    else:
+        await _enqueue_processing(session, deps, lead=lead, message_id=str(message_id))
+        result.stored.append(str(message_id))
+
+
+async def _enqueue_processing(
+    session: AsyncSession, deps: PipelineDeps, *, lead: Lead, message_id: str
+) -> None:
+    # The debounce lets a burst of messages from one lead get one answer.
+    run_at = deps.clock.now() + timedelta(seconds=deps.settings.debounce_seconds)
+    await queue.defer(
+        session,
+        task=queue.HANDLE_INBOUND,
+        queue=queue.PIPELINE_QUEUE,
+        args={"message_id": message_id},
+        lock=queue.lead_lock(lead.id),
+        scheduled_at=run_at,
+    )
+
+
+async def _record_echo(
+    session: AsyncSession,
+    deps: PipelineDeps,
+    *,
+    channel: Channel,
+    phone: str,
+    message: InboundMessage,
+) -> int:
+    """A message the agency's own phone sent: ours coming back, or a human replying by hand."""
+    if await message_queries.outbound_exists(session, channel.tenant_id, message.external_id):
+        return 0
+    now = deps.clock.now()
+    lead = await lead_queries.upsert_by_phone(
+        session, tenant_id=channel.tenant_id, phone=phone, name=None, channel_id=channel.id,
+        seen_at=now,
+    )  # fmt: skip
+    stored = await message_queries.insert_human_reply(
+        session, tenant_id=channel.tenant_id, lead_id=lead.id, channel_id=channel.id,
+        type=message.type, content=message.text, media=dict(message.media),
+        external_id=message.external_id, provider_timestamp=message.timestamp, sent_at=now,
+    )  # fmt: skip
+    if stored:
+        # A person at the agency took the conversation: the assistant steps back.
+        lead.ai_paused = True
+    return 1 if stored else 0
+
+
+async def _apply_status(session: AsyncSession, *, channel: Channel, status: StatusUpdate) -> int:
+    moved = await message_queries.apply_status(
+        session, tenant_id=channel.tenant_id, external_id=status.external_id,
+        status=status.status, at=status.timestamp, error=_status_error(status),
+    )  # fmt: skip
+    return 1 if moved else 0
+
+
+def _status_error(status: StatusUpdate) -> str | None:
+    if status.status != "failed":
+        return None
+    code = f" ({status.error_code})" if status.error_code else ""
+    return f"{status.error or 'delivery failed'}{code}"

@@ -1,0 +1,174 @@
+"""send_outbound: hand a pending message to its provider, with retries, pacing and no double send.
+
+A send is three short steps, each its own unit of work opened by the job: claim (lock the
+row, count the attempt, mark it in flight), the provider call (outside any transaction),
+and record (sent, or the error and a retry). Keeping the network call out of the
+transaction keeps connections free; marking the row in flight makes the one unclosable
+window (provider accepted, worker died) visible and counted.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vellarys.db import queue
+from vellarys.db.models import Channel, Lead, Message
+from vellarys.db.queries import channel as channel_queries
+from vellarys.db.queries import lead as lead_queries
+from vellarys.db.queries import message as message_queries
+from vellarys.errors import ProviderError
+from vellarys.services.deps import PipelineDeps
+
+
+@dataclass(frozen=True, slots=True)
+class SendPlan:
+    message_id: uuid.UUID
+    tenant_id: uuid.UUID
+    lead_id: uuid.UUID
+    channel: Channel
+    to: str
+    text: str
+    attempt: int
+    wait_seconds: float
+    uncertain: bool
+
+
+def enqueue_send(session: AsyncSession, message: Message) -> object:
+    """The job that sends ``message``; one at a time per lead, so replies arrive in order."""
+    return queue.defer(
+        session,
+        task=queue.SEND_OUTBOUND,
+        queue=queue.OUTBOUND_QUEUE,
+        args={"message_id": str(message.id)},
+        lock=queue.send_lock(message.lead_id),
+    )
+
+
+async def queue_outbound(
+    session: AsyncSession,
+    *,
+    lead: Lead,
+    texts: list[str],
+    role: str = "assistant",
+    user_id: uuid.UUID | None = None,
+    media: dict[str, object] | None = None,
+) -> list[Message]:
+    """Store texts as pending outbound messages of ``lead`` and enqueue their sending, in order."""
+    messages = []
+    for text in texts:
+        message = message_queries.add_outbound(
+            session, tenant_id=lead.tenant_id, lead_id=lead.id, channel_id=lead.channel_id,
+            content=text, role=role, user_id=user_id, media=dict(media or {}),
+        )  # fmt: skip
+        messages.append(message)
+    await session.flush()
+    for message in messages:
+        await enqueue_send(session, message)  # type: ignore[misc]
+    return messages
+
+
+async def claim_send(
+    session: AsyncSession, deps: PipelineDeps, *, message_id: uuid.UUID
+) -> SendPlan | None:
+    """Lock the message and decide whether to send it now; None when there is nothing to do."""
+    message = await message_queries.get_for_update(session, message_id)
+    if message is None or message.direction != "outbound" or message.status != "pending":
+        return None  # already sent, failed or gone: never send twice
+    lead = await lead_queries.get(session, message.tenant_id, message.lead_id)
+    refusal = _refusal(message, lead)
+    channel = None
+    if refusal is None and message.channel_id is not None:
+        channel = await channel_queries.get(session, message.tenant_id, message.channel_id)
+    if refusal is None and (channel is None or not channel.active):
+        refusal = "the lead's channel no longer exists or is disabled"
+    if refusal is not None or channel is None or lead is None:
+        _fail(message, refusal or "cannot be sent")
+        return None
+    now = deps.clock.now()
+    uncertain = message.sending_since is not None
+    message.attempts += 1
+    message.sending_since = now
+    last = await message_queries.last_sent_at(session, message.tenant_id, message.lead_id)
+    return SendPlan(
+        message_id=message.id, tenant_id=message.tenant_id, lead_id=message.lead_id,
+        channel=channel, to=lead.phone, text=message.content, attempt=message.attempts,
+        wait_seconds=_pace_wait(deps, last, now), uncertain=uncertain,
+    )  # fmt: skip
+
+
+def _refusal(message: Message, lead: Lead | None) -> str | None:
+    if lead is None:
+        return "the lead no longer exists"
+    # After an opt-out only the confirmation (a system message) may still go out.
+    if lead.opted_out and message.role != "system":
+        return "cancelled: the lead opted out"
+    return None
+
+
+def _pace_wait(deps: PipelineDeps, last_sent: datetime | None, now: datetime) -> float:
+    if last_sent is None:
+        return 0.0
+    elapsed = (now - last_sent).total_seconds()
+    return max(0.0, deps.settings.send_pace_seconds - elapsed)
+
+
+def _fail(message: Message, reason: str) -> None:
+    message.status = "failed"
+    message.error = reason
+    message.sending_since = None
+
+
+async def record_sent(
+    session: AsyncSession, deps: PipelineDeps, *, plan: SendPlan, external_id: str
+) -> None:
+    message = await message_queries.get_for_update(session, plan.message_id)
+    if message is None:
+        return
+    message.external_id = external_id
+    message.sent_at = deps.clock.now()
+    message.sending_since = None
+    message.error = None
+    if message.status == "pending":  # a fast status callback may already have moved it on
+        message.status = "sent"
+
+
+async def record_failure(
+    session: AsyncSession, deps: PipelineDeps, *, plan: SendPlan, error: ProviderError
+) -> datetime | None:
+    """Record a failed attempt; schedule the next one (returned) or mark the message failed."""
+    message = await message_queries.get_for_update(session, plan.message_id)
+    if message is None or message.status != "pending":
+        return None
+    message.sending_since = None
+    message.error = _describe(error)
+    if not error.retryable or plan.attempt >= deps.settings.send_max_attempts:
+        message.status = "failed"
+        return None
+    retry_at = deps.clock.now() + timedelta(seconds=backoff_seconds(deps, plan.attempt))
+    await queue.defer(
+        session, task=queue.SEND_OUTBOUND, queue=queue.OUTBOUND_QUEUE,
+        args={"message_id": str(message.id)}, lock=queue.send_lock(message.lead_id),
+        scheduled_at=retry_at,
+    )  # fmt: skip
+    return retry_at
+
+
+def backoff_seconds(deps: PipelineDeps, attempt: int) -> float:
+    """Exponential backoff with full jitter, so a provider outage is not hit in lockstep."""
+    settings = deps.settings
+    ceiling = min(settings.send_retry_max_seconds, settings.send_retry_base_seconds * 2 ** (attempt - 1))
+    return ceiling / 2 + random.uniform(0, ceiling / 2)
+
+
+def _describe(error: ProviderError) -> str:
+    parts = [error.message]
+    if error.provider_status:
+        parts.append(f"HTTP {error.provider_status}")
+    if error.provider_code:
+        parts.append(f"code {error.provider_code}")
+    return " · ".join(parts)

@@ -1,0 +1,166 @@
+"""answer: compose the reply to a lead's new message(s) and update what we know about the lead.
+
+Retrieval (knowledge, listings) and the LLM are optional steps: each runs inside a
+savepoint and, when it fails, is logged and skipped. The lead always gets an answer,
+and a failing step never rolls back the lead's message.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vellarys.db.models import Lead
+from vellarys.db.queries import tenant as tenant_queries
+from vellarys.domain import qualification, scoring
+from vellarys.domain.conversation import BrainReply, ConversationContext, Turn
+from vellarys.domain.handoff import lead_notice
+from vellarys.domain.intent import detect_intents, listing_codes
+from vellarys.domain.planner import Retrieval, plan_reply
+from vellarys.errors import VellarysError
+from vellarys.services import knowledge, properties
+from vellarys.services.deps import PipelineDeps
+from vellarys.services.handoff import hand_off
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+# What an optional step may raise and still be skipped (a bug elsewhere must surface).
+OPTIONAL_FAILURES = (SQLAlchemyError, VellarysError, OSError, TimeoutError, ValueError)
+
+
+async def optional_step(
+    session: AsyncSession, name: str, step: Callable[[], Awaitable[T]], default: T
+) -> T:
+    """Run ``step`` in a savepoint; on failure log, undo only its own writes, return ``default``."""
+    try:
+        async with session.begin_nested():
+            return await step()
+    except OPTIONAL_FAILURES as exc:
+        log.warning("optional step skipped", extra={"step": name, "error": str(exc)[:300]})
+        return default
+
+
+async def answer(
+    session: AsyncSession,
+    deps: PipelineDeps,
+    *,
+    lead: Lead,
+    history: Sequence[Turn],
+    burst: Sequence[Turn],
+) -> BrainReply:
+    """The reply to ``burst``; also merges the profile, scores the lead and hands off when due."""
+    tenant = await tenant_queries.get(session, lead.tenant_id)
+    settings: dict[str, Any] = dict(tenant.settings) if tenant else {}
+    text = "\n".join(t.content for t in burst if t.type in ("text", "interactive")).strip()
+    last_asked = _last_asked(history)
+    places = await optional_step(
+        session, "places", lambda: properties.known_places(session, lead.tenant_id), ([], [])
+    )
+    found = qualification.extract(text, known_neighborhoods=places[0], known_cities=places[1],
+                                  asked=last_asked) if text else {}  # fmt: skip
+    before = dict(lead.custom_data or {})
+    profile = qualification.merge(before, found)
+    intents = detect_intents(text) if text else frozenset()
+    retrieval = await _retrieve(session, deps, lead=lead, profile=profile, text=text, intents=intents)
+    context = ConversationContext(
+        agency_name=settings.get("agency_name") or (tenant.name if tenant else ""),
+        settings=settings, profile=before, history=list(history), new_messages=list(burst),
+        stage=lead.stage, summary=lead.summary, lead_name=lead.name,
+    )  # fmt: skip
+    _update_lead(lead, profile, history, burst, settings)
+    reason = _handoff_due(lead, settings)
+    if reason is not None:
+        # The planner's handoff path answers without asking anything more.
+        intents = intents | {"human"}
+    reply = plan_reply(context, profile=profile, retrieval=retrieval, intents=intents,
+                       last_asked=last_asked, asked_before=_asked_before(history),
+                       learned=found.keys())  # fmt: skip
+    reason = reason or reply.handoff_reason
+    if reason is None or lead.stage in ("handed_off", "won", "lost"):
+        return reply
+    _, broker = await hand_off(session, deps, lead=lead, reason=reason, history=[*history, *burst],
+                               property_codes=reply.property_codes)  # fmt: skip
+    notice = lead_notice(broker.name if broker else None)
+    return replace(reply, messages=[notice], handoff_reason=reason, asked=None)
+
+
+async def _retrieve(
+    session: AsyncSession,
+    deps: PipelineDeps,
+    *,
+    lead: Lead,
+    profile: dict[str, Any],
+    text: str,
+    intents: frozenset[str],
+) -> Retrieval:
+    if deps.embedder is None or not text:
+        return Retrieval()
+    embedder, tenant_id = deps.embedder, lead.tenant_id
+    hits: list[Any] = []
+    if "question" in intents or "financing_question" in intents:
+        hits = await optional_step(session, "knowledge", lambda: knowledge.search_knowledge(
+            session, embedder, tenant_id=tenant_id, query=text, k=3), [])  # fmt: skip
+    codes = listing_codes(text)
+    looked_up = None
+    if codes:
+        looked_up = await optional_step(session, "lookup", lambda: properties.lookup_code(
+            session, tenant_id=tenant_id, code=codes[0]), None)  # fmt: skip
+    search = None
+    if _ready_for_listings(profile):
+        search = await optional_step(session, "properties", lambda: properties.search_properties(
+            session, embedder, tenant_id=tenant_id, profile=profile, text=text, k=3), None)  # fmt: skip
+    return Retrieval(
+        knowledge=tuple(hits),
+        properties=tuple(search.hits) if search else (),
+        widened=tuple(search.widened) if search else (),
+        looked_up=looked_up,
+        missing_code=codes[0] if codes and looked_up is None else None,
+    )
+
+
+def _ready_for_listings(profile: dict[str, Any]) -> bool:
+    has_focus = any(profile.get(k) for k in ("property_type", "neighborhoods", "budget_max"))
+    return bool(profile.get("intent")) and has_focus
+
+
+def _last_asked(history: Sequence[Turn]) -> str | None:
+    for turn in reversed(history):
+        if turn.role == "assistant":
+            asked = turn.media.get("asked")
+            return str(asked) if asked else None
+        if turn.role == "broker":
+            return None
+    return None
+
+
+def _asked_before(history: Sequence[Turn]) -> list[str]:
+    return [str(t.media["asked"]) for t in history if t.role == "assistant" and t.media.get("asked")]
+
+
+def _update_lead(
+    lead: Lead,
+    profile: dict[str, Any],
+    history: Sequence[Turn],
+    burst: Sequence[Turn],
+    settings: dict[str, Any],
+) -> None:
+    inbound = sum(1 for t in [*history, *burst] if t.role == "user")
+    threshold = int(settings.get("handoff_threshold") or scoring.HOT_THRESHOLD)
+    lead.custom_data = profile
+    if profile.get("name") and not lead.name:
+        lead.name = profile["name"]
+    lead.score = scoring.score(profile, inbound_messages=inbound)
+    lead.temperature = scoring.temperature(lead.score, hot_threshold=threshold)
+    lead.stage = scoring.next_stage(lead.stage, profile, score=lead.score, hot_threshold=threshold)
+
+
+def _handoff_due(lead: Lead, settings: dict[str, Any]) -> str | None:
+    if lead.stage in ("handed_off", "won", "lost"):
+        return None
+    threshold = int(settings.get("handoff_threshold") or scoring.HOT_THRESHOLD)
+    return scoring.should_hand_off(lead.custom_data, score=lead.score, hot_threshold=threshold)

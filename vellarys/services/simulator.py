@@ -1,0 +1,98 @@
+"""The built-in simulator channel: a lead's message without WhatsApp, through the real pipeline."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vellarys.db.models import Lead, Message, Tenant
+from vellarys.db.queries import channel as channel_queries
+from vellarys.db.queries import tenant as tenant_queries
+from vellarys.domain.message import InboundMessage, WebhookBatch
+from vellarys.errors import BadRequest, NotFound
+from vellarys.services.channel import add_channel
+from vellarys.services.deps import PipelineDeps
+from vellarys.services.ingest import receive_webhook
+
+
+@dataclass(frozen=True, slots=True)
+class SimulatedMessage:
+    tenant_id: uuid.UUID
+    lead_id: uuid.UUID
+    message_id: uuid.UUID
+    sent_at: datetime
+
+
+async def tenant_by_slug(session: AsyncSession, slug: str) -> Tenant:
+    tenant = await tenant_queries.by_slug(session, slug)
+    if tenant is None:
+        raise NotFound(f"No agency with slug {slug!r}.")
+    return tenant
+
+
+async def send_as_lead(
+    session: AsyncSession,
+    deps: PipelineDeps,
+    *,
+    tenant: Tenant,
+    phone: str,
+    text: str,
+    name: str | None = None,
+) -> SimulatedMessage:
+    """Store ``text`` as if ``phone`` had written it on WhatsApp, and enqueue its processing."""
+    if not text.strip():
+        raise BadRequest("Write a message.")
+    channel = await channel_queries.simulator_of(session, tenant.id)
+    if channel is None:
+        channel = await add_channel(session, tenant_id=tenant.id, provider="simulator",
+                                    identity=f"simulator-{tenant.slug}", credentials={})  # fmt: skip
+    now = deps.clock.now()
+    inbound = InboundMessage(external_id=f"sim-in-{uuid.uuid4().hex}", phone=phone, type="text",
+                             text=text.strip(), timestamp=now, name=name)  # fmt: skip
+    result = await receive_webhook(session, deps, channel=channel,
+                                   batch=WebhookBatch(identity=None, messages=[inbound]), raw=None)  # fmt: skip
+    if not result.stored:
+        raise BadRequest("The phone number is not valid.")
+    message = await session.get(Message, uuid.UUID(result.stored[0]))
+    assert message is not None
+    return SimulatedMessage(tenant.id, message.lead_id, message.id, now)
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    lead: Lead
+    replies: list[Message]
+    done: bool
+
+
+async def replies_after(
+    session: AsyncSession, simulated: SimulatedMessage
+) -> Conversation:
+    """The lead and the replies to the simulated message; ``done`` once it was processed and
+    nothing is left to send."""
+    lead = await session.get(Lead, simulated.lead_id, populate_existing=True)
+    inbound = await session.get(Message, simulated.message_id, populate_existing=True)
+    assert lead is not None and inbound is not None
+    found = await session.execute(
+        select(Message)
+        .where(
+            Message.tenant_id == simulated.tenant_id, Message.lead_id == simulated.lead_id,
+            Message.direction == "outbound", Message.created_at >= inbound.created_at,
+            Message.role.in_(["assistant", "system"]),
+        )
+        .order_by(Message.created_at, Message.id)
+        .execution_options(populate_existing=True)
+    )  # fmt: skip
+    replies = list(found.scalars())
+    done = inbound.processed_at is not None and all(m.status != "pending" for m in replies)
+    return Conversation(lead=lead, replies=replies, done=done)
+
+
+def lead_summary(lead: Lead) -> dict[str, Any]:
+    return {"stage": lead.stage, "temperature": lead.temperature, "score": lead.score,
+            "profile": dict(lead.custom_data or {})}  # fmt: skip

@@ -1,0 +1,69 @@
+"""Prometheus metrics.
+
+Counters live in each process. When several processes of one machine share
+``PROMETHEUS_MULTIPROC_DIR`` (``vellarys up`` sets it), ``/metrics`` on the API adds up
+the worker's counters too. Queue gauges are read from the database at scrape time.
+"""
+
+from __future__ import annotations
+
+import os
+
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+from prometheus_client.core import REGISTRY
+
+INBOUND = Counter(
+    "vellarys_inbound_messages_total",
+    "Inbound messages by channel provider and outcome (stored, duplicate, stale, echo, ignored).",
+    ["channel", "status"],
+)
+OUTBOUND = Counter(
+    "vellarys_outbound_messages_total",
+    "Outbound send attempts by channel provider and result (sent, retry, failed, skipped).",
+    ["channel", "status"],
+)
+UNCERTAIN_SENDS = Counter(
+    "vellarys_outbound_uncertain_total",
+    "Sends retried after a worker died mid-send: the provider may have delivered them already.",
+)
+WEBHOOKS = Counter(
+    "vellarys_webhook_requests_total",
+    "Webhook requests by provider and HTTP status.",
+    ["channel", "code"],
+)
+JOB_SECONDS = Histogram(
+    "vellarys_job_duration_seconds",
+    "Time a job ran, by task.",
+    ["task"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+JOB_START_DELAY = Histogram(
+    "vellarys_job_start_delay_seconds",
+    "Time from when a job was due until a worker started it, by task.",
+    ["task"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+)
+
+
+def render(queue_depth: int, oldest_pending_seconds: float | None) -> bytes:
+    """The text exposition of this process (or all processes sharing the multiprocess dir)."""
+    registry = CollectorRegistry()
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    else:
+        registry = REGISTRY
+    queue = CollectorRegistry()
+    Gauge("vellarys_queue_depth", "Jobs waiting to run.", registry=queue).set(queue_depth)
+    Gauge(
+        "vellarys_queue_oldest_pending_seconds",
+        "Age of the oldest job that is due and waiting.",
+        registry=queue,
+    ).set(oldest_pending_seconds or 0.0)
+    return generate_latest(registry) + generate_latest(queue)
