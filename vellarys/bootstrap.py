@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from vellarys.adapters.embeddings import build_embedder
+from vellarys.adapters.llm.openai_compatible import OpenAICompatibleChat
 from vellarys.adapters.whatsapp import build_provider
 from vellarys.config import Settings
 from vellarys.db.embedded import start_embedded
 from vellarys.db.engine import PoolConfig, create_engine, create_sessionmaker
 from vellarys.db.models import Channel
 from vellarys.domain.clock import SystemClock
+from vellarys.domain.llm import ChatModel
 from vellarys.domain.ports import Clock, Embedder, WhatsAppProvider
+from vellarys.domain.secretbox import open_sealed
 from vellarys.services.deps import PipelineDeps, PipelineSettings
 
 
@@ -44,7 +49,31 @@ def pipeline_settings(settings: Settings) -> PipelineSettings:
         send_max_attempts=settings.send_max_attempts,
         send_retry_base_seconds=settings.send_retry_base_seconds,
         send_pace_seconds=settings.send_pace_seconds,
+        llm_daily_token_budget=settings.llm_daily_token_budget,
+        summary_every=settings.summary_every,
     )
+
+
+def chat_model_factory(
+    settings: Settings, http: httpx.AsyncClient
+) -> Callable[[Mapping[str, Any]], ChatModel | None]:
+    """Per-tenant LLM settings (key stored sealed) win over the deployment's; None = offline."""
+
+    def chat_for(tenant_settings: Mapping[str, Any]) -> ChatModel | None:
+        own = tenant_settings.get("llm") or {}
+        if own.get("base_url") and own.get("model"):
+            sealed = own.get("api_key") or ""
+            key = open_sealed(sealed, secret_key=settings.resolved_secret_key) if sealed else None
+            return OpenAICompatibleChat(base_url=own["base_url"], api_key=key, model=own["model"],
+                                        http=http, timeout_seconds=settings.llm_timeout_seconds)  # fmt: skip
+        if settings.llm_base_url and settings.llm_model:
+            key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
+            return OpenAICompatibleChat(base_url=settings.llm_base_url, api_key=key,
+                                        model=settings.llm_model, http=http,
+                                        timeout_seconds=settings.llm_timeout_seconds)  # fmt: skip
+        return None
+
+    return chat_for
 
 
 @dataclass
@@ -102,6 +131,7 @@ def build(settings: Settings, *, database_url: str | None = None) -> Container:
         sessions=create_sessionmaker(engine),
         http=http,
         pipeline=PipelineDeps(
-            provider_for=provider_for, settings=pipeline_settings(settings), embedder=embedder
+            provider_for=provider_for, settings=pipeline_settings(settings), embedder=embedder,
+            chat_for=chat_model_factory(settings, http),
         ),
     )

@@ -53,6 +53,13 @@ class Settings(BaseSettings):
     embedding_api_key: SecretStr | None = None
     embedding_model: str | None = None
 
+    llm_base_url: str | None = None
+    llm_api_key: SecretStr | None = None
+    llm_model: str | None = None
+    llm_timeout_seconds: float = Field(default=20, gt=0)
+    llm_daily_token_budget: int = Field(default=200_000, ge=0)
+    summary_every: int = Field(default=6, ge=1)
+
     meta_graph_url: str = "https://graph.facebook.com"
     provider_timeout_seconds: float = Field(default=15, gt=0)
     debounce_seconds: float = Field(default=3.0, ge=0)

@@ -8,11 +8,12 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from vellarys import __version__
-from vellarys.api import health, metrics, webhooks
+from vellarys.api import health, metrics, v1, webhooks
 from vellarys.api.errors import install_error_handlers
 from vellarys.bootstrap import Container, build
 from vellarys.config import Settings
 from vellarys.telemetry.logs import configure_logging
+from vellarys.web import install_web
 
 
 def create_app(container: Container) -> FastAPI:
@@ -27,6 +28,8 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(webhooks.router)
+    app.include_router(v1.router)
+    install_web(app, container)
     return app
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 HANDLE_INBOUND = "vellarys:handle_inbound"
 SEND_OUTBOUND = "vellarys:send_outbound"
 NOTIFY_BROKER = "vellarys:notify_broker"
+SUMMARIZE_LEAD = "vellarys:summarize_lead"
 INDEX_DOCUMENT = "vellarys:index_document"
 INDEX_PROPERTIES = "vellarys:index_properties"
 

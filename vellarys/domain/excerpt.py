@@ -23,6 +23,7 @@ _STOPWORDS = word_set(
     " preciso precisa mais muito tambem ja nao sim sobre entre ate apos antes depois ao aos"
 )
 _STEM = 5  # "financiar" and "financiamento" share "finan"
+_HEADING_WEIGHT = 2
 
 
 class _Sentence(NamedTuple):
@@ -58,10 +59,14 @@ def excerpt(text: str, question: str, *, max_sentences: int = 3, max_chars: int 
 def _choose(text: str, question: str, limit: int, max_chars: int) -> list[_Sentence]:
     candidates = _sentences(text)
     keys = _stems(question)
-    overlap = [len(keys & _stems(sentence.text)) for sentence in candidates]
+    # A heading that names what was asked ("Documentos do inquilino") vouches for its section.
+    titled = {n: len(keys & stems) for n, stems in _heading_stems(text).items()}
+    heading = [titled.get(sentence.section, 0) for sentence in candidates]
+    overlap = [len(keys & _stems(s.text)) + _HEADING_WEIGHT * h for s, h in zip(candidates, heading,
+                                                                          strict=True)]  # fmt: skip
     if not any(overlap):
         return _fill(candidates, list(range(len(candidates))), limit, max_chars)
-    best = max(range(len(candidates)), key=lambda i: (overlap[i], -i))
+    best = max(range(len(candidates)), key=lambda i: (overlap[i], heading[i], -i))
     # Another heading's section is another topic, even when it shares words with the question.
     topic = [i for i, c in enumerate(candidates) if c.section == candidates[best].section]
     ranked = sorted((i for i in topic if overlap[i]), key=lambda i: (-overlap[i], abs(i - best)))
@@ -69,6 +74,18 @@ def _choose(text: str, question: str, limit: int, max_chars: int) -> list[_Sente
     if len(chosen) == 1 and best + 1 in topic:
         chosen = _fill(candidates, [best, best + 1], 2, max_chars)  # a little context
     return chosen
+
+
+def _heading_stems(text: str) -> dict[int, frozenset[str]]:
+    found: dict[int, frozenset[str]] = {}
+    section = 0
+    for line in text.splitlines():
+        if _HEADING.match(line):
+            section += 1
+            # The document's title ("# ...") speaks for every section, so it tells none apart.
+            if line.lstrip().startswith("##"):
+                found[section] = _stems(line)
+    return found
 
 
 def _sentences(text: str) -> list[_Sentence]:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 from dataclasses import dataclass, field
 
 from vellarys.db.models import Channel
 from vellarys.domain.clock import SystemClock
+from vellarys.domain.llm import ChatModel
 from vellarys.domain.ports import Clock, Embedder, WhatsAppProvider
 
 
@@ -19,6 +21,8 @@ class PipelineSettings:
     send_retry_max_seconds: float = 300.0
     send_pace_seconds: float = 1.5
     history_limit: int = 30
+    llm_daily_token_budget: int = 200_000
+    summary_every: int = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,3 +31,5 @@ class PipelineDeps:
     settings: PipelineSettings = field(default_factory=PipelineSettings)
     clock: Clock = field(default_factory=SystemClock)
     embedder: Embedder | None = None
+    # The tenant's settings -> its chat model (tenant override, else the deployment's), or None.
+    chat_for: Callable[[Mapping[str, Any]], ChatModel | None] = lambda _settings: None

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vellarys.db import queue
 from vellarys.db.models import Lead, Message
 from vellarys.db.queries import lead as lead_queries
 from vellarys.db.queries import message as message_queries
@@ -17,6 +18,7 @@ from vellarys.domain.intent import detect_intents
 from vellarys.services.deps import PipelineDeps
 from vellarys.services.outbound import queue_outbound
 from vellarys.services.reply import answer
+from vellarys.services.summary import summary_due
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +91,10 @@ async def _respond(
     await queue_outbound(session, lead=lead, texts=reply.messages, media=media)
     if lead.first_response_seconds is None and burst:
         lead.first_response_seconds = (now - burst[0].created_at).total_seconds()
+    if await summary_due(session, deps, lead):
+        await queue.defer(session, task=queue.SUMMARIZE_LEAD, queue=queue.PIPELINE_QUEUE,
+                          args={"lead_id": str(lead.id), "tenant_id": str(lead.tenant_id)},
+                          lock=queue.lead_lock(lead.id))  # fmt: skip
     return InboundOutcome("answered", lead.id, len(reply.messages))
 
 

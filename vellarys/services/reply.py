@@ -26,6 +26,7 @@ from vellarys.errors import VellarysError
 from vellarys.services import knowledge, properties
 from vellarys.services.deps import PipelineDeps
 from vellarys.services.handoff import hand_off
+from vellarys.services.llm_brain import LlmTurn, llm_reply, tokens_used_today
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -58,15 +59,15 @@ async def answer(
     settings: dict[str, Any] = dict(tenant.settings) if tenant else {}
     text = "\n".join(t.content for t in burst if t.type in ("text", "interactive")).strip()
     last_asked = _last_asked(history)
+    no_places: tuple[list[str], list[str]] = ([], [])
     places = await optional_step(
-        session, "places", lambda: properties.known_places(session, lead.tenant_id), ([], [])
+        session, "places", lambda: properties.known_places(session, lead.tenant_id), no_places
     )
     found = qualification.extract(text, known_neighborhoods=places[0], known_cities=places[1],
                                   asked=last_asked) if text else {}  # fmt: skip
     before = dict(lead.custom_data or {})
     profile = qualification.merge(before, found)
     intents = detect_intents(text) if text else frozenset()
-    retrieval = await _retrieve(session, deps, lead=lead, profile=profile, text=text, intents=intents)
     context = ConversationContext(
         agency_name=settings.get("agency_name") or (tenant.name if tenant else ""),
         settings=settings, profile=before, history=list(history), new_messages=list(burst),
@@ -74,12 +75,21 @@ async def answer(
     )  # fmt: skip
     _update_lead(lead, profile, history, burst, settings)
     reason = _handoff_due(lead, settings)
-    if reason is not None:
+    reply = None
+    if reason is None and text:
+        reply = await _llm_reply(session, deps, lead=lead, settings=settings, context=context,
+                                 profile=profile, text=text)  # fmt: skip
+    if reply is not None and reply.profile:
+        _update_lead(lead, qualification.merge(profile, reply.profile), history, burst, settings)
+        reason = _handoff_due(lead, settings)
+    if reply is None:
+        retrieval = await _retrieve(session, deps, lead=lead, profile=profile, text=text,
+                                    intents=intents, recent_code=_last_shown(history))  # fmt: skip
         # The planner's handoff path answers without asking anything more.
-        intents = intents | {"human"}
-    reply = plan_reply(context, profile=profile, retrieval=retrieval, intents=intents,
-                       last_asked=last_asked, asked_before=_asked_before(history),
-                       learned=found.keys())  # fmt: skip
+        wanted = intents | {"human"} if reason else intents
+        reply = plan_reply(context, profile=profile, retrieval=retrieval, intents=wanted,
+                           last_asked=last_asked, asked_before=_asked_before(history),
+                           learned=found.keys())  # fmt: skip
     reason = reason or reply.handoff_reason
     if reason is None or lead.stage in ("handed_off", "won", "lost"):
         return reply
@@ -87,6 +97,30 @@ async def answer(
                                property_codes=reply.property_codes)  # fmt: skip
     notice = lead_notice(broker.name if broker else None)
     return replace(reply, messages=[notice], handoff_reason=reason, asked=None)
+
+
+async def _llm_reply(
+    session: AsyncSession,
+    deps: PipelineDeps,
+    *,
+    lead: Lead,
+    settings: dict[str, Any],
+    context: ConversationContext,
+    profile: dict[str, Any],
+    text: str,
+) -> BrainReply | None:
+    """The configured LLM's reply, or None (no LLM, budget spent, or any failure)."""
+    chat = deps.chat_for(settings)
+    if chat is None:
+        return None
+    today = deps.clock.now().date()
+    if await tokens_used_today(session, lead.tenant_id, today) >= deps.settings.llm_daily_token_budget:
+        log.warning("daily LLM token budget spent; the offline brain answers")
+        return None
+    turn = LlmTurn(session=session, embedder=deps.embedder, tenant_id=lead.tenant_id, text=text)
+    return await optional_step(
+        session, "llm", lambda: llm_reply(turn, chat, context, profile=profile, today=today), None
+    )
 
 
 async def _retrieve(
@@ -97,6 +131,7 @@ async def _retrieve(
     profile: dict[str, Any],
     text: str,
     intents: frozenset[str],
+    recent_code: str | None = None,
 ) -> Retrieval:
     if deps.embedder is None or not text:
         return Retrieval()
@@ -106,10 +141,12 @@ async def _retrieve(
         hits = await optional_step(session, "knowledge", lambda: knowledge.search_knowledge(
             session, embedder, tenant_id=tenant_id, query=text, k=3), [])  # fmt: skip
     codes = listing_codes(text)
+    # "Quanto fica a parcela?" is about the listing just shown.
+    wanted = codes[0] if codes else (recent_code if "financing_question" in intents else None)
     looked_up = None
-    if codes:
+    if wanted:
         looked_up = await optional_step(session, "lookup", lambda: properties.lookup_code(
-            session, tenant_id=tenant_id, code=codes[0]), None)  # fmt: skip
+            session, tenant_id=tenant_id, code=wanted), None)  # fmt: skip
     search = None
     if _ready_for_listings(profile):
         search = await optional_step(session, "properties", lambda: properties.search_properties(
@@ -135,6 +172,14 @@ def _last_asked(history: Sequence[Turn]) -> str | None:
             return str(asked) if asked else None
         if turn.role == "broker":
             return None
+    return None
+
+
+def _last_shown(history: Sequence[Turn]) -> str | None:
+    for turn in reversed(history):
+        shown = turn.media.get("properties") if turn.role == "assistant" else None
+        if shown:
+            return str(shown[0])
     return None
 
 

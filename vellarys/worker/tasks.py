@@ -13,7 +13,8 @@ import procrastinate
 from vellarys.db import queue
 from vellarys.db.uow import unit_of_work
 from vellarys.errors import ProviderError
-from vellarys.services import handoff, inbound, knowledge, outbound, properties, rescue
+from vellarys.services import handoff, inbound, knowledge, outbound, properties, rescue, summary
+from vellarys.services.reply import optional_step
 from vellarys.telemetry import metrics
 from vellarys.telemetry.logs import log_context
 from vellarys.worker import runtime
@@ -151,6 +152,16 @@ async def index_properties(tenant_id: str) -> int:
     return done
 
 
+async def summarize_lead(lead_id: str, tenant_id: str) -> str:
+    """Refresh a lead's rolling summary; a failure is logged and skipped, never retried forever."""
+    container = runtime.container()
+    async with unit_of_work(container.sessions) as session:
+        written = await optional_step(session, "summary", lambda: summary.refresh_summary(
+            session, container.pipeline, lead_id=uuid.UUID(lead_id), tenant_id=uuid.UUID(tenant_id),
+        ), None)  # fmt: skip
+    return "written" if written else "skipped"
+
+
 def make_blueprint() -> procrastinate.Blueprint:
     """A fresh blueprint of every job (procrastinate namespaces a blueprint's tasks in place,
     so each queue app gets its own)."""
@@ -159,6 +170,7 @@ def make_blueprint() -> procrastinate.Blueprint:
     bp.task(name="handle_inbound", queue=queue.PIPELINE_QUEUE, retry=retry_inbound)(handle_inbound)
     bp.task(name="send_outbound", queue=queue.OUTBOUND_QUEUE)(send_outbound)
     bp.task(name="notify_broker", queue=queue.OUTBOUND_QUEUE)(notify_broker)
+    bp.task(name="summarize_lead", queue=queue.PIPELINE_QUEUE)(summarize_lead)
     bp.task(name="index_document", queue="indexing")(index_document)
     bp.task(name="index_properties", queue="indexing")(index_properties)
     maintenance: list[tuple[str, Any, bool]] = [

@@ -3,6 +3,7 @@
 from vellarys.db.models.channel import Channel
 from vellarys.db.models.knowledge import KnowledgeChunk, KnowledgeDocument, KnowledgeEmbedding
 from vellarys.db.models.lead import Handoff, Lead, LeadNote
+from vellarys.db.models.login import LoginAttempt
 from vellarys.db.models.message import Message
 from vellarys.db.models.property import Property, PropertyEmbedding
 from vellarys.db.models.system import LlmUsage, SystemSetting
@@ -19,6 +20,7 @@ __all__ = [
     "Lead",
     "LeadNote",
     "LlmUsage",
+    "LoginAttempt",
     "Message",
     "Property",
     "PropertyEmbedding",

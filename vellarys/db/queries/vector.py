@@ -73,7 +73,9 @@ async def nearest(
         return Nearest(rows=rows, path="exact", candidates=size)
     await tune_hnsw(session, k=k, version=version)
     rows = await _rows(session, approximate_statement(candidates, distance, k))
-    if len(rows) >= min(k, size):
+    # This path means more than exact_max_rows candidates; fewer than k rows means the
+    # index walk lost them to the filters.
+    if len(rows) >= k:
         return Nearest(rows=rows, path="hnsw", candidates=size)
     log.info("hnsw returned %d of %d rows; searching exactly", len(rows), k)
     rows = await _rows(session, exact_statement(candidates, distance, k))

@@ -1,0 +1,85 @@
+"""The demo agency, seeded and indexed once, cloned for each test that converses with it."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+import httpx
+from sqlalchemy import select, text
+
+from tests.conftest import TEMPLATE_DB, create_database, drop_database, make_settings
+from tests.fakes.providers import FakeGraphAPI
+from tests.pipeline.harness import APP_SECRET, FAST, PHONE_NUMBER_ID, Stack
+from vellarys.api.app import create_app
+from vellarys.bootstrap import build
+from vellarys.db.models import KnowledgeDocument
+from vellarys.db.queries.tenant import by_slug
+from vellarys.db.uow import unit_of_work
+from vellarys.services import knowledge, properties
+from vellarys.services.channel import add_channel
+from vellarys.services.demo import seed_demo
+
+DEMO_TEMPLATE = "vellarys_demo_template"
+
+
+async def _seed_and_index(url: str, tmp: Path) -> None:
+    container = build(make_settings(url, tmp))
+    try:
+        async with unit_of_work(container.sessions) as session:
+            tenant = (await seed_demo(session)).tenant
+            # The indexing jobs the seed enqueued are done right here instead.
+            await session.execute(text("DELETE FROM procrastinate_jobs"))
+            while await properties.index_pending_properties(
+                session, container.embedder, tenant_id=tenant.id
+            ):
+                pass
+            documents = await session.execute(
+                select(KnowledgeDocument.id).where(KnowledgeDocument.tenant_id == tenant.id)
+            )
+            for document_id in list(documents.scalars()):
+                await knowledge.index_document(
+                    session, container.embedder, tenant_id=tenant.id, document_id=document_id
+                )
+    finally:
+        await container.aclose()
+
+
+@pytest.fixture(scope="session")
+async def demo_template(pg_server: str, template_url: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+    url = create_database(pg_server, DEMO_TEMPLATE, template=TEMPLATE_DB)
+    await _seed_and_index(url, tmp_path_factory.mktemp("demo"))
+    yield url
+    drop_database(pg_server, DEMO_TEMPLATE)
+
+
+@pytest.fixture
+def graph() -> Iterator[FakeGraphAPI]:
+    with FakeGraphAPI(access_token="test-token") as fake:
+        yield fake
+
+
+@pytest.fixture
+async def demo(
+    pg_server: str, demo_template: str, tmp_path: Path, graph: FakeGraphAPI
+) -> AsyncIterator[Stack]:
+    """A full stack on a fresh copy of the indexed demo agency, with a Meta channel."""
+    name = f"vellarys_d_{uuid.uuid4().hex[:12]}"
+    url = create_database(pg_server, name, template=DEMO_TEMPLATE)
+    container = build(make_settings(url, tmp_path, meta_graph_url=graph.url, **FAST))
+    async with unit_of_work(container.sessions) as session:
+        tenant = await by_slug(session, "demo")
+        assert tenant is not None
+        channel = await add_channel(
+            session, tenant_id=tenant.id, provider="meta", identity=PHONE_NUMBER_ID,
+            credentials={"access_token": "test-token"}, app_secret=APP_SECRET,
+        )  # fmt: skip
+    client = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=create_app(container)), base_url="http://testserver"
+    )
+    yield Stack(container, client, graph, tenant.id, channel)
+    await client.aclose()
+    await container.aclose()
+    drop_database(pg_server, name)

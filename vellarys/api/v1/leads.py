@@ -1,0 +1,176 @@
+"""Leads, their messages, and LGPD export and erasure."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query
+
+from vellarys.api.v1.auth import Auth
+from vellarys.api.v1.schemas import (
+    ErasureOut,
+    ExportOut,
+    LeadOut,
+    LeadPageOut,
+    LeadPatch,
+    MessageIn,
+    MessageOut,
+    MessagePageOut,
+    Sort,
+    Stage,
+    Temperature,
+    errors,
+)
+from vellarys.db.models import Lead
+from vellarys.domain.lead_search import MAX_PER_PAGE, LeadFilters
+from vellarys.errors import BadRequest
+from vellarys.services import audit, leads, lgpd
+
+router = APIRouter(prefix="/leads", tags=["leads"])
+PerPage = Annotated[int, Query(ge=1, le=MAX_PER_PAGE)]
+PageNumber = Annotated[int, Query(ge=1)]
+
+
+def lead_filters(
+    stage: Stage | None = None,
+    temperature: Temperature | None = None,
+    assigned_user_id: Annotated[
+        uuid.UUID | Literal["unassigned"] | None,
+        Query(description='A user id, or "unassigned".'),
+    ] = None,
+    channel_id: uuid.UUID | None = None,
+    created_from: Annotated[date | None, Query(description="First day (agency time).")] = None,
+    created_to: Annotated[date | None, Query(description="Last day, included.")] = None,
+    text: Annotated[str | None, Query(description="Part of the name or phone.")] = None,
+    neighborhood: Annotated[str | None, Query(description="A profile neighborhood.")] = None,
+    intent: Annotated[Literal["buy", "rent", "invest"] | None, Query()] = None,
+    property_type: str | None = None,
+    city: str | None = None,
+    budget_min: Annotated[int | None, Query(ge=0, description="Lowest budget_max.")] = None,
+    budget_max: Annotated[int | None, Query(ge=0, description="Highest budget_max.")] = None,
+    custom: Annotated[
+        list[str] | None,
+        Query(description="`key:value` equality on any profile field; repeatable."),
+    ] = None,
+) -> LeadFilters:
+    return LeadFilters(
+        stage=stage, temperature=temperature, assigned_user_id=assigned_user_id,
+        channel_id=channel_id, created_from=created_from, created_to=created_to, text=text,
+        neighborhood=neighborhood, intent=intent, property_type=property_type, city=city,
+        budget_min=budget_min, budget_max=budget_max, custom=_custom(custom or []),
+    )  # fmt: skip
+
+
+def _custom(pairs: list[str]) -> dict[str, str]:
+    custom: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition(":")
+        if not sep or not key.strip():
+            raise BadRequest(f"Filtro custom inválido {pair!r}: use chave:valor")
+        custom[key.strip()] = value.strip()
+    return custom
+
+
+def lead_out(lead: Lead, names: dict[uuid.UUID, str]) -> LeadOut:
+    out = LeadOut.model_validate(lead)
+    if lead.assigned_user_id is not None:
+        out.assigned_user_name = names.get(lead.assigned_user_id)
+    return out
+
+
+@router.get("", response_model=LeadPageOut, responses=errors(400, 422))
+async def list_leads(
+    auth: Auth,
+    filters: Annotated[LeadFilters, Depends(lead_filters)],
+    sort: Sort = "newest",
+    page: PageNumber = 1,
+    per_page: PerPage = 25,
+) -> LeadPageOut:
+    """The agency's leads (erased ones left out), filtered, sorted and paginated."""
+    async with auth.session() as (session, caller):
+        found = await leads.search_leads(
+            session, tenant_id=caller.tenant_id, filters=filters, sort=sort,
+            page=page, per_page=per_page,
+        )  # fmt: skip
+        items = [lead_out(lead, found.assignee_names) for lead in found.items]
+    return LeadPageOut(items=items, total=found.total, page=found.page, per_page=found.per_page)
+
+
+@router.get("/{lead_id}", response_model=LeadOut, responses=errors(404, 422))
+async def get_lead(lead_id: uuid.UUID, auth: Auth) -> LeadOut:
+    """One lead; the view is recorded in the audit log."""
+    async with auth.session() as (session, caller):
+        lead = await leads.get_lead(session, tenant_id=caller.tenant_id, lead_id=lead_id)
+        await audit.record(
+            session, tenant_id=caller.tenant_id, user_id=None, action=audit.VIEWED,
+            target_type=audit.LEAD, target_id=lead.id, api_key_id=caller.api_key_id,
+        )  # fmt: skip
+        names = await leads.assignee_names(session, tenant_id=caller.tenant_id, leads=[lead])
+        return lead_out(lead, names)
+
+
+@router.patch("/{lead_id}", response_model=LeadOut, responses=errors(400, 404, 422))
+async def update_lead(lead_id: uuid.UUID, body: LeadPatch, auth: Auth) -> LeadOut:
+    """Change the stage and/or the assigned user (``null`` unassigns)."""
+    if not body.model_fields_set:
+        raise BadRequest("Nada para alterar: envie stage e/ou assigned_user_id")
+    unassign = "assigned_user_id" in body.model_fields_set and body.assigned_user_id is None
+    async with auth.session() as (session, caller):
+        lead = await leads.update_lead(
+            session, tenant_id=caller.tenant_id, lead_id=lead_id, stage=body.stage,
+            assigned_user_id=body.assigned_user_id, unassign=unassign,
+        )  # fmt: skip
+        await session.refresh(lead)  # updated_at is set by the database
+        names = await leads.assignee_names(session, tenant_id=caller.tenant_id, leads=[lead])
+        return lead_out(lead, names)
+
+
+@router.get("/{lead_id}/messages", response_model=MessagePageOut, responses=errors(404, 422))
+async def list_messages(
+    lead_id: uuid.UUID, auth: Auth, page: PageNumber = 1, per_page: PerPage = 50
+) -> MessagePageOut:
+    """The lead's messages, newest first."""
+    async with auth.session() as (session, caller):
+        found = await leads.list_messages(
+            session, tenant_id=caller.tenant_id, lead_id=lead_id, page=page, per_page=per_page
+        )
+        items = [MessageOut.model_validate(m) for m in found.items]
+    return MessagePageOut(items=items, total=found.total, page=found.page, per_page=found.per_page)
+
+
+@router.post(
+    "/{lead_id}/messages",
+    status_code=202,
+    response_model=MessageOut,
+    responses=errors(400, 404, 409, 422),
+)
+async def send_message(lead_id: uuid.UUID, body: MessageIn, auth: Auth) -> MessageOut:
+    """Send a text to the lead as the broker. Accepted means stored ``pending`` and queued;
+    the delivery status then moves on (sent, delivered, read or failed)."""
+    async with auth.session() as (session, caller):
+        message = await leads.send_message(
+            session, tenant_id=caller.tenant_id, lead_id=lead_id, text=body.text
+        )
+        return MessageOut.model_validate(message)
+
+
+@router.get("/{lead_id}/export", response_model=ExportOut, responses=errors(404, 422))
+async def export_lead(lead_id: uuid.UUID, auth: Auth) -> ExportOut:
+    """Everything about the lead (LGPD); the export is recorded in the audit log."""
+    async with auth.session() as (session, caller):
+        data = await lgpd.export_lead(
+            session, tenant_id=caller.tenant_id, lead_id=lead_id, api_key_id=caller.api_key_id
+        )
+    return ExportOut.model_validate(data)
+
+
+@router.post("/{lead_id}/erase", response_model=ErasureOut, responses=errors(404, 422))
+async def erase_lead(lead_id: uuid.UUID, auth: Auth) -> ErasureOut:
+    """Delete the lead's messages and notes and anonymize it (LGPD). Erasing twice is harmless."""
+    async with auth.session() as (session, caller):
+        erasure = await lgpd.erase_lead(
+            session, tenant_id=caller.tenant_id, lead_id=lead_id, api_key_id=caller.api_key_id
+        )
+    return ErasureOut.model_validate(erasure, from_attributes=True)

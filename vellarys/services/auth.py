@@ -1,0 +1,103 @@
+"""Dashboard sign-in: password check, login rate limiting, and who is signed in."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vellarys.db.models import LoginAttempt, Tenant, User
+from vellarys.domain.password import verify_password
+from vellarys.errors import VellarysError
+
+# 5 failures per e-mail and IP address in 15 minutes lock that pair out for the rest of the window.
+MAX_FAILURES = 5
+FAILURE_WINDOW = timedelta(minutes=15)
+
+
+class TooManyAttempts(VellarysError):
+    """Muitas tentativas de login. Aguarde alguns minutos e tente de novo."""
+
+    status_code = 429
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    """The signed-in staff member, as every dashboard query needs them."""
+
+    user_id: uuid.UUID
+    tenant_id: uuid.UUID
+    role: str
+    name: str
+    email: str
+    tenant_name: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+async def authenticate(
+    session: AsyncSession, *, email: str, password: str, ip: str, now: datetime
+) -> Viewer | None:
+    """The active user with these credentials, or None (the failure is recorded, so the
+    caller must commit it); ``TooManyAttempts`` once the e-mail and IP pair is locked out."""
+    email = email.strip().lower()
+    if await _recent_failures(session, email=email, ip=ip, now=now) >= MAX_FAILURES:
+        raise TooManyAttempts()
+    found = await session.execute(
+        select(User, Tenant)
+        .join(Tenant, Tenant.id == User.tenant_id)
+        .where(func.lower(User.email) == email, User.active, Tenant.active)
+    )
+    row = found.first()
+    if row is None or not verify_password(row[0].password_hash, password):
+        session.add(LoginAttempt(email=email[:320], ip=ip[:64], attempted_at=now))
+        await session.flush()
+        return None
+    user, tenant = row
+    user.last_login_at = now
+    await session.execute(
+        delete(LoginAttempt).where(LoginAttempt.email == email, LoginAttempt.ip == ip)
+    )
+    return _viewer(user, tenant)
+
+
+async def _recent_failures(session: AsyncSession, *, email: str, ip: str, now: datetime) -> int:
+    # Old rows of every key are pruned here, so the table stays small without a job.
+    await session.execute(
+        delete(LoginAttempt).where(LoginAttempt.attempted_at < now - FAILURE_WINDOW)
+    )
+    found = await session.execute(
+        select(func.count())
+        .select_from(LoginAttempt)
+        .where(LoginAttempt.email == email, LoginAttempt.ip == ip)
+    )
+    return int(found.scalar_one())
+
+
+async def signed_in(
+    session: AsyncSession, *, user_id: uuid.UUID, tenant_id: uuid.UUID
+) -> Viewer | None:
+    """The viewer behind a session cookie, or None when the user was deactivated or removed."""
+    found = await session.execute(
+        select(User, Tenant)
+        .join(Tenant, Tenant.id == User.tenant_id)
+        .where(User.id == user_id, User.tenant_id == tenant_id, User.active, Tenant.active)
+    )
+    row = found.first()
+    return None if row is None else _viewer(row[0], row[1])
+
+
+def _viewer(user: User, tenant: Tenant) -> Viewer:
+    return Viewer(
+        user_id=user.id,
+        tenant_id=tenant.id,
+        role=user.role,
+        name=user.name,
+        email=user.email,
+        tenant_name=tenant.name,
+    )

@@ -1,0 +1,317 @@
+"""Leads as staff see them: search, one lead, stage and assignee changes, CSV export.
+
+Shared by the dashboard and the REST API. ``visible_to`` is a broker's user id: a broker
+sees the leads assigned to them and the unassigned queue, nothing else.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vellarys.db.models import Handoff, Lead, Message
+from vellarys.db.models.lead import HANDOFF_STATUSES, STAGES, TEMPERATURES
+from vellarys.db.queries import lead as lead_queries
+from vellarys.db.queries import lead_search as queries
+from vellarys.db.queries import user as user_queries
+from vellarys.domain.lead_search import (
+    DEFAULT_SORT,
+    MAX_PER_PAGE,
+    SORTS,
+    UNASSIGNED,
+    LeadFilters,
+    csv_cell,
+)
+from vellarys.errors import BadRequest, Conflict, NotFound
+from vellarys.services.outbound import queue_outbound
+
+__all__ = [
+    "DEFAULT_SORT",
+    "EXPORT_MAX_ROWS",
+    "MAX_PER_PAGE",
+    "SORTS",
+    "STAGES",
+    "TEMPERATURES",
+    "UNASSIGNED",
+    "LeadFilters",
+    "LeadPage",
+    "Page",
+    "assignee_names",
+    "check_page",
+    "export_csv",
+    "get_handoff",
+    "get_lead",
+    "list_handoffs",
+    "list_messages",
+    "search_leads",
+    "send_message",
+    "update_lead",
+    "validate_filters",
+]
+
+EXPORT_MAX_ROWS = 50_000
+MAX_MESSAGE_CHARS = 4096  # WhatsApp's limit for one text message
+T = TypeVar("T")
+LEAD_NOT_FOUND = "Lead não encontrado"
+CSV_COLUMNS = (
+    "id", "nome", "telefone", "etapa", "temperatura", "pontuacao", "intencao", "tipo",
+    "cidade", "bairros", "orcamento_min", "orcamento_max", "corretor", "criado_em",
+    "ultima_mensagem_em",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class LeadPage:
+    """One page of leads, the total that matched, and the names of their assigned users."""
+
+    items: list[Lead]
+    total: int
+    page: int
+    per_page: int
+    assignee_names: dict[uuid.UUID, str] = field(default_factory=dict)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def validate_filters(filters: LeadFilters, sort: str) -> None:
+    """Raise ``BadRequest`` for a sort, stage, temperature or range that cannot match."""
+    if sort not in SORTS:
+        raise BadRequest(f"Ordenação desconhecida: use {', '.join(SORTS)}")
+    if filters.stage and filters.stage not in STAGES:
+        raise BadRequest(f"Etapa desconhecida: use {', '.join(STAGES)}")
+    if filters.temperature and filters.temperature not in TEMPERATURES:
+        raise BadRequest(f"Temperatura desconhecida: use {', '.join(TEMPERATURES)}")
+    low, high = filters.budget_min, filters.budget_max
+    if low is not None and high is not None and low > high:
+        raise BadRequest("O orçamento mínimo é maior que o máximo")
+    start, end = filters.created_from, filters.created_to
+    if start is not None and end is not None and start > end:
+        raise BadRequest("A data inicial é posterior à data final")
+
+
+async def search_leads(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    filters: LeadFilters,
+    sort: str = DEFAULT_SORT,
+    page: int = 1,
+    per_page: int = 25,
+    visible_to: uuid.UUID | None = None,
+) -> LeadPage:
+    """One page of the tenant's leads that pass ``filters``, sorted by ``sort`` (see ``SORTS``).
+
+    Erased leads are left out. Raises ``BadRequest`` for an unknown sort, stage or temperature
+    and for a page outside ``1..`` or ``per_page`` outside ``1..MAX_PER_PAGE``.
+    """
+    validate_filters(filters, sort)
+    check_page(page, per_page)
+    where = queries.conditions(tenant_id, filters, visible_to=visible_to)
+    leads, total = await queries.page(
+        session, where, sort=sort, limit=per_page, offset=(page - 1) * per_page
+    )
+    assigned = [lead.assigned_user_id for lead in leads if lead.assigned_user_id is not None]
+    names = await queries.user_names(session, tenant_id, assigned)
+    return LeadPage(items=leads, total=total, page=page, per_page=per_page, assignee_names=names)
+
+
+async def get_lead(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    lead_id: uuid.UUID,
+    visible_to: uuid.UUID | None = None,
+) -> Lead:
+    """The lead, or ``NotFound`` when it is another tenant's or not visible to the broker."""
+    lead = await _lead(session, tenant_id, lead_id)
+    if visible_to is not None and lead.assigned_user_id not in (None, visible_to):
+        raise NotFound(LEAD_NOT_FOUND)
+    return lead
+
+
+async def _lead(session: AsyncSession, tenant_id: uuid.UUID, lead_id: uuid.UUID) -> Lead:
+    lead = await lead_queries.get(session, tenant_id, lead_id)
+    if lead is None:
+        raise NotFound(LEAD_NOT_FOUND)
+    return lead
+
+
+async def update_lead(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    lead_id: uuid.UUID,
+    stage: str | None = None,
+    assigned_user_id: uuid.UUID | None = None,
+    unassign: bool = False,
+    visible_to: uuid.UUID | None = None,
+) -> Lead:
+    """Change the lead's stage and/or assignee; ``None`` leaves a field as it is.
+
+    ``unassign=True`` puts the lead back in the unassigned queue. The assignee must be an
+    active user of the same agency (``BadRequest`` otherwise, the same message whether the
+    user is another agency's or does not exist). Everything is checked before anything
+    changes.
+    """
+    lead = await get_lead(session, tenant_id=tenant_id, lead_id=lead_id, visible_to=visible_to)
+    if stage is not None and stage not in STAGES:
+        raise BadRequest(f"Etapa desconhecida: use {', '.join(STAGES)}")
+    if assigned_user_id is not None and unassign:
+        raise BadRequest("Escolha um corretor ou remova a atribuição, não os dois")
+    if assigned_user_id is not None:
+        user = await user_queries.get(session, tenant_id, assigned_user_id)
+        if user is None:
+            raise BadRequest("Esse usuário não existe nesta imobiliária")
+        if not user.active:
+            raise BadRequest("Esse usuário está desativado")
+        lead.assigned_user_id = user.id
+    elif unassign:
+        lead.assigned_user_id = None
+    if stage is not None:
+        lead.stage = stage
+    await session.flush()
+    return lead
+
+
+async def export_csv(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    filters: LeadFilters,
+    sort: str = DEFAULT_SORT,
+    visible_to: uuid.UUID | None = None,
+    limit: int = EXPORT_MAX_ROWS,
+) -> str:
+    """The leads that pass ``filters`` as CSV (header in Portuguese), safe to open in a
+    spreadsheet: cells that would run as formulas are quoted with a leading apostrophe."""
+    validate_filters(filters, sort)
+    where = queries.conditions(tenant_id, filters, visible_to=visible_to)
+    leads = await queries.all_matching(session, where, sort=sort, limit=limit)
+    assigned = [lead.assigned_user_id for lead in leads if lead.assigned_user_id is not None]
+    names = await queries.user_names(session, tenant_id, assigned)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for lead in leads:
+        writer.writerow([csv_cell(v) for v in _csv_row(lead, names)])
+    return out.getvalue()
+
+
+def _csv_row(lead: Lead, names: dict[uuid.UUID, str]) -> Sequence[object]:
+    profile = lead.custom_data or {}
+    neighborhoods = profile.get("neighborhoods") or []
+    if isinstance(neighborhoods, list):
+        neighborhoods = "; ".join(str(n) for n in neighborhoods)
+    return (
+        lead.id, lead.name, lead.phone, lead.stage, lead.temperature, lead.score,
+        profile.get("intent"), profile.get("property_type"), profile.get("city"),
+        neighborhoods,
+        profile.get("budget_min"), profile.get("budget_max"),
+        names.get(lead.assigned_user_id) if lead.assigned_user_id else None,
+        lead.created_at.isoformat() if lead.created_at else None,
+        lead.last_message_at.isoformat() if lead.last_message_at else None,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    items: list[T]
+    total: int
+    page: int
+    per_page: int
+
+
+def check_page(page: int, per_page: int) -> None:
+    if page < 1:
+        raise BadRequest("A página começa em 1")
+    if not 1 <= per_page <= MAX_PER_PAGE:
+        raise BadRequest(f"Itens por página: de 1 a {MAX_PER_PAGE}")
+
+
+async def list_messages(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    lead_id: uuid.UUID,
+    page: int = 1,
+    per_page: int = 50,
+    visible_to: uuid.UUID | None = None,
+) -> Page[Message]:
+    """The lead's messages, newest first, one page at a time."""
+    check_page(page, per_page)
+    lead = await get_lead(session, tenant_id=tenant_id, lead_id=lead_id, visible_to=visible_to)
+    items, total = await queries.messages_page(
+        session, tenant_id, lead.id, limit=per_page, offset=(page - 1) * per_page
+    )
+    return Page(items=items, total=total, page=page, per_page=per_page)
+
+
+async def send_message(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    lead_id: uuid.UUID,
+    text: str,
+    user_id: uuid.UUID | None = None,
+    visible_to: uuid.UUID | None = None,
+) -> Message:
+    """Queue ``text`` to the lead as the broker, through the outbound pipeline (stored
+    ``pending``, then sent by a job). Refused when the lead opted out, was erased or has
+    no channel. It does not pause the AI: taking over is a separate act."""
+    text = text.strip()
+    if not text:
+        raise BadRequest("Escreva a mensagem")
+    if len(text) > MAX_MESSAGE_CHARS:
+        raise BadRequest(f"A mensagem tem no máximo {MAX_MESSAGE_CHARS} caracteres")
+    lead = await get_lead(session, tenant_id=tenant_id, lead_id=lead_id, visible_to=visible_to)
+    if lead.opted_out or lead.erased_at is not None:
+        raise Conflict("O lead pediu para não receber mensagens")
+    if lead.channel_id is None:
+        raise Conflict("O lead não tem um canal de WhatsApp para responder")
+    queued = await queue_outbound(session, lead=lead, texts=[text], role="broker", user_id=user_id)
+    return queued[0]
+
+
+async def list_handoffs(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    status: str | None = None,
+    lead_id: uuid.UUID | None = None,
+    page: int = 1,
+    per_page: int = 25,
+) -> Page[Handoff]:
+    """The agency's handoffs, newest first, optionally of one status or one lead."""
+    check_page(page, per_page)
+    if status is not None and status not in HANDOFF_STATUSES:
+        raise BadRequest(f"Situação desconhecida: use {', '.join(HANDOFF_STATUSES)}")
+    items, total = await queries.handoffs_page(
+        session, tenant_id, status=status, lead_id=lead_id,
+        limit=per_page, offset=(page - 1) * per_page,
+    )  # fmt: skip
+    return Page(items=items, total=total, page=page, per_page=per_page)
+
+
+async def get_handoff(
+    session: AsyncSession, *, tenant_id: uuid.UUID, handoff_id: uuid.UUID
+) -> Handoff:
+    handoff = await queries.handoff(session, tenant_id, handoff_id)
+    if handoff is None:
+        raise NotFound("Encaminhamento não encontrado")
+    return handoff
+
+
+async def assignee_names(
+    session: AsyncSession, *, tenant_id: uuid.UUID, leads: Sequence[Lead]
+) -> dict[uuid.UUID, str]:
+    """The names of the users the leads are assigned to, by user id."""
+    assigned = [lead.assigned_user_id for lead in leads if lead.assigned_user_id is not None]
+    return await queries.user_names(session, tenant_id, assigned)

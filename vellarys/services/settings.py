@@ -1,0 +1,167 @@
+"""The assistant's settings as the agency admin edits them (``tenants.settings``).
+
+The LLM API key is sealed with the deployment's secret key before it is stored and is never
+read back to the dashboard: the form only says whether one is set.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vellarys.db.models import Tenant
+from vellarys.db.queries import tenant as tenant_queries
+from vellarys.domain.scoring import HOT_THRESHOLD
+from vellarys.domain.secretbox import open_sealed, seal
+from vellarys.errors import BadRequest, NotFound
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DAY_NAMES = {
+    "mon": "Segunda",
+    "tue": "Terça",
+    "wed": "Quarta",
+    "thu": "Quinta",
+    "fri": "Sexta",
+    "sat": "Sábado",
+    "sun": "Domingo",
+}
+TONES = {
+    "cordial e objetivo": "Cordial e objetivo",
+    "formal": "Formal",
+    "amigavel": "Amigável",
+    "casual": "Descontraído",
+}
+_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_TEXT_LIMITS = {
+    "persona_name": 60,
+    "agency_name": 200,
+    "greeting": 1000,
+    "after_hours_message": 1000,
+}
+
+
+class InvalidSettings(BadRequest):
+    """Corrija os campos destacados."""
+
+    status_code = 422
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("Corrija os campos destacados: " + " ".join(errors.values()))
+        self.errors = errors  # field -> message
+
+
+@dataclass(frozen=True, slots=True)
+class LlmView:
+    base_url: str
+    model: str
+    has_key: bool
+
+
+async def _tenant(session: AsyncSession, tenant_id: uuid.UUID) -> Tenant:
+    tenant = await tenant_queries.get(session, tenant_id)
+    if tenant is None:
+        raise NotFound("Imobiliária não encontrada.")
+    return tenant
+
+
+async def read_settings(session: AsyncSession, tenant_id: uuid.UUID) -> dict[str, Any]:
+    """The settings for the form, with the LLM key replaced by whether one is stored."""
+    tenant = await _tenant(session, tenant_id)
+    settings = dict(tenant.settings or {})
+    llm = dict(settings.get("llm") or {})
+    settings["llm"] = LlmView(
+        base_url=str(llm.get("base_url") or ""),
+        model=str(llm.get("model") or ""),
+        has_key=bool(llm.get("api_key")),
+    )
+    return settings
+
+
+async def save_settings(
+    session: AsyncSession, *, tenant_id: uuid.UUID, form: Mapping[str, str], secret_key: str
+) -> dict[str, Any]:
+    """Validate the whole form, then store it; ``InvalidSettings`` and nothing stored otherwise.
+
+    An empty key field keeps the stored key; ``llm_clear_key`` removes it.
+    """
+    tenant = await _tenant(session, tenant_id)
+    current = dict(tenant.settings or {})
+    errors: dict[str, str] = {}
+    updated = {**current, **_texts(form, errors), **_behaviour(form, errors)}
+    updated["business_hours"] = _hours(form, errors)
+    updated["llm"] = _llm(form, dict(current.get("llm") or {}), errors, secret_key)
+    if errors:
+        raise InvalidSettings(errors)
+    tenant.settings = updated  # a new dict, so SQLAlchemy sees the JSONB change
+    await session.flush()
+    return updated
+
+
+def _texts(form: Mapping[str, str], errors: dict[str, str]) -> dict[str, Any]:
+    values = {key: (form.get(key) or "").strip() for key in _TEXT_LIMITS}
+    for key, limit in _TEXT_LIMITS.items():
+        if len(values[key]) > limit:
+            errors[key] = f"Use no máximo {limit} caracteres."
+    if not values["persona_name"]:
+        errors["persona_name"] = "Dê um nome à assistente."
+    if not values["agency_name"]:
+        errors["agency_name"] = "Informe o nome da imobiliária."
+    tone = (form.get("tone") or "").strip()
+    if tone not in TONES:
+        errors["tone"] = "Escolha um dos tons da lista."
+    return {**values, "tone": tone}
+
+
+def _behaviour(form: Mapping[str, str], errors: dict[str, str]) -> dict[str, Any]:
+    threshold_text = (form.get("handoff_threshold") or str(HOT_THRESHOLD)).strip()
+    threshold = int(threshold_text) if threshold_text.isdigit() else -1
+    if not 40 <= threshold <= 100:
+        errors["handoff_threshold"] = "A pontuação de repasse vai de 40 a 100."
+    return {
+        "handoff_threshold": threshold,
+        "qualification_enabled": form.get("qualification_enabled") == "on",
+        "follow_up_enabled": form.get("follow_up_enabled") == "on",
+    }
+
+
+def _hours(form: Mapping[str, str], errors: dict[str, str]) -> dict[str, list[str] | None]:
+    hours: dict[str, list[str] | None] = {}
+    for day in DAYS:
+        opens = (form.get(f"hours_{day}_open") or "").strip()
+        closes = (form.get(f"hours_{day}_close") or "").strip()
+        if not opens and not closes:
+            hours[day] = None
+            continue
+        if not (_TIME.match(opens) and _TIME.match(closes)) or opens >= closes:
+            errors[f"hours_{day}"] = f"{DAY_NAMES[day]}: use HH:MM, abrindo antes de fechar."
+        hours[day] = [opens, closes]
+    return hours
+
+
+def _llm(
+    form: Mapping[str, str], current: dict[str, Any], errors: dict[str, str], secret_key: str
+) -> dict[str, Any]:
+    base_url = (form.get("llm_base_url") or "").strip().rstrip("/")
+    model = (form.get("llm_model") or "").strip()
+    key = (form.get("llm_api_key") or "").strip()
+    if base_url and not re.match(r"^https?://[^\s]+$", base_url):
+        errors["llm_base_url"] = "Informe a URL da API começando com http:// ou https://."
+    if base_url and not model:
+        errors["llm_model"] = "Informe o modelo (ex.: gpt-4o-mini)."
+    llm = {"base_url": base_url, "model": model, "api_key": current.get("api_key")}
+    if form.get("llm_clear_key") == "on":
+        llm["api_key"] = None
+    elif key:
+        llm["api_key"] = seal(key, secret_key=secret_key)
+    return llm
+
+
+def llm_api_key(settings: Mapping[str, Any], *, secret_key: str) -> str | None:
+    """The agency's LLM key in clear, for the code that calls the model (never for display)."""
+    sealed = (settings.get("llm") or {}).get("api_key")
+    return open_sealed(sealed, secret_key=secret_key) if sealed else None

@@ -1,0 +1,70 @@
+"""Plug the dashboard into the ASGI app: session cookie, static files, page routes."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+
+from vellarys.bootstrap import Container
+from vellarys.web.pages import (
+    channels,
+    knowledge,
+    lead,
+    leads,
+    login,
+    overview,
+    properties,
+    settings,
+    simulator,
+    users,
+)
+from vellarys.web.route import WebRoute
+
+STATIC = Path(__file__).parent / "static"
+SESSION_COOKIE = "vellarys_session"
+SESSION_SECONDS = 12 * 3600
+
+JobRunner = Callable[[], Awaitable[None]]
+
+
+def web_router() -> APIRouter:
+    router = APIRouter(route_class=WebRoute, include_in_schema=False)
+    for module in (
+        login,
+        overview,
+        leads,
+        lead,
+        properties,
+        knowledge,
+        settings,
+        channels,
+        users,
+        simulator,
+    ):
+        router.include_router(module.router)
+    return router
+
+
+def install_web(app: FastAPI, container: Container, *, run_jobs: JobRunner | None = None) -> None:
+    """Mount the dashboard on ``app``.
+
+    ``run_jobs``, when given, works the job queue in this process; the simulator page calls
+    it after each message so it answers even with no worker running (the queue lives in
+    ``vellarys.worker``, which this layer may not import, so the composition root passes it).
+    """
+    settings = container.settings
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.resolved_secret_key,
+        session_cookie=SESSION_COOKIE,
+        max_age=SESSION_SECONDS,
+        same_site="lax",
+        https_only=(settings.public_url or "").startswith("https"),
+    )
+    app.state.web_run_jobs = run_jobs
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(web_router())

@@ -1,0 +1,97 @@
+"""The knowledge base: upload, list with indexing status, delete, and "what would it retrieve?"."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import RedirectResponse
+
+from vellarys.db import queue
+from vellarys.errors import BadRequest, NotFound
+from vellarys.services import dashboard, knowledge
+from vellarys.web.pages.forms import form_fields, form_file
+from vellarys.web.render import render
+from vellarys.web.route import WebRoute
+from vellarys.web.session import container_of, flash, staff_work
+
+router = APIRouter(route_class=WebRoute)
+_TYPES = {".md": "markdown", ".markdown": "markdown", ".txt": "text", ".pdf": "pdf"}
+
+
+async def _page(request: Request, *, status: int = 200, **extra: Any) -> Response:
+    question = request.query_params.get("q", "").strip()
+    hits: list[Any] = []
+    async with staff_work(request) as (session, viewer):
+        documents = await dashboard.documents(session, viewer)
+        if question:
+            hits = await knowledge.search_knowledge(
+                session,
+                container_of(request).embedder,
+                tenant_id=viewer.tenant_id,
+                query=question,
+                k=5,
+            )
+    context = {
+        "documents": documents,
+        "question": question,
+        "hits": hits,
+        "error": None,
+        "values": {},
+        **extra,
+    }
+    return render(request, "knowledge.html", context, status=status)
+
+
+@router.get("/knowledge")
+async def knowledge_page(request: Request) -> Response:
+    return await _page(request)
+
+
+@router.post("/knowledge")
+async def upload(request: Request) -> Response:
+    fields, upload = await form_fields(request), await form_file(request, "file")
+    title = fields.get("title", "").strip()
+    content: str | bytes
+    try:
+        if upload is not None:
+            suffix = "." + (upload.filename or "").rsplit(".", 1)[-1].lower()
+            source_type, content = _TYPES.get(suffix), await upload.read()
+            if source_type is None:
+                raise BadRequest("Envie um arquivo .txt, .md ou .pdf.")
+            title = title or (upload.filename or "").rsplit(".", 1)[0]
+            filename: str | None = upload.filename
+        else:
+            source_type, content, filename = "text", fields.get("content", ""), None
+        async with staff_work(request, admin=True) as (session, viewer):
+            document = await knowledge.add_document(
+                session,
+                tenant_id=viewer.tenant_id,
+                title=title,
+                filename=filename,
+                source_type=source_type,
+                content=content,
+            )
+            await queue.defer(
+                session,
+                task=queue.INDEX_DOCUMENT,
+                queue="indexing",
+                args={"tenant_id": str(viewer.tenant_id), "document_id": str(document.id)},
+            )
+    except BadRequest as exc:
+        return await _page(request, error=exc.message, values=fields, status=400)
+    flash(request, f"“{document.title}” enviado: a indexação começa em instantes.")
+    return RedirectResponse("/knowledge", status_code=303)
+
+
+@router.post("/knowledge/{document_id}/delete")
+async def delete(request: Request, document_id: str) -> Response:
+    try:
+        key = uuid.UUID(document_id)
+    except ValueError as exc:
+        raise NotFound("Documento não encontrado.") from exc
+    async with staff_work(request, admin=True) as (session, viewer):
+        await knowledge.delete_document(session, tenant_id=viewer.tenant_id, document_id=key)
+    flash(request, "Documento excluído.")
+    return RedirectResponse("/knowledge", status_code=303)

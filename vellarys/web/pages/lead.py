@@ -1,0 +1,100 @@
+"""One lead: conversation with live delivery ticks, profile, summary, properties, actions."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import RedirectResponse
+
+from vellarys.errors import BadRequest, NotFound
+from vellarys.services import dashboard
+from vellarys.web.pages.forms import form_fields
+from vellarys.web.render import render
+from vellarys.web.route import WebRoute
+from vellarys.web.session import container_of, flash, staff_work
+
+router = APIRouter(route_class=WebRoute)
+
+
+def lead_key(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError as exc:
+        raise NotFound("Lead não encontrado.") from exc
+
+
+def _back(lead_id: uuid.UUID) -> Response:
+    return RedirectResponse(f"/leads/{lead_id}", status_code=303)
+
+
+@router.get("/leads/{lead_id}")
+async def lead_page(request: Request, lead_id: str) -> Response:
+    async with staff_work(request) as (session, viewer):
+        view = await dashboard.lead_view(session, viewer, lead_key(lead_id))
+    return render(request, "lead.html", {"view": view, "lead": view.lead})
+
+
+@router.get("/leads/{lead_id}/messages")
+async def lead_messages(request: Request, lead_id: str) -> Response:
+    key = lead_key(lead_id)
+    async with staff_work(request) as (session, viewer):
+        messages = await dashboard.conversation(session, viewer, key)
+    return render(request, "partials/conversation.html", {"messages": messages, "lead_id": key})
+
+
+async def _act(request: Request, lead_id: str, done: str) -> Response:
+    """Run one lead action; a refused action comes back to the lead page as a message."""
+    key, fields = lead_key(lead_id), await form_fields(request)
+    deps = container_of(request).pipeline
+    try:
+        async with staff_work(request) as (session, viewer):
+            action = request.url.path.rsplit("/", 1)[-1]
+            if action == "take-over":
+                await dashboard.take_over(session, viewer, key)
+            elif action == "give-back":
+                await dashboard.give_back(session, deps, viewer, key)
+            elif action == "reply":
+                await dashboard.reply_as_broker(session, viewer, key, text=fields.get("text", ""))
+            elif action == "assign":
+                user = fields.get("user_id") or None
+                await dashboard.assign(session, viewer, key, user_id=_user(user))
+            elif action == "notes":
+                await dashboard.add_note(session, viewer, key, body=fields.get("body", ""))
+    except BadRequest as exc:
+        flash(request, exc.message, "error")
+        return _back(key)
+    flash(request, done)
+    return _back(key)
+
+
+def _user(value: str | None) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value) if value else None
+    except ValueError as exc:
+        raise BadRequest("Corretor inválido.") from exc
+
+
+@router.post("/leads/{lead_id}/take-over")
+async def take_over(request: Request, lead_id: str) -> Response:
+    return await _act(request, lead_id, "Você assumiu a conversa: a assistente está pausada.")
+
+
+@router.post("/leads/{lead_id}/give-back")
+async def give_back(request: Request, lead_id: str) -> Response:
+    return await _act(request, lead_id, "A conversa voltou para a assistente.")
+
+
+@router.post("/leads/{lead_id}/reply")
+async def reply(request: Request, lead_id: str) -> Response:
+    return await _act(request, lead_id, "Mensagem enviada para a fila de envio.")
+
+
+@router.post("/leads/{lead_id}/assign")
+async def assign(request: Request, lead_id: str) -> Response:
+    return await _act(request, lead_id, "Corretor atualizado.")
+
+
+@router.post("/leads/{lead_id}/notes")
+async def add_note(request: Request, lead_id: str) -> Response:
+    return await _act(request, lead_id, "Anotação salva.")

@@ -1,0 +1,57 @@
+"""Sign in and out."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import RedirectResponse
+
+from vellarys.db.uow import unit_of_work
+from vellarys.services.auth import TooManyAttempts, authenticate
+from vellarys.web.pages.forms import form_fields
+from vellarys.web.render import render
+from vellarys.web.route import WebRoute
+from vellarys.web.session import client_ip, container_of, end_session, start_session
+
+router = APIRouter(route_class=WebRoute)
+
+
+def _safe_next(target: str | None) -> str:
+    # Only paths of this site: never an open redirect to another host.
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return "/"
+
+
+@router.get("/login")
+async def login_page(request: Request, next: str = "/") -> Response:
+    return render(request, "login.html", {"next": _safe_next(next), "email": "", "error": None})
+
+
+@router.post("/login")
+async def login(request: Request) -> Response:
+    fields = await form_fields(request)
+    email, target = fields.get("email", "").strip(), _safe_next(fields.get("next"))
+    container = container_of(request)
+    error, status = "E-mail ou senha incorretos.", 401
+    try:
+        async with unit_of_work(container.sessions) as session:
+            viewer = await authenticate(
+                session,
+                email=email,
+                password=fields.get("password", ""),
+                ip=client_ip(request),
+                now=container.clock.now(),
+            )
+    except TooManyAttempts as exc:
+        viewer, error, status = None, exc.message, 429
+    if viewer is None:
+        context = {"next": target, "email": email, "error": error}
+        return render(request, "login.html", context, status=status)
+    start_session(request, viewer)
+    return RedirectResponse(target, status_code=303)
+
+
+@router.post("/logout")
+async def logout(request: Request) -> Response:
+    end_session(request)
+    return RedirectResponse("/login", status_code=303)

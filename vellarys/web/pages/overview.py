@@ -1,0 +1,30 @@
+"""The overview: how many leads, how warm, where in the funnel, how fast the first answer."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from vellarys.db.models.lead import STAGES, TEMPERATURES
+from vellarys.services import dashboard
+from vellarys.web.render import ZONE, render
+from vellarys.web.route import WebRoute
+from vellarys.web.session import container_of, staff_work
+
+router = APIRouter(route_class=WebRoute)
+
+
+@router.get("/")
+async def overview(request: Request) -> Response:
+    today = container_of(request).clock.now().astimezone(ZONE).date()
+    async with staff_work(request) as (session, viewer):
+        counts = await dashboard.overview(session, viewer, today=today)
+    peak = max((n for _, n in counts.per_day), default=0)
+    context = {
+        "counts": counts,
+        "peak": max(peak, 1),
+        "stages": STAGES,
+        "temperatures": TEMPERATURES,
+        "stage_peak": max(max(counts.stages.values(), default=0), 1),
+        "temp_total": max(sum(counts.temperatures.values()), 1),
+    }
+    return render(request, "overview.html", context)

@@ -1,0 +1,180 @@
+"""Listings: list, create, edit, deactivate, and an all-or-nothing CSV import."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import RedirectResponse
+
+from vellarys.errors import BadRequest, NotFound
+from vellarys.services import catalog
+from vellarys.services.catalog import InvalidListing
+from vellarys.web.pages.forms import form_fields, form_file
+from vellarys.web.render import render
+from vellarys.web.route import WebRoute
+from vellarys.web.session import flash, staff_work
+
+router = APIRouter(route_class=WebRoute)
+FIELDS = (
+    "code",
+    "title",
+    "property_type",
+    "transaction",
+    "price",
+    "condo_fee",
+    "iptu",
+    "bedrooms",
+    "suites",
+    "bathrooms",
+    "parking",
+    "area_m2",
+    "neighborhood",
+    "city",
+    "state",
+    "address",
+    "description",
+    "features",
+    "photos",
+)
+
+
+def _key(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError as exc:
+        raise NotFound("Imóvel não encontrado.") from exc
+
+
+async def _list(request: Request, **extra: Any) -> Response:
+    status = extra.pop("status", 200)
+    q = request.query_params.get("q", "")
+    async with staff_work(request) as (session, viewer):
+        items = await catalog.list_properties(session, tenant_id=viewer.tenant_id, text=q)
+    context = {"items": items, "q": q, "types": catalog.TYPE_NAMES, "report": None, **extra}
+    return render(request, "properties.html", context, status=status)
+
+
+@router.get("/properties")
+async def properties(request: Request) -> Response:
+    return await _list(request)
+
+
+def _form_values(prop: Any) -> dict[str, str]:
+    values = {f: "" if getattr(prop, f) is None else str(getattr(prop, f)) for f in FIELDS}
+    values["features"] = " | ".join(str(f) for f in prop.features or [])
+    values["photos"] = "\n".join(str(p) for p in prop.photos or [])
+    return values
+
+
+def _form(
+    request: Request,
+    *,
+    values: dict[str, str],
+    prop_id: uuid.UUID | None,
+    errors: list[str] | None = None,
+    status: int = 200,
+) -> Response:
+    context = {
+        "values": values,
+        "prop_id": prop_id,
+        "errors": errors or [],
+        "types": catalog.TYPE_NAMES,
+        "transactions": catalog.TRANSACTION_NAMES,
+    }
+    return render(request, "property_form.html", context, status=status)
+
+
+@router.get("/properties/new")
+async def new_property(request: Request) -> Response:
+    async with staff_work(request, admin=True):
+        pass
+    return _form(request, values={"state": "SP"}, prop_id=None)
+
+
+@router.post("/properties")
+async def create(request: Request) -> Response:
+    fields = await form_fields(request)
+    try:
+        async with staff_work(request, admin=True) as (session, viewer):
+            prop = await catalog.create_property(session, tenant_id=viewer.tenant_id, raw=fields)
+    except InvalidListing as exc:
+        return _form(request, values=fields, prop_id=None, errors=exc.errors, status=422)
+    flash(request, f"Imóvel {prop.code} cadastrado.")
+    return RedirectResponse("/properties", status_code=303)
+
+
+@router.get("/properties/{prop_id}/edit")
+async def edit(request: Request, prop_id: str) -> Response:
+    async with staff_work(request, admin=True) as (session, viewer):
+        prop = await catalog.get_property(
+            session, tenant_id=viewer.tenant_id, property_id=_key(prop_id)
+        )
+        values = _form_values(prop)
+    return _form(request, values=values, prop_id=prop.id)
+
+
+@router.post("/properties/{prop_id}/edit")
+async def update(request: Request, prop_id: str) -> Response:
+    fields, key = await form_fields(request), _key(prop_id)
+    try:
+        async with staff_work(request, admin=True) as (session, viewer):
+            prop = await catalog.update_property(
+                session, tenant_id=viewer.tenant_id, property_id=key, raw=fields
+            )
+    except InvalidListing as exc:
+        return _form(request, values=fields, prop_id=key, errors=exc.errors, status=422)
+    flash(request, f"Imóvel {prop.code} atualizado.")
+    return RedirectResponse("/properties", status_code=303)
+
+
+@router.post("/properties/{prop_id}/deactivate")
+async def deactivate(request: Request, prop_id: str) -> Response:
+    return await _availability(request, prop_id, available=False)
+
+
+@router.post("/properties/{prop_id}/activate")
+async def activate(request: Request, prop_id: str) -> Response:
+    return await _availability(request, prop_id, available=True)
+
+
+async def _availability(request: Request, prop_id: str, *, available: bool) -> Response:
+    async with staff_work(request, admin=True) as (session, viewer):
+        prop = await catalog.set_available(
+            session, tenant_id=viewer.tenant_id, property_id=_key(prop_id), available=available
+        )
+    state = (
+        "reativado: a assistente volta a oferecê-lo"
+        if available
+        else "desativado: a assistente deixa de oferecê-lo"
+    )
+    flash(request, f"Imóvel {prop.code} {state}.")
+    return RedirectResponse("/properties", status_code=303)
+
+
+@router.post("/properties/import")
+async def import_csv(request: Request) -> Response:
+    upload = await form_file(request, "file")
+    if upload is None:
+        return await _list(request, import_error="Escolha um arquivo CSV.", status=400)
+    content = await upload.read()
+    try:
+        async with staff_work(request, admin=True) as (session, viewer):
+            report = await catalog.import_csv(session, tenant_id=viewer.tenant_id, content=content)
+            if not report.ok:
+                raise _Rejected(report)
+    except _Rejected as rejected:
+        return await _list(request, report=rejected.report, status=422)
+    except BadRequest as exc:
+        return await _list(request, import_error=exc.message, status=400)
+    flash(request, f"Importação concluída: {report.created} novos, {report.updated} atualizados.")
+    return RedirectResponse("/properties", status_code=303)
+
+
+class _Rejected(Exception):
+    """Leaves the unit of work by rolling back: a rejected import writes nothing."""
+
+    def __init__(self, report: catalog.ImportReport) -> None:
+        super().__init__("import rejected")
+        self.report = report

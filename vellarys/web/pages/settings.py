@@ -1,0 +1,67 @@
+"""The assistant's settings (admins only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import RedirectResponse
+
+from vellarys.services import settings as assistant
+from vellarys.web.pages.forms import form_fields
+from vellarys.web.render import render
+from vellarys.web.route import WebRoute
+from vellarys.web.session import container_of, flash, staff_work
+
+router = APIRouter(route_class=WebRoute)
+
+
+def _context(values: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
+    return {
+        "values": values,
+        "errors": errors,
+        "days": assistant.DAYS,
+        "day_names": assistant.DAY_NAMES,
+        "tones": assistant.TONES,
+    }
+
+
+@router.get("/settings")
+async def settings_page(request: Request) -> Response:
+    async with staff_work(request, admin=True) as (session, viewer):
+        values = await assistant.read_settings(session, viewer.tenant_id)
+    return render(request, "settings.html", _context(values, {}))
+
+
+@router.post("/settings")
+async def save(request: Request) -> Response:
+    fields = await form_fields(request)
+    container = container_of(request)
+    try:
+        async with staff_work(request, admin=True) as (session, viewer):
+            await assistant.save_settings(
+                session,
+                tenant_id=viewer.tenant_id,
+                form=fields,
+                secret_key=container.settings.resolved_secret_key,
+            )
+    except assistant.InvalidSettings as exc:
+        async with staff_work(request, admin=True) as (session, viewer):
+            stored = await assistant.read_settings(session, viewer.tenant_id)
+        values = {
+            **fields,
+            "llm": stored["llm"],
+            "business_hours": _hours(fields),
+            "qualification_enabled": fields.get("qualification_enabled") == "on",
+            "follow_up_enabled": fields.get("follow_up_enabled") == "on",
+        }
+        return render(request, "settings.html", _context(values, exc.errors), status=422)
+    flash(request, "Configurações salvas.")
+    return RedirectResponse("/settings", status_code=303)
+
+
+def _hours(fields: dict[str, str]) -> dict[str, list[str]]:
+    return {
+        d: [fields.get(f"hours_{d}_open", ""), fields.get(f"hours_{d}_close", "")]
+        for d in assistant.DAYS
+    }

@@ -1,0 +1,75 @@
+"""The dashboard's route class: sign-in redirects, CSRF on every POST, errors as pages."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable, Coroutine
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import Request, Response
+from fastapi.responses import RedirectResponse
+from fastapi.routing import APIRoute
+
+from vellarys.errors import VellarysError
+from vellarys.web.render import render
+from vellarys.web.session import CSRF_FIELD, CSRF_HEADER, LoginRequired, csrf_token
+
+log = logging.getLogger(__name__)
+
+
+class WebRoute(APIRoute):
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def route(request: Request) -> Response:
+            if request.method == "POST" and not await _csrf_ok(request):
+                return render(
+                    request,
+                    "error.html",
+                    {
+                        "status": 403,
+                        "message": "Sessão expirada ou formulário inválido. "
+                        "Recarregue a página e tente de novo.",
+                    },
+                    status=403,
+                )
+            try:
+                return await handler(request)
+            except LoginRequired:
+                return _to_login(request)
+            except VellarysError as exc:
+                if exc.status_code >= 500:
+                    log.warning("dashboard error", extra={"error": exc.message})
+                return render(
+                    request,
+                    "error.html",
+                    {"status": exc.status_code, "message": exc.message},
+                    status=exc.status_code,
+                )
+
+        return route
+
+
+async def _csrf_ok(request: Request) -> bool:
+    expected = request.session.get("csrf")
+    if not expected:
+        return False
+    given = request.headers.get(CSRF_HEADER)
+    if given is None:
+        form = await request.form()
+        value = form.get(CSRF_FIELD)
+        given = value if isinstance(value, str) else None
+    return given is not None and secrets.compare_digest(given, expected)
+
+
+def _to_login(request: Request) -> Response:
+    csrf_token(request)  # the login form needs one
+    target = request.url.path
+    if request.url.query:
+        target += "?" + request.url.query
+    url = f"/login?next={quote(target)}"
+    if request.headers.get("HX-Request"):
+        return Response(status_code=401, headers={"HX-Redirect": url})
+    return RedirectResponse(url, status_code=303)
