@@ -13,7 +13,7 @@ from sqlalchemy import select, text
 from tests.conftest import TEMPLATE_DB, create_database, drop_database, make_settings
 from tests.fakes.providers import FakeGraphAPI
 from tests.pipeline.harness import APP_SECRET, FAST, PHONE_NUMBER_ID, Stack
-from vellarys.api.app import create_app
+from vellarys.asgi import create_app
 from vellarys.bootstrap import build
 from vellarys.db.models import KnowledgeDocument
 from vellarys.db.queries.tenant import by_slug

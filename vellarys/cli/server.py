@@ -92,7 +92,7 @@ def api(
 
     settings = _settings(data_dir, host=host, port=port)
     uvicorn.run(
-        "vellarys.api.app:app_from_env",
+        "vellarys.asgi:app_from_env",
         factory=True,
         host=settings.host,
         port=settings.port,

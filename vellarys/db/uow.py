@@ -6,23 +6,39 @@ receives the session, may ``flush()``, and never ends the transaction.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from vellarys.errors import QueryTimeout
 
 QUERY_CANCELED = "57014"
+APP_ROLE = "vellarys_app"
 
 
 @asynccontextmanager
-async def unit_of_work(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
-    """Yield a session in a transaction; commit when the block ends, roll back on error."""
+async def unit_of_work(
+    sessions: async_sessionmaker[AsyncSession], *, tenant_id: uuid.UUID | None = None
+) -> AsyncIterator[AsyncSession]:
+    """Yield a session in a transaction; commit when the block ends, roll back on error.
+
+    With ``tenant_id`` (dashboard and API requests), row-level security shows this
+    transaction that tenant's rows only, whatever a query forgets to filter.
+    """
     session = sessions()
     async with session:
         try:
+            if tenant_id is not None:
+                # The non-owner role is subject to row-level security; both last until commit.
+                await session.execute(text(f"SET LOCAL ROLE {APP_ROLE}"))
+                await session.execute(
+                    text("SELECT set_config('app.tenant_id', :tenant, true)"),
+                    {"tenant": str(tenant_id)},
+                )
             yield session
             await session.commit()
         except DBAPIError as exc:

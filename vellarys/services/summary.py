@@ -12,10 +12,11 @@ from vellarys.db.models import Lead, Message
 from vellarys.db.queries import lead as lead_queries
 from vellarys.db.queries import tenant as tenant_queries
 from vellarys.domain.conversation import Turn
-from vellarys.domain.llm import ChatModel
+from vellarys.domain.llm import ChatModel, ChatResult
 from vellarys.domain.summary import summarize
 from vellarys.errors import LLMError
 from vellarys.services.deps import PipelineDeps
+from vellarys.services.llm_brain import record_usage, tokens_used_today
 
 log = logging.getLogger(__name__)
 
@@ -51,13 +52,19 @@ async def refresh_summary(
     text = summarize(lead.custom_data or {}, turns, name=lead.name)
     tenant = await tenant_queries.get(session, tenant_id)
     chat = deps.chat_for(dict(tenant.settings) if tenant else {})
-    if chat is not None:
-        text = await _llm_summary(chat, turns) or text
+    today = deps.clock.now().date()
+    if chat is not None and await tokens_used_today(session, tenant_id, today) < (
+        deps.settings.llm_daily_token_budget
+    ):
+        result = await _llm_summary(chat, turns)
+        if result is not None:
+            await record_usage(session, tenant_id, today, result)
+            text = (result.content or "").strip() or text
     lead.summary, lead.summary_updated_at = text, deps.clock.now()
     return text
 
 
-async def _llm_summary(chat: ChatModel, turns: list[Turn]) -> str | None:
+async def _llm_summary(chat: ChatModel, turns: list[Turn]) -> ChatResult | None:
     transcript = "\n".join(f"{t.role}: {t.content}" for t in turns if t.content)
     try:
         result = await chat.complete([
@@ -67,4 +74,4 @@ async def _llm_summary(chat: ChatModel, turns: list[Turn]) -> str | None:
     except LLMError as exc:
         log.warning("LLM summary failed; keeping the offline one", extra={"error": exc.message})
         return None
-    return (result.content or "").strip() or None
+    return result

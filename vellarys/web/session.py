@@ -76,7 +76,12 @@ async def staff_work(
 ) -> AsyncIterator[tuple[AsyncSession, Viewer]]:
     """One unit of work for a signed-in request; it commits when the block ends, before the
     response is sent. ``admin=True`` refuses brokers."""
-    async with unit_of_work(container_of(request).sessions) as session:
+    try:
+        tenant_id = uuid.UUID(str(request.session.get("tid")))
+    except ValueError as exc:
+        raise LoginRequired() from exc
+    # Row-level security then shows this transaction the signed-in agency's rows only.
+    async with unit_of_work(container_of(request).sessions, tenant_id=tenant_id) as session:
         viewer = await viewer_of(session, request)
         if admin and not viewer.is_admin:
             raise Forbidden("Somente administradores da imobiliária podem acessar esta página.")

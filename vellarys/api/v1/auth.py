@@ -46,7 +46,9 @@ class Authorized:
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[tuple[AsyncSession, Caller]]:
-        async with unit_of_work(self.container.sessions) as session:
+        # Row-level security then shows this transaction the key's agency only.
+        tenant = self.caller.tenant_id
+        async with unit_of_work(self.container.sessions, tenant_id=tenant) as session:
             yield session, self.caller
 
 

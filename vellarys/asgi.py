@@ -1,4 +1,4 @@
-"""The ASGI application: API, webhooks, health and (mounted) dashboard."""
+"""The ASGI application: the composition root that mounts the API, webhooks, health and dashboard."""
 
 from __future__ import annotations
 
