@@ -21,7 +21,7 @@ from psycopg import sql
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vellarys.api.app import create_app
+from vellarys.asgi import create_app
 from vellarys.bootstrap import Container, build
 from vellarys.config import Settings
 from vellarys.db import migrate

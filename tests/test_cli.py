@@ -55,8 +55,11 @@ def test_up_serves_health_seeds_the_demo_and_stops_cleanly(tmp_path: Path) -> No
 
         url = subprocess.run(
             [*VELLARYS, "db-url", "--data-dir", str(data_dir)],
-            env=_env(), capture_output=True, text=True, check=True,
-        ).stdout.strip()  # fmt: skip
+            env=_env(),
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
         with psycopg.connect(url) as conn:
             slug = conn.execute("SELECT slug FROM tenants").fetchone()
             indexes = {r[0] for r in conn.execute("SELECT indexname FROM pg_indexes").fetchall()}

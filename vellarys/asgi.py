@@ -1,4 +1,4 @@
-"""The ASGI application: the composition root that mounts the API, webhooks, health and dashboard."""
+"""The ASGI application: the composition root that mounts API, webhooks, health and dashboard."""
 
 from __future__ import annotations
 

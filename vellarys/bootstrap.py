@@ -64,13 +64,22 @@ def chat_model_factory(
         if own.get("base_url") and own.get("model"):
             sealed = own.get("api_key") or ""
             key = open_sealed(sealed, secret_key=settings.resolved_secret_key) if sealed else None
-            return OpenAICompatibleChat(base_url=own["base_url"], api_key=key, model=own["model"],
-                                        http=http, timeout_seconds=settings.llm_timeout_seconds)  # fmt: skip
+            return OpenAICompatibleChat(
+                base_url=own["base_url"],
+                api_key=key,
+                model=own["model"],
+                http=http,
+                timeout_seconds=settings.llm_timeout_seconds,
+            )
         if settings.llm_base_url and settings.llm_model:
             key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
-            return OpenAICompatibleChat(base_url=settings.llm_base_url, api_key=key,
-                                        model=settings.llm_model, http=http,
-                                        timeout_seconds=settings.llm_timeout_seconds)  # fmt: skip
+            return OpenAICompatibleChat(
+                base_url=settings.llm_base_url,
+                api_key=key,
+                model=settings.llm_model,
+                http=http,
+                timeout_seconds=settings.llm_timeout_seconds,
+            )
         return None
 
     return chat_for
@@ -110,7 +119,9 @@ def build(settings: Settings, *, database_url: str | None = None) -> Container:
     embedder = build_embedder(
         provider=settings.embedding_provider,
         base_url=settings.embedding_base_url,
-        api_key=settings.embedding_api_key.get_secret_value() if settings.embedding_api_key else None,
+        api_key=settings.embedding_api_key.get_secret_value()
+        if settings.embedding_api_key
+        else None,
         model=settings.embedding_model,
         dimension=settings.embedding_dim,
     )
@@ -131,7 +142,9 @@ def build(settings: Settings, *, database_url: str | None = None) -> Container:
         sessions=create_sessionmaker(engine),
         http=http,
         pipeline=PipelineDeps(
-            provider_for=provider_for, settings=pipeline_settings(settings), embedder=embedder,
+            provider_for=provider_for,
+            settings=pipeline_settings(settings),
+            embedder=embedder,
             chat_for=chat_model_factory(settings, http),
         ),
     )

@@ -109,12 +109,19 @@ async def test_tool_results_go_back_with_their_ids(
     (call,) = first.tool_calls
     follow_up: list[dict[str, Any]] = [
         *MESSAGES,
-        {"role": "assistant", "content": None, "tool_calls": [
-            {"id": call.id, "type": "function",
-             "function": {"name": call.name, "arguments": '{"code": "AP1234"}'}},
-        ]},
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [
+                {
+                    "id": call.id,
+                    "type": "function",
+                    "function": {"name": call.name, "arguments": '{"code": "AP1234"}'},
+                },
+            ],
+        },
         {"role": "tool", "tool_call_id": call.id, "content": '{"code": "AP1234"}'},
-    ]  # fmt: skip
+    ]
     await model.complete(follow_up, tools=TOOLS)
     assert fake.requests[1]["messages"][-1] == {
         "role": "tool",

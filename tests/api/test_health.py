@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from tests.conftest import make_settings
-from vellarys.api.app import create_app
+from vellarys.asgi import create_app
 from vellarys.bootstrap import Container, build
 
 
@@ -39,12 +39,19 @@ async def test_health_reports_ok_with_a_database_round_trip(client: httpx.AsyncC
 async def test_health_pool_has_exactly_the_documented_shape(client: httpx.AsyncClient) -> None:
     body = (await client.get("/health/pool")).json()
     assert set(body) == {
-        "status", "timestamp", "configuration", "current_state", "usage", "recommendations",
-    }  # fmt: skip
+        "status",
+        "timestamp",
+        "configuration",
+        "current_state",
+        "usage",
+        "recommendations",
+    }
     assert body["configuration"] == {
-        "pool_size": 10, "max_overflow": 20, "pool_timeout_seconds": 10,
+        "pool_size": 10,
+        "max_overflow": 20,
+        "pool_timeout_seconds": 10,
         "pool_recycle_seconds": 1800,
-    }  # fmt: skip
+    }
     assert set(body["current_state"]) == {"checked_out", "overflow_count", "total_capacity"}
     assert body["current_state"]["total_capacity"] == 30
     assert set(body["usage"]) == {"percent", "available_connections", "status"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 from dataclasses import dataclass, field
@@ -50,16 +51,29 @@ class Conversation:
         await self.stack.drain()
         async with unit_of_work(self.stack.container.sessions) as session:
             lead = await self._lead(session)
-            last_in = (await session.execute(
-                select(Message).where(Message.lead_id == lead.id, Message.direction == "inbound")
-                .order_by(Message.created_at.desc()).limit(1)
-            )).scalar_one()  # fmt: skip
-            replies = (await session.execute(
-                select(Message).where(
-                    Message.lead_id == lead.id, Message.direction == "outbound",
-                    Message.created_at > last_in.created_at,
-                ).order_by(Message.created_at)
-            )).scalars().all()  # fmt: skip
+            last_in = (
+                await session.execute(
+                    select(Message)
+                    .where(Message.lead_id == lead.id, Message.direction == "inbound")
+                    .order_by(Message.created_at.desc())
+                    .limit(1)
+                )
+            ).scalar_one()
+            replies = (
+                (
+                    await session.execute(
+                        select(Message)
+                        .where(
+                            Message.lead_id == lead.id,
+                            Message.direction == "outbound",
+                            Message.created_at > last_in.created_at,
+                        )
+                        .order_by(Message.created_at)
+                    )
+                )
+                .scalars()
+                .all()
+            )
         texts = [m.content for m in replies]
         self.transcript += [("lead", said)] + [("vellarys", t) for t in texts]
         self.asked += [m.media.get("asked") for m in replies if m.role == "assistant"][-1:]
@@ -91,14 +105,17 @@ class Conversation:
         codes = set(listing_codes(self.text_since(since))) - said
         async with unit_of_work(self.stack.container.sessions) as session:
             found = await session.execute(
-                select(Property).where(Property.tenant_id == self.stack.tenant_id,
-                                       Property.code.in_(codes))  # fmt: skip
+                select(Property).where(
+                    Property.tenant_id == self.stack.tenant_id, Property.code.in_(codes)
+                )
             )
             rows = list(found.scalars())
-        assert {p.code for p in rows} == codes, f"invented listing codes: {codes - {p.code for p in rows}}"
+        assert {p.code for p in rows} == codes, (
+            f"invented listing codes: {codes - {p.code for p in rows}}"
+        )
         return rows
 
     def assert_no_question_repeated_in_a_row(self) -> None:
         asked = [a for a in self.asked if a]
-        repeats = [a for a, b in zip(asked, asked[1:], strict=False) if a == b]
+        repeats = [a for a, b in itertools.pairwise(asked) if a == b]
         assert not repeats, f"asked {repeats} twice in a row: {self.asked}"

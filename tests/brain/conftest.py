@@ -6,8 +6,8 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-import pytest
 import httpx
+import pytest
 from sqlalchemy import select, text
 
 from tests.conftest import TEMPLATE_DB, create_database, drop_database, make_settings
@@ -48,7 +48,9 @@ async def _seed_and_index(url: str, tmp: Path) -> None:
 
 
 @pytest.fixture(scope="session")
-async def demo_template(pg_server: str, template_url: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+async def demo_template(
+    pg_server: str, template_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[str]:
     url = create_database(pg_server, DEMO_TEMPLATE, template=TEMPLATE_DB)
     await _seed_and_index(url, tmp_path_factory.mktemp("demo"))
     yield url
@@ -73,9 +75,13 @@ async def demo(
         tenant = await by_slug(session, "demo")
         assert tenant is not None
         channel = await add_channel(
-            session, tenant_id=tenant.id, provider="meta", identity=PHONE_NUMBER_ID,
-            credentials={"access_token": "test-token"}, app_secret=APP_SECRET,
-        )  # fmt: skip
+            session,
+            tenant_id=tenant.id,
+            provider="meta",
+            identity=PHONE_NUMBER_ID,
+            credentials={"access_token": "test-token"},
+            app_secret=APP_SECRET,
+        )
     client = httpx.AsyncClient(
         transport=httpx.ASGITransport(app=create_app(container)), base_url="http://testserver"
     )

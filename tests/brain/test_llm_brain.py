@@ -22,15 +22,22 @@ def llm() -> Iterator[FakeOpenAI]:
 
 
 def _use_llm(stack: Stack, fake: FakeOpenAI, **settings: Any) -> None:
-    configured = stack.container.settings.model_copy(update={
-        "llm_base_url": fake.base_url, "llm_api_key": __import__("pydantic").SecretStr("sk-test"),
-        "llm_model": "fake-gpt", "llm_timeout_seconds": 1.5, **settings,
-    })  # fmt: skip
+    configured = stack.container.settings.model_copy(
+        update={
+            "llm_base_url": fake.base_url,
+            "llm_api_key": __import__("pydantic").SecretStr("sk-test"),
+            "llm_model": "fake-gpt",
+            "llm_timeout_seconds": 1.5,
+            **settings,
+        }
+    )
     pipeline = stack.container.pipeline
     stack.container.pipeline = replace(
         pipeline,
         chat_for=chat_model_factory(configured, stack.container.http),
-        settings=replace(pipeline.settings, llm_daily_token_budget=configured.llm_daily_token_budget),
+        settings=replace(
+            pipeline.settings, llm_daily_token_budget=configured.llm_daily_token_budget
+        ),
     )
 
 
@@ -42,16 +49,35 @@ async def test_scripted_tool_calls_drive_the_reply_and_the_profile(
     demo: Stack, llm: FakeOpenAI
 ) -> None:
     _use_llm(demo, llm)
-    llm.script([
-        FakeOpenAI.tool_call("update_lead_profile", {
-            "intent": "buy", "property_type": "apartment", "neighborhoods": ["Vila Mariana"],
-            "budget_max": 700000, "bedrooms": 2}),
-        FakeOpenAI.tool_call("search_properties", {
-            "intent": "buy", "property_type": "apartment", "neighborhoods": ["Vila Mariana"],
-            "budget_max": 700000, "bedrooms": 2, "query": "perto do metrô"}),
-        FakeOpenAI.text("Achei o AP1501, 2 quartos na Vila Mariana, por R$ 640.000.\n\n"
-                        "Quer agendar uma visita?"),
-    ])  # fmt: skip
+    llm.script(
+        [
+            FakeOpenAI.tool_call(
+                "update_lead_profile",
+                {
+                    "intent": "buy",
+                    "property_type": "apartment",
+                    "neighborhoods": ["Vila Mariana"],
+                    "budget_max": 700000,
+                    "bedrooms": 2,
+                },
+            ),
+            FakeOpenAI.tool_call(
+                "search_properties",
+                {
+                    "intent": "buy",
+                    "property_type": "apartment",
+                    "neighborhoods": ["Vila Mariana"],
+                    "budget_max": 700000,
+                    "bedrooms": 2,
+                    "query": "perto do metrô",
+                },
+            ),
+            FakeOpenAI.text(
+                "Achei o AP1501, 2 quartos na Vila Mariana, por R$ 640.000.\n\n"
+                "Quer agendar uma visita?"
+            ),
+        ]
+    )
     chat = Conversation(demo, "5511977000001")
     replies = await chat.say("Quero um apê de 2 quartos na Vila Mariana até 700 mil")
     assert replies == [

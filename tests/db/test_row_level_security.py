@@ -24,10 +24,17 @@ async def two_agencies(
     container = build(make_settings(fresh_database(), tmp_path))
     a, b = uuid.uuid4(), uuid.uuid4()
     async with unit_of_work(container.sessions) as session:
-        session.add_all([Tenant(id=a, slug="agencia-a", name="A"), Tenant(id=b, slug="agencia-b", name="B")])
+        session.add_all(
+            [Tenant(id=a, slug="agencia-a", name="A"), Tenant(id=b, slug="agencia-b", name="B")]
+        )
         await session.flush()
-        session.add_all([Lead(tenant_id=a, phone="+5511900000001"), Lead(tenant_id=a, phone="+5511900000002"),
-                         Lead(tenant_id=b, phone="+5511900000003")])  # fmt: skip
+        session.add_all(
+            [
+                Lead(tenant_id=a, phone="+5511900000001"),
+                Lead(tenant_id=a, phone="+5511900000002"),
+                Lead(tenant_id=b, phone="+5511900000003"),
+            ]
+        )
     yield container, a, b
     await container.aclose()
 
@@ -37,7 +44,9 @@ async def test_an_unfiltered_query_in_a_tenants_transaction_sees_only_that_tenan
 ) -> None:
     container, a, b = two_agencies
     async with unit_of_work(container.sessions, tenant_id=a) as session:
-        leads = (await session.execute(select(Lead))).scalars().all()  # no tenant filter, on purpose
+        leads = (
+            (await session.execute(select(Lead))).scalars().all()
+        )  # no tenant filter, on purpose
         tenants = (await session.execute(select(Tenant.slug))).scalars().all()
         raw = (await session.execute(text("SELECT count(*) FROM leads"))).scalar_one()
     assert {lead.tenant_id for lead in leads} == {a}
@@ -56,7 +65,9 @@ async def test_a_tenants_transaction_cannot_write_into_another_tenant(
             session.add(Lead(tenant_id=b, phone="+5511900000009"))
             await session.flush()
     async with unit_of_work(container.sessions, tenant_id=a) as session:
-        moved = await session.execute(text("UPDATE leads SET name = 'x' WHERE tenant_id = :b"), {"b": b})
+        moved = await session.execute(
+            text("UPDATE leads SET name = 'x' WHERE tenant_id = :b"), {"b": b}
+        )
         assert moved.rowcount == 0  # type: ignore[attr-defined]
 
 
@@ -66,10 +77,18 @@ async def test_requests_run_as_the_non_owner_role_and_the_tables_force_rls(
     container, a, _ = two_agencies
     async with unit_of_work(container.sessions, tenant_id=a) as session:
         role = (await session.execute(text("SELECT current_user"))).scalar_one()
-        unforced = (await session.execute(text(
-            "SELECT relname FROM pg_class WHERE relname IN ('leads', 'messages', 'properties', "
-            "'knowledge_chunks', 'users', 'tenants') AND NOT (relrowsecurity AND relforcerowsecurity)"
-        ))).scalars().all()  # fmt: skip
+        unforced = (
+            (
+                await session.execute(
+                    text(
+                        "SELECT relname FROM pg_class WHERE relname IN ('leads', 'messages', 'properties', "
+                        "'knowledge_chunks', 'users', 'tenants') AND NOT (relrowsecurity AND relforcerowsecurity)"
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
     assert role == "vellarys_app"
     assert unforced == []
 
@@ -89,7 +108,11 @@ async def test_the_tenant_index_still_serves_queries_under_the_policy(
     container, a, _ = two_agencies
     async with unit_of_work(container.sessions, tenant_id=a) as session:
         await session.execute(text("SET LOCAL enable_seqscan = off"))
-        plan = "\n".join((await session.execute(text(
-            "EXPLAIN SELECT id FROM messages WHERE lead_id = gen_random_uuid()"
-        ))).scalars())  # fmt: skip
+        plan = "\n".join(
+            (
+                await session.execute(
+                    text("EXPLAIN SELECT id FROM messages WHERE lead_id = gen_random_uuid()")
+                )
+            ).scalars()
+        )
     assert "Seq Scan" not in plan

@@ -102,9 +102,13 @@ def test_simulate_rejects_impossible_inputs_with_a_clear_message(
     kwargs: dict[str, object], message: str
 ) -> None:
     arguments: dict[str, object] = {
-        "price": 500_000, "down_payment": 100_000, "fgts": 0, "annual_rate": 0.12, "years": 30,
+        "price": 500_000,
+        "down_payment": 100_000,
+        "fgts": 0,
+        "annual_rate": 0.12,
+        "years": 30,
         "system": "price",
-    }  # fmt: skip
+    }
     arguments.update(kwargs)
     with pytest.raises(ValueError, match=message):
         simulate(**arguments)  # type: ignore[arg-type]

@@ -21,21 +21,42 @@ HISTORY = (
 )
 BUYER = {"name": "João", "intent": "buy", "property_type": "apartment", "neighborhoods": ["Moema"]}
 FULL_BUYER = {
-    **BUYER, "budget_max": 700_000, "bedrooms": 2, "parking": 1, "timeline": "3_months",
+    **BUYER,
+    "budget_max": 700_000,
+    "bedrooms": 2,
+    "parking": 1,
+    "timeline": "3_months",
     "payment": ["financing"],
-}  # fmt: skip
+}
 FULL_RENTER = {
-    "name": "Ana", "intent": "rent", "property_type": "apartment", "neighborhoods": ["Pinheiros"],
-    "budget_max": 4_000, "bedrooms": 1, "parking": 0, "timeline": "now", "pets": False,
-}  # fmt: skip
+    "name": "Ana",
+    "intent": "rent",
+    "property_type": "apartment",
+    "neighborhoods": ["Pinheiros"],
+    "budget_max": 4_000,
+    "bedrooms": 1,
+    "parking": 0,
+    "timeline": "now",
+    "pets": False,
+}
 
 
 def hit(code: str, **changes: Any) -> PropertyHit:
     base = PropertyHit(
-        code=code, title=f"Apartamento {code} em Moema", property_type="apartment",
-        transaction="sale", price=650_000, condo_fee=780, iptu=None, bedrooms=2, suites=1,
-        parking=1, area_m2=68, neighborhood="Moema", city="São Paulo",
-    )  # fmt: skip
+        code=code,
+        title=f"Apartamento {code} em Moema",
+        property_type="apartment",
+        transaction="sale",
+        price=650_000,
+        condo_fee=780,
+        iptu=None,
+        bedrooms=2,
+        suites=1,
+        parking=1,
+        area_m2=68,
+        neighborhood="Moema",
+        city="São Paulo",
+    )
     return replace(base, **changes)
 
 
@@ -636,8 +657,12 @@ def test_images_and_documents_are_acknowledged_for_a_broker(kind: str) -> None:
 
 
 def test_location_is_thanked_with_its_name_and_address() -> None:
-    media = {"latitude": -23.6, "longitude": -46.6, "name": "Shopping Ibirapuera",
-             "address": "Av. Ibirapuera, 3103"}  # fmt: skip
+    media = {
+        "latitude": -23.6,
+        "longitude": -46.6,
+        "name": "Shopping Ibirapuera",
+        "address": "Av. Ibirapuera, 3103",
+    }
     reply = plan("Shopping Ibirapuera - Av. Ibirapuera, 3103", kind="location", media=media)
     assert (
         "Agradeço pela localização (Shopping Ibirapuera, Av. Ibirapuera, 3103)!"
@@ -688,17 +713,28 @@ def test_an_unclear_answer_to_an_evaded_question_moves_on() -> None:
 
 SCENARIOS: list[dict[str, Any]] = [
     {"text": "oi", "history": ()},
-    {"text": "Oi! quero comprar apê em Moema, tem?", "history": (), "profile": BUYER,
-     "retrieval": Retrieval(properties=HITS, knowledge=(KnowledgeHit("FGTS", FGTS_CHUNK, 0.9),))},
-    {"text": "aceita FGTS? quanto fica a parcela do AP1234?", "profile": BUYER,
-     "retrieval": Retrieval(looked_up=AP1234, properties=HITS)},
+    {
+        "text": "Oi! quero comprar apê em Moema, tem?",
+        "history": (),
+        "profile": BUYER,
+        "retrieval": Retrieval(properties=HITS, knowledge=(KnowledgeHit("FGTS", FGTS_CHUNK, 0.9),)),
+    },
+    {
+        "text": "aceita FGTS? quanto fica a parcela do AP1234?",
+        "profile": BUYER,
+        "retrieval": Retrieval(looked_up=AP1234, properties=HITS),
+    },
     {"text": "", "kind": "audio", "history": (), "profile": {}},
     {"text": "quero visitar o AP1234", "profile": BUYER, "retrieval": Retrieval(looked_up=AP1234)},
     {"text": "tem casa?", "profile": FULL_RENTER, "retrieval": Retrieval(properties=HITS)},
-    {"text": "Como funciona o FGTS?", "history": (), "profile": {},
-     "settings": {"greeting": "Oi! " + "Somos a maior imobiliária da zona sul. " * 12},
-     "retrieval": Retrieval(knowledge=(KnowledgeHit("FGTS", FGTS_CHUNK * 3, 0.9),))},
-]  # fmt: skip
+    {
+        "text": "Como funciona o FGTS?",
+        "history": (),
+        "profile": {},
+        "settings": {"greeting": "Oi! " + "Somos a maior imobiliária da zona sul. " * 12},
+        "retrieval": Retrieval(knowledge=(KnowledgeHit("FGTS", FGTS_CHUNK * 3, 0.9),)),
+    },
+]
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
@@ -716,8 +752,9 @@ def test_every_reply_is_whatsapp_sized_and_mentions_only_retrieved_codes(
 
 
 def test_visit_request_on_a_listing_goes_to_a_broker_without_more_questions() -> None:
-    reply = plan("quero agendar uma visita no AP1234", profile=BUYER,
-                 retrieval=Retrieval(looked_up=AP1234))  # fmt: skip
+    reply = plan(
+        "quero agendar uma visita no AP1234", profile=BUYER, retrieval=Retrieval(looked_up=AP1234)
+    )
     assert reply.handoff_reason == "requested"
     assert reply.asked is None
     assert everything(reply).endswith(tuple(phrases.VISIT_HANDOFF))
@@ -743,8 +780,14 @@ def test_a_whole_conversation_never_repeats_or_re_asks_an_answered_slot() -> Non
     for _ in range(12):
         update = extract(text, known_neighborhoods=["Pinheiros"], asked=last_asked)
         profile = merge(stored, update)
-        reply = plan(text, stored=stored, profile=profile, history=history,
-                     last_asked=last_asked, asked_before=asked)  # fmt: skip
+        reply = plan(
+            text,
+            stored=stored,
+            profile=profile,
+            history=history,
+            last_asked=last_asked,
+            asked_before=asked,
+        )
         assert_whatsapp_sized(reply)
         if reply.asked is None:
             break
@@ -755,7 +798,14 @@ def test_a_whole_conversation_never_repeats_or_re_asks_an_answered_slot() -> Non
         asked.append(reply.asked)
         text = answers[reply.asked]
     assert asked == [
-        "name", "intent", "property_type", "city", "budget_max", "bedrooms", "parking",
-        "timeline", "payment",
-    ]  # fmt: skip
+        "name",
+        "intent",
+        "property_type",
+        "city",
+        "budget_max",
+        "bedrooms",
+        "parking",
+        "timeline",
+        "payment",
+    ]
     assert everything(reply) == phrases.ALL_SET

@@ -157,9 +157,21 @@ def test_tools_are_valid_openai_function_schemas() -> None:
         jsonschema.Draft202012Validator.check_schema(tool["function"]["parameters"])
     profile_keys = set(TOOLS[4]["function"]["parameters"]["properties"])
     assert profile_keys == {
-        "name", "email", "intent", "property_type", "city", "neighborhoods", "budget_max",
-        "budget_min", "bedrooms", "parking", "timeline", "payment", "pets", "wants_human",
-    }  # fmt: skip
+        "name",
+        "email",
+        "intent",
+        "property_type",
+        "city",
+        "neighborhoods",
+        "budget_max",
+        "budget_min",
+        "bedrooms",
+        "parking",
+        "timeline",
+        "payment",
+        "pets",
+        "wants_human",
+    }
 
 
 def test_validate_profile_update_keeps_valid_values() -> None:

@@ -5,9 +5,18 @@ import pytest
 from vellarys.domain.qualification import extract, merge, missing_slots
 
 NEIGHBORHOODS = [
-    "Pinheiros", "Vila Madalena", "Moema", "Vila Mariana", "Perdizes", "Tatuapé", "Santana",
-    "Butantã", "Itaim Bibi", "Brooklin", "Mooca",
-]  # fmt: skip
+    "Pinheiros",
+    "Vila Madalena",
+    "Moema",
+    "Vila Mariana",
+    "Perdizes",
+    "Tatuapé",
+    "Santana",
+    "Butantã",
+    "Itaim Bibi",
+    "Brooklin",
+    "Mooca",
+]
 CITIES = ["São Paulo", "Santo André", "Osasco", "São Bernardo do Campo"]
 
 
@@ -18,73 +27,219 @@ def read(text: str, asked: str | None = None) -> dict[str, Any]:
 # (message, slot the assistant just asked about, exactly the slots expected)
 MESSAGES: list[tuple[str, str | None, dict[str, Any]]] = [
     # --- first messages, several slots at once
-    ("Oi, meu nome é João e quero comprar um apto de 2 quartos em Pinheiros até 700 mil", None,
-     {"name": "João", "intent": "buy", "property_type": "apartment", "bedrooms": 2,
-      "neighborhoods": ["Pinheiros"], "budget_max": 700_000}),
-    ("sou a Maria, procuro ap pra alugar na vila madalena ate 4 mil por mes", None,
-     {"name": "Maria", "intent": "rent", "property_type": "apartment",
-      "neighborhoods": ["Vila Madalena"], "budget_max": 4_000}),
+    (
+        "Oi, meu nome é João e quero comprar um apto de 2 quartos em Pinheiros até 700 mil",
+        None,
+        {
+            "name": "João",
+            "intent": "buy",
+            "property_type": "apartment",
+            "bedrooms": 2,
+            "neighborhoods": ["Pinheiros"],
+            "budget_max": 700_000,
+        },
+    ),
+    (
+        "sou a Maria, procuro ap pra alugar na vila madalena ate 4 mil por mes",
+        None,
+        {
+            "name": "Maria",
+            "intent": "rent",
+            "property_type": "apartment",
+            "neighborhoods": ["Vila Madalena"],
+            "budget_max": 4_000,
+        },
+    ),
     ("2 quartos e 1 vaga até 700 mil", None, {"bedrooms": 2, "parking": 1, "budget_max": 700_000}),
-    ("quero um ape 2 dorms 1 vaga perto do metrô em moema, tenho FGTS e vou financiar", None,
-     {"property_type": "apartment", "bedrooms": 2, "parking": 1, "neighborhoods": ["Moema"],
-      "payment": ["fgts", "financing"]}),
-    ("Boa tarde! Procuro casa pra comprar em Santo André, 3 dormitórios, 2 vagas, até 900 mil",
-     None, {"intent": "buy", "property_type": "house", "city": "Santo André", "bedrooms": 3,
-            "parking": 2, "budget_max": 900_000}),
-    ("bom dia, to procurando apartamento pra alugar em Perdizes ou Pinheiros de 2 a 3 mil", None,
-     {"intent": "rent", "property_type": "apartment", "neighborhoods": ["Perdizes", "Pinheiros"],
-      "budget_min": 2_000, "budget_max": 3_000}),
-    ("Quero investir em um studio perto da faria lima, até 450k, pagamento à vista", None,
-     {"intent": "invest", "property_type": "studio", "budget_max": 450_000, "payment": ["cash"]}),
-    ("oi!! aqui é o Pedro, queria alugar uma kitnet no butanta, uns 1500 por mes", None,
-     {"name": "Pedro", "intent": "rent", "property_type": "studio", "neighborhoods": ["Butantã"],
-      "budget_max": 1_500}),
-    ("Olá, estou procurando casa de condomínio em SBC, 4 suítes, acima de 1 milhão", None,
-     {"property_type": "condo_house", "city": "São Bernardo do Campo", "bedrooms": 4,
-      "budget_min": 1_000_000}),
-    ("preciso de uma sala comercial em Osasco pra alugar, urgente", None,
-     {"property_type": "commercial", "city": "Osasco", "intent": "rent", "timeline": "now"}),
-    ("tenho interesse em terreno em santo andre, entre 300 e 400 mil, à vista", None,
-     {"property_type": "land", "city": "Santo André", "budget_min": 300_000,
-      "budget_max": 400_000, "payment": ["cash"]}),
-    ("Me chamo Ana Paula, quero comprar apê no Tatuapé, 2 qts, uso FGTS + financiamento", None,
-     {"name": "Ana Paula", "intent": "buy", "property_type": "apartment",
-      "neighborhoods": ["Tatuapé"], "bedrooms": 2, "payment": ["fgts", "financing"]}),
-    ("quero comprar 3 quartos na mooca ou no tatuape ate 1,2 mi pra mudar em 6 meses", None,
-     {"intent": "buy", "bedrooms": 3, "neighborhoods": ["Mooca", "Tatuapé"],
-      "budget_max": 1_200_000, "timeline": "6_months"}),
-    ("Boa noite. Meu nome é Roberto Carlos da Silva, procuro apartamento em Moema", None,
-     {"name": "Roberto Carlos da Silva", "property_type": "apartment",
-      "neighborhoods": ["Moema"]}),
-    ("ap 2q em sp, aluguel max 3.500", None,
-     {"property_type": "apartment", "bedrooms": 2, "city": "São Paulo", "intent": "rent",
-      "budget_max": 3_500}),
-    ("Quero uma casa com quintal pq tenho dois cachorros, pra alugar em Santana", None,
-     {"property_type": "house", "pets": True, "intent": "rent", "neighborhoods": ["Santana"]}),
-    ("comprar apartamento vila mariana 2 dorm 1 vg ate 800mil financiado", None,
-     {"intent": "buy", "property_type": "apartment", "neighborhoods": ["Vila Mariana"],
-      "bedrooms": 2, "parking": 1, "budget_max": 800_000, "payment": ["financing"]}),
-    ("oi, vi o anúncio AP1234, ainda está disponível? meu número é 11 98765-4321", None,
-     {}),
-    ("tem apto de 3 dorm na santana com 2 vagas? até 650", None,
-     {"property_type": "apartment", "bedrooms": 3, "neighborhoods": ["Santana"], "parking": 2,
-      "budget_max": 650_000}),
-    ("Preciso de um imóvel até R$ 600.000,00 para financiar pela Caixa com meu FGTS", None,
-     {"budget_max": 600_000, "payment": ["financing", "fgts"]}),
-    ("aluguel de no máximo 2.500 reais, aceita gato?", None,
-     {"intent": "rent", "budget_max": 2_500, "pets": True}),
-    ("Oi! Sou a Ana Clara, vi um ap de vcs no Itaim", None,
-     {"name": "Ana Clara", "property_type": "apartment", "neighborhoods": ["Itaim Bibi"]}),
-    ("procuro um ap de 70m2 no maximo 550k", None,
-     {"property_type": "apartment", "budget_max": 550_000}),
-    ("queria saber o valor do aluguel do ap 302", None,
-     {"intent": "rent", "property_type": "apartment"}),
-    ("tenho 300 mil na mão, quero um ap a vista", None,
-     {"budget_max": 300_000, "property_type": "apartment", "payment": ["cash"]}),
-    ("casa com 4 quartos e quintal grande pra cachorro", None,
-     {"property_type": "house", "bedrooms": 4, "pets": True}),
-    ("vcs trabalham com permuta? tenho um terreno", None,
-     {"payment": ["trade"], "property_type": "land"}),
+    (
+        "quero um ape 2 dorms 1 vaga perto do metrô em moema, tenho FGTS e vou financiar",
+        None,
+        {
+            "property_type": "apartment",
+            "bedrooms": 2,
+            "parking": 1,
+            "neighborhoods": ["Moema"],
+            "payment": ["fgts", "financing"],
+        },
+    ),
+    (
+        "Boa tarde! Procuro casa pra comprar em Santo André, 3 dormitórios, 2 vagas, até 900 mil",
+        None,
+        {
+            "intent": "buy",
+            "property_type": "house",
+            "city": "Santo André",
+            "bedrooms": 3,
+            "parking": 2,
+            "budget_max": 900_000,
+        },
+    ),
+    (
+        "bom dia, to procurando apartamento pra alugar em Perdizes ou Pinheiros de 2 a 3 mil",
+        None,
+        {
+            "intent": "rent",
+            "property_type": "apartment",
+            "neighborhoods": ["Perdizes", "Pinheiros"],
+            "budget_min": 2_000,
+            "budget_max": 3_000,
+        },
+    ),
+    (
+        "Quero investir em um studio perto da faria lima, até 450k, pagamento à vista",
+        None,
+        {"intent": "invest", "property_type": "studio", "budget_max": 450_000, "payment": ["cash"]},
+    ),
+    (
+        "oi!! aqui é o Pedro, queria alugar uma kitnet no butanta, uns 1500 por mes",
+        None,
+        {
+            "name": "Pedro",
+            "intent": "rent",
+            "property_type": "studio",
+            "neighborhoods": ["Butantã"],
+            "budget_max": 1_500,
+        },
+    ),
+    (
+        "Olá, estou procurando casa de condomínio em SBC, 4 suítes, acima de 1 milhão",
+        None,
+        {
+            "property_type": "condo_house",
+            "city": "São Bernardo do Campo",
+            "bedrooms": 4,
+            "budget_min": 1_000_000,
+        },
+    ),
+    (
+        "preciso de uma sala comercial em Osasco pra alugar, urgente",
+        None,
+        {"property_type": "commercial", "city": "Osasco", "intent": "rent", "timeline": "now"},
+    ),
+    (
+        "tenho interesse em terreno em santo andre, entre 300 e 400 mil, à vista",
+        None,
+        {
+            "property_type": "land",
+            "city": "Santo André",
+            "budget_min": 300_000,
+            "budget_max": 400_000,
+            "payment": ["cash"],
+        },
+    ),
+    (
+        "Me chamo Ana Paula, quero comprar apê no Tatuapé, 2 qts, uso FGTS + financiamento",
+        None,
+        {
+            "name": "Ana Paula",
+            "intent": "buy",
+            "property_type": "apartment",
+            "neighborhoods": ["Tatuapé"],
+            "bedrooms": 2,
+            "payment": ["fgts", "financing"],
+        },
+    ),
+    (
+        "quero comprar 3 quartos na mooca ou no tatuape ate 1,2 mi pra mudar em 6 meses",
+        None,
+        {
+            "intent": "buy",
+            "bedrooms": 3,
+            "neighborhoods": ["Mooca", "Tatuapé"],
+            "budget_max": 1_200_000,
+            "timeline": "6_months",
+        },
+    ),
+    (
+        "Boa noite. Meu nome é Roberto Carlos da Silva, procuro apartamento em Moema",
+        None,
+        {
+            "name": "Roberto Carlos da Silva",
+            "property_type": "apartment",
+            "neighborhoods": ["Moema"],
+        },
+    ),
+    (
+        "ap 2q em sp, aluguel max 3.500",
+        None,
+        {
+            "property_type": "apartment",
+            "bedrooms": 2,
+            "city": "São Paulo",
+            "intent": "rent",
+            "budget_max": 3_500,
+        },
+    ),
+    (
+        "Quero uma casa com quintal pq tenho dois cachorros, pra alugar em Santana",
+        None,
+        {"property_type": "house", "pets": True, "intent": "rent", "neighborhoods": ["Santana"]},
+    ),
+    (
+        "comprar apartamento vila mariana 2 dorm 1 vg ate 800mil financiado",
+        None,
+        {
+            "intent": "buy",
+            "property_type": "apartment",
+            "neighborhoods": ["Vila Mariana"],
+            "bedrooms": 2,
+            "parking": 1,
+            "budget_max": 800_000,
+            "payment": ["financing"],
+        },
+    ),
+    ("oi, vi o anúncio AP1234, ainda está disponível? meu número é 11 98765-4321", None, {}),
+    (
+        "tem apto de 3 dorm na santana com 2 vagas? até 650",
+        None,
+        {
+            "property_type": "apartment",
+            "bedrooms": 3,
+            "neighborhoods": ["Santana"],
+            "parking": 2,
+            "budget_max": 650_000,
+        },
+    ),
+    (
+        "Preciso de um imóvel até R$ 600.000,00 para financiar pela Caixa com meu FGTS",
+        None,
+        {"budget_max": 600_000, "payment": ["financing", "fgts"]},
+    ),
+    (
+        "aluguel de no máximo 2.500 reais, aceita gato?",
+        None,
+        {"intent": "rent", "budget_max": 2_500, "pets": True},
+    ),
+    (
+        "Oi! Sou a Ana Clara, vi um ap de vcs no Itaim",
+        None,
+        {"name": "Ana Clara", "property_type": "apartment", "neighborhoods": ["Itaim Bibi"]},
+    ),
+    (
+        "procuro um ap de 70m2 no maximo 550k",
+        None,
+        {"property_type": "apartment", "budget_max": 550_000},
+    ),
+    (
+        "queria saber o valor do aluguel do ap 302",
+        None,
+        {"intent": "rent", "property_type": "apartment"},
+    ),
+    (
+        "tenho 300 mil na mão, quero um ap a vista",
+        None,
+        {"budget_max": 300_000, "property_type": "apartment", "payment": ["cash"]},
+    ),
+    (
+        "casa com 4 quartos e quintal grande pra cachorro",
+        None,
+        {"property_type": "house", "bedrooms": 4, "pets": True},
+    ),
+    (
+        "vcs trabalham com permuta? tenho um terreno",
+        None,
+        {"payment": ["trade"], "property_type": "land"},
+    ),
     ("quero um lugar pra morar com minha esposa e 2 filhos, 3 quartos", None, {"bedrooms": 3}),
     ("gostaria de agendar uma visita", None, {}),
     ("o ap tem 2 banheiros e fica no 5 andar?", None, {"property_type": "apartment"}),
@@ -96,12 +251,21 @@ MESSAGES: list[tuple[str, str | None, dict[str, Any]]] = [
     ("qual o valor do condominio e do iptu desse ap?", None, {"property_type": "apartment"}),
     ("Tenho interesse no imóvel código 4521", None, {}),
     ("Pode ser amanhã às 15h a visita?", None, {}),
-    ("casa 3 dorm 2 vagas ate 850", None,
-     {"property_type": "house", "bedrooms": 3, "parking": 2, "budget_max": 850_000}),
-    ("Sou o João Pedro, tô procurando casa em condomínio fechado em São Bernardo", None,
-     {"name": "João Pedro", "property_type": "condo_house", "city": "São Bernardo do Campo"}),
-    ("Eu sou a Mariana, moro na Vila Mariana", None,
-     {"name": "Mariana", "neighborhoods": ["Vila Mariana"]}),
+    (
+        "casa 3 dorm 2 vagas ate 850",
+        None,
+        {"property_type": "house", "bedrooms": 3, "parking": 2, "budget_max": 850_000},
+    ),
+    (
+        "Sou o João Pedro, tô procurando casa em condomínio fechado em São Bernardo",
+        None,
+        {"name": "João Pedro", "property_type": "condo_house", "city": "São Bernardo do Campo"},
+    ),
+    (
+        "Eu sou a Mariana, moro na Vila Mariana",
+        None,
+        {"name": "Mariana", "neighborhoods": ["Vila Mariana"]},
+    ),
     ("nome: Lucas Andrade", None, {"name": "Lucas Andrade"}),
     ("oi", None, {}),
     ("Bom dia, tudo bem?", None, {}),
@@ -119,8 +283,11 @@ MESSAGES: list[tuple[str, str | None, dict[str, Any]]] = [
     ("quero investir", None, {"intent": "invest"}),
     ("é pra investimento", None, {"intent": "invest"}),
     ("quero um imóvel pra renda", None, {"intent": "invest"}),
-    ("quero comprar um ap pra alugar depois", None,
-     {"intent": "invest", "property_type": "apartment"}),
+    (
+        "quero comprar um ap pra alugar depois",
+        None,
+        {"intent": "invest", "property_type": "apartment"},
+    ),
     ("não quero alugar, quero comprar", None, {"intent": "buy"}),
     ("pensei em alugar mas acho que vou comprar", None, {"intent": "buy"}),
     ("comprar ou alugar, ainda não decidi", None, {}),
@@ -151,8 +318,11 @@ MESSAGES: list[tuple[str, str | None, dict[str, Any]]] = [
     ("terreno", None, {"property_type": "land"}),
     ("um lote", None, {"property_type": "land"}),
     ("nao quero casa, quero ap", None, {"property_type": "apartment"}),
-    ("quero vender minha casa e comprar um ap", None,
-     {"intent": "buy", "property_type": "apartment"}),
+    (
+        "quero vender minha casa e comprar um ap",
+        None,
+        {"intent": "buy", "property_type": "apartment"},
+    ),
     ("hoje trabalho em casa, preciso de um escritório", None, {"property_type": "commercial"}),
     # --- location
     ("em Pinheiros", None, {"neighborhoods": ["Pinheiros"]}),
@@ -171,8 +341,11 @@ MESSAGES: list[tuple[str, str | None, dict[str, Any]]] = [
     ("vila madalenna", None, {"neighborhoods": ["Vila Madalena"]}),
     ("tatuápe", None, {"neighborhoods": ["Tatuapé"]}),
     ("moóca", None, {"neighborhoods": ["Mooca"]}),
-    ("zona oeste, perto de Pinheiros, Perdizes ou Vila Madalena", None,
-     {"neighborhoods": ["Pinheiros", "Perdizes", "Vila Madalena"]}),
+    (
+        "zona oeste, perto de Pinheiros, Perdizes ou Vila Madalena",
+        None,
+        {"neighborhoods": ["Pinheiros", "Perdizes", "Vila Madalena"]},
+    ),
     ("são paulo", None, {"city": "São Paulo"}),
     ("sao paulo capital", None, {"city": "São Paulo"}),
     ("em SP", None, {"city": "São Paulo"}),
@@ -196,8 +369,11 @@ MESSAGES: list[tuple[str, str | None, dict[str, Any]]] = [
     ("acima de 1 milhão", None, {"budget_min": 1_000_000}),
     ("entre 500 e 600 mil", None, {"budget_min": 500_000, "budget_max": 600_000}),
     ("no máximo 900 mil", None, {"budget_max": 900_000}),
-    ("tenho 150 mil de entrada e o resto financio, até 650 mil", None,
-     {"budget_max": 650_000, "payment": ["financing"]}),
+    (
+        "tenho 150 mil de entrada e o resto financio, até 650 mil",
+        None,
+        {"budget_max": 650_000, "payment": ["financing"]},
+    ),
     ("minha renda é de 15 mil", None, {}),
     ("o condomínio tem que ser até 800", None, {}),
     # --- bedrooms
@@ -317,7 +493,7 @@ MESSAGES: list[tuple[str, str | None, dict[str, Any]]] = [
     ("já", "timeline", {"timeline": "now"}),
     ("600", "bedrooms", {}),
     ("3", None, {}),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("text", "asked", "expected"), MESSAGES)
@@ -340,8 +516,11 @@ def test_extract_without_known_places_finds_no_location() -> None:
 
 # Two messages in a row: the second corrects or completes the first.
 CONVERSATIONS: list[tuple[str, str, dict[str, Any]]] = [
-    ("quero alugar um ap", "na verdade quero comprar",
-     {"intent": "buy", "property_type": "apartment"}),
+    (
+        "quero alugar um ap",
+        "na verdade quero comprar",
+        {"intent": "buy", "property_type": "apartment"},
+    ),
     ("até 700 mil", "pode ser até 800 mil", {"budget_max": 800_000}),
     ("em Pinheiros", "ou Perdizes também", {"neighborhoods": ["Pinheiros", "Perdizes"]}),
     ("Pinheiros ou Moema", "Moema e Mooca", {"neighborhoods": ["Pinheiros", "Moema", "Mooca"]}),
@@ -349,10 +528,13 @@ CONVERSATIONS: list[tuple[str, str, dict[str, Any]]] = [
     ("2 quartos", "melhor 3 quartos", {"bedrooms": 3}),
     ("até 500 mil", "acima de 600 mil", {"budget_min": 600_000}),
     ("acima de 600 mil", "até 500 mil", {"budget_max": 500_000}),
-    ("sou a Maria", "casa em Santana", {"name": "Maria", "property_type": "house",
-                                         "neighborhoods": ["Santana"]}),
+    (
+        "sou a Maria",
+        "casa em Santana",
+        {"name": "Maria", "property_type": "house", "neighborhoods": ["Santana"]},
+    ),
     ("pesquisando", "pensando bem, é urgente", {"timeline": "now"}),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("first", "second", "expected"), CONVERSATIONS)
@@ -370,17 +552,30 @@ def test_merge_does_not_modify_the_stored_profile() -> None:
 
 def test_missing_slots_starts_with_the_name_and_follows_the_sales_script() -> None:
     assert missing_slots({}) == [
-        "name", "intent", "property_type", "city", "neighborhoods", "budget_max", "bedrooms",
-        "timeline", "payment",
-    ]  # fmt: skip
+        "name",
+        "intent",
+        "property_type",
+        "city",
+        "neighborhoods",
+        "budget_max",
+        "bedrooms",
+        "timeline",
+        "payment",
+    ]
 
 
 def test_missing_slots_is_empty_for_a_complete_buyer() -> None:
     profile = {
-        "name": "Ana", "intent": "buy", "property_type": "apartment", "city": "São Paulo",
-        "neighborhoods": ["Moema"], "budget_max": 900_000, "bedrooms": 2, "timeline": "now",
+        "name": "Ana",
+        "intent": "buy",
+        "property_type": "apartment",
+        "city": "São Paulo",
+        "neighborhoods": ["Moema"],
+        "budget_max": 900_000,
+        "bedrooms": 2,
+        "timeline": "now",
         "payment": ["cash"],
-    }  # fmt: skip
+    }
     assert missing_slots(profile) == []
 
 

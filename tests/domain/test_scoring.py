@@ -13,10 +13,16 @@ from vellarys.domain.scoring import (
 )
 
 READY_BUYER: dict[str, Any] = {
-    "name": "Ana", "intent": "buy", "property_type": "apartment", "city": "São Paulo",
-    "neighborhoods": ["Moema"], "budget_max": 900_000, "bedrooms": 2, "timeline": "now",
+    "name": "Ana",
+    "intent": "buy",
+    "property_type": "apartment",
+    "city": "São Paulo",
+    "neighborhoods": ["Moema"],
+    "budget_max": 900_000,
+    "bedrooms": 2,
+    "timeline": "now",
     "payment": ["cash"],
-}  # fmt: skip
+}
 
 
 def test_score_of_an_empty_profile_comes_from_engagement_only() -> None:
@@ -106,8 +112,12 @@ QUALIFIED = {"intent": "buy", "property_type": "house", "budget_max": 700_000}
         ("qualifying", {}, 4, "qualifying"),
         ("new", QUALIFIED, 41, "qualified"),
         ("qualifying", QUALIFIED, 41, "qualified"),
-        ("qualifying", {"intent": "rent", "neighborhoods": ["Moema"], "budget_max": 3000}, 45,
-         "qualified"),
+        (
+            "qualifying",
+            {"intent": "rent", "neighborhoods": ["Moema"], "budget_max": 3000},
+            45,
+            "qualified",
+        ),
         ("qualifying", {"intent": "buy", "budget_max": 700_000}, 35, "qualifying"),
         ("qualifying", {"intent": "buy", "property_type": "house"}, 30, "qualifying"),
         ("qualifying", {"property_type": "house", "budget_max": 700_000}, 35, "qualifying"),
@@ -117,7 +127,7 @@ QUALIFIED = {"intent": "buy", "property_type": "house", "budget_max": 700_000}
         ("lost", QUALIFIED, 90, "lost"),
         ("won", {}, 0, "won"),
     ],
-)  # fmt: skip
+)
 def test_next_stage_moves_forward_only_and_leaves_manual_stages_alone(
     current: str, profile: dict[str, Any], lead_score: int, expected: str
 ) -> None:

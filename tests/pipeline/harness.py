@@ -17,7 +17,7 @@ from sqlalchemy import func, select, text
 
 from tests.conftest import make_settings
 from tests.fakes.providers import FakeGraphAPI
-from vellarys.api.app import create_app
+from vellarys.asgi import create_app
 from vellarys.bootstrap import Container, build
 from vellarys.db.models import Channel, Lead, Message, Tenant
 from vellarys.db.uow import unit_of_work
@@ -49,8 +49,13 @@ class Stack:
     def webhook(self) -> str:
         return webhook_path(self.channel)
 
-    async def post(self, payload: dict[str, Any] | bytes, *, secret: str = APP_SECRET,
-                   signature: str | None = None) -> httpx.Response:  # fmt: skip
+    async def post(
+        self,
+        payload: dict[str, Any] | bytes,
+        *,
+        secret: str = APP_SECRET,
+        signature: str | None = None,
+    ) -> httpx.Response:
         body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
         digest = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
         headers = {"content-type": "application/json"}
@@ -66,9 +71,12 @@ class Stack:
         async with queue.open_async():
             while True:
                 await queue.run_worker_async(
-                    wait=False, install_signal_handlers=False, concurrency=2,
-                    queues=["pipeline", "outbound", "indexing"], worker_middleware=[observe_job],
-                )  # fmt: skip
+                    wait=False,
+                    install_signal_handlers=False,
+                    concurrency=2,
+                    queues=["pipeline", "outbound", "indexing"],
+                    worker_middleware=[observe_job],
+                )
                 due = await self.scalar(
                     "SELECT min(coalesce(scheduled_at, now())) FROM procrastinate_jobs "
                     "WHERE status IN ('todo', 'doing') AND queue_name <> 'maintenance'"
@@ -97,57 +105,112 @@ class Stack:
             return found.scalar_one_or_none()
 
     async def count_jobs(self, task: str) -> int:
-        return int(await self.scalar(
-            "SELECT count(*) FROM procrastinate_jobs WHERE task_name = :task", task=task
-        ))  # fmt: skip
+        return int(
+            await self.scalar(
+                "SELECT count(*) FROM procrastinate_jobs WHERE task_name = :task", task=task
+            )
+        )
 
 
 async def build_stack(database_url: str, tmp: Path, graph: FakeGraphAPI, **overrides: Any) -> Stack:
     settings = make_settings(database_url, tmp, meta_graph_url=graph.url, **(FAST | overrides))
     container = build(settings)
     async with unit_of_work(container.sessions) as session:
-        tenant = Tenant(id=uuid.uuid4(), slug=f"ag-{uuid.uuid4().hex[:8]}", name="Imobiliária Teste",
-                        settings={"persona_name": "Bia"})  # fmt: skip
+        tenant = Tenant(
+            id=uuid.uuid4(),
+            slug=f"ag-{uuid.uuid4().hex[:8]}",
+            name="Imobiliária Teste",
+            settings={"persona_name": "Bia"},
+        )
         session.add(tenant)
         await session.flush()
         channel = await add_channel(
-            session, tenant_id=tenant.id, provider="meta", identity=PHONE_NUMBER_ID,
-            credentials={"access_token": "test-token"}, app_secret=APP_SECRET,
-        )  # fmt: skip
+            session,
+            tenant_id=tenant.id,
+            provider="meta",
+            identity=PHONE_NUMBER_ID,
+            credentials={"access_token": "test-token"},
+            app_secret=APP_SECRET,
+        )
     client = httpx.AsyncClient(
         transport=httpx.ASGITransport(app=create_app(container)), base_url="http://testserver"
     )
     return Stack(container, client, graph, tenant.id, channel)
 
 
-def meta_text(text_body: str, *, wamid: str | None = None, phone: str = "5511988887777",
-              name: str = "Ana Souza", timestamp: int | None = None) -> dict[str, Any]:  # fmt: skip
+def meta_text(
+    text_body: str,
+    *,
+    wamid: str | None = None,
+    phone: str = "5511988887777",
+    name: str = "Ana Souza",
+    timestamp: int | None = None,
+) -> dict[str, Any]:
     """A Meta Cloud API webhook carrying one text message."""
     return {
         "object": "whatsapp_business_account",
-        "entry": [{"id": "102290129340398", "changes": [{"field": "messages", "value": {
-            "messaging_product": "whatsapp",
-            "metadata": {"display_phone_number": "551130301000", "phone_number_id": PHONE_NUMBER_ID},
-            "contacts": [{"profile": {"name": name}, "wa_id": phone}],
-            "messages": [{
-                "from": phone, "id": wamid or f"wamid.{uuid.uuid4().hex}",
-                "timestamp": str(timestamp if timestamp is not None else int(time.time())),
-                "type": "text", "text": {"body": text_body},
-            }],
-        }}]}],
-    }  # fmt: skip
+        "entry": [
+            {
+                "id": "102290129340398",
+                "changes": [
+                    {
+                        "field": "messages",
+                        "value": {
+                            "messaging_product": "whatsapp",
+                            "metadata": {
+                                "display_phone_number": "551130301000",
+                                "phone_number_id": PHONE_NUMBER_ID,
+                            },
+                            "contacts": [{"profile": {"name": name}, "wa_id": phone}],
+                            "messages": [
+                                {
+                                    "from": phone,
+                                    "id": wamid or f"wamid.{uuid.uuid4().hex}",
+                                    "timestamp": str(
+                                        timestamp if timestamp is not None else int(time.time())
+                                    ),
+                                    "type": "text",
+                                    "text": {"body": text_body},
+                                }
+                            ],
+                        },
+                    }
+                ],
+            }
+        ],
+    }
 
 
 def meta_status(wamid: str, status: str, **extra: Any) -> dict[str, Any]:
     return {
         "object": "whatsapp_business_account",
-        "entry": [{"id": "1", "changes": [{"field": "messages", "value": {
-            "messaging_product": "whatsapp",
-            "metadata": {"display_phone_number": "551130301000", "phone_number_id": PHONE_NUMBER_ID},
-            "statuses": [{"id": wamid, "status": status, "timestamp": str(int(time.time())),
-                          "recipient_id": "5511988887777", **extra}],
-        }}]}],
-    }  # fmt: skip
+        "entry": [
+            {
+                "id": "1",
+                "changes": [
+                    {
+                        "field": "messages",
+                        "value": {
+                            "messaging_product": "whatsapp",
+                            "metadata": {
+                                "display_phone_number": "551130301000",
+                                "phone_number_id": PHONE_NUMBER_ID,
+                            },
+                            "statuses": [
+                                {
+                                    "id": wamid,
+                                    "status": status,
+                                    "timestamp": str(int(time.time())),
+                                    "recipient_id": "5511988887777",
+                                    **extra,
+                                }
+                            ],
+                        },
+                    }
+                ],
+            }
+        ],
+    }
 
 
 async def count(stack: Stack, model: type, **where: Any) -> int:

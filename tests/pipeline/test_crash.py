@@ -28,9 +28,11 @@ def _start_worker(stack: Stack, tmp: Path) -> subprocess.Popen[bytes]:
         "VELLARYS_STALLED_JOB_SECONDS": "2",
     }
     return subprocess.Popen(
-        [sys.executable, "-m", "vellarys", "worker"], env=env,
-        stdout=subprocess.DEVNULL, stderr=open(tmp / "worker.log", "ab"),  # noqa: SIM115
-    )  # fmt: skip
+        [sys.executable, "-m", "vellarys", "worker"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=open(tmp / "worker.log", "ab"),
+    )
 
 
 async def _wait_for(stack: Stack, sql: str, expected: object, seconds: float = 60) -> None:
@@ -52,8 +54,12 @@ async def test_a_worker_killed_mid_job_answers_exactly_once_after_restart(
     blocker.execute("SELECT 1 FROM messages WHERE id = %s FOR UPDATE", (inbound_id,))
     worker = _start_worker(stack, tmp_path)
     try:
-        await _wait_for(stack, "SELECT count(*) FROM procrastinate_jobs WHERE status = 'doing' "
-                               "AND task_name = 'vellarys:handle_inbound'", 1)  # fmt: skip
+        await _wait_for(
+            stack,
+            "SELECT count(*) FROM procrastinate_jobs WHERE status = 'doing' "
+            "AND task_name = 'vellarys:handle_inbound'",
+            1,
+        )
         worker.send_signal(signal.SIGKILL)
         worker.wait(timeout=10)
     finally:
@@ -66,10 +72,16 @@ async def test_a_worker_killed_mid_job_answers_exactly_once_after_restart(
     await stack.post(meta_text("tem com 2 quartos?", wamid="wamid.CRASH2"))
     restarted = _start_worker(stack, tmp_path)
     try:
-        await _wait_for(stack, "SELECT count(*) FROM messages WHERE direction = 'inbound' "
-                               "AND processed_at IS NULL", 0)  # fmt: skip
-        await _wait_for(stack, "SELECT count(*) FROM messages WHERE direction = 'outbound' "
-                               "AND status = 'pending'", 0)  # fmt: skip
+        await _wait_for(
+            stack,
+            "SELECT count(*) FROM messages WHERE direction = 'inbound' AND processed_at IS NULL",
+            0,
+        )
+        await _wait_for(
+            stack,
+            "SELECT count(*) FROM messages WHERE direction = 'outbound' AND status = 'pending'",
+            0,
+        )
     finally:
         restarted.send_signal(signal.SIGTERM)
         restarted.wait(timeout=30)

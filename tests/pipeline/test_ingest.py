@@ -37,7 +37,7 @@ async def test_forged_missing_or_tampered_signatures_are_refused_and_nothing_is_
     body = json.dumps(payload).encode()
     forged = await stack.post(payload, secret="not-the-secret")
     missing = await stack.post(payload, signature="")
-    good_signature = (await _signature(stack, body))
+    good_signature = await _signature(stack, body)
     tampered_body = body.replace(b"Oi", b"Ol")
     tampered = await stack.post(tampered_body, signature=good_signature)
     assert [forged.status_code, missing.status_code, tampered.status_code] == [401, 401, 401]

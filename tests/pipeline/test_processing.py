@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from dataclasses import replace
 
 from sqlalchemy import text
@@ -36,7 +37,7 @@ async def test_three_quick_messages_of_one_lead_are_processed_in_order_and_answe
 
     windows = await _job_windows(stack, HANDLE_INBOUND)
     assert len(windows) == 3
-    for earlier, later in zip(windows, windows[1:], strict=False):
+    for earlier, later in itertools.pairwise(windows):
         assert earlier[2] <= later[1], "a lead's jobs overlapped"
     inbound = await stack.messages(direction="inbound")
     assert all(m.processed_at is not None for m in inbound)
@@ -55,17 +56,16 @@ async def test_two_leads_are_served_in_parallel(stack: Stack) -> None:
     await stack.drain()
     windows = await _job_windows(stack, SEND_OUTBOUND)
     overlapping = [
-        (a, b) for a in windows for b in windows
-        if a[3] != b[3] and a[1] < b[2] and b[1] < a[2]
-    ]  # fmt: skip
+        (a, b) for a in windows for b in windows if a[3] != b[3] and a[1] < b[2] and b[1] < a[2]
+    ]
     assert overlapping, "sends to two different leads never ran at the same time"
 
 
 async def test_a_burst_within_the_debounce_gets_one_answer(stack: Stack) -> None:
     stack.container.pipeline = replace(
-        stack.container.pipeline, settings=replace(stack.container.pipeline.settings,
-                                                   debounce_seconds=0.5)
-    )  # fmt: skip
+        stack.container.pipeline,
+        settings=replace(stack.container.pipeline.settings, debounce_seconds=0.5),
+    )
     await asyncio.gather(*(stack.post(meta_text(t)) for t in ("Oi", "tudo bem?", "sou a Ana")))
     await stack.drain()
     replies = await stack.messages(direction="outbound")

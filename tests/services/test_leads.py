@@ -57,8 +57,15 @@ async def test_each_column_filter_narrows_the_list(
 ) -> None:
     broker = await make_user(session, agency)
     channel = await make_channel(session, agency)
-    await make_lead(session, agency, name="Ana", stage="qualified", temperature="hot",
-                    assigned_user_id=broker.id, channel_id=channel.id)  # fmt: skip
+    await make_lead(
+        session,
+        agency,
+        name="Ana",
+        stage="qualified",
+        temperature="hot",
+        assigned_user_id=broker.id,
+        channel_id=channel.id,
+    )
     await make_lead(session, agency, name="Bruno", stage="new", temperature="cold")
 
     assert await _names(session, agency, LeadFilters(stage="qualified")) == ["Ana"]
@@ -101,8 +108,12 @@ async def test_created_dates_are_agency_days_with_both_ends_included(
 async def test_neighborhood_matches_one_of_the_profile_neighborhoods(
     session: AsyncSession, agency: uuid.UUID
 ) -> None:
-    await make_lead(session, agency, name="Moema e Vila", custom_data={
-        "neighborhoods": ["Moema", "Vila Mariana"], "intent": "buy"})  # fmt: skip
+    await make_lead(
+        session,
+        agency,
+        name="Moema e Vila",
+        custom_data={"neighborhoods": ["Moema", "Vila Mariana"], "intent": "buy"},
+    )
     await make_lead(session, agency, name="Pinheiros", custom_data={"neighborhoods": ["Pinheiros"]})
 
     assert await _names(session, agency, LeadFilters(neighborhood="Vila Mariana")) == [
@@ -114,10 +125,18 @@ async def test_neighborhood_matches_one_of_the_profile_neighborhoods(
 async def test_intent_type_and_city_filter_on_the_profile(
     session: AsyncSession, agency: uuid.UUID
 ) -> None:
-    await make_lead(session, agency, name="Compra", custom_data={
-        "intent": "buy", "property_type": "apartment", "city": "São Paulo"})  # fmt: skip
-    await make_lead(session, agency, name="Aluga", custom_data={
-        "intent": "rent", "property_type": "house", "city": "Curitiba"})  # fmt: skip
+    await make_lead(
+        session,
+        agency,
+        name="Compra",
+        custom_data={"intent": "buy", "property_type": "apartment", "city": "São Paulo"},
+    )
+    await make_lead(
+        session,
+        agency,
+        name="Aluga",
+        custom_data={"intent": "rent", "property_type": "house", "city": "Curitiba"},
+    )
 
     assert await _names(session, agency, LeadFilters(intent="rent")) == ["Aluga"]
     assert await _names(session, agency, LeadFilters(property_type="apartment")) == ["Compra"]
@@ -143,8 +162,12 @@ async def test_budget_range_bounds_the_profile_budget_max(
 async def test_custom_filter_matches_any_profile_key_as_text_number_or_list_element(
     session: AsyncSession, agency: uuid.UUID
 ) -> None:
-    await make_lead(session, agency, name="FGTS 3q", custom_data={
-        "payment": ["financing", "fgts"], "bedrooms": 3, "timeline": "3 meses"})  # fmt: skip
+    await make_lead(
+        session,
+        agency,
+        name="FGTS 3q",
+        custom_data={"payment": ["financing", "fgts"], "bedrooms": 3, "timeline": "3 meses"},
+    )
     await make_lead(
         session, agency, name="Cash 2q", custom_data={"payment": ["cash"], "bedrooms": 2}
     )
@@ -196,9 +219,14 @@ async def test_another_agencys_leads_never_appear(session: AsyncSession, agency:
 async def test_sorts_and_pages_report_the_total(session: AsyncSession, agency: uuid.UUID) -> None:
     base = datetime(2025, 1, 1, tzinfo=UTC)
     for i, name in enumerate(["carla", "Bia", "ana"]):
-        await make_lead(session, agency, name=name, score=10 * i,
-                        created_at=base + timedelta(days=i),
-                        last_message_at=base + timedelta(days=10 - i))  # fmt: skip
+        await make_lead(
+            session,
+            agency,
+            name=name,
+            score=10 * i,
+            created_at=base + timedelta(days=i),
+            last_message_at=base + timedelta(days=10 - i),
+        )
 
     async def order(sort: str) -> list[str | None]:
         found = await search_leads(session, tenant_id=agency, filters=LeadFilters(), sort=sort)
@@ -224,9 +252,12 @@ async def test_bad_sort_stage_or_page_is_a_clear_bad_request(
     session: AsyncSession, agency: uuid.UUID
 ) -> None:
     cases: list[dict[str, object]] = [
-        {"sort": "oldest"}, {"filters": LeadFilters(stage="sold")}, {"page": 0},
-        {"per_page": 101}, {"filters": LeadFilters(budget_min=10, budget_max=5)},
-    ]  # fmt: skip
+        {"sort": "oldest"},
+        {"filters": LeadFilters(stage="sold")},
+        {"page": 0},
+        {"per_page": 101},
+        {"filters": LeadFilters(budget_min=10, budget_max=5)},
+    ]
     for case in cases:
         kwargs: dict[str, object] = {"filters": LeadFilters(), **case}
         with pytest.raises(BadRequest):
@@ -247,8 +278,9 @@ async def test_update_changes_stage_and_assignee_of_the_same_agency(
     broker = await make_user(session, agency)
     lead = await make_lead(session, agency, name="x")
 
-    await update_lead(session, tenant_id=agency, lead_id=lead.id, stage="qualified",
-                      assigned_user_id=broker.id)  # fmt: skip
+    await update_lead(
+        session, tenant_id=agency, lead_id=lead.id, stage="qualified", assigned_user_id=broker.id
+    )
     assert (lead.stage, lead.assigned_user_id) == ("qualified", broker.id)
     await update_lead(session, tenant_id=agency, lead_id=lead.id, unassign=True)
     assert (lead.stage, lead.assigned_user_id) == ("qualified", None)
@@ -262,9 +294,13 @@ async def test_update_refuses_foreign_or_inactive_assignees_and_unknown_stages(
     inactive = await make_user(session, agency, active=False)
     lead = await make_lead(session, agency, name="x", stage="new")
 
-    for kwargs in ({"assigned_user_id": foreign.id}, {"assigned_user_id": inactive.id},
-                   {"assigned_user_id": uuid.uuid4()}, {"stage": "sold"},
-                   {"stage": "lost", "assigned_user_id": foreign.id}):  # fmt: skip
+    for kwargs in (
+        {"assigned_user_id": foreign.id},
+        {"assigned_user_id": inactive.id},
+        {"assigned_user_id": uuid.uuid4()},
+        {"stage": "sold"},
+        {"stage": "lost", "assigned_user_id": foreign.id},
+    ):
         with pytest.raises(BadRequest):
             await update_lead(session, tenant_id=agency, lead_id=lead.id, **kwargs)
     assert (lead.stage, lead.assigned_user_id) == ("new", None)
@@ -285,12 +321,19 @@ async def test_csv_export_has_the_filtered_leads_and_defuses_formulas(
 ) -> None:
     broker = await make_user(session, agency, name="Carlos")
     profile = {"neighborhoods": ["Moema", "Centro"], "budget_max": 700_000}
-    await make_lead(session, agency, name='=HYPERLINK("x")', phone="+5511999990000",
-                    assigned_user_id=broker.id, custom_data=profile)  # fmt: skip
+    await make_lead(
+        session,
+        agency,
+        name='=HYPERLINK("x")',
+        phone="+5511999990000",
+        assigned_user_id=broker.id,
+        custom_data=profile,
+    )
     await make_lead(session, agency, name="Outro", custom_data={"neighborhoods": ["Lapa"]})
 
-    exported = await export_csv(session, tenant_id=agency,
-                                filters=LeadFilters(neighborhood="Moema"))  # fmt: skip
+    exported = await export_csv(
+        session, tenant_id=agency, filters=LeadFilters(neighborhood="Moema")
+    )
     rows = list(csv.DictReader(io.StringIO(exported)))
     assert len(rows) == 1
     row = rows[0]

@@ -24,8 +24,14 @@ from vellarys.services import audit, lgpd
 async def _lead(session: AsyncSession) -> Lead:
     tenant = await make_tenant(session)
     profile = {"neighborhoods": ["Moema"], "budget_max": 600_000}
-    lead = await make_lead(session, tenant.id, name="Ana", phone="+5511977776666",
-                           summary="Quer 2 quartos em Moema", custom_data=profile)  # fmt: skip
+    lead = await make_lead(
+        session,
+        tenant.id,
+        name="Ana",
+        phone="+5511977776666",
+        summary="Quer 2 quartos em Moema",
+        custom_data=profile,
+    )
     await make_message(session, lead, "Meu CPF é 123.456.789-00")
     await make_message(session, lead, "Obrigado!", role="assistant")
     await make_handoff(session, lead)
@@ -39,11 +45,16 @@ async def test_export_holds_lead_profile_messages_handoffs_notes_and_audit(
     lead = await _lead(session)
     admin = await make_user(session, lead.tenant_id, role="admin")
     await audit.record(
-        session, tenant_id=lead.tenant_id, user_id=admin.id, action=audit.TOOK_OVER,
-        target_type=audit.LEAD, target_id=lead.id,
-    )  # fmt: skip
-    data = await lgpd.export_lead(session, tenant_id=lead.tenant_id, lead_id=lead.id,
-                                  user_id=admin.id)  # fmt: skip
+        session,
+        tenant_id=lead.tenant_id,
+        user_id=admin.id,
+        action=audit.TOOK_OVER,
+        target_type=audit.LEAD,
+        target_id=lead.id,
+    )
+    data = await lgpd.export_lead(
+        session, tenant_id=lead.tenant_id, lead_id=lead.id, user_id=admin.id
+    )
     assert data["lead"]["phone"] == "+5511977776666" and data["lead"]["id"] == str(lead.id)
     assert data["profile"]["neighborhoods"] == ["Moema"]
     assert [m["content"] for m in data["messages"]] == ["Meu CPF é 123.456.789-00", "Obrigado!"]
@@ -59,7 +70,10 @@ async def test_erase_deletes_messages_and_notes_and_anonymizes_lead_and_handoffs
     lead = await _lead(session)
     erasure = await lgpd.erase_lead(session, tenant_id=lead.tenant_id, lead_id=lead.id)
     assert (erasure.messages_deleted, erasure.notes_deleted, erasure.handoffs_anonymized) == (
-        2, 1, 1)  # fmt: skip
+        2,
+        1,
+        1,
+    )
     for model in (Message, LeadNote):
         count = select(func.count()).select_from(model).where(model.lead_id == lead.id)
         assert (await session.execute(count)).scalar_one() == 0

@@ -31,10 +31,17 @@ async def make_tenant(session: AsyncSession) -> uuid.UUID:
 async def add_property(session: AsyncSession, tenant_id: uuid.UUID, **values: Any) -> Property:
     code = values.pop("code", f"AP{uuid.uuid4().hex[:6].upper()}")
     defaults: dict[str, Any] = {
-        "title": f"Apartamento {code}", "property_type": "apartment", "transaction": "sale",
-        "price": 700_000, "bedrooms": 2, "parking": 1, "neighborhood": "Pinheiros",
-        "city": "São Paulo", "description": "Apartamento bem localizado.", "features": [],
-    }  # fmt: skip
+        "title": f"Apartamento {code}",
+        "property_type": "apartment",
+        "transaction": "sale",
+        "price": 700_000,
+        "bedrooms": 2,
+        "parking": 1,
+        "neighborhood": "Pinheiros",
+        "city": "São Paulo",
+        "description": "Apartamento bem localizado.",
+        "features": [],
+    }
     row = defaults | values
     row["price"] = Decimal(row["price"])
     prop = Property(tenant_id=tenant_id, code=code, **row)
@@ -75,8 +82,13 @@ async def test_price_band_tolerates_5_percent_above_and_10_percent_below_the_bud
     session: AsyncSession, embedder: MemoizedEmbedder
 ) -> None:
     tenant_id = await make_tenant(session)
-    for code, price in [("P530", 530_000), ("P545", 545_000), ("P700", 700_000),
-                        ("P735", 735_000), ("P740", 740_000)]:  # fmt: skip
+    for code, price in [
+        ("P530", 530_000),
+        ("P545", 545_000),
+        ("P700", 700_000),
+        ("P735", 735_000),
+        ("P740", 740_000),
+    ]:
         await add_property(session, tenant_id, code=code, price=price)
 
     found = await search(
@@ -114,9 +126,11 @@ async def test_neighborhoods_and_city_match_the_agency_spelling_ignoring_case(
     await add_property(session, tenant_id, code="OSA", neighborhood="Centro", city="Osasco")
 
     found = await search(
-        session, embedder, tenant_id,
+        session,
+        embedder,
+        tenant_id,
         {"neighborhoods": ["pinheiros", "Vila Madalena"], "city": "são paulo"},
-    )  # fmt: skip
+    )
     in_osasco = await search(session, embedder, tenant_id, {"city": "Osasco"})
 
     assert codes(found) == {"PIN", "VM"}
@@ -134,9 +148,11 @@ async def test_rent_and_sale_never_mix_even_when_widening(
     rent = await search(session, embedder, tenant_id, {"intent": "rent"})
     invest = await search(session, embedder, tenant_id, {"intent": "invest"})
     impossible = await search(
-        session, embedder, tenant_id,
+        session,
+        embedder,
+        tenant_id,
         {"intent": "rent", "property_type": "house", "budget_max": 1_000},
-    )  # fmt: skip
+    )
 
     assert codes(rent) == {"RENT"}
     assert codes(invest) == {"SALE", "INV"}
@@ -172,17 +188,35 @@ async def test_widening_relaxes_neighborhoods_then_budget_parking_bedrooms_and_r
 ) -> None:
     tenant_id = await make_tenant(session)
     await add_property(
-        session, tenant_id, code="ONLY", transaction="rent", price=4_700, bedrooms=2,
-        parking=0, neighborhood="Moema",
-    )  # fmt: skip
+        session,
+        tenant_id,
+        code="ONLY",
+        transaction="rent",
+        price=4_700,
+        bedrooms=2,
+        parking=0,
+        neighborhood="Moema",
+    )
     await add_property(
-        session, tenant_id, code="ELSEWHERE", transaction="rent", price=4_000, bedrooms=3,
-        parking=1, neighborhood="Centro", city="Osasco",
-    )  # fmt: skip
+        session,
+        tenant_id,
+        code="ELSEWHERE",
+        transaction="rent",
+        price=4_000,
+        bedrooms=3,
+        parking=1,
+        neighborhood="Centro",
+        city="Osasco",
+    )
     profile = {
-        "intent": "rent", "property_type": "apartment", "city": "São Paulo",
-        "neighborhoods": ["Pinheiros"], "budget_max": 4_000, "bedrooms": 3, "parking": 1,
-    }  # fmt: skip
+        "intent": "rent",
+        "property_type": "apartment",
+        "city": "São Paulo",
+        "neighborhoods": ["Pinheiros"],
+        "budget_max": 4_000,
+        "bedrooms": 3,
+        "parking": 1,
+    }
 
     found = await search(session, embedder, tenant_id, profile)
 
@@ -215,9 +249,11 @@ async def test_property_type_is_the_last_thing_relaxed(
     await add_property(session, tenant_id, code="HOUSE", property_type="house", price=580_000)
 
     found = await search(
-        session, embedder, tenant_id,
+        session,
+        embedder,
+        tenant_id,
         {"intent": "buy", "property_type": "apartment", "budget_max": 500_000},
-    )  # fmt: skip
+    )
 
     assert codes(found) == {"HOUSE"}
     assert found.widened == ("budget", "property_type")
@@ -230,9 +266,13 @@ async def test_semantic_ranking_orders_what_the_filters_let_through(
     session: AsyncSession, embedder: MemoizedEmbedder, demo: uuid.UUID
 ) -> None:
     found = await search(
-        session, embedder, demo, {"intent": "rent", "property_type": "studio"},
-        text="quero um studio perto da universidade", k=3,
-    )  # fmt: skip
+        session,
+        embedder,
+        demo,
+        {"intent": "rent", "property_type": "studio"},
+        text="quero um studio perto da universidade",
+        k=3,
+    )
 
     assert len(found.hits) == 3
     assert all(h.transaction == "rent" and h.property_type == "studio" for h in found.hits)
@@ -250,9 +290,12 @@ async def test_listings_without_an_embedding_are_still_found_after_the_embedded_
     await add_property(session, tenant_id, code="NEAR", price=690_000)
 
     found = await search(
-        session, embedder, tenant_id, {"budget_min": 300_000, "budget_max": 700_000},
+        session,
+        embedder,
+        tenant_id,
+        {"budget_min": 300_000, "budget_max": 700_000},
         text="apartamento em Pinheiros",
-    )  # fmt: skip
+    )
 
     assert [h.code for h in found.hits] == ["EMB", "NEAR", "FAR"]
     assert found.hits[0].score > 0 and found.hits[1].score == 0.0
@@ -263,9 +306,14 @@ async def test_search_returns_k_hits_on_both_vector_paths(
     session: AsyncSession, embedder: MemoizedEmbedder, demo: uuid.UUID, exact_max_rows: int | None
 ) -> None:
     found = await search(
-        session, embedder, demo, {}, text="casa com quintal para cachorro", k=5,
+        session,
+        embedder,
+        demo,
+        {},
+        text="casa com quintal para cachorro",
+        k=5,
         exact_max_rows=exact_max_rows,
-    )  # fmt: skip
+    )
 
     assert len(found.hits) == 5
     assert found.hits[0].property_type in ("house", "condo_house")
@@ -285,14 +333,24 @@ async def test_a_tenant_never_sees_another_tenants_listings(
 
     for exact_max_rows in (None, 0):
         found = await search(
-            session, embedder, demo, {}, text="apartamento em Pinheiros", k=100,
+            session,
+            embedder,
+            demo,
+            {},
+            text="apartamento em Pinheiros",
+            k=100,
             exact_max_rows=exact_max_rows,
-        )  # fmt: skip
+        )
         assert "OTHER1" not in codes(found) and len(found.hits) == available
         mine = await search(
-            session, embedder, other, {}, text="Apartamento AP1101", k=5,
+            session,
+            embedder,
+            other,
+            {},
+            text="Apartamento AP1101",
+            k=5,
             exact_max_rows=exact_max_rows,
-        )  # fmt: skip
+        )
         assert codes(mine) == {"OTHER1"}
     assert await properties.lookup_code(session, tenant_id=other, code="AP1101") is None
     neighborhoods, cities = await properties.known_places(session, other)

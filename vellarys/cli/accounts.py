@@ -27,9 +27,11 @@ def create_tenant(
     settings = settings_from(data_dir)
 
     async def run() -> None:
-        async with command_container(settings) as container:
-            async with unit_of_work(container.sessions) as session:
-                await accounts.create_tenant(session, slug=slug, name=name)
+        async with (
+            command_container(settings) as container,
+            unit_of_work(container.sessions) as session,
+        ):
+            await accounts.create_tenant(session, slug=slug, name=name)
 
     try:
         asyncio.run(run())
@@ -52,11 +54,20 @@ def create_user(
     settings = settings_from(data_dir)
 
     async def run() -> None:
-        async with command_container(settings) as container:
-            async with unit_of_work(container.sessions) as session:
-                agency = await tenant_by_slug(session, tenant)
-                await accounts.create_user(session, tenant_id=agency.id, email=email,
-                                           password=password, role=role, name=name, phone=phone)  # fmt: skip
+        async with (
+            command_container(settings) as container,
+            unit_of_work(container.sessions) as session,
+        ):
+            agency = await tenant_by_slug(session, tenant)
+            await accounts.create_user(
+                session,
+                tenant_id=agency.id,
+                email=email,
+                password=password,
+                role=role,
+                name=name,
+                phone=phone,
+            )
 
     try:
         asyncio.run(run())

@@ -22,15 +22,27 @@ AsJson = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 
 def _describe(channel: Channel, base_url: str) -> dict[str, Any]:
     return {
-        "id": str(channel.id), "provider": channel.provider, "identity": channel.identity,
-        "name": channel.name, "webhook_url": base_url + webhook_path(channel),
-        "verify_token": channel.verify_token, "active": channel.active,
-    }  # fmt: skip
+        "id": str(channel.id),
+        "provider": channel.provider,
+        "identity": channel.identity,
+        "name": channel.name,
+        "webhook_url": base_url + webhook_path(channel),
+        "verify_token": channel.verify_token,
+        "active": channel.active,
+    }
 
 
-def _add(tenant: str, provider: str, identity: str, credentials: dict[str, str], *,
-         app_secret: str | None, verify_token: str | None, as_json: bool,
-         data_dir: Any) -> None:  # fmt: skip
+def _add(
+    tenant: str,
+    provider: str,
+    identity: str,
+    credentials: dict[str, str],
+    *,
+    app_secret: str | None,
+    verify_token: str | None,
+    as_json: bool,
+    data_dir: Any,
+) -> None:
     settings = settings_from(data_dir)
 
     async def run() -> dict[str, Any]:
@@ -38,9 +50,14 @@ def _add(tenant: str, provider: str, identity: str, credentials: dict[str, str],
             async with unit_of_work(container.sessions) as session:
                 agency = await tenant_by_slug(session, tenant)
                 channel = await add_channel(
-                    session, tenant_id=agency.id, provider=provider, identity=identity,
-                    credentials=credentials, app_secret=app_secret, verify_token=verify_token,
-                )  # fmt: skip
+                    session,
+                    tenant_id=agency.id,
+                    provider=provider,
+                    identity=identity,
+                    credentials=credentials,
+                    app_secret=app_secret,
+                    verify_token=verify_token,
+                )
             return _describe(channel, settings.base_url)
 
     try:
@@ -63,8 +80,12 @@ def add(
     phone_number_id: Annotated[str | None, typer.Option(help="Meta: phone number id.")] = None,
     access_token: Annotated[str | None, typer.Option(help="Meta: access token.")] = None,
     app_secret: Annotated[str | None, typer.Option(help="Meta: app secret (signatures).")] = None,
-    verify_token: Annotated[str | None, typer.Option(help="Meta: verify token (generated).")] = None,
-    instance: Annotated[str | None, typer.Option(help="Z-API instance id / Evolution instance.")] = None,
+    verify_token: Annotated[
+        str | None, typer.Option(help="Meta: verify token (generated).")
+    ] = None,
+    instance: Annotated[
+        str | None, typer.Option(help="Z-API instance id / Evolution instance.")
+    ] = None,
     token: Annotated[str | None, typer.Option(help="Z-API: instance token.")] = None,
     client_token: Annotated[str | None, typer.Option(help="Z-API: account security token.")] = None,
     api_key: Annotated[str | None, typer.Option(help="Evolution: instance API key.")] = None,
@@ -77,15 +98,27 @@ def add(
         identity, creds = phone_number_id, {"access_token": access_token or ""}
     elif provider == "zapi":
         identity = instance
-        creds = {"token": token or "", "client_token": client_token or "", "base_url": base_url or ""}
+        creds = {
+            "token": token or "",
+            "client_token": client_token or "",
+            "base_url": base_url or "",
+        }
     elif provider == "evolution":
         identity, creds = instance, {"api_key": api_key or "", "base_url": base_url or ""}
     else:
         raise fail("provider must be meta, zapi or evolution")
     if not identity:
         raise fail("--phone-number-id (meta) or --instance (zapi, evolution) is required")
-    _add(tenant, provider, identity, creds, app_secret=app_secret, verify_token=verify_token,
-         as_json=as_json, data_dir=data_dir)  # fmt: skip
+    _add(
+        tenant,
+        provider,
+        identity,
+        creds,
+        app_secret=app_secret,
+        verify_token=verify_token,
+        as_json=as_json,
+        data_dir=data_dir,
+    )
 
 
 @channel_app.command("list")

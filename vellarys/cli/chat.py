@@ -31,7 +31,9 @@ REPLY_TIMEOUT_SECONDS = 120
 async def _exchange(container: Container, tenant: str, phone: str, text: str) -> Conversation:
     async with unit_of_work(container.sessions) as session:
         agency = await tenant_by_slug(session, tenant)
-        sent = await send_as_lead(session, container.pipeline, tenant=agency, phone=phone, text=text)
+        sent = await send_as_lead(
+            session, container.pipeline, tenant=agency, phone=phone, text=text
+        )
     return await _await_replies(container, sent)
 
 
@@ -42,8 +44,9 @@ async def _await_replies(container: Container, sent: SimulatedMessage) -> Conver
     deadline = time.monotonic() + REPLY_TIMEOUT_SECONDS
     async with queue.open_async():
         while True:
-            await queue.run_worker_async(wait=False, install_signal_handlers=False,
-                                         queues=["pipeline", "outbound"])  # fmt: skip
+            await queue.run_worker_async(
+                wait=False, install_signal_handlers=False, queues=["pipeline", "outbound"]
+            )
             async with unit_of_work(container.sessions) as session:
                 conversation = await replies_after(session, sent)
             if conversation.done or time.monotonic() > deadline:
@@ -65,7 +68,9 @@ def chat(
     message: Annotated[str | None, typer.Argument(help="The lead's message; omit to chat.")] = None,
     tenant: Annotated[str, typer.Option(help="Agency slug.")] = "demo",
     phone: Annotated[str, typer.Option(help="The lead's phone.")] = "+5511999990000",
-    as_json: Annotated[bool, typer.Option("--json", help="Print replies and lead as JSON.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print replies and lead as JSON.")
+    ] = False,
     data_dir: DataDir = None,
 ) -> None:
     """Send a message as a lead through the simulator channel and print the assistant's reply."""

@@ -15,7 +15,9 @@ from vellarys.config import Settings
 
 DataDir = Annotated[
     Path | None,
-    typer.Option("--data-dir", help="Data folder (embedded database, secret key). Env: VELLARYS_DATA_DIR."),
+    typer.Option(
+        "--data-dir", help="Data folder (embedded database, secret key). Env: VELLARYS_DATA_DIR."
+    ),
 ]
 
 

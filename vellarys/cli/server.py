@@ -13,12 +13,12 @@ from typing import Annotated
 import typer
 
 from vellarys.bootstrap import build, resolve_database_url
+from vellarys.cli.common import DataDir, settings_from
 from vellarys.config import Settings
 from vellarys.db import migrate as migrations
 from vellarys.db.embedded import stop_embedded
 from vellarys.db.uow import unit_of_work
 from vellarys.db.url import libpq_url
-from vellarys.cli.common import DataDir, settings_from
 from vellarys.services.demo import DEMO_LOGIN, SeedResult, seed_demo
 
 app = typer.Typer(

@@ -56,6 +56,5 @@ def _register_vector_codec(dbapi_conn: Any, _record: Any) -> None:
             raise
 
 
-
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)

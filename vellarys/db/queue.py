@@ -69,5 +69,5 @@ def lead_lock(lead_id: object) -> str:
 
 
 def send_lock(lead_id: object) -> str:
-    """Sends to one lead go out one at a time, in order, without blocking the lead's inbound jobs."""
+    """Sends to one lead go one at a time, in order, without blocking the lead's inbound jobs."""
     return f"send:{lead_id}"

@@ -12,9 +12,16 @@ from vellarys.domain.numerals import Token, tokenize
 from vellarys.domain.text import word_set
 
 _SCALES = {
-    "mil": 1000, "k": 1000, "mi": 10**6, "milhao": 10**6, "milhoes": 10**6, "milhos": 10**6,
-    "milhoe": 10**6, "kk": 10**6, "mio": 10**6,
-}  # fmt: skip
+    "mil": 1000,
+    "k": 1000,
+    "mi": 10**6,
+    "milhao": 10**6,
+    "milhoes": 10**6,
+    "milhos": 10**6,
+    "milhoe": 10**6,
+    "kk": 10**6,
+    "mio": 10**6,
+}
 _CURRENCY_AFTER = frozenset({"reais", "real", "conto", "contos", "pila", "pilas"})
 _RANGE_LINKS = frozenset({"a", "ate", "-", "~"})
 _MIN_CUES = frozenset({"acima", "partir", "minimo", "superior", "partindo", "desde"})

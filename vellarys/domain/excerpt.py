@@ -62,8 +62,10 @@ def _choose(text: str, question: str, limit: int, max_chars: int) -> list[_Sente
     # A heading that names what was asked ("Documentos do inquilino") vouches for its section.
     titled = {n: len(keys & stems) for n, stems in _heading_stems(text).items()}
     heading = [titled.get(sentence.section, 0) for sentence in candidates]
-    overlap = [len(keys & _stems(s.text)) + _HEADING_WEIGHT * h for s, h in zip(candidates, heading,
-                                                                          strict=True)]  # fmt: skip
+    overlap = [
+        len(keys & _stems(s.text)) + _HEADING_WEIGHT * h
+        for s, h in zip(candidates, heading, strict=True)
+    ]
     if not any(overlap):
         return _fill(candidates, list(range(len(candidates))), limit, max_chars)
     best = max(range(len(candidates)), key=lambda i: (overlap[i], heading[i], -i))

@@ -23,9 +23,16 @@ from vellarys.domain.text import word_set
 TOLERANCE = Decimal("0.01")
 
 _SCALES = {
-    "mil": 10**3, "k": 10**3, "mi": 10**6, "milhao": 10**6, "milhoes": 10**6, "mm": 10**6,
-    "bi": 10**9, "bilhao": 10**9, "bilhoes": 10**9,
-}  # fmt: skip
+    "mil": 10**3,
+    "k": 10**3,
+    "mi": 10**6,
+    "milhao": 10**6,
+    "milhoes": 10**6,
+    "mm": 10**6,
+    "bi": 10**9,
+    "bilhao": 10**9,
+    "bilhoes": 10**9,
+}
 _CURRENCY_AFTER = word_set("reais real")
 _RANGE_LINKS = word_set("a e ate ou - – —")
 # After a scaled number these count something else: "3 mil m²", "2 mil imóveis".

@@ -19,7 +19,9 @@ class BrokerOption:
     cities: tuple[str, ...] = ()
 
 
-def choose_broker(brokers: Sequence[BrokerOption], profile: Mapping[str, Any]) -> BrokerOption | None:
+def choose_broker(
+    brokers: Sequence[BrokerOption], profile: Mapping[str, Any]
+) -> BrokerOption | None:
     """Round robin, preferring a broker who covers the lead's neighborhoods, then their city."""
     if not brokers:
         return None
@@ -39,12 +41,25 @@ def lead_notice(broker_name: str | None) -> str:
     """What the lead reads when a person takes over."""
     if broker_name:
         first = broker_name.split()[0]
-        return f"Vou passar seu atendimento para {first}, nosso corretor, que vai falar com você em breve. 🙂"
-    return "Vou passar seu atendimento para um de nossos corretores, que vai falar com você em breve. 🙂"
+        return (
+            f"Vou passar seu atendimento para {first}, nosso corretor, "
+            "que vai falar com você em breve. 🙂"
+        )
+    return (
+        "Vou passar seu atendimento para um de nossos corretores, "
+        "que vai falar com você em breve. 🙂"
+    )
 
 
-def broker_notice(*, lead_name: str | None, phone: str, reason: str, summary: str, codes: Sequence[str],
-                  dashboard_url: str | None) -> str:  # fmt: skip
+def broker_notice(
+    *,
+    lead_name: str | None,
+    phone: str,
+    reason: str,
+    summary: str,
+    codes: Sequence[str],
+    dashboard_url: str | None,
+) -> str:
     """The WhatsApp message a broker receives with a new lead."""
     why = "pediu para falar com um corretor" if reason == "requested" else "está quente"
     lines = [f"🔥 Novo lead para você: {lead_name or 'sem nome'} ({phone}) {why}.", "", summary]

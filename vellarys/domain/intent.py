@@ -16,9 +16,18 @@ def _words(*alternatives: str) -> re.Pattern[str]:
 
 
 _GREETING = _words(
-    r"bom dia", r"boa tarde", r"boa noite", r"ola+", r"oie?", r"oii+e?", r"opa", r"hello",
-    r"e ai", r"eai", r"salve",
-)  # fmt: skip
+    r"bom dia",
+    r"boa tarde",
+    r"boa noite",
+    r"ola+",
+    r"oie?",
+    r"oii+e?",
+    r"opa",
+    r"hello",
+    r"e ai",
+    r"eai",
+    r"salve",
+)
 _THANKS = _words(
     r"obrigad[oa]s?",
     r"brigad[oa]",
@@ -37,18 +46,39 @@ _OPT_OUT_FILLER = word_set(
     "quero pode por favor pf pfv pfvr me eu agora ja ok obrigado obrigada so apenas"
 )
 _OPT_OUT_WORDS = frozenset(
-    {"parar", "pare", "para", "sair", "stop", "descadastrar", "descadastre", "cancelar",
-     "remover", "unsubscribe", "chega", "basta"}
-)  # fmt: skip
+    {
+        "parar",
+        "pare",
+        "para",
+        "sair",
+        "stop",
+        "descadastrar",
+        "descadastre",
+        "cancelar",
+        "remover",
+        "unsubscribe",
+        "chega",
+        "basta",
+    }
+)
 _OPT_OUT_PHRASES = _words(
     r"nao quero mais receber",
     r"nao quero receber (?:mais )?(?:mensage\w*|msgs?|notifica\w*|propaganda\w*|isso|nada)",
-    r"pare de me mandar", r"para de me mandar",
-    r"parem de me mandar", r"pare de mandar", r"para de mandar", r"parem de mandar",
-    r"nao me mande(?:m)? mais", r"nao me mandem? mensage\w*", r"me (?:tire|tira|remova|remove)"
-    r" (?:da|dessa|desta) lista", r"sair da lista", r"descadastr\w*", r"parar de receber",
+    r"pare de me mandar",
+    r"para de me mandar",
+    r"parem de me mandar",
+    r"pare de mandar",
+    r"para de mandar",
+    r"parem de mandar",
+    r"nao me mande(?:m)? mais",
+    r"nao me mandem? mensage\w*",
+    r"me (?:tire|tira|remova|remove)"
+    r" (?:da|dessa|desta) lista",
+    r"sair da lista",
+    r"descadastr\w*",
+    r"parar de receber",
     r"nao quero mais (?:mensage\w*|contato)",
-)  # fmt: skip
+)
 
 # A message made only of these acknowledges what was said ("ok, entendi", "beleza").
 _ACK_WORDS = word_set(
@@ -57,33 +87,79 @@ _ACK_WORDS = word_set(
 )
 
 _QUESTION_STARTS = _words(
-    r"como", r"qual", r"quais", r"quanto", r"quantos", r"quantas", r"quando", r"onde",
-    r"pode(?! ser)", r"posso", r"podem", r"aceita", r"aceitam", r"tem(?! que)", r"teria",
-    r"tera", r"precisa",
-    r"existe", r"voces", r"vcs", r"e possivel", r"da pra", r"da para", r"o que", r"por que",
-    r"porque", r"sera", r"sabe", r"consigo", r"funciona", r"e verdade",
-)  # fmt: skip
+    r"como",
+    r"qual",
+    r"quais",
+    r"quanto",
+    r"quantos",
+    r"quantas",
+    r"quando",
+    r"onde",
+    r"pode(?! ser)",
+    r"posso",
+    r"podem",
+    r"aceita",
+    r"aceitam",
+    r"tem(?! que)",
+    r"teria",
+    r"tera",
+    r"precisa",
+    r"existe",
+    r"voces",
+    r"vcs",
+    r"e possivel",
+    r"da pra",
+    r"da para",
+    r"o que",
+    r"por que",
+    r"porque",
+    r"sera",
+    r"sabe",
+    r"consigo",
+    r"funciona",
+    r"e verdade",
+)
 _FINANCING = _words(
-    r"parcelas?", r"prestac(?:ao|oes)", r"simula\w*", r"quanto (?:fica|ficaria|da|daria)"
-    r" (?:o|pra|para) financ\w*", r"valor (?:da|das) (?:parcela|parcelas|prestacao|prestacoes)",
-    r"financiamento (?:de|do|para) quanto", r"quanto (?:vou|eu vou|iria) pagar por mes",
-)  # fmt: skip
+    r"parcelas?",
+    r"prestac(?:ao|oes)",
+    r"simula\w*",
+    r"quanto (?:fica|ficaria|da|daria)"
+    r" (?:o|pra|para) financ\w*",
+    r"valor (?:da|das) (?:parcela|parcelas|prestacao|prestacoes)",
+    r"financiamento (?:de|do|para) quanto",
+    r"quanto (?:vou|eu vou|iria) pagar por mes",
+)
 _VISIT = _words(
-    r"(?:agendar|marcar|agenda|marca|fazer) (?:uma |a )?visit\w*", r"visitar", r"quero visit\w*",
+    r"(?:agendar|marcar|agenda|marca|fazer) (?:uma |a )?visit\w*",
+    r"visitar",
+    r"quero visit\w*",
     r"posso (?:ir )?ver(?! (?:as |mais |outras |outros |umas )?(?:fotos?|opco\w*|videos?|planta))",
     r"(?:ver|conhecer) (?:o|esse|este|ele|a|essa|esta) (?:imovel|ap\w*|casa)",
-    r"ver pessoalmente", r"conhecer pessoalmente", r"visita",
-)  # fmt: skip
+    r"ver pessoalmente",
+    r"conhecer pessoalmente",
+    r"visita",
+)
 _INJECTION = _words(
     r"ignor\w* (?:\w+ ){0,3}(?:instrucoes|instrucao|regras|comandos|orientacoes|prompt)",
     r"ignore (?:all |any )?(?:the )?(?:previous |prior |above )?instructions",
-    r"disregard (?:\w+ ){0,3}instructions", r"esqueca (?:\w+ ){0,2}(?:instrucoes|regras)",
-    r"voce agora e", r"a partir de agora voce e", r"you are now", r"system prompt",
-    r"prompt do sistema", r"prompt de sistema", r"finja que", r"finja ser",
-    r"pretend (?:to be|you)", r"act as", r"aja como", r"jailbreak", r"modo desenvolvedor",
+    r"disregard (?:\w+ ){0,3}instructions",
+    r"esqueca (?:\w+ ){0,2}(?:instrucoes|regras)",
+    r"voce agora e",
+    r"a partir de agora voce e",
+    r"you are now",
+    r"system prompt",
+    r"prompt do sistema",
+    r"prompt de sistema",
+    r"finja que",
+    r"finja ser",
+    r"pretend (?:to be|you)",
+    r"act as",
+    r"aja como",
+    r"jailbreak",
+    r"modo desenvolvedor",
     r"developer mode",
     r"(?:revele|mostre|me diga|repita) (?:\w+ ){0,2}(?:instrucoes|prompt|regras internas)",
-)  # fmt: skip
+)
 _LISTING_CODE = re.compile(r"\b([A-Za-z]{2})([ -]?)(\d{3,5})\b")
 # A code needs one of the prefixes agencies use when it is written apart ("ap 1234"), so that
 # "de 2500" or "em 1990" are never codes, and four digits at least, so that "moro no ap 302" is

@@ -15,24 +15,63 @@ _TOKEN = re.compile(r"r\$|[a-z]+\d[a-z\d]*|\d+(?:[.,]\d+)*|[a-z]+|\S")
 _GROUPED = re.compile(r"\d{1,3}(?:\.\d{3})+")
 
 _UNITS = {
-    "um": 1, "uma": 1, "dois": 2, "duas": 2, "tres": 3, "quatro": 4, "cinco": 5, "seis": 6,
-    "sete": 7, "oito": 8, "nove": 9,
-}  # fmt: skip
+    "um": 1,
+    "uma": 1,
+    "dois": 2,
+    "duas": 2,
+    "tres": 3,
+    "quatro": 4,
+    "cinco": 5,
+    "seis": 6,
+    "sete": 7,
+    "oito": 8,
+    "nove": 9,
+}
 _TEENS = {
-    "dez": 10, "onze": 11, "doze": 12, "treze": 13, "quatorze": 14, "catorze": 14, "quinze": 15,
-    "dezesseis": 16, "dezasseis": 16, "dezessete": 17, "dezoito": 18, "dezenove": 19,
-}  # fmt: skip
+    "dez": 10,
+    "onze": 11,
+    "doze": 12,
+    "treze": 13,
+    "quatorze": 14,
+    "catorze": 14,
+    "quinze": 15,
+    "dezesseis": 16,
+    "dezasseis": 16,
+    "dezessete": 17,
+    "dezoito": 18,
+    "dezenove": 19,
+}
 _TENS = {
-    "vinte": 20, "trinta": 30, "quarenta": 40, "cinquenta": 50, "cincoenta": 50, "sessenta": 60,
-    "setenta": 70, "oitenta": 80, "noventa": 90,
-}  # fmt: skip
+    "vinte": 20,
+    "trinta": 30,
+    "quarenta": 40,
+    "cinquenta": 50,
+    "cincoenta": 50,
+    "sessenta": 60,
+    "setenta": 70,
+    "oitenta": 80,
+    "noventa": 90,
+}
 _HUNDREDS = {
-    "cem": 100, "cento": 100, "duzentos": 200, "duzentas": 200, "trezentos": 300,
-    "trezentas": 300, "quatrocentos": 400, "quatrocentas": 400, "quinhentos": 500,
-    "quinhentas": 500, "seiscentos": 600, "seiscentas": 600, "setecentos": 700,
-    "setecentas": 700, "oitocentos": 800, "oitocentas": 800, "novecentos": 900,
+    "cem": 100,
+    "cento": 100,
+    "duzentos": 200,
+    "duzentas": 200,
+    "trezentos": 300,
+    "trezentas": 300,
+    "quatrocentos": 400,
+    "quatrocentas": 400,
+    "quinhentos": 500,
+    "quinhentas": 500,
+    "seiscentos": 600,
+    "seiscentas": 600,
+    "setecentos": 700,
+    "setecentas": 700,
+    "oitocentos": 800,
+    "oitocentas": 800,
+    "novecentos": 900,
     "novecentas": 900,
-}  # fmt: skip
+}
 # Rank of each number word: "cento e vinte e cinco" joins words of strictly falling rank.
 _RANK = {
     **{w: 1 for w in _UNITS},

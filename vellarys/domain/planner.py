@@ -354,9 +354,19 @@ def _closing(t: _Turn, d: _Draft) -> None:
 
 
 _STEPS = (
-    _handoff, _goodbye, _courtesy, _listing, _knowledge, _properties, _financing, _visit,
-    _unanswered, _not_understood, _question, _closing,
-)  # fmt: skip
+    _handoff,
+    _goodbye,
+    _courtesy,
+    _listing,
+    _knowledge,
+    _properties,
+    _financing,
+    _visit,
+    _unanswered,
+    _not_understood,
+    _question,
+    _closing,
+)
 
 
 # --- helpers ----------------------------------------------------------------------------

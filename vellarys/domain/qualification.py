@@ -17,9 +17,16 @@ from vellarys.domain.text import find_affirmed, find_places, fold, is_close, is_
 LIST_SLOTS = ("neighborhoods", "payment")
 BUDGET_SLOTS = ("budget_max", "budget_min")
 ASK_ORDER = (
-    "name", "intent", "property_type", "city", "neighborhoods", "budget_max", "bedrooms",
-    "timeline", "payment",
-)  # fmt: skip
+    "name",
+    "intent",
+    "property_type",
+    "city",
+    "neighborhoods",
+    "budget_max",
+    "bedrooms",
+    "timeline",
+    "payment",
+)
 _NO_ROOMS = frozenset({"commercial", "land"})
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")

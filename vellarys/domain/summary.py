@@ -10,17 +10,27 @@ from vellarys.domain.conversation import Turn
 
 INTENTS = {"buy": "comprar", "rent": "alugar", "invest": "investir"}
 TYPES = {
-    "apartment": "apartamento", "house": "casa", "condo_house": "casa em condomínio",
-    "studio": "studio", "commercial": "imóvel comercial", "land": "terreno",
-}  # fmt: skip
+    "apartment": "apartamento",
+    "house": "casa",
+    "condo_house": "casa em condomínio",
+    "studio": "studio",
+    "commercial": "imóvel comercial",
+    "land": "terreno",
+}
 TIMELINES = {
-    "now": "imediato", "3_months": "até 3 meses", "6_months": "até 6 meses",
-    "12_months": "até 12 meses", "browsing": "só pesquisando",
-}  # fmt: skip
+    "now": "imediato",
+    "3_months": "até 3 meses",
+    "6_months": "até 6 meses",
+    "12_months": "até 12 meses",
+    "browsing": "só pesquisando",
+}
 PAYMENTS = {
-    "financing": "financiamento", "fgts": "FGTS", "cash": "à vista",
-    "consortium": "consórcio", "trade": "permuta",
-}  # fmt: skip
+    "financing": "financiamento",
+    "fgts": "FGTS",
+    "cash": "à vista",
+    "consortium": "consórcio",
+    "trade": "permuta",
+}
 # How many of the lead's own recent messages the summary quotes.
 QUOTED_MESSAGES = 3
 

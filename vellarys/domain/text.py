@@ -26,8 +26,12 @@ _GENERIC_PLACE_WORDS = word_set(
 )
 # Abbreviations leads use in addresses.
 _PLACE_ABBREVIATIONS = {
-    "vl": "vila", "jd": "jardim", "jdm": "jardim", "pq": "parque", "sta": "santa",
-}  # fmt: skip
+    "vl": "vila",
+    "jd": "jardim",
+    "jdm": "jardim",
+    "pq": "parque",
+    "sta": "santa",
+}
 NEGATIONS = frozenset({"nao", "sem", "nem", "nunca", "jamais"})
 
 

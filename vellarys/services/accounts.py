@@ -26,8 +26,9 @@ async def create_tenant(session: AsyncSession, *, slug: str, name: str) -> Tenan
         raise BadRequest("The agency needs a name.")
     if await tenant_queries.by_slug(session, slug) is not None:
         raise Conflict(f"An agency with slug {slug!r} already exists.")
-    tenant = Tenant(id=uuid.uuid4(), slug=slug, name=name.strip(),
-                    settings={"agency_name": name.strip()})  # fmt: skip
+    tenant = Tenant(
+        id=uuid.uuid4(), slug=slug, name=name.strip(), settings={"agency_name": name.strip()}
+    )
     session.add(tenant)
     await session.flush()
     return tenant
@@ -57,9 +58,15 @@ async def create_user(
         normalized = normalize_phone(phone) if phone else None
     except ValueError as exc:
         raise BadRequest("Enter a valid WhatsApp number.") from exc
-    user = User(id=uuid.uuid4(), tenant_id=tenant_id, email=email, role=role,
-                name=(name or email.split("@")[0]).strip(), phone=normalized,
-                password_hash=hash_password(password))  # fmt: skip
+    user = User(
+        id=uuid.uuid4(),
+        tenant_id=tenant_id,
+        email=email,
+        role=role,
+        name=(name or email.split("@")[0]).strip(),
+        phone=normalized,
+        password_hash=hash_password(password),
+    )
     session.add(user)
     await session.flush()
     return user

@@ -50,8 +50,14 @@ async def create_api_key(
         raise BadRequest("Esse usuário não existe nesta imobiliária")
     prefix = secrets.token_hex(4)
     plaintext = f"vk_{prefix}_{secrets.token_urlsafe(32)}"
-    key = ApiKey(id=uuid.uuid4(), tenant_id=tenant_id, name=name, prefix=prefix,
-                 key_hash=hash_key(plaintext), created_by_id=created_by_id)  # fmt: skip
+    key = ApiKey(
+        id=uuid.uuid4(),
+        tenant_id=tenant_id,
+        name=name,
+        prefix=prefix,
+        key_hash=hash_key(plaintext),
+        created_by_id=created_by_id,
+    )
     session.add(key)
     await session.flush()
     return key, plaintext

@@ -40,10 +40,14 @@ async def record(
     if api_key_id is not None:
         data["api_key_id"] = str(api_key_id)
     entry = AuditEntry(
-        id=uuid.uuid4(), tenant_id=tenant_id, user_id=user_id, action=action,
-        target_type=target_type, target_id=None if target_id is None else str(target_id),
+        id=uuid.uuid4(),
+        tenant_id=tenant_id,
+        user_id=user_id,
+        action=action,
+        target_type=target_type,
+        target_id=None if target_id is None else str(target_id),
         details=data,
-    )  # fmt: skip
+    )
     session.add(entry)
     await session.flush()
     return entry

@@ -20,8 +20,12 @@ REQUIRED_CREDENTIALS: Mapping[str, tuple[str, ...]] = {
     "evolution": ("api_key", "base_url"),
     "simulator": (),
 }
-NAMES = {"meta": "WhatsApp Cloud API", "zapi": "Z-API", "evolution": "Evolution API",
-         "simulator": "Simulador"}  # fmt: skip
+NAMES = {
+    "meta": "WhatsApp Cloud API",
+    "zapi": "Z-API",
+    "evolution": "Evolution API",
+    "simulator": "Simulador",
+}
 
 
 def webhook_path(channel: Channel) -> str:
@@ -48,11 +52,16 @@ async def add_channel(
     if missing or not identity.strip():
         raise BadRequest(f"Missing for {provider}: {', '.join(missing or ['identity'])}.")
     channel = Channel(
-        id=uuid.uuid4(), tenant_id=tenant_id, provider=provider, identity=identity.strip(),
-        name=name or NAMES[provider], webhook_key=secrets.token_urlsafe(24),
+        id=uuid.uuid4(),
+        tenant_id=tenant_id,
+        provider=provider,
+        identity=identity.strip(),
+        name=name or NAMES[provider],
+        webhook_key=secrets.token_urlsafe(24),
         verify_token=verify_token or (secrets.token_urlsafe(18) if provider == "meta" else None),
-        app_secret=app_secret, credentials={k: v for k, v in credentials.items() if v},
-    )  # fmt: skip
+        app_secret=app_secret,
+        credentials={k: v for k, v in credentials.items() if v},
+    )
     try:
         async with session.begin_nested():
             session.add(channel)

@@ -77,9 +77,11 @@ async def _enqueue_indexing(session: AsyncSession, tenant: Tenant) -> None:
     )
     for document_id in documents.scalars():
         await queue.defer(
-            session, task=queue.INDEX_DOCUMENT, queue="indexing",
+            session,
+            task=queue.INDEX_DOCUMENT,
+            queue="indexing",
             args=args | {"document_id": str(document_id)},
-        )  # fmt: skip
+        )
 
 
 def _add_users(session: AsyncSession, tenant: Tenant, users: list[dict[str, Any]]) -> None:

@@ -13,10 +13,19 @@ from vellarys.db.queries.lead_search import counted
 from vellarys.services import knowledge
 from vellarys.services.leads import Page, check_page
 
-EXTENSIONS = {".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown",
-              ".pdf": "pdf"}  # fmt: skip
-CONTENT_TYPES = {"text/plain": "text", "text/markdown": "markdown", "text/x-markdown": "markdown",
-                 "application/pdf": "pdf"}  # fmt: skip
+EXTENSIONS = {
+    ".txt": "text",
+    ".text": "text",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".pdf": "pdf",
+}
+CONTENT_TYPES = {
+    "text/plain": "text",
+    "text/markdown": "markdown",
+    "text/x-markdown": "markdown",
+    "application/pdf": "pdf",
+}
 
 
 def source_type_of(filename: str | None, content_type: str | None) -> str | None:
@@ -39,13 +48,19 @@ async def upload_document(
 ) -> KnowledgeDocument:
     """Store the document as ``pending`` and enqueue its indexing in the same transaction."""
     document = await knowledge.add_document(
-        session, tenant_id=tenant_id, title=title, filename=filename,
-        source_type=source_type, content=content,
-    )  # fmt: skip
+        session,
+        tenant_id=tenant_id,
+        title=title,
+        filename=filename,
+        source_type=source_type,
+        content=content,
+    )
     await queue.defer(
-        session, task=queue.INDEX_DOCUMENT, queue="indexing",
+        session,
+        task=queue.INDEX_DOCUMENT,
+        queue="indexing",
         args={"tenant_id": str(tenant_id), "document_id": str(document.id)},
-    )  # fmt: skip
+    )
     return document
 
 

@@ -19,6 +19,7 @@ from vellarys.domain.handoff import BrokerOption, broker_notice, choose_broker
 from vellarys.domain.summary import summarize
 from vellarys.services.deps import PipelineDeps
 
+
 async def hand_off(
     session: AsyncSession,
     deps: PipelineDeps,
@@ -38,10 +39,15 @@ async def hand_off(
     broker = next((b for b in brokers if chosen and str(b.id) == chosen.key), None)
     summary = summarize(lead.custom_data, history, name=lead.name)
     handoff = Handoff(
-        id=uuid.uuid4(), tenant_id=lead.tenant_id, lead_id=lead.id, reason=reason,
-        user_id=broker.id if broker else None, summary=summary, profile=dict(lead.custom_data),
+        id=uuid.uuid4(),
+        tenant_id=lead.tenant_id,
+        lead_id=lead.id,
+        reason=reason,
+        user_id=broker.id if broker else None,
+        summary=summary,
+        profile=dict(lead.custom_data),
         property_ids=list(property_codes),
-    )  # fmt: skip
+    )
     session.add(handoff)
     now = deps.clock.now()
     if broker is not None:
@@ -51,18 +57,22 @@ async def hand_off(
     lead.summary, lead.summary_updated_at = summary, now
     await session.flush()
     await queue.defer(
-        session, task=queue.NOTIFY_BROKER, queue=queue.OUTBOUND_QUEUE,
+        session,
+        task=queue.NOTIFY_BROKER,
+        queue=queue.OUTBOUND_QUEUE,
         args={"handoff_id": str(handoff.id)},
-    )  # fmt: skip
+    )
     return handoff, broker
 
 
 def _option(user: User) -> BrokerOption:
     areas = user.areas or {}
     return BrokerOption(
-        key=str(user.id), name=user.name,
-        neighborhoods=tuple(areas.get("neighborhoods") or ()), cities=tuple(areas.get("cities") or ()),
-    )  # fmt: skip
+        key=str(user.id),
+        name=user.name,
+        neighborhoods=tuple(areas.get("neighborhoods") or ()),
+        cities=tuple(areas.get("cities") or ()),
+    )
 
 
 async def release(session: AsyncSession, deps: PipelineDeps, *, lead: Lead) -> None:
@@ -79,7 +89,9 @@ async def release(session: AsyncSession, deps: PipelineDeps, *, lead: Lead) -> N
 async def _open_handoffs(session: AsyncSession, lead: Lead) -> list[Handoff]:
     found = await session.execute(
         select(Handoff).where(
-            Handoff.tenant_id == lead.tenant_id, Handoff.lead_id == lead.id, Handoff.status == "open"
+            Handoff.tenant_id == lead.tenant_id,
+            Handoff.lead_id == lead.id,
+            Handoff.status == "open",
         )
     )
     return list(found.scalars())
@@ -109,10 +121,13 @@ async def prepare_notification(
     if channel is None:
         return None
     text = broker_notice(
-        lead_name=lead.name, phone=lead.phone, reason=handoff.reason, summary=handoff.summary or "",
+        lead_name=lead.name,
+        phone=lead.phone,
+        reason=handoff.reason,
+        summary=handoff.summary or "",
         codes=[str(c) for c in handoff.property_ids],
         dashboard_url=f"{dashboard_url}/leads/{lead.id}" if dashboard_url else None,
-    )  # fmt: skip
+    )
     return BrokerNotification(handoff_id=handoff.id, channel=channel, to=broker.phone, text=text)
 
 

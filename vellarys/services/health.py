@@ -68,11 +68,16 @@ async def detailed_report(
         "running": facts.queue_running,
         "oldest_pending_seconds": facts.oldest_pending_seconds,
     }
-    db = {"status": "ok", "latency_ms": latency, "server_version": facts.server_version,
-          "pgvector": facts.pgvector}  # fmt: skip
+    db = {
+        "status": "ok",
+        "latency_ms": latency,
+        "server_version": facts.server_version,
+        "pgvector": facts.pgvector,
+    }
     healthy = facts.pgvector is not None and migrations["at_head"] and pool["status"] == "ok"
-    return _detailed("ok" if healthy else "degraded", db, migrations, queue, pool, components,
-                     uptime_seconds)  # fmt: skip
+    return _detailed(
+        "ok" if healthy else "degraded", db, migrations, queue, pool, components, uptime_seconds
+    )
 
 
 def _detailed(

@@ -83,21 +83,36 @@ async def _respond(
         return InboundOutcome("paused", lead.id)
     in_burst = {m.id for m in burst}
     reply = await answer(
-        session, deps, lead=lead, history=[_turn(m) for m in history if m.id not in in_burst],
+        session,
+        deps,
+        lead=lead,
+        history=[_turn(m) for m in history if m.id not in in_burst],
         burst=[_turn(m) for m in burst],
-    )  # fmt: skip
-    media = {"asked": reply.asked, "brain": reply.brain, "properties": reply.property_codes,
-             "in_reply_to": str(burst[-1].id)}  # fmt: skip
+    )
+    media = {
+        "asked": reply.asked,
+        "brain": reply.brain,
+        "properties": reply.property_codes,
+        "in_reply_to": str(burst[-1].id),
+    }
     await queue_outbound(session, lead=lead, texts=reply.messages, media=media)
     if lead.first_response_seconds is None and burst:
         lead.first_response_seconds = (now - burst[0].created_at).total_seconds()
     if await summary_due(session, deps, lead):
-        await queue.defer(session, task=queue.SUMMARIZE_LEAD, queue=queue.PIPELINE_QUEUE,
-                          args={"lead_id": str(lead.id), "tenant_id": str(lead.tenant_id)},
-                          lock=queue.lead_lock(lead.id))  # fmt: skip
+        await queue.defer(
+            session,
+            task=queue.SUMMARIZE_LEAD,
+            queue=queue.PIPELINE_QUEUE,
+            args={"lead_id": str(lead.id), "tenant_id": str(lead.tenant_id)},
+            lock=queue.lead_lock(lead.id),
+        )
     return InboundOutcome("answered", lead.id, len(reply.messages))
 
 
 def _turn(message: Message) -> Turn:
-    return Turn(role=message.role, content=message.content, type=message.type,
-                media=dict(message.media or {}))  # fmt: skip
+    return Turn(
+        role=message.role,
+        content=message.content,
+        type=message.type,
+        media=dict(message.media or {}),
+    )

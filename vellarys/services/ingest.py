@@ -32,9 +32,13 @@ class IngestResult:
 
     def as_dict(self) -> dict[str, int]:
         return {
-            "stored": len(self.stored), "duplicates": self.duplicates, "stale": self.stale,
-            "echoes": self.echoes, "ignored": self.ignored, "statuses": self.statuses,
-        }  # fmt: skip
+            "stored": len(self.stored),
+            "duplicates": self.duplicates,
+            "stale": self.stale,
+            "echoes": self.echoes,
+            "ignored": self.ignored,
+            "statuses": self.statuses,
+        }
 
 
 async def receive_webhook(
@@ -54,8 +58,9 @@ async def receive_webhook(
         raise BadRequest("The payload names another channel than this webhook URL.")
     result = IngestResult()
     for message in batch.messages:
-        await _ingest_message(session, deps, channel=channel, message=message, raw=raw,
-                              result=result)  # fmt: skip
+        await _ingest_message(
+            session, deps, channel=channel, message=message, raw=raw, result=result
+        )
     for status in batch.statuses:
         result.statuses += await _apply_status(session, channel=channel, status=status)
     return result
@@ -73,25 +78,39 @@ async def _ingest_message(
     try:
         phone = normalize_phone(message.phone)
     except ValueError:
-        log.warning("ignoring message with unusable phone", extra={"external_id": message.external_id})
+        log.warning(
+            "ignoring message with unusable phone", extra={"external_id": message.external_id}
+        )
         result.ignored += 1
         return
     now = deps.clock.now()
     if message.from_me:
-        result.echoes += await _record_echo(session, deps, channel=channel, phone=phone,
-                                            message=message)  # fmt: skip
+        result.echoes += await _record_echo(
+            session, deps, channel=channel, phone=phone, message=message
+        )
         return
     lead = await lead_queries.upsert_by_phone(
-        session, tenant_id=channel.tenant_id, phone=phone, name=message.name,
-        channel_id=channel.id, seen_at=now,
-    )  # fmt: skip
+        session,
+        tenant_id=channel.tenant_id,
+        phone=phone,
+        name=message.name,
+        channel_id=channel.id,
+        seen_at=now,
+    )
     stale = now - message.timestamp > timedelta(seconds=deps.settings.stale_after_seconds)
     message_id = await message_queries.insert_inbound(
-        session, tenant_id=channel.tenant_id, lead_id=lead.id, channel_id=channel.id,
-        type=message.type, content=message.text, media=dict(message.media),
-        external_id=message.external_id, raw_payload=raw, provider_timestamp=message.timestamp,
+        session,
+        tenant_id=channel.tenant_id,
+        lead_id=lead.id,
+        channel_id=channel.id,
+        type=message.type,
+        content=message.text,
+        media=dict(message.media),
+        external_id=message.external_id,
+        raw_payload=raw,
+        provider_timestamp=message.timestamp,
         processed_at=now if stale else None,
-    )  # fmt: skip
+    )
     if message_id is None:
         result.duplicates += 1
     elif stale:
@@ -130,14 +149,25 @@ async def _record_echo(
         return 0
     now = deps.clock.now()
     lead = await lead_queries.upsert_by_phone(
-        session, tenant_id=channel.tenant_id, phone=phone, name=None, channel_id=channel.id,
+        session,
+        tenant_id=channel.tenant_id,
+        phone=phone,
+        name=None,
+        channel_id=channel.id,
         seen_at=now,
-    )  # fmt: skip
+    )
     stored = await message_queries.insert_human_reply(
-        session, tenant_id=channel.tenant_id, lead_id=lead.id, channel_id=channel.id,
-        type=message.type, content=message.text, media=dict(message.media),
-        external_id=message.external_id, provider_timestamp=message.timestamp, sent_at=now,
-    )  # fmt: skip
+        session,
+        tenant_id=channel.tenant_id,
+        lead_id=lead.id,
+        channel_id=channel.id,
+        type=message.type,
+        content=message.text,
+        media=dict(message.media),
+        external_id=message.external_id,
+        provider_timestamp=message.timestamp,
+        sent_at=now,
+    )
     if stored:
         # A person at the agency took the conversation: the assistant steps back.
         lead.ai_paused = True
@@ -146,9 +176,13 @@ async def _record_echo(
 
 async def _apply_status(session: AsyncSession, *, channel: Channel, status: StatusUpdate) -> int:
     moved = await message_queries.apply_status(
-        session, tenant_id=channel.tenant_id, external_id=status.external_id,
-        status=status.status, at=status.timestamp, error=_status_error(status),
-    )  # fmt: skip
+        session,
+        tenant_id=channel.tenant_id,
+        external_id=status.external_id,
+        status=status.status,
+        at=status.timestamp,
+        error=_status_error(status),
+    )
     return 1 if moved else 0
 
 

@@ -190,12 +190,17 @@ async def search_knowledge(
     )
     texts = await queries.chunk_texts(session, tenant_id, [row.chunk_id for row in found.rows])
     ranked = [
-        _Ranked(document_id=doc, title=title, content=content, document=filename or title,
-                score=1.0 - float(row.distance))
+        _Ranked(
+            document_id=doc,
+            title=title,
+            content=content,
+            document=filename or title,
+            score=1.0 - float(row.distance),
+        )
         for row in found.rows
         if row.chunk_id in texts
         for doc, content, title, filename in [texts[row.chunk_id]]
-    ]  # fmt: skip
+    ]
     return [
         KnowledgeHit(title=r.title, content=r.content, score=r.score, document=r.document)
         for r in _one_per_document(ranked, k)

@@ -60,10 +60,22 @@ MAX_MESSAGE_CHARS = 4096  # WhatsApp's limit for one text message
 T = TypeVar("T")
 LEAD_NOT_FOUND = "Lead não encontrado"
 CSV_COLUMNS = (
-    "id", "nome", "telefone", "etapa", "temperatura", "pontuacao", "intencao", "tipo",
-    "cidade", "bairros", "orcamento_min", "orcamento_max", "corretor", "criado_em",
+    "id",
+    "nome",
+    "telefone",
+    "etapa",
+    "temperatura",
+    "pontuacao",
+    "intencao",
+    "tipo",
+    "cidade",
+    "bairros",
+    "orcamento_min",
+    "orcamento_max",
+    "corretor",
+    "criado_em",
     "ultima_mensagem_em",
-)  # fmt: skip
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,14 +223,22 @@ def _csv_row(lead: Lead, names: dict[uuid.UUID, str]) -> Sequence[object]:
     if isinstance(neighborhoods, list):
         neighborhoods = "; ".join(str(n) for n in neighborhoods)
     return (
-        lead.id, lead.name, lead.phone, lead.stage, lead.temperature, lead.score,
-        profile.get("intent"), profile.get("property_type"), profile.get("city"),
+        lead.id,
+        lead.name,
+        lead.phone,
+        lead.stage,
+        lead.temperature,
+        lead.score,
+        profile.get("intent"),
+        profile.get("property_type"),
+        profile.get("city"),
         neighborhoods,
-        profile.get("budget_min"), profile.get("budget_max"),
+        profile.get("budget_min"),
+        profile.get("budget_max"),
         names.get(lead.assigned_user_id) if lead.assigned_user_id else None,
         lead.created_at.isoformat() if lead.created_at else None,
         lead.last_message_at.isoformat() if lead.last_message_at else None,
-    )  # fmt: skip
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,9 +314,13 @@ async def list_handoffs(
     if status is not None and status not in HANDOFF_STATUSES:
         raise BadRequest(f"Situação desconhecida: use {', '.join(HANDOFF_STATUSES)}")
     items, total = await queries.handoffs_page(
-        session, tenant_id, status=status, lead_id=lead_id,
-        limit=per_page, offset=(page - 1) * per_page,
-    )  # fmt: skip
+        session,
+        tenant_id,
+        status=status,
+        lead_id=lead_id,
+        limit=per_page,
+        offset=(page - 1) * per_page,
+    )
     return Page(items=items, total=total, page=page, per_page=per_page)
 
 

@@ -23,18 +23,54 @@ from vellarys.services import audit
 from vellarys.services.leads import get_lead
 
 LEAD_FIELDS = (
-    "id", "phone", "name", "stage", "temperature", "score", "summary", "summary_updated_at",
-    "assigned_user_id", "channel_id", "ai_paused", "opted_out", "opted_out_at",
-    "last_message_at", "last_inbound_at", "created_at", "updated_at", "erased_at",
-)  # fmt: skip
+    "id",
+    "phone",
+    "name",
+    "stage",
+    "temperature",
+    "score",
+    "summary",
+    "summary_updated_at",
+    "assigned_user_id",
+    "channel_id",
+    "ai_paused",
+    "opted_out",
+    "opted_out_at",
+    "last_message_at",
+    "last_inbound_at",
+    "created_at",
+    "updated_at",
+    "erased_at",
+)
 MESSAGE_FIELDS = (
-    "id", "role", "direction", "type", "content", "media", "status", "error", "user_id",
-    "raw_payload", "provider_timestamp", "created_at", "sent_at", "delivered_at", "read_at",
-)  # fmt: skip
+    "id",
+    "role",
+    "direction",
+    "type",
+    "content",
+    "media",
+    "status",
+    "error",
+    "user_id",
+    "raw_payload",
+    "provider_timestamp",
+    "created_at",
+    "sent_at",
+    "delivered_at",
+    "read_at",
+)
 HANDOFF_FIELDS = (
-    "id", "reason", "status", "summary", "profile", "property_ids", "user_id", "created_at",
-    "released_at", "notified_at",
-)  # fmt: skip
+    "id",
+    "reason",
+    "status",
+    "summary",
+    "profile",
+    "property_ids",
+    "user_id",
+    "created_at",
+    "released_at",
+    "notified_at",
+)
 NOTE_FIELDS = ("id", "body", "user_id", "created_at")
 AUDIT_FIELDS = ("id", "action", "user_id", "details", "created_at")
 _CLOCK = SystemClock()
@@ -80,9 +116,14 @@ async def export_lead(
     """
     lead = await get_lead(session, tenant_id=tenant_id, lead_id=lead_id)
     await audit.record(
-        session, tenant_id=tenant_id, user_id=user_id, action=audit.EXPORTED,
-        target_type=audit.LEAD, target_id=lead.id, api_key_id=api_key_id,
-    )  # fmt: skip
+        session,
+        tenant_id=tenant_id,
+        user_id=user_id,
+        action=audit.EXPORTED,
+        target_type=audit.LEAD,
+        target_id=lead.id,
+        api_key_id=api_key_id,
+    )
     messages = await _all(session, Message, lead, Message.created_at)
     handoffs = await _all(session, Handoff, lead, Handoff.created_at)
     notes = await _all(session, LeadNote, lead, LeadNote.created_at)
@@ -136,10 +177,15 @@ async def erase_lead(
     _anonymize(lead, now)
     await session.flush()
     await audit.record(
-        session, tenant_id=tenant_id, user_id=user_id, action=audit.ERASED,
-        target_type=audit.LEAD, target_id=lead.id, api_key_id=api_key_id,
+        session,
+        tenant_id=tenant_id,
+        user_id=user_id,
+        action=audit.ERASED,
+        target_type=audit.LEAD,
+        target_id=lead.id,
+        api_key_id=api_key_id,
         details={"messages_deleted": messages, "notes_deleted": notes},
-    )  # fmt: skip
+    )
     return Erasure(lead.id, now, False, messages, notes, len(handoffs))
 
 

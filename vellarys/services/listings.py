@@ -24,10 +24,26 @@ from vellarys.services.leads import Page, check_page
 
 MAX_BULK_ROWS = 1000
 LISTING_FIELDS = (
-    "code", "title", "property_type", "transaction", "price", "condo_fee", "iptu", "bedrooms",
-    "suites", "bathrooms", "parking", "area_m2", "neighborhood", "city", "state", "address",
-    "description", "features", "photos",
-)  # fmt: skip
+    "code",
+    "title",
+    "property_type",
+    "transaction",
+    "price",
+    "condo_fee",
+    "iptu",
+    "bedrooms",
+    "suites",
+    "bathrooms",
+    "parking",
+    "area_m2",
+    "neighborhood",
+    "city",
+    "state",
+    "address",
+    "description",
+    "features",
+    "photos",
+)
 CENTS = Decimal("0.01")
 COUNTS = ("bedrooms", "suites", "bathrooms", "parking")
 
@@ -78,9 +94,11 @@ async def update_listing(
         )
     if "available" in changes and changes["available"] is not None:
         prop = await catalog.set_available(
-            session, tenant_id=tenant_id, property_id=property_id,
+            session,
+            tenant_id=tenant_id,
+            property_id=property_id,
             available=bool(changes["available"]),
-        )  # fmt: skip
+        )
     return prop
 
 
@@ -106,8 +124,14 @@ async def list_listings(
         where.append(Property.property_type == property_type)
     if text and text.strip():
         pattern = like_pattern(text.strip())
-        where.append(or_(*(column.ilike(pattern, escape="\\") for column in
-                           (Property.code, Property.title, Property.neighborhood))))  # fmt: skip
+        where.append(
+            or_(
+                *(
+                    column.ilike(pattern, escape="\\")
+                    for column in (Property.code, Property.title, Property.neighborhood)
+                )
+            )
+        )
     statement = (
         select(Property, func.count().over().label("total"))
         .where(*where)
@@ -156,8 +180,9 @@ async def import_listings(
                 setattr(prop, key, value)
             report.updated += 1
     await session.flush()
-    await queue.defer(session, task=queue.INDEX_PROPERTIES, queue="indexing",
-                      args={"tenant_id": str(tenant_id)})  # fmt: skip
+    await queue.defer(
+        session, task=queue.INDEX_PROPERTIES, queue="indexing", args={"tenant_id": str(tenant_id)}
+    )
     return report
 
 

@@ -54,12 +54,21 @@ class ToolState:
             if value:
                 self.amounts.add(float(value))
         return {
-            "code": hit.code, "title": hit.title, "type": hit.property_type,
-            "transaction": hit.transaction, "price": hit.price, "condo_fee": hit.condo_fee,
-            "iptu": hit.iptu, "bedrooms": hit.bedrooms, "suites": hit.suites,
-            "parking": hit.parking, "area_m2": hit.area_m2, "neighborhood": hit.neighborhood,
-            "city": hit.city, "features": list(hit.features),
-        }  # fmt: skip
+            "code": hit.code,
+            "title": hit.title,
+            "type": hit.property_type,
+            "transaction": hit.transaction,
+            "price": hit.price,
+            "condo_fee": hit.condo_fee,
+            "iptu": hit.iptu,
+            "bedrooms": hit.bedrooms,
+            "suites": hit.suites,
+            "parking": hit.parking,
+            "area_m2": hit.area_m2,
+            "neighborhood": hit.neighborhood,
+            "city": hit.city,
+            "features": list(hit.features),
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,9 +92,12 @@ async def record_usage(
     session: AsyncSession, tenant_id: uuid.UUID, today: date, result: ChatResult
 ) -> None:
     statement = insert(LlmUsage).values(
-        tenant_id=tenant_id, day=today, prompt_tokens=result.prompt_tokens,
-        completion_tokens=result.completion_tokens, requests=1,
-    )  # fmt: skip
+        tenant_id=tenant_id,
+        day=today,
+        prompt_tokens=result.prompt_tokens,
+        completion_tokens=result.completion_tokens,
+        requests=1,
+    )
     await session.execute(
         statement.on_conflict_do_update(
             index_elements=[LlmUsage.tenant_id, LlmUsage.day],
@@ -99,9 +111,13 @@ async def record_usage(
 
 
 async def llm_reply(
-    turn: LlmTurn, chat: ChatModel, context: ConversationContext, *, profile: dict[str, Any],
+    turn: LlmTurn,
+    chat: ChatModel,
+    context: ConversationContext,
+    *,
+    profile: dict[str, Any],
     today: date,
-) -> BrainReply:  # fmt: skip
+) -> BrainReply:
     """Run the tool loop and return a checked reply; raise ``LLMError`` to fall back."""
     state = ToolState(profile=dict(profile))
     state.amounts |= {float(v) for k, v in profile.items() if k.startswith("budget_") and v}
@@ -114,8 +130,13 @@ async def llm_reply(
         messages.append(_assistant_message(result))
         for call in result.tool_calls:
             output = await _run_tool(turn, state, call)
-            messages.append({"role": "tool", "tool_call_id": call.id,
-                             "content": json.dumps(output, ensure_ascii=False, default=str)})  # fmt: skip
+            messages.append(
+                {
+                    "role": "tool",
+                    "tool_call_id": call.id,
+                    "content": json.dumps(output, ensure_ascii=False, default=str),
+                }
+            )
     raise LLMError("the model kept calling tools without answering")
 
 
@@ -129,8 +150,13 @@ def _final(result: ChatResult, state: ToolState) -> BrainReply:
     parts = [p.strip() for p in text.split("\n\n") if p.strip()]
     if len(parts) > MAX_PARTS:
         parts = [*parts[: MAX_PARTS - 1], "\n\n".join(parts[MAX_PARTS - 1 :])]
-    return BrainReply(messages=parts, profile=state.profile, handoff_reason=state.handoff_reason,
-                      property_codes=state.shown, brain="llm")  # fmt: skip
+    return BrainReply(
+        messages=parts,
+        profile=state.profile,
+        handoff_reason=state.handoff_reason,
+        property_codes=state.shown,
+        brain="llm",
+    )
 
 
 def _assistant_message(result: ChatResult) -> dict[str, Any]:
@@ -138,11 +164,17 @@ def _assistant_message(result: ChatResult) -> dict[str, Any]:
         "role": "assistant",
         "content": result.content,
         "tool_calls": [
-            {"id": c.id, "type": "function",
-             "function": {"name": c.name, "arguments": json.dumps(c.arguments, ensure_ascii=False)}}
+            {
+                "id": c.id,
+                "type": "function",
+                "function": {
+                    "name": c.name,
+                    "arguments": json.dumps(c.arguments, ensure_ascii=False),
+                },
+            }
             for c in result.tool_calls
         ],
-    }  # fmt: skip
+    }
 
 
 async def _run_tool(turn: LlmTurn, state: ToolState, call: ToolCall) -> Any:
@@ -157,16 +189,23 @@ async def _search_properties(turn: LlmTurn, state: ToolState, args: dict[str, An
         return {"error": "property search is unavailable"}
     wanted = qualification.merge(state.profile, validate_profile_update(args))
     search = await properties.search_properties(
-        turn.session, turn.embedder, tenant_id=turn.tenant_id, profile=wanted,
-        text=str(args.get("query") or turn.text), k=3,
-    )  # fmt: skip
-    return {"properties": [state.allow_hit(h) for h in search.hits],
-            "relaxed_filters": list(search.widened)}  # fmt: skip
+        turn.session,
+        turn.embedder,
+        tenant_id=turn.tenant_id,
+        profile=wanted,
+        text=str(args.get("query") or turn.text),
+        k=3,
+    )
+    return {
+        "properties": [state.allow_hit(h) for h in search.hits],
+        "relaxed_filters": list(search.widened),
+    }
 
 
 async def _lookup_property(turn: LlmTurn, state: ToolState, args: dict[str, Any]) -> Any:
-    hit = await properties.lookup_code(turn.session, tenant_id=turn.tenant_id,
-                                       code=str(args.get("code") or ""))  # fmt: skip
+    hit = await properties.lookup_code(
+        turn.session, tenant_id=turn.tenant_id, code=str(args.get("code") or "")
+    )
     return {"property": state.allow_hit(hit)} if hit else {"error": "no listing with that code"}
 
 
@@ -174,13 +213,19 @@ async def _search_knowledge(turn: LlmTurn, state: ToolState, args: dict[str, Any
     if turn.embedder is None:
         return {"error": "knowledge search is unavailable"}
     hits = await knowledge.search_knowledge(
-        turn.session, turn.embedder, tenant_id=turn.tenant_id,
-        query=str(args.get("question") or turn.text), k=3,
-    )  # fmt: skip
+        turn.session,
+        turn.embedder,
+        tenant_id=turn.tenant_id,
+        query=str(args.get("question") or turn.text),
+        k=3,
+    )
     for hit in hits:
         state.amounts |= {float(a) for a in money_amounts(hit.content)}
-    return {"results": [{"title": h.title, "content": h.content, "score": round(h.score, 3)}
-                        for h in hits]}  # fmt: skip
+    return {
+        "results": [
+            {"title": h.title, "content": h.content, "score": round(h.score, 3)} for h in hits
+        ]
+    }
 
 
 async def _simulate(turn: LlmTurn, state: ToolState, args: dict[str, Any]) -> Any:
@@ -188,18 +233,28 @@ async def _simulate(turn: LlmTurn, state: ToolState, args: dict[str, Any]) -> An
         price = Decimal(str(args["price"]))
         down = Decimal(str(args.get("down_payment") or price * Decimal("0.2")))
         result = financing.simulate(
-            price, down_payment=down, fgts=Decimal(str(args.get("fgts") or 0)),
+            price,
+            down_payment=down,
+            fgts=Decimal(str(args.get("fgts") or 0)),
             annual_rate=Decimal(str(args.get("annual_rate") or "0.11")),
-            years=int(args.get("years") or 30), system=str(args.get("system") or "price"),  # type: ignore[arg-type]
-        )  # fmt: skip
+            years=int(args.get("years") or 30),
+            system=str(args.get("system") or "price"),  # type: ignore[arg-type]
+        )
     except (KeyError, ValueError, ArithmeticError) as exc:
         return {"error": f"invalid simulation: {exc}"}
-    figures = {"price": price, "down_payment": down, "financed": result.financed,
-               "first_installment": result.first_installment,
-               "last_installment": result.last_installment, "total_paid": result.total_paid}  # fmt: skip
+    figures = {
+        "price": price,
+        "down_payment": down,
+        "financed": result.financed,
+        "first_installment": result.first_installment,
+        "last_installment": result.last_installment,
+        "total_paid": result.total_paid,
+    }
     state.amounts |= {float(v) for v in figures.values()}
-    return {k: float(v) for k, v in figures.items()} | {"months": result.months,
-                                                      "system": result.system}  # fmt: skip
+    return {k: float(v) for k, v in figures.items()} | {
+        "months": result.months,
+        "system": result.system,
+    }
 
 
 async def _update_profile(turn: LlmTurn, state: ToolState, args: dict[str, Any]) -> Any:

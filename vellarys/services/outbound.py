@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -56,15 +57,21 @@ async def queue_outbound(
     texts: list[str],
     role: str = "assistant",
     user_id: uuid.UUID | None = None,
-    media: dict[str, object] | None = None,
+    media: Mapping[str, object] | None = None,
 ) -> list[Message]:
     """Store texts as pending outbound messages of ``lead`` and enqueue their sending, in order."""
     messages = []
     for text in texts:
         message = message_queries.add_outbound(
-            session, tenant_id=lead.tenant_id, lead_id=lead.id, channel_id=lead.channel_id,
-            content=text, role=role, user_id=user_id, media=dict(media or {}),
-        )  # fmt: skip
+            session,
+            tenant_id=lead.tenant_id,
+            lead_id=lead.id,
+            channel_id=lead.channel_id,
+            content=text,
+            role=role,
+            user_id=user_id,
+            media=dict(media or {}),
+        )
         messages.append(message)
     await session.flush()
     for message in messages:
@@ -95,10 +102,16 @@ async def claim_send(
     message.sending_since = now
     last = await message_queries.last_sent_at(session, message.tenant_id, message.lead_id)
     return SendPlan(
-        message_id=message.id, tenant_id=message.tenant_id, lead_id=message.lead_id,
-        channel=channel, to=lead.phone, text=message.content, attempt=message.attempts,
-        wait_seconds=_pace_wait(deps, last, now), uncertain=uncertain,
-    )  # fmt: skip
+        message_id=message.id,
+        tenant_id=message.tenant_id,
+        lead_id=message.lead_id,
+        channel=channel,
+        to=lead.phone,
+        text=message.content,
+        attempt=message.attempts,
+        wait_seconds=_pace_wait(deps, last, now),
+        uncertain=uncertain,
+    )
 
 
 def _refusal(message: Message, lead: Lead | None) -> str | None:
@@ -151,18 +164,23 @@ async def record_failure(
         return None
     retry_at = deps.clock.now() + timedelta(seconds=backoff_seconds(deps, plan.attempt))
     await queue.defer(
-        session, task=queue.SEND_OUTBOUND, queue=queue.OUTBOUND_QUEUE,
-        args={"message_id": str(message.id)}, lock=queue.send_lock(message.lead_id),
+        session,
+        task=queue.SEND_OUTBOUND,
+        queue=queue.OUTBOUND_QUEUE,
+        args={"message_id": str(message.id)},
+        lock=queue.send_lock(message.lead_id),
         scheduled_at=retry_at,
-    )  # fmt: skip
+    )
     return retry_at
 
 
 def backoff_seconds(deps: PipelineDeps, attempt: int) -> float:
     """Exponential backoff with full jitter, so a provider outage is not hit in lockstep."""
     settings = deps.settings
-    ceiling = min(settings.send_retry_max_seconds, settings.send_retry_base_seconds * 2 ** (attempt - 1))
-    return ceiling / 2 + random.uniform(0, ceiling / 2)
+    ceiling = min(
+        settings.send_retry_max_seconds, settings.send_retry_base_seconds * 2 ** (attempt - 1)
+    )
+    return float(ceiling / 2 + random.uniform(0, ceiling / 2))
 
 
 def _describe(error: ProviderError) -> str:

@@ -143,9 +143,13 @@ async def search_properties(
     query = search_text(text, profile)
     vec = await asyncio.to_thread(embedder.query, query) if query else None
     search = _Search(
-        session, tenant_id, embedder.model_name, vec, k,
+        session,
+        tenant_id,
+        embedder.model_name,
+        vec,
+        k,
         EXACT_SEARCH_MAX_ROWS if exact_max_rows is None else exact_max_rows,
-    )  # fmt: skip
+    )
     filters = filters_from_profile(profile)
     hits = await search.run(filters)
     widened: list[str] = []
@@ -195,15 +199,23 @@ class _Search:
         ranked: list[tuple[Property, float]] = []
         if self.vec is not None:
             nearest = await queries.nearest(
-                self.session, where, tenant_id=self.tenant_id, model=self.model,
-                query=self.vec, k=limit, exact_max_rows=self.exact_max_rows,
-            )  # fmt: skip
+                self.session,
+                where,
+                tenant_id=self.tenant_id,
+                model=self.model,
+                query=self.vec,
+                k=limit,
+                exact_max_rows=self.exact_max_rows,
+            )
             ranked = [(p, 1.0 - distance) for p, distance in nearest]
         if len(ranked) < limit:
             rest = await queries.by_price(
-                self.session, where, target=target, limit=limit - len(ranked),
+                self.session,
+                where,
+                target=target,
+                limit=limit - len(ranked),
                 without_embedding_of=self.model if self.vec is not None else None,
-            )  # fmt: skip
+            )
             ranked += [(p, 0.0) for p in rest]
         return ranked
 

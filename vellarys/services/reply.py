@@ -8,8 +8,8 @@ and a failing step never rolls back the lead's message.
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from typing import Any, TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -63,38 +63,68 @@ async def answer(
     places = await optional_step(
         session, "places", lambda: properties.known_places(session, lead.tenant_id), no_places
     )
-    found = qualification.extract(text, known_neighborhoods=places[0], known_cities=places[1],
-                                  asked=last_asked) if text else {}  # fmt: skip
+    found = (
+        qualification.extract(
+            text, known_neighborhoods=places[0], known_cities=places[1], asked=last_asked
+        )
+        if text
+        else {}
+    )
     before = dict(lead.custom_data or {})
     profile = qualification.merge(before, found)
     intents = detect_intents(text) if text else frozenset()
     context = ConversationContext(
         agency_name=settings.get("agency_name") or (tenant.name if tenant else ""),
-        settings=settings, profile=before, history=list(history), new_messages=list(burst),
-        stage=lead.stage, summary=lead.summary, lead_name=lead.name,
-    )  # fmt: skip
+        settings=settings,
+        profile=before,
+        history=list(history),
+        new_messages=list(burst),
+        stage=lead.stage,
+        summary=lead.summary,
+        lead_name=lead.name,
+    )
     _update_lead(lead, profile, history, burst, settings)
     reason = _handoff_due(lead, settings)
     reply = None
     if reason is None and text:
-        reply = await _llm_reply(session, deps, lead=lead, settings=settings, context=context,
-                                 profile=profile, text=text)  # fmt: skip
+        reply = await _llm_reply(
+            session, deps, lead=lead, settings=settings, context=context, profile=profile, text=text
+        )
     if reply is not None and reply.profile:
         _update_lead(lead, qualification.merge(profile, reply.profile), history, burst, settings)
         reason = _handoff_due(lead, settings)
     if reply is None:
-        retrieval = await _retrieve(session, deps, lead=lead, profile=profile, text=text,
-                                    intents=intents, recent_code=_last_shown(history))  # fmt: skip
+        retrieval = await _retrieve(
+            session,
+            deps,
+            lead=lead,
+            profile=profile,
+            text=text,
+            intents=intents,
+            recent_code=_last_shown(history),
+        )
         # The planner's handoff path answers without asking anything more.
         wanted = intents | {"human"} if reason else intents
-        reply = plan_reply(context, profile=profile, retrieval=retrieval, intents=wanted,
-                           last_asked=last_asked, asked_before=_asked_before(history),
-                           learned=found.keys())  # fmt: skip
+        reply = plan_reply(
+            context,
+            profile=profile,
+            retrieval=retrieval,
+            intents=wanted,
+            last_asked=last_asked,
+            asked_before=_asked_before(history),
+            learned=found.keys(),
+        )
     reason = reason or reply.handoff_reason
     if reason is None or lead.stage in ("handed_off", "won", "lost"):
         return reply
-    _, broker = await hand_off(session, deps, lead=lead, reason=reason, history=[*history, *burst],
-                               property_codes=reply.property_codes)  # fmt: skip
+    _, broker = await hand_off(
+        session,
+        deps,
+        lead=lead,
+        reason=reason,
+        history=[*history, *burst],
+        property_codes=reply.property_codes,
+    )
     notice = lead_notice(broker.name if broker else None)
     return replace(reply, messages=[notice], handoff_reason=reason, asked=None)
 
@@ -114,7 +144,10 @@ async def _llm_reply(
     if chat is None:
         return None
     today = deps.clock.now().date()
-    if await tokens_used_today(session, lead.tenant_id, today) >= deps.settings.llm_daily_token_budget:
+    if (
+        await tokens_used_today(session, lead.tenant_id, today)
+        >= deps.settings.llm_daily_token_budget
+    ):
         log.warning("daily LLM token budget spent; the offline brain answers")
         return None
     turn = LlmTurn(session=session, embedder=deps.embedder, tenant_id=lead.tenant_id, text=text)
@@ -138,19 +171,35 @@ async def _retrieve(
     embedder, tenant_id = deps.embedder, lead.tenant_id
     hits: list[Any] = []
     if "question" in intents or "financing_question" in intents:
-        hits = await optional_step(session, "knowledge", lambda: knowledge.search_knowledge(
-            session, embedder, tenant_id=tenant_id, query=text, k=3), [])  # fmt: skip
+        hits = await optional_step(
+            session,
+            "knowledge",
+            lambda: knowledge.search_knowledge(
+                session, embedder, tenant_id=tenant_id, query=text, k=3
+            ),
+            [],
+        )
     codes = listing_codes(text)
     # "Quanto fica a parcela?" is about the listing just shown.
     wanted = codes[0] if codes else (recent_code if "financing_question" in intents else None)
     looked_up = None
     if wanted:
-        looked_up = await optional_step(session, "lookup", lambda: properties.lookup_code(
-            session, tenant_id=tenant_id, code=wanted), None)  # fmt: skip
+        looked_up = await optional_step(
+            session,
+            "lookup",
+            lambda: properties.lookup_code(session, tenant_id=tenant_id, code=wanted),
+            None,
+        )
     search = None
     if _ready_for_listings(profile):
-        search = await optional_step(session, "properties", lambda: properties.search_properties(
-            session, embedder, tenant_id=tenant_id, profile=profile, text=text, k=3), None)  # fmt: skip
+        search = await optional_step(
+            session,
+            "properties",
+            lambda: properties.search_properties(
+                session, embedder, tenant_id=tenant_id, profile=profile, text=text, k=3
+            ),
+            None,
+        )
     return Retrieval(
         knowledge=tuple(hits),
         properties=tuple(search.hits) if search else (),
@@ -184,7 +233,9 @@ def _last_shown(history: Sequence[Turn]) -> str | None:
 
 
 def _asked_before(history: Sequence[Turn]) -> list[str]:
-    return [str(t.media["asked"]) for t in history if t.role == "assistant" and t.media.get("asked")]
+    return [
+        str(t.media["asked"]) for t in history if t.role == "assistant" and t.media.get("asked")
+    ]
 
 
 def _update_lead(

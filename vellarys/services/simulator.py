@@ -49,13 +49,29 @@ async def send_as_lead(
         raise BadRequest("Write a message.")
     channel = await channel_queries.simulator_of(session, tenant.id)
     if channel is None:
-        channel = await add_channel(session, tenant_id=tenant.id, provider="simulator",
-                                    identity=f"simulator-{tenant.slug}", credentials={})  # fmt: skip
+        channel = await add_channel(
+            session,
+            tenant_id=tenant.id,
+            provider="simulator",
+            identity=f"simulator-{tenant.slug}",
+            credentials={},
+        )
     now = deps.clock.now()
-    inbound = InboundMessage(external_id=f"sim-in-{uuid.uuid4().hex}", phone=phone, type="text",
-                             text=text.strip(), timestamp=now, name=name)  # fmt: skip
-    result = await receive_webhook(session, deps, channel=channel,
-                                   batch=WebhookBatch(identity=None, messages=[inbound]), raw=None)  # fmt: skip
+    inbound = InboundMessage(
+        external_id=f"sim-in-{uuid.uuid4().hex}",
+        phone=phone,
+        type="text",
+        text=text.strip(),
+        timestamp=now,
+        name=name,
+    )
+    result = await receive_webhook(
+        session,
+        deps,
+        channel=channel,
+        batch=WebhookBatch(identity=None, messages=[inbound]),
+        raw=None,
+    )
     if not result.stored:
         raise BadRequest("The phone number is not valid.")
     message = await session.get(Message, uuid.UUID(result.stored[0]))
@@ -70,9 +86,7 @@ class Conversation:
     done: bool
 
 
-async def replies_after(
-    session: AsyncSession, simulated: SimulatedMessage
-) -> Conversation:
+async def replies_after(session: AsyncSession, simulated: SimulatedMessage) -> Conversation:
     """The lead and the replies to the simulated message; ``done`` once it was processed and
     nothing is left to send."""
     lead = await session.get(Lead, simulated.lead_id, populate_existing=True)
@@ -81,18 +95,24 @@ async def replies_after(
     found = await session.execute(
         select(Message)
         .where(
-            Message.tenant_id == simulated.tenant_id, Message.lead_id == simulated.lead_id,
-            Message.direction == "outbound", Message.created_at >= inbound.created_at,
+            Message.tenant_id == simulated.tenant_id,
+            Message.lead_id == simulated.lead_id,
+            Message.direction == "outbound",
+            Message.created_at >= inbound.created_at,
             Message.role.in_(["assistant", "system"]),
         )
         .order_by(Message.created_at, Message.id)
         .execution_options(populate_existing=True)
-    )  # fmt: skip
+    )
     replies = list(found.scalars())
     done = inbound.processed_at is not None and all(m.status != "pending" for m in replies)
     return Conversation(lead=lead, replies=replies, done=done)
 
 
 def lead_summary(lead: Lead) -> dict[str, Any]:
-    return {"stage": lead.stage, "temperature": lead.temperature, "score": lead.score,
-            "profile": dict(lead.custom_data or {})}  # fmt: skip
+    return {
+        "stage": lead.stage,
+        "temperature": lead.temperature,
+        "score": lead.score,
+        "profile": dict(lead.custom_data or {}),
+    }

@@ -30,9 +30,10 @@ SUMMARY_PROMPT = (
 async def summary_due(session: AsyncSession, deps: PipelineDeps, lead: Lead) -> bool:
     """True when ``summary_every`` messages arrived since the last summary."""
     since = select(func.count()).where(
-        Message.tenant_id == lead.tenant_id, Message.lead_id == lead.id,
+        Message.tenant_id == lead.tenant_id,
+        Message.lead_id == lead.id,
         *([Message.created_at > lead.summary_updated_at] if lead.summary_updated_at else []),
-    )  # fmt: skip
+    )
     count = int((await session.execute(since)).scalar_one())
     return count >= deps.settings.summary_every
 
@@ -67,10 +68,12 @@ async def refresh_summary(
 async def _llm_summary(chat: ChatModel, turns: list[Turn]) -> ChatResult | None:
     transcript = "\n".join(f"{t.role}: {t.content}" for t in turns if t.content)
     try:
-        result = await chat.complete([
-            {"role": "system", "content": SUMMARY_PROMPT},
-            {"role": "user", "content": transcript[-6000:]},
-        ])  # fmt: skip
+        result = await chat.complete(
+            [
+                {"role": "system", "content": SUMMARY_PROMPT},
+                {"role": "user", "content": transcript[-6000:]},
+            ]
+        )
     except LLMError as exc:
         log.warning("LLM summary failed; keeping the offline one", extra={"error": exc.message})
         return None

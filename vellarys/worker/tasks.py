@@ -6,7 +6,6 @@ import asyncio
 import logging
 import uuid
 from datetime import timedelta
-from typing import Any
 
 import procrastinate
 
@@ -90,7 +89,9 @@ async def rescue_jobs(app: procrastinate.App, stalled_after: float) -> int:
 async def requeue_stuck_outbound(timestamp: int) -> int:
     """Give a send job back to pending outbound messages that have none (e.g. after a restore)."""
     container = runtime.container()
-    older_than = container.clock.now() - timedelta(seconds=container.settings.outbound_stuck_seconds)
+    older_than = container.clock.now() - timedelta(
+        seconds=container.settings.outbound_stuck_seconds
+    )
     async with unit_of_work(container.sessions) as session:
         return await rescue.requeue_stuck_outbound(session, older_than=older_than)
 
@@ -134,9 +135,11 @@ async def index_document(tenant_id: str, document_id: str) -> int:
     container = runtime.container()
     async with unit_of_work(container.sessions) as session:
         return await knowledge.index_document(
-            session, container.embedder, tenant_id=uuid.UUID(tenant_id),
+            session,
+            container.embedder,
+            tenant_id=uuid.UUID(tenant_id),
             document_id=uuid.UUID(document_id),
-        )  # fmt: skip
+        )
 
 
 async def index_properties(tenant_id: str) -> int:
@@ -156,9 +159,17 @@ async def summarize_lead(lead_id: str, tenant_id: str) -> str:
     """Refresh a lead's rolling summary; a failure is logged and skipped, never retried forever."""
     container = runtime.container()
     async with unit_of_work(container.sessions) as session:
-        written = await optional_step(session, "summary", lambda: summary.refresh_summary(
-            session, container.pipeline, lead_id=uuid.UUID(lead_id), tenant_id=uuid.UUID(tenant_id),
-        ), None)  # fmt: skip
+        written = await optional_step(
+            session,
+            "summary",
+            lambda: summary.refresh_summary(
+                session,
+                container.pipeline,
+                lead_id=uuid.UUID(lead_id),
+                tenant_id=uuid.UUID(tenant_id),
+            ),
+            None,
+        )
     return "written" if written else "skipped"
 
 
@@ -173,12 +184,11 @@ def make_blueprint() -> procrastinate.Blueprint:
     bp.task(name="summarize_lead", queue=queue.PIPELINE_QUEUE)(summarize_lead)
     bp.task(name="index_document", queue="indexing")(index_document)
     bp.task(name="index_properties", queue="indexing")(index_properties)
-    maintenance: list[tuple[str, Any, bool]] = [
-        ("* * * * *", rescue_stalled_jobs, True),
-        ("* * * * *", requeue_stuck_outbound, False),
-        ("17 * * * *", prune_finished_jobs, True),
-    ]
-    for cron, job, with_context in maintenance:
-        task = bp.task(name=job.__name__, queue="maintenance", pass_context=with_context)(job)
-        bp.periodic(cron=cron)(task)
+    every_minute, hourly = "* * * * *", "17 * * * *"
+    rescue = bp.task(name="rescue_stalled_jobs", queue="maintenance", pass_context=True)
+    bp.periodic(cron=every_minute)(rescue(rescue_stalled_jobs))
+    requeue = bp.task(name="requeue_stuck_outbound", queue="maintenance")
+    bp.periodic(cron=every_minute)(requeue(requeue_stuck_outbound))
+    prune = bp.task(name="prune_finished_jobs", queue="maintenance", pass_context=True)
+    bp.periodic(cron=hourly)(prune(prune_finished_jobs))
     return bp

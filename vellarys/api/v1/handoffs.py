@@ -26,9 +26,13 @@ async def list_handoffs(
     """The agency's handoffs, newest first."""
     async with auth.session() as (session, caller):
         found = await leads.list_handoffs(
-            session, tenant_id=caller.tenant_id, status=status, lead_id=lead_id,
-            page=page, per_page=per_page,
-        )  # fmt: skip
+            session,
+            tenant_id=caller.tenant_id,
+            status=status,
+            lead_id=lead_id,
+            page=page,
+            per_page=per_page,
+        )
         items = [HandoffOut.model_validate(h) for h in found.items]
     return HandoffPageOut(items=items, total=found.total, page=found.page, per_page=found.per_page)
 

@@ -20,12 +20,16 @@ router = APIRouter(prefix="/knowledge", tags=["knowledge"])
 
 def document_out(document: KnowledgeDocument) -> DocumentOut:
     return DocumentOut(
-        id=document.id, title=document.title, filename=document.filename,
+        id=document.id,
+        title=document.title,
+        filename=document.filename,
         source_type=document.source_type,
         status=document.status,
-        error=document.error, characters=len(document.content),
-        created_at=document.created_at, updated_at=document.updated_at,
-    )  # fmt: skip
+        error=document.error,
+        characters=len(document.content),
+        created_at=document.created_at,
+        updated_at=document.updated_at,
+    )
 
 
 @router.post("", status_code=201, response_model=DocumentOut, responses=errors(400, 422))
@@ -33,9 +37,12 @@ async def add_text(body: KnowledgeIn, auth: Auth) -> DocumentOut:
     """Add a text or Markdown document; it is indexed by the worker (``status`` pending → ready)."""
     async with auth.session() as (session, caller):
         document = await documents.upload_document(
-            session, tenant_id=caller.tenant_id, title=body.title,
-            source_type=body.source_type, content=body.content,
-        )  # fmt: skip
+            session,
+            tenant_id=caller.tenant_id,
+            title=body.title,
+            source_type=body.source_type,
+            content=body.content,
+        )
         await session.refresh(document)
         return document_out(document)
 
@@ -54,9 +61,13 @@ async def upload_file(
     name = (file.filename or "").rsplit("/", 1)[-1] or None
     async with auth.session() as (session, caller):
         document = await documents.upload_document(
-            session, tenant_id=caller.tenant_id, title=(title or name or "").strip() or "Documento",
-            source_type=source_type, content=content, filename=name,
-        )  # fmt: skip
+            session,
+            tenant_id=caller.tenant_id,
+            title=(title or name or "").strip() or "Documento",
+            source_type=source_type,
+            content=content,
+            filename=name,
+        )
         await session.refresh(document)
         return document_out(document)
 

@@ -56,11 +56,21 @@ def lead_filters(
     ] = None,
 ) -> LeadFilters:
     return LeadFilters(
-        stage=stage, temperature=temperature, assigned_user_id=assigned_user_id,
-        channel_id=channel_id, created_from=created_from, created_to=created_to, text=text,
-        neighborhood=neighborhood, intent=intent, property_type=property_type, city=city,
-        budget_min=budget_min, budget_max=budget_max, custom=_custom(custom or []),
-    )  # fmt: skip
+        stage=stage,
+        temperature=temperature,
+        assigned_user_id=assigned_user_id,
+        channel_id=channel_id,
+        created_from=created_from,
+        created_to=created_to,
+        text=text,
+        neighborhood=neighborhood,
+        intent=intent,
+        property_type=property_type,
+        city=city,
+        budget_min=budget_min,
+        budget_max=budget_max,
+        custom=_custom(custom or []),
+    )
 
 
 def _custom(pairs: list[str]) -> dict[str, str]:
@@ -91,9 +101,13 @@ async def list_leads(
     """The agency's leads (erased ones left out), filtered, sorted and paginated."""
     async with auth.session() as (session, caller):
         found = await leads.search_leads(
-            session, tenant_id=caller.tenant_id, filters=filters, sort=sort,
-            page=page, per_page=per_page,
-        )  # fmt: skip
+            session,
+            tenant_id=caller.tenant_id,
+            filters=filters,
+            sort=sort,
+            page=page,
+            per_page=per_page,
+        )
         items = [lead_out(lead, found.assignee_names) for lead in found.items]
     return LeadPageOut(items=items, total=found.total, page=found.page, per_page=found.per_page)
 
@@ -104,9 +118,14 @@ async def get_lead(lead_id: uuid.UUID, auth: Auth) -> LeadOut:
     async with auth.session() as (session, caller):
         lead = await leads.get_lead(session, tenant_id=caller.tenant_id, lead_id=lead_id)
         await audit.record(
-            session, tenant_id=caller.tenant_id, user_id=None, action=audit.VIEWED,
-            target_type=audit.LEAD, target_id=lead.id, api_key_id=caller.api_key_id,
-        )  # fmt: skip
+            session,
+            tenant_id=caller.tenant_id,
+            user_id=None,
+            action=audit.VIEWED,
+            target_type=audit.LEAD,
+            target_id=lead.id,
+            api_key_id=caller.api_key_id,
+        )
         names = await leads.assignee_names(session, tenant_id=caller.tenant_id, leads=[lead])
         return lead_out(lead, names)
 
@@ -119,9 +138,13 @@ async def update_lead(lead_id: uuid.UUID, body: LeadPatch, auth: Auth) -> LeadOu
     unassign = "assigned_user_id" in body.model_fields_set and body.assigned_user_id is None
     async with auth.session() as (session, caller):
         lead = await leads.update_lead(
-            session, tenant_id=caller.tenant_id, lead_id=lead_id, stage=body.stage,
-            assigned_user_id=body.assigned_user_id, unassign=unassign,
-        )  # fmt: skip
+            session,
+            tenant_id=caller.tenant_id,
+            lead_id=lead_id,
+            stage=body.stage,
+            assigned_user_id=body.assigned_user_id,
+            unassign=unassign,
+        )
         await session.refresh(lead)  # updated_at is set by the database
         names = await leads.assignee_names(session, tenant_id=caller.tenant_id, leads=[lead])
         return lead_out(lead, names)

@@ -50,9 +50,15 @@ async def list_properties(
     """The agency's listings by code."""
     async with auth.session() as (session, caller):
         found = await listings.list_listings(
-            session, tenant_id=caller.tenant_id, page=page, per_page=per_page,
-            available=available, text=text, transaction=transaction, property_type=property_type,
-        )  # fmt: skip
+            session,
+            tenant_id=caller.tenant_id,
+            page=page,
+            per_page=per_page,
+            available=available,
+            text=text,
+            transaction=transaction,
+            property_type=property_type,
+        )
         items = [PropertyOut.model_validate(p) for p in found.items]
     return PropertyPageOut(items=items, total=found.total, page=found.page, per_page=found.per_page)
 
@@ -148,8 +154,9 @@ async def import_properties(
     if not details:
         async with auth.session() as (session, caller):
             report = await listings.import_listings(session, tenant_id=caller.tenant_id, rows=typed)
-            details = [{"row": e.line, "code": e.code, "messages": e.messages}
-                       for e in report.errors]  # fmt: skip
+            details = [
+                {"row": e.line, "code": e.code, "messages": e.messages} for e in report.errors
+            ]
     if details:
         message = f"Nada foi importado: {len(details)} item(ns) com erro"
         return JSONResponse(error_body("InvalidRows", message, details), status_code=400)

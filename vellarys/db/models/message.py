@@ -15,9 +15,18 @@ ROLES = ("user", "assistant", "broker", "system")
 DIRECTIONS = ("inbound", "outbound")
 STATUSES = ("received", "pending", "sent", "delivered", "read", "failed")
 TYPES = (
-    "text", "interactive", "audio", "image", "video", "document",
-    "sticker", "location", "contacts", "reaction", "unknown",
-)  # fmt: skip
+    "text",
+    "interactive",
+    "audio",
+    "image",
+    "video",
+    "document",
+    "sticker",
+    "location",
+    "contacts",
+    "reaction",
+    "unknown",
+)
 
 
 class Message(IdMixin, TimestampMixin, Base):

@@ -58,11 +58,16 @@ async def replace_chunks(
     await session.execute(
         insert(KnowledgeChunk),
         [
-            {"id": chunk_id, "tenant_id": tenant_id, "document_id": document_id,
-             "position": position, "content": content}
+            {
+                "id": chunk_id,
+                "tenant_id": tenant_id,
+                "document_id": document_id,
+                "position": position,
+                "content": content,
+            }
             for position, (chunk_id, (content, _)) in enumerate(zip(ids, chunks, strict=True))
         ],
-    )  # fmt: skip
+    )
     await upsert_embeddings(
         session,
         tenant_id=tenant_id,
@@ -91,11 +96,16 @@ async def upsert_embeddings(
             },
         ),
         [
-            {"id": uuid.uuid4(), "tenant_id": tenant_id, "chunk_id": chunk_id,
-             "model": model, "embedding": vec}
+            {
+                "id": uuid.uuid4(),
+                "tenant_id": tenant_id,
+                "chunk_id": chunk_id,
+                "model": model,
+                "embedding": vec,
+            }
             for chunk_id, vec in vectors
         ],
-    )  # fmt: skip
+    )
 
 
 async def stale_chunks(

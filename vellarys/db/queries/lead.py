@@ -26,9 +26,14 @@ async def upsert_by_phone(
     statement = (
         insert(Lead)
         .values(
-            id=uuid.uuid4(), tenant_id=tenant_id, phone=phone, name=name, channel_id=channel_id,
-            last_message_at=seen_at, last_inbound_at=seen_at,
-        )  # fmt: skip
+            id=uuid.uuid4(),
+            tenant_id=tenant_id,
+            phone=phone,
+            name=name,
+            channel_id=channel_id,
+            last_message_at=seen_at,
+            last_inbound_at=seen_at,
+        )
         .on_conflict_do_update(
             index_elements=[Lead.phone, Lead.tenant_id],
             set_={
@@ -44,7 +49,8 @@ async def upsert_by_phone(
     result = await session.execute(
         select(Lead).from_statement(statement).execution_options(populate_existing=True)
     )
-    return result.scalar_one()
+    lead: Lead = result.scalar_one()
+    return lead
 
 
 async def get(session: AsyncSession, tenant_id: uuid.UUID, lead_id: uuid.UUID) -> Lead | None:

@@ -36,9 +36,7 @@ async def get(session: AsyncSession, tenant_id: uuid.UUID, message_id: uuid.UUID
 
 async def get_for_update(session: AsyncSession, message_id: uuid.UUID) -> Message | None:
     """Lock a message by id (jobs carry only the id; the row then gives the tenant)."""
-    found = await session.execute(
-        select(Message).where(Message.id == message_id).with_for_update()
-    )
+    found = await session.execute(select(Message).where(Message.id == message_id).with_for_update())
     return found.scalar_one_or_none()
 
 
@@ -106,9 +104,9 @@ async def last_sent_at(
     return found.scalar_one()
 
 
-async def stuck_outbound(session: AsyncSession, *, older_than: datetime, limit: int = 500) -> list[
-    Message
-]:
+async def stuck_outbound(
+    session: AsyncSession, *, older_than: datetime, limit: int = 500
+) -> list[Message]:
     """Pending outbound messages with no send job waiting or running (deployment-wide sweep)."""
     from sqlalchemy import text
 
@@ -164,9 +162,17 @@ def add_outbound(
     media: dict[str, Any] | None = None,
 ) -> Message:
     message = Message(
-        id=uuid.uuid4(), tenant_id=tenant_id, lead_id=lead_id, channel_id=channel_id,
-        role=role, direction="outbound", status="pending", type="text", content=content,
-        media=media or {}, user_id=user_id,
-    )  # fmt: skip
+        id=uuid.uuid4(),
+        tenant_id=tenant_id,
+        lead_id=lead_id,
+        channel_id=channel_id,
+        role=role,
+        direction="outbound",
+        status="pending",
+        type="text",
+        content=content,
+        media=media or {},
+        user_id=user_id,
+    )
     session.add(message)
     return message

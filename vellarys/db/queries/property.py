@@ -105,11 +105,17 @@ async def upsert_embeddings(
                 },
             ),
             [
-                {"id": uuid.uuid4(), "tenant_id": tenant_id, "property_id": property_id,
-                 "model": model, "content_hash": content_hash, "embedding": vec}
+                {
+                    "id": uuid.uuid4(),
+                    "tenant_id": tenant_id,
+                    "property_id": property_id,
+                    "model": model,
+                    "content_hash": content_hash,
+                    "embedding": vec,
+                }
                 for property_id, content_hash, vec in changed
             ],
-        )  # fmt: skip
+        )
     touched = [r[0] for r in rows if r[2] is None]
     if touched:
         await session.execute(

@@ -49,7 +49,7 @@ def upgrade() -> None:
             # A failed concurrent build leaves an INVALID index that IF NOT EXISTS would skip.
             # The names and definitions are the constants above, not input.
             op.execute(
-                f"DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_index i JOIN pg_class c "  # noqa: S608
+                f"DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_index i JOIN pg_class c "
                 f"ON c.oid = i.indexrelid WHERE c.relname = '{name}' AND NOT i.indisvalid) "
                 f"THEN EXECUTE 'DROP INDEX {name}'; END IF; END $$"
             )

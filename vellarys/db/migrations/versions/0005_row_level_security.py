@@ -26,10 +26,21 @@ depends_on = None
 ROLE = "vellarys_app"
 CURRENT_TENANT = "nullif(current_setting('app.tenant_id', true), '')::uuid"
 TENANT_TABLES = (
-    "users", "api_keys", "audit_log", "channels", "leads", "handoffs", "lead_notes",
-    "messages", "properties", "property_embeddings", "knowledge_documents",
-    "knowledge_chunks", "knowledge_embeddings", "llm_usage",
-)  # fmt: skip
+    "users",
+    "api_keys",
+    "audit_log",
+    "channels",
+    "leads",
+    "handoffs",
+    "lead_notes",
+    "messages",
+    "properties",
+    "property_embeddings",
+    "knowledge_documents",
+    "knowledge_chunks",
+    "knowledge_embeddings",
+    "llm_usage",
+)
 
 
 def upgrade() -> None:
