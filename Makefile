@@ -32,7 +32,9 @@ fmt: venv
 	$(BIN)/ruff format vellarys tests bench
 
 bench: venv
-	$(BIN)/python bench/run_all.py
+	$(BIN)/python -m bench.pipeline
+	$(BIN)/python -m bench.brain
+	$(BIN)/python -m bench.retrieval
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -13,6 +13,8 @@ from pathlib import Path
 import httpx
 import psycopg
 
+from vellarys.db import migrate
+
 VELLARYS = [sys.executable, "-m", "vellarys"]
 
 
@@ -79,7 +81,7 @@ def test_migrate_and_seed_demo_work_on_an_external_database(empty_database: str)
     migrated = subprocess.run(
         [*VELLARYS, "migrate"], env=env, capture_output=True, text=True, check=True
     )
-    assert "migrated to 0003" in migrated.stdout
+    assert f"migrated to {migrate.head_revision()}" in migrated.stdout
     seeded = subprocess.run(
         [*VELLARYS, "seed-demo"], env=env, capture_output=True, text=True, check=True
     )

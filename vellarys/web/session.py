@@ -56,12 +56,17 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-async def viewer_of(session: AsyncSession, request: Request) -> Viewer:
+def _cookie_ids(request: Request) -> tuple[uuid.UUID, uuid.UUID]:
     try:
         user_id = uuid.UUID(str(request.session.get("uid")))
         tenant_id = uuid.UUID(str(request.session.get("tid")))
     except ValueError as exc:
         raise LoginRequired() from exc
+    return user_id, tenant_id
+
+
+async def viewer_of(session: AsyncSession, request: Request) -> Viewer:
+    user_id, tenant_id = _cookie_ids(request)
     viewer = await signed_in(session, user_id=user_id, tenant_id=tenant_id)
     if viewer is None:
         end_session(request)
@@ -76,10 +81,7 @@ async def staff_work(
 ) -> AsyncIterator[tuple[AsyncSession, Viewer]]:
     """One unit of work for a signed-in request; it commits when the block ends, before the
     response is sent. ``admin=True`` refuses brokers."""
-    try:
-        tenant_id = uuid.UUID(str(request.session.get("tid")))
-    except ValueError as exc:
-        raise LoginRequired() from exc
+    _, tenant_id = _cookie_ids(request)
     # Row-level security then shows this transaction the signed-in agency's rows only.
     async with unit_of_work(container_of(request).sessions, tenant_id=tenant_id) as session:
         viewer = await viewer_of(session, request)
