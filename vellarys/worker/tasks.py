@@ -10,6 +10,7 @@ from datetime import timedelta
 import procrastinate
 
 from vellarys.db import queue
+from vellarys.db.queries import tenant as tenant_queries
 from vellarys.db.uow import unit_of_work
 from vellarys.errors import ProviderError
 from vellarys.services import handoff, inbound, knowledge, outbound, properties, rescue, summary
@@ -173,6 +174,22 @@ async def summarize_lead(lead_id: str, tenant_id: str) -> str:
     return "written" if written else "skipped"
 
 
+async def reindex_stale_tenants(timestamp: int) -> int:
+    """Embed what has no embedding for the configured model yet: new listings, and everything
+    after the embedding model changed. Each agency in its own unit of work."""
+    container = runtime.container()
+    async with unit_of_work(container.sessions) as session:
+        tenant_ids = await tenant_queries.all_ids(session)
+    done = 0
+    for tenant_id in tenant_ids:
+        async with unit_of_work(container.sessions) as session:
+            done += await properties.index_pending_properties(
+                session, container.embedder, tenant_id=tenant_id
+            )
+            done += await knowledge.reindex_stale(session, container.embedder, tenant_id=tenant_id)
+    return done
+
+
 def make_blueprint() -> procrastinate.Blueprint:
     """A fresh blueprint of every job (procrastinate namespaces a blueprint's tasks in place,
     so each queue app gets its own)."""
@@ -189,6 +206,8 @@ def make_blueprint() -> procrastinate.Blueprint:
     bp.periodic(cron=every_minute)(rescue(rescue_stalled_jobs))
     requeue = bp.task(name="requeue_stuck_outbound", queue="maintenance")
     bp.periodic(cron=every_minute)(requeue(requeue_stuck_outbound))
+    reindex = bp.task(name="reindex_stale_tenants", queue="indexing")
+    bp.periodic(cron="*/10 * * * *")(reindex(reindex_stale_tenants))
     prune = bp.task(name="prune_finished_jobs", queue="maintenance", pass_context=True)
     bp.periodic(cron=hourly)(prune(prune_finished_jobs))
     return bp

@@ -21,3 +21,11 @@ async def count(session: AsyncSession) -> int:
 
 async def get(session: AsyncSession, tenant_id: uuid.UUID) -> Tenant | None:
     return await session.get(Tenant, tenant_id)
+
+
+async def all_ids(session: AsyncSession) -> list[uuid.UUID]:
+    """Every active agency (for deployment-wide maintenance jobs)."""
+    found = await session.execute(
+        select(Tenant.id).where(Tenant.active).order_by(Tenant.created_at)
+    )
+    return list(found.scalars())
