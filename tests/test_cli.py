@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -95,3 +96,89 @@ def test_migrate_and_seed_demo_work_on_an_external_database(empty_database: str)
     ).stdout.strip()
     with psycopg.connect(printed) as conn:
         assert conn.execute("SELECT count(*) FROM properties").fetchone()[0] > 50
+
+
+def test_channel_add_prints_one_json_object_with_the_webhook_url(empty_database: str) -> None:
+    env = _env(
+        VELLARYS_DATABASE_URL=empty_database, VELLARYS_PUBLIC_URL="https://vellarys.example.com"
+    )
+    subprocess.run([*VELLARYS, "migrate"], env=env, check=True, capture_output=True)
+    subprocess.run(
+        [*VELLARYS, "tenant", "create", "--slug", "casa-nova", "--name", "Casa Nova"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    added = subprocess.run(
+        [
+            *VELLARYS,
+            "channel",
+            "add",
+            "meta",
+            "--tenant",
+            "casa-nova",
+            "--phone-number-id",
+            "1098",
+            "--access-token",
+            "EAAG-test",
+            "--app-secret",
+            "s3cret",
+            "--json",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    channel = json.loads(added.stdout)
+    assert channel["provider"] == "meta"
+    assert channel["webhook_url"].startswith("https://vellarys.example.com/webhooks/meta/")
+    assert channel["verify_token"] and channel["id"]
+    listed = subprocess.run(
+        [*VELLARYS, "channel", "list", "--tenant", "casa-nova", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert [c["id"] for c in json.loads(listed.stdout)] == [channel["id"]]
+    refused = subprocess.run(
+        [*VELLARYS, "channel", "add", "meta", "--tenant", "casa-nova", "--phone-number-id", "1099"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert refused.returncode == 1 and "access_token" in refused.stderr
+
+
+def test_chat_answers_as_the_demo_assistant_and_reports_the_lead_as_json(
+    empty_database: str,
+) -> None:
+    env = _env(VELLARYS_DATABASE_URL=empty_database)
+    subprocess.run([*VELLARYS, "migrate"], env=env, check=True, capture_output=True)
+    subprocess.run([*VELLARYS, "seed-demo"], env=env, check=True, capture_output=True)
+    chat = [*VELLARYS, "chat", "--tenant", "demo", "--phone", "+5511955554444", "--json"]
+    first = json.loads(
+        subprocess.run(
+            [*chat, "Oi, quero alugar um apartamento em Pinheiros"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
+    assert first["replies"]
+    assert first["lead"]["profile"]["intent"] == "rent"
+    assert first["lead"]["profile"]["neighborhoods"] == ["Pinheiros"]
+    second = json.loads(
+        subprocess.run(
+            [*chat, "até 5 mil por mês, 2 quartos"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
+    assert second["lead"]["profile"]["budget_max"] == 5000
+    assert second["lead"]["stage"] in ("qualifying", "qualified", "handed_off")
+    assert {"stage", "temperature", "score", "profile"} <= set(second["lead"])
