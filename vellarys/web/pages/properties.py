@@ -156,11 +156,12 @@ async def _availability(request: Request, prop_id: str, *, available: bool) -> R
 @router.post("/properties/import")
 async def import_csv(request: Request) -> Response:
     upload = await form_file(request, "file")
-    if upload is None:
-        return await _list(request, import_error="Escolha um arquivo CSV.", status=400)
-    content = await upload.read()
+    content = await upload.read() if upload is not None else None
     try:
+        # The admin check comes first: a broker learns nothing from a validation message.
         async with staff_work(request, admin=True) as (session, viewer):
+            if content is None:
+                raise BadRequest("Escolha um arquivo CSV.")
             report = await catalog.import_csv(session, tenant_id=viewer.tenant_id, content=content)
             if not report.ok:
                 raise _Rejected(report)

@@ -98,5 +98,6 @@ async def send(request: Request) -> Response:
 
 @router.post("/simulator/reset")
 async def reset(request: Request) -> Response:
-    _phone(request, fresh=True)
+    async with staff_work(request):  # signed-in staff only, like every other page
+        _phone(request, fresh=True)
     return RedirectResponse("/simulator", status_code=303)

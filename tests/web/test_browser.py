@@ -1,0 +1,209 @@
+"""The main dashboard flows in real headless Chromium against a real server and worker."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import make_settings
+from tests.web.conftest import add_agency, add_lead
+from vellarys.bootstrap import build
+from vellarys.db.uow import unit_of_work
+from vellarys.services.demo import DEMO_LOGIN, seed_demo
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+LEAD_MESSAGES = [
+    "Oi! Meu nome é Carla",
+    "Quero comprar um apartamento de 2 quartos em Pinheiros, São Paulo",
+    "Tenho até 800 mil",
+    "Vou financiar e quero me mudar nos próximos 3 meses",
+]
+CSV = (
+    "codigo;titulo;tipo;transacao;preco;bairro;cidade;quartos;fotos\n"
+    "BR100;Apartamento importado no teste;apartamento;venda;720.000;Pinheiros;São Paulo;2;"
+    "https://fotos.example/br100.jpg\n"
+)
+
+
+def _require_chromium() -> None:
+    if CHROMIUM.exists():
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail("CI must install Debian's chromium (apt-get install -y chromium)")
+    pytest.skip("chromium is not installed at /usr/bin/chromium")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Server:
+    url: str
+    foreign_lead: uuid.UUID
+
+
+def _start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    out = log.open("wb")
+    return subprocess.Popen(
+        [sys.executable, "-m", "vellarys", *args], env=env, stdout=out, stderr=subprocess.STDOUT
+    )
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture
+async def server(fresh_database: Callable[[], str], tmp_path: Path) -> AsyncIterator[Server]:
+    """The demo agency and another agency's lead, served by `vellarys api` and `vellarys worker`."""
+    url = fresh_database()
+    container = build(make_settings(url, tmp_path))
+    try:
+        async with unit_of_work(container.sessions) as session:
+            await seed_demo(session)
+        other, _ = await add_agency(container)
+        foreign = await add_lead(container, other, name="Lead de outra imobiliária")
+    finally:
+        await container.aclose()
+    port = _free_port()
+    env = os.environ | {
+        "VELLARYS_DATABASE_URL": url,
+        "VELLARYS_DATA_DIR": str(tmp_path),
+        "VELLARYS_SECRET_KEY": "browser-test-secret",
+        "VELLARYS_PORT": str(port),
+        "VELLARYS_DEBOUNCE_SECONDS": "0",
+        "VELLARYS_SEND_PACE_SECONDS": "0",
+        "VELLARYS_LOG_LEVEL": "WARNING",
+    }
+    processes = [
+        _start(["api"], env, tmp_path / "api.log"),
+        _start(["worker"], env, tmp_path / "worker.log"),
+    ]
+    try:
+        base = f"http://127.0.0.1:{port}"
+        await _wait_ready(base, processes[0], tmp_path / "api.log")
+        yield Server(url=base, foreign_lead=foreign)
+    finally:
+        for process in processes:
+            _stop(process)
+
+
+def _tail(log: Path) -> str:
+    return log.read_text(errors="replace")[-4000:]
+
+
+async def _wait_ready(base: str, api: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 60
+    async with httpx.AsyncClient() as http:
+        while time.monotonic() < deadline:
+            assert api.poll() is None, _tail(log)
+            try:
+                if (await http.get(f"{base}/login")).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.2)
+    raise AssertionError("the server did not start: " + _tail(log))
+
+
+@pytest.fixture
+def screenshots() -> Iterator[Path]:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    yield SCREENSHOTS
+
+
+async def test_admin_chats_takes_over_imports_and_cannot_see_another_agency(
+    server: Server, screenshots: Path, tmp_path: Path
+) -> None:
+    _require_chromium()
+    from playwright.async_api import async_playwright, expect
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = await browser.new_page(viewport={"width": 1280, "height": 900})
+        page.set_default_timeout(30_000)
+        try:
+            await page.goto(f"{server.url}/leads")
+            await expect(page).to_have_url(f"{server.url}/login?next=/leads")
+            await page.screenshot(path=screenshots / "login.png")
+            await page.fill("#email", DEMO_LOGIN[0])
+            await page.fill("#password", DEMO_LOGIN[1])
+            await page.click("button[type=submit]")
+            await expect(page.locator("h1")).to_have_text("Leads")
+
+            await page.goto(f"{server.url}/simulator")
+            for count, text in enumerate(LEAD_MESSAGES, start=1):
+                await page.fill("#sim-text", text)
+                await page.click("#sim-form button[type=submit]")
+                await expect(page.locator("#sim-messages .msg[data-role=user]")).to_have_count(
+                    count
+                )
+                await expect(page.locator("#sim-chat")).to_have_attribute(
+                    "data-waiting", "false", timeout=120_000
+                )
+            assert await page.locator("#sim-messages .msg[data-role=assistant]").count() >= 4
+            stage = await page.locator("#sim-lead .badge").first.inner_text()
+            assert stage in ("Qualificado", "Com corretor"), stage
+            await page.screenshot(path=screenshots / "simulator.png", full_page=True)
+
+            await page.click("#sim-lead-link")
+            await expect(page.locator("#conversation .msg").first).to_be_visible()
+            if await page.locator("#take-over").count():
+                await page.click("#take-over")
+            await expect(page.locator("#ai-state")).to_contain_text("pausada")
+            await page.fill("#reply-text", "Oi Carla, aqui é a Renata, corretora. Posso te ligar?")
+            await page.click("#reply-form button[type=submit]")
+            broker = page.locator("#conversation .msg.broker")
+            await expect(broker).to_contain_text("aqui é a Renata")
+            # The worker sends it through the simulator channel; polling shows the tick.
+            await expect(broker).to_have_attribute("data-status", "sent", timeout=60_000)
+            await page.screenshot(path=screenshots / "lead.png", full_page=True)
+
+            await page.goto(f"{server.url}/properties")
+            csv_file = tmp_path / "imoveis.csv"
+            csv_file.write_text(CSV, encoding="utf-8")
+            await page.set_input_files("#file", str(csv_file))
+            await page.click("#import-form button[type=submit]")
+            await expect(page.locator(".alert.ok")).to_contain_text("1 novos")
+            await expect(page.locator("#property-table tr[data-code='BR100']")).to_be_visible()
+            await page.screenshot(path=screenshots / "properties.png", full_page=True)
+
+            response = await page.goto(f"{server.url}/leads/{server.foreign_lead}")
+            assert response is not None and response.status == 404
+            await expect(page.locator(".empty strong")).to_have_text("Página não encontrada")
+            await page.screenshot(path=screenshots / "foreign-lead-404.png")
+
+            for name in ("overview", "leads", "knowledge", "settings", "channels", "users"):
+                path = "/" if name == "overview" else f"/{name}"
+                await page.goto(f"{server.url}{path}")
+                await page.screenshot(path=screenshots / f"{name}.png", full_page=True)
+        finally:
+            await browser.close()

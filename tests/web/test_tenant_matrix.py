@@ -1,0 +1,272 @@
+"""The tenant wall as a matrix: every route x {anonymous, broker, admin, another agency's admin}
+x {own object, foreign object} -> the expected outcome. A foreign object is a 404, never a 403
+that would confirm it exists. A new route fails `test_every_route_is_in_the_matrix` until it
+is added here."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.routing import iter_route_contexts
+from sqlalchemy import text
+
+from tests.web.conftest import PASSWORD, Dashboard, add_agency, add_lead, csrf_of
+from vellarys.asgi import create_app
+from vellarys.db.models import Channel, KnowledgeDocument, Property, User
+from vellarys.db.uow import unit_of_work
+from vellarys.domain.password import hash_password
+from vellarys.services.api_keys import create_api_key
+from vellarys.services.demo import DEMO_LOGIN
+
+PERSONAS = ("anonymous", "broker", "admin", "other_admin")
+OK, LOGIN, FORBIDDEN, MISSING = "ok", "login", "forbidden", "missing"
+
+
+@dataclass(frozen=True)
+class Rule:
+    kind: str  # public | web | api | webhook | static
+    obj: str | None = None  # lead | property | document | channel | user
+    admin_only: bool = False
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+WEB, API = "web", "api"
+R = Rule
+MATRIX: dict[tuple[str, str], Rule] = {
+    ("GET", "/openapi.json"): R("public"), ("GET", "/docs"): R("public"),
+    ("GET", "/docs/oauth2-redirect"): R("public"), ("GET", "/redoc"): R("public"),
+    ("GET", "/health"): R("public"), ("GET", "/health/pool"): R("public"),
+    ("GET", "/health/detailed"): R("public"), ("GET", "/metrics"): R("public"),
+    ("GET", "/static"): R("static"),
+    ("GET", "/webhooks/{provider}/{key}"): R("webhook"),
+    ("POST", "/webhooks/{provider}/{key}"): R("webhook"),
+    ("GET", "/login"): R("public"), ("POST", "/login"): R("login_form"),
+    ("POST", "/logout"): R(WEB),
+    ("GET", "/"): R(WEB),
+    ("GET", "/leads"): R(WEB), ("GET", "/leads/export.csv"): R(WEB),
+    ("GET", "/leads/{lead_id}"): R(WEB, "lead"),
+    ("GET", "/leads/{lead_id}/messages"): R(WEB, "lead"),
+    ("POST", "/leads/{lead_id}/take-over"): R(WEB, "lead"),
+    ("POST", "/leads/{lead_id}/give-back"): R(WEB, "lead"),
+    ("POST", "/leads/{lead_id}/reply"): R(WEB, "lead", data={"text": "Olá, aqui é o corretor."}),
+    ("POST", "/leads/{lead_id}/assign"): R(WEB, "lead", data={"user_id": ""}),
+    ("POST", "/leads/{lead_id}/notes"): R(WEB, "lead", data={"body": "Ligar amanhã."}),
+    ("GET", "/properties"): R(WEB),
+    ("GET", "/properties/new"): R(WEB, admin_only=True),
+    ("POST", "/properties"): R(WEB, admin_only=True),
+    ("GET", "/properties/{prop_id}/edit"): R(WEB, "property", admin_only=True),
+    ("POST", "/properties/{prop_id}/edit"): R(WEB, "property", admin_only=True),
+    ("POST", "/properties/{prop_id}/deactivate"): R(WEB, "property", admin_only=True),
+    ("POST", "/properties/{prop_id}/activate"): R(WEB, "property", admin_only=True),
+    ("POST", "/properties/import"): R(WEB, admin_only=True),
+    ("GET", "/knowledge"): R(WEB),
+    ("POST", "/knowledge"): R(WEB, admin_only=True),
+    ("POST", "/knowledge/{document_id}/delete"): R(WEB, "document", admin_only=True),
+    ("GET", "/settings"): R(WEB, admin_only=True), ("POST", "/settings"): R(WEB, admin_only=True),
+    ("GET", "/channels"): R(WEB, admin_only=True), ("POST", "/channels"): R(WEB, admin_only=True),
+    ("POST", "/channels/{channel_id}/test"): R(WEB, "channel", admin_only=True,
+                                               data={"phone": "+5511988887777"}),
+    ("GET", "/users"): R(WEB, admin_only=True), ("POST", "/users"): R(WEB, admin_only=True),
+    ("POST", "/users/{user_id}/deactivate"): R(WEB, "user", admin_only=True),
+    ("POST", "/users/{user_id}/activate"): R(WEB, "user", admin_only=True),
+    ("GET", "/simulator"): R(WEB), ("GET", "/simulator/chat"): R(WEB),
+    ("POST", "/simulator/send"): R(WEB, data={"text": "Oi"}),
+    ("POST", "/simulator/reset"): R(WEB),
+    ("GET", "/api/v1/leads"): R(API), ("GET", "/api/v1/leads/{lead_id}"): R(API, "lead"),
+    ("PATCH", "/api/v1/leads/{lead_id}"): R(API, "lead", data={"stage": "qualifying"}),
+    ("GET", "/api/v1/leads/{lead_id}/messages"): R(API, "lead"),
+    ("POST", "/api/v1/leads/{lead_id}/messages"): R(API, "lead", data={"text": "Olá!"}),
+    ("GET", "/api/v1/leads/{lead_id}/export"): R(API, "lead"),
+    ("POST", "/api/v1/leads/{lead_id}/erase"): R(API, "lead"),
+    ("GET", "/api/v1/properties"): R(API),
+    ("GET", "/api/v1/properties/{property_id}"): R(API, "property"),
+    ("POST", "/api/v1/properties"): R(API),
+    ("PATCH", "/api/v1/properties/{property_id}"): R(API, "property", data={"price": 500000}),
+    ("DELETE", "/api/v1/properties/{property_id}"): R(API, "property"),
+    ("POST", "/api/v1/properties/import"): R(API),
+    ("POST", "/api/v1/knowledge"): R(API), ("POST", "/api/v1/knowledge/upload"): R(API),
+    ("GET", "/api/v1/knowledge"): R(API),
+    ("DELETE", "/api/v1/knowledge/{document_id}"): R(API, "document"),
+    ("GET", "/api/v1/handoffs"): R(API), ("GET", "/api/v1/handoffs/{handoff_id}"): R(API, "handoff"),
+}  # fmt: skip
+
+
+def _routes(app: Any) -> set[tuple[str, str]]:
+    found = set()
+    for context in iter_route_contexts(app.routes):
+        methods = context.methods or {"GET"}
+        for method in methods - {"HEAD"}:
+            found.add((method, str(context.path)))
+    return found
+
+
+def test_every_route_is_in_the_matrix(dashboard: Dashboard) -> None:
+    app = create_app(dashboard.container)
+    assert _routes(app) - set(MATRIX) == set(), "add the new routes to MATRIX"
+    assert set(MATRIX) - _routes(app) == set(), "remove routes that no longer exist"
+
+
+@dataclass
+class World:
+    dashboard: Dashboard
+    tenants: dict[str, uuid.UUID]
+    clients: dict[str, httpx.AsyncClient]
+    keys: dict[str, str]
+
+
+async def _client(dashboard: Dashboard) -> httpx.AsyncClient:
+    transport = httpx.ASGITransport(app=create_app(dashboard.container))
+    return httpx.AsyncClient(transport=transport, base_url="http://testserver")
+
+
+async def _signed_in(dashboard: Dashboard, email: str, password: str) -> httpx.AsyncClient:
+    http = await _client(dashboard)
+    page = await http.get("/login")
+    done = await http.post(
+        "/login", data={"email": email, "password": password, "csrf_token": csrf_of(page)}
+    )
+    assert done.status_code in (302, 303), done.text[:300]
+    return http
+
+
+@pytest.fixture
+async def world(dashboard: Dashboard) -> AsyncIterator[World]:
+    other, other_email = await add_agency(dashboard.container, "outra-matriz")
+    async with unit_of_work(dashboard.container.sessions) as session:
+        broker = (await session.execute(text(
+            "SELECT email FROM users WHERE tenant_id = :t AND role = 'broker' LIMIT 1"
+        ), {"t": dashboard.tenant_id})).scalar_one()  # fmt: skip
+        _, own_key = await create_api_key(session, tenant_id=dashboard.tenant_id, name="matriz")
+        _, other_key = await create_api_key(session, tenant_id=other, name="matriz")
+    clients = {
+        "anonymous": await _client(dashboard),
+        "broker": await _signed_in(dashboard, broker, DEMO_LOGIN[1]),
+        "admin": await _signed_in(dashboard, *DEMO_LOGIN),
+        "other_admin": await _signed_in(dashboard, other_email, PASSWORD),
+    }
+    yield World(dashboard, {"demo": dashboard.tenant_id, "outra": other}, clients,
+                {"own": own_key, "other": other_key})  # fmt: skip
+    for http in clients.values():
+        await http.aclose()
+
+
+async def _make(world: World, kind: str, tenant_id: uuid.UUID) -> str:
+    container, suffix = world.dashboard.container, uuid.uuid4().hex[:8]
+    if kind == "lead":
+        return str(await add_lead(container, tenant_id))
+    async with unit_of_work(container.sessions) as session:
+        thing: Any
+        if kind == "property":
+            thing = Property(tenant_id=tenant_id, code=f"MX{suffix[:5]}", title="Apto matriz",
+                             property_type="apartment", transaction="sale", price=500000,
+                             neighborhood="Pinheiros", city="São Paulo")  # fmt: skip
+        elif kind == "document":
+            thing = KnowledgeDocument(tenant_id=tenant_id, title="Doc", source_type="text",
+                                      content="Texto.", content_hash=suffix, status="ready")  # fmt: skip
+        elif kind == "channel":
+            thing = Channel(tenant_id=tenant_id, provider="simulator", name="Sim",
+                            identity=f"sim-{suffix}", webhook_key=suffix)  # fmt: skip
+        elif kind == "user":
+            thing = User(tenant_id=tenant_id, email=f"mx-{suffix}@x.local", name="Corretor",
+                         role="broker", password_hash=hash_password(PASSWORD))  # fmt: skip
+        elif kind == "handoff":
+            lead_id = await add_lead(container, tenant_id)
+            await session.execute(text(
+                "INSERT INTO handoffs (id, tenant_id, lead_id, reason) VALUES (:i, :t, :l, 'manual')"
+            ), {"i": (hid := uuid.uuid4()), "t": tenant_id, "l": lead_id})  # fmt: skip
+            return str(hid)
+        else:
+            raise AssertionError(kind)
+        session.add(thing)
+        await session.flush()
+        return str(thing.id)
+
+
+def _expected(rule: Rule, persona: str, whose: str) -> str:
+    if rule.kind in ("public", "static"):
+        return OK
+    if rule.kind == "webhook":
+        return MISSING
+    if rule.kind == "login_form":
+        return LOGIN  # no credentials posted: 401 for everyone
+    if persona == "anonymous":
+        return LOGIN
+    if rule.kind == WEB and rule.admin_only and persona == "broker":
+        return FORBIDDEN
+    if rule.obj is not None and whose == "foreign":
+        return MISSING
+    return OK
+
+
+def _outcome(response: httpx.Response) -> str:
+    status = response.status_code
+    location = response.headers.get("location", "")
+    if status in (401,) or (status in (302, 303, 307) and "/login" in location):
+        return LOGIN
+    if status == 403:
+        return FORBIDDEN
+    if status == 404:
+        return MISSING
+    return OK if status < 500 else f"error {status}"
+
+
+async def _call(world: World, method: str, path: str, rule: Rule, persona: str,
+                whose: str) -> httpx.Response:  # fmt: skip
+    home = "outra" if persona == "other_admin" else "demo"
+    owner = home if whose == "own" else ("demo" if home == "outra" else "outra")
+    url = path
+    if rule.obj is not None:
+        object_id = await _make(world, rule.obj, world.tenants[owner])
+        url = path.split("{")[0] + object_id + path.split("}", 1)[1]
+    if rule.kind == "webhook":
+        url = path.replace("{provider}", "meta").replace("{key}", "no-such-key")
+    if rule.kind == "static":
+        url = "/static/vendor/htmx.min.js"
+    http = world.clients[persona]
+    if rule.kind == API:
+        key = {"anonymous": None, "other_admin": world.keys["other"]}.get(
+            persona, world.keys["own"]
+        )
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        body = _api_body(path, rule)
+        return await http.request(method, url, headers=headers, **body)
+    if method == "GET":
+        return await http.get(url)
+    data = dict(rule.data)
+    # Everyone posts a valid CSRF token, so what is tested is who may act, not the token.
+    data["csrf_token"] = csrf_of(await http.get("/login" if persona == "anonymous" else "/leads"))
+    return await http.post(url, data=data)
+
+
+def _api_body(path: str, rule: Rule) -> dict[str, Any]:
+    if path.endswith("/upload"):
+        return {"files": {"file": ("faq.md", b"# FAQ\n\nTexto.", "text/markdown")}}
+    if path == "/api/v1/properties":
+        return {"json": {"code": f"API{uuid.uuid4().hex[:5]}", "title": "Casa", "property_type": "house",
+                         "transaction": "sale", "price": 900000, "neighborhood": "Moema",
+                         "city": "São Paulo"}}  # fmt: skip
+    if path.endswith("/properties/import"):
+        return {"json": []}
+    if path == "/api/v1/knowledge":
+        return {"json": {"title": "FAQ", "content": "Texto.", "source_type": "text"}}
+    return {"json": rule.data} if rule.data else {}
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+async def test_the_tenant_matrix(world: World, persona: str) -> None:
+    failures = []
+    for (method, path), rule in sorted(MATRIX.items(), key=lambda item: item[0][1]):
+        if path == "/logout":
+            continue  # ends the session every other row needs; covered by the login tests
+        for whose in ("own", "foreign") if rule.obj else ("own",):
+            response = await _call(world, method, path, rule, persona, whose)
+            got, want = _outcome(response), _expected(rule, persona, whose)
+            if got != want:
+                failures.append(f"{persona} {method} {path} ({whose}): {want} expected, got "
+                                f"{response.status_code} {got}")  # fmt: skip
+    assert failures == []
