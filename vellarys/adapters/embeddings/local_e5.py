@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
@@ -10,6 +11,8 @@ import numpy as np
 
 from vellarys.domain.ports import Vector
 from vellarys.errors import EmbeddingError
+
+RECENT_QUERIES = 256
 
 
 class LocalE5Embedder:
@@ -27,11 +30,21 @@ class LocalE5Embedder:
         self._num_threads = num_threads
         self._lock = threading.Lock()
         self._engine: Any = None
+        # One message often searches knowledge and listings with the same words: embed once.
+        self._recent: OrderedDict[str, Vector] = OrderedDict()
 
     def query(self, text: str) -> Vector:
         with self._lock:
-            vector = self._call("query", text)
-        return np.ascontiguousarray(vector, dtype=np.float32).reshape(self.dimension)
+            cached = self._recent.get(text)
+            if cached is None:
+                raw = self._call("query", text)
+                cached = np.ascontiguousarray(raw, dtype=np.float32).reshape(self.dimension)
+                self._recent[text] = cached
+                if len(self._recent) > RECENT_QUERIES:
+                    self._recent.popitem(last=False)
+            else:
+                self._recent.move_to_end(text)
+        return cached.copy()
 
     def passages(self, texts: Sequence[str]) -> list[Vector]:
         if not texts:
