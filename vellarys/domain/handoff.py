@@ -42,7 +42,7 @@ def lead_notice(broker_name: str | None) -> str:
     if broker_name:
         first = broker_name.split()[0]
         return (
-            f"Vou passar seu atendimento para {first}, nosso corretor, "
+            f"Vou passar seu atendimento para {first}, do nosso time de corretores, "
             "que vai falar com você em breve. 🙂"
         )
     return (

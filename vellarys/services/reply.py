@@ -103,8 +103,9 @@ async def answer(
             intents=intents,
             recent_code=_last_shown(history),
         )
-        # The planner's handoff path answers without asking anything more.
-        wanted = intents | {"human"} if reason else intents
+        # A lead who asked for a person gets the planner's handoff path (no more questions);
+        # a lead who became hot still gets the answer to what they just asked.
+        wanted = intents | {"human"} if reason == "requested" else intents
         reply = plan_reply(
             context,
             profile=profile,
@@ -126,7 +127,20 @@ async def answer(
         property_codes=reply.property_codes,
     )
     notice = lead_notice(broker.name if broker else None)
-    return replace(reply, messages=[notice], handoff_reason=reason, asked=None)
+    answered = _without_question(reply) if reason == "hot" else []
+    return replace(reply, messages=[*answered, notice], handoff_reason=reason, asked=None)
+
+
+def _without_question(reply: BrainReply) -> list[str]:
+    """The reply minus its closing question: the broker asks the next questions now."""
+    messages = list(reply.messages)
+    if not reply.asked or not messages:
+        return messages
+    paragraphs = messages[-1].split("\n\n")
+    if paragraphs[-1].rstrip().endswith("?"):
+        rest = "\n\n".join(paragraphs[:-1]).strip()
+        messages = [*messages[:-1], rest] if rest else messages[:-1]
+    return messages
 
 
 async def _llm_reply(
