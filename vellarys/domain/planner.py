@@ -28,10 +28,7 @@ from vellarys.domain.opening import QUIET_TYPES, greeting, media_notes, quiet_re
 from vellarys.domain.qualification import missing_slots
 from vellarys.domain.question import (
     askable_slots,
-    is_evaded,
-    open_slots,
     question_text,
-    reask_text,
     slot_asked_by,
 )
 
@@ -309,11 +306,9 @@ def _not_understood(t: _Turn, d: _Draft) -> None:
     if t.injection:
         d.say(phrases.INJECTION_DEFLECT)
         return
-    pending = t.last_asked
-    if pending and pending in open_slots(t.profile) and not is_evaded(pending, t.asked_before):
-        d.say(f"{phrases.NOT_UNDERSTOOD} {reask_text(pending, t.profile)}")
-        d.asked, d.question_done = pending, True
-    elif _next_slot(t) is None:
+    # The pending question is not repeated right away (never the same question twice in a
+    # row): the next one is asked, and the pending one comes back later.
+    if _next_slot(t) is None:
         d.say(phrases.NOT_UNDERSTOOD_OFFER)
         d.question_done = True
     else:
