@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from vellarys.bootstrap import Container
 from vellarys.web.pages import (
@@ -49,6 +51,24 @@ def web_router() -> APIRouter:
     return router
 
 
+# Machine traffic never reads the dashboard's session: it skips the cookie signing work.
+MACHINE_PREFIXES = ("/webhooks/", "/api/", "/health", "/metrics")
+
+
+class DashboardSessions:
+    """Signed session cookies for the dashboard's pages only."""
+
+    def __init__(self, app: ASGIApp, *args: Any, **options: Any) -> None:
+        self.plain = app
+        self.with_session = SessionMiddleware(app, *args, **options)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and str(scope.get("path", "")).startswith(MACHINE_PREFIXES):
+            await self.plain(scope, receive, send)
+        else:
+            await self.with_session(scope, receive, send)
+
+
 def install_web(app: FastAPI, container: Container, *, run_jobs: JobRunner | None = None) -> None:
     """Mount the dashboard on ``app``.
 
@@ -58,7 +78,7 @@ def install_web(app: FastAPI, container: Container, *, run_jobs: JobRunner | Non
     """
     settings = container.settings
     app.add_middleware(
-        SessionMiddleware,
+        DashboardSessions,
         secret_key=settings.resolved_secret_key,
         session_cookie=SESSION_COOKIE,
         max_age=SESSION_SECONDS,
