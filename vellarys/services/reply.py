@@ -21,6 +21,7 @@ from vellarys.domain import qualification, scoring
 from vellarys.domain.conversation import BrainReply, ConversationContext, Turn
 from vellarys.domain.handoff import lead_notice
 from vellarys.domain.intent import detect_intents, listing_codes
+from vellarys.domain.listing import ready_to_search
 from vellarys.domain.planner import Retrieval, plan_reply
 from vellarys.errors import VellarysError
 from vellarys.services import knowledge, properties
@@ -205,7 +206,7 @@ async def _retrieve(
             None,
         )
     search = None
-    if _ready_for_listings(profile):
+    if ready_to_search(profile):
         search = await optional_step(
             session,
             "properties",
@@ -221,11 +222,6 @@ async def _retrieve(
         looked_up=looked_up,
         missing_code=codes[0] if codes and looked_up is None else None,
     )
-
-
-def _ready_for_listings(profile: dict[str, Any]) -> bool:
-    has_focus = any(profile.get(k) for k in ("property_type", "neighborhoods", "budget_max"))
-    return bool(profile.get("intent")) and has_focus
 
 
 def _last_asked(history: Sequence[Turn]) -> str | None:

@@ -13,7 +13,7 @@ from vellarys.db import queue
 from vellarys.db.queries import tenant as tenant_queries
 from vellarys.db.uow import unit_of_work
 from vellarys.errors import ProviderError
-from vellarys.services import handoff, inbound, knowledge, outbound, properties, rescue, summary
+from vellarys.services import handoff, inbound, knowledge, outbound, rescue, summary
 from vellarys.services.reply import optional_step
 from vellarys.telemetry import metrics
 from vellarys.telemetry.logs import log_context
@@ -144,16 +144,13 @@ async def index_document(tenant_id: str, document_id: str) -> int:
 
 
 async def index_properties(tenant_id: str) -> int:
-    """Embed a tenant's listings that have no (or an outdated) embedding, then the stale chunks."""
+    """Embed a tenant's stale knowledge chunks, then its listings with no (or an outdated)
+    embedding."""
     container = runtime.container()
     async with unit_of_work(container.sessions) as session:
-        done = await properties.index_pending_properties(
+        return await knowledge.reindex_stale(
             session, container.embedder, tenant_id=uuid.UUID(tenant_id)
         )
-        done += await knowledge.reindex_stale(
-            session, container.embedder, tenant_id=uuid.UUID(tenant_id)
-        )
-    return done
 
 
 async def summarize_lead(lead_id: str, tenant_id: str) -> str:
@@ -183,9 +180,6 @@ async def reindex_stale_tenants(timestamp: int) -> int:
     done = 0
     for tenant_id in tenant_ids:
         async with unit_of_work(container.sessions) as session:
-            done += await properties.index_pending_properties(
-                session, container.embedder, tenant_id=tenant_id
-            )
             done += await knowledge.reindex_stale(session, container.embedder, tenant_id=tenant_id)
     return done
 

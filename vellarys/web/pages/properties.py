@@ -11,33 +11,13 @@ from fastapi.responses import RedirectResponse
 from vellarys.errors import BadRequest, NotFound
 from vellarys.services import catalog
 from vellarys.services.catalog import InvalidListing
+from vellarys.services.listings import LISTING_FIELDS
 from vellarys.web.pages.forms import form_fields, form_file
 from vellarys.web.render import render
 from vellarys.web.route import WebRoute
 from vellarys.web.session import flash, staff_work
 
 router = APIRouter(route_class=WebRoute)
-FIELDS = (
-    "code",
-    "title",
-    "property_type",
-    "transaction",
-    "price",
-    "condo_fee",
-    "iptu",
-    "bedrooms",
-    "suites",
-    "bathrooms",
-    "parking",
-    "area_m2",
-    "neighborhood",
-    "city",
-    "state",
-    "address",
-    "description",
-    "features",
-    "photos",
-)
 
 
 def _key(value: str) -> uuid.UUID:
@@ -62,7 +42,7 @@ async def properties(request: Request) -> Response:
 
 
 def _form_values(prop: Any) -> dict[str, str]:
-    values = {f: "" if getattr(prop, f) is None else str(getattr(prop, f)) for f in FIELDS}
+    values = {f: "" if getattr(prop, f) is None else str(getattr(prop, f)) for f in LISTING_FIELDS}
     values["features"] = " | ".join(str(f) for f in prop.features or [])
     values["photos"] = "\n".join(str(p) for p in prop.photos or [])
     return values
