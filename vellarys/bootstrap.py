@@ -51,6 +51,7 @@ def pipeline_settings(settings: Settings) -> PipelineSettings:
         send_pace_seconds=settings.send_pace_seconds,
         llm_daily_token_budget=settings.llm_daily_token_budget,
         summary_every=settings.summary_every,
+        inbound_text_max_chars=settings.inbound_text_max_chars,
     )
 
 
