@@ -15,7 +15,8 @@ from vellarys.domain.phone import normalize_phone
 from vellarys.errors import BadRequest, Conflict
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Dot-separated labels that hold no dot: one way to match, so linear on any input.
+EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)+$")
 MIN_PASSWORD = 8
 
 
