@@ -7,6 +7,7 @@ import uuid
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vellarys.adapters.pdf import PdfReader
 from vellarys.db import queue
 from vellarys.db.models import KnowledgeDocument
 from vellarys.db.queries.lead_search import counted
@@ -45,6 +46,7 @@ async def upload_document(
     source_type: str,
     content: str | bytes,
     filename: str | None = None,
+    pdf: PdfReader | None = None,
 ) -> KnowledgeDocument:
     """Store the document as ``pending`` and enqueue its indexing in the same transaction."""
     document = await knowledge.add_document(
@@ -54,6 +56,7 @@ async def upload_document(
         filename=filename,
         source_type=source_type,
         content=content,
+        pdf=pdf,
     )
     await queue.defer(
         session,

@@ -72,6 +72,7 @@ async def upload(request: Request) -> Response:
                 filename=filename,
                 source_type=source_type,
                 content=content,
+                pdf=container_of(request).pdf,
             )
             await queue.defer(
                 session,
