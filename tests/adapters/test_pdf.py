@@ -43,6 +43,14 @@ def heavy_pdf(operators: int = 800_000) -> bytes:
     return out
 
 
+async def until_reading(reader: PdfReader) -> None:
+    for _ in range(6000):
+        if reader.running:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the PDF never started to be read")
+
+
 async def test_a_normal_pdf_is_read_in_a_child_process() -> None:
     reader = PdfReader(workers=1, timeout_seconds=60)
     text = await reader.text(minimal_pdf(["Regulamento do condomínio.", "A piscina abre às 8h."]))
@@ -73,8 +81,7 @@ async def test_health_answers_while_a_hostile_pdf_is_being_read(
             transport=httpx.ASGITransport(app=app), base_url="http://testserver"
         ) as client:
             reading = asyncio.create_task(container.pdf.text(heavy_pdf()))
-            while container.pdf.running == 0:
-                await asyncio.sleep(0.01)
+            await until_reading(container.pdf)
             health = await client.get("/health")
             # Answered while the PDF is still being read: the event loop was never blocked.
             assert health.status_code == 200
@@ -88,8 +95,7 @@ async def test_health_answers_while_a_hostile_pdf_is_being_read(
 async def test_the_pool_reads_at_most_its_number_of_files_at_once() -> None:
     reader = PdfReader(workers=1, timeout_seconds=2)
     tasks = [asyncio.create_task(reader.text(heavy_pdf())) for _ in range(3)]
-    while reader.running == 0:
-        await asyncio.sleep(0.01)
+    await until_reading(reader)
     assert reader.running == 1
     results = await asyncio.gather(*tasks, return_exceptions=True)
     assert all(isinstance(r, BadRequest) for r in results)

@@ -109,7 +109,7 @@ def main() -> None:
     data = sys.stdin.buffer.read()
     try:
         text = extract(data)
-    except Exception:  # pypdf raises many exception types on malformed files
+    except Exception:  # noqa: BLE001 - pypdf raises many exception types on malformed files
         sys.exit(_EXIT_UNREADABLE)
     sys.stdout.buffer.write(text.encode("utf-8", errors="replace"))
 
