@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vellarys.db import queue
 from vellarys.db.models import KnowledgeDocument
-from vellarys.db.queries.lead_search import counted
+from vellarys.db.queries.page import Page, fetch_page, page_request
 from vellarys.services import knowledge
-from vellarys.services.leads import Page, check_page
 
 EXTENSIONS = {
     ".txt": "text",
@@ -68,17 +66,9 @@ async def list_documents(
     session: AsyncSession, *, tenant_id: uuid.UUID, page: int = 1, per_page: int = 25
 ) -> Page[KnowledgeDocument]:
     """The agency's documents, newest first."""
-    check_page(page, per_page)
     where = [KnowledgeDocument.tenant_id == tenant_id]
-    statement = (
-        select(KnowledgeDocument, func.count().over().label("total"))
-        .where(*where)
-        .order_by(KnowledgeDocument.created_at.desc(), KnowledgeDocument.id)
-    )
-    items, total = await counted(
-        session, statement, where, KnowledgeDocument, limit=per_page, offset=(page - 1) * per_page
-    )
-    return Page(items=items, total=total, page=page, per_page=per_page)
+    order = [KnowledgeDocument.created_at.desc(), KnowledgeDocument.id]
+    return await fetch_page(session, KnowledgeDocument, where, order, page_request(page, per_page))
 
 
 async def remove_document(

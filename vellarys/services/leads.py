@@ -11,7 +11,6 @@ import io
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,9 +19,9 @@ from vellarys.db.models.lead import HANDOFF_STATUSES, STAGES, TEMPERATURES
 from vellarys.db.queries import lead as lead_queries
 from vellarys.db.queries import lead_search as queries
 from vellarys.db.queries import user as user_queries
+from vellarys.db.queries.page import MAX_PER_PAGE, Page, page_request
 from vellarys.domain.lead_search import (
     DEFAULT_SORT,
-    MAX_PER_PAGE,
     SORTS,
     UNASSIGNED,
     LeadFilters,
@@ -43,7 +42,6 @@ __all__ = [
     "LeadPage",
     "Page",
     "assignee_names",
-    "check_page",
     "export_csv",
     "get_handoff",
     "get_lead",
@@ -57,7 +55,6 @@ __all__ = [
 
 EXPORT_MAX_ROWS = 50_000
 MAX_MESSAGE_CHARS = 4096  # WhatsApp's limit for one text message
-T = TypeVar("T")
 LEAD_NOT_FOUND = "Lead não encontrado"
 CSV_COLUMNS = (
     "id",
@@ -125,11 +122,9 @@ async def search_leads(
     and for a page outside ``1..`` or ``per_page`` outside ``1..MAX_PER_PAGE``.
     """
     validate_filters(filters, sort)
-    check_page(page, per_page)
+    request = page_request(page, per_page)
     where = queries.conditions(tenant_id, filters, visible_to=visible_to)
-    leads, total = await queries.page(
-        session, where, sort=sort, limit=per_page, offset=(page - 1) * per_page
-    )
+    leads, total = await queries.page(session, where, sort=sort, request=request)
     assigned = [lead.assigned_user_id for lead in leads if lead.assigned_user_id is not None]
     names = await queries.user_names(session, tenant_id, assigned)
     return LeadPage(items=leads, total=total, page=page, per_page=per_page, assignee_names=names)
@@ -241,21 +236,6 @@ def _csv_row(lead: Lead, names: dict[uuid.UUID, str]) -> Sequence[object]:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class Page(Generic[T]):
-    items: list[T]
-    total: int
-    page: int
-    per_page: int
-
-
-def check_page(page: int, per_page: int) -> None:
-    if page < 1:
-        raise BadRequest("A página começa em 1")
-    if not 1 <= per_page <= MAX_PER_PAGE:
-        raise BadRequest(f"Itens por página: de 1 a {MAX_PER_PAGE}")
-
-
 async def list_messages(
     session: AsyncSession,
     *,
@@ -266,12 +246,9 @@ async def list_messages(
     visible_to: uuid.UUID | None = None,
 ) -> Page[Message]:
     """The lead's messages, newest first, one page at a time."""
-    check_page(page, per_page)
+    request = page_request(page, per_page)
     lead = await get_lead(session, tenant_id=tenant_id, lead_id=lead_id, visible_to=visible_to)
-    items, total = await queries.messages_page(
-        session, tenant_id, lead.id, limit=per_page, offset=(page - 1) * per_page
-    )
-    return Page(items=items, total=total, page=page, per_page=per_page)
+    return await queries.messages_page(session, tenant_id, lead.id, request)
 
 
 async def send_message(
@@ -310,18 +287,12 @@ async def list_handoffs(
     per_page: int = 25,
 ) -> Page[Handoff]:
     """The agency's handoffs, newest first, optionally of one status or one lead."""
-    check_page(page, per_page)
+    request = page_request(page, per_page)
     if status is not None and status not in HANDOFF_STATUSES:
         raise BadRequest(f"Situação desconhecida: use {', '.join(HANDOFF_STATUSES)}")
-    items, total = await queries.handoffs_page(
-        session,
-        tenant_id,
-        status=status,
-        lead_id=lead_id,
-        limit=per_page,
-        offset=(page - 1) * per_page,
+    return await queries.handoffs_page(
+        session, tenant_id, status=status, lead_id=lead_id, request=request
     )
-    return Page(items=items, total=total, page=page, per_page=per_page)
 
 
 async def get_handoff(

@@ -11,16 +11,15 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vellarys.db import queue
 from vellarys.db.models import Property
-from vellarys.db.queries.lead_search import counted
+from vellarys.db.queries.page import Page, fetch_page, page_request
 from vellarys.domain.lead_search import like_pattern
 from vellarys.errors import BadRequest
 from vellarys.services import catalog
-from vellarys.services.leads import Page, check_page
 
 MAX_BULK_ROWS = 1000
 LISTING_FIELDS = (
@@ -114,7 +113,7 @@ async def list_listings(
     property_type: str | None = None,
 ) -> Page[Property]:
     """The agency's listings by code, one page at a time."""
-    check_page(page, per_page)
+    request = page_request(page, per_page)
     where: list[ColumnElement[bool]] = [Property.tenant_id == tenant_id]
     if available is not None:
         where.append(Property.available.is_(available))
@@ -132,15 +131,7 @@ async def list_listings(
                 )
             )
         )
-    statement = (
-        select(Property, func.count().over().label("total"))
-        .where(*where)
-        .order_by(Property.code, Property.id)
-    )
-    items, total = await counted(
-        session, statement, where, Property, limit=per_page, offset=(page - 1) * per_page
-    )
-    return Page(items=items, total=total, page=page, per_page=per_page)
+    return await fetch_page(session, Property, where, [Property.code, Property.id], request)
 
 
 async def import_listings(

@@ -10,7 +10,7 @@ from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 from vellarys.api.v1.auth import Auth
 from vellarys.api.v1.schemas import DocumentOut, DocumentPageOut, KnowledgeIn, errors
 from vellarys.db.models import KnowledgeDocument
-from vellarys.domain.lead_search import MAX_PER_PAGE
+from vellarys.db.queries.page import MAX_PAGE, MAX_PER_PAGE
 from vellarys.errors import BadRequest
 from vellarys.services import documents
 from vellarys.services.knowledge import MAX_DOCUMENT_BYTES
@@ -75,7 +75,7 @@ async def upload_file(
 @router.get("", response_model=DocumentPageOut, responses=errors(400, 422))
 async def list_documents(
     auth: Auth,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
     per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = 25,
 ) -> DocumentPageOut:
     """The agency's documents, newest first."""

@@ -24,13 +24,14 @@ from vellarys.api.v1.schemas import (
     errors,
 )
 from vellarys.db.models import Lead
-from vellarys.domain.lead_search import MAX_PER_PAGE, LeadFilters
+from vellarys.db.queries.page import MAX_PAGE, MAX_PER_PAGE
+from vellarys.domain.lead_search import LeadFilters
 from vellarys.errors import BadRequest
 from vellarys.services import audit, leads, lgpd
 
 router = APIRouter(prefix="/leads", tags=["leads"])
 PerPage = Annotated[int, Query(ge=1, le=MAX_PER_PAGE)]
-PageNumber = Annotated[int, Query(ge=1)]
+PageNumber = Annotated[int, Query(ge=1, le=MAX_PAGE)]
 
 
 def lead_filters(

@@ -22,7 +22,7 @@ from vellarys.api.v1.schemas import (
     Transaction,
     errors,
 )
-from vellarys.domain.lead_search import MAX_PER_PAGE
+from vellarys.db.queries.page import MAX_PAGE, MAX_PER_PAGE
 from vellarys.errors import BadRequest
 from vellarys.services import catalog, listings
 
@@ -44,7 +44,7 @@ async def list_properties(
     text: Annotated[str | None, Query(description="Part of code, title, neighborhood.")] = None,
     transaction: Transaction | None = None,
     property_type: PropertyType | None = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
     per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = 25,
 ) -> PropertyPageOut:
     """The agency's listings by code."""

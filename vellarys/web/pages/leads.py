@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vellarys.db.queries import dashboard as dashboard_queries
+from vellarys.db.queries.page import parse_page_number
 from vellarys.errors import BadRequest
 from vellarys.services import dashboard, leads
 from vellarys.services.auth import Viewer
@@ -58,7 +59,7 @@ def _parse(params: dict[str, str]) -> ListQuery:
         budget_max=_int(_text(params, "budget_max")),
         custom=custom,
     )
-    page = _int(_text(params, "page")) or 1
+    page = parse_page_number(params.get("page"))
     return ListQuery(filters=filters, sort=_text(params, "sort") or leads.DEFAULT_SORT, page=page)
 
 
