@@ -149,7 +149,7 @@ async def test_bulk_import_with_one_bad_row_imports_nothing_and_names_each_bad_r
     assert response.status_code == 400
     error = response.json()["error"]
     assert error["code"] == "InvalidRows"
-    assert [(d["row"], d["code"]) for d in error["details"]] == [(2, "B2"), (5, "B5")]
+    assert [(d["row"], d["code"]) for d in error["details"]] == [(2, "B2"), (4, "B3"), (5, "B5")]
     assert await _count(api) == 0 and await _jobs(api) == 0
 
     dup = await api.call("POST", "/api/v1/properties/import", json=[LISTING, LISTING])

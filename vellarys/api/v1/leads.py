@@ -25,6 +25,7 @@ from vellarys.api.v1.schemas import (
 )
 from vellarys.db.models import Lead
 from vellarys.db.queries.page import MAX_PAGE, MAX_PER_PAGE
+from vellarys.domain.glossary import Intent
 from vellarys.domain.lead_search import LeadFilters
 from vellarys.errors import BadRequest
 from vellarys.services import audit, leads, lgpd
@@ -46,7 +47,7 @@ def lead_filters(
     created_to: Annotated[date | None, Query(description="Last day, included.")] = None,
     text: Annotated[str | None, Query(description="Part of the name or phone.")] = None,
     neighborhood: Annotated[str | None, Query(description="A profile neighborhood.")] = None,
-    intent: Annotated[Literal["buy", "rent", "invest"] | None, Query()] = None,
+    intent: Annotated[Intent | None, Query()] = None,
     property_type: str | None = None,
     city: str | None = None,
     budget_min: Annotated[int | None, Query(ge=0, description="Lowest budget_max.")] = None,
