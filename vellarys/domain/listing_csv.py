@@ -71,8 +71,11 @@ def read_listing_csv(content: bytes) -> list[Row]:
             if any((v or "").strip() for v in row.values() if isinstance(v, str)):
                 cells = {_column(k): v for k, v in row.items() if isinstance(k, str)}
                 rows.append((reader.line_num, cells))
-    except csv.Error as exc:  # e.g. a field longer than csv's own limit
-        raise BadRequest(f"CSV ilegível perto da linha {reader.line_num}: {exc}.") from exc
+    except csv.Error as exc:  # e.g. a field longer than csv's own limit, on the next line
+        line = reader.line_num + 1
+        raise BadRequest(
+            f"Linha {line}: CSV ilegível ou campo com mais de {MAX_FIELD_CHARS} caracteres."
+        ) from exc
     if not rows:
         raise BadRequest("O CSV não tem nenhum imóvel.")
     return rows
