@@ -74,6 +74,34 @@ class HandoffReason(StrEnum):
     MANUAL = "manual"
 
 
+class AuditAction(StrEnum):
+    """What the audit log records: every act staff or an API key does to a lead or the team."""
+
+    LEAD_VIEWED = "lead.viewed"
+    LEAD_EXPORTED = "lead.exported"  # one lead's data (LGPD)
+    LEAD_ERASED = "lead.erased"
+    LEADS_EXPORTED = "leads.exported"  # the leads list as CSV
+    LEAD_TAKEN_OVER = "lead.taken_over"
+    LEAD_GIVEN_BACK = "lead.given_back"
+    LEAD_MESSAGE_SENT = "lead.message_sent"
+    LEAD_STAGE_CHANGED = "lead.stage_changed"
+    LEAD_ASSIGNED = "lead.assigned"
+    DOCUMENT_UPLOADED = "document.uploaded"
+    USER_CREATED = "user.created"
+
+
+# Spellings the audit log used before ``AuditAction`` (migration 0006 maps stored rows).
+LEGACY_AUDIT_ACTIONS: Mapping[str, AuditAction] = {
+    "viewed": AuditAction.LEAD_VIEWED,
+    "lead.view": AuditAction.LEAD_VIEWED,
+    "exported": AuditAction.LEAD_EXPORTED,
+    "erased": AuditAction.LEAD_ERASED,
+    "took_over": AuditAction.LEAD_TAKEN_OVER,
+    "lead.take_over": AuditAction.LEAD_TAKEN_OVER,
+    "leads.export": AuditAction.LEADS_EXPORTED,
+}
+
+
 def values(enum: type[StrEnum]) -> tuple[str, ...]:
     """The stored spellings of an enum, in declaration order (for check constraints)."""
     return tuple(member.value for member in enum)

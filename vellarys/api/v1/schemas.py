@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from vellarys.domain import glossary
+from vellarys.services.lead_acts import MAX_MESSAGE_CHARS
 
 Stage = glossary.Stage
 Temperature = glossary.Temperature
@@ -121,7 +122,10 @@ class MessagePageOut(BaseModel):
 
 
 class MessageIn(Input):
-    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4096)]
+    text: Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_MESSAGE_CHARS),
+    ]
 
 
 Money = Annotated[Decimal, Field(ge=0, lt=Decimal("1e12"), max_digits=14, decimal_places=2)]

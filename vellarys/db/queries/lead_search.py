@@ -30,13 +30,29 @@ AGENCY_TIMEZONE = ZoneInfo("America/Sao_Paulo")
 Row = TypeVarTuple("Row")
 
 
+def visible(tenant_id: uuid.UUID, visible_to: uuid.UUID | None) -> list[ColumnElement[bool]]:
+    """The one rule of who sees which lead: the tenant's leads, and for a broker
+    (``visible_to``) only theirs and the unassigned queue."""
+    where: list[ColumnElement[bool]] = [Lead.tenant_id == tenant_id]
+    if visible_to is not None:
+        where.append(or_(Lead.assigned_user_id == visible_to, Lead.assigned_user_id.is_(None)))
+    return where
+
+
+async def visible_lead(
+    session: AsyncSession, tenant_id: uuid.UUID, lead_id: uuid.UUID, visible_to: uuid.UUID | None
+) -> Lead | None:
+    found = await session.execute(
+        select(Lead).where(*visible(tenant_id, visible_to), Lead.id == lead_id)
+    )
+    return found.scalar_one_or_none()
+
+
 def conditions(
     tenant_id: uuid.UUID, f: LeadFilters, *, visible_to: uuid.UUID | None = None
 ) -> list[ColumnElement[bool]]:
-    """The WHERE clause: the tenant's leads (not erased) that pass ``f``."""
-    where: list[ColumnElement[bool]] = [Lead.tenant_id == tenant_id, Lead.erased_at.is_(None)]
-    if visible_to is not None:
-        where.append(or_(Lead.assigned_user_id == visible_to, Lead.assigned_user_id.is_(None)))
+    """The WHERE clause: the leads (not erased) ``visible_to`` sees that pass ``f``."""
+    where = [*visible(tenant_id, visible_to), Lead.erased_at.is_(None)]
     if f.stage:
         where.append(Lead.stage == f.stage)
     if f.temperature:
