@@ -16,7 +16,8 @@ from tests.web.conftest import (
 )
 from vellarys.db.models import Message
 from vellarys.db.uow import unit_of_work
-from vellarys.services.accounts import create_user
+from vellarys.services.audit import Actor
+from vellarys.services.staff import create_user
 
 BROKER = "marcos.toledo@demo.local"
 OTHER_BROKER = "juliana.ferraz@demo.local"
@@ -269,7 +270,7 @@ async def test_lead_page_shows_conversation_ticks_profile_properties_and_is_audi
     assert "Quer comprar em Pinheiros" in page.select_one("#summary").get_text()
     assert (
         await dashboard.scalar(
-            "SELECT count(*) FROM audit_log WHERE action = 'lead.view' AND target_id = :id",
+            "SELECT count(*) FROM audit_log WHERE action = 'lead.viewed' AND target_id = :id",
             id=str(lead),
         )
         == 1
@@ -298,7 +299,7 @@ async def test_take_over_reply_as_broker_and_give_back(dashboard: Dashboard) -> 
     )
     assert jobs == 1
     assert (
-        await dashboard.scalar("SELECT count(*) FROM audit_log WHERE action = 'lead.take_over'")
+        await dashboard.scalar("SELECT count(*) FROM audit_log WHERE action = 'lead.taken_over'")
         == 1
     )
     await dashboard.post(f"/leads/{lead}/give-back", page=f"/leads/{lead}")
@@ -333,7 +334,7 @@ async def test_a_deactivated_user_is_signed_out_and_cannot_sign_in(dashboard: Da
     async with unit_of_work(dashboard.container.sessions) as session:
         await create_user(
             session,
-            tenant_id=dashboard.tenant_id,
+            Actor(tenant_id=dashboard.tenant_id),
             email="novo@demo.local",
             password=PASSWORD,
             role="broker",

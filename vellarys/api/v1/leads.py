@@ -24,13 +24,15 @@ from vellarys.api.v1.schemas import (
     errors,
 )
 from vellarys.db.models import Lead
-from vellarys.domain.lead_search import MAX_PER_PAGE, LeadFilters
+from vellarys.db.queries.page import MAX_PAGE, MAX_PER_PAGE
+from vellarys.domain.glossary import Intent
+from vellarys.domain.lead_search import LeadFilters
 from vellarys.errors import BadRequest
-from vellarys.services import audit, leads, lgpd
+from vellarys.services import lead_acts, leads, lgpd
 
 router = APIRouter(prefix="/leads", tags=["leads"])
 PerPage = Annotated[int, Query(ge=1, le=MAX_PER_PAGE)]
-PageNumber = Annotated[int, Query(ge=1)]
+PageNumber = Annotated[int, Query(ge=1, le=MAX_PAGE)]
 
 
 def lead_filters(
@@ -45,7 +47,7 @@ def lead_filters(
     created_to: Annotated[date | None, Query(description="Last day, included.")] = None,
     text: Annotated[str | None, Query(description="Part of the name or phone.")] = None,
     neighborhood: Annotated[str | None, Query(description="A profile neighborhood.")] = None,
-    intent: Annotated[Literal["buy", "rent", "invest"] | None, Query()] = None,
+    intent: Annotated[Intent | None, Query()] = None,
     property_type: str | None = None,
     city: str | None = None,
     budget_min: Annotated[int | None, Query(ge=0, description="Lowest budget_max.")] = None,
@@ -116,16 +118,7 @@ async def list_leads(
 async def get_lead(lead_id: uuid.UUID, auth: Auth) -> LeadOut:
     """One lead; the view is recorded in the audit log."""
     async with auth.session() as (session, caller):
-        lead = await leads.get_lead(session, tenant_id=caller.tenant_id, lead_id=lead_id)
-        await audit.record(
-            session,
-            tenant_id=caller.tenant_id,
-            user_id=None,
-            action=audit.VIEWED,
-            target_type=audit.LEAD,
-            target_id=lead.id,
-            api_key_id=caller.api_key_id,
-        )
+        lead = await lead_acts.view_lead(session, caller.actor, lead_id=lead_id)
         names = await leads.assignee_names(session, tenant_id=caller.tenant_id, leads=[lead])
         return lead_out(lead, names)
 
@@ -135,16 +128,13 @@ async def update_lead(lead_id: uuid.UUID, body: LeadPatch, auth: Auth) -> LeadOu
     """Change the stage and/or the assigned user (``null`` unassigns)."""
     if not body.model_fields_set:
         raise BadRequest("Nada para alterar: envie stage e/ou assigned_user_id")
-    unassign = "assigned_user_id" in body.model_fields_set and body.assigned_user_id is None
     async with auth.session() as (session, caller):
-        lead = await leads.update_lead(
-            session,
-            tenant_id=caller.tenant_id,
-            lead_id=lead_id,
-            stage=body.stage,
-            assigned_user_id=body.assigned_user_id,
-            unassign=unassign,
-        )
+        lead = await lead_acts.find_lead(session, caller.actor, lead_id)
+        if body.stage is not None:
+            await lead_acts.change_stage(session, caller.actor, lead_id=lead_id, stage=body.stage)
+        if "assigned_user_id" in body.model_fields_set:
+            user_id = body.assigned_user_id
+            await lead_acts.assign_lead(session, caller.actor, lead_id=lead_id, user_id=user_id)
         await session.refresh(lead)  # updated_at is set by the database
         names = await leads.assignee_names(session, tenant_id=caller.tenant_id, leads=[lead])
         return lead_out(lead, names)
@@ -171,10 +161,12 @@ async def list_messages(
 )
 async def send_message(lead_id: uuid.UUID, body: MessageIn, auth: Auth) -> MessageOut:
     """Send a text to the lead as the broker. Accepted means stored ``pending`` and queued;
-    the delivery status then moves on (sent, delivered, read or failed)."""
+    the delivery status then moves on (sent, delivered, read or failed). The assistant is
+    paused for the lead (a take-over), as when a broker replies on the dashboard. 409 when
+    the lead cannot receive it (opted out, erased, no WhatsApp channel)."""
     async with auth.session() as (session, caller):
-        message = await leads.send_message(
-            session, tenant_id=caller.tenant_id, lead_id=lead_id, text=body.text
+        message = await lead_acts.send_broker_message(
+            session, caller.actor, lead_id=lead_id, text=body.text
         )
         return MessageOut.model_validate(message)
 

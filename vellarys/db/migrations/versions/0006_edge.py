@@ -5,7 +5,7 @@ lost without a trace, while the provider gets 200 and stops retrying it. Row-lev
 like every tenant table.
 
 Revision ID: 0006_edge
-Revises: 0005
+Revises: 0006_audit_actions
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 revision = "0006_edge"
-down_revision = "0005"
+down_revision = "0006_audit_actions"
 branch_labels = None
 depends_on = None
 
