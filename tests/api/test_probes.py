@@ -216,3 +216,15 @@ async def test_json_strings_full_of_brackets_are_not_mistaken_for_nesting(
     response = await probe_stack.post(meta_text("[[[[{{{{ " * 100 + '\\" ]]]'))
     assert response.status_code == 200
     assert response.json()["stored"] == 1
+
+
+async def test_a_nul_in_a_json_body_or_a_query_string_is_a_400_before_any_work(
+    probe_stack: Stack,
+) -> None:
+    body = json.dumps({"title": "Doc\u0000", "content": "texto"}).encode()
+    posted = await probe_stack.client.post(
+        "/api/v1/knowledge", content=body, headers={"content-type": "application/json"}
+    )
+    queried = await probe_stack.client.get("/api/v1/leads", params={"text": "a\x00b"})
+    assert [posted.status_code, queried.status_code] == [400, 400]
+    assert "NUL" in posted.json()["error"]["message"]

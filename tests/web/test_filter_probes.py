@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from tests.web.conftest import Dashboard, add_lead
+from tests.web.conftest import Dashboard, add_agency, add_lead
 from vellarys.db.uow import unit_of_work
 from vellarys.services.api_keys import create_api_key
 
@@ -112,3 +112,39 @@ async def test_like_wildcards_in_the_search_are_taken_literally(
     found = await dashboard.http.get("/api/v1/leads", params={"text": query}, headers=api)
     assert found.status_code == 200
     assert [item["id"] for item in found.json()["items"]] == [str(wanted)]
+
+
+async def test_inviting_an_email_of_another_agency_is_a_409_that_names_no_agency(
+    dashboard: Dashboard,
+) -> None:
+    _, foreign_email = await add_agency(dashboard.container, slug="rival")
+    await dashboard.login()
+    response = await dashboard.post(
+        "/users",
+        {"email": foreign_email.upper(), "name": "Espiã", "role": "broker"},
+        page="/users",
+    )
+    assert response.status_code == 409
+    assert "Já existe um usuário com esse e-mail" in response.text
+    assert "Outra Imobiliária" not in response.text and "rival" not in response.text
+    users = await dashboard.scalar(
+        "SELECT count(*) FROM users WHERE tenant_id = :t", t=dashboard.tenant_id
+    )
+    assert users == 3  # the demo admin and two brokers, nobody added
+
+
+async def test_a_hostile_email_in_an_invitation_is_a_400_and_a_nul_is_dropped(
+    dashboard: Dashboard,
+) -> None:
+    await dashboard.login()
+    for email in ("a@" + "." * 20_000 + "@", "x" * 400 + "@b.com", "a b@c.com"):
+        response = await dashboard.post(
+            "/users", {"email": email, "name": "X", "role": "broker"}, page="/users"
+        )
+        assert response.status_code == 400
+    response = await dashboard.post(
+        "/users", {"email": "nu\x00l@b.com", "name": "N\x00", "role": "broker"}, page="/users"
+    )
+    assert response.status_code < 400
+    stored = await dashboard.scalar("SELECT name FROM users WHERE email = 'nul@b.com'")
+    assert stored == "N"

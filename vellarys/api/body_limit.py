@@ -62,6 +62,10 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if b"%00" in bytes(scope.get("query_string", b"")):
+            # A NUL in a URL is never meant; PostgreSQL could not even compare it.
+            await _refuse(send, 400, "BadRequest", "The query string holds a NUL character.")
+            return
         limit = self._limit_for(scope)
         declared = _content_length(scope)
         if declared is not None and declared > limit:
@@ -88,6 +92,9 @@ class BodyLimit:
         if nesting_depth(body, stop_after=depth) > depth:
             message = f"The JSON body is nested more than {depth} levels deep."
             await _refuse(send, 400, "BadRequest", message)
+            return
+        if _has_nul(scope, body):
+            await _refuse(send, 400, "BadRequest", "The JSON body holds a NUL character.")
             return
         await self.app(scope, _replay(body, receive), send)
 
@@ -173,6 +180,14 @@ def _is_json(scope: Scope) -> bool:
         return True
     content_type = _header(scope, b"content-type").split(";", 1)[0]
     return content_type == "application/json" or content_type.endswith("+json")
+
+
+def _has_nul(scope: Scope, body: bytes) -> bool:
+    """A NUL in a JSON body, which no text column can store; webhooks are exempt (their
+    messages are cleaned and stored, since the provider would retry a refusal forever)."""
+    if str(scope.get("path", "")).startswith(WEBHOOK_PREFIX):
+        return False
+    return b"\x00" in body or b"\\u0000" in body
 
 
 def _too_large(limit: int) -> str:
