@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.fakes.providers import FakeGraphAPI
-from tests.pipeline.harness import Stack, build_stack, count, meta_text
+from tests.pipeline.harness import Stack, build_stack, count, meta_status, meta_text
 from vellarys.db.models import Lead, Message, RejectedInbound
 from vellarys.db.queue import HANDLE_INBOUND
 from vellarys.db.uow import unit_of_work
@@ -228,3 +228,16 @@ async def test_a_nul_in_a_json_body_or_a_query_string_is_a_400_before_any_work(
     queried = await probe_stack.client.get("/api/v1/leads", params={"text": "a\x00b"})
     assert [posted.status_code, queried.status_code] == [400, 400]
     assert "NUL" in posted.json()["error"]["message"]
+
+
+async def test_a_status_with_a_nul_or_an_overlong_id_is_acknowledged_not_a_503(
+    probe_stack: Stack,
+) -> None:
+    for wamid in ("wamid.\x00x", "wamid." + "Y" * 400):
+        status = meta_status(wamid, "failed")
+        status["entry"][0]["changes"][0]["value"]["statuses"][0]["errors"] = [
+            {"code": 131026, "title": "Falhou\x00"}
+        ]
+        response = await probe_stack.post(status)
+        assert response.status_code == 200, response.text
+        assert response.json()["statuses"] == 0

@@ -246,13 +246,17 @@ async def _record_echo(
 
 
 async def _apply_status(session: AsyncSession, *, channel: Channel, status: StatusUpdate) -> int:
+    external_id = clean_text(status.external_id)
+    if not external_id or len(external_id) > MAX_EXTERNAL_ID:
+        return 0  # no message of ours has such an id
+    error = _status_error(status)
     moved = await message_queries.apply_status(
         session,
         tenant_id=channel.tenant_id,
-        external_id=status.external_id,
+        external_id=external_id,
         status=status.status,
         at=status.timestamp,
-        error=_status_error(status),
+        error=None if error is None else clean_text(error)[:1000],
     )
     return 1 if moved else 0
 
