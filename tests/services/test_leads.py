@@ -18,14 +18,14 @@ from tests.api.v1.factories import make_channel, make_lead, make_tenant, make_us
 from vellarys.db.models import Lead
 from vellarys.db.queries import lead_search
 from vellarys.errors import BadRequest, NotFound
+from vellarys.services.audit import Actor
+from vellarys.services.lead_acts import assign_lead, change_stage
 from vellarys.services.leads import (
     LeadFilters,
     export_csv,
     get_lead,
     search_leads,
 )
-from vellarys.services.audit import Actor
-from vellarys.services.lead_acts import assign_lead, change_stage
 
 
 class Explain(Executable, ClauseElement):

@@ -163,7 +163,9 @@ async def test_csv_export_has_the_filtered_leads_and_is_audited(dashboard: Dashb
     assert response.headers["content-type"].startswith("text/csv")
     lines = response.text.lstrip("\ufeff").strip().splitlines()
     assert len(lines) == 2 and "Ana" in lines[1]
-    audited = await dashboard.scalar("SELECT count(*) FROM audit_log WHERE action = 'leads.export'")
+    audited = await dashboard.scalar(
+        "SELECT count(*) FROM audit_log WHERE action = 'leads.exported'"
+    )
     assert audited == 1
 
 
