@@ -100,11 +100,15 @@ async def update_listing(
     tenant_id: uuid.UUID,
     property_id: uuid.UUID,
     changes: Mapping[str, Any] | None = None,
+    form: Mapping[str, str | None] | None = None,
     available: bool | None = None,
 ) -> Property:
-    """Change the given fields (typed values, or a whole ``ListingInput``'s columns) and/or
-    availability. The row is read once, checked as a whole, and one indexing job queued."""
+    """Change the given fields (typed ``changes``, or a whole ``form`` of text) and/or
+    availability. The row is read once (a missing one is ``NotFound`` before the input is
+    judged), checked as a whole, and one indexing job queued."""
     prop = await get_listing(session, tenant_id=tenant_id, property_id=property_id)
+    if form is not None:
+        changes = listing_from_text(form).columns()
     if changes:
         current = {key: getattr(prop, key) for key in FIELDS}
         listing = listing_from_values({**current, **changes})

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from vellarys.api.v1.auth import Auth
 from vellarys.api.v1.schemas import (
@@ -135,9 +136,7 @@ async def update_lead(lead_id: uuid.UUID, body: LeadPatch, auth: Auth) -> LeadOu
         if "assigned_user_id" in body.model_fields_set:
             user_id = body.assigned_user_id
             await lead_acts.assign_lead(session, caller.actor, lead_id=lead_id, user_id=user_id)
-        await session.refresh(lead)  # updated_at is set by the database
-        names = await leads.assignee_names(session, tenant_id=caller.tenant_id, leads=[lead])
-        return lead_out(lead, names)
+        return await _lead_out(session, caller.tenant_id, lead)
 
 
 @router.get("/{lead_id}/messages", response_model=MessagePageOut, responses=errors(404, 422))
@@ -169,6 +168,29 @@ async def send_message(lead_id: uuid.UUID, body: MessageIn, auth: Auth) -> Messa
             session, caller.actor, lead_id=lead_id, text=body.text
         )
         return MessageOut.model_validate(message)
+
+
+@router.post("/{lead_id}/take-over", response_model=LeadOut, responses=errors(404, 422))
+async def take_over(lead_id: uuid.UUID, auth: Auth) -> LeadOut:
+    """Pause the assistant for this lead: a person answers from now on."""
+    async with auth.session() as (session, caller):
+        lead = await lead_acts.take_over(session, caller.actor, lead_id=lead_id)
+        return await _lead_out(session, caller.tenant_id, lead)
+
+
+@router.post("/{lead_id}/give-back", response_model=LeadOut, responses=errors(404, 422))
+async def give_back(lead_id: uuid.UUID, auth: Auth) -> LeadOut:
+    """Give the conversation back to the assistant; open handoffs are released."""
+    async with auth.session() as (session, caller):
+        deps = auth.container.pipeline
+        lead = await lead_acts.give_back(session, deps, caller.actor, lead_id=lead_id)
+        return await _lead_out(session, caller.tenant_id, lead)
+
+
+async def _lead_out(session: AsyncSession, tenant_id: uuid.UUID, lead: Lead) -> LeadOut:
+    await session.refresh(lead)  # updated_at is set by the database
+    names = await leads.assignee_names(session, tenant_id=tenant_id, leads=[lead])
+    return lead_out(lead, names)
 
 
 @router.get("/{lead_id}/export", response_model=ExportOut, responses=errors(404, 422))

@@ -111,9 +111,8 @@ async def update(request: Request, prop_id: str) -> Response:
     fields, key = await form_fields(request), _key(prop_id)
     try:
         async with staff_work(request, admin=True) as (session, viewer):
-            changes = listing_from_text(fields).columns()
             prop = await catalog.update_listing(
-                session, tenant_id=viewer.tenant_id, property_id=key, changes=changes
+                session, tenant_id=viewer.tenant_id, property_id=key, form=fields
             )
     except InvalidListing as exc:
         return _form(request, values=fields, prop_id=key, errors=exc.errors, status=422)
