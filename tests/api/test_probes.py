@@ -241,3 +241,13 @@ async def test_a_status_with_a_nul_or_an_overlong_id_is_acknowledged_not_a_503(
         response = await probe_stack.post(status)
         assert response.status_code == 200, response.text
         assert response.json()["statuses"] == 0
+
+
+async def test_an_unreadable_status_is_skipped_and_the_message_beside_it_stored(
+    probe_stack: Stack,
+) -> None:
+    payload = meta_text("Oi", wamid="wamid.WITHSTATUS")
+    payload["entry"][0]["changes"][0]["value"]["statuses"] = [{"status": "read"}]  # no id
+    response = await probe_stack.post(payload)
+    assert response.status_code == 200, response.text
+    assert await inbound_texts(probe_stack) == {"wamid.WITHSTATUS": "Oi"}

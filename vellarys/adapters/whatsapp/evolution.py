@@ -18,6 +18,7 @@ import json
 import logging
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import httpx
@@ -29,6 +30,7 @@ from vellarys.adapters.whatsapp.payload import (
     joined,
     load,
     read_messages,
+    read_statuses,
 )
 from vellarys.adapters.whatsapp.transport import http_error, post_json, unexpected_answer
 from vellarys.domain.message import (
@@ -72,8 +74,8 @@ def parse_webhook(body: bytes) -> WebhookBatch:
         return WebhookBatch(identity, messages, rejected=rejected)
     if event == "messages.update":
         when = _event_time(root)
-        statuses = [_status(data, when) for data in _records(root["data"])]
-        return WebhookBatch(identity, statuses=[s for s in statuses if s is not None])
+        statuses = read_statuses(_records(root["data"]), partial(_status, when=when))
+        return WebhookBatch(identity, statuses=statuses)
     return WebhookBatch(identity)
 
 

@@ -21,6 +21,7 @@ from vellarys.adapters.whatsapp.payload import (
     joined,
     load,
     read_messages,
+    read_statuses,
 )
 from vellarys.adapters.whatsapp.transport import http_error, post_json, unexpected_answer
 from vellarys.domain.message import (
@@ -106,7 +107,7 @@ def parse_webhook(body: bytes) -> WebhookBatch:
             read, refused = read_messages(_list(value, "messages"), partial(_message, names=names))
             messages.extend(read)
             rejected.extend(refused)
-            statuses.extend(filter(None, map(_status, _list(value, "statuses"))))
+            statuses.extend(read_statuses(_list(value, "statuses"), _status))
     if len(identities) > 1:
         raise BadRequest(f"meta webhook names several phone numbers: {sorted(identities)}")
     return WebhookBatch(next(iter(identities), None), messages, statuses, rejected)

@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from vellarys.domain.message import MAX_EXTERNAL_ID, InboundMessage, RejectedMessage, scrub
+from vellarys.domain.message import (
+    MAX_EXTERNAL_ID,
+    InboundMessage,
+    RejectedMessage,
+    StatusUpdate,
+    scrub,
+)
 from vellarys.domain.phone import normalize_phone
 from vellarys.errors import BadRequest
+
+log = logging.getLogger(__name__)
 
 # Unix timestamps outside this range are corrupt, not old or future messages.
 _MIN_EPOCH = 946_684_800  # 2000-01-01
@@ -143,6 +152,23 @@ def read_messages(
         if message is not None:
             messages.append(message)
     return messages, rejected
+
+
+def read_statuses(
+    nodes: Iterable[Node], read: Callable[[Node], StatusUpdate | None]
+) -> list[StatusUpdate]:
+    """Read each delivery status on its own: one that cannot be read is skipped and logged
+    (no message of ours can be updated by it), never the reason the batch is refused."""
+    statuses: list[StatusUpdate] = []
+    for node in nodes:
+        try:
+            status = read(node)
+        except BadRequest as exc:
+            log.warning("skipping an unreadable delivery status", extra={"reason": exc.message})
+            continue
+        if status is not None:
+            statuses.append(status)
+    return statuses
 
 
 def _message_id(value: Any) -> str | None:
