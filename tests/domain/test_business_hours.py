@@ -22,8 +22,8 @@ SETTINGS = {
 HOURS = bh.from_settings(SETTINGS)
 
 
-def at(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=SP)  # type: ignore[misc]
+def at(year: int, month: int, day: int, hour: int, minute: int) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=SP)
 
 
 @pytest.mark.parametrize(
