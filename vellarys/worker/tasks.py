@@ -12,8 +12,9 @@ import procrastinate
 from vellarys.db import queue
 from vellarys.db.queries import tenant as tenant_queries
 from vellarys.db.uow import unit_of_work
+from vellarys.domain.ports import TemplateSender, WhatsAppProvider
 from vellarys.errors import ProviderError
-from vellarys.services import handoff, inbound, knowledge, outbound, rescue, summary
+from vellarys.services import followups, handoff, inbound, knowledge, outbound, rescue, summary
 from vellarys.services.reply import optional_step
 from vellarys.telemetry import metrics
 from vellarys.telemetry.logs import log_context
@@ -59,7 +60,7 @@ async def _deliver(plan: outbound.SendPlan) -> str:
     if plan.wait_seconds > 0:
         await asyncio.sleep(plan.wait_seconds)  # per-recipient pace keeps parts in order
     try:
-        external_id = await deps.provider_for(plan.channel).send_text(to=plan.to, text=plan.text)
+        external_id = await _send(deps.provider_for(plan.channel), plan)
     except ProviderError as error:
         async with unit_of_work(container.sessions) as session:
             retry_at = await outbound.record_failure(session, deps, plan=plan, error=error)
@@ -71,6 +72,19 @@ async def _deliver(plan: outbound.SendPlan) -> str:
         await outbound.record_sent(session, deps, plan=plan, external_id=external_id)
     metrics.OUTBOUND.labels(provider, "sent").inc()
     return "sent"
+
+
+async def _send(provider: WhatsAppProvider, plan: outbound.SendPlan) -> str:
+    if plan.template is None:
+        return await provider.send_text(to=plan.to, text=plan.text)
+    if not isinstance(provider, TemplateSender):
+        raise ProviderError(f"{plan.channel.provider} cannot send templates", retryable=False)
+    return await provider.send_template(
+        to=plan.to,
+        name=str(plan.template["name"]),
+        language=str(plan.template.get("language") or "pt_BR"),
+        values=[str(v) for v in plan.template.get("values") or ()],
+    )
 
 
 async def rescue_stalled_jobs(context: procrastinate.JobContext, timestamp: int) -> int:
@@ -109,6 +123,25 @@ async def prune_finished_jobs(context: procrastinate.JobContext, timestamp: int)
         hours=KEEP_FINISHED_HOURS,
     )
     return len(rows)
+
+
+async def send_follow_ups(timestamp: int) -> int:
+    """Send the follow-ups and reactivations due now, each agency in its own unit of work.
+
+    Safe on any number of workers: each step's key is claimed in the database first.
+    """
+    container = runtime.container()
+    async with unit_of_work(container.sessions) as session:
+        tenant_ids = await tenant_queries.all_ids(session)
+    sent = 0
+    for tenant_id in tenant_ids:
+        async with unit_of_work(container.sessions) as session:
+            tenant = await tenant_queries.get(session, tenant_id)
+            if tenant is None or not tenant.active:
+                continue
+            claimed = await followups.send_due(session, tenant=tenant, now=container.clock.now())
+            sent += len(claimed)
+    return sent
 
 
 async def notify_broker(handoff_id: str) -> str:
@@ -202,6 +235,8 @@ def make_blueprint() -> procrastinate.Blueprint:
     bp.periodic(cron=every_minute)(requeue(requeue_stuck_outbound))
     reindex = bp.task(name="reindex_stale_tenants", queue="indexing")
     bp.periodic(cron="*/10 * * * *")(reindex(reindex_stale_tenants))
+    follow = bp.task(name="send_follow_ups", queue="maintenance")
+    bp.periodic(cron="*/5 * * * *")(follow(send_follow_ups))
     prune = bp.task(name="prune_finished_jobs", queue="maintenance", pass_context=True)
     bp.periodic(cron=hourly)(prune(prune_finished_jobs))
     return bp
