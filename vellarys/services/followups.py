@@ -225,6 +225,14 @@ def _planned(
     )
 
 
+async def preview(session: AsyncSession, *, tenant: Tenant, at: datetime) -> list[dict[str, Any]]:
+    """What would go out at ``at`` (naive = the agency's zone), as JSON rows; nothing is sent."""
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=business_hours.from_settings(tenant.settings or {}).zone)
+    items = await plan(session, tenant=tenant, now=at, until=at)
+    return [item.as_json() for item in items if not (item.needs_template and not item.template)]
+
+
 async def send_due(session: AsyncSession, *, tenant: Tenant, now: datetime) -> list[PlannedMessage]:
     """Claim and queue every step due at ``now``; a step another worker claimed is skipped."""
     claimed: list[PlannedMessage] = []
