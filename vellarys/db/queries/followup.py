@@ -182,4 +182,4 @@ async def planned_between(
         )
         .order_by(PlannedMessage.created_at.desc())
     )
-    return [(planned, lead) for planned, lead in found.tuples()]
+    return [(planned, lead) for planned, lead in found.all()]
