@@ -150,18 +150,31 @@ async def notify_broker(handoff_id: str) -> str:
     deps, key = container.pipeline, uuid.UUID(handoff_id)
     async with unit_of_work(container.sessions) as session:
         note = await handoff.prepare_notification(
-            session, handoff_id=key, dashboard_url=container.settings.base_url
+            session,
+            handoff_id=key,
+            dashboard_url=container.settings.base_url,
+            now=container.clock.now(),
         )
     if note is None:
         return "skipped"
     error = None
     try:
-        await deps.provider_for(note.channel).send_text(to=note.to, text=note.text)
+        await _notify(deps.provider_for(note.channel), note)
     except ProviderError as exc:
         error = exc.message
     async with unit_of_work(container.sessions) as session:
         await handoff.record_notification(session, deps, handoff_id=key, error=error)
     return "failed" if error else "sent"
+
+
+async def _notify(provider: WhatsAppProvider, note: handoff.BrokerNotification) -> str:
+    if note.template is None:
+        return await provider.send_text(to=note.to, text=note.text)
+    if not isinstance(provider, TemplateSender):
+        raise ProviderError(f"{note.channel.provider} cannot send templates", retryable=False)
+    return await provider.send_template(
+        to=note.to, name=note.template.name, language=note.template.language, values=note.values
+    )
 
 
 async def index_document(tenant_id: str, document_id: str) -> int:
