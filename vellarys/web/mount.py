@@ -18,6 +18,7 @@ from vellarys.web.pages import (
     lead,
     leads,
     login,
+    notifications,
     overview,
     properties,
     reengagement,
@@ -47,6 +48,7 @@ def web_router() -> APIRouter:
         reengagement,
         channels,
         users,
+        notifications,
         simulator,
     ):
         router.include_router(module.router)

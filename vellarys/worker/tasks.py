@@ -14,7 +14,16 @@ from vellarys.db.queries import tenant as tenant_queries
 from vellarys.db.uow import unit_of_work
 from vellarys.domain.ports import TemplateSender, WhatsAppProvider
 from vellarys.errors import ProviderError
-from vellarys.services import followups, handoff, inbound, knowledge, outbound, rescue, summary
+from vellarys.services import (
+    alerts,
+    followups,
+    handoff,
+    inbound,
+    knowledge,
+    outbound,
+    rescue,
+    summary,
+)
 from vellarys.services.reply import optional_step
 from vellarys.telemetry import metrics
 from vellarys.telemetry.logs import log_context
@@ -167,7 +176,9 @@ async def notify_broker(handoff_id: str) -> str:
     return "failed" if error else "sent"
 
 
-async def _notify(provider: WhatsAppProvider, note: handoff.BrokerNotification) -> str:
+async def _notify(
+    provider: WhatsAppProvider, note: handoff.BrokerNotification | alerts.ManagerMessage
+) -> str:
     if note.template is None:
         return await provider.send_text(to=note.to, text=note.text)
     if not isinstance(provider, TemplateSender):
@@ -175,6 +186,41 @@ async def _notify(provider: WhatsAppProvider, note: handoff.BrokerNotification) 
     return await provider.send_template(
         to=note.to, name=note.template.name, language=note.template.language, values=note.values
     )
+
+
+async def raise_manager_alerts(timestamp: int) -> int:
+    """Record the managers' alerts due now (new, hot and after-hours leads, untaken handoffs)."""
+    container = runtime.container()
+    async with unit_of_work(container.sessions) as session:
+        tenant_ids = await tenant_queries.all_ids(session)
+    raised = 0
+    for tenant_id in tenant_ids:
+        async with unit_of_work(container.sessions) as session:
+            tenant = await tenant_queries.get(session, tenant_id)
+            if tenant is not None and tenant.active:
+                now = container.clock.now()
+                raised += await alerts.raise_alerts(session, tenant=tenant, now=now)
+    return raised
+
+
+async def notify_manager(notification_id: str) -> str:
+    """The WhatsApp copy of a manager alert (the dashboard bell shows it regardless)."""
+    container = runtime.container()
+    deps, key = container.pipeline, uuid.UUID(notification_id)
+    async with unit_of_work(container.sessions) as session:
+        message = await alerts.prepare_whatsapp(
+            session, notification_id=key, now=container.clock.now()
+        )
+    if message is None:
+        return "skipped"
+    error = None
+    try:
+        await _notify(deps.provider_for(message.channel), message)
+    except ProviderError as exc:
+        error = exc.message
+    async with unit_of_work(container.sessions) as session:
+        await alerts.record_whatsapp(session, notification_id=key, error=error)
+    return "failed" if error else "sent"
 
 
 async def index_document(tenant_id: str, document_id: str) -> int:
@@ -238,6 +284,7 @@ def make_blueprint() -> procrastinate.Blueprint:
     bp.task(name="handle_inbound", queue=queue.PIPELINE_QUEUE, retry=retry_inbound)(handle_inbound)
     bp.task(name="send_outbound", queue=queue.OUTBOUND_QUEUE)(send_outbound)
     bp.task(name="notify_broker", queue=queue.OUTBOUND_QUEUE)(notify_broker)
+    bp.task(name="notify_manager", queue=queue.OUTBOUND_QUEUE)(notify_manager)
     bp.task(name="summarize_lead", queue=queue.PIPELINE_QUEUE)(summarize_lead)
     bp.task(name="index_document", queue="indexing")(index_document)
     bp.task(name="index_properties", queue="indexing")(index_properties)
@@ -248,6 +295,8 @@ def make_blueprint() -> procrastinate.Blueprint:
     bp.periodic(cron=every_minute)(requeue(requeue_stuck_outbound))
     reindex = bp.task(name="reindex_stale_tenants", queue="indexing")
     bp.periodic(cron="*/10 * * * *")(reindex(reindex_stale_tenants))
+    alert = bp.task(name="raise_manager_alerts", queue="maintenance")
+    bp.periodic(cron=every_minute)(alert(raise_manager_alerts))
     follow = bp.task(name="send_follow_ups", queue="maintenance")
     bp.periodic(cron="*/5 * * * *")(follow(send_follow_ups))
     prune = bp.task(name="prune_finished_jobs", queue="maintenance", pass_context=True)
