@@ -190,8 +190,9 @@ def _follow_ups(form: Mapping[str, str], errors: dict[str, str]) -> dict[str, An
     count = _number(form, "follow_up_count", 3, 0, 5, errors, "De 0 a 5 follow-ups.")
     delays = [p.strip() for p in (form.get("follow_up_delays_hours") or "").split(",") if p.strip()]
     hours = [int(p) for p in delays if p.isdigit() and 1 <= int(p) <= 720]
-    if not delays:
-        hours = [24 * (i + 1) for i in range(count)]
+    if not delays:  # left blank: a day apart each
+        hours = delays_default = [24 * (i + 1) for i in range(count)]
+        delays = [str(h) for h in delays_default]
     if len(hours) != len(delays) or hours != sorted(set(hours)) or len(hours) < count:
         errors["follow_up_delays_hours"] = (
             f"Informe {count} intervalos crescentes em horas, separados por vírgula "
