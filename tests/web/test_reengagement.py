@@ -11,7 +11,7 @@ from sqlalchemy import select
 from tests.web.conftest import Dashboard, soup
 from vellarys.db.models import Channel, Lead, Message, Tenant
 from vellarys.db.uow import unit_of_work
-from vellarys.services import followups
+from vellarys.services import alerts, followups
 
 SETTINGS_FORM = {
     "persona_name": "Bia",
@@ -153,3 +153,35 @@ async def test_reengagement_page_lists_cancels_and_sends_now(dashboard: Dashboar
         "/reengagement/send", {**fields, "lead_id": "x"}, page="/reengagement"
     )
     assert bad.status_code == 400
+
+
+async def test_bell_counts_unread_alerts_and_the_page_sets_whatsapp_choices(
+    dashboard: Dashboard,
+) -> None:
+    await dashboard.login()
+    await silent_lead(dashboard, datetime.now(UTC) - timedelta(minutes=5), name="Bruno Lima")
+    async with unit_of_work(dashboard.container.sessions) as session:
+        tenant = await session.get(Tenant, dashboard.tenant_id)
+        assert tenant is not None
+        assert await alerts.raise_alerts(session, tenant=tenant, now=datetime.now(UTC)) >= 1
+    home = soup(await dashboard.http.get("/"))
+    assert home.select_one("#bell")["hx-get"] == "/notifications/bell"
+    bell = soup(await dashboard.http.get("/notifications/bell"))
+    assert int(bell.select_one("#unread").text) >= 1
+    page = soup(await dashboard.http.get("/notifications"))
+    assert "Bruno Lima" in page.select_one("#notifications").text
+
+    assert (
+        await dashboard.post("/notifications/read", {}, page="/notifications")
+    ).status_code == 303
+    assert soup(await dashboard.http.get("/notifications/bell")).select_one("#unread") is None
+
+    choice = {"alert_hot_lead": "on", "alert_handoff_untaken": "on"}
+    assert (
+        await dashboard.post("/notifications/preferences", choice, page="/notifications")
+    ).status_code == 303
+    page = soup(await dashboard.http.get("/notifications"))
+    checked = [
+        i["name"] for i in page.select("#preferences input[type=checkbox]") if i.has_attr("checked")
+    ]
+    assert checked == ["alert_hot_lead", "alert_handoff_untaken"]
