@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from vellarys.bootstrap import Container
 from vellarys.web.pages import (
+    channel_templates,
     channels,
     knowledge,
     lead,
@@ -47,6 +48,7 @@ def web_router() -> APIRouter:
         settings,
         reengagement,
         channels,
+        channel_templates,
         users,
         notifications,
         simulator,
