@@ -202,3 +202,24 @@ async def test_count_and_delays_come_from_the_settings(session: AsyncSession) ->
     )
     assert count == 1
     assert isinstance(tenant.id, uuid.UUID)
+
+
+async def test_figures_count_sent_answered_within_24_hours_and_opt_outs(
+    session: AsyncSession,
+) -> None:
+    from vellarys.services import reengagement
+
+    tenant = await agency(session)
+    answered = await silent_lead(session, tenant, at(2026, 11, 30, 10, 0))
+    quitter = await silent_lead(session, tenant, at(2026, 11, 30, 10, 0))
+    await silent_lead(session, tenant, at(2026, 11, 30, 10, 0))
+    rows = await followups.send_due(session, tenant=tenant, now=at(2026, 12, 1, 11))
+    assert len(rows) == 3
+    sent_at = rows[0].created_at  # the database's clock, like the replies below
+    await make_message(
+        session, answered, "oi, ainda quero", created_at=sent_at + timedelta(hours=3)
+    )
+    quitter.opted_out, quitter.opted_out_at = True, sent_at + timedelta(hours=1)
+    await session.flush()
+    figures = await reengagement.figures(session, tenant.id, now=sent_at + timedelta(days=1))
+    assert (figures.sent, figures.answered, figures.opted_out) == (3, 1, 1)
