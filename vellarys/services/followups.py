@@ -88,7 +88,8 @@ async def plan(
         return []
     found: list[Planned] = []
     if agency.policy.follow_up_enabled:
-        for candidate in await followup_queries.silent_leads(session, tenant.id):
+        steps = len(agency.policy.delays)
+        for candidate in await followup_queries.silent_leads(session, tenant.id, steps=steps):
             item = await _follow_up(session, agency, candidate, now)
             if item is not None and (until is None or item.send_at <= until):
                 found.append(item)
@@ -96,7 +97,7 @@ async def plan(
         nudged = {item.lead.id for item in found}
         idle_since = now - timedelta(days=agency.policy.reactivation_days)
         for candidate in await followup_queries.idle_leads(
-            session, tenant.id, idle_since=idle_since
+            session, tenant.id, idle_since=idle_since, steps=agency.policy.reactivation_max
         ):
             if candidate.lead.id in nudged:
                 continue

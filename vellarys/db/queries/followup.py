@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, and_, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -51,7 +51,23 @@ def _last_message(tenant_id: uuid.UUID) -> Select[str, datetime]:
     )
 
 
-async def silent_leads(session: AsyncSession, tenant_id: uuid.UUID) -> list[Candidate]:
+def _unfinished(kind: str, steps: int) -> ColumnElement[bool]:
+    """The lead's current sequence (anchored at its last message) has steps left."""
+    return ~(
+        select(PlannedMessage.id)
+        .where(
+            PlannedMessage.lead_id == Lead.id,
+            PlannedMessage.kind == kind,
+            PlannedMessage.anchor == Lead.last_inbound_at,
+            PlannedMessage.step >= steps,
+        )
+        .exists()
+    )
+
+
+async def silent_leads(
+    session: AsyncSession, tenant_id: uuid.UUID, *, steps: int
+) -> list[Candidate]:
     """Reachable leads whose last message came from the assistant, with its last own message.
 
     A broker's message last (from the dashboard or the phone) or any lead reply after the
@@ -71,14 +87,18 @@ async def silent_leads(session: AsyncSession, tenant_id: uuid.UUID) -> list[Cand
     rows = await session.execute(
         select(Lead, base)
         .join(last, true())
-        .where(*_reachable(tenant_id), last.c.role == "assistant")  # type: ignore[arg-type]
+        .where(
+            *_reachable(tenant_id),  # type: ignore[arg-type]
+            last.c.role == "assistant",
+            _unfinished("follow_up", steps),
+        )
         .order_by(Lead.last_inbound_at)
     )
     return [Candidate(lead, at) for lead, at in rows.all() if at is not None]
 
 
 async def idle_leads(
-    session: AsyncSession, tenant_id: uuid.UUID, *, idle_since: datetime
+    session: AsyncSession, tenant_id: uuid.UUID, *, idle_since: datetime, steps: int
 ) -> list[Candidate]:
     """Reachable leads who last wrote before ``idle_since`` and whose last word was not a
     broker's."""
@@ -90,6 +110,7 @@ async def idle_leads(
             *_reachable(tenant_id),  # type: ignore[arg-type]
             Lead.last_inbound_at < idle_since,
             last.c.role != "broker",
+            _unfinished("reactivation", steps),
         )
         .order_by(Lead.last_inbound_at)
     )
