@@ -32,7 +32,7 @@ async def bell(request: Request) -> Response:
             session, tenant_id=viewer.tenant_id, user_id=viewer.user_id
         )
     badge = f' <span class="badge hot" id="unread">{count}</span>' if count else ""
-    return HTMLResponse(f"🔔{badge}")
+    return HTMLResponse(f"🔔 Alertas{badge}")
 
 
 @router.post("/notifications/read")
