@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 
+from procrastinate.exceptions import AlreadyEnqueued
 from sqlalchemy import select, update
 
 from tests.pipeline.harness import Stack, meta_text
@@ -25,7 +27,8 @@ async def _periodic(stack: Stack) -> None:
     runtime.install(stack.container)
     app = make_queue(stack.container.database_url)
     async with app.open_async():
-        await app.configure_task("vellarys:raise_manager_alerts").defer_async(timestamp=0)
+        with contextlib.suppress(AlreadyEnqueued):  # the periodic deferrer may have queued it
+            await app.configure_task("vellarys:raise_manager_alerts").defer_async(timestamp=0)
         await app.run_worker_async(
             wait=False, install_signal_handlers=False, queues=["maintenance"]
         )

@@ -295,9 +295,12 @@ def make_blueprint() -> procrastinate.Blueprint:
     bp.periodic(cron=every_minute)(requeue(requeue_stuck_outbound))
     reindex = bp.task(name="reindex_stale_tenants", queue="indexing")
     bp.periodic(cron="*/10 * * * *")(reindex(reindex_stale_tenants))
-    alert = bp.task(name="raise_manager_alerts", queue="maintenance")
+    # One waiting run is enough: a busy worker must not pile up minutes of them.
+    alert = bp.task(
+        name="raise_manager_alerts", queue="maintenance", queueing_lock="raise_manager_alerts"
+    )
     bp.periodic(cron=every_minute)(alert(raise_manager_alerts))
-    follow = bp.task(name="send_follow_ups", queue="maintenance")
+    follow = bp.task(name="send_follow_ups", queue="maintenance", queueing_lock="send_follow_ups")
     bp.periodic(cron="*/5 * * * *")(follow(send_follow_ups))
     prune = bp.task(name="prune_finished_jobs", queue="maintenance", pass_context=True)
     bp.periodic(cron=hourly)(prune(prune_finished_jobs))
