@@ -65,7 +65,7 @@ async def remove_template(
     templates = stored_templates(channel.templates)
     kept = [t for t in templates if t.name != name]
     if len(kept) == len(templates):
-        raise NotFound(f"Modelo {name!r} não encontrado neste canal.")
+        raise BadRequest(f"Modelo {name!r} não encontrado neste canal.")
     channel.templates = [t.as_dict() for t in kept]
     await session.flush()
     return channel

@@ -55,7 +55,7 @@ async def remove(request: Request, channel_id: str) -> Response:
             await templates.remove_template(
                 session, tenant_id=viewer.tenant_id, channel_id=key, name=name
             )
-    except NotFound as exc:
+    except BadRequest as exc:
         flash(request, exc.message, "error")
         return RedirectResponse("/channels", status_code=303)
     flash(request, f"Modelo {name} removido.")

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
+from vellarys.db.models import PlannedMessage
 from vellarys.db.queries import tenant as tenant_queries
 from vellarys.errors import BadRequest, Conflict, NotFound
 from vellarys.services import reengagement
@@ -16,6 +18,7 @@ from vellarys.web.route import WebRoute
 from vellarys.web.session import container_of, flash, staff_work
 
 router = APIRouter(route_class=WebRoute)
+Act = Callable[..., Awaitable[PlannedMessage]]
 KINDS = {"follow_up": "Follow-up", "reactivation": "Reativação"}
 STATUSES = {"sent": "enviada", "cancelled": "cancelada", "skipped": "não enviada"}
 
@@ -40,23 +43,33 @@ async def reengagement_page(request: Request) -> Response:
     return render(request, "reengagement.html", context)
 
 
-@router.post("/reengagement/{action}")
-async def act(request: Request, action: str) -> Response:
-    fields = await form_fields(request)
-    if action not in ("cancel", "send"):
-        raise NotFound("Ação desconhecida.")
+@router.post("/reengagement/cancel")
+async def cancel(request: Request) -> Response:
+    return await _act(request, reengagement.cancel)
+
+
+@router.post("/reengagement/send")
+async def send_now(request: Request) -> Response:
+    return await _act(request, reengagement.send_now)
+
+
+def _step(fields: dict[str, str]) -> tuple[uuid.UUID, str, int]:
     try:
-        lead_id = uuid.UUID(fields.get("lead_id", ""))
-        step = int(fields.get("step", ""))
+        lead_id, step = uuid.UUID(fields.get("lead_id", "")), int(fields.get("step", ""))
     except ValueError as exc:
         raise BadRequest("Mensagem inválida.") from exc
     kind = fields.get("kind", "")
     if kind not in KINDS:
         raise BadRequest("Tipo de mensagem inválido.")
+    return lead_id, kind, step
+
+
+async def _act(request: Request, done: Act) -> Response:
+    fields = await form_fields(request)
     now = container_of(request).clock.now()
-    done = reengagement.cancel if action == "cancel" else reengagement.send_now
     try:
         async with staff_work(request, admin=True) as (session, viewer):
+            lead_id, kind, step = _step(fields)
             tenant = await tenant_queries.get(session, viewer.tenant_id)
             assert tenant is not None
             row = await done(
