@@ -140,3 +140,14 @@ async def test_bell_count_read_and_preferences(session: AsyncSession) -> None:
     assert await alerts.whatsapp_alerts(session, **ids) == ["hot_lead"]
     assert await alerts.unread_count(session, tenant_id=uuid.uuid4(), user_id=manager.id) == 0
     assert timedelta(0) == timedelta(0)
+
+
+async def test_erasing_a_lead_removes_its_alerts(session: AsyncSession) -> None:
+    from vellarys.services.lgpd import erase_lead
+
+    tenant, manager, _ = await agency(session)
+    lead = await lead_at(session, tenant, at(2026, 12, 1, 22))
+    await alerts.raise_alerts(session, tenant=tenant, now=at(2026, 12, 1, 22, 1))
+    assert await kinds(session, manager) == ["after_hours_lead", "new_lead"]
+    await erase_lead(session, tenant_id=tenant.id, lead_id=lead.id)
+    assert await kinds(session, manager) == []
