@@ -141,3 +141,18 @@ def _mondays(first: int, last: int) -> list[date]:
         out.append(day)
         day = date.fromordinal(day.toordinal() + 7)
     return out
+
+
+def test_describe_opening_in_portuguese() -> None:
+    monday_night = at(2026, 11, 30, 21, 0)
+    opening = bh.next_opening(HOURS, monday_night)
+    assert bh.describe_opening(HOURS, opening, monday_night) == "amanhã às 9h"
+    early = at(2026, 12, 1, 7, 0)
+    assert bh.describe_opening(HOURS, bh.next_opening(HOURS, early), early) == "hoje às 9h"
+    carnival = at(2026, 2, 14, 14, 0)
+    assert bh.describe_opening(HOURS, bh.next_opening(HOURS, carnival), carnival) == (
+        "na quarta-feira (18/02) às 9h"
+    )
+    assert bh.describe_opening(HOURS, at(2026, 12, 5, 8, 30), monday_night) == (
+        "no sábado (05/12) às 8h30"
+    )
