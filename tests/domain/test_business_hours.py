@@ -1,4 +1,4 @@
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -155,4 +155,16 @@ def test_describe_opening_in_portuguese() -> None:
     )
     assert bh.describe_opening(HOURS, at(2026, 12, 5, 8, 30), monday_night) == (
         "no sábado (05/12) às 8h30"
+    )
+
+
+def test_add_open_time_skips_the_night_and_holidays() -> None:
+    quarter = timedelta(minutes=15)
+    assert bh.add_open_time(HOURS, at(2026, 12, 1, 10, 0), quarter) == at(2026, 12, 1, 10, 15)
+    assert bh.add_open_time(HOURS, at(2026, 12, 1, 17, 55), quarter) == at(2026, 12, 2, 9, 10)
+    assert bh.add_open_time(HOURS, at(2026, 12, 1, 22, 0), quarter) == at(2026, 12, 2, 9, 15)
+    # Saturday 12:50: 10 minutes then, 5 on Wednesday after Carnival
+    assert bh.add_open_time(HOURS, at(2026, 2, 14, 12, 50), quarter) == at(2026, 2, 18, 9, 5)
+    assert bh.add_open_time(bh.from_settings({}), at(2026, 12, 25, 3, 0), quarter) == at(
+        2026, 12, 25, 3, 15
     )

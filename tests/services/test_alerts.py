@@ -151,3 +151,15 @@ async def test_erasing_a_lead_removes_its_alerts(session: AsyncSession) -> None:
     assert await kinds(session, manager) == ["after_hours_lead", "new_lead"]
     await erase_lead(session, tenant_id=tenant.id, lead_id=lead.id)
     assert await kinds(session, manager) == []
+
+
+async def test_untaken_minutes_count_business_time_only(session: AsyncSession) -> None:
+    tenant, manager, _ = await agency(session)
+    lead = await lead_at(session, tenant, at(2026, 12, 1, 17))
+    handoff = await make_handoff(session, lead)
+    handoff.created_at = at(2026, 12, 1, 17, 55)
+    await session.flush()
+    await alerts.raise_alerts(session, tenant=tenant, now=at(2026, 12, 2, 9, 9))
+    assert "handoff_untaken" not in await kinds(session, manager)
+    await alerts.raise_alerts(session, tenant=tenant, now=at(2026, 12, 2, 9, 11))
+    assert "handoff_untaken" in await kinds(session, manager)

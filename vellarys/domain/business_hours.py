@@ -102,6 +102,23 @@ def next_opening(hours: BusinessHours, now: datetime) -> datetime:
     raise ValueError("the agency never opens within a year")
 
 
+def add_open_time(hours: BusinessHours, start: datetime, duration: timedelta) -> datetime:
+    """The moment ``duration`` of opening time has passed since ``start`` (closed time skipped):
+    15 minutes after a handoff at 17:55 on a 9-18 day is 9:10 the next working day."""
+    if hours.always_open:
+        return start + duration
+    moment, remaining = next_opening(hours, start).astimezone(hours.zone), duration
+    for _ in range(_SEARCH_DAYS):
+        span = _day_span(hours, moment.date())
+        assert span is not None  # next_opening only lands inside a span
+        closing = datetime.combine(moment.date(), span[1], tzinfo=hours.zone)
+        if remaining <= closing - moment:
+            return moment + remaining
+        remaining -= closing - moment
+        moment = next_opening(hours, closing)
+    raise ValueError("the agency never opens within a year")
+
+
 _WEEKDAYS = (
     "segunda-feira",
     "terça-feira",

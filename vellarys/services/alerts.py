@@ -86,7 +86,7 @@ async def triggers(session: AsyncSession, *, tenant: Tenant, now: datetime) -> l
             found.append(Trigger("hot_lead", lead, "", f"🔥 Lead quente: {who} — {interest}."))
     minutes = nudge.policy(settings).handoff_alert_minutes
     for handoff, lead in await _untaken(session, tenant.id, now - LOOKBACK):
-        due = business_hours.next_opening(hours, handoff.created_at) + timedelta(minutes=minutes)
+        due = business_hours.add_open_time(hours, handoff.created_at, timedelta(minutes=minutes))
         if due <= now and business_hours.is_open(hours, now):
             found.append(
                 Trigger(
