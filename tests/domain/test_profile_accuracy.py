@@ -5,11 +5,12 @@ import pytest
 from bench.profile_accuracy import evaluate, labelled, read
 
 
-def test_profile_fields_are_right_on_the_labelled_set() -> None:
-    table = evaluate()
+@pytest.mark.parametrize(("labels", "floor"), [("tuning", 0.97), ("heldout", 0.93)])
+def test_profile_fields_are_right_on_the_labelled_sets(labels: str, floor: float) -> None:
+    table = evaluate(labels)
     right = sum(ok for ok, _ in table.values())
     counted = sum(total for _, total in table.values())
-    assert right / counted >= 0.95
+    assert right / counted >= floor
 
 
 @pytest.mark.parametrize(
@@ -37,4 +38,4 @@ def test_a_count_attaches_to_its_noun() -> None:
 
 
 def test_every_labelled_row_names_known_fields() -> None:
-    assert len(labelled()) >= 80
+    assert len(labelled("tuning")) >= 80 and len(labelled("heldout")) >= 40
