@@ -594,3 +594,12 @@ def test_missing_slots_skips_payment_for_renters() -> None:
 def test_missing_slots_skips_bedrooms_for_land_and_commercial() -> None:
     assert "bedrooms" not in missing_slots({"property_type": "land"})
     assert "bedrooms" not in missing_slots({"property_type": "commercial"})
+
+
+def test_owners_and_current_clients_are_not_asked_a_buyers_questions() -> None:
+    assert missing_slots({"intent": "support"}) == ["name"]
+    assert missing_slots({"intent": "sell", "name": "Ana"}) == [
+        "property_type",
+        "city",
+        "neighborhoods",
+    ]

@@ -38,6 +38,8 @@ ASK_ORDER = (
     "payment",
 )
 _NO_ROOMS = frozenset({"commercial", "land"})
+_OWNER_INTENTS = frozenset({"sell", "rent_out"})
+_SEEKER_ONLY = frozenset({"budget_max", "bedrooms", "timeline", "payment"})
 _NOT_SEEKING = (("sell", av.SELL), ("rent_out", av.RENT_OUT), ("support", av.SUPPORT))
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -162,6 +164,11 @@ def missing_slots(profile: Mapping[str, Any]) -> list[str]:
 
 
 def _is_missing(slot: str, profile: Mapping[str, Any]) -> bool:
+    intent = profile.get("intent")
+    if intent == "support" and slot != "name":
+        return False  # a current client is helped, not qualified
+    if intent in _OWNER_INTENTS and slot in _SEEKER_ONLY:
+        return False  # an owner's budget, rooms and payment are not a search
     if slot == "city":
         return not profile.get("city") and not profile.get("neighborhoods")
     if slot == "budget_max":
