@@ -25,7 +25,7 @@ CONTEXT = UnderstandingContext(
         ("sou inquilino de vcs e tem um vazamento no banheiro", ["support"]),
         ("tem ap em Curitiba?", ["out_of_area"]),
         ("parar", ["opt_out"]),
-        ("na verdade sao 3 quartos", ["correction"]),
+        ("na verdade sao 3 quartos", ["correction", "search"]),
         ("quanto fica o itbi desse ap?", ["cost_question"]),
         ("como funciona o seguro fiança? e precisa de fiador?", ["knowledge_question"]),
     ],

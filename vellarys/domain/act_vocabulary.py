@@ -25,6 +25,7 @@ SELL = _words(
     r"vend(?:er|o|emos|endo|eria)\b.{0,30}\b" + _MY_PLACE,
     _OWNED_PLACE + r".{0,40}\b(?:pr?a|para|a) vend(?:er|a)",
     r"quero vender",
+    r"quer vender",
     r"queria vender",
     r"gostaria de vender",
     r"preciso vender",
@@ -45,6 +46,8 @@ RENT_OUT = _words(
     r"sou (?:proprietari[oa]|dono|dona) (?:de|do|da) (?:um|uma)",
     r"procurando inquilin\w*",
     r"(?:pr?a|para|quero|vou|pretendo) alugar (?:ele|ela)\b",
+    r"(?:arrumam|arranjam|acham|encontram) (?:um )?inquilin\w*",
+    r"(?:por|colocar|botar) (?:\w+ )?pr?a alugar",
     r"achar (?:um )?inquilin\w*",
 )
 SUPPORT = _words(
@@ -57,6 +60,8 @@ SUPPORT = _words(
     r"boleto",
     r"repasse",
     r"meu contrato",
+    r"titular do contrato",
+    r"contrato assinado",
     r"renova\w* (?:o |do )?contrato",
     r"rescis\w*",
     r"(?:entregar|devolver) (?:as )?chaves",
@@ -84,7 +89,15 @@ COMPLAINT = _words(
     r"reclama\w*",
     r"procon",
     r"reclame aqui",
-    r"ninguem (?:me )?(?:responde|retorna|atende|resolve)",
+    r"ninguem (?:me )?(?:respond|retorn|atend|resolv|lig)\w*",
+    r"esperando (?:um )?retorno",
+    r"(?:nao|nunca) (?:me )?(?:responde|respondem|resolvem|ligaram|ligam|retornam)\w*",
+    r"mandei \w+ mensage\w* e nada",
+    r"nem apareceu",
+    r"prometeram",
+    r"grosso",
+    r"grossa",
+    r"enrola\w*",
     r"(?:nao|nunca) (?:me )?(?:responderam|retornaram|resolveram|deram retorno)",
     r"(?:estou|to|tou) (?:muito )?(?:insatisfeit\w*|chatead\w*|irritad\w*|decepcionad\w*)",
     r"que demora",
@@ -94,6 +107,9 @@ COMPLAINT = _words(
     r"enrolacao",
 )
 BOT = _words(
+    r"(?:vc|voce|ce|tu)? ?(?:e|eh) (?:um |uma )?(?:ia|humano|humana|de verdade|pessoa real"
+    r"|atendente virtual|assistente virtual|pessoa mesmo)",
+    r"alguem de verdade",
     r"(?:vc|voce|tu|isso|ce|e|eh) (?:e |eh )?(?:um )?(?:robo|bot|ia|maquina|chatbot|chatgpt)",
     r"robo",
     r"\w*bot",
@@ -109,6 +125,7 @@ VISIT = _words(
     r"(?:agendar|marcar|agenda|marca|fazer|quero|gostaria de|queria) (?:uma |a )?visit\w*",
     r"visitar",
     r"quero visit\w*",
+    r"(?:pode|podemos|vamos) (?:marcar|agendar)",
     r"(?:agend|marc)\w* .{0,20}\bvisita",
     r"conhecer (?:o|a|esse|essa|este|esta) (?:imovel|ap\w*|casa|sobrado|studio|kitnet)",
     r"(?:podemos|posso|da pra|quero|queria|gostaria de|consigo) (?:ir )?ver"
@@ -120,7 +137,11 @@ VISIT = _words(
     r"(?:da|daria) pr?a (?:ir )?ver (?:ele|ela|o ap\w*|a casa|hoje|amanha|sabado|domingo)",
     r"(?:ir|passar) (?:ai |la )?(?:ver|conhecer) (?:o|a|esse|essa)",
 )
-HUMAN = vocab.WANTS_HUMAN
+HUMAN = re.compile(
+    vocab.WANTS_HUMAN.pattern
+    + r"|\b(?:whats(?:app)?|zap|contato|numero|telefone) do (?:corretor|responsavel|gerente)\b"
+    + r"|\bpede pr?o (?:corretor|responsavel|gerente)\b|\bpedir pr?o (?:corretor|responsavel)\b"
+)
 STAFF_REQUEST = _words(
     r"falar com",
     r"fala com",
@@ -150,8 +171,12 @@ CORRECTION = _words(
     r"esquece (?:o que eu disse|isso)",
     r"desconsidera\w*",
     r"onde (?:eu )?(?:disse|falei|escrevi)",
+    r"na vdd",
+    r"ops",
+    r"errei\b",
 )
 OPT_OUT = _words(
+    r"par(?:ar|e|em|a) de (?:me )?mandar",
     r"nao quero mais receber",
     r"pare de me mandar",
     r"para de me mandar",
@@ -163,9 +188,13 @@ OPT_OUT = _words(
     r"parar de receber",
 )
 GREETING = _words(
-    r"bom dia",
-    r"boa tarde",
-    r"boa noite",
+    r"bom dia+",
+    r"boa tarde+e*",
+    r"boa noite+e*",
+    r"tudo bem",
+    r"tudo bom",
+    r"td bem",
+    r"td bom",
     r"ola+",
     r"oie?",
     r"oii+e?",
@@ -180,10 +209,16 @@ SMALL_TALK = _words(
     r"brigad[oa]",
     r"valeu",
     r"vlw",
-    r"tudo bem",
-    r"tudo bom",
-    r"td bem",
     r"tchau",
+    r"obg",
+    r"legal",
+    r"combinado",
+    r"ah ta",
+    r"fico no aguardo",
+    r"aguardo",
+    r"otimo dia",
+    r"tudo otimo",
+    r"bom fim de semana",
     r"ate mais",
     r"ate logo",
     r"kkk+",
@@ -194,6 +229,12 @@ SMALL_TALK = _words(
     r"entendi",
     r"show",
     r"perfeito",
+)
+SEARCH_WORDS = _words(
+    r"zona (?:sul|norte|leste|oeste|central)",
+    r"perto d[oa] (?:metro|estacao|trem)",
+    r"regiao d[eoa]",
+    r"(?:quero|procuro|busco|preciso de) algo",
 )
 MORE_OPTIONS = _words(
     r"mais (?:opcoes|opcao|imoveis|alternativas)",
@@ -264,7 +305,15 @@ TOPICS = (
     ("photos", _words(r"fotos?", r"videos?", r"planta")),
     (
         "features",
-        _words(r"varanda", r"piscina", r"churrasqueira", r"mobiliad\w*", r"elevador", r"portaria"),
+        _words(
+            r"armarios?",
+            r"varanda",
+            r"piscina",
+            r"churrasqueira",
+            r"mobiliad\w*",
+            r"elevador",
+            r"portaria",
+        ),
     ),
 )
 COST_TOPICS = frozenset({"itbi", "registry", "financing", "affordability"})

@@ -46,8 +46,9 @@ ACT_KINDS = (
 )
 # A clause doing one of these is not also a search, whatever amounts or rooms it names.
 _NOT_A_SEARCH = frozenset(
-    {"sell", "rent_out", "support", "correction", "out_of_area", "visit_request", "complaint"}
+    {"sell", "rent_out", "support", "out_of_area", "visit_request", "complaint", "invest"}
 )
+_SEEKING_ACTS = frozenset({"buy", "rent", "invest"})
 _SEARCH_SLOTS = frozenset(
     {"neighborhoods", "bedrooms", "parking", "budget_min", "budget_max", "pets"}
 )
@@ -152,6 +153,8 @@ def understand(
         return []
     if is_opt_out(text):
         return [Act("opt_out", text.strip(), 0, len(text))]
+    if not re.search(r"\w", text):
+        return [Act("small_talk", text.strip(), 0, len(text))]  # "👍", "🙏🙏"
     acts: list[Act] = []
     for clause in clauses(text):
         found = _rule_acts(clause, context)
@@ -244,14 +247,40 @@ def _rule_acts(clause: _Clause, context: UnderstandingContext) -> list[Act]:
         found.append(_act("search", clause))
     topic = _topic(folded)
     if topic and _is_question(folded):
-        kind = "cost_question" if topic in av.COST_TOPICS else "listing_question"
-        found.append(replace(_act(kind, clause), topic=topic))
+        if topic in av.COST_TOPICS:
+            found.append(replace(_act("cost_question", clause), topic=topic))
+        elif _about_a_listing(clause, context, found):
+            found.append(replace(_act("listing_question", clause), topic=topic))
+    if _asks_about_seeking(folded, found):
+        found.append(_act("knowledge_question", clause))  # "da pra alugar sem fiador?"
     return found
+
+
+def _asks_about_seeking(folded: str, found: Sequence[Act]) -> bool:
+    """A question on how buying or renting works, rather than a search ("tem ap pra alugar?")."""
+    kinds_found = {a.kind for a in found}
+    return (
+        bool(kinds_found & _SEEKING_ACTS)
+        and kinds_found <= _SEEKING_ACTS | {"greeting"}
+        and _is_question(folded)
+        and bool(av.QUESTION_START.match(folded))
+    )
+
+
+def _about_a_listing(clause: _Clause, context: UnderstandingContext, found: Sequence[Act]) -> bool:
+    """A fact question is about a listing when it names one, or cards are on the table and
+    the lead is not describing a search of their own ("tem ap de 2 quartos na Mooca?")."""
+    if listing_codes(clause.text) or _listing_ref(clause.folded):
+        return True
+    shown = context.shown_codes or context.last_shown_batch
+    return bool(shown) and not any(a.kind == "search" for a in found)
 
 
 def _searches(clause: _Clause, context: UnderstandingContext, found: Sequence[Act]) -> bool:
     """The clause states what the lead looks for (rooms, budget, place) or asks for more cards."""
     if av.MORE_OPTIONS.search(clause.folded):
+        return True
+    if av.SEARCH_WORDS.search(clause.folded) and not _is_question(clause.folded):
         return True
     if any(a.kind in _NOT_A_SEARCH for a in found) or _listing_ref(clause.folded):
         return False
@@ -265,13 +294,17 @@ def _searches(clause: _Clause, context: UnderstandingContext, found: Sequence[Ac
 
 
 def _owner_or_seeker(found: list[Act], folded: str) -> list[Act]:
-    """An owner's "alugar meu ap" is rent_out, not rent; "vender" is sell, not buy."""
+    """An owner's "alugar meu ap" is rent_out, not rent; "comprar pra alugar" is invest."""
     kinds_found = {a.kind for a in found}
     drop: set[str] = set()
     if "rent_out" in kinds_found:
         drop.add("rent")
-    if "sell" in kinds_found:
-        drop.add("buy")
+    if "sell" in kinds_found and not av.BUY.search(av.SELL.sub(" ", folded)):
+        drop.add("buy")  # "vender meu ap e comprar uma casa" is both
+    if "invest" in kinds_found:
+        drop |= {"buy", "rent"}
+    if "bot_question" in kinds_found and "?" in folded:
+        drop.add("ask_human")  # "vc é humano?" asks what we are, not for a person
     if "support" in kinds_found and not av.SEEKING.search(folded):
         drop |= {"rent", "buy"}
     return [a for a in found if a.kind not in drop]
