@@ -13,7 +13,7 @@ from vellarys.domain import act_vocabulary as av
 from vellarys.domain import vocabulary as vocab
 from vellarys.domain.amounts import rent_includes_fees, typed_amounts
 from vellarys.domain.budget import parse_budget
-from vellarys.domain.first_names import FIRST_NAMES
+from vellarys.domain.lead_name import bare_name, name_in
 from vellarys.domain.numerals import Token, tokenize
 from vellarys.domain.text import (
     find_affirmed,
@@ -43,21 +43,6 @@ _SEEKER_ONLY = frozenset({"budget_max", "bedrooms", "timeline", "payment"})
 _NOT_SEEKING = (("sell", av.SELL), ("rent_out", av.RENT_OUT), ("support", av.SUPPORT))
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_CLAUSES = re.compile(r"[,.;:!?\n]")
-_IS = r"(?:é|e|eh)"
-# Name triggers, strongest first; only the last one needs the name capitalized to trust it.
-_NAME_TRIGGERS = (
-    (re.compile(rf"\b(?:meu nome {_IS}|me chamo|pode me chamar de|nome:)\s+(.+)", re.I), False),
-    (re.compile(rf"\b(?:sou|aqui {_IS}|quem fala {_IS})\s+(?:o|a)\s+(.+)", re.I), False),
-    # "(vc) fala com o Carlos" introduces the lead; "quero falar com o Carlos" asks for staff.
-    (re.compile(r"(?:^|[.!,\n]\s*|\b(?:vc|voce|você)\s+)fala com (?:o|a)\s+(.+)", re.I), False),
-    (re.compile(rf"\b(?:sou|aqui {_IS}|quem fala {_IS})\s+(.+)", re.I), True),
-)
-_BARE_NAME_PREFIX = frozenset({"e", "eh", "o", "a", "sou", "aqui"})
-_TITLES = frozenset({"dr", "dra", "sr", "sra", "srta", "prof", "profa", "doutor", "doutora"})
-_TITLE_DOT = re.compile(r"\b(dra?|sra?|srta|profa?)\.", re.I)
-# "Obrigado, Marcos": a name after thanks is who is thanked, not the lead.
-_THANKS = frozenset({"obrigado", "obrigada", "valeu", "vlw", "brigado", "brigada", "obg"})
 _PERIOD_BUCKETS = ((1, "now"), (3, "3_months"), (6, "6_months"), (12, "12_months"))
 _NUMBER_NOUNS = vocab.BEDROOM_WORDS | vocab.PARKING_WORDS | set(vocab.TIME_UNITS)
 _MAX_CUE = re.compile(r"\b(?:ate|maximo|max|teto|limite)\b")
@@ -93,7 +78,7 @@ def extract(
     folded, tokens = fold(body), tokenize(body)
     found: dict[str, Any] = {
         "email": email.group().lower() if email else None,
-        "name": _name(body) if name_allowed else None,
+        "name": name_in(body) if name_allowed else None,
         "intent": _intent(folded),
         "property_type": _property_type(folded),
         "city": _city(body, known_cities),
@@ -178,73 +163,6 @@ def _is_missing(slot: str, profile: Mapping[str, Any]) -> bool:
     if slot == "payment" and profile.get("intent") == "rent":
         return False
     return profile.get(slot) in (None, "", [])
-
-
-def _name(body: str) -> str | None:
-    """A name after an explicit phrase ("meu nome é", "sou a"), if it is plausibly one."""
-    for pattern, needs_capital in _NAME_TRIGGERS:
-        for match in pattern.finditer(body):
-            candidates = _CLAUSES.split(_TITLE_DOT.sub(r"\1 ", match.group(1)))[0].split()
-            while candidates and fold(candidates[0]) in _TITLES:
-                candidates = candidates[1:]
-            if not candidates or not _plausible_first_name(candidates[0]):
-                continue
-            name = _name_from(candidates, needs_capital)
-            if name:
-                return name
-    return None
-
-
-def _plausible_first_name(word: str) -> bool:
-    """A common Brazilian first name, or a capitalised word that is no common word."""
-    folded = fold(word)
-    return folded in FIRST_NAMES or (word[:1].isupper() and folded not in vocab.NOT_NAMES)
-
-
-def _name_from(candidates: list[str], needs_capital: bool) -> str | None:
-    """Up to three name words from the start of ``candidates``, "da"/"de"/"dos" kept inside."""
-    parts: list[str] = []
-    while candidates and fold(candidates[0]).rstrip(".") in _TITLES:
-        candidates = candidates[1:]
-    for word in candidates:
-        folded = fold(word)
-        if parts and folded in vocab.NAME_PARTICLES - {"e"}:
-            parts.append(folded)
-            continue
-        if not word.isalpha() or folded in vocab.NOT_NAMES:
-            break
-        if needs_capital and not word[0].isupper():
-            break
-        parts.append(word[:1].upper() + word[1:].lower())
-        if sum(part not in vocab.NAME_PARTICLES for part in parts) == 3:
-            break
-    while parts and parts[-1] in vocab.NAME_PARTICLES:
-        parts.pop()
-    return " ".join(parts) or None
-
-
-def _bare_name(body: str, *, person: bool = True) -> str | None:
-    """A reply to "como posso te chamar?": "Carlos", "é o Carlos", "carlos silva aqui".
-
-    A person's name must start with a common first name; a place (``person=False``) need not.
-    """
-    for clause in _CLAUSES.split(body):
-        candidates = clause.split()
-        while candidates and fold(candidates[0]) in _BARE_NAME_PREFIX:
-            candidates.pop(0)
-        if candidates and fold(candidates[-1]) == "aqui":
-            candidates.pop()
-        if candidates and fold(candidates[0]) in _THANKS:
-            return None
-        if not candidates or all(fold(w) in vocab.NOT_NAMES for w in candidates):
-            continue
-        if person and fold(candidates[0]) not in FIRST_NAMES:
-            return None
-        name = _name_from(candidates, needs_capital=False)
-        if name and len(candidates) <= 4 and len(name.split()) == len(candidates):
-            return name
-        return None
-    return None
 
 
 def _intent(folded: str) -> str | None:
@@ -410,9 +328,9 @@ def _bare_answer(asked: str, body: str, tokens: list[Token]) -> Any:
     """Read a reply that only makes sense as the answer to the question just asked."""
     words = fold(body).replace("?", " ").split()
     if asked == "name":
-        return _bare_name(body)
+        return bare_name(body)
     if asked == "city":
-        return _bare_name(body, person=False)  # a short proper noun, spelled like a name
+        return bare_name(body, person=False)  # a short proper noun, spelled like a name
     if asked in ("bedrooms", "parking"):
         numbers = _bare_numbers(tokens)
         if numbers:
