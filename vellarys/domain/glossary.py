@@ -47,6 +47,9 @@ class Intent(StrEnum):
     BUY = "buy"
     RENT = "rent"
     INVEST = "invest"
+    SELL = "sell"
+    RENT_OUT = "rent_out"
+    SUPPORT = "support"
 
 
 class MessageType(StrEnum):
@@ -133,6 +136,9 @@ INTENT_LABELS: Mapping[str, str] = {
     Intent.BUY: "Comprar",
     Intent.RENT: "Alugar",
     Intent.INVEST: "Investir",
+    Intent.SELL: "Vender",
+    Intent.RENT_OUT: "Colocar para alugar",
+    Intent.SUPPORT: "Atendimento (já é cliente)",
 }
 MESSAGE_TYPE_LABELS: Mapping[str, str] = {
     MessageType.TEXT: "Texto",

@@ -8,7 +8,14 @@ from typing import Any
 from vellarys.domain.budget import format_brl
 from vellarys.domain.conversation import Turn
 
-INTENTS = {"buy": "comprar", "rent": "alugar", "invest": "investir"}
+INTENTS = {
+    "buy": "comprar",
+    "rent": "alugar",
+    "invest": "investir",
+    "sell": "vender um imóvel",
+    "rent_out": "colocar um imóvel para alugar",
+    "support": "atendimento de cliente",
+}
 TYPES = {
     "apartment": "apartamento",
     "house": "casa",

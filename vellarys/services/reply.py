@@ -58,20 +58,14 @@ async def answer(
     """The reply to ``burst``; also merges the profile, scores the lead and hands off when due."""
     tenant = await tenant_queries.get(session, lead.tenant_id)
     settings: dict[str, Any] = dict(tenant.settings) if tenant else {}
-    text = "\n".join(t.content for t in burst if t.type in ("text", "interactive")).strip()
+    text = _text_of(burst)
     last_asked = _last_asked(history)
     no_places: tuple[list[str], list[str]] = ([], [])
     places = await optional_step(
         session, "places", lambda: property_search.known_places(session, lead.tenant_id), no_places
     )
-    found = (
-        qualification.extract(
-            text, known_neighborhoods=places[0], known_cities=places[1], asked=last_asked
-        )
-        if text
-        else {}
-    )
     before = dict(lead.custom_data or {})
+    found = _slots(text, burst, places, asked=last_asked, profile=before)
     profile = qualification.merge(before, found)
     intents = detect_intents(text) if text else frozenset()
     context = ConversationContext(
@@ -246,6 +240,49 @@ def _asked_before(history: Sequence[Turn]) -> list[str]:
     return [
         str(t.media["asked"]) for t in history if t.role == "assistant" and t.media.get("asked")
     ]
+
+
+async def learn_while_paused(
+    session: AsyncSession, *, lead: Lead, history: Sequence[Turn], burst: Sequence[Turn]
+) -> None:
+    """Keep the profile and score current while a broker has the conversation (no reply)."""
+    text = _text_of(burst)
+    if not text:
+        return
+    no_places: tuple[list[str], list[str]] = ([], [])
+    places = await optional_step(
+        session, "places", lambda: property_search.known_places(session, lead.tenant_id), no_places
+    )
+    before = dict(lead.custom_data or {})
+    found = _slots(text, burst, places, asked=None, profile=before)
+    tenant = await tenant_queries.get(session, lead.tenant_id)
+    settings: dict[str, Any] = dict(tenant.settings) if tenant else {}
+    _update_lead(lead, qualification.merge(before, found), history, burst, settings)
+
+
+def _text_of(burst: Sequence[Turn]) -> str:
+    return "\n".join(t.content for t in burst if t.type in ("text", "interactive")).strip()
+
+
+def _slots(
+    text: str,
+    burst: Sequence[Turn],
+    places: tuple[list[str], list[str]],
+    *,
+    asked: str | None,
+    profile: dict[str, Any],
+) -> dict[str, Any]:
+    """The slots the burst states; a button's title is never taken as the lead's name."""
+    if not text:
+        return {}
+    return qualification.extract(
+        text,
+        known_neighborhoods=places[0],
+        known_cities=places[1],
+        asked=asked,
+        intent=profile.get("intent"),
+        name_allowed=any(t.type == "text" for t in burst),
+    )
 
 
 def _update_lead(

@@ -47,3 +47,11 @@ async def all_of(session: AsyncSession, tenant_id: uuid.UUID) -> list[User]:
         select(User).where(User.tenant_id == tenant_id).order_by(User.active.desc(), User.name)
     )
     return list(found.scalars())
+
+
+async def staff_names(session: AsyncSession, tenant_id: uuid.UUID) -> list[str]:
+    """Names of the agency's active staff, the ones a lead may ask for by name."""
+    found = await session.execute(
+        select(User.name).where(User.tenant_id == tenant_id, User.active).order_by(User.name)
+    )
+    return [name for name in found.scalars() if name]
