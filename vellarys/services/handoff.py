@@ -6,12 +6,12 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vellarys.db import queue
 from vellarys.db.models import Channel, Handoff, Lead, User
 from vellarys.db.queries import channel as channel_queries
+from vellarys.db.queries import handoff as handoff_queries
 from vellarys.db.queries import lead as lead_queries
 from vellarys.db.queries import user as user_queries
 from vellarys.domain.conversation import Turn
@@ -82,19 +82,8 @@ async def release(session: AsyncSession, deps: PipelineDeps, *, lead: Lead) -> N
     lead.custom_data = {k: v for k, v in (lead.custom_data or {}).items() if k != "wants_human"}
     if lead.stage == "handed_off":
         lead.stage = "qualified"
-    for handoff in await _open_handoffs(session, lead):
+    for handoff in await handoff_queries.open_of(session, lead):
         handoff.status, handoff.released_at = "released", deps.clock.now()
-
-
-async def _open_handoffs(session: AsyncSession, lead: Lead) -> list[Handoff]:
-    found = await session.execute(
-        select(Handoff).where(
-            Handoff.tenant_id == lead.tenant_id,
-            Handoff.lead_id == lead.id,
-            Handoff.status == "open",
-        )
-    )
-    return list(found.scalars())
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +98,7 @@ async def prepare_notification(
     session: AsyncSession, *, handoff_id: uuid.UUID, dashboard_url: str | None
 ) -> BrokerNotification | None:
     """What to send the handoff's broker on WhatsApp; None when there is no one or no way."""
-    handoff = await session.get(Handoff, handoff_id)
+    handoff = await handoff_queries.by_id(session, handoff_id)
     if handoff is None or handoff.notified_at is not None or handoff.user_id is None:
         return None
     broker = await user_queries.get(session, handoff.tenant_id, handoff.user_id)
@@ -134,7 +123,7 @@ async def prepare_notification(
 async def record_notification(
     session: AsyncSession, deps: PipelineDeps, *, handoff_id: uuid.UUID, error: str | None
 ) -> None:
-    handoff = await session.get(Handoff, handoff_id)
+    handoff = await handoff_queries.by_id(session, handoff_id)
     if handoff is None:
         return
     if error is None:

@@ -151,3 +151,10 @@ async def chunk_texts(
         chunk_id: (doc, content, title, filename)
         for chunk_id, doc, content, title, filename in found
     }
+
+
+async def document_ids(session: AsyncSession, tenant_id: uuid.UUID) -> list[uuid.UUID]:
+    found = await session.execute(
+        select(KnowledgeDocument.id).where(KnowledgeDocument.tenant_id == tenant_id)
+    )
+    return list(found.scalars())
