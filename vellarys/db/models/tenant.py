@@ -14,6 +14,8 @@ from vellarys.domain.glossary import AuditAction, values
 
 USER_ROLES = ("admin", "broker")
 AUDIT_ACTIONS = values(AuditAction)
+ALERT_KINDS = ("new_lead", "hot_lead", "after_hours_lead", "handoff_untaken")
+_ALL_ALERTS = "'" + '["new_lead", "hot_lead", "after_hours_lead", "handoff_untaken"]' + "'"
 
 
 class Tenant(IdMixin, TimestampMixin, Base):
@@ -43,6 +45,10 @@ class User(IdMixin, TimestampMixin, Base):
     active: Mapped[bool] = mapped_column(default=True, server_default=text("true"))
     last_assigned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Which manager alerts also go to this user's WhatsApp (the dashboard shows them all).
+    whatsapp_alerts: Mapped[list[Any]] = mapped_column(
+        default=lambda: list(ALERT_KINDS), server_default=text(_ALL_ALERTS)
+    )
 
 
 class ApiKey(IdMixin, TimestampMixin, Base):

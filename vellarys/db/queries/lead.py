@@ -113,3 +113,13 @@ async def replies_since(
         .execution_options(populate_existing=True)
     )
     return list(found.scalars())
+
+
+async def last_inbound_by_phone(
+    session: AsyncSession, tenant_id: uuid.UUID, phone: str
+) -> datetime | None:
+    """When the agency's lead with this phone last wrote (None: never, or no such lead)."""
+    found = await session.execute(
+        select(Lead.last_inbound_at).where(Lead.tenant_id == tenant_id, Lead.phone == phone)
+    )
+    return found.scalar_one_or_none()
