@@ -11,11 +11,11 @@ from importlib.resources import files
 from importlib.resources.abc import Traversable
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vellarys.db import queue
 from vellarys.db.models import Channel, KnowledgeDocument, Tenant, User
+from vellarys.db.queries import knowledge as knowledge_queries
 from vellarys.db.queries import tenant as tenant_queries
 from vellarys.domain.password import hash_password
 from vellarys.domain.ports import Embedder
@@ -99,10 +99,7 @@ async def index_demo(session: AsyncSession, embedder: Embedder, *, tenant_id: uu
 async def _enqueue_indexing(session: AsyncSession, tenant: Tenant) -> None:
     """The worker embeds the knowledge base in the background (the import queued the listings)."""
     args = {"tenant_id": str(tenant.id)}
-    documents = await session.execute(
-        select(KnowledgeDocument.id).where(KnowledgeDocument.tenant_id == tenant.id)
-    )
-    for document_id in documents.scalars():
+    for document_id in await knowledge_queries.document_ids(session, tenant.id):
         await queue.defer(
             session,
             task=queue.INDEX_DOCUMENT,

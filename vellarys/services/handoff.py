@@ -7,12 +7,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vellarys.db import queue
 from vellarys.db.models import Channel, Handoff, Lead, User
 from vellarys.db.queries import channel as channel_queries
+from vellarys.db.queries import handoff as handoff_queries
 from vellarys.db.queries import lead as lead_queries
 from vellarys.db.queries import tenant as tenant_queries
 from vellarys.db.queries import user as user_queries
@@ -104,19 +104,8 @@ async def release(session: AsyncSession, deps: PipelineDeps, *, lead: Lead) -> N
     lead.custom_data = {k: v for k, v in (lead.custom_data or {}).items() if k != "wants_human"}
     if lead.stage == "handed_off":
         lead.stage = "qualified"
-    for handoff in await _open_handoffs(session, lead):
+    for handoff in await handoff_queries.open_of(session, lead):
         handoff.status, handoff.released_at = "released", deps.clock.now()
-
-
-async def _open_handoffs(session: AsyncSession, lead: Lead) -> list[Handoff]:
-    found = await session.execute(
-        select(Handoff).where(
-            Handoff.tenant_id == lead.tenant_id,
-            Handoff.lead_id == lead.id,
-            Handoff.status == "open",
-        )
-    )
-    return list(found.scalars())
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +127,7 @@ async def prepare_notification(
     now: datetime | None = None,
 ) -> BrokerNotification | None:
     """What to send the handoff's broker on WhatsApp; None when there is no one or no way."""
-    handoff = await session.get(Handoff, handoff_id)
+    handoff = await handoff_queries.by_id(session, handoff_id)
     if handoff is None or handoff.notified_at is not None or handoff.user_id is None:
         return None
     broker = await user_queries.get(session, handoff.tenant_id, handoff.user_id)
@@ -180,16 +169,14 @@ async def _window_open(session: AsyncSession, channel: Channel, phone: str, now:
     to the number (they write to it as any contact would)."""
     if window_open(channel.provider, None, now):
         return True
-    found = await session.execute(
-        select(Lead.last_inbound_at).where(Lead.tenant_id == channel.tenant_id, Lead.phone == phone)
-    )
-    return window_open(channel.provider, found.scalar_one_or_none(), now)
+    last = await lead_queries.last_inbound_by_phone(session, channel.tenant_id, phone)
+    return window_open(channel.provider, last, now)
 
 
 async def record_notification(
     session: AsyncSession, deps: PipelineDeps, *, handoff_id: uuid.UUID, error: str | None
 ) -> None:
-    handoff = await session.get(Handoff, handoff_id)
+    handoff = await handoff_queries.by_id(session, handoff_id)
     if handoff is None:
         return
     if error is None:

@@ -15,11 +15,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vellarys.db.models import LlmUsage
+from vellarys.db.queries import usage as usage_queries
 from vellarys.domain import financing, qualification
 from vellarys.domain.cards import PropertyHit
 from vellarys.domain.conversation import BrainReply, ConversationContext
@@ -80,33 +78,18 @@ class LlmTurn:
 
 
 async def tokens_used_today(session: AsyncSession, tenant_id: uuid.UUID, today: date) -> int:
-    found = await session.execute(
-        select(LlmUsage.prompt_tokens + LlmUsage.completion_tokens).where(
-            LlmUsage.tenant_id == tenant_id, LlmUsage.day == today
-        )
-    )
-    return int(found.scalar_one_or_none() or 0)
+    return await usage_queries.tokens_on(session, tenant_id, today)
 
 
 async def record_usage(
     session: AsyncSession, tenant_id: uuid.UUID, today: date, result: ChatResult
 ) -> None:
-    statement = insert(LlmUsage).values(
-        tenant_id=tenant_id,
-        day=today,
-        prompt_tokens=result.prompt_tokens,
-        completion_tokens=result.completion_tokens,
-        requests=1,
-    )
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[LlmUsage.tenant_id, LlmUsage.day],
-            set_={
-                "prompt_tokens": LlmUsage.prompt_tokens + result.prompt_tokens,
-                "completion_tokens": LlmUsage.completion_tokens + result.completion_tokens,
-                "requests": LlmUsage.requests + 1,
-            },
-        )
+    await usage_queries.add(
+        session,
+        tenant_id,
+        today,
+        prompt=result.prompt_tokens,
+        completion=result.completion_tokens,
     )
 
 

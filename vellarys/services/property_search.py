@@ -13,8 +13,9 @@ from typing import Any
 from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vellarys.db.models import Property
+from vellarys.db.models import Property, PropertyEmbedding
 from vellarys.db.queries import property as queries
+from vellarys.db.queries.embedding import upsert_embeddings
 from vellarys.db.queries.vector import EXACT_SEARCH_MAX_ROWS
 from vellarys.domain.cards import PropertyHit
 from vellarys.domain.ports import Embedder, Vector
@@ -84,8 +85,8 @@ async def index_pending_properties(
             unchanged.append((prop.id, digest, None))  # touched, text unchanged
         else:
             stale.append(prop)
-    await queries.upsert_embeddings(
-        session, tenant_id=tenant_id, model=embedder.model_name, rows=unchanged
+    await upsert_embeddings(
+        session, PropertyEmbedding, tenant_id=tenant_id, model=embedder.model_name, rows=unchanged
     )
     await _embed(session, embedder, tenant_id, stale)
     return len(stale)
@@ -100,8 +101,9 @@ async def _embed(
         vectors = await asyncio.to_thread(embedder.passages, texts)
         if len(vectors) != len(batch):
             raise EmbeddingError(f"O modelo {embedder.model_name} devolveu vetores a menos")
-        await queries.upsert_embeddings(
+        await upsert_embeddings(
             session,
+            PropertyEmbedding,
             tenant_id=tenant_id,
             model=embedder.model_name,
             rows=[(p.id, _hash(t), v) for p, t, v in zip(batch, texts, vectors, strict=True)],

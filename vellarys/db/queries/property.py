@@ -6,8 +6,7 @@ import uuid
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, false, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import ColumnElement, Select, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -83,51 +82,6 @@ async def needing_embedding(
         .limit(limit)
     )
     return [(a, b, c) for a, b, c in found]
-
-
-async def upsert_embeddings(
-    session: AsyncSession,
-    *,
-    tenant_id: uuid.UUID,
-    model: str,
-    rows: Sequence[tuple[uuid.UUID, str, Vector | None]],
-) -> None:
-    """Store (property id, content hash, vector); a ``None`` vector only marks it as seen."""
-    statement = insert(PropertyEmbedding)
-    changed = [r for r in rows if r[2] is not None]
-    if changed:
-        await session.execute(
-            statement.on_conflict_do_update(
-                index_elements=[PropertyEmbedding.property_id],
-                set_={
-                    "model": statement.excluded.model,
-                    "content_hash": statement.excluded.content_hash,
-                    "embedding": statement.excluded.embedding,
-                    "updated_at": func.now(),
-                },
-            ),
-            [
-                {
-                    "id": uuid.uuid4(),
-                    "tenant_id": tenant_id,
-                    "property_id": property_id,
-                    "model": model,
-                    "content_hash": content_hash,
-                    "embedding": vec,
-                }
-                for property_id, content_hash, vec in changed
-            ],
-        )
-    touched = [r[0] for r in rows if r[2] is None]
-    if touched:
-        await session.execute(
-            update(PropertyEmbedding)
-            .where(
-                PropertyEmbedding.tenant_id == tenant_id,
-                PropertyEmbedding.property_id.in_(touched),
-            )
-            .values(updated_at=func.now())
-        )
 
 
 def conditions(
