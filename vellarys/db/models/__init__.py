@@ -6,6 +6,7 @@ from vellarys.db.models.lead import Handoff, Lead, LeadNote
 from vellarys.db.models.login import LoginAttempt
 from vellarys.db.models.message import Message
 from vellarys.db.models.property import Property, PropertyEmbedding
+from vellarys.db.models.security import ErasedIdentifier, ErasureSalt, PasswordReset, UserSession
 from vellarys.db.models.system import LlmUsage, SystemSetting
 from vellarys.db.models.tenant import ApiKey, AuditEntry, Tenant, User
 
@@ -13,6 +14,8 @@ __all__ = [
     "ApiKey",
     "AuditEntry",
     "Channel",
+    "ErasedIdentifier",
+    "ErasureSalt",
     "Handoff",
     "KnowledgeChunk",
     "KnowledgeDocument",
@@ -22,9 +25,11 @@ __all__ = [
     "LlmUsage",
     "LoginAttempt",
     "Message",
+    "PasswordReset",
     "Property",
     "PropertyEmbedding",
     "SystemSetting",
     "Tenant",
     "User",
+    "UserSession",
 ]
