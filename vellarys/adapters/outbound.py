@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -28,6 +29,9 @@ class BlockedAddress(httpx.TransportError):
     """The URL leads to a private, loopback or link-local address, which is not allowed."""
 
 
+Resolver = Callable[[str, int], Awaitable[list[IpAddress]]]
+
+
 async def resolve(host: str, port: int) -> list[IpAddress]:
     loop = asyncio.get_running_loop()
     infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
@@ -39,7 +43,7 @@ async def resolve(host: str, port: int) -> list[IpAddress]:
     return found
 
 
-async def check_url(url: str, *, allow_private: bool) -> None:
+async def check_url(url: str, *, allow_private: bool, resolver: Resolver = resolve) -> None:
     """``UnsafeUrl`` unless ``url`` is http(s) and (unless allowed) leads to public addresses.
 
     A name that does not resolve now is accepted: the connect-time check still applies.
@@ -51,7 +55,7 @@ async def check_url(url: str, *, allow_private: bool) -> None:
         raise UnsafeUrl("endereços internos (localhost, redes privadas) não são permitidos")
     address = literal_ip(host)
     try:
-        addresses = [address] if address is not None else await resolve(host, 443)
+        addresses = [address] if address is not None else await resolver(host, 443)
     except OSError:
         return
     if any(not is_public(a) for a in addresses):
@@ -61,8 +65,11 @@ async def check_url(url: str, *, allow_private: bool) -> None:
 class GuardedTransport(httpx.AsyncBaseTransport):
     """An httpx transport that refuses non-public targets unless ``allow_private``."""
 
-    def __init__(self, *, allow_private: bool, **transport_options: Any) -> None:
+    def __init__(
+        self, *, allow_private: bool, resolver: Resolver = resolve, **transport_options: Any
+    ) -> None:
         self.allow_private = allow_private
+        self.resolver = resolver
         self.inner = httpx.AsyncHTTPTransport(**transport_options)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -82,7 +89,7 @@ class GuardedTransport(httpx.AsyncBaseTransport):
         literal = literal_ip(host)
         port = request.url.port or (443 if request.url.scheme == "https" else 80)
         try:
-            addresses = [literal] if literal is not None else await resolve(host, port)
+            addresses = [literal] if literal is not None else await self.resolver(host, port)
         except OSError as exc:
             raise httpx.ConnectError(f"cannot resolve {host!r}", request=request) from exc
         if not addresses or internal_name(host) or any(not is_public(a) for a in addresses):
