@@ -39,6 +39,13 @@ def needles(*, phone: str | None, name: str | None) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+def search_terms(found: list[str]) -> list[str]:
+    """What a database pre-filter looks for: the non-digit needles, and for digit needles
+    only their last four digits (a phone may be stored with spaces or dashes); ``quotes``
+    then decides precisely."""
+    return list(dict.fromkeys(n[-4:] if n.isdigit() else n for n in found))
+
+
 def quotes(text: str, found: Iterable[str]) -> bool:
     """True when ``text`` (URL-decoded, casefolded) holds one of ``found``: digits anywhere
     (a phone may be written with punctuation), name words as whole words."""

@@ -109,7 +109,9 @@ async def _entries_about(session: AsyncSession, lead: Lead) -> list[AuditEntry]:
 async def _quoting(session: AsyncSession, lead: Lead) -> list[AuditEntry]:
     """Audit entries (about anything) whose details quote the lead's name or phone."""
     found = erasure.needles(phone=lead.phone, name=lead.name)
-    candidates = await erasure_queries.entries_mentioning(session, lead.tenant_id, found)
+    candidates = await erasure_queries.entries_mentioning(
+        session, lead.tenant_id, erasure.search_terms(found)
+    )
     return [entry for entry in candidates if erasure.scrub(entry.details, found)[1]]
 
 
@@ -185,7 +187,8 @@ async def _forget_identifiers(session: AsyncSession, lead: Lead, now: datetime) 
 async def _scrub_audit(session: AsyncSession, lead: Lead) -> int:
     found = erasure.needles(phone=lead.phone, name=lead.name)
     scrubbed = 0
-    for entry in await erasure_queries.entries_mentioning(session, lead.tenant_id, found):
+    terms = erasure.search_terms(found)
+    for entry in await erasure_queries.entries_mentioning(session, lead.tenant_id, terms):
         details, changed = erasure.scrub(entry.details, found)
         if changed:
             entry.details = details
