@@ -150,6 +150,16 @@ async def test_admin_chats_takes_over_imports_and_cannot_see_another_agency(
         browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page = await browser.new_page(viewport={"width": 1280, "height": 900})
         page.set_default_timeout(30_000)
+        # Anything the Content-Security-Policy blocks is reported on the console.
+        blocked: list[str] = []
+        page.on(
+            "console",
+            lambda message: (
+                blocked.append(message.text)
+                if "Content Security Policy" in message.text or "unsafe-eval" in message.text
+                else None
+            ),
+        )
         try:
             await page.goto(f"{server.url}/leads")
             await expect(page).to_have_url(f"{server.url}/login?next=/leads")
@@ -169,6 +179,8 @@ async def test_admin_chats_takes_over_imports_and_cannot_see_another_agency(
                 await expect(page.locator("#sim-chat")).to_have_attribute(
                     "data-waiting", "false", timeout=120_000
                 )
+                # The form is emptied by the dashboard's script after htmx sends it.
+                await expect(page.locator("#sim-text")).to_have_value("")
             assert await page.locator("#sim-messages .msg[data-role=assistant]").count() >= 4
             stage = await page.locator("#sim-lead .badge").first.inner_text()
             assert stage in ("Qualificado", "Com corretor"), stage
@@ -205,5 +217,6 @@ async def test_admin_chats_takes_over_imports_and_cannot_see_another_agency(
                 path = "/" if name == "overview" else f"/{name}"
                 await page.goto(f"{server.url}{path}")
                 await page.screenshot(path=screenshots / f"{name}.png", full_page=True)
+            assert blocked == [], blocked
         finally:
             await browser.close()
