@@ -23,6 +23,7 @@ from vellarys.db.models import Channel
 from vellarys.domain.address import UnsafeUrl
 from vellarys.errors import BadRequest, ProviderError
 from vellarys.services.channel import add_channel, seal_values
+from vellarys.services.settings import InvalidSettings, save_settings
 
 INTERNAL = [
     "http://127.0.0.1:8080",
@@ -164,3 +165,26 @@ async def test_a_deployment_that_refuses_private_urls_does_not_call_a_stored_int
             assert evolution.requests == []
     finally:
         await container.aclose()
+
+
+async def test_an_agency_llm_url_on_an_internal_address_is_refused_and_nothing_is_stored(
+    session: AsyncSession,
+) -> None:
+    tenant = await make_tenant(session)
+    before = dict(tenant.settings)
+    form = {
+        "persona_name": "Lia", "agency_name": "Casa", "tone": "formal", "handoff_threshold": "75",
+        "llm_base_url": "http://169.254.169.254/v1", "llm_model": "gpt-4o-mini",
+    }  # fmt: skip
+    with pytest.raises(InvalidSettings) as refused:
+        await save_settings(
+            session, tenant_id=tenant.id, form=form, secret_key="s", allow_private_urls=False
+        )
+    assert "llm_base_url" in refused.value.errors
+    await session.refresh(tenant)
+    assert tenant.settings == before
+    form["llm_base_url"] = "file:///etc/passwd"
+    with pytest.raises(InvalidSettings):
+        await save_settings(
+            session, tenant_id=tenant.id, form=form, secret_key="s", allow_private_urls=True
+        )
