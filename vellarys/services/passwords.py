@@ -118,13 +118,16 @@ async def _live_reset(session: AsyncSession, token: str, now: datetime) -> Passw
     return reset
 
 
-async def reset_target(session: AsyncSession, *, token: str, now: datetime) -> User:
-    """The active user a live reset link is for; ``ResetLinkInvalid`` otherwise."""
-    reset = await _live_reset(session, token, now)
+async def _target(session: AsyncSession, reset: PasswordReset) -> User:
     user = await user_queries.get(session, reset.tenant_id, reset.user_id)
     if user is None or not user.active:
         raise ResetLinkInvalid()
     return user
+
+
+async def reset_target(session: AsyncSession, *, token: str, now: datetime) -> User:
+    """The active user a live reset link is for; ``ResetLinkInvalid`` otherwise."""
+    return await _target(session, await _live_reset(session, token, now))
 
 
 async def reset_password(
@@ -132,7 +135,7 @@ async def reset_password(
 ) -> User:
     """Use a reset link once: set the new password and end every session of its user."""
     reset = await _live_reset(session, token, now)
-    user = await reset_target(session, token=token, now=now)
+    user = await _target(session, reset)
     _check_new(new, confirmation)
     reset.used_at = now
     await _set_password(session, user, new, now)
