@@ -11,10 +11,10 @@ import secrets
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vellarys.db.models import PasswordReset, User
+from vellarys.db.queries import security as security_queries
 from vellarys.db.queries import user as user_queries
 from vellarys.domain.password import hash_password, verify_password
 from vellarys.errors import BadRequest, NotFound, VellarysError
@@ -82,11 +82,7 @@ async def issue_reset_link(
     user = await user_queries.get(session, tenant_id, user_id)
     if user is None:
         raise NotFound("Usuário não encontrado.")
-    await session.execute(
-        update(PasswordReset)
-        .where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None))
-        .values(expires_at=now)
-    )
+    await security_queries.expire_resets(session, user.id, now)
     token = secrets.token_urlsafe(32)
     session.add(
         PasswordReset(
@@ -103,16 +99,7 @@ async def issue_reset_link(
 
 
 async def _live_reset(session: AsyncSession, token: str, now: datetime) -> PasswordReset:
-    found = await session.execute(
-        select(PasswordReset)
-        .where(
-            PasswordReset.token_hash == token_hash(token),
-            PasswordReset.used_at.is_(None),
-            PasswordReset.expires_at > now,
-        )
-        .with_for_update()
-    )
-    reset = found.scalar_one_or_none()
+    reset = await security_queries.live_reset(session, token_hash(token), now)
     if reset is None:
         raise ResetLinkInvalid()
     return reset

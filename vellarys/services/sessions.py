@@ -13,10 +13,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vellarys.db.models import UserSession
+from vellarys.db.queries import security as security_queries
 from vellarys.services.auth import Viewer, signed_in
 
 # last_seen_at is written at most this often: not one UPDATE per htmx poll.
@@ -71,14 +71,7 @@ async def session_viewer(
 ) -> Viewer | None:
     """The viewer behind a live session, or None (revoked, idle too long, past its absolute
     limit, or its user deactivated)."""
-    found = await session.execute(
-        select(UserSession).where(
-            UserSession.token_hash == token_hash(token),
-            UserSession.tenant_id == tenant_id,
-            UserSession.revoked_at.is_(None),
-        )
-    )
-    row = found.scalar_one_or_none()
+    row = await security_queries.live_session(session, tenant_id, token_hash(token))
     if row is None or now >= row.expires_at or now - row.last_seen_at >= policy.idle:
         return None
     viewer = await signed_in(session, user_id=row.user_id, tenant_id=tenant_id)
@@ -90,14 +83,8 @@ async def session_viewer(
 async def revoke_session(
     session: AsyncSession, *, token: str, tenant_id: uuid.UUID, now: datetime, reason: str
 ) -> None:
-    await session.execute(
-        update(UserSession)
-        .where(
-            UserSession.token_hash == token_hash(token),
-            UserSession.tenant_id == tenant_id,
-            UserSession.revoked_at.is_(None),
-        )
-        .values(revoked_at=now, revoked_reason=reason)
+    await security_queries.revoke_sessions(
+        session, tenant_id, now=now, reason=reason, token_hash=token_hash(token)
     )
 
 
@@ -105,14 +92,6 @@ async def revoke_user_sessions(
     session: AsyncSession, *, tenant_id: uuid.UUID, user_id: uuid.UUID, now: datetime, reason: str
 ) -> int:
     """End every live session of a user; returns how many were live."""
-    result = await session.execute(
-        update(UserSession)
-        .where(
-            UserSession.tenant_id == tenant_id,
-            UserSession.user_id == user_id,
-            UserSession.revoked_at.is_(None),
-        )
-        .values(revoked_at=now, revoked_reason=reason)
-        .returning(UserSession.id)
+    return await security_queries.revoke_sessions(
+        session, tenant_id, now=now, reason=reason, user_id=user_id
     )
-    return len(result.all())
