@@ -19,7 +19,15 @@ from typing import Any
 from sqlalchemy import delete, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vellarys.db.models import AuditEntry, Handoff, Lead, LeadNote, Message
+from vellarys.db.models import (
+    AuditEntry,
+    Handoff,
+    Lead,
+    LeadNote,
+    Message,
+    Notification,
+    PlannedMessage,
+)
 from vellarys.db.queries import erasure as erasure_queries
 from vellarys.domain import erasure
 from vellarys.domain.clock import SystemClock
@@ -67,8 +75,9 @@ async def export_lead(
     clock: Clock = _CLOCK,
 ) -> dict[str, Any]:
     """Everything about the lead as JSON-ready data: every column of the lead, its messages
-    (raw provider payloads included), handoffs and notes; the audit entries about it (this
-    export's included) and those whose details quote it (a search for its name).
+    (raw provider payloads included), handoffs, notes, planned follow-ups and staff alerts;
+    the audit entries about it (this export's included) and those whose details quote it
+    (a search for its name).
 
     ``NotFound`` for another tenant's lead. The export is recorded as ``exported``.
     """
@@ -85,6 +94,8 @@ async def export_lead(
     messages = await _all(session, Message, lead, Message.created_at)
     handoffs = await _all(session, Handoff, lead, Handoff.created_at)
     notes = await _all(session, LeadNote, lead, LeadNote.created_at)
+    planned = await _all(session, PlannedMessage, lead, PlannedMessage.created_at)
+    alerts = await _all(session, Notification, lead, Notification.created_at)
     entries = await _entries_about(session, lead)
     return {
         "exported_at": clock.now().isoformat(),
@@ -93,6 +104,8 @@ async def export_lead(
         "messages": [_fields(m) for m in messages],
         "handoffs": [_fields(h) for h in handoffs],
         "notes": [_fields(n) for n in notes],
+        "planned_messages": [_fields(p) for p in planned],
+        "notifications": [_fields(n) for n in alerts],
         "audit": [_fields(e, AUDIT_FIELDS) for e in entries],
     }
 
@@ -147,6 +160,8 @@ async def erase_lead(
     scrubbed = await _scrub_audit(session, lead)
     messages = await _delete(session, Message, lead)
     notes = await _delete(session, LeadNote, lead)
+    for copies in (PlannedMessage, Notification):  # nudge texts and alerts name the lead
+        await _delete(session, copies, lead)
     handoffs = await _all(session, Handoff, lead, Handoff.created_at)
     for handoff in handoffs:
         handoff.summary, handoff.profile, handoff.notify_error = None, {}, None

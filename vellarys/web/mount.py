@@ -15,13 +15,16 @@ from vellarys.bootstrap import Container
 from vellarys.web.headers import SecurityHeaders
 from vellarys.web.pages import (
     account,
+    channel_templates,
     channels,
     knowledge,
     lead,
     leads,
     login,
+    notifications,
     overview,
     properties,
+    reengagement,
     settings,
     simulator,
     users,
@@ -45,8 +48,11 @@ def web_router() -> APIRouter:
         properties,
         knowledge,
         settings,
+        reengagement,
         channels,
+        channel_templates,
         users,
+        notifications,
         simulator,
     ):
         router.include_router(module.router)
