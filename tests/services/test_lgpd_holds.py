@@ -62,3 +62,4 @@ async def test_the_export_holds_every_column_kept_about_the_lead_and_audit_that_
     assert data["lead"]["first_response_seconds"] == 4.5
     assert "raw_payload" in data["messages"][0] and "external_id" in data["messages"][0]
     assert str(search.id) in {e["id"] for e in data["audit"]}
+    assert data["planned_messages"] == [] and data["notifications"] == []
