@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tests.api.v1.factories import make_lead, make_message, make_note, make_tenant, make_user
 from vellarys.db.models import AuditEntry, Lead, LeadNote, Message
 from vellarys.domain.erasure import REMOVED
+from vellarys.domain.glossary import AuditAction
 from vellarys.services import audit, lgpd
 
 
@@ -16,7 +17,7 @@ async def _entry(
     session: AsyncSession, lead: Lead, user_id: object, **details: object
 ) -> AuditEntry:
     return await audit.record(
-        session, tenant_id=lead.tenant_id, user_id=user_id, action="leads.export",  # type: ignore[arg-type]
+        session, tenant_id=lead.tenant_id, user_id=user_id, action=AuditAction.LEADS_EXPORTED,
         target_type="lead", target_id=None, details=details,
     )  # fmt: skip
 

@@ -5,7 +5,7 @@ text; this revision seals every existing one with the deployment's secret key (t
 ``vellarys migrate`` passes in). The downgrade opens them again.
 
 Revision ID: 0006_sec
-Revises: 0006_follow_ups
+Revises: 0006_edge
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from sqlalchemy.dialects.postgresql import UUID
 from vellarys.domain.secretbox import PREFIX, open_sealed, seal
 
 revision = "0006_sec"
-down_revision = "0006_follow_ups"
+down_revision = "0006_edge"
 branch_labels = None
 depends_on = None
 
