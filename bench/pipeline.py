@@ -146,8 +146,9 @@ async def seed(url: str, data_dir: Path) -> str:
                 tenant_id=tenant.id,
                 provider="meta",
                 identity=PHONE_NUMBER_ID,
-                credentials={"access_token": ACCESS_TOKEN},
-                app_secret=APP_SECRET,
+                credentials={"access_token": ACCESS_TOKEN, "app_secret": APP_SECRET},
+                secret_key=container.settings.resolved_secret_key,
+                allow_private_urls=True,
             )
         return webhook_path(channel)
     finally:

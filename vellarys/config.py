@@ -70,6 +70,12 @@ class Settings(BaseSettings):
     stalled_job_seconds: float = Field(default=60, gt=0)
     outbound_stuck_seconds: float = Field(default=120, gt=0)
 
+    session_idle_minutes: float = Field(default=120, gt=0)
+    session_max_hours: float = Field(default=12, gt=0)
+    password_reset_minutes: float = Field(default=60, gt=0)
+    operator_token: SecretStr | None = None
+    # None: allowed in development (the demo, tests' fake servers), refused in production.
+    allow_private_urls: bool | None = None
     inbound_text_max_chars: int = Field(default=4096, ge=1)
     webhook_max_bytes: int = Field(default=1024 * 1024, ge=1024)
     request_max_bytes: int = Field(default=1024 * 1024, ge=1024)
@@ -85,6 +91,13 @@ class Settings(BaseSettings):
             if self.database_url is None:
                 raise ValueError("VELLARYS_DATABASE_URL is required in production")
         return self
+
+    @property
+    def private_urls_allowed(self) -> bool:
+        """Whether agency-set URLs may point at private, loopback or link-local addresses."""
+        if self.allow_private_urls is not None:
+            return self.allow_private_urls
+        return self.environment != "production"
 
     @property
     def embedded(self) -> bool:

@@ -34,7 +34,7 @@ def _use_llm(stack: Stack, fake: FakeOpenAI, **settings: Any) -> None:
     pipeline = stack.container.pipeline
     stack.container.pipeline = replace(
         pipeline,
-        chat_for=chat_model_factory(configured, stack.container.http),
+        chat_for=chat_model_factory(configured, stack.container.http, stack.container.http),
         settings=replace(
             pipeline.settings, llm_daily_token_budget=configured.llm_daily_token_budget
         ),

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 
 from vellarys.api.deps import get_container
+from vellarys.api.operator import require_operator
 from vellarys.bootstrap import Container
 from vellarys.db.queries.system import pool_counters
 from vellarys.db.uow import unit_of_work
@@ -55,12 +56,12 @@ async def liveness(container: ContainerDep) -> Any:
     return report
 
 
-@router.get("/health/pool")
+@router.get("/health/pool", dependencies=[Depends(require_operator)])
 async def pool_status(container: ContainerDep) -> dict[str, Any]:
     return _pool(container)
 
 
-@router.get("/health/detailed")
+@router.get("/health/detailed", dependencies=[Depends(require_operator)])
 async def detailed(container: ContainerDep) -> Any:
     pool = _pool(container)
 

@@ -33,6 +33,7 @@ def _migrate(settings: Settings, url: str) -> None:
         url,
         embedding_dim=settings.embedding_dim,
         maintenance_work_mem=settings.migration_maintenance_work_mem,
+        secret_key=settings.resolved_secret_key,
     )
 
 

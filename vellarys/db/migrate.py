@@ -16,13 +16,21 @@ from vellarys.db.url import sync_url
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def _config(url: str, *, embedding_dim: int = 384, maintenance_work_mem: str = "512MB") -> Config:
+def _config(
+    url: str,
+    *,
+    embedding_dim: int = 384,
+    maintenance_work_mem: str = "512MB",
+    secret_key: str | None = None,
+) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     # Passed as attributes: a %2F-encoded socket path would break ini interpolation.
     cfg.attributes["url"] = sync_url(url)
     cfg.attributes["embedding_dim"] = embedding_dim
     cfg.attributes["maintenance_work_mem"] = maintenance_work_mem
+    # Data migrations that seal or open stored credentials need the deployment's key.
+    cfg.attributes["secret_key"] = secret_key
     return cfg
 
 
@@ -32,13 +40,19 @@ def upgrade(
     *,
     embedding_dim: int = 384,
     maintenance_work_mem: str = "512MB",
+    secret_key: str | None = None,
 ) -> None:
-    cfg = _config(url, embedding_dim=embedding_dim, maintenance_work_mem=maintenance_work_mem)
+    cfg = _config(
+        url,
+        embedding_dim=embedding_dim,
+        maintenance_work_mem=maintenance_work_mem,
+        secret_key=secret_key,
+    )
     command.upgrade(cfg, revision)
 
 
-def downgrade(url: str, revision: str) -> None:
-    command.downgrade(_config(url), revision)
+def downgrade(url: str, revision: str, *, secret_key: str | None = None) -> None:
+    command.downgrade(_config(url, secret_key=secret_key), revision)
 
 
 def head_revision() -> str | None:

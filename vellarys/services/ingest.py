@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vellarys.db import queue
 from vellarys.db.models import Channel, Lead, RejectedInbound
+from vellarys.db.queries import erasure as erasure_queries
 from vellarys.db.queries import lead as lead_queries
 from vellarys.db.queries import message as message_queries
 from vellarys.domain.message import (
@@ -154,6 +155,10 @@ async def _ingest_message(
         )
         result.ignored += 1
         return
+    if await _erased(session, channel=channel, phone=phone, message=message):
+        # An old webhook of a lead erased under the LGPD: acknowledged, never stored again.
+        result.ignored += 1
+        return
     now = deps.clock.now()
     if message.from_me:
         result.echoes += await _record_echo(
@@ -190,6 +195,19 @@ async def _ingest_message(
     else:
         await _enqueue_processing(session, deps, lead=lead, message_id=str(message_id))
         result.stored.append(str(message_id))
+
+
+async def _erased(
+    session: AsyncSession, *, channel: Channel, phone: str, message: InboundMessage
+) -> bool:
+    """True for a message of an erased lead: one of its message ids, or its phone with a
+    message sent before the erasure. A newer message from that phone is a new contact."""
+    found = await erasure_queries.matches(
+        session, channel.tenant_id, phone=phone, external_id=message.external_id
+    )
+    if "message" in found:
+        return True
+    return "phone" in found and message.timestamp <= found["phone"]
 
 
 async def _enqueue_processing(

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from contextlib import contextmanager
 from typing import IO, Any
 
@@ -19,6 +20,29 @@ _SHARED: list[Any] = [
 ]
 
 
+# What a database error string may quote from the data: its bound parameters and the
+# DETAIL line (a unique violation names the duplicate key's values).
+_DATABASE_DETAILS = (
+    re.compile(r"\[parameters: .*?\](?=\n|$)", re.DOTALL),
+    re.compile(r"\[SQL parameters hidden[^\]]*\]"),
+    re.compile(r"DETAIL: .*?(?=\n|$)"),
+)
+
+
+def _scrub(text: str) -> str:
+    for pattern in _DATABASE_DETAILS:
+        text = pattern.sub("[redacted]", text)
+    return text
+
+
+def redact_database_details(
+    _logger: Any, _name: str, event: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """Remove SQL parameters and DETAIL lines from every string of a log line (including
+    formatted tracebacks), so no phone or message text reaches the logs through an error."""
+    return {key: _scrub(value) if isinstance(value, str) else value for key, value in event.items()}
+
+
 def configure_logging(
     level: str = "INFO", *, json: bool = True, stream: IO[str] | None = None
 ) -> None:
@@ -29,6 +53,7 @@ def configure_logging(
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             structlog.processors.format_exc_info,
+            redact_database_details,
             renderer,
         ],
     )

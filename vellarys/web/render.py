@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from fastapi import Request
 from starlette.templating import Jinja2Templates, _TemplateResponse
 
+from vellarys.adapters.whatsapp import REGISTRY
 from vellarys.domain import glossary
 from vellarys.domain.budget import format_brl
 from vellarys.domain.glossary import STAGE_LABELS, TEMPERATURE_LABELS
@@ -29,12 +30,7 @@ STATUS_TICKS = {
     "failed": ("⚠", "falhou"),
     "received": ("", "recebida"),
 }
-PROVIDER_LABELS = {
-    "meta": "WhatsApp Cloud API (Meta)",
-    "zapi": "Z-API",
-    "evolution": "Evolution API",
-    "simulator": "Simulador",
-}
+PROVIDER_LABELS = {name: spec.label for name, spec in REGISTRY.items()}
 
 
 def local_time(value: datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:

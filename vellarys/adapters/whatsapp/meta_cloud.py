@@ -23,6 +23,7 @@ from vellarys.adapters.whatsapp.payload import (
     read_messages,
     read_statuses,
 )
+from vellarys.adapters.whatsapp.registry import ChannelConfig, CredentialField, ProviderSpec
 from vellarys.adapters.whatsapp.transport import http_error, post_json, unexpected_answer
 from vellarys.domain.message import (
     DeliveryStatus,
@@ -334,3 +335,27 @@ def _status(node: Node) -> StatusUpdate | None:
         error_code=code,
         error=error or None,
     )
+
+
+def _build(config: ChannelConfig) -> MetaCloudProvider:
+    return MetaCloudProvider(
+        phone_number_id=config.identity,
+        access_token=config.required("access_token", PROVIDER),
+        app_secret=config.required("app_secret", PROVIDER),
+        graph_url=config.meta_graph_url,
+        http=config.http,
+        api_version=config.credentials.get("api_version") or "v21.0",
+    )
+
+
+SPEC = ProviderSpec(
+    name=PROVIDER,
+    label="WhatsApp Cloud API (Meta / 360dialog)",
+    identity_label="phone_number_id",
+    identity_option="--phone-number-id",
+    fields=(
+        CredentialField("access_token", "Access token", "Meta: access token."),
+        CredentialField("app_secret", "App secret", "Meta: app secret (signatures)."),
+    ),
+    build=_build,
+)

@@ -7,6 +7,7 @@ from vellarys.db.models.lead import Handoff, Lead, LeadNote
 from vellarys.db.models.login import LoginAttempt
 from vellarys.db.models.message import Message, RejectedInbound
 from vellarys.db.models.property import Property, PropertyEmbedding
+from vellarys.db.models.security import ErasedIdentifier, ErasureSalt, PasswordReset, UserSession
 from vellarys.db.models.system import LlmUsage, SystemSetting
 from vellarys.db.models.tenant import ApiKey, AuditEntry, Tenant, User
 
@@ -14,6 +15,8 @@ __all__ = [
     "ApiKey",
     "AuditEntry",
     "Channel",
+    "ErasedIdentifier",
+    "ErasureSalt",
     "Handoff",
     "KnowledgeChunk",
     "KnowledgeDocument",
@@ -24,6 +27,7 @@ __all__ = [
     "LoginAttempt",
     "Message",
     "Notification",
+    "PasswordReset",
     "PlannedMessage",
     "Property",
     "PropertyEmbedding",
@@ -31,4 +35,5 @@ __all__ = [
     "SystemSetting",
     "Tenant",
     "User",
+    "UserSession",
 ]
