@@ -4,6 +4,7 @@ from vellarys.cli.accounts import tenant_app, user_app
 from vellarys.cli.api_key import api_key_app
 from vellarys.cli.channel import channel_app
 from vellarys.cli.chat import chat
+from vellarys.cli.doctor import doctor
 from vellarys.cli.server import app
 
 app.add_typer(api_key_app, name="api-key")
@@ -11,5 +12,6 @@ app.add_typer(channel_app, name="channel")
 app.add_typer(tenant_app, name="tenant")
 app.add_typer(user_app, name="user")
 app.command()(chat)
+app.command()(doctor)
 
 __all__ = ["app"]

@@ -23,6 +23,12 @@ DEMO_SLUG = "demo"
 DEMO_LOGIN = ("admin@demo.local", "vellarys-demo")
 
 
+def is_published_demo_login(email: str, password: str) -> bool:
+    """True for the demo login printed in the README: production refuses it, whatever the database
+    holds (a database first run in development may still have the demo agency)."""
+    return password == DEMO_LOGIN[1] or email.strip().lower() == DEMO_LOGIN[0]
+
+
 @dataclass(frozen=True, slots=True)
 class SeedResult:
     tenant: Tenant

@@ -16,6 +16,7 @@ from prometheus_client import (
     Histogram,
     generate_latest,
     multiprocess,
+    start_http_server,
 )
 from prometheus_client.core import REGISTRY
 
@@ -52,13 +53,23 @@ JOB_START_DELAY = Histogram(
 )
 
 
+def _process_registry() -> CollectorRegistry:
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        return registry
+    return REGISTRY
+
+
+def serve_worker_metrics(port: int, *, host: str = "127.0.0.1") -> None:
+    """A worker's own /metrics (a thread), for deployments where the API process cannot see the
+    worker's counters (separate machines or containers). Queue gauges stay on the API's."""
+    start_http_server(port, addr=host, registry=_process_registry())
+
+
 def render(queue_depth: int, oldest_pending_seconds: float | None) -> bytes:
     """The text exposition of this process (or all processes sharing the multiprocess dir)."""
-    registry = CollectorRegistry()
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
-    else:
-        registry = REGISTRY
+    registry = _process_registry()
     queue = CollectorRegistry()
     Gauge("vellarys_queue_depth", "Jobs waiting to run.", registry=queue).set(queue_depth)
     Gauge(

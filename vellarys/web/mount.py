@@ -24,10 +24,9 @@ from vellarys.web.pages import (
     simulator,
     users,
 )
-from vellarys.web.route import WebRoute
+from vellarys.web.route import SESSION_COOKIE, WebRoute
 
 STATIC = Path(__file__).parent / "static"
-SESSION_COOKIE = "vellarys_session"
 SESSION_SECONDS = 12 * 3600
 
 JobRunner = Callable[[], Awaitable[None]]
