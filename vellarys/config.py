@@ -42,6 +42,7 @@ class Settings(BaseSettings):
 
     environment: Literal["development", "production"] = "development"
     database_url: str | None = Field(default=None, validate_default=True)
+    migration_database_url: str | None = None
     data_dir: Path = Path(".vellarys")
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)

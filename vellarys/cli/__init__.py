@@ -4,11 +4,13 @@ from vellarys.cli.accounts import tenant_app, user_app
 from vellarys.cli.api_key import api_key_app
 from vellarys.cli.channel import channel_app
 from vellarys.cli.chat import chat
+from vellarys.cli.database import db_app
 from vellarys.cli.doctor import doctor
 from vellarys.cli.server import app
 
 app.add_typer(api_key_app, name="api-key")
 app.add_typer(channel_app, name="channel")
+app.add_typer(db_app, name="db")
 app.add_typer(tenant_app, name="tenant")
 app.add_typer(user_app, name="user")
 app.command()(chat)

@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from vellarys.bootstrap import build, resolve_database_url
-from vellarys.cli.common import DataDir, settings_from
+from vellarys.cli.common import DataDir, fail, settings_from
 from vellarys.cli.doctor import log_doctor
 from vellarys.config import Settings
 from vellarys.db import migrate as migrations
@@ -32,11 +32,15 @@ _settings = settings_from
 
 
 def _migrate(settings: Settings, url: str) -> None:
-    migrations.upgrade(
-        url,
-        embedding_dim=settings.embedding_dim,
-        maintenance_work_mem=settings.migration_maintenance_work_mem,
-    )
+    """Migrate as the owner role when one is configured (the runtime role has no DDL)."""
+    try:
+        migrations.upgrade(
+            settings.migration_database_url or url,
+            embedding_dim=settings.embedding_dim,
+            maintenance_work_mem=settings.migration_maintenance_work_mem,
+        )
+    except migrations.MigrationBlocked as exc:
+        raise fail(str(exc)) from None
 
 
 async def _seed(settings: Settings, url: str) -> SeedResult:
@@ -54,7 +58,7 @@ def migrate(data_dir: DataDir = None) -> None:
     settings = _settings(data_dir)
     url = resolve_database_url(settings)
     _migrate(settings, url)
-    typer.echo(f"migrated to {migrations.current_revision(url)}")
+    typer.echo(f"migrated to {migrations.current_revision(settings.migration_database_url or url)}")
 
 
 @app.command("seed-demo")
