@@ -84,7 +84,7 @@ async def test_the_owner_migrates_and_the_runtime_role_runs_the_app_without_ddl(
         VELLARYS_MIGRATION_DATABASE_URL=deployment.owner_url,
         VELLARYS_DATA_DIR=str(tmp_path),
     )
-    subprocess.run([*VELLARYS, "migrate"], env=env, check=True, capture_output=True)
+    subprocess.run([*VELLARYS, "migrate"], env=env, check=True, capture_output=True)  # noqa: ASYNC221
     assert migrate.current_revision(deployment.runtime_url) == migrate.head_revision()
 
     container = build(make_settings(deployment.runtime_url, tmp_path))
@@ -146,7 +146,7 @@ async def test_the_owner_migrates_and_the_runtime_role_runs_the_app_without_ddl(
     finally:
         await container.aclose()
 
-    doctor = subprocess.run([*VELLARYS, "doctor"], env=env, capture_output=True, text=True)
+    doctor = subprocess.run([*VELLARYS, "doctor"], env=env, capture_output=True, text=True)  # noqa: ASYNC221
     assert f"ok    privileges    {deployment.runtime}: data only, no DDL" in doctor.stdout
     assert "ok    row security" in doctor.stdout
 
