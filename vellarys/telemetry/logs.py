@@ -24,6 +24,8 @@ _SHARED: list[Any] = [
 ]
 # uvicorn configures these itself unless told not to; ours replace its handlers.
 _UVICORN = ("uvicorn", "uvicorn.error", "uvicorn.access")
+# httpx logs every request URL at INFO, and some providers' URLs carry a token (Z-API).
+_QUIET = ("httpx", "httpcore")
 
 
 def wants_json(log_format: str, stream: IO[str]) -> bool:
@@ -66,6 +68,8 @@ def configure_logging(
         logger = logging.getLogger(name)
         logger.handlers[:] = []
         logger.propagate = True
+    for name in _QUIET:
+        logging.getLogger(name).setLevel(logging.WARNING)
     structlog.configure(
         processors=[*_SHARED, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),

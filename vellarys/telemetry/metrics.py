@@ -8,6 +8,7 @@ the worker's counters too. Queue gauges are read from the database at scrape tim
 from __future__ import annotations
 
 import os
+from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import (
     CollectorRegistry,
@@ -61,10 +62,11 @@ def _process_registry() -> CollectorRegistry:
     return REGISTRY
 
 
-def serve_worker_metrics(port: int, *, host: str = "127.0.0.1") -> None:
+def serve_worker_metrics(port: int, *, host: str = "127.0.0.1") -> WSGIServer:
     """A worker's own /metrics (a thread), for deployments where the API process cannot see the
     worker's counters (separate machines or containers). Queue gauges stay on the API's."""
-    start_http_server(port, addr=host, registry=_process_registry())
+    server, _thread = start_http_server(port, addr=host, registry=_process_registry())
+    return server
 
 
 def render(queue_depth: int, oldest_pending_seconds: float | None) -> bytes:
