@@ -2,6 +2,7 @@
 
 from vellarys.cli.accounts import tenant_app, user_app
 from vellarys.cli.api_key import api_key_app
+from vellarys.cli.backup import backup
 from vellarys.cli.channel import channel_app
 from vellarys.cli.chat import chat
 from vellarys.cli.database import db_app
@@ -15,5 +16,6 @@ app.add_typer(tenant_app, name="tenant")
 app.add_typer(user_app, name="user")
 app.command()(chat)
 app.command()(doctor)
+app.command()(backup)
 
 __all__ = ["app"]
