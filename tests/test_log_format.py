@@ -61,8 +61,9 @@ def test_uvicorn_lines_go_through_the_same_formatter() -> None:
     uvicorn_error = logging.getLogger("uvicorn.error")
     uvicorn_error.addHandler(logging.StreamHandler(io.StringIO()))  # as uvicorn's own config does
     configure_logging("INFO", stream=pipe)
-    uvicorn_error.info("Started server process [%d]", 42)
+    uvicorn_error.info("Started server process [%d]", 42, extra={"color_message": "\x1b[36m"})
     record = _records(pipe)[0]
+    assert "color_message" not in record
     assert record["event"] == "Started server process [42]"
     assert record["logger"] == "uvicorn.error"
     assert uvicorn_error.handlers == []

@@ -15,11 +15,18 @@ from typing import IO, Any
 
 import structlog
 
+
+def _drop_color_message(_logger: Any, _name: str, event: Any) -> Any:
+    event.pop("color_message", None)  # uvicorn's copy of the message with terminal colours
+    return event
+
+
 _SHARED: list[Any] = [
     structlog.contextvars.merge_contextvars,
     structlog.stdlib.add_logger_name,
     structlog.stdlib.add_log_level,
     structlog.stdlib.ExtraAdder(),
+    _drop_color_message,
     structlog.processors.TimeStamper(fmt="iso", utc=True),
 ]
 # uvicorn configures these itself unless told not to; ours replace its handlers.
