@@ -3,12 +3,16 @@ and `degraded` past the thresholds."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
+from psycopg import sql
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from tests.conftest import make_settings
 from vellarys.asgi import create_app
@@ -65,3 +69,32 @@ async def test_detailed_health_degrades_when_jobs_wait_and_no_worker_is_alive(
     late = await _detailed(url, tmp_path, health_queue_age_seconds=1e-6)
     assert late["status"] == "degraded"
     assert late["problems"][0].startswith("the oldest due job has waited")
+
+
+async def test_detailed_health_degrades_when_the_role_cannot_run_jobs(
+    pg_server: str, fresh_database: Callable[[], str], tmp_path: Path
+) -> None:
+    """A role without BYPASSRLS: requests look fine, but jobs, webhooks and `tenant create`
+    fail on row-level security. The supervisor must see it."""
+    url = fresh_database()
+    role = f"nobypass_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(url, autocommit=True) as conn:
+        ident = sql.Identifier(role)
+        conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(ident))
+        conn.execute(sql.SQL("GRANT vellarys_app TO {}").format(ident))
+        conn.execute(
+            sql.SQL(
+                "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {}"
+            ).format(ident)
+        )
+    try:
+        as_role = make_url(url).set(username=role).render_as_string(hide_password=False)
+        body = await _detailed(as_role, tmp_path)
+        assert body["status"] == "degraded"
+        assert (
+            f"the database role {role} lacks BYPASSRLS: jobs and webhooks fail" in body["problems"]
+        )
+    finally:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(role)))
+            conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))

@@ -64,6 +64,7 @@ async def detailed_report(
         return _detailed("error", db, {}, {}, pool, components, uptime_seconds)
     facts = await system.database_status(session)
     workers = await server.worker_facts(session, heartbeat_seconds=heartbeat_seconds)
+    role = await server.role_facts(session)
     latency = round((time.perf_counter() - started) * 1000, 2)
     head = head_revision()
     migrations = {"current": facts.revision, "head": head, "at_head": facts.revision == head}
@@ -79,7 +80,8 @@ async def detailed_report(
         "server_version": facts.server_version,
         "pgvector": facts.pgvector,
     }
-    problems = _problems(facts, workers, facts.revision == head, pool, queue_age_limit_seconds)
+    problems = _role_problems(role)
+    problems += _problems(facts, workers, facts.revision == head, pool, queue_age_limit_seconds)
     report = _detailed(
         "degraded" if problems else "ok", db, migrations, queue, pool, components, uptime_seconds
     )
@@ -111,6 +113,19 @@ def _problems(
         problems.append(f"the oldest due job has waited {oldest:.0f} s")
     if workers.alive == 0 and oldest is not None:
         problems.append("jobs are due and no worker is alive")
+    return problems
+
+
+def _role_problems(role: server.RoleFacts) -> list[str]:
+    """What the connecting role lacks: without these every request looks fine while jobs,
+    webhooks and `tenant create` fail."""
+    problems = []
+    if not (role.superuser or role.bypass_rls):
+        problems.append(f"the database role {role.name} lacks BYPASSRLS: jobs and webhooks fail")
+    if not role.app_member:
+        problems.append(f"the database role {role.name} cannot SET ROLE {server.APP_ROLE}")
+    if role.missing_privileges:
+        problems.append(f"the database role {role.name} cannot write {role.missing_privileges[0]}")
     return problems
 
 
