@@ -36,7 +36,8 @@ async def run_checks(
             _database_checks(settings, sessions), DB_CHECK_TIMEOUT_SECONDS
         )
     except (OSError, TimeoutError) as exc:
-        checks.append(Check("database", "fail", f"unreachable: {_first_line(exc)}"))
+        where = _where(sessions)
+        checks.append(Check("database", "fail", f"{where} unreachable: {_first_line(exc)}"))
     except Exception as exc:  # noqa: BLE001 - any driver error is a failed check, not a crash
         checks.append(Check("database", "fail", _first_line(exc)))
     checks.append(disk_check(settings.data_dir))
@@ -166,6 +167,12 @@ def tls_checks(settings: Settings, cafile: str | None = None) -> list[Check]:
     except CertificateProblem as exc:
         return [*checks, doctor.certificate_check(host, None, str(exc))]
     return [*checks, doctor.certificate_check(host, days, None)]
+
+
+def _where(sessions: async_sessionmaker[AsyncSession]) -> str:
+    engine = sessions.kw.get("bind")
+    url = getattr(engine, "url", None)
+    return url.render_as_string(hide_password=True) if url is not None else "the database"
 
 
 def _first_line(exc: BaseException) -> str:
