@@ -23,8 +23,9 @@ from tests.web.conftest import PASSWORD, csrf_of, drain_jobs
 from vellarys.asgi import create_app
 from vellarys.bootstrap import build
 from vellarys.db import migrate, queue
-from vellarys.db.models import Lead
+from vellarys.db.models import Lead, User
 from vellarys.db.uow import unit_of_work
+from vellarys.domain.password import hash_password
 from vellarys.services import accounts
 
 
@@ -92,13 +93,16 @@ async def test_the_owner_migrates_and_the_runtime_role_runs_the_app_without_ddl(
         # Jobs, webhooks and operator commands run as the runtime role (BYPASSRLS)...
         async with unit_of_work(container.sessions) as session:
             agency = await accounts.create_tenant(session, slug="casa-runtime", name="Casa")
-            await accounts.create_user(
-                session,
-                tenant_id=agency.id,
-                email="gestor@casa.example",
-                password=PASSWORD,
-                role="admin",
+            session.add(
+                User(
+                    tenant_id=agency.id,
+                    email="gestor@casa.example",
+                    name="Gestor",
+                    role="admin",
+                    password_hash=hash_password(PASSWORD),
+                )
             )
+            await session.flush()
             await queue.defer(
                 session,
                 task=queue.INDEX_PROPERTIES,
