@@ -72,6 +72,8 @@ async def detailed(container: ContainerDep) -> Any:
                 pool=pool,
                 components=_components(container),
                 uptime_seconds=time.monotonic() - container.started_at,
+                heartbeat_seconds=container.settings.stalled_job_seconds,
+                queue_age_limit_seconds=container.settings.health_queue_age_seconds,
             )
 
     try:

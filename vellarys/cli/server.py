@@ -13,13 +13,16 @@ from typing import Annotated
 import typer
 
 from vellarys.bootstrap import build, resolve_database_url
-from vellarys.cli.common import DataDir, settings_from
+from vellarys.cli.common import DataDir, fail, settings_from
+from vellarys.cli.doctor import log_doctor
 from vellarys.config import Settings
 from vellarys.db import migrate as migrations
 from vellarys.db.embedded import stop_embedded
 from vellarys.db.uow import unit_of_work
 from vellarys.db.url import libpq_url
 from vellarys.services.demo import DEMO_LOGIN, SeedResult, seed_demo
+from vellarys.telemetry.logs import configure_logging
+from vellarys.telemetry.metrics import serve_worker_metrics
 
 app = typer.Typer(
     help="Vellarys: the AI sales assistant for real-estate agencies.", no_args_is_help=True
@@ -29,12 +32,16 @@ _settings = settings_from
 
 
 def _migrate(settings: Settings, url: str) -> None:
-    migrations.upgrade(
-        url,
-        embedding_dim=settings.embedding_dim,
-        maintenance_work_mem=settings.migration_maintenance_work_mem,
-        secret_key=settings.resolved_secret_key,
-    )
+    """Migrate as the owner role when one is configured (the runtime role has no DDL)."""
+    try:
+        migrations.upgrade(
+            settings.migration_database_url or url,
+            embedding_dim=settings.embedding_dim,
+            maintenance_work_mem=settings.migration_maintenance_work_mem,
+            secret_key=settings.resolved_secret_key,
+        )
+    except migrations.MigrationBlocked as exc:
+        raise fail(str(exc)) from None
 
 
 async def _seed(settings: Settings, url: str, *, embed_now: bool) -> SeedResult:
@@ -53,7 +60,7 @@ def migrate(data_dir: DataDir = None) -> None:
     settings = _settings(data_dir)
     url = resolve_database_url(settings)
     _migrate(settings, url)
-    typer.echo(f"migrated to {migrations.current_revision(url)}")
+    typer.echo(f"migrated to {migrations.current_revision(settings.migration_database_url or url)}")
 
 
 @app.command("seed-demo")
@@ -94,13 +101,17 @@ def api(
     import uvicorn
 
     settings = _settings(data_dir, host=host, port=port)
+    configure_logging(settings.log_level, log_format=settings.log_format)
+    if _production(settings):
+        log_doctor(settings, resolve_database_url(settings))
     uvicorn.run(
         "vellarys.asgi:app_from_env",
         factory=True,
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level.lower(),
-        access_log=False,
+        log_config=None,  # uvicorn's lines go through our formatter (configure_logging)
+        access_log=False,  # vellarys.telemetry.access logs every request instead
     )
 
 
@@ -113,6 +124,11 @@ def worker(
     from vellarys.worker.runner import run_worker
 
     settings = _settings(data_dir, worker_concurrency=concurrency)
+    configure_logging(settings.log_level, log_format=settings.log_format)
+    if _production(settings):
+        log_doctor(settings, resolve_database_url(settings))
+    if settings.worker_metrics_port:
+        serve_worker_metrics(settings.worker_metrics_port, host=settings.host)
     asyncio.run(run_worker(settings))
 
 
@@ -120,14 +136,22 @@ def worker(
 def up(
     host: Annotated[str | None, typer.Option(help="Interface to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Seed the demo agency even in production.")
+    ] = False,
     data_dir: DataDir = None,
 ) -> None:
-    """Migrate, seed the demo agency if the database is empty, and run the API and a worker."""
+    """Migrate, seed the demo agency (development only, or --demo), run the API and a worker."""
     settings = _settings(data_dir, host=host, port=port)
     url = resolve_database_url(settings)
     _migrate(settings, url)
-    # The worker started below embeds the demo in the background; the API serves at once.
-    result = asyncio.run(_seed(settings, url, embed_now=False))
+    # Production starts empty; its api and worker children run the doctor into the log.
+    # A seeded demo is embedded in the background by the worker, so the API serves at once.
+    seeded = (
+        asyncio.run(_seed(settings, url, embed_now=False))
+        if demo or not _production(settings)
+        else None
+    )
     metrics_dir = settings.data_dir / "metrics"
     shutil.rmtree(metrics_dir, ignore_errors=True)
     metrics_dir.mkdir(parents=True)
@@ -139,10 +163,28 @@ def up(
         subprocess.Popen([*exe, "worker"], env=env),  # noqa: S603
     ]
     typer.echo(f"\nVellarys is running on {settings.base_url}")
-    if result.tenant.slug == "demo":
-        typer.echo(f"Demo login: {DEMO_LOGIN[0]} / {DEMO_LOGIN[1]}  (demo only)")
+    typer.echo(_welcome(settings, seeded))
     typer.echo("Press Ctrl+C to stop.\n")
     _supervise(children)
+
+
+def _production(settings: Settings) -> bool:
+    return settings.environment == "production"
+
+
+def _welcome(settings: Settings, seeded: SeedResult | None) -> str:
+    """The demo login in development; in production, how to create the first agency and admin."""
+    if seeded is not None and not _production(settings):
+        return f"Demo login: {DEMO_LOGIN[0]} / {DEMO_LOGIN[1]}  (demo only)"
+    first = (
+        "Create the first agency and its admin:\n"
+        "  vellarys tenant create --slug minha-imobiliaria --name 'Minha Imobiliária'\n"
+        "  vellarys user create --tenant minha-imobiliaria --email gestor@exemplo.com.br "
+        "--role admin --password '...'"
+    )
+    if seeded is not None:
+        return f"Demo agency seeded (its published login is refused in production).\n{first}"
+    return f"Production: no demo agency.\n{first}"
 
 
 def _supervise(children: list[subprocess.Popen[bytes]]) -> None:

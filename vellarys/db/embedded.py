@@ -44,6 +44,16 @@ def stop_embedded(data_dir: Path) -> bool:
     return True
 
 
+def bundled_binary(name: str) -> Path | None:
+    """A client program (pg_dump, pg_restore) of the embedded PostgreSQL, if installed."""
+    try:
+        import pgserver
+    except ImportError:
+        return None
+    path = Path(pgserver.__file__).parent / "pginstall" / "bin" / name
+    return path if path.exists() else None
+
+
 def ensure_database(admin_url: str, name: str) -> None:
     """Create database ``name`` (with pgvector) when it does not exist yet."""
     with psycopg.connect(admin_url, autocommit=True) as conn:

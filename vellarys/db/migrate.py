@@ -11,9 +11,24 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool
 
-from vellarys.db.url import sync_url
+from vellarys.db.roles import missing_privileges
+from vellarys.db.url import libpq_url, sync_url
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class MigrationBlocked(Exception):
+    """The connecting role lacks privileges the migrations need; nothing was changed."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        lines = "\n".join(f"  - {problem}" for problem in problems)
+        super().__init__(
+            "Migration stopped before changing anything; the database role lacks:\n"
+            f"{lines}\n"
+            "A superuser grants these once: vellarys db bootstrap --superuser-url "
+            "postgresql://postgres@HOST/DATABASE (or --print-sql to run it with psql)."
+        )
 
 
 def _config(
@@ -42,6 +57,12 @@ def upgrade(
     maintenance_work_mem: str = "512MB",
     secret_key: str | None = None,
 ) -> None:
+    """Migrate ``url``; ``MigrationBlocked`` before any change when a privilege is missing."""
+    if revision == "head" and current_revision(url) == head_revision():
+        return  # nothing to do, and the runtime role (no DDL) may run ``vellarys up``
+    problems = missing_privileges(libpq_url(url))
+    if problems:
+        raise MigrationBlocked(problems)
     cfg = _config(
         url,
         embedding_dim=embedding_dim,

@@ -25,6 +25,12 @@ DEMO_SLUG = "demo"
 DEMO_LOGIN = ("admin@demo.local", "vellarys-demo")
 
 
+def is_published_demo_login(email: str, password: str) -> bool:
+    """True for the demo login printed in the README: production refuses it, whatever the database
+    holds (a database first run in development may still have the demo agency)."""
+    return password == DEMO_LOGIN[1] or email.strip().lower() == DEMO_LOGIN[0]
+
+
 @dataclass(frozen=True, slots=True)
 class SeedResult:
     tenant: Tenant
@@ -85,12 +91,8 @@ async def index_demo(session: AsyncSession, embedder: Embedder, *, tenant_id: uu
     """Embed the agency's listings and every knowledge document not yet ready, right now."""
     while await property_search.index_pending_properties(session, embedder, tenant_id=tenant_id):
         pass
-    pending = await session.execute(
-        select(KnowledgeDocument.id).where(
-            KnowledgeDocument.tenant_id == tenant_id, KnowledgeDocument.status != "ready"
-        )
-    )
-    for document_id in list(pending.scalars()):
+    pending = await knowledge_queries.document_ids(session, tenant_id, unready_only=True)
+    for document_id in pending:
         await knowledge.index_document(
             session, embedder, tenant_id=tenant_id, document_id=document_id
         )

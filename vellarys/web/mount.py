@@ -29,10 +29,9 @@ from vellarys.web.pages import (
     simulator,
     users,
 )
-from vellarys.web.route import WebRoute
+from vellarys.web.route import SESSION_COOKIE, WebRoute
 
 STATIC = Path(__file__).parent / "static"
-SESSION_COOKIE = "vellarys_session"
 
 JobRunner = Callable[[], Awaitable[None]]
 

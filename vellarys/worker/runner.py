@@ -35,7 +35,7 @@ async def observe_job(call_next: Any, context: procrastinate.JobContext, worker:
 
 
 async def run_worker(settings: Settings, *, wait: bool = True) -> None:
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, log_format=settings.log_format)
     container = build(settings)
     runtime.install(container)
     queue = make_queue(container.database_url)

@@ -153,8 +153,11 @@ async def chunk_texts(
     }
 
 
-async def document_ids(session: AsyncSession, tenant_id: uuid.UUID) -> list[uuid.UUID]:
-    found = await session.execute(
-        select(KnowledgeDocument.id).where(KnowledgeDocument.tenant_id == tenant_id)
-    )
+async def document_ids(
+    session: AsyncSession, tenant_id: uuid.UUID, *, unready_only: bool = False
+) -> list[uuid.UUID]:
+    query = select(KnowledgeDocument.id).where(KnowledgeDocument.tenant_id == tenant_id)
+    if unready_only:
+        query = query.where(KnowledgeDocument.status != "ready")
+    found = await session.execute(query)
     return list(found.scalars())

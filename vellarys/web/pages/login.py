@@ -7,10 +7,11 @@ from fastapi.responses import RedirectResponse
 
 from vellarys.db.uow import unit_of_work
 from vellarys.services.auth import TooManyAttempts, authenticate
+from vellarys.services.demo import is_published_demo_login
 from vellarys.services.sessions import open_session
 from vellarys.web.pages.forms import form_fields
 from vellarys.web.render import render
-from vellarys.web.route import WebRoute
+from vellarys.web.route import WebRoute, plain_http_message
 from vellarys.web.session import (
     client_ip,
     container_of,
@@ -31,7 +32,8 @@ def _safe_next(target: str | None) -> str:
 
 @router.get("/login")
 async def login_page(request: Request, next: str = "/") -> Response:
-    return render(request, "login.html", {"next": _safe_next(next), "email": "", "error": None})
+    context = {"next": _safe_next(next), "email": "", "error": plain_http_message(request)}
+    return render(request, "login.html", context)
 
 
 @router.post("/login")
@@ -40,13 +42,18 @@ async def login(request: Request) -> Response:
     email, target = fields.get("email", "").strip(), _safe_next(fields.get("next"))
     container = container_of(request)
     error, status, token = "E-mail ou senha incorretos.", 401, ""
+    password = fields.get("password", "")
+    if container.settings.environment == "production" and is_published_demo_login(email, password):
+        # The demo's login is public: it never opens a production dashboard.
+        context = {"next": target, "email": email, "error": error}
+        return render(request, "login.html", context, status=status)
     try:
         async with unit_of_work(container.sessions) as session:
             now = container.clock.now()
             viewer = await authenticate(
                 session,
                 email=email,
-                password=fields.get("password", ""),
+                password=password,
                 ip=client_ip(request),
                 now=now,
             )
