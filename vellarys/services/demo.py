@@ -70,18 +70,12 @@ async def seed_demo(session: AsyncSession) -> SeedResult:
 
 async def _enqueue_indexing(session: AsyncSession, tenant: Tenant) -> None:
     """The worker embeds the listings and the knowledge base in the background."""
-    args = {"tenant_id": str(tenant.id)}
-    await queue.defer(session, task=queue.INDEX_PROPERTIES, queue="indexing", args=args)
+    await queue.defer_index_properties(session, tenant_id=tenant.id)
     documents = await session.execute(
         select(KnowledgeDocument.id).where(KnowledgeDocument.tenant_id == tenant.id)
     )
     for document_id in documents.scalars():
-        await queue.defer(
-            session,
-            task=queue.INDEX_DOCUMENT,
-            queue="indexing",
-            args=args | {"document_id": str(document_id)},
-        )
+        await queue.defer_index_document(session, tenant_id=tenant.id, document_id=document_id)
 
 
 def _add_users(session: AsyncSession, tenant: Tenant, users: list[dict[str, Any]]) -> None:

@@ -55,12 +55,7 @@ async def upload_document(
         source_type=source_type,
         content=content,
     )
-    await queue.defer(
-        session,
-        task=queue.INDEX_DOCUMENT,
-        queue="indexing",
-        args={"tenant_id": str(tenant_id), "document_id": str(document.id)},
-    )
+    await queue.defer_index_document(session, tenant_id=tenant_id, document_id=document.id)
     return document
 
 

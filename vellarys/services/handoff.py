@@ -56,12 +56,7 @@ async def hand_off(
     lead.stage, lead.ai_paused = "handed_off", True
     lead.summary, lead.summary_updated_at = summary, now
     await session.flush()
-    await queue.defer(
-        session,
-        task=queue.NOTIFY_BROKER,
-        queue=queue.OUTBOUND_QUEUE,
-        args={"handoff_id": str(handoff.id)},
-    )
+    await queue.defer_notify_broker(session, handoff_id=handoff.id)
     return handoff, broker
 
 

@@ -180,9 +180,7 @@ async def import_listings(
                 setattr(prop, key, value)
             report.updated += 1
     await session.flush()
-    await queue.defer(
-        session, task=queue.INDEX_PROPERTIES, queue="indexing", args={"tenant_id": str(tenant_id)}
-    )
+    await queue.defer_index_properties(session, tenant_id=tenant_id)
     return report
 
 

@@ -29,6 +29,7 @@ STAGE_LABELS = {
 ROLE_LABELS = {"admin": "Administrador", "broker": "Corretor"}
 STATUS_TICKS = {
     "pending": ("🕓", "pendente"),
+    "uncertain": ("⚠", "envio incerto: aguardando confirmação do WhatsApp"),
     "sent": ("✓", "enviada"),
     "delivered": ("✓✓", "entregue"),
     "read": ("✓✓", "lida"),

@@ -127,7 +127,7 @@ class MetaCloudProvider:
     def parse_webhook(self, body: bytes) -> WebhookBatch:
         return parse_webhook(body)
 
-    async def send_text(self, *, to: str, text: str) -> str:
+    async def send_text(self, *, to: str, text: str, reference: str | None = None) -> str:
         payload = {
             "messaging_product": "whatsapp",
             "recipient_type": "individual",
@@ -135,6 +135,8 @@ class MetaCloudProvider:
             "type": "text",
             "text": {"body": text, "preview_url": False},
         }
+        if reference:
+            payload["biz_opaque_callback_data"] = reference  # echoed in status webhooks
         answer = await post_json(
             self._http,
             self._url,
@@ -308,4 +310,5 @@ def _status(node: Node) -> StatusUpdate | None:
         timestamp=node["timestamp"].timestamp(),
         error_code=code,
         error=error or None,
+        reference=node.opt_text("biz_opaque_callback_data"),
     )

@@ -102,7 +102,7 @@ class MessageOut(Model):
     type: str
     content: str
     media: dict[str, Any]
-    status: Literal["received", "pending", "sent", "delivered", "read", "failed"]
+    status: Literal["received", "pending", "uncertain", "sent", "delivered", "read", "failed"]
     error: str | None
     user_id: uuid.UUID | None
     created_at: datetime

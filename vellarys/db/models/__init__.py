@@ -6,7 +6,7 @@ from vellarys.db.models.lead import Handoff, Lead, LeadNote
 from vellarys.db.models.login import LoginAttempt
 from vellarys.db.models.message import Message
 from vellarys.db.models.property import Property, PropertyEmbedding
-from vellarys.db.models.system import LlmUsage, SystemSetting
+from vellarys.db.models.system import LlmUsage, MessageRate, SystemSetting
 from vellarys.db.models.tenant import ApiKey, AuditEntry, Tenant, User
 
 __all__ = [
@@ -22,6 +22,7 @@ __all__ = [
     "LlmUsage",
     "LoginAttempt",
     "Message",
+    "MessageRate",
     "Property",
     "PropertyEmbedding",
     "SystemSetting",

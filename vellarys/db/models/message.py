@@ -13,7 +13,7 @@ from vellarys.db.base import Base, IdMixin, TimestampMixin, check_in
 
 ROLES = ("user", "assistant", "broker", "system")
 DIRECTIONS = ("inbound", "outbound")
-STATUSES = ("received", "pending", "sent", "delivered", "read", "failed")
+STATUSES = ("received", "pending", "uncertain", "sent", "delivered", "read", "failed")
 TYPES = (
     "text",
     "interactive",

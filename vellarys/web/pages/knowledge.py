@@ -73,11 +73,8 @@ async def upload(request: Request) -> Response:
                 source_type=source_type,
                 content=content,
             )
-            await queue.defer(
-                session,
-                task=queue.INDEX_DOCUMENT,
-                queue="indexing",
-                args={"tenant_id": str(viewer.tenant_id), "document_id": str(document.id)},
+            await queue.defer_index_document(
+                session, tenant_id=viewer.tenant_id, document_id=document.id
             )
     except BadRequest as exc:
         return await _page(request, error=exc.message, values=fields, status=400)
