@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import signal
-import subprocess
 import sys
 from typing import Annotated
 
@@ -14,9 +12,10 @@ import typer
 
 from vellarys.bootstrap import build, resolve_database_url
 from vellarys.cli.common import DataDir, settings_from
+from vellarys.cli.supervise import Child, Database, supervise
 from vellarys.config import Settings
 from vellarys.db import migrate as migrations
-from vellarys.db.embedded import stop_embedded
+from vellarys.db.embedded import embedded_running, restart_embedded, stop_embedded
 from vellarys.db.uow import unit_of_work
 from vellarys.db.url import libpq_url
 from vellarys.services.demo import DEMO_LOGIN, SeedResult, seed_demo
@@ -107,10 +106,13 @@ def worker(
     data_dir: DataDir = None,
 ) -> None:
     """Run the job worker (message processing, sending, summaries, maintenance)."""
+    from vellarys.telemetry.logs import configure_logging
     from vellarys.worker.runner import run_worker
 
     settings = _settings(data_dir, worker_concurrency=concurrency)
-    asyncio.run(run_worker(settings))
+    configure_logging(settings.log_level)
+    # Non-zero when it gave up on the database, so a supervisor restarts it.
+    raise typer.Exit(asyncio.run(run_worker(settings)))
 
 
 @app.command()
@@ -130,38 +132,18 @@ def up(
     # The API's /metrics then adds up the worker's counters too.
     env = os.environ | {"VELLARYS_DATABASE_URL": url, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
     exe = [sys.executable, "-m", "vellarys"]
-    children = [
-        subprocess.Popen([*exe, "api"], env=env),  # noqa: S603 - our own interpreter
-        subprocess.Popen([*exe, "worker"], env=env),  # noqa: S603
-    ]
+    children = [Child("api", [*exe, "api"], env), Child("worker", [*exe, "worker"], env)]
     typer.echo(f"\nVellarys is running on {settings.base_url}")
     if result.tenant.slug == "demo":
         typer.echo(f"Demo login: {DEMO_LOGIN[0]} / {DEMO_LOGIN[1]}  (demo only)")
     typer.echo("Press Ctrl+C to stop.\n")
-    _supervise(children)
+    supervise(children, _embedded_database(settings))
 
 
-def _supervise(children: list[subprocess.Popen[bytes]]) -> None:
-    """Wait for the children; stop all of them when one exits or we are asked to stop."""
-
-    def stop(_signum: int, _frame: object) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, stop)
-    try:
-        while all(child.poll() is None for child in children):
-            try:
-                children[0].wait(timeout=1)
-            except subprocess.TimeoutExpired:
-                continue
-    except KeyboardInterrupt:
-        pass
-    finally:
-        for child in children:
-            if child.poll() is None:
-                child.terminate()
-        for child in children:
-            try:
-                child.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                child.kill()
+def _embedded_database(settings: Settings) -> Database | None:
+    if not settings.embedded:
+        return None
+    folder = settings.data_dir
+    return Database(
+        running=lambda: embedded_running(folder), restart=lambda: restart_embedded(folder)
+    )

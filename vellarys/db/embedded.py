@@ -44,6 +44,24 @@ def stop_embedded(data_dir: Path) -> bool:
     return True
 
 
+def embedded_running(data_dir: Path) -> bool:
+    """True when the embedded PostgreSQL of ``data_dir`` is up."""
+    from pgserver.utils import PostmasterInfo
+
+    info = PostmasterInfo.read_from_pgdata(pg_data_dir(data_dir))
+    return info is not None and bool(info.is_running())
+
+
+def restart_embedded(data_dir: Path) -> None:
+    """Start the embedded PostgreSQL of ``data_dir`` again after it died (same socket, same
+    URL), through the handle this process already holds."""
+    import pgserver
+
+    server: Any = pgserver.get_server(pg_data_dir(data_dir))
+    with server._lock:
+        server.ensure_postgres_running()
+
+
 def ensure_database(admin_url: str, name: str) -> None:
     """Create database ``name`` (with pgvector) when it does not exist yet."""
     with psycopg.connect(admin_url, autocommit=True) as conn:

@@ -24,8 +24,9 @@ from procrastinate.worker import Worker
 from vellarys.bootstrap import build
 from vellarys.config import Settings
 from vellarys.db import queue as jobs
+from vellarys.db.url import libpq_url
 from vellarys.telemetry import metrics
-from vellarys.telemetry.logs import configure_logging, log_context
+from vellarys.telemetry.logs import log_context
 from vellarys.worker import runtime
 from vellarys.worker.queue import make_queue
 from vellarys.worker.tasks import rescue_jobs
@@ -56,14 +57,15 @@ async def observe_job(call_next: Any, context: procrastinate.JobContext, worker:
 
 async def run_worker(settings: Settings, *, wait: bool = True) -> int:
     """Run until asked to stop (exit status 0) or until the database stayed away too long (1)."""
-    configure_logging(settings.log_level)
     container = build(settings)
     runtime.install(container)
     stop = asyncio.Event()
-    _on_signals(stop)
+    handled = _on_signals(stop)
     try:
         return await _keep_running(settings, container.database_url, stop, wait=wait)
     finally:
+        for signum in handled:
+            asyncio.get_running_loop().remove_signal_handler(signum)
         await container.aclose()
 
 
@@ -73,15 +75,17 @@ async def _keep_running(settings: Settings, url: str, stop: asyncio.Event, *, wa
     while not stop.is_set():
         started = time.monotonic()
         try:
+            await _ping(url)
             finished = await _run_once(settings, url, stop, wait=wait, past_lives=past_lives)
+            healthy = time.monotonic() - started > HEALTHY_RUN_SECONDS
         except DATABASE_AWAY as exc:
-            finished = False
+            finished, healthy = False, False
             log.warning("worker lost the database; reconnecting", extra={"error": repr(exc)})
         if finished or stop.is_set():
             return 0
-        if time.monotonic() - started > HEALTHY_RUN_SECONDS:
+        if healthy:
             backoff, down_since = BACKOFF_FIRST, None
-        down_since = down_since or time.monotonic()
+        down_since = down_since or started
         if time.monotonic() - down_since > settings.worker_give_up_seconds:
             log.error("database away too long; the worker gives up")
             return 1
@@ -90,6 +94,12 @@ async def _keep_running(settings: Settings, url: str, stop: asyncio.Event, *, wa
             await asyncio.wait_for(stop.wait(), timeout=backoff)
         backoff = min(BACKOFF_MAX, backoff * 2)
     return 0
+
+
+async def _ping(url: str) -> None:
+    """Fail fast while the database is away (the queue's pool would wait 30 s to say so)."""
+    conn = await psycopg.AsyncConnection.connect(libpq_url(url), connect_timeout=5)
+    await conn.close()
 
 
 async def _run_once(
@@ -149,8 +159,11 @@ async def _run(worker: Any) -> None:
     await worker.run()  # procrastinate's Worker.run is not annotated
 
 
-def _on_signals(stop: asyncio.Event) -> None:
-    loop = asyncio.get_running_loop()
+def _on_signals(stop: asyncio.Event) -> list[int]:
+    """SIGINT and SIGTERM stop the worker gracefully (running jobs finish first)."""
+    loop, handled = asyncio.get_running_loop(), []
     for signum in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(signum, stop.set)
+            handled.append(signum)
+    return handled

@@ -22,7 +22,9 @@ NEW_STATUSES = "'received', 'pending', 'uncertain', 'sent', 'delivered', 'read',
 
 def upgrade() -> None:
     op.drop_constraint(op.f("ck_messages_status"), "messages", type_="check")
-    op.create_check_constraint(op.f("ck_messages_status"), "messages", f"status IN ({NEW_STATUSES})")
+    op.create_check_constraint(
+        op.f("ck_messages_status"), "messages", f"status IN ({NEW_STATUSES})"
+    )
     op.create_table(
         "message_rates",
         sa.Column(
@@ -51,4 +53,6 @@ def downgrade() -> None:
     op.drop_table("message_rates")
     op.execute("UPDATE messages SET status = 'pending' WHERE status = 'uncertain'")
     op.drop_constraint(op.f("ck_messages_status"), "messages", type_="check")
-    op.create_check_constraint(op.f("ck_messages_status"), "messages", f"status IN ({OLD_STATUSES})")
+    op.create_check_constraint(
+        op.f("ck_messages_status"), "messages", f"status IN ({OLD_STATUSES})"
+    )
