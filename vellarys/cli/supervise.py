@@ -99,8 +99,9 @@ def _watch_database(database: Database) -> None:
         database.restart()
         database.backoff = BACKOFF_FIRST
         log.warning("the embedded PostgreSQL is running again")
-    except Exception:
-        log.exception("could not start the embedded PostgreSQL; retrying")
+    except Exception as exc:
+        details = getattr(exc, "stderr", None) or getattr(exc, "stdout", None) or ""
+        log.exception("could not start the embedded PostgreSQL; retrying. %s", details)
         database.retry_at = now + database.backoff
         database.backoff = min(BACKOFF_MAX, database.backoff * 2)
 

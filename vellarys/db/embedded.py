@@ -7,6 +7,7 @@ one exits. ``keep_running=True`` leaves it up for commands such as ``vellarys db
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -45,11 +46,13 @@ def stop_embedded(data_dir: Path) -> bool:
 
 
 def embedded_running(data_dir: Path) -> bool:
-    """True when the embedded PostgreSQL of ``data_dir`` is up."""
-    from pgserver.utils import PostmasterInfo
-
-    info = PostmasterInfo.read_from_pgdata(pg_data_dir(data_dir))
-    return info is not None and bool(info.is_running())
+    """True when the embedded PostgreSQL of ``data_dir`` is up (its postmaster is alive)."""
+    try:
+        pid = int((pg_data_dir(data_dir) / "postmaster.pid").read_text().split()[0])
+        os.kill(pid, 0)
+    except (OSError, ValueError, IndexError):
+        return False
+    return True
 
 
 def restart_embedded(data_dir: Path) -> None:
