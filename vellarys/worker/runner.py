@@ -159,9 +159,9 @@ async def _run(worker: Any) -> None:
     await worker.run()  # procrastinate's Worker.run is not annotated
 
 
-def _on_signals(stop: asyncio.Event) -> list[int]:
+def _on_signals(stop: asyncio.Event) -> list[signal.Signals]:
     """SIGINT and SIGTERM stop the worker gracefully (running jobs finish first)."""
-    loop, handled = asyncio.get_running_loop(), []
+    loop, handled = asyncio.get_running_loop(), list[signal.Signals]()
     for signum in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(signum, stop.set)
