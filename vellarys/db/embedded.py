@@ -59,9 +59,14 @@ def restart_embedded(data_dir: Path) -> None:
     """Start the embedded PostgreSQL of ``data_dir`` again after it died (same socket, same
     URL), through the handle this process already holds."""
     import pgserver
+    from pgserver.utils import ensure_prefix_permissions
 
     server: Any = pgserver.get_server(pg_data_dir(data_dir))
     with server._lock:
+        if server.system_user is not None:
+            # Run as root, PostgreSQL runs as its own user, which must still reach the folder
+            # (something may have closed a parent folder since the first start).
+            ensure_prefix_permissions(server.pgdata)
         server.ensure_postgres_running()
 
 
