@@ -60,7 +60,11 @@ GROUP BY m.id, m.created_at
 
 async def seed_agencies(url: str, data_dir: Path) -> tuple[str, str]:
     """The demo agency (listings, so replies come in several parts) and a second agency; each
-    with a Meta channel. Returns their webhook paths."""
+    with a Meta channel. Returns their webhook paths. The demo's embedding jobs are dropped:
+    embedding its listings and documents takes minutes on a loaded 2-core machine, and the
+    brain still finds listings by their structured filters."""
+    from sqlalchemy import text
+
     from vellarys.bootstrap import build
     from vellarys.config import Settings
     from vellarys.db.models import Tenant
@@ -86,6 +90,7 @@ async def seed_agencies(url: str, data_dir: Path) -> tuple[str, str]:
                     app_secret=APP_SECRET,
                 )
                 paths.append(webhook_path(channel))
+            await session.execute(text("DELETE FROM procrastinate_jobs"))
     finally:
         await container.aclose()
     return paths[0], paths[1]
@@ -121,8 +126,6 @@ def start(children: Children, url: str, workdir: Path, graph_url: str, name: str
     worker = children.start(f"{name}-worker", [sys.executable, "-m", "vellarys", "worker"], env)
     base = f"http://127.0.0.1:{port}"
     _until(lambda: _healthy(base), 90, "the API did not start")
-    # The demo's listings and documents are embedded by the worker first: wait for that.
-    _until(lambda: not _pending(url), 600, "indexing did not finish")
     return Deployment(url, base, children, api, worker, paths)
 
 
@@ -198,6 +201,17 @@ def _offset(prefix: str) -> int:
     return int(uuid.uuid5(uuid.NAMESPACE_DNS, prefix).int % 1_000) * 10_000
 
 
+def parts_per_answer(url: str, prefix: str) -> float:
+    rows = query(
+        url,
+        "SELECT count(o.id)::float / greatest(1, count(DISTINCT o.media->>'in_reply_to')) "
+        "FROM messages o JOIN messages m ON o.media->>'in_reply_to' = m.id::text "
+        "WHERE m.external_id LIKE %(p)s AND o.direction = 'outbound'",
+        p=f"wamid.{prefix}.%",
+    )
+    return float(rows[0][0] or 0)
+
+
 def first_replies(url: str, prefix: str) -> list[float]:
     return [float(r[0]) for r in query(url, FIRST_REPLY, prefix=f"wamid.{prefix}.%")]
 
@@ -234,6 +248,7 @@ def scenario_stream(d: Deployment, args: argparse.Namespace) -> list[str]:
         f"stream: {args.rate:g} new leads/s for {args.seconds:g} s, "
         f"{stored(d.url, 'steady')} stored",
         f"  first reply part sent after: {fig(values)}",
+        f"  reply parts per answer: {parts_per_answer(d.url, 'steady'):.1f}",
         f"goal: first-reply p95 <= {GOAL_P95_SECONDS:g} s at {args.rate:g} leads/s: {verdict}",
     ]
 
