@@ -16,11 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
 import pytest
 
 from tests.conftest import make_settings
 from tests.fakes.providers import FakeGraphAPI
 from tests.pipeline.harness import Stack, build_stack, meta_text
+from vellarys.cli.supervise import Database, watch_database
 from vellarys.db import migrate
 from vellarys.db.embedded import embedded_running, pg_data_dir, restart_embedded, start_embedded
 from vellarys.worker.runner import run_worker
@@ -153,26 +155,28 @@ def _healthy(base: str) -> bool:
         return False
 
 
-def test_up_restarts_a_dead_worker_and_the_embedded_postgresql(tmp_path: Path) -> None:
+@pytest.mark.timeout(600)
+def test_up_restarts_a_worker_that_dies(fresh_database: Any, tmp_path: Path) -> None:
     import socket
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if not k.startswith("VELLARYS_")}
-    env |= {"VELLARYS_DATA_DIR": str(tmp_path / "data"), "VELLARYS_PORT": str(port)}
+    env |= {
+        "VELLARYS_DATABASE_URL": fresh_database(),
+        "VELLARYS_DATA_DIR": str(tmp_path / "data"),
+        "VELLARYS_PORT": str(port),
+    }
     log = (tmp_path / "up.log").open("wb")
     up = subprocess.Popen([sys.executable, "-m", "vellarys", "up"], env=env, stdout=log, stderr=log)
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait(lambda: _healthy(base), 300)
+        _wait(lambda: _healthy(base), 500)
         worker = _wait(lambda: [p for p, cmd in _children(up.pid).items() if " worker" in cmd])[0]
         os.kill(worker, signal.SIGKILL)
         _wait(lambda: [p for p, c in _children(up.pid).items() if " worker" in c and p != worker])
-        postmaster = int((pg_data_dir(tmp_path / "data") / "postmaster.pid").read_text().split()[0])
-        os.kill(postmaster, signal.SIGKILL)
-        _wait(lambda: embedded_running(tmp_path / "data") and _healthy(base))
-        assert up.poll() is None
+        assert up.poll() is None and _healthy(base)
     finally:
         up.send_signal(signal.SIGTERM)
         try:
@@ -181,5 +185,23 @@ def test_up_restarts_a_dead_worker_and_the_embedded_postgresql(tmp_path: Path) -
             up.kill()
         log.close()
     text = (tmp_path / "up.log").read_text(errors="replace")
-    assert "worker exited with status" in text and "restarting worker" in text
-    assert "embedded PostgreSQL is running again" in text
+    assert "worker exited with status -9" in text and "restarting worker" in text
+
+
+def test_the_supervisor_starts_the_embedded_postgresql_again_when_it_dies(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    start_embedded(data_dir, keep_running=True)
+    database = Database(
+        running=lambda: embedded_running(data_dir), restart=lambda: restart_embedded(data_dir)
+    )
+    try:
+        postmaster = int((pg_data_dir(data_dir) / "postmaster.pid").read_text().split()[0])
+        os.kill(postmaster, signal.SIGKILL)
+        _wait(lambda: not embedded_running(data_dir))
+        _wait(lambda: watch_database(database) or embedded_running(data_dir))
+        url = f"postgresql://postgres:@/postgres?host={pg_data_dir(data_dir)}"
+        with psycopg.connect(url) as conn:
+            assert conn.execute("SELECT 1").fetchone() == (1,)
+    finally:
+        if embedded_running(data_dir):
+            _stop_postgres(data_dir)

@@ -62,7 +62,7 @@ def supervise(children: list[Child], database: Database | None = None) -> None:
     try:
         while True:
             if database is not None:
-                _watch_database(database)
+                watch_database(database)
             for child in children:
                 _watch(child)
             time.sleep(TICK_SECONDS)
@@ -90,7 +90,8 @@ def _watch(child: Child) -> None:
     child.backoff = min(BACKOFF_MAX, child.backoff * 2)
 
 
-def _watch_database(database: Database) -> None:
+def watch_database(database: Database) -> None:
+    """Start the embedded PostgreSQL again if it died (retried with backoff on failure)."""
     now = time.monotonic()
     if now < database.retry_at or database.running():
         return
