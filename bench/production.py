@@ -172,6 +172,8 @@ async def post_retrying(
         d.codes[code] = d.codes.get(code, 0) + 1
         if code == 200:
             return
+        if d.codes[code] == 1:
+            print(f"webhook answered {code}; retrying as a provider would", file=sys.stderr)
         await asyncio.sleep(delay)
         delay = min(5.0, delay * 2)
 
@@ -180,7 +182,7 @@ async def stream(
     d: Deployment, prefix: str, *, rate: float, seconds: float, agency: int = 0
 ) -> None:
     number = (PHONE_NUMBER_ID, OTHER_NUMBER_ID)[agency]
-    base_phone = 10_000_000 * (agency + 1)
+    base_phone = 10_000_000 * (agency + 1)  # Brazilian mobiles: 55 11 9 and 8 digits
     async with httpx.AsyncClient(base_url=d.base, timeout=60) as http:
         tasks, started = [], time.perf_counter()
         for i in range(int(rate * seconds)):
@@ -190,7 +192,7 @@ async def stream(
             payload = meta_text(
                 TEXTS[i % len(TEXTS)],
                 wamid=f"wamid.{prefix}.{i:06d}",
-                phone=f"5511{base_phone + i + _offset(prefix):09d}",
+                phone=f"55119{(base_phone + i + _offset(prefix)) % 100_000_000:08d}",
                 phone_number_id=number,
             )
             tasks.append(asyncio.create_task(post_retrying(http, d.paths[agency], payload, d)))
@@ -283,7 +285,9 @@ def scenario_outage(
         await asyncio.sleep(args.outage)
         await asyncio.to_thread(start_db)
         back = time.monotonic()
+        print("  PostgreSQL is back", file=sys.stderr, flush=True)
         health = await asyncio.to_thread(_until, lambda: _healthy(d.base), 300, "API")
+        print(f"  API healthy after {health:.1f} s", file=sys.stderr, flush=True)
         sent = await asyncio.to_thread(
             _until,
             lambda: query(
@@ -292,6 +296,7 @@ def scenario_outage(
             300,
             "no send after the outage",
         )
+        print(f"  worker sending after {sent:.1f} s", file=sys.stderr, flush=True)
         await load
         await asyncio.to_thread(drain, d)
         answered = time.monotonic() - back
@@ -322,6 +327,7 @@ def run(args: argparse.Namespace, workdir: Path) -> str:
                     print(f"{name} ...", file=sys.stderr)
                     d = start(children, urls[name], workdir, graph.url, name)
                     lines += scenario(d, args)
+                    print("\n".join(lines), flush=True)
                     children.stop_all()
                 print("outage ...", file=sys.stderr)
                 d = start(children, urls["outage"], workdir, graph.url, "outage")
