@@ -17,17 +17,17 @@ TESTS = Path(__file__).resolve().parents[1]
 
 
 def _periodic_tasks_run_by_tests() -> set[str]:
-    """Names passed as a literal to ``run_periodic(...)`` anywhere under tests/."""
+    """Tasks run by a test: ``run_periodic(stack, "name")`` or a job deferred through
+    ``app.configure_task("vellarys:name")``, anywhere under tests/."""
     found = set()
     for path in TESTS.rglob("test_*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
-            if (
-                isinstance(node, ast.Call)
-                and getattr(node.func, "id", None) == "run_periodic"
-                and len(node.args) == 2
-                and isinstance(node.args[1], ast.Constant)
-            ):
-                found.add(str(node.args[1].value))
+            if not isinstance(node, ast.Call) or not node.args:
+                continue
+            name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+            literal = node.args[-1]
+            if name in ("run_periodic", "configure_task") and isinstance(literal, ast.Constant):
+                found.add(str(literal.value).split(":")[-1])
     return found
 
 

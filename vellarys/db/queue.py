@@ -24,6 +24,7 @@ HANDLE_INBOUND = "handle_inbound"
 ANSWER_BACKLOG = "answer_backlog"
 SEND_OUTBOUND = "send_outbound"
 NOTIFY_BROKER = "notify_broker"
+NOTIFY_MANAGER = "notify_manager"
 SUMMARIZE_LEAD = "summarize_lead"
 INDEX_DOCUMENT = "index_document"
 INDEX_PROPERTIES = "index_properties"
@@ -135,9 +136,26 @@ async def defer_send(
     )
 
 
-async def defer_notify_broker(session: AsyncSession, *, handoff_id: uuid.UUID) -> int:
+async def defer_notify_broker(
+    session: AsyncSession, *, handoff_id: uuid.UUID, run_at: datetime | None = None
+) -> int:
+    """Tell the broker about a handoff at ``run_at`` (business hours) or at once."""
     return await _defer(
-        session, task=NOTIFY_BROKER, queue=OUTBOUND_QUEUE, args={"handoff_id": str(handoff_id)}
+        session,
+        task=NOTIFY_BROKER,
+        queue=OUTBOUND_QUEUE,
+        args={"handoff_id": str(handoff_id)},
+        scheduled_at=run_at,
+    )
+
+
+async def defer_notify_manager(session: AsyncSession, *, notification_id: uuid.UUID) -> int:
+    """Send an alert to an agency manager on WhatsApp."""
+    return await _defer(
+        session,
+        task=NOTIFY_MANAGER,
+        queue=OUTBOUND_QUEUE,
+        args={"notification_id": str(notification_id)},
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
@@ -30,6 +30,16 @@ class WhatsAppProvider(Protocol):
 
         ``reference`` (our message id) comes back in the provider's status callbacks where the
         provider supports it, so a send whose answer was lost can still be matched."""
+
+
+@runtime_checkable
+class TemplateSender(Protocol):
+    """A provider with WhatsApp's 24-hour window, which sends approved templates outside it."""
+
+    async def send_template(
+        self, *, to: str, name: str, language: str, values: Sequence[str]
+    ) -> str:
+        """Send template ``name`` with body ``values`` in order; return the message id."""
 
 
 class Embedder(Protocol):

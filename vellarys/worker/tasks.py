@@ -17,8 +17,18 @@ from vellarys.db import queue
 from vellarys.db.queries import rate as rate_queries
 from vellarys.db.queries import tenant as tenant_queries
 from vellarys.db.uow import unit_of_work
+from vellarys.domain.ports import TemplateSender, WhatsAppProvider
 from vellarys.errors import ProviderError
-from vellarys.services import handoff, inbound, knowledge, outbound, rescue, summary
+from vellarys.services import (
+    alerts,
+    followups,
+    handoff,
+    inbound,
+    knowledge,
+    outbound,
+    rescue,
+    summary,
+)
 from vellarys.services.reply import optional_step
 from vellarys.telemetry import metrics
 from vellarys.telemetry.logs import log_context
@@ -99,9 +109,7 @@ async def _deliver(plan: outbound.SendPlan) -> str:
     container, deps = runtime.container(), runtime.container().pipeline
     provider = plan.channel.provider
     try:
-        external_id = await deps.provider_for(plan.channel).send_text(
-            to=plan.to, text=plan.text, reference=str(plan.message_id)
-        )
+        external_id = await _send(deps.provider_for(plan.channel), plan)
     except ProviderError as error:
         async with unit_of_work(container.sessions) as session:
             retry_at = await outbound.record_failure(session, deps, plan=plan, error=error)
@@ -131,6 +139,19 @@ async def _record_sent(plan: outbound.SendPlan, external_id: str) -> None:
             log.warning("could not record a send yet; the database is away")
             await asyncio.sleep(delay)  # waits for the database, not for a lead's turn
             delay = min(5.0, delay * 2)
+
+
+async def _send(provider: WhatsAppProvider, plan: outbound.SendPlan) -> str:
+    if plan.template is None:
+        return await provider.send_text(to=plan.to, text=plan.text, reference=str(plan.message_id))
+    if not isinstance(provider, TemplateSender):
+        raise ProviderError(f"{plan.channel.provider} cannot send templates", retryable=False)
+    return await provider.send_template(
+        to=plan.to,
+        name=str(plan.template["name"]),
+        language=str(plan.template.get("language") or "pt_BR"),
+        values=[str(v) for v in plan.template.get("values") or ()],
+    )
 
 
 async def rescue_stalled_jobs(context: procrastinate.JobContext, timestamp: int) -> int:
@@ -185,23 +206,92 @@ async def prune_finished_jobs(context: procrastinate.JobContext, timestamp: int)
     return len(rows)
 
 
+async def send_follow_ups(timestamp: int) -> int:
+    """Send the follow-ups and reactivations due now, each agency in its own unit of work.
+
+    Safe on any number of workers: each step's key is claimed in the database first.
+    """
+    container = runtime.container()
+    async with unit_of_work(container.sessions) as session:
+        tenant_ids = await tenant_queries.all_ids(session)
+    sent = 0
+    for tenant_id in tenant_ids:
+        async with unit_of_work(container.sessions) as session:
+            tenant = await tenant_queries.get(session, tenant_id)
+            if tenant is None or not tenant.active:
+                continue
+            claimed = await followups.send_due(session, tenant=tenant, now=container.clock.now())
+            sent += len(claimed)
+    return sent
+
+
 async def notify_broker(handoff_id: str) -> str:
     """Tell the broker on WhatsApp that a lead is theirs (the dashboard shows it regardless)."""
     container = runtime.container()
     deps, key = container.pipeline, uuid.UUID(handoff_id)
     async with unit_of_work(container.sessions) as session:
         note = await handoff.prepare_notification(
-            session, handoff_id=key, dashboard_url=container.settings.base_url
+            session,
+            handoff_id=key,
+            dashboard_url=container.settings.base_url,
+            now=container.clock.now(),
         )
     if note is None:
         return "skipped"
     error = None
     try:
-        await deps.provider_for(note.channel).send_text(to=note.to, text=note.text)
+        await _notify(deps.provider_for(note.channel), note)
     except ProviderError as exc:
         error = exc.message
     async with unit_of_work(container.sessions) as session:
         await handoff.record_notification(session, deps, handoff_id=key, error=error)
+    return "failed" if error else "sent"
+
+
+async def _notify(
+    provider: WhatsAppProvider, note: handoff.BrokerNotification | alerts.ManagerMessage
+) -> str:
+    if note.template is None:
+        return await provider.send_text(to=note.to, text=note.text)
+    if not isinstance(provider, TemplateSender):
+        raise ProviderError(f"{note.channel.provider} cannot send templates", retryable=False)
+    return await provider.send_template(
+        to=note.to, name=note.template.name, language=note.template.language, values=note.values
+    )
+
+
+async def raise_manager_alerts(timestamp: int) -> int:
+    """Record the managers' alerts due now (new, hot and after-hours leads, untaken handoffs)."""
+    container = runtime.container()
+    async with unit_of_work(container.sessions) as session:
+        tenant_ids = await tenant_queries.all_ids(session)
+    raised = 0
+    for tenant_id in tenant_ids:
+        async with unit_of_work(container.sessions) as session:
+            tenant = await tenant_queries.get(session, tenant_id)
+            if tenant is not None and tenant.active:
+                now = container.clock.now()
+                raised += await alerts.raise_alerts(session, tenant=tenant, now=now)
+    return raised
+
+
+async def notify_manager(notification_id: str) -> str:
+    """The WhatsApp copy of a manager alert (the dashboard bell shows it regardless)."""
+    container = runtime.container()
+    deps, key = container.pipeline, uuid.UUID(notification_id)
+    async with unit_of_work(container.sessions) as session:
+        message = await alerts.prepare_whatsapp(
+            session, notification_id=key, now=container.clock.now()
+        )
+    if message is None:
+        return "skipped"
+    error = None
+    try:
+        await _notify(deps.provider_for(message.channel), message)
+    except ProviderError as exc:
+        error = exc.message
+    async with unit_of_work(container.sessions) as session:
+        await alerts.record_whatsapp(session, notification_id=key, error=error)
     return "failed" if error else "sent"
 
 
@@ -270,6 +360,7 @@ def make_blueprint() -> procrastinate.Blueprint:
         send_outbound
     )
     bp.task(name=queue.NOTIFY_BROKER, queue=queue.OUTBOUND_QUEUE)(notify_broker)
+    bp.task(name=queue.NOTIFY_MANAGER, queue=queue.OUTBOUND_QUEUE)(notify_manager)
     bp.task(name=queue.SUMMARIZE_LEAD, queue=queue.PIPELINE_QUEUE)(summarize_lead)
     bp.task(name=queue.INDEX_DOCUMENT, queue=queue.INDEXING_QUEUE)(index_document)
     bp.task(name=queue.INDEX_PROPERTIES, queue=queue.INDEXING_QUEUE)(index_properties)
@@ -289,3 +380,10 @@ def _periodic(bp: procrastinate.Blueprint) -> None:
     bp.periodic(cron="17 * * * *")(prune(prune_finished_jobs))
     prune_rates = bp.task(name="prune_message_rates", queue=maintenance)
     bp.periodic(cron="*/5 * * * *")(prune_rates(prune_message_rates))
+    # One waiting run is enough: a busy worker must not pile up minutes of them.
+    alert = bp.task(
+        name="raise_manager_alerts", queue=maintenance, queueing_lock="raise_manager_alerts"
+    )
+    bp.periodic(cron=every_minute)(alert(raise_manager_alerts))
+    follow = bp.task(name="send_follow_ups", queue=maintenance, queueing_lock="send_follow_ups")
+    bp.periodic(cron="*/5 * * * *")(follow(send_follow_ups))
