@@ -6,7 +6,7 @@ from __future__ import annotations
 import itertools
 import uuid
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
 
@@ -136,7 +136,12 @@ async def test_the_parts_of_a_reply_are_scheduled_a_pace_apart_instead_of_slept(
         settings=replace(stack.container.pipeline.settings, send_pace_seconds=pace),
     )
     async with unit_of_work(stack.container.sessions) as session:
-        lead = Lead(tenant_id=stack.tenant_id, phone="+5511977776666", channel_id=stack.channel.id)
+        lead = Lead(
+            tenant_id=stack.tenant_id,
+            phone="+5511977776666",
+            channel_id=stack.channel.id,
+            last_inbound_at=datetime.now(UTC),  # inside WhatsApp's 24-hour window
+        )
         session.add(lead)
         await session.flush()
         parts = ["Temos 3 opções.", "A primeira fica em Pinheiros.", "Quer visitar?"]
