@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from vellarys.adapters.embeddings import build_embedder
 from vellarys.adapters.llm.openai_compatible import OpenAICompatibleChat
+from vellarys.adapters.pdf import PdfReader
 from vellarys.adapters.whatsapp import build_provider
 from vellarys.config import Settings
 from vellarys.db.embedded import start_embedded
@@ -53,6 +54,7 @@ def pipeline_settings(settings: Settings) -> PipelineSettings:
         summary_every=settings.summary_every,
         lead_messages_per_minute=settings.lead_messages_per_minute,
         agency_messages_per_minute=settings.agency_messages_per_minute,
+        inbound_text_max_chars=settings.inbound_text_max_chars,
     )
 
 
@@ -99,6 +101,7 @@ class Container:
     pipeline: PipelineDeps
     clock: Clock = field(default_factory=SystemClock)
     started_at: float = field(default_factory=time.monotonic)
+    pdf: PdfReader = field(default_factory=PdfReader)
 
     @property
     def embedder(self) -> Embedder:
@@ -149,4 +152,5 @@ def build(settings: Settings, *, database_url: str | None = None) -> Container:
             embedder=embedder,
             chat_for=chat_model_factory(settings, http),
         ),
+        pdf=PdfReader(workers=settings.pdf_workers, timeout_seconds=settings.pdf_timeout_seconds),
     )

@@ -25,6 +25,7 @@ class PipelineSettings:
     summary_every: int = 6
     lead_messages_per_minute: int = 20
     agency_messages_per_minute: int = 600
+    inbound_text_max_chars: int = 4096
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,7 @@
 """Uncertain sends and per-minute message counters (rate limits and fair queueing).
 
 Revision ID: 0006_pipe
-Revises: 0006_follow_ups
+Revises: 0006_edge
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from alembic import op
 from sqlalchemy.dialects.postgresql import UUID
 
 revision = "0006_pipe"
-down_revision = "0006_follow_ups"
+down_revision = "0006_edge"
 branch_labels = None
 depends_on = None
 
