@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -38,14 +40,16 @@ def _stop_postgres(data_dir: Path) -> None:
 
 
 @pytest.fixture
-def own_postgres(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """A PostgreSQL of this test's own (the suite's shared one must not be stopped)."""
-    data_dir = tmp_path / "data"
+def own_postgres() -> Iterator[tuple[str, Path]]:
+    """A PostgreSQL of this test's own (the suite's shared one must not be stopped), outside
+    pytest's folder, whose permissions other pytest runs reset while PostgreSQL's user needs it."""
+    data_dir = Path(tempfile.mkdtemp(prefix="vellarys-outage-"))
     url = start_embedded(data_dir, keep_running=True)
     migrate.upgrade(url)
     yield url, data_dir
     if embedded_running(data_dir):
         _stop_postgres(data_dir)
+    shutil.rmtree(data_dir, ignore_errors=True)
 
 
 async def _answered(stack: Stack) -> int:
