@@ -54,6 +54,8 @@ def pipeline_settings(settings: Settings) -> PipelineSettings:
         send_pace_seconds=settings.send_pace_seconds,
         llm_daily_token_budget=settings.llm_daily_token_budget,
         summary_every=settings.summary_every,
+        lead_messages_per_minute=settings.lead_messages_per_minute,
+        agency_messages_per_minute=settings.agency_messages_per_minute,
         inbound_text_max_chars=settings.inbound_text_max_chars,
     )
 

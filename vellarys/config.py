@@ -63,6 +63,11 @@ class Settings(BaseSettings):
 
     embedding_dim: int = Field(default=384, ge=1)
     worker_concurrency: int = Field(default=4, ge=1)
+    outbound_concurrency: int = Field(default=8, ge=1)
+    worker_give_up_seconds: float = Field(default=600, gt=0)
+    job_time_budget_seconds: float = Field(default=45, gt=0)
+    lead_messages_per_minute: int = Field(default=20, ge=1)
+    agency_messages_per_minute: int = Field(default=600, ge=1)
 
     embedding_provider: Literal["local", "openai"] = "local"
     embedding_base_url: str | None = None

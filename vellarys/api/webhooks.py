@@ -105,6 +105,14 @@ def _raw(body: bytes) -> dict[str, Any] | None:
 def _count(provider: str, result: IngestResult) -> None:
     counts = result.as_dict()
     counts["stored"] = len(result.stored)
-    for status in ("stored", "duplicates", "stale", "echoes", "ignored", "rejected"):
+    for status in (
+        "stored",
+        "duplicates",
+        "stale",
+        "echoes",
+        "ignored",
+        "rejected",
+        "rate_limited",
+    ):
         if counts[status]:
             metrics.INBOUND.labels(provider, status).inc(counts[status])

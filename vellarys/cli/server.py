@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import signal
-import subprocess
 import sys
 from typing import Annotated
 
@@ -15,9 +13,10 @@ import typer
 from vellarys.bootstrap import build, resolve_database_url
 from vellarys.cli.common import DataDir, fail, settings_from
 from vellarys.cli.doctor import log_doctor
+from vellarys.cli.supervise import Child, Database, supervise
 from vellarys.config import Settings
 from vellarys.db import migrate as migrations
-from vellarys.db.embedded import stop_embedded
+from vellarys.db.embedded import embedded_running, restart_embedded, stop_embedded
 from vellarys.db.uow import unit_of_work
 from vellarys.db.url import libpq_url
 from vellarys.services.demo import DEMO_LOGIN, SeedResult, seed_demo
@@ -121,6 +120,7 @@ def worker(
     data_dir: DataDir = None,
 ) -> None:
     """Run the job worker (message processing, sending, summaries, maintenance)."""
+    from vellarys.telemetry.logs import configure_logging
     from vellarys.worker.runner import run_worker
 
     settings = _settings(data_dir, worker_concurrency=concurrency)
@@ -129,7 +129,8 @@ def worker(
         log_doctor(settings, resolve_database_url(settings))
     if settings.worker_metrics_port:
         serve_worker_metrics(settings.worker_metrics_port, host=settings.host)
-    asyncio.run(run_worker(settings))
+    # Non-zero when it gave up on the database, so a supervisor restarts it.
+    raise typer.Exit(asyncio.run(run_worker(settings)))
 
 
 @app.command()
@@ -158,14 +159,11 @@ def up(
     # The API's /metrics then adds up the worker's counters too.
     env = os.environ | {"VELLARYS_DATABASE_URL": url, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
     exe = [sys.executable, "-m", "vellarys"]
-    children = [
-        subprocess.Popen([*exe, "api"], env=env),  # noqa: S603 - our own interpreter
-        subprocess.Popen([*exe, "worker"], env=env),  # noqa: S603
-    ]
+    children = [Child("api", [*exe, "api"], env), Child("worker", [*exe, "worker"], env)]
     typer.echo(f"\nVellarys is running on {settings.base_url}")
     typer.echo(_welcome(settings, seeded))
     typer.echo("Press Ctrl+C to stop.\n")
-    _supervise(children)
+    supervise(children, _embedded_database(settings))
 
 
 def _production(settings: Settings) -> bool:
@@ -187,27 +185,10 @@ def _welcome(settings: Settings, seeded: SeedResult | None) -> str:
     return f"Production: no demo agency.\n{first}"
 
 
-def _supervise(children: list[subprocess.Popen[bytes]]) -> None:
-    """Wait for the children; stop all of them when one exits or we are asked to stop."""
-
-    def stop(_signum: int, _frame: object) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, stop)
-    try:
-        while all(child.poll() is None for child in children):
-            try:
-                children[0].wait(timeout=1)
-            except subprocess.TimeoutExpired:
-                continue
-    except KeyboardInterrupt:
-        pass
-    finally:
-        for child in children:
-            if child.poll() is None:
-                child.terminate()
-        for child in children:
-            try:
-                child.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                child.kill()
+def _embedded_database(settings: Settings) -> Database | None:
+    if not settings.embedded:
+        return None
+    folder = settings.data_dir
+    return Database(
+        running=lambda: embedded_running(folder), restart=lambda: restart_embedded(folder)
+    )

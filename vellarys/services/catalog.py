@@ -71,9 +71,7 @@ def _apply(prop: Property, listing: ListingInput | None, available: bool | None)
 
 
 async def _enqueue_indexing(session: AsyncSession, tenant_id: uuid.UUID) -> None:
-    await queue.defer(
-        session, task=queue.INDEX_PROPERTIES, queue="indexing", args={"tenant_id": str(tenant_id)}
-    )
+    await queue.defer_index_properties(session, tenant_id=tenant_id)
 
 
 async def _refuse_taken_code(session: AsyncSession, tenant_id: uuid.UUID, code: str) -> None:

@@ -100,14 +100,8 @@ async def index_demo(session: AsyncSession, embedder: Embedder, *, tenant_id: uu
 
 async def _enqueue_indexing(session: AsyncSession, tenant: Tenant) -> None:
     """The worker embeds the knowledge base in the background (the import queued the listings)."""
-    args = {"tenant_id": str(tenant.id)}
     for document_id in await knowledge_queries.document_ids(session, tenant.id):
-        await queue.defer(
-            session,
-            task=queue.INDEX_DOCUMENT,
-            queue="indexing",
-            args=args | {"document_id": str(document_id)},
-        )
+        await queue.defer_index_document(session, tenant_id=tenant.id, document_id=document_id)
 
 
 def _add_users(session: AsyncSession, tenant: Tenant, users: list[dict[str, Any]]) -> None:

@@ -61,12 +61,10 @@ async def hand_off(
     lead.stage, lead.ai_paused = "handed_off", True
     lead.summary, lead.summary_updated_at = summary, now
     await session.flush()
-    await queue.defer(
+    await queue.defer_notify_broker(
         session,
-        task=queue.NOTIFY_BROKER,
-        queue=queue.OUTBOUND_QUEUE,
-        args={"handoff_id": str(handoff.id)},
-        scheduled_at=await notify_at(session, lead=lead, reason=reason, now=now),
+        handoff_id=handoff.id,
+        run_at=await notify_at(session, lead=lead, reason=reason, now=now),
     )
     return handoff, broker
 

@@ -33,7 +33,17 @@ OUTBOUND = Counter(
 )
 UNCERTAIN_SENDS = Counter(
     "vellarys_outbound_uncertain_total",
-    "Sends retried after a worker died mid-send: the provider may have delivered them already.",
+    "Sends cut off after reaching the provider (worker died mid-send): marked uncertain, not "
+    "resent, settled by the provider's status callback.",
+)
+JOB_BUDGET_EXCEEDED = Counter(
+    "vellarys_job_budget_exceeded_total",
+    "Jobs cancelled past their time budget (the lead got the fallback answer), by task.",
+    ["task"],
+)
+WORKER_RECONNECTS = Counter(
+    "vellarys_worker_reconnects_total",
+    "Times a worker lost the database and started again.",
 )
 WEBHOOKS = Counter(
     "vellarys_webhook_requests_total",

@@ -24,6 +24,7 @@ ZONE = ZoneInfo("America/Sao_Paulo")
 ROLE_LABELS = {"admin": "Administrador", "broker": "Corretor"}
 STATUS_TICKS = {
     "pending": ("🕓", "pendente"),
+    "uncertain": ("⚠", "envio incerto: aguardando confirmação do WhatsApp"),
     "sent": ("✓", "enviada"),
     "delivered": ("✓✓", "entregue"),
     "read": ("✓✓", "lida"),

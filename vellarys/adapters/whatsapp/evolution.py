@@ -102,7 +102,7 @@ class EvolutionProvider:
     def parse_webhook(self, body: bytes) -> WebhookBatch:
         return parse_webhook(body)
 
-    async def send_text(self, *, to: str, text: str) -> str:
+    async def send_text(self, *, to: str, text: str, reference: str | None = None) -> str:
         try:
             number = normalize_phone(to).removeprefix("+")
         except ValueError as exc:

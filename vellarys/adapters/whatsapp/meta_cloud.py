@@ -141,10 +141,15 @@ class MetaCloudProvider:
     def parse_webhook(self, body: bytes) -> WebhookBatch:
         return parse_webhook(body)
 
-    async def send_text(self, *, to: str, text: str) -> str:
-        return await self._send(
-            {"to": _digits(to), "type": "text", "text": {"body": text, "preview_url": False}}
-        )
+    async def send_text(self, *, to: str, text: str, reference: str | None = None) -> str:
+        message: dict[str, Any] = {
+            "to": _digits(to),
+            "type": "text",
+            "text": {"body": text, "preview_url": False},
+        }
+        if reference:
+            message["biz_opaque_callback_data"] = reference  # echoed in status webhooks
+        return await self._send(message)
 
     async def send_template(
         self, *, to: str, name: str, language: str, values: Sequence[str]
@@ -334,6 +339,7 @@ def _status(node: Node) -> StatusUpdate | None:
         timestamp=node["timestamp"].timestamp(),
         error_code=code,
         error=error or None,
+        reference=node.opt_text("biz_opaque_callback_data"),
     )
 
 

@@ -59,7 +59,7 @@ class SimulatorProvider:
         )
         return WebhookBatch(self.identity, [message])
 
-    async def send_text(self, *, to: str, text: str) -> str:
+    async def send_text(self, *, to: str, text: str, reference: str | None = None) -> str:
         try:
             phone = normalize_phone(to)
         except ValueError as exc:

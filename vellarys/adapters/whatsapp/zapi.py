@@ -100,7 +100,7 @@ class ZApiProvider:
     def parse_webhook(self, body: bytes) -> WebhookBatch:
         return parse_webhook(body)
 
-    async def send_text(self, *, to: str, text: str) -> str:
+    async def send_text(self, *, to: str, text: str, reference: str | None = None) -> str:
         try:
             phone = normalize_phone(to).removeprefix("+")
         except ValueError as exc:

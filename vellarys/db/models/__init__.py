@@ -8,7 +8,7 @@ from vellarys.db.models.login import LoginAttempt
 from vellarys.db.models.message import Message, RejectedInbound
 from vellarys.db.models.property import Property, PropertyEmbedding
 from vellarys.db.models.security import ErasedIdentifier, ErasureSalt, PasswordReset, UserSession
-from vellarys.db.models.system import LlmUsage, SystemSetting
+from vellarys.db.models.system import LlmUsage, MessageRate, SystemSetting
 from vellarys.db.models.tenant import ApiKey, AuditEntry, Tenant, User
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "LlmUsage",
     "LoginAttempt",
     "Message",
+    "MessageRate",
     "Notification",
     "PasswordReset",
     "PlannedMessage",
