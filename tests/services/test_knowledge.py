@@ -550,7 +550,9 @@ async def test_recall_at_3_on_the_demo_knowledge_base_is_at_least_90_percent(
             )
             > 0
         )
-    questions = json.loads(QUESTIONS.read_text(encoding="utf-8"))
+    questions = [
+        q for q in json.loads(QUESTIONS.read_text(encoding="utf-8")) if q["document"] is not None
+    ]
 
     at1 = at3 = 0
     for item in questions:

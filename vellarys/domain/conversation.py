@@ -52,6 +52,7 @@ class BrainReply:
     brain: str = "offline"
     opted_out: bool = False  # the lead asked to stop: send this reply, then nothing more
     needs_broker_answer: bool = False  # a question the brain could not answer from the knowledge
+    open_question: str | None = None  # recorded on the lead, so the broker keeps the promise
 
 
 class Brain(Protocol):

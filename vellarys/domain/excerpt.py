@@ -12,6 +12,8 @@ from vellarys.domain.text import fold, word_set
 
 _BOUNDARY = re.compile(r"(?<=[.!?…])\s+")
 _HEADING = re.compile(r"^\s*#")
+_TABLE_ROW = re.compile(r"^\s*\|")
+_EXAMPLE = re.compile(r"\b(?:exemplo|por exemplo|ex)\b\s*[:,]?|\bexemplo\b")
 _LIST_MARK = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)])\s+")
 _KEYWORD = re.compile(r"[a-z0-9]+")
 # A period after these does not end a sentence ("Av. Paulista", "Sr. Carlos").
@@ -93,13 +95,22 @@ def _heading_stems(text: str) -> dict[int, frozenset[str]]:
 def _sentences(text: str) -> list[_Sentence]:
     found: list[_Sentence] = []
     section = 0
+    example = False
     for number, line in enumerate(text.splitlines()):
         if _HEADING.match(line):
             section += 1
-        elif line.strip():
+            example = _is_example(line)  # "## Exemplo para um apartamento de R$ 600 mil"
+        elif line.strip() and not example and not _TABLE_ROW.match(line):
             body = _LIST_MARK.sub("", line, count=1).strip()
-            found += [_Sentence(section, number, part) for part in _split(body)]
+            found += [
+                _Sentence(section, number, part) for part in _split(body) if not _is_example(part)
+            ]
     return found
+
+
+def _is_example(sentence: str) -> bool:
+    """A worked example's numbers are the example's, never the lead's: leave it out."""
+    return bool(_EXAMPLE.search(fold(sentence)))
 
 
 def _fill(

@@ -36,6 +36,7 @@ NO_MATCH = (
     "Por enquanto não encontrei imóveis com esse perfil na nossa carteira. Vou pedir para um"
     " corretor procurar outras opções para você."
 )
+OVER_BUDGET = "Obs.: {codes} fica um pouco acima do seu orçamento."
 AFTER_CARDS = "Gostou de alguma? Se quiser, posso pedir para um corretor agendar uma visita."
 ALL_SET = (
     "Perfeito, já tenho o que preciso! Um corretor vai entrar em contato com opções para você"
@@ -155,8 +156,8 @@ TYPE_LABELS = {
     "land": "terreno",
 }
 NICE_TO_MEET = "Prazer, {name}! 😊"
-BUDGET_SOURCE = " (o valor máximo que você comentou)"
-CODE_SOURCE = " (código {code})"
+BUDGET_SOURCE = "(o valor máximo que você comentou)"
+CODE_SOURCE = "do {code}"
 
 
 def short_brl(value: int) -> str:

@@ -14,16 +14,18 @@ from typing import Any
 from vellarys.domain import phrases
 from vellarys.domain.cards import KnowledgeHit, PropertyHit, property_card
 from vellarys.domain.conversation import BrainReply, ConversationContext
-from vellarys.domain.excerpt import quote
+from vellarys.domain.cost_answer import answer_costs, asked_costs
 from vellarys.domain.intent import listing_codes
+from vellarys.domain.knowledge_answer import KNOWLEDGE_MIN_SCORE, answer_question, best_knowledge
 from vellarys.domain.layout import fits, lay_out
 from vellarys.domain.listing import (
     financing_price,
     fresh_properties,
+    over_budget,
     properties_intro,
     ready_to_search,
-    simulation_text,
 )
+from vellarys.domain.listing_facts import UNKNOWN_LABELS, answer_facts, asked_facts, purpose_note
 from vellarys.domain.opening import QUIET_TYPES, greeting, media_notes, quiet_reply
 from vellarys.domain.qualification import missing_slots
 from vellarys.domain.question import (
@@ -32,7 +34,7 @@ from vellarys.domain.question import (
     slot_asked_by,
 )
 
-KNOWLEDGE_MIN_SCORE = 0.80  # E5 cosine similarity under which a chunk is not trusted as an answer
+__all__ = ["KNOWLEDGE_MIN_SCORE", "Retrieval", "best_knowledge", "plan_reply"]
 
 _TEXT_TYPES = frozenset({"text", "interactive"})
 # Slots whose mention makes a question a property search ("tem apê na Mooca?").
@@ -53,6 +55,12 @@ class Retrieval:
     widened: tuple[str, ...] = ()
     looked_up: PropertyHit | None = None
     missing_code: str | None = None
+    # The listing the lead is talking about: a code they wrote, or the one just shown ("esse").
+    focus: PropertyHit | None = None
+    focus_description: str = ""
+    shown_before: tuple[str, ...] = ()  # every card sent in this conversation
+    iptu_period: str = "year"
+    itbi_rates: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +100,7 @@ class _Draft:
     stop: bool = False
     handoff_reason: str | None = None
     needs_broker_answer: bool = False
+    open_question: str | None = None
 
     def say(self, text: str) -> None:
         (self.after if self.cards else self.before).append(text)
@@ -150,7 +159,7 @@ def _turn(
         last_asked=last_asked,
         asked_before=asked_before,
         learned=frozenset(learned),
-        shown_before=frozenset(listing_codes(previous)),
+        shown_before=frozenset(listing_codes(previous)) | frozenset(retrieval.shown_before),
         previous_reply=previous,
     )
 
@@ -230,20 +239,40 @@ def _listing(t: _Turn, d: _Draft) -> None:
 
 
 def _knowledge(t: _Turn, d: _Draft) -> None:
-    if "question" not in t.intents or "financing_question" in t.intents:
+    if "question" not in t.intents or d.handled:
         return
-    hit = best_knowledge(t.retrieval.knowledge)
-    answer = quote(hit.content, t.context.text) if hit else ""
+    answer = answer_question(t.retrieval.knowledge, t.context.text)
     if answer:
         intro = phrases.KNOWLEDGE_INTROS[t.variant % len(phrases.KNOWLEDGE_INTROS)]
-        d.say(f"{intro}\n{answer}")
+        d.say(f"{intro}\n{answer.text}")
         d.handled = True
 
 
-def best_knowledge(hits: Sequence[KnowledgeHit]) -> KnowledgeHit | None:
-    """The most similar chunk, if it is similar enough to be trusted as the answer."""
-    trusted = [hit for hit in hits if hit.score >= KNOWLEDGE_MIN_SCORE]
-    return max(trusted, key=lambda hit: hit.score, default=None)
+def _listing_facts(t: _Turn, d: _Draft) -> None:
+    """ "aceita pet? qual o IPTU?" about the listing in focus, answered from its fields."""
+    focus = t.retrieval.focus
+    facts = asked_facts(t.context.text) if focus else []
+    if focus is None or not facts or not ("question" in t.intents or "?" in t.context.text):
+        return
+    found = answer_facts(
+        focus,
+        facts,
+        description=t.retrieval.focus_description,
+        iptu_period=t.retrieval.iptu_period,
+        question=t.context.text,
+    )
+    lines = list(found.lines)
+    note = purpose_note(focus, t.profile)
+    if note:
+        lines.append(note)
+    if found.unknown:
+        missing = " e ".join(UNKNOWN_LABELS[f] for f in found.unknown)
+        lines.append(f"O anúncio não informa {missing}; vou confirmar com o corretor. 😊")
+        d.needs_broker_answer = True
+        d.open_question = f"{focus.code}: {t.context.text.strip()[:200]}"
+    if lines:
+        d.say("\n".join(lines))
+        d.handled = True
 
 
 def _properties(t: _Turn, d: _Draft) -> None:
@@ -254,29 +283,45 @@ def _properties(t: _Turn, d: _Draft) -> None:
         widened = t.retrieval.widened
         d.say(properties_intro(len(hits), t.profile, widened=widened, variant=t.variant))
         _add_cards(d, hits)
+        above = over_budget([h for h in hits if h.code in d.codes], t.profile)
+        if above and "budget" not in widened:
+            d.say(phrases.OVER_BUDGET.format(codes=", ".join(above)))
         d.handled = True
     elif not t.retrieval.properties and t.learned & _SEARCH_SLOTS:
         d.say(phrases.NO_MATCH)
         d.handled = True
 
 
-def _financing(t: _Turn, d: _Draft) -> None:
-    if "financing_question" not in t.intents:
+def _costs(t: _Turn, d: _Draft) -> None:
+    """ITBI, closing costs, instalment, affordability: computed for this lead and listing."""
+    kinds = asked_costs(t.context.text)
+    if "financing_question" in t.intents and "instalment" not in kinds:
+        kinds.append("instalment")
+    if not kinds:
         return
-    d.handled = True
-    retrieved = t.retrieval.properties
-    candidates = [t.retrieval.looked_up] if t.retrieval.looked_up else []
-    candidates += [hit for hit in retrieved if hit.code in d.codes]
-    candidates += [hit for hit in retrieved if hit.code in t.shown_before]
+    candidates = [h for h in (t.retrieval.looked_up, t.retrieval.focus) if h is not None]
+    candidates += [hit for hit in t.retrieval.properties if hit.code in d.codes]
     found = financing_price(candidates, t.profile)
-    if found is None:
+    price, source = found if found else (None, "")
+    city = next((h.city for h in candidates if h.transaction == "sale"), None)
+    answer = answer_costs(
+        kinds,
+        price=price,
+        source=source,
+        city=city or t.profile.get("city"),
+        profile=t.profile,
+        rates=t.retrieval.itbi_rates,
+    )
+    if answer.needs_price and not answer.lines:
         d.say(phrases.FINANCING_ASK_PRICE)
         d.asked = "budget_max" if "budget_max" in missing_slots(t.profile) else None
-        d.question_done = True
+        d.question_done = d.handled = True
         return
-    price, source = found
-    d.say(simulation_text(price, source))
-    d.say(phrases.FINANCING_DISCLAIMER)
+    for line in answer.lines:
+        d.say(line)
+    if answer.lines:
+        d.say(phrases.FINANCING_DISCLAIMER)
+        d.handled = True
 
 
 def _visit(t: _Turn, d: _Draft) -> None:
@@ -297,6 +342,7 @@ def _unanswered(t: _Turn, d: _Draft) -> None:
     else:
         d.say(phrases.BROKER_WILL_CONFIRM)
         d.needs_broker_answer = True
+        d.open_question = t.context.text.strip()[:240]
     d.handled = True
 
 
@@ -353,9 +399,10 @@ _STEPS = (
     _goodbye,
     _courtesy,
     _listing,
+    _listing_facts,
+    _costs,
     _knowledge,
     _properties,
-    _financing,
     _visit,
     _unanswered,
     _not_understood,
@@ -416,4 +463,5 @@ def _finish(t: _Turn, d: _Draft) -> BrainReply:
         handoff_reason=d.handoff_reason,
         property_codes=list(d.codes),
         needs_broker_answer=d.needs_broker_answer,
+        open_question=d.open_question,
     )
