@@ -53,6 +53,7 @@ class BrainReply:
     opted_out: bool = False  # the lead asked to stop: send this reply, then nothing more
     needs_broker_answer: bool = False  # a question the brain could not answer from the knowledge
     open_question: str | None = None  # recorded on the lead, so the broker keeps the promise
+    route: str | None = None  # who takes a handoff: "listings" (owners), "support", any broker
 
 
 class Brain(Protocol):

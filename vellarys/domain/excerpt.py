@@ -58,6 +58,18 @@ def excerpt(text: str, question: str, *, max_sentences: int = 3, max_chars: int 
     return [sentence.text for sentence in _choose(text, question, max_sentences, max_chars)]
 
 
+def shares_words(text: str, question: str) -> bool:
+    """Whether any sentence of ``text`` (or its section headings) shares a word with the question.
+
+    A chunk the embedding found close but that shares nothing with the question is, on the
+    project's question set, a passage on another subject.
+    """
+    keys = _stems(question)
+    if any(keys & stems for stems in _heading_stems(text).values()):
+        return True
+    return any(keys & _stems(s.text) for s in _sentences(text))
+
+
 def _choose(text: str, question: str, limit: int, max_chars: int) -> list[_Sentence]:
     candidates = _sentences(text)
     keys = _stems(question)

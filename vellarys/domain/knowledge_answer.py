@@ -15,9 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from vellarys.domain.cards import KnowledgeHit
-from vellarys.domain.excerpt import quote
+from vellarys.domain.excerpt import quote, shares_words
 
-KNOWLEDGE_MIN_SCORE = 0.80  # E5 cosine similarity under which a chunk is not trusted
+KNOWLEDGE_MIN_SCORE = 0.85  # E5 cosine similarity under which a chunk is not trusted
 # A second document's sentences are added only when its chunk is nearly as close as the first.
 SECOND_DOCUMENT_MARGIN = 0.015
 
@@ -28,9 +28,15 @@ class KnowledgeAnswer:
     documents: tuple[str, ...]
 
 
-def trusted(hits: Sequence[KnowledgeHit]) -> list[KnowledgeHit]:
-    """Hits at or above the threshold, best first."""
-    return sorted((h for h in hits if h.score >= KNOWLEDGE_MIN_SCORE), key=lambda h: -h.score)
+def trusted(hits: Sequence[KnowledgeHit], question: str | None = None) -> list[KnowledgeHit]:
+    """Hits at or above the threshold (sharing a word with ``question``, if given), best first."""
+    kept = [
+        h
+        for h in hits
+        if h.score >= KNOWLEDGE_MIN_SCORE
+        and (question is None or shares_words(h.content, question))
+    ]
+    return sorted(kept, key=lambda h: -h.score)
 
 
 def best_knowledge(hits: Sequence[KnowledgeHit]) -> KnowledgeHit | None:
@@ -41,14 +47,14 @@ def best_knowledge(hits: Sequence[KnowledgeHit]) -> KnowledgeHit | None:
 
 def answer_question(hits: Sequence[KnowledgeHit], question: str) -> KnowledgeAnswer | None:
     """The answering sentences, from the best chunk (and a close second document), or None."""
-    found = trusted(hits)
+    found = trusted(hits, question)
     if not found:
         return None
     chosen = [found[0]]
     second = next((h for h in found[1:] if h.document != found[0].document), None)
     if second is not None and found[0].score - second.score <= SECOND_DOCUMENT_MARGIN:
         chosen.append(second)
-    parts = [quote(hit.content, question, max_sentences=2, max_chars=360) for hit in chosen]
+    parts = [quote(hit.content, question) for hit in chosen]
     parts = [p for p in dict.fromkeys(parts) if p]
     if not parts:
         return None

@@ -36,6 +36,28 @@ NO_MATCH = (
     "Por enquanto não encontrei imóveis com esse perfil na nossa carteira. Vou pedir para um"
     " corretor procurar outras opções para você."
 )
+BOT_ANSWER = (
+    "Sou a {persona}, assistente virtual da {agency}: sim, sou um robô 🤖, mas com corretores de"
+    " verdade por trás. Se preferir falar com uma pessoa, é só pedir."
+)
+SUPPORT_HANDOFF = (
+    "Poxa, sinto muito pelo transtorno! 😟 Vou passar agora para a pessoa da nossa equipe que"
+    " cuida de quem já é cliente, para resolver isso com você."
+)
+OWNER_WELCOME = "Que bom que pensou na gente para o seu imóvel! 😊"
+OWNER_HANDOFF = (
+    "Obrigada pelas informações! Vou passar para quem cuida da captação de imóveis aqui na"
+    " imobiliária, para combinar a avaliação com você."
+)
+DEFAULT_SERVED_AREA = "São Paulo (capital) e algumas cidades da Grande SP"
+OUT_OF_AREA = (
+    "Hoje atendemos {served}, então nessa região não tenho imóveis para te mostrar. 😕"
+    " Se também considerar a nossa região, posso procurar por aqui."
+)
+CLOSING_HANDOFF = (
+    "Que ótima notícia! 🎉 Vou chamar agora um corretor para seguir com você na proposta e nos"
+    " próximos passos."
+)
 OVER_BUDGET = "Obs.: {codes} fica um pouco acima do seu orçamento."
 AFTER_CARDS = "Gostou de alguma? Se quiser, posso pedir para um corretor agendar uma visita."
 ALL_SET = (

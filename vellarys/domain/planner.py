@@ -15,6 +15,7 @@ from vellarys.domain import phrases
 from vellarys.domain.cards import KnowledgeHit, PropertyHit, property_card
 from vellarys.domain.conversation import BrainReply, ConversationContext
 from vellarys.domain.cost_answer import answer_costs, asked_costs
+from vellarys.domain.dialogue import OWNER_QUESTIONS, next_owner_slot
 from vellarys.domain.intent import listing_codes
 from vellarys.domain.knowledge_answer import KNOWLEDGE_MIN_SCORE, answer_question, best_knowledge
 from vellarys.domain.layout import fits, lay_out
@@ -41,7 +42,8 @@ _TEXT_TYPES = frozenset({"text", "interactive"})
 _SEARCH_SLOTS = frozenset(
     {"property_type", "neighborhoods", "city", "bedrooms", "parking", "budget_max", "budget_min"}
 )
-_SUBSTANTIVE = frozenset({"question", "financing_question", "visit"})
+_SUBSTANTIVE = frozenset({"question", "financing_question", "visit", "more", "closing"})
+_HOT = frozenset({"closing", "visit"})
 # An injection attempt is ignored: nothing it asks for is acted on.
 _IGNORED_ON_INJECTION = frozenset({"question", "financing_question", "visit", "human"})
 
@@ -101,6 +103,7 @@ class _Draft:
     handoff_reason: str | None = None
     needs_broker_answer: bool = False
     open_question: str | None = None
+    route: str | None = None  # who takes the handoff: "listings", "support", or any broker
 
     def say(self, text: str) -> None:
         (self.after if self.cards else self.before).append(text)
@@ -190,6 +193,52 @@ def _open(t: _Turn, d: _Draft) -> None:
 # --- steps, in order ---------------------------------------------------------------------
 
 
+def _bot_question(t: _Turn, d: _Draft) -> None:
+    if "bot_question" in t.intents:
+        persona = t.context.settings.get("persona_name") or phrases.DEFAULT_PERSONA
+        d.say(phrases.BOT_ANSWER.format(persona=persona, agency=t.context.agency_name))
+        d.handled = True
+
+
+def _support(t: _Turn, d: _Draft) -> None:
+    """A current client with a problem: empathy, no listings, the right person."""
+    if "support" in t.intents or t.profile.get("intent") == "support":
+        d.say(phrases.SUPPORT_HANDOFF)
+        d.handoff_reason, d.route = "requested", "support"
+        d.handled = d.stop = True
+
+
+def _owner(t: _Turn, d: _Draft) -> None:
+    """An owner who wants to sell or rent out: an owner's questions, then whoever takes listings."""
+    if not ({"sell", "rent_out"} & t.intents or t.profile.get("intent") in ("sell", "rent_out")):
+        return
+    if t.learned & {"intent"} or ({"sell", "rent_out"} & t.intents and not t.last_asked):
+        d.say(phrases.OWNER_WELCOME)
+    slot = next_owner_slot(t.profile, None)
+    if slot is None or slot in t.asked_before:
+        d.say(phrases.OWNER_HANDOFF)
+        d.handoff_reason, d.route = "requested", "listings"
+    else:
+        d.say(OWNER_QUESTIONS[slot])
+        d.asked = slot
+    d.handled = d.stop = True
+
+
+def _out_of_area(t: _Turn, d: _Draft) -> None:
+    if "out_of_area" in t.intents:
+        served = t.context.settings.get("served_area") or phrases.DEFAULT_SERVED_AREA
+        d.say(phrases.OUT_OF_AREA.format(served=served))
+        d.handled = d.question_done = True
+
+
+def _closing(t: _Turn, d: _Draft) -> None:
+    """Approved credit, an offer, "quero fechar": hand off at once, hot."""
+    if "closing" in t.intents:
+        d.say(phrases.CLOSING_HANDOFF)
+        d.handoff_reason = "hot"
+        d.handled = d.stop = True
+
+
 def _handoff(t: _Turn, d: _Draft) -> None:
     asked_now = "wants_human" in t.learned
     profile_wants = bool(t.profile.get("wants_human")) and t.context.stage != "handed_off"
@@ -223,10 +272,11 @@ def _listing(t: _Turn, d: _Draft) -> None:
     hit, missing = t.retrieval.looked_up, t.retrieval.missing_code
     if hit is not None:
         d.handled = True
+        about = asked_facts(t.context.text) or asked_costs(t.context.text)
         if hit.code not in t.shown_before:
             _add_cards(d, [hit])
-            d.follow_up = phrases.LOOKED_UP_FOLLOW_UP
-        elif "visit" not in t.intents:
+            d.follow_up = None if about else phrases.LOOKED_UP_FOLLOW_UP
+        elif "visit" not in t.intents and not about and not t.intents & _HOT:
             d.say(phrases.SEEN_LISTING.format(code=hit.code))
             d.question_done = True
     elif missing:
@@ -278,6 +328,10 @@ def _listing_facts(t: _Turn, d: _Draft) -> None:
 def _properties(t: _Turn, d: _Draft) -> None:
     if t.retrieval.looked_up or t.retrieval.missing_code or not ready_to_search(t.profile):
         return
+    # Cards go out when the search changed, when asked for more, or the first time only.
+    changed = t.learned & _SEARCH_SLOTS or "more" in t.intents
+    if not changed and t.retrieval.shown_before:
+        return
     hits = _fresh(t)
     if hits:
         widened = t.retrieval.widened
@@ -313,9 +367,11 @@ def _costs(t: _Turn, d: _Draft) -> None:
         rates=t.retrieval.itbi_rates,
     )
     if answer.needs_price and not answer.lines:
-        d.say(phrases.FINANCING_ASK_PRICE)
+        # The documents may still answer in general ("a alíquota é de 3%"); the price is asked.
+        d.follow_up = phrases.FINANCING_ASK_PRICE
         d.asked = "budget_max" if "budget_max" in missing_slots(t.profile) else None
-        d.question_done = d.handled = True
+        if "question" not in t.intents:
+            d.handled = True
         return
     for line in answer.lines:
         d.say(line)
@@ -384,7 +440,7 @@ def _question(t: _Turn, d: _Draft) -> None:
     d.asked = slot
 
 
-def _closing(t: _Turn, d: _Draft) -> None:
+def _wrap_up(t: _Turn, d: _Draft) -> None:
     if d.asked or d.question_done or d.follow_up:
         return
     if d.cards:
@@ -396,18 +452,23 @@ def _closing(t: _Turn, d: _Draft) -> None:
 
 _STEPS = (
     _handoff,
+    _support,
     _goodbye,
     _courtesy,
+    _bot_question,
+    _owner,
+    _closing,
+    _out_of_area,
     _listing,
     _listing_facts,
+    _properties,
     _costs,
     _knowledge,
-    _properties,
     _visit,
     _unanswered,
     _not_understood,
     _question,
-    _closing,
+    _wrap_up,
 )
 
 
@@ -464,4 +525,5 @@ def _finish(t: _Turn, d: _Draft) -> BrainReply:
         property_codes=list(d.codes),
         needs_broker_answer=d.needs_broker_answer,
         open_question=d.open_question,
+        route=d.route,
     )

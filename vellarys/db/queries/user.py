@@ -21,6 +21,14 @@ async def active_brokers(session: AsyncSession, tenant_id: uuid.UUID) -> list[Us
     return list(found.scalars())
 
 
+async def active_staff(session: AsyncSession, tenant_id: uuid.UUID) -> list[User]:
+    """Every active user (admins and brokers) of the tenant, by name."""
+    found = await session.execute(
+        select(User).where(User.tenant_id == tenant_id, User.active).order_by(User.name)
+    )
+    return list(found.scalars())
+
+
 async def get(session: AsyncSession, tenant_id: uuid.UUID, user_id: uuid.UUID) -> User | None:
     found = await session.execute(
         select(User).where(User.tenant_id == tenant_id, User.id == user_id)
