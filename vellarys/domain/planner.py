@@ -8,27 +8,25 @@ confirm with a broker. It asks at most one qualification question per reply.
 """
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from vellarys.domain import phrases
-from vellarys.domain.cards import KnowledgeHit, PropertyHit, property_card
+from vellarys.domain import plan_steps as steps
+from vellarys.domain.cards import PropertyHit, property_card
 from vellarys.domain.conversation import BrainReply, ConversationContext
-from vellarys.domain.cost_answer import answer_costs, asked_costs
-from vellarys.domain.dialogue import OWNER_QUESTIONS, next_owner_slot
+from vellarys.domain.cost_answer import asked_costs
 from vellarys.domain.intent import listing_codes
 from vellarys.domain.knowledge_answer import KNOWLEDGE_MIN_SCORE, answer_question, best_knowledge
 from vellarys.domain.layout import fits, lay_out
 from vellarys.domain.listing import (
-    financing_price,
     fresh_properties,
     over_budget,
     properties_intro,
     ready_to_search,
 )
-from vellarys.domain.listing_facts import UNKNOWN_LABELS, answer_facts, asked_facts, purpose_note
+from vellarys.domain.listing_facts import asked_facts
 from vellarys.domain.opening import QUIET_TYPES, greeting, media_notes, quiet_reply
-from vellarys.domain.qualification import missing_slots
+from vellarys.domain.plan_state import Draft, PlanTurn, Retrieval
 from vellarys.domain.question import (
     askable_slots,
     question_text,
@@ -46,67 +44,6 @@ _SUBSTANTIVE = frozenset({"question", "financing_question", "visit", "more", "cl
 _HOT = frozenset({"closing", "visit"})
 # An injection attempt is ignored: nothing it asks for is acted on.
 _IGNORED_ON_INJECTION = frozenset({"question", "financing_question", "visit", "human"})
-
-
-@dataclass(frozen=True, slots=True)
-class Retrieval:
-    """What the search found for this message; ``widened`` names the filters relaxed to find it."""
-
-    knowledge: tuple[KnowledgeHit, ...] = ()
-    properties: tuple[PropertyHit, ...] = ()
-    widened: tuple[str, ...] = ()
-    looked_up: PropertyHit | None = None
-    missing_code: str | None = None
-    # The listing the lead is talking about: a code they wrote, or the one just shown ("esse").
-    focus: PropertyHit | None = None
-    focus_description: str = ""
-    shown_before: tuple[str, ...] = ()  # every card sent in this conversation
-    iptu_period: str = "year"
-    itbi_rates: Mapping[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class _Turn:
-    context: ConversationContext
-    profile: Mapping[str, Any]
-    retrieval: Retrieval
-    intents: frozenset[str]
-    injection: bool
-    last_asked: str | None
-    asked_before: Sequence[str]
-    learned: frozenset[str]
-    shown_before: frozenset[str]
-    previous_reply: str
-
-    @property
-    def variant(self) -> int:
-        return len(self.context.history)
-
-    @property
-    def name(self) -> str | None:
-        full = self.profile.get("name") or self.context.lead_name
-        return str(full).split()[0] if full else None
-
-
-@dataclass(slots=True)
-class _Draft:
-    before: list[str] = field(default_factory=list)
-    cards: list[str] = field(default_factory=list)
-    after: list[str] = field(default_factory=list)
-    codes: list[str] = field(default_factory=list)
-    asked: str | None = None
-    follow_up: str | None = None
-    greeting_question: str | None = None
-    handled: bool = False  # the message's point was answered
-    question_done: bool = False  # the reply already asks (or must not ask) something
-    stop: bool = False
-    handoff_reason: str | None = None
-    needs_broker_answer: bool = False
-    open_question: str | None = None
-    route: str | None = None  # who takes the handoff: "listings", "support", or any broker
-
-    def say(self, text: str) -> None:
-        (self.after if self.cards else self.before).append(text)
 
 
 def plan_reply(
@@ -130,7 +67,7 @@ def plan_reply(
     if learned is None:
         learned = [k for k, v in profile.items() if context.profile.get(k) != v]
     turn = _turn(context, profile, retrieval, intents, last_asked, asked_before, learned)
-    draft = _Draft()
+    draft = Draft()
     if _only_quiet_media(turn):
         draft.before = quiet_reply(context.new_messages, turn.variant)
         return _finish(turn, draft)
@@ -150,10 +87,10 @@ def _turn(
     last_asked: str | None,
     asked_before: Sequence[str],
     learned: Collection[str],
-) -> _Turn:
+) -> PlanTurn:
     injection = "prompt_injection" in intents
     previous = _previous_reply(context)
-    return _Turn(
+    return PlanTurn(
         context=context,
         profile=profile,
         retrieval=retrieval,
@@ -178,12 +115,12 @@ def _previous_reply(context: ConversationContext) -> str:
     return "\n".join(reversed(collected))
 
 
-def _only_quiet_media(t: _Turn) -> bool:
+def _only_quiet_media(t: PlanTurn) -> bool:
     kinds = {m.type for m in t.context.new_messages}
     return bool(kinds) and kinds <= QUIET_TYPES and not t.context.first_contact
 
 
-def _open(t: _Turn, d: _Draft) -> None:
+def _open(t: PlanTurn, d: Draft) -> None:
     if t.context.first_contact:
         opening, d.greeting_question = greeting(t.context.settings, t.context.agency_name)
         d.before.append(opening)
@@ -193,53 +130,7 @@ def _open(t: _Turn, d: _Draft) -> None:
 # --- steps, in order ---------------------------------------------------------------------
 
 
-def _bot_question(t: _Turn, d: _Draft) -> None:
-    if "bot_question" in t.intents:
-        persona = t.context.settings.get("persona_name") or phrases.DEFAULT_PERSONA
-        d.say(phrases.BOT_ANSWER.format(persona=persona, agency=t.context.agency_name))
-        d.handled = True
-
-
-def _support(t: _Turn, d: _Draft) -> None:
-    """A current client with a problem: empathy, no listings, the right person."""
-    if "support" in t.intents or t.profile.get("intent") == "support":
-        d.say(phrases.SUPPORT_HANDOFF)
-        d.handoff_reason, d.route = "requested", "support"
-        d.handled = d.stop = True
-
-
-def _owner(t: _Turn, d: _Draft) -> None:
-    """An owner who wants to sell or rent out: an owner's questions, then whoever takes listings."""
-    if not ({"sell", "rent_out"} & t.intents or t.profile.get("intent") in ("sell", "rent_out")):
-        return
-    if t.learned & {"intent"} or ({"sell", "rent_out"} & t.intents and not t.last_asked):
-        d.say(phrases.OWNER_WELCOME)
-    slot = next_owner_slot(t.profile, None)
-    if slot is None or slot in t.asked_before:
-        d.say(phrases.OWNER_HANDOFF)
-        d.handoff_reason, d.route = "requested", "listings"
-    else:
-        d.say(OWNER_QUESTIONS[slot])
-        d.asked = slot
-    d.handled = d.stop = True
-
-
-def _out_of_area(t: _Turn, d: _Draft) -> None:
-    if "out_of_area" in t.intents:
-        served = t.context.settings.get("served_area") or phrases.DEFAULT_SERVED_AREA
-        d.say(phrases.OUT_OF_AREA.format(served=served))
-        d.handled = d.question_done = True
-
-
-def _closing(t: _Turn, d: _Draft) -> None:
-    """Approved credit, an offer, "quero fechar": hand off at once, hot."""
-    if "closing" in t.intents:
-        d.say(phrases.CLOSING_HANDOFF)
-        d.handoff_reason = "hot"
-        d.handled = d.stop = True
-
-
-def _handoff(t: _Turn, d: _Draft) -> None:
+def _handoff(t: PlanTurn, d: Draft) -> None:
     asked_now = "wants_human" in t.learned
     profile_wants = bool(t.profile.get("wants_human")) and t.context.stage != "handed_off"
     if "human" in t.intents or (profile_wants and not (t.injection and asked_now)):
@@ -248,13 +139,13 @@ def _handoff(t: _Turn, d: _Draft) -> None:
         d.stop = True
 
 
-def _goodbye(t: _Turn, d: _Draft) -> None:
+def _goodbye(t: PlanTurn, d: Draft) -> None:
     if "goodbye" in t.intents and not _substantive(t):
         d.say(phrases.GOODBYE[t.variant % len(phrases.GOODBYE)])
         d.stop = True
 
 
-def _courtesy(t: _Turn, d: _Draft) -> None:
+def _courtesy(t: PlanTurn, d: Draft) -> None:
     if "thanks" in t.intents:
         if not _substantive(t) and _next_slot(t) is None:
             d.say(phrases.THANKS_CLOSING)
@@ -268,7 +159,7 @@ def _courtesy(t: _Turn, d: _Draft) -> None:
         d.say(hello.format(name=f", {t.name}" if t.name else ""))
 
 
-def _listing(t: _Turn, d: _Draft) -> None:
+def _listing(t: PlanTurn, d: Draft) -> None:
     hit, missing = t.retrieval.looked_up, t.retrieval.missing_code
     if hit is not None:
         d.handled = True
@@ -288,7 +179,7 @@ def _listing(t: _Turn, d: _Draft) -> None:
             _add_cards(d, hits)
 
 
-def _knowledge(t: _Turn, d: _Draft) -> None:
+def _knowledge(t: PlanTurn, d: Draft) -> None:
     if "question" not in t.intents or d.handled:
         return
     answer = answer_question(t.retrieval.knowledge, t.context.text)
@@ -298,34 +189,7 @@ def _knowledge(t: _Turn, d: _Draft) -> None:
         d.handled = True
 
 
-def _listing_facts(t: _Turn, d: _Draft) -> None:
-    """ "aceita pet? qual o IPTU?" about the listing in focus, answered from its fields."""
-    focus = t.retrieval.focus
-    facts = asked_facts(t.context.text) if focus else []
-    if focus is None or not facts or not ("question" in t.intents or "?" in t.context.text):
-        return
-    found = answer_facts(
-        focus,
-        facts,
-        description=t.retrieval.focus_description,
-        iptu_period=t.retrieval.iptu_period,
-        question=t.context.text,
-    )
-    lines = list(found.lines)
-    note = purpose_note(focus, t.profile)
-    if note:
-        lines.append(note)
-    if found.unknown:
-        missing = " e ".join(UNKNOWN_LABELS[f] for f in found.unknown)
-        lines.append(f"O anúncio não informa {missing}; vou confirmar com o corretor. 😊")
-        d.needs_broker_answer = True
-        d.open_question = f"{focus.code}: {t.context.text.strip()[:200]}"
-    if lines:
-        d.say("\n".join(lines))
-        d.handled = True
-
-
-def _properties(t: _Turn, d: _Draft) -> None:
+def _properties(t: PlanTurn, d: Draft) -> None:
     if t.retrieval.looked_up or t.retrieval.missing_code or not ready_to_search(t.profile):
         return
     # Cards go out when the search changed, when asked for more, or the first time only.
@@ -346,48 +210,14 @@ def _properties(t: _Turn, d: _Draft) -> None:
         d.handled = True
 
 
-def _costs(t: _Turn, d: _Draft) -> None:
-    """ITBI, closing costs, instalment, affordability: computed for this lead and listing."""
-    kinds = asked_costs(t.context.text)
-    if "financing_question" in t.intents and "instalment" not in kinds:
-        kinds.append("instalment")
-    if not kinds:
-        return
-    candidates = [h for h in (t.retrieval.looked_up, t.retrieval.focus) if h is not None]
-    candidates += [hit for hit in t.retrieval.properties if hit.code in d.codes]
-    found = financing_price(candidates, t.profile)
-    price, source = found if found else (None, "")
-    city = next((h.city for h in candidates if h.transaction == "sale"), None)
-    answer = answer_costs(
-        kinds,
-        price=price,
-        source=source,
-        city=city or t.profile.get("city"),
-        profile=t.profile,
-        rates=t.retrieval.itbi_rates,
-    )
-    if answer.needs_price and not answer.lines:
-        # The documents may still answer in general ("a alíquota é de 3%"); the price is asked.
-        d.follow_up = phrases.FINANCING_ASK_PRICE
-        d.asked = "budget_max" if "budget_max" in missing_slots(t.profile) else None
-        if "question" not in t.intents:
-            d.handled = True
-        return
-    for line in answer.lines:
-        d.say(line)
-    if answer.lines:
-        d.say(phrases.FINANCING_DISCLAIMER)
-        d.handled = True
-
-
-def _visit(t: _Turn, d: _Draft) -> None:
+def _visit(t: PlanTurn, d: Draft) -> None:
     if "visit" in t.intents:
         d.say(phrases.VISIT_HANDOFF[t.variant % len(phrases.VISIT_HANDOFF)])
         d.handoff_reason = "requested"
         d.handled = d.stop = True
 
 
-def _unanswered(t: _Turn, d: _Draft) -> None:
+def _unanswered(t: PlanTurn, d: Draft) -> None:
     """A question nothing above answered: say so honestly instead of guessing."""
     if "question" not in t.intents or d.handled:
         return
@@ -402,7 +232,7 @@ def _unanswered(t: _Turn, d: _Draft) -> None:
     d.handled = True
 
 
-def _not_understood(t: _Turn, d: _Draft) -> None:
+def _not_understood(t: PlanTurn, d: Draft) -> None:
     if d.handled or t.context.first_contact or not _unclear(t):
         return
     if t.injection:
@@ -417,7 +247,7 @@ def _not_understood(t: _Turn, d: _Draft) -> None:
         d.say(phrases.NOT_UNDERSTOOD)
 
 
-def _question(t: _Turn, d: _Draft) -> None:
+def _question(t: PlanTurn, d: Draft) -> None:
     if d.question_done:
         return
     if d.follow_up:
@@ -440,7 +270,7 @@ def _question(t: _Turn, d: _Draft) -> None:
     d.asked = slot
 
 
-def _wrap_up(t: _Turn, d: _Draft) -> None:
+def _wrap_up(t: PlanTurn, d: Draft) -> None:
     if d.asked or d.question_done or d.follow_up:
         return
     if d.cards:
@@ -452,17 +282,17 @@ def _wrap_up(t: _Turn, d: _Draft) -> None:
 
 _STEPS = (
     _handoff,
-    _support,
+    steps.support,
     _goodbye,
     _courtesy,
-    _bot_question,
-    _owner,
-    _closing,
-    _out_of_area,
+    steps.bot_question,
+    steps.owner,
+    steps.closing,
+    steps.out_of_area,
     _listing,
-    _listing_facts,
+    steps.listing_facts,
     _properties,
-    _costs,
+    steps.costs,
     _knowledge,
     _visit,
     _unanswered,
@@ -475,29 +305,29 @@ _STEPS = (
 # --- helpers ----------------------------------------------------------------------------
 
 
-def _askable(t: _Turn) -> list[str]:
+def _askable(t: PlanTurn) -> list[str]:
     return askable_slots(t.profile, last_asked=t.last_asked, asked_before=t.asked_before)
 
 
-def _next_slot(t: _Turn) -> str | None:
+def _next_slot(t: PlanTurn) -> str | None:
     askable = _askable(t)
     return askable[0] if askable else None
 
 
-def _substantive(t: _Turn) -> bool:
+def _substantive(t: PlanTurn) -> bool:
     retrieval = t.retrieval
     found = retrieval.looked_up is not None or retrieval.missing_code is not None
     return bool(t.learned or t.intents & _SUBSTANTIVE or found)
 
 
-def _unclear(t: _Turn) -> bool:
+def _unclear(t: PlanTurn) -> bool:
     """Nothing understood: no intent, no slot and no listing code in a text message."""
     types = {m.type for m in t.context.new_messages}
     understood = t.intents - {"prompt_injection"} or t.learned or _substantive(t)
     return bool(t.context.text) and types <= _TEXT_TYPES and not understood
 
 
-def _add_cards(d: _Draft, hits: Sequence[PropertyHit]) -> None:
+def _add_cards(d: Draft, hits: Sequence[PropertyHit]) -> None:
     """Cards go in one message; the ones that do not fit in it are left for another turn."""
     for hit in hits:
         card = property_card(hit)
@@ -507,14 +337,14 @@ def _add_cards(d: _Draft, hits: Sequence[PropertyHit]) -> None:
         d.codes.append(hit.code)
 
 
-def _fresh(t: _Turn) -> list[PropertyHit]:
+def _fresh(t: PlanTurn) -> list[PropertyHit]:
     return fresh_properties(t.retrieval.properties, t.profile, shown_before=t.shown_before)
 
 
 # --- the reply ---------------------------------------------------------------------------
 
 
-def _finish(t: _Turn, d: _Draft) -> BrainReply:
+def _finish(t: PlanTurn, d: Draft) -> BrainReply:
     if not d.asked and not d.question_done and not d.follow_up:
         d.before = [phrases.AUDIO if p == phrases.AUDIO_THEN_QUESTION else p for p in d.before]
     return BrainReply(

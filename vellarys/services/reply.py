@@ -25,6 +25,7 @@ from vellarys.domain import business_hours, dialogue, qualification, scoring
 from vellarys.domain.budget import parse_budget
 from vellarys.domain.conversation import BrainReply, ConversationContext, Turn
 from vellarys.domain.intent import detect_intents
+from vellarys.domain.lead_amounts import typed_amounts, without_typed
 from vellarys.domain.planner import plan_reply
 from vellarys.domain.understanding import INTENT_ACTS, Act, UnderstandingContext, understand
 from vellarys.services.deps import PipelineDeps
@@ -125,7 +126,8 @@ async def _understand(
             known_neighborhoods=neighborhoods,
         ),
     )
-    found |= _owner_answer(asked, text)
+    typed = typed_amounts(text)
+    found = without_typed(found, typed) | typed | _owner_answer(asked, text)
     owner = [a.kind for a in acts if a.kind in _OWNER_INTENTS]
     if owner:
         found["intent"] = owner[-1]

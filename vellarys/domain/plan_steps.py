@@ -1,0 +1,120 @@
+"""Planner steps for what a lead asks beyond the search: listing facts, costs, and leads who
+are not buyers or renters (owners, clients with a problem, out of area, "vc é robô?"), and the
+signals that hand a lead over at once (approved credit, an offer, "quero fechar")."""
+
+from __future__ import annotations
+
+from vellarys.domain import phrases
+from vellarys.domain.cost_answer import answer_costs, asked_costs
+from vellarys.domain.dialogue import OWNER_QUESTIONS, next_owner_slot
+from vellarys.domain.listing import financing_price
+from vellarys.domain.listing_facts import UNKNOWN_LABELS, answer_facts, asked_facts, purpose_note
+from vellarys.domain.plan_state import Draft, PlanTurn
+from vellarys.domain.qualification import missing_slots
+
+
+def bot_question(t: PlanTurn, d: Draft) -> None:
+    if "bot_question" in t.intents:
+        persona = t.context.settings.get("persona_name") or phrases.DEFAULT_PERSONA
+        d.say(phrases.BOT_ANSWER.format(persona=persona, agency=t.context.agency_name))
+        d.handled = True
+
+
+def support(t: PlanTurn, d: Draft) -> None:
+    """A current client with a problem: empathy, no listings, the right person."""
+    if "support" in t.intents or t.profile.get("intent") == "support":
+        d.say(phrases.SUPPORT_HANDOFF)
+        d.handoff_reason, d.route = "requested", "support"
+        d.handled = d.stop = True
+
+
+def owner(t: PlanTurn, d: Draft) -> None:
+    """An owner who wants to sell or rent out: an owner's questions, then whoever takes listings."""
+    if not ({"sell", "rent_out"} & t.intents or t.profile.get("intent") in ("sell", "rent_out")):
+        return
+    if t.learned & {"intent"} or ({"sell", "rent_out"} & t.intents and not t.last_asked):
+        d.say(phrases.OWNER_WELCOME)
+    slot = next_owner_slot(t.profile, None)
+    if slot is None or slot in t.asked_before:
+        d.say(phrases.OWNER_HANDOFF)
+        d.handoff_reason, d.route = "requested", "listings"
+    else:
+        d.say(OWNER_QUESTIONS[slot])
+        d.asked = slot
+    d.handled = d.stop = True
+
+
+def out_of_area(t: PlanTurn, d: Draft) -> None:
+    if "out_of_area" in t.intents:
+        served = t.context.settings.get("served_area") or phrases.DEFAULT_SERVED_AREA
+        d.say(phrases.OUT_OF_AREA.format(served=served))
+        d.handled = d.question_done = True
+
+
+def closing(t: PlanTurn, d: Draft) -> None:
+    """Approved credit, an offer, "quero fechar": hand off at once, hot."""
+    if "closing" in t.intents:
+        d.say(phrases.CLOSING_HANDOFF)
+        d.handoff_reason = "hot"
+        d.handled = d.stop = True
+
+
+def listing_facts(t: PlanTurn, d: Draft) -> None:
+    """ "aceita pet? qual o IPTU?" about the listing in focus, answered from its fields."""
+    focus = t.retrieval.focus
+    facts = asked_facts(t.context.text) if focus else []
+    if focus is None or not facts or not ("question" in t.intents or "?" in t.context.text):
+        return
+    found = answer_facts(
+        focus,
+        facts,
+        description=t.retrieval.focus_description,
+        iptu_period=t.retrieval.iptu_period,
+        question=t.context.text,
+    )
+    lines = list(found.lines)
+    note = purpose_note(focus, t.profile)
+    if note:
+        lines.append(note)
+    if found.unknown:
+        missing = " e ".join(UNKNOWN_LABELS[f] for f in found.unknown)
+        lines.append(f"O anúncio não informa {missing}; vou confirmar com o corretor. 😊")
+        d.needs_broker_answer = True
+        d.open_question = f"{focus.code}: {t.context.text.strip()[:200]}"
+    if lines:
+        d.say("\n".join(lines))
+        d.handled = True
+
+
+def costs(t: PlanTurn, d: Draft) -> None:
+    """ITBI, closing costs, instalment, affordability: computed for this lead and listing."""
+    kinds = asked_costs(t.context.text)
+    if "financing_question" in t.intents and "instalment" not in kinds:
+        kinds.append("instalment")
+    if not kinds:
+        return
+    candidates = [h for h in (t.retrieval.looked_up, t.retrieval.focus) if h is not None]
+    candidates += [hit for hit in t.retrieval.properties if hit.code in d.codes]
+    found = financing_price(candidates, t.profile)
+    price, source = found if found else (None, "")
+    city = next((h.city for h in candidates if h.transaction == "sale"), None)
+    answer = answer_costs(
+        kinds,
+        price=price,
+        source=source,
+        city=city or t.profile.get("city"),
+        profile=t.profile,
+        rates=t.retrieval.itbi_rates,
+    )
+    if answer.needs_price and not answer.lines:
+        # The documents may still answer in general ("a alíquota é de 3%"); the price is asked.
+        d.follow_up = phrases.FINANCING_ASK_PRICE
+        d.asked = "budget_max" if "budget_max" in missing_slots(t.profile) else None
+        if "question" not in t.intents:
+            d.handled = True
+        return
+    for line in answer.lines:
+        d.say(line)
+    if answer.lines:
+        d.say(phrases.FINANCING_DISCLAIMER)
+        d.handled = True
