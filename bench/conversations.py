@@ -3,6 +3,7 @@
     .venv/bin/python -m bench.conversations              # offline brain (or VELLARYS_LLM_*)
     .venv/bin/python -m bench.conversations --only ITBI  # scripts whose name contains "ITBI"
     .venv/bin/python -m bench.conversations --quiet      # scores only, no transcripts
+    .venv/bin/python -m bench.conversations --keep /tmp/eval-pg  # reuse an indexed database
 
 Seeds the demo agency in a scratch database (``TEST_DATABASE_URL``'s server, or an embedded
 PostgreSQL in a temporary folder), indexes its listings and knowledge with the configured
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import secrets
 import sys
 import tempfile
 from pathlib import Path
@@ -40,7 +42,10 @@ from vellarys.services.demo import seed_demo  # noqa: E402
 async def prepare(container: Container) -> object:
     """The demo agency, seeded and indexed; returns its tenant id."""
     async with unit_of_work(container.sessions) as session:
-        tenant = (await seed_demo(session)).tenant
+        seeded = await seed_demo(session)
+        tenant = seeded.tenant
+        if not seeded.created:
+            return tenant.id  # a kept database: seeded and indexed on an earlier run
         while await properties.index_pending_properties(
             session, container.embedder, tenant_id=tenant.id
         ):
@@ -57,6 +62,7 @@ async def prepare(container: Container) -> object:
 
 async def play_all(container: Container, only: str | None) -> list[Played]:
     tenant_id = await prepare(container)
+    run = secrets.randbelow(1000)  # new leads on every run, also in a kept database
     results = []
     for number, script in enumerate(SCRIPTS):
         if only and only.casefold() not in script.name.casefold():
@@ -67,7 +73,7 @@ async def play_all(container: Container, only: str | None) -> list[Played]:
                 container.pipeline,
                 tenant_id=tenant_id,  # type: ignore[arg-type]
                 script=script,
-                phone=f"+55119770{number:05d}",
+                phone=f"+55119{run:03d}{number:05d}",
             )
         )
     return results
@@ -108,9 +114,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", help="play only scripts whose name contains this")
     parser.add_argument("--quiet", action="store_true", help="scores and failures only")
+    parser.add_argument("--keep", type=Path, help="an embedded PostgreSQL folder kept across runs")
     args = parser.parse_args()
+    if args.keep:
+        asyncio.run(run(_kept_database(args.keep), args))
+        return
     with scratch_database() as url:
         asyncio.run(run(url, args))
+
+
+def _kept_database(folder: Path) -> str:
+    """An embedded PostgreSQL in ``folder`` that outlives the run (stop it with pg_ctl)."""
+    import pgserver
+
+    server = pgserver.get_server(folder, cleanup_mode=None)
+    return str(server.get_uri())
 
 
 if __name__ == "__main__":

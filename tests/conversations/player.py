@@ -135,6 +135,7 @@ async def play(
     _check_turns(played)
     _check_listings(played, cards)
     _check_global(played)
+    _check_hard_filters(played, {c.code: c for c in cards})
     return played
 
 
@@ -293,3 +294,52 @@ def _check_global(p: Played) -> None:
             p.violations.append(f"turn {number}: {questions} questions in one reply")
         if re.search(r"\b(?:parar|sair|pare de mandar|nao quero mais receber)\b", fold(ex.said)):
             opted_out = opted_out or any("não vai mais receber" in r for r in ex.replies)
+
+
+_TRANSACTION = {"buy": "sale", "invest": "sale", "rent": "rent"}
+_RELAXED = ("nao encontrei exatamente", "acima do seu orcamento")
+
+
+def _check_hard_filters(p: Played, cards: Mapping[str, Property]) -> None:
+    """Every card fits what the lead had said by then, or the reply says what was relaxed."""
+    profiles = [ex.profile_before for ex in p.exchanges[1:]] + [p.profile]
+    for number, (ex, profile) in enumerate(zip(p.exchanges, profiles, strict=True), 1):
+        text = "\n".join(ex.replies)
+        relaxed = any(cue in fold(text) for cue in _RELAXED)
+        for code in _CARD_CODE.findall(text):
+            prop = cards.get(code)
+            if prop is None:
+                continue
+            for problem in _broken(prop, profile, relaxed=relaxed):
+                p.violations.append(f"turn {number}: card {code} {problem}")
+
+
+def _broken(prop: Property, profile: Mapping[str, Any], *, relaxed: bool) -> list[str]:
+    found = []
+    wanted = _TRANSACTION.get(str(profile.get("intent")))
+    if wanted and prop.transaction != wanted:
+        found.append(f"is {prop.transaction}, the lead wants {profile.get('intent')}")
+    if profile.get("pets") is True and PETS_REFUSED in (prop.features or []):
+        found.append("refuses pets")
+    if relaxed:
+        return found
+    budget = profile.get("budget_max")
+    fees = profile.get("rent_includes_fees") is True and prop.transaction == "rent"
+    cost = prop.price + ((prop.condo_fee or 0) if fees else 0)
+    if isinstance(budget, int) and cost > budget:
+        found.append(f"costs {cost} over the budget {budget}, unsaid")
+    bedrooms = profile.get("bedrooms")
+    if (
+        isinstance(bedrooms, int)
+        and prop.bedrooms < bedrooms
+        and prop.property_type
+        not in (
+            "commercial",
+            "land",
+        )
+    ):
+        found.append(f"has {prop.bedrooms} bedrooms, the lead wants {bedrooms}, unsaid")
+    kind = profile.get("property_type")
+    if kind and prop.property_type != kind:
+        found.append(f"is {prop.property_type}, the lead wants {kind}, unsaid")
+    return found

@@ -30,7 +30,6 @@ SCRIPTS: tuple[Script, ...] = (
             "fgts_balance": 80_000,
             "neighborhoods": ["Vila Mariana"],
         },
-        listings={"transaction": "sale", "max_price": 735_000},
     ),
     Script(
         "inquilina com cachorro",
@@ -49,8 +48,7 @@ SCRIPTS: tuple[Script, ...] = (
             Turn("quero alugar apto 2 qts na Mooca"),
             Turn("pago no max 3 mil com condominio"),
         ),
-        profile={"intent": "rent", "bedrooms": 2, "rent_includes_fees": True},
-        listings={"transaction": "rent", "max_monthly_total": 3150},
+        profile={"intent": "rent", "bedrooms": 2, "rent_includes_fees": True, "budget_max": 3000},
     ),
     Script(
         "ITBI do imóvel, não do exemplo",
@@ -120,11 +118,12 @@ SCRIPTS: tuple[Script, ...] = (
         "proprietário que quer vender",
         "owner",
         (
-            Turn("boa tarde, quero vender meu apartamento na mooca", never=(r"comprar ou alugar",)),
-            Turn("Rua da Mooca, 1200, apto 54", never=(r"comprar ou alugar",)),
+            Turn("boa tarde, quero vender meu apartamento na mooca", never=(r"alugar\?",)),
+            Turn("Rua da Mooca, 1200, apto 54", never=(r"alugar\?",)),
             Turn("apartamento de 2 quartos"),
             Turn("uns 600 mil"),
-            Turn("nao tenho exclusividade com ninguem e ja esta quitado"),
+            Turn("ja esta quitado"),
+            Turn("nao tenho exclusividade com ninguem"),
         ),
         profile={"intent": "sell", "expected_price": 600_000},
         handoff=True,
@@ -250,7 +249,6 @@ SCRIPTS: tuple[Script, ...] = (
             Turn("até 500 mil"),
         ),
         profile={"intent": "buy", "budget_max": 500_000},
-        listings={"transaction": "sale"},
     ),
     Script(
         "corrige o orçamento",
@@ -328,7 +326,6 @@ SCRIPTS: tuple[Script, ...] = (
             ),
         ),
         profile={"intent": "buy", "bedrooms": 3, "parking": 2, "budget_max": 1_500_000},
-        listings={"transaction": "sale", "max_price": 1_575_000},
     ),
     Script(
         "três imóveis não são três vagas",

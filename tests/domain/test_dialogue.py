@@ -86,4 +86,7 @@ def test_fgts_income_and_down_payment_are_not_the_budget() -> None:
     typed = typed_amounts("quero usar o FGTS, tenho uns 80 mil; ganho 12 mil")
     assert typed == {"fgts_balance": 80_000, "monthly_income": 12_000}
     assert without_typed({"budget_max": 80_000}, typed) == {}
-    assert typed_amounts("até 3 mil com condomínio") == {"rent_includes_fees": True}
+    assert typed_amounts("pago no max 3 mil com condomínio") == {
+        "rent_includes_fees": True,
+        "budget_max": 3000,
+    }

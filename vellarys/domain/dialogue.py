@@ -27,15 +27,26 @@ _MORE = re.compile(
     r"\b(?:mais opc\w*|outras opc\w*|mais imove\w*|outros imove\w*|tem mais|mais algum"
     r"|manda mais|mais op\w*|outras? sugest\w*|ver mais)\b"
 )
+_POINTS = re.compile(
+    r"\b(?:esse|essa|este|esta|desse|dessa|deste|nesse|nessa|neste|dele|dela|ele|ela"
+    r"|o primeiro|a primeira|o segundo|o terceiro|o ultimo)\b"
+)
 # Owners are qualified with these, one question a reply, in this order.
-OWNER_SLOTS = ("owner_address", "owner_property_type", "expected_price", "exclusivity")
+OWNER_SLOTS = (
+    "owner_address",
+    "owner_property_type",
+    "expected_price",
+    "owner_financed",
+    "exclusivity",
+)
 OWNER_QUESTIONS = {
     "owner_address": "Qual é o endereço (ou ao menos o bairro) do imóvel?",
-    "owner_property_type": "É apartamento, casa ou outro tipo? Quantos quartos?",
+    "owner_property_type": "Que tipo de imóvel é (apartamento, casa...) e quantos quartos tem?",
     "expected_price": "Quanto você espera pedir por ele?",
+    "owner_financed": "Ele está quitado ou ainda tem financiamento em aberto?",
     "exclusivity": (
-        "Você já anuncia com outra imobiliária, ou toparia trabalhar com exclusividade com a "
-        "gente? (O imóvel ainda está financiado?)"
+        "Ele já está anunciado com outra imobiliária, ou você toparia trabalhar com "
+        "exclusividade com a gente?"
     ),
 }
 _DAY_NAMES = ("segunda", "terça", "quarta", "quinta", "sexta", "sábado", "domingo")
@@ -88,6 +99,11 @@ def last_batch(history: Sequence[Turn]) -> list[str]:
 def closing_signal(text: str) -> bool:
     """Approved credit, an offer, "quero fechar": the lead is ready to close."""
     return find_affirmed(fold(text), _CLOSING) is not None
+
+
+def points_at_listing(text: str) -> bool:
+    """ "esse", "dele", "o primeiro": the lead means a listing already shown."""
+    return bool(_POINTS.search(fold(text)))
 
 
 def wants_more(text: str) -> bool:

@@ -34,6 +34,11 @@ class _Sentence(NamedTuple):
     text: str
 
 
+def units(text: str) -> list[tuple[int, int, str]]:
+    """(section, line, sentence) of each sentence a quote may use: no headings, no examples."""
+    return [(s.section, s.line, s.text) for s in _sentences(text)]
+
+
 def sentences(text: str) -> list[str]:
     """The chunk's sentences in order, each a verbatim substring; headings left out."""
     return [sentence.text for sentence in _sentences(text)]

@@ -11,11 +11,11 @@ the lead. Below the threshold the honest answer is that a broker will confirm.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from vellarys.domain.cards import KnowledgeHit
-from vellarys.domain.excerpt import quote, shares_words
+from vellarys.domain.excerpt import quote, shares_words, units
 
 KNOWLEDGE_MIN_SCORE = 0.85  # E5 cosine similarity under which a chunk is not trusted
 # A second document's sentences are added only when its chunk is nearly as close as the first.
@@ -45,11 +45,34 @@ def best_knowledge(hits: Sequence[KnowledgeHit]) -> KnowledgeHit | None:
     return found[0] if found else None
 
 
-def answer_question(hits: Sequence[KnowledgeHit], question: str) -> KnowledgeAnswer | None:
-    """The answering sentences, from the best chunk (and a close second document), or None."""
+MAX_SENTENCES = 3
+MAX_CHARS = 480
+# With sentence scores, sentences this far below the best one are not part of the answer.
+SENTENCE_MARGIN = 0.03
+
+
+def candidate_sentences(hits: Sequence[KnowledgeHit], question: str) -> list[str]:
+    """The sentences an answer may quote, from the trusted hits (for the caller to score)."""
+    found = trusted(hits, question)[:2]
+    return list(dict.fromkeys(text for hit in found for _, _, text in units(hit.content)))
+
+
+def answer_question(
+    hits: Sequence[KnowledgeHit],
+    question: str,
+    *,
+    sentence_scores: Mapping[str, float] | None = None,
+) -> KnowledgeAnswer | None:
+    """The answering sentences, from the best chunk (and a close second document), or None.
+
+    With ``sentence_scores`` (each candidate sentence's similarity to the question, from the
+    embedder) the closest sentences are quoted; without, those sharing the most words.
+    """
     found = trusted(hits, question)
     if not found:
         return None
+    if sentence_scores:
+        return _by_scores(found[:2], sentence_scores)
     chosen = [found[0]]
     second = next((h for h in found[1:] if h.document != found[0].document), None)
     if second is not None and found[0].score - second.score <= SECOND_DOCUMENT_MARGIN:
@@ -61,3 +84,28 @@ def answer_question(hits: Sequence[KnowledgeHit], question: str) -> KnowledgeAns
     # Documents are Markdown; WhatsApp bolds with one asterisk.
     text = "\n".join(parts).replace("**", "*")
     return KnowledgeAnswer(text, tuple(h.document for h in chosen))
+
+
+def _by_scores(hits: Sequence[KnowledgeHit], scores: Mapping[str, float]) -> KnowledgeAnswer | None:
+    """The best-scored sentences, in the documents' order, within the answer's size."""
+    placed = [
+        (scores[text], h, line, text)
+        for h, hit in enumerate(hits)
+        for _, line, text in units(hit.content)
+        if text in scores
+    ]
+    if not placed:
+        return None
+    best = max(score for score, *_ in placed)
+    ranked = sorted((p for p in placed if p[0] >= best - SENTENCE_MARGIN), key=lambda p: -p[0])
+    chosen: list[tuple[float, int, int, str]] = []
+    size = 0
+    for item in ranked[:MAX_SENTENCES]:
+        if chosen and size + len(item[3]) > MAX_CHARS:
+            continue
+        chosen.append(item)
+        size += len(item[3]) + 1
+    chosen.sort(key=lambda p: (p[1], p[2]))
+    text = " ".join(dict.fromkeys(p[3] for p in chosen)).replace("**", "*")
+    documents = tuple(dict.fromkeys(hits[p[1]].document for p in chosen))
+    return KnowledgeAnswer(text, documents)

@@ -58,6 +58,10 @@ def typed_amounts(text: str) -> dict[str, Any]:
             found[slot] = int(value)
     if _WITH_FEES.search(folded):
         found["rent_includes_fees"] = True
+        # "até 3 mil com condomínio": the amount is the monthly total the lead can pay.
+        total = parse_budget(_WITH_FEES.sub(" ", folded), assume_money=True)
+        if total is not None and total.maximum:
+            found["budget_max"] = total.maximum
     elif _WITHOUT_FEES.search(folded):
         found["rent_includes_fees"] = False
     return found
@@ -65,5 +69,5 @@ def typed_amounts(text: str) -> dict[str, Any]:
 
 def without_typed(budget: dict[str, Any], typed: dict[str, Any]) -> dict[str, Any]:
     """The budget slots minus any that are really a typed amount (an FGTS balance, an income)."""
-    amounts = {v for k, v in typed.items() if k != "rent_includes_fees"}
+    amounts = {v for k, v in typed.items() if k not in ("rent_includes_fees", "budget_max")}
     return {k: v for k, v in budget.items() if not (k.startswith("budget_") and v in amounts)}

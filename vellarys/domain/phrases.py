@@ -17,8 +17,8 @@ HANDOFF = (
     "Claro! Já pedi para um corretor da nossa equipe te chamar por aqui em breve. 😊",
 )
 VISIT_HANDOFF = (
-    "Ótimo! Vou pedir para um corretor combinar com você o melhor dia e horário para a visita. 😊",
-    "Que bom! Um corretor vai falar com você por aqui para agendar a visita no melhor horário. 😊",
+    "Ótimo, vamos marcar essa visita! O corretor combina com você o melhor dia e horário. 😊",
+    "Que bom! Vamos agendar a visita no horário que for melhor para você. 😊",
 )
 LOOKED_UP_FOLLOW_UP = "Quer agendar uma visita ou saber mais sobre esse imóvel?"
 SEEN_LISTING = "Sobre o {code} que te mandei: quer agendar uma visita ou saber mais sobre ele?"
@@ -58,6 +58,11 @@ CLOSING_HANDOFF = (
     "Que ótima notícia! 🎉 Vou chamar agora um corretor para seguir com você na proposta e nos"
     " próximos passos."
 )
+SHOWN_STILL_FIT = "O {codes} que te mandei continua dentro do que você procura. 😊"
+NO_MORE = (
+    "Com esse perfil, essas são as opções que tenho no momento. Se quiser, posso procurar em"
+    " outros bairros ou com outro valor."
+)
 OVER_BUDGET = "Obs.: {codes} fica um pouco acima do seu orçamento."
 AFTER_CARDS = "Gostou de alguma? Se quiser, posso pedir para um corretor agendar uma visita."
 ALL_SET = (
@@ -67,6 +72,7 @@ ALL_SET = (
 STILL_HERE = "Qualquer dúvida, é só me chamar por aqui. 😊"
 
 KNOWLEDGE_INTROS = ("Sobre isso:", "Te explico:", "Boa pergunta!")
+PART_BROKER_WILL_CONFIRM = "O resto eu confirmo com um corretor e te retorno. 😊"
 BROKER_WILL_CONFIRM = "Vou confirmar essa informação com um corretor e já te retorno. 😊"
 SEARCH_ACK = "Posso te ajudar a procurar, sim! 😊"
 INJECTION_DEFLECT = "Por aqui eu te ajudo a encontrar o imóvel ideal. 😊"
@@ -139,7 +145,7 @@ QUESTIONS: dict[str, tuple[str, ...]] = {
     ),
     "budget_any": ("Qual faixa de valor você tem em mente?",),
     "bedrooms": ("Quantos quartos você precisa, no mínimo?", "De quantos quartos você precisa?"),
-    "parking": ("Precisa de vaga de garagem? Quantas?", "E vaga de garagem, precisa de quantas?"),
+    "parking": ("Quantas vagas de garagem você precisa?", "E vaga de garagem, precisa de quantas?"),
     "timeline": (
         "Para quando você está pensando em se mudar?",
         "Você pensa em se mudar logo ou ainda está pesquisando?",
@@ -161,7 +167,7 @@ REASKS: dict[str, str] = {
     "budget_rent": 'Quanto você pode pagar de aluguel? Pode ser aproximado, tipo "até 3 mil".',
     "budget_any": 'Tem uma faixa de valor em mente? Pode ser aproximada, tipo "até 600 mil".',
     "bedrooms": "Quantos quartos seriam ideais para você?",
-    "parking": "E vaga de garagem: precisa? Se sim, quantas?",
+    "parking": "E vaga de garagem: precisa de quantas (pode ser nenhuma)?",
     "timeline": "Você pensa em se mudar logo ou ainda está pesquisando?",
     "payment": "Você pensa em financiar, usar FGTS ou pagar à vista?",
     "pets": "Tem algum pet que vai morar com você?",

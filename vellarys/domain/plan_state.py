@@ -8,6 +8,7 @@ from typing import Any
 
 from vellarys.domain.cards import KnowledgeHit, PropertyHit
 from vellarys.domain.conversation import ConversationContext
+from vellarys.domain.knowledge_answer import KnowledgeAnswer
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +23,9 @@ class Retrieval:
     # The listing the lead is talking about: a code they wrote, or the one just shown ("esse").
     focus: PropertyHit | None = None
     focus_description: str = ""
+    focus_explicit: bool = False  # the lead named it (a code, "esse", "o primeiro")
+    # One per question of the message, in order: (the act's kind, the answer or None).
+    answers: tuple[tuple[str, KnowledgeAnswer | None, str], ...] = ()
     shown_before: tuple[str, ...] = ()  # every card sent in this conversation
     iptu_period: str = "year"
     itbi_rates: Mapping[str, Any] = field(default_factory=dict)
@@ -65,6 +69,7 @@ class Draft:
     handoff_reason: str | None = None
     needs_broker_answer: bool = False
     open_question: str | None = None
+    answered_kinds: set[str] = field(default_factory=set)  # facts / costs given from data
     route: str | None = None  # who takes the handoff: "listings", "support", or any broker
 
     def say(self, text: str) -> None:

@@ -48,7 +48,7 @@ def out_of_area(t: PlanTurn, d: Draft) -> None:
     if "out_of_area" in t.intents:
         served = t.context.settings.get("served_area") or phrases.DEFAULT_SERVED_AREA
         d.say(phrases.OUT_OF_AREA.format(served=served))
-        d.handled = d.question_done = True
+        d.handled = d.question_done = d.stop = True
 
 
 def closing(t: PlanTurn, d: Draft) -> None:
@@ -84,6 +84,7 @@ def listing_facts(t: PlanTurn, d: Draft) -> None:
     if lines:
         d.say("\n".join(lines))
         d.handled = True
+        d.answered_kinds.add("listing_question")
 
 
 def costs(t: PlanTurn, d: Draft) -> None:
@@ -93,7 +94,9 @@ def costs(t: PlanTurn, d: Draft) -> None:
         kinds.append("instalment")
     if not kinds:
         return
-    candidates = [h for h in (t.retrieval.looked_up, t.retrieval.focus) if h is not None]
+    # A listing is priced only when the lead points at it; else their own budget is.
+    focus = t.retrieval.focus if t.retrieval.focus_explicit else None
+    candidates = [h for h in (t.retrieval.looked_up, focus) if h is not None]
     candidates += [hit for hit in t.retrieval.properties if hit.code in d.codes]
     found = financing_price(candidates, t.profile)
     price, source = found if found else (None, "")
@@ -118,3 +121,4 @@ def costs(t: PlanTurn, d: Draft) -> None:
     if answer.lines:
         d.say(phrases.FINANCING_DISCLAIMER)
         d.handled = True
+        d.answered_kinds.add("cost_question")

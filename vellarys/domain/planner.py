@@ -180,13 +180,23 @@ def _listing(t: PlanTurn, d: Draft) -> None:
 
 
 def _knowledge(t: PlanTurn, d: Draft) -> None:
-    if "question" not in t.intents or d.handled:
+    """Each question the listing's fields or the calculators did not answer, from the documents."""
+    if "question" not in t.intents:
         return
-    answer = answer_question(t.retrieval.knowledge, t.context.text)
-    if answer:
+    pending = [(k, a, q) for k, a, q in t.retrieval.answers if k not in d.answered_kinds]
+    if not t.retrieval.answers and not d.handled:
+        found = answer_question(t.retrieval.knowledge, t.context.text)
+        pending = [("knowledge_question", found, t.context.text)]
+    answers = [a.text for _, a, _ in pending if a is not None]
+    if answers:
         intro = phrases.KNOWLEDGE_INTROS[t.variant % len(phrases.KNOWLEDGE_INTROS)]
-        d.say(f"{intro}\n{answer.text}")
+        d.say(intro + "\n" + "\n\n".join(dict.fromkeys(answers)))
         d.handled = True
+    missing = [q for _, a, q in pending if a is None]
+    if answers and missing:
+        d.say(phrases.PART_BROKER_WILL_CONFIRM)
+        d.needs_broker_answer = True
+        d.open_question = missing[0].strip()[:240]
 
 
 def _properties(t: PlanTurn, d: Draft) -> None:
@@ -197,6 +207,15 @@ def _properties(t: PlanTurn, d: Draft) -> None:
     if not changed and t.retrieval.shown_before:
         return
     hits = _fresh(t)
+    still = [h.code for h in t.retrieval.properties if h.code in t.shown_before]
+    if not hits and still and not t.retrieval.widened and "more" not in t.intents:
+        d.say(phrases.SHOWN_STILL_FIT.format(codes=", ".join(still[:2])))
+        d.handled = True
+        return
+    if not hits and "more" in t.intents:
+        d.say(phrases.NO_MORE)
+        d.handled = d.question_done = True
+        return
     if hits:
         widened = t.retrieval.widened
         d.say(properties_intro(len(hits), t.profile, widened=widened, variant=t.variant))

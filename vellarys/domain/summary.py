@@ -65,7 +65,8 @@ _OWNER = {
     "owner_address": "endereço",
     "owner_property_type": "tipo",
     "expected_price": "preço esperado",
-    "exclusivity": "exclusividade/financiamento",
+    "owner_financed": "financiamento",
+    "exclusivity": "exclusividade",
 }
 
 

@@ -146,6 +146,7 @@ async def search_properties(
     k: int = 3,
     exact_max_rows: int | None = None,
     exclude_codes: Sequence[str] = (),
+    widen: bool = True,
 ) -> PropertySearch:
     """The ``k`` listings that best fit the lead: SQL filters from ``profile`` first, then
     ranked by similarity to ``text`` plus a summary of the profile (listings not embedded yet
@@ -168,7 +169,7 @@ async def search_properties(
     filters = replace(filters_from_profile(profile), exclude_codes=tuple(exclude_codes))
     hits = await search.run(filters)
     widened: list[str] = []
-    for step, relaxed in widenings(filters):
+    for step, relaxed in widenings(filters) if widen else ():
         if hits:
             break
         widened.append(step)

@@ -254,9 +254,9 @@ async def _finish_handoff(
         now=now,
         after_hours_message=settings.get("after_hours_message"),
     )
-    answered = dialogue.without_question(reply) if reason == "hot" else []
-    if reply.route or "closing" in heard.intents:
-        answered = dialogue.without_question(reply)  # the reply already says why
+    # What the lead asked is still answered; a bare "quero falar com alguém" needs only the notice.
+    said_why = bool(reply.route) or bool(heard.intents & {"closing", "visit"})
+    answered = dialogue.without_question(reply) if reason == "hot" or said_why else []
     return replace(reply, messages=[*answered, notice], handoff_reason=reason, asked=None)
 
 

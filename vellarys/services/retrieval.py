@@ -6,11 +6,13 @@ skipped, so the lead still gets an answer and the lead's message is never rolled
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
+import numpy as np
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,9 +22,11 @@ from vellarys.domain import dialogue
 from vellarys.domain.cards import KnowledgeHit, PropertyHit
 from vellarys.domain.conversation import Turn
 from vellarys.domain.intent import listing_codes
+from vellarys.domain.knowledge_answer import KnowledgeAnswer, answer_question, candidate_sentences
 from vellarys.domain.listing import ready_to_search
 from vellarys.domain.listing_facts import asked_facts
 from vellarys.domain.planner import Retrieval
+from vellarys.domain.ports import Embedder
 from vellarys.domain.understanding import Act
 from vellarys.errors import VellarysError
 from vellarys.services import knowledge, properties
@@ -88,7 +92,11 @@ async def retrieve(
     codes = listing_codes(text) or [a.listing_code for a in acts if a.listing_code]
     looked_up = await _lookup(session, tenant_id, codes[0]) if codes else None
     focus, description = await _focus(session, tenant_id, text, intents, looked_up, history)
-    hits = await _knowledge(session, deps, tenant_id, text, intents)
+    none: Answers = ()
+    answers = await optional_step(
+        session, "answers", lambda: _answers(session, deps, tenant_id, text, intents, acts), none
+    )
+    hits = [] if answers else await _knowledge(session, deps, tenant_id, text, intents)
     search = await _search(session, deps, tenant_id, profile, text, intents, base.shown_before)
     return Retrieval(
         knowledge=tuple(hits),
@@ -98,6 +106,8 @@ async def retrieve(
         missing_code=codes[0] if codes and looked_up is None else None,
         focus=focus,
         focus_description=description,
+        focus_explicit=looked_up is not None or dialogue.points_at_listing(text),
+        answers=answers,
         shown_before=base.shown_before,
         iptu_period=base.iptu_period,
         itbi_rates=base.itbi_rates,
@@ -158,6 +168,55 @@ async def _knowledge(
     )
 
 
+Answers = tuple[tuple[str, KnowledgeAnswer | None, str], ...]
+_QUESTION_ACTS = ("knowledge_question", "cost_question", "listing_question")
+MAX_QUESTIONS = 3
+
+
+async def _answers(
+    session: AsyncSession,
+    deps: PipelineDeps,
+    tenant_id: uuid.UUID,
+    text: str,
+    intents: frozenset[str],
+    acts: Sequence[Act],
+) -> Answers:
+    """Each question of the message answered from the documents, sentence by sentence.
+
+    One question: the whole message is the query (its context counts: "não tenho fiador, tem
+    outra opção?"). Several: each clause is asked on its own, in the order written.
+    """
+    embedder = deps.embedder
+    if embedder is None or "question" not in intents:
+        return ()
+    asked = [(a.kind, a.text) for a in acts if a.kind in _QUESTION_ACTS][:MAX_QUESTIONS]
+    if len(asked) <= 1:
+        asked = [(asked[0][0] if asked else "knowledge_question", text)]
+    found = []
+    for kind, question in asked:
+        hits = await knowledge.search_knowledge(
+            session, embedder, tenant_id=tenant_id, query=question, k=3
+        )
+        scores = await asyncio.to_thread(_sentence_scores, embedder, hits, question)
+        found.append((kind, answer_question(hits, question, sentence_scores=scores), question))
+    return tuple(found)
+
+
+def _sentence_scores(
+    embedder: Embedder, hits: Sequence[KnowledgeHit], question: str
+) -> dict[str, float]:
+    """Each candidate sentence's cosine similarity to the question (E5 query vs passage)."""
+    candidates = candidate_sentences(hits, question)
+    if not candidates:
+        return {}
+    query = embedder.query(question)
+    vectors = embedder.passages(candidates)
+    return {
+        text: float(np.dot(query, vector) / (np.linalg.norm(query) * np.linalg.norm(vector)))
+        for text, vector in zip(candidates, vectors, strict=True)
+    }
+
+
 async def _search(
     session: AsyncSession,
     deps: PipelineDeps,
@@ -173,6 +232,8 @@ async def _search(
         return None
     if profile.get("intent") in ("sell", "rent_out", "support"):
         return None
+    # "mais opções" pages past every card sent, and never widens into something else.
+    more = "more" in intents
     return await optional_step(
         session,
         "properties",
@@ -183,7 +244,8 @@ async def _search(
             profile=profile,
             text=text,
             k=3,
-            exclude_codes=tuple(shown),
+            exclude_codes=tuple(shown) if more else (),
+            widen=not more,
         ),
         None,
     )
