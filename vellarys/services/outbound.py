@@ -22,7 +22,8 @@ from vellarys.db.models import Channel, Lead, Message
 from vellarys.db.queries import channel as channel_queries
 from vellarys.db.queries import lead as lead_queries
 from vellarys.db.queries import message as message_queries
-from vellarys.errors import ProviderError
+from vellarys.domain import whatsapp_format
+from vellarys.errors import BadRequest, ProviderError
 from vellarys.services.deps import PipelineDeps
 
 
@@ -59,9 +60,16 @@ async def queue_outbound(
     user_id: uuid.UUID | None = None,
     media: Mapping[str, object] | None = None,
 ) -> list[Message]:
-    """Store texts as pending outbound messages of ``lead`` and enqueue their sending, in order."""
+    """Store texts as pending outbound messages of ``lead`` and enqueue their sending, in order.
+
+    Every text a lead receives passes here, so here it becomes WhatsApp text: Markdown marks
+    rewritten, tables and headings flattened, a long text split into bubbles at paragraphs.
+    """
+    rendered = [bubble for text in texts for bubble in whatsapp_format.bubbles(text)]
+    if not rendered and role == "broker":
+        raise BadRequest("A mensagem ficou vazia depois de formatada para o WhatsApp.")
     messages = []
-    for text in texts:
+    for text in rendered:
         message = message_queries.add_outbound(
             session,
             tenant_id=lead.tenant_id,
