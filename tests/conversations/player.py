@@ -306,9 +306,10 @@ def _check_hard_filters(p: Played, cards: Mapping[str, Property]) -> None:
     for number, (ex, profile) in enumerate(zip(p.exchanges, profiles, strict=True), 1):
         text = "\n".join(ex.replies)
         relaxed = any(cue in fold(text) for cue in _RELAXED)
+        named = set(listing_codes(ex.said))  # a listing the lead asked about by code
         for code in _CARD_CODE.findall(text):
             prop = cards.get(code)
-            if prop is None:
+            if prop is None or code in named:
                 continue
             for problem in _broken(prop, profile, relaxed=relaxed):
                 p.violations.append(f"turn {number}: card {code} {problem}")

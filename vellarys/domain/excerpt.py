@@ -158,6 +158,11 @@ def _split(line: str) -> list[str]:
     return [part for part in parts if part]
 
 
+def stems(text: str) -> frozenset[str]:
+    """The word stems of ``text`` that carry meaning (no stopwords, no short words)."""
+    return _stems(text)
+
+
 def _stems(text: str) -> frozenset[str]:
     return frozenset(
         word[:_STEM]

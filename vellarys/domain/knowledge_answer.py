@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from vellarys.domain.cards import KnowledgeHit
-from vellarys.domain.excerpt import quote, shares_words, units
+from vellarys.domain.excerpt import quote, shares_words, stems, units
 
 KNOWLEDGE_MIN_SCORE = 0.85  # E5 cosine similarity under which a chunk is not trusted
 # A second document's sentences are added only when its chunk is nearly as close as the first.
@@ -49,12 +49,37 @@ MAX_SENTENCES = 3
 MAX_CHARS = 480
 # With sentence scores, sentences this far below the best one are not part of the answer.
 SENTENCE_MARGIN = 0.03
+SCORED_SENTENCES = 2
+WORD_BONUS = 0.01
+OPENING_BONUS = 0.005
 
 
 def candidate_sentences(hits: Sequence[KnowledgeHit], question: str) -> list[str]:
-    """The sentences an answer may quote, from the trusted hits (for the caller to score)."""
-    found = trusted(hits, question)[:2]
-    return list(dict.fromkeys(text for hit in found for _, _, text in units(hit.content)))
+    """The sentences an answer may quote, from the trusted hits (for the caller to score).
+
+    A sentence that only announces a list ("... estas condições:") is left out: quoted alone,
+    it is an answer cut in the middle.
+    """
+    found = _chosen_hits(trusted(hits, question))
+    return list(
+        dict.fromkeys(
+            text
+            for hit in found
+            for _, _, text in units(hit.content)
+            if not text.rstrip().endswith(":")
+        )
+    )
+
+
+def _chosen_hits(found: Sequence[KnowledgeHit]) -> list[KnowledgeHit]:
+    """The best hit, and a second document's only when it is nearly as close."""
+    if not found:
+        return []
+    chosen = [found[0]]
+    second = next((h for h in found[1:] if h.document != found[0].document), None)
+    if second is not None and found[0].score - second.score <= SECOND_DOCUMENT_MARGIN:
+        chosen.append(second)
+    return chosen
 
 
 def answer_question(
@@ -72,11 +97,8 @@ def answer_question(
     if not found:
         return None
     if sentence_scores:
-        return _by_scores(found[:2], sentence_scores)
-    chosen = [found[0]]
-    second = next((h for h in found[1:] if h.document != found[0].document), None)
-    if second is not None and found[0].score - second.score <= SECOND_DOCUMENT_MARGIN:
-        chosen.append(second)
+        return _by_scores(_chosen_hits(found), sentence_scores, question)
+    chosen = _chosen_hits(found)
     parts = [quote(hit.content, question) for hit in chosen]
     parts = [p for p in dict.fromkeys(parts) if p]
     if not parts:
@@ -86,21 +108,33 @@ def answer_question(
     return KnowledgeAnswer(text, tuple(h.document for h in chosen))
 
 
-def _by_scores(hits: Sequence[KnowledgeHit], scores: Mapping[str, float]) -> KnowledgeAnswer | None:
-    """The best-scored sentences, in the documents' order, within the answer's size."""
-    placed = [
-        (scores[text], h, line, text)
-        for h, hit in enumerate(hits)
-        for _, line, text in units(hit.content)
-        if text in scores
-    ]
+def _by_scores(
+    hits: Sequence[KnowledgeHit], scores: Mapping[str, float], question: str
+) -> KnowledgeAnswer | None:
+    """The best sentences, in the documents' order, within the answer's size.
+
+    A sentence's embedding similarity gets a small bonus per word it shares with the question
+    and for opening its section (where documents state the rule before the details).
+    """
+    keys = stems(question)
+    placed = []
+    for h, hit in enumerate(hits):
+        seen: set[int] = set()
+        for section, line, text in units(hit.content):
+            if text not in scores:
+                continue
+            bonus = WORD_BONUS * len(keys & stems(text)) + (
+                OPENING_BONUS if section not in seen else 0
+            )
+            seen.add(section)
+            placed.append((scores[text] + bonus, h, line, text))
     if not placed:
         return None
     best = max(score for score, *_ in placed)
     ranked = sorted((p for p in placed if p[0] >= best - SENTENCE_MARGIN), key=lambda p: -p[0])
     chosen: list[tuple[float, int, int, str]] = []
     size = 0
-    for item in ranked[:MAX_SENTENCES]:
+    for item in ranked[:SCORED_SENTENCES]:
         if chosen and size + len(item[3]) > MAX_CHARS:
             continue
         chosen.append(item)
