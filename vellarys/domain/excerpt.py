@@ -25,6 +25,14 @@ _STOPWORDS = word_set(
     " preciso precisa mais muito tambem ja nao sim sobre entre ate apos antes depois ao aos"
 )
 _STEM = 5  # "financiar" and "financiamento" share "finan"
+# WhatsApp shorthand, read as the word it stands for.
+_SHORTHAND = {
+    "hj": "hoje",
+    "qto": "quanto",
+    "qdo": "quando",
+    "tb": "tambem",
+    "tbm": "tambem",
+}
 _HEADING_WEIGHT = 2
 
 
@@ -164,8 +172,12 @@ def stems(text: str) -> frozenset[str]:
 
 
 def _stems(text: str) -> frozenset[str]:
+    words = (_SHORTHAND.get(word, word) for word in _KEYWORD.findall(fold(text)))
     return frozenset(
-        word[:_STEM]
-        for word in _KEYWORD.findall(fold(text))
-        if len(word) >= 3 and word not in _STOPWORDS
+        _singular(word)[:_STEM] for word in words if len(word) >= 3 and word not in _STOPWORDS
     )
+
+
+def _singular(word: str) -> str:
+    """ "taxas" and "taxa", "anuncios" and "anuncio" share a stem."""
+    return word[:-1] if len(word) > 4 and word.endswith("s") else word

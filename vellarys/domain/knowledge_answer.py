@@ -48,8 +48,8 @@ def best_knowledge(hits: Sequence[KnowledgeHit]) -> KnowledgeHit | None:
 MAX_SENTENCES = 3
 MAX_CHARS = 480
 # With sentence scores, sentences this far below the best one are not part of the answer.
-SENTENCE_MARGIN = 0.03
-SCORED_SENTENCES = 2
+SENTENCE_MARGIN = 0.04
+SCORED_SENTENCES = 3
 WORD_BONUS = 0.01
 OPENING_BONUS = 0.005
 

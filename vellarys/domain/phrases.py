@@ -37,8 +37,8 @@ NO_MATCH = (
     " corretor procurar outras opções para você."
 )
 BOT_ANSWER = (
-    "Sou a {persona}, assistente virtual da {agency}: sim, sou um robô 🤖, mas com corretores de"
-    " verdade por trás. Se preferir falar com uma pessoa, é só pedir."
+    "Sim, sou uma assistente virtual 🤖, mas aqui na {agency} tem corretores de verdade"
+    " acompanhando. Se preferir falar com uma pessoa, é só pedir."
 )
 SUPPORT_HANDOFF = (
     "Poxa, sinto muito pelo transtorno! 😟 Vou passar agora para a pessoa da nossa equipe que"
@@ -55,9 +55,10 @@ OUT_OF_AREA = (
     " Se também considerar a nossa região, posso procurar por aqui."
 )
 CLOSING_HANDOFF = (
-    "Que ótima notícia! 🎉 Vou chamar agora um corretor para seguir com você na proposta e nos"
-    " próximos passos."
+    "Perfeito! Vou chamar agora um corretor para seguir com você na proposta e nos próximos"
+    " passos. 🤝"
 )
+COSTS_DISCLAIMER = "Valores aproximados; o corretor monta a planilha exata antes da proposta."
 SHOWN_STILL_FIT = "O {codes} que te mandei continua dentro do que você procura. 😊"
 NO_MORE = (
     "Com esse perfil, essas são as opções que tenho no momento. Se quiser, posso procurar em"

@@ -35,6 +35,8 @@ def owner(t: PlanTurn, d: Draft) -> None:
     if t.learned & {"intent"} or ({"sell", "rent_out"} & t.intents and not t.last_asked):
         d.say(phrases.OWNER_WELCOME)
     slot = next_owner_slot(t.profile, None)
+    if slot == "owner_property_type" and t.profile.get("property_type"):
+        slot = next_owner_slot({**t.profile, slot: t.profile["property_type"]}, None)
     if slot is None or slot in t.asked_before:
         d.say(phrases.OWNER_HANDOFF)
         d.handoff_reason, d.route = "requested", "listings"
@@ -119,6 +121,7 @@ def costs(t: PlanTurn, d: Draft) -> None:
     for line in answer.lines:
         d.say(line)
     if answer.lines:
-        d.say(phrases.FINANCING_DISCLAIMER)
+        loan = "instalment" in kinds or "affordability" in kinds
+        d.say(phrases.FINANCING_DISCLAIMER if loan else phrases.COSTS_DISCLAIMER)
         d.handled = True
         d.answered_kinds.add("cost_question")
