@@ -120,7 +120,6 @@ SCRIPTS: tuple[Script, ...] = (
         (
             Turn("boa tarde, quero vender meu apartamento na mooca", never=(r"alugar\?",)),
             Turn("Rua da Mooca, 1200, apto 54", never=(r"alugar\?",)),
-            Turn("apartamento de 2 quartos"),
             Turn("uns 600 mil"),
             Turn("ja esta quitado"),
             Turn("nao tenho exclusividade com ninguem"),

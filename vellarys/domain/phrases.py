@@ -58,6 +58,8 @@ CLOSING_HANDOFF = (
     "Perfeito! Vou chamar agora um corretor para seguir com você na proposta e nos próximos"
     " passos. 🤝"
 )
+IPTU_PERIOD = "Nos nossos anúncios, o IPTU aparece como valor *{period}*."
+IPTU_PER_MONTH = "Para saber o peso no mês, é só dividir por 12."
 COSTS_DISCLAIMER = "Valores aproximados; o corretor monta a planilha exata antes da proposta."
 SHOWN_STILL_FIT = "O {codes} que te mandei continua dentro do que você procura. 😊"
 NO_MORE = (

@@ -4,6 +4,8 @@ signals that hand a lead over at once (approved credit, an offer, "quero fechar"
 
 from __future__ import annotations
 
+import re
+
 from vellarys.domain import phrases
 from vellarys.domain.cost_answer import answer_costs, asked_costs
 from vellarys.domain.dialogue import OWNER_QUESTIONS, next_owner_slot
@@ -11,6 +13,7 @@ from vellarys.domain.listing import financing_price
 from vellarys.domain.listing_facts import UNKNOWN_LABELS, answer_facts, asked_facts, purpose_note
 from vellarys.domain.plan_state import Draft, PlanTurn
 from vellarys.domain.qualification import missing_slots
+from vellarys.domain.text import fold
 
 
 def bot_question(t: PlanTurn, d: Draft) -> None:
@@ -64,6 +67,13 @@ def closing(t: PlanTurn, d: Draft) -> None:
 def listing_facts(t: PlanTurn, d: Draft) -> None:
     """ "aceita pet? qual o IPTU?" about the listing in focus, answered from its fields."""
     focus = t.retrieval.focus
+    if focus is None and _asks_iptu_period(t.context.text):
+        yearly = t.retrieval.iptu_period == "year"
+        text = phrases.IPTU_PERIOD.format(period="anual" if yearly else "mensal")
+        d.say(f"{text} {phrases.IPTU_PER_MONTH}" if yearly else text)
+        d.handled = True
+        d.answered_kinds.add("listing_question")
+        return
     facts = asked_facts(t.context.text) if focus else []
     if focus is None or not facts or not ("question" in t.intents or "?" in t.context.text):
         return
@@ -125,3 +135,9 @@ def costs(t: PlanTurn, d: Draft) -> None:
         d.say(phrases.FINANCING_DISCLAIMER if loan else phrases.COSTS_DISCLAIMER)
         d.handled = True
         d.answered_kinds.add("cost_question")
+
+
+def _asks_iptu_period(text: str) -> bool:
+    """ "o IPTU do anúncio é por mês ou por ano?": the agency's convention, from its settings."""
+    folded = fold(text)
+    return "iptu" in folded and bool(re.search(r"\b(?:mes|mensal|ano|anual)\b", folded))
