@@ -247,7 +247,7 @@ SCRIPTS: tuple[Script, ...] = (
             Turn("pensando melhor, quero comprar"),
             Turn("até 500 mil"),
         ),
-        profile={"intent": "buy", "budget_max": 500_000},
+        profile={"intent": "buy", "budget_max": 500_000, "name": None},
     ),
     Script(
         "corrige o orçamento",
@@ -357,7 +357,7 @@ SCRIPTS: tuple[Script, ...] = (
             Turn("quero alugar ap em Moema ate 6 mil"),
             Turn("obrigado, vou pensar", never=(r"codigo:",)),
         ),
-        profile={"intent": "rent", "budget_max": 6000},
+        profile={"intent": "rent", "budget_max": 6000, "name": None},
         listings={"transaction": "rent"},
     ),
     Script(

@@ -60,6 +60,7 @@ CLOSING_HANDOFF = (
 )
 IPTU_PERIOD = "Nos nossos anúncios, o IPTU aparece como valor *{period}*."
 IPTU_PER_MONTH = "Para saber o peso no mês, é só dividir por 12."
+COSTS_ASK_PRICE = "Se me disser o valor do imóvel (ou o código dele), eu calculo para você. 😊"
 COSTS_DISCLAIMER = "Valores aproximados; o corretor monta a planilha exata antes da proposta."
 SHOWN_STILL_FIT = "O {codes} que te mandei continua dentro do que você procura. 😊"
 NO_MORE = (

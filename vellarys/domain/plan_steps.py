@@ -123,7 +123,8 @@ def costs(t: PlanTurn, d: Draft) -> None:
     )
     if answer.needs_price and not answer.lines:
         # The documents may still answer in general ("a alíquota é de 3%"); the price is asked.
-        d.follow_up = phrases.FINANCING_ASK_PRICE
+        loan = "instalment" in kinds
+        d.follow_up = phrases.FINANCING_ASK_PRICE if loan else phrases.COSTS_ASK_PRICE
         d.asked = "budget_max" if "budget_max" in missing_slots(t.profile) else None
         if "question" not in t.intents:
             d.handled = True

@@ -7,6 +7,7 @@ retrieval returned and quotes knowledge word for word; what it cannot answer it 
 confirm with a broker. It asks at most one qualification question per reply.
 """
 
+import re
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
@@ -42,6 +43,8 @@ _SEARCH_SLOTS = frozenset(
 )
 _SUBSTANTIVE = frozenset({"question", "financing_question", "visit", "more", "closing"})
 _HOT = frozenset({"closing", "visit"})
+# "vou pensar": the lead is stepping back; no more questions this time.
+_THINKING = re.compile(r"\bvou pensar\b|\bvou ver (?:com|aqui)\b|\bdepois (?:eu )?(?:vejo|falo)\b")
 # An injection attempt is ignored: nothing it asks for is acted on.
 _IGNORED_ON_INJECTION = frozenset({"question", "financing_question", "visit", "human"})
 
@@ -146,8 +149,10 @@ def _goodbye(t: PlanTurn, d: Draft) -> None:
 
 
 def _courtesy(t: PlanTurn, d: Draft) -> None:
-    if "thanks" in t.intents:
-        if not _substantive(t) and _next_slot(t) is None:
+    if "thanks" in t.intents or _THINKING.search(t.context.text.lower()):
+        if not _substantive(t) and (
+            _next_slot(t) is None or _THINKING.search(t.context.text.lower())
+        ):
             d.say(phrases.THANKS_CLOSING)
             d.stop = True
         else:
