@@ -44,6 +44,12 @@ SUPPORT_HANDOFF = (
     "Poxa, sinto muito pelo transtorno! 😟 Vou passar agora para a pessoa da nossa equipe que"
     " cuida de quem já é cliente, para resolver isso com você."
 )
+SUPPORT_ROUTE = (
+    "Entendi! Vou passar agora para a pessoa da nossa equipe que cuida de quem já é cliente,"
+    " para ver isso com você."
+)
+APOLOGY = "Poxa, me desculpe pela demora! 😕 Vamos resolver agora."
+OWNER_RENT_PRICE = "Quanto você gostaria de receber de aluguel por ele?"
 OWNER_WELCOME = "Que bom que pensou na gente para o seu imóvel! 😊"
 OWNER_HANDOFF = (
     "Obrigada pelas informações! Vou passar para quem cuida da captação de imóveis aqui na"

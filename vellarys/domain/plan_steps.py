@@ -23,10 +23,17 @@ def bot_question(t: PlanTurn, d: Draft) -> None:
         d.handled = True
 
 
+def apology(t: PlanTurn, d: Draft) -> None:
+    """ "ninguém me respondeu": a complaint from someone who is not a client gets an apology."""
+    if "complaint" in t.intents and "support" not in t.intents:
+        d.say(phrases.APOLOGY)
+
+
 def support(t: PlanTurn, d: Draft) -> None:
-    """A current client with a problem: empathy, no listings, the right person."""
+    """A current client: empathy for a problem, no listings, the person who serves clients."""
     if "support" in t.intents or t.profile.get("intent") == "support":
-        d.say(phrases.SUPPORT_HANDOFF)
+        problem = "complaint" in t.intents or _PROBLEM.search(fold(t.context.text))
+        d.say(phrases.SUPPORT_HANDOFF if problem else phrases.SUPPORT_ROUTE)
         d.handoff_reason, d.route = "requested", "support"
         d.handled = d.stop = True
 
@@ -40,11 +47,15 @@ def owner(t: PlanTurn, d: Draft) -> None:
     slot = next_owner_slot(t.profile, None)
     if slot == "owner_property_type" and t.profile.get("property_type"):
         slot = next_owner_slot({**t.profile, slot: t.profile["property_type"]}, None)
+    if slot == "expected_price" and t.profile.get("intent") == "rent_out":
+        question = phrases.OWNER_RENT_PRICE
+    else:
+        question = OWNER_QUESTIONS.get(slot or "", "")
     if slot is None or slot in t.asked_before:
         d.say(phrases.OWNER_HANDOFF)
         d.handoff_reason, d.route = "requested", "listings"
     else:
-        d.say(OWNER_QUESTIONS[slot])
+        d.say(question)
         d.asked = slot
     d.handled = d.stop = True
 
@@ -136,6 +147,12 @@ def costs(t: PlanTurn, d: Draft) -> None:
         d.say(phrases.FINANCING_DISCLAIMER if loan else phrases.COSTS_DISCLAIMER)
         d.handled = True
         d.answered_kinds.add("cost_question")
+
+
+_PROBLEM = re.compile(
+    r"\b(?:vazamento|vazando|quebr\w*|estrag\w*|problema|reclama\w*|infiltra\w*|ninguem resolve"
+    r"|urgente|goteira|sem agua|sem luz)\b"
+)
 
 
 def _asks_iptu_period(text: str) -> bool:

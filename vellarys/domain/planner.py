@@ -306,11 +306,10 @@ def _wrap_up(t: PlanTurn, d: Draft) -> None:
 
 _STEPS = (
     _handoff,
-    steps.support,
+    steps.apology,
     _goodbye,
     _courtesy,
     steps.bot_question,
-    steps.owner,
     steps.closing,
     steps.out_of_area,
     _listing,
@@ -318,6 +317,9 @@ _STEPS = (
     _properties,
     steps.costs,
     _knowledge,
+    # Owners and clients get their questions answered first, then their own path.
+    steps.support,
+    steps.owner,
     _visit,
     _unanswered,
     _not_understood,
