@@ -35,6 +35,8 @@ bench: venv
 	$(BIN)/python -m bench.pipeline
 	$(BIN)/python -m bench.brain
 	$(BIN)/python -m bench.retrieval
+	$(BIN)/python -m bench.intent_accuracy
+	$(BIN)/python -m bench.profile_accuracy
 
 # Plays tests/conversations/ against the configured brain (offline, or VELLARYS_LLM_*).
 eval: venv

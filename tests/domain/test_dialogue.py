@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 
 from vellarys.domain import business_hours, dialogue
 from vellarys.domain.conversation import Turn
-from vellarys.domain.lead_amounts import typed_amounts, without_typed
 
 SP = ZoneInfo("America/Sao_Paulo")
 DEMO_HOURS = {
@@ -80,13 +79,3 @@ def test_friday_night_promises_tomorrow_and_open_hours_promise_soon() -> None:
     wednesday = datetime(2026, 11, 25, 14, 0, tzinfo=SP)
     opening = business_hours.next_opening(hours, wednesday)
     assert "em breve" in dialogue.handoff_notice(None, opening=opening, now=wednesday)
-
-
-def test_fgts_income_and_down_payment_are_not_the_budget() -> None:
-    typed = typed_amounts("quero usar o FGTS, tenho uns 80 mil; ganho 12 mil")
-    assert typed == {"fgts_balance": 80_000, "monthly_income": 12_000}
-    assert without_typed({"budget_max": 80_000}, typed) == {}
-    assert typed_amounts("pago no max 3 mil com condomínio") == {
-        "rent_includes_fees": True,
-        "budget_max": 3000,
-    }

@@ -372,9 +372,9 @@ MESSAGES: list[tuple[str, str | None, dict[str, Any]]] = [
     (
         "tenho 150 mil de entrada e o resto financio, até 650 mil",
         None,
-        {"budget_max": 650_000, "payment": ["financing"]},
+        {"budget_max": 650_000, "payment": ["financing"], "down_payment": 150_000},
     ),
-    ("minha renda é de 15 mil", None, {}),
+    ("minha renda é de 15 mil", None, {"monthly_income": 15_000}),
     ("o condomínio tem que ser até 800", None, {}),
     # --- bedrooms
     ("2 quartos", None, {"bedrooms": 2}),

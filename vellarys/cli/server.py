@@ -36,11 +36,12 @@ def _migrate(settings: Settings, url: str) -> None:
     )
 
 
-async def _seed(settings: Settings, url: str) -> SeedResult:
+async def _seed(settings: Settings, url: str, *, embed_now: bool) -> SeedResult:
+    """Seed the demo; ``embed_now`` embeds it before returning instead of queueing the work."""
     container = build(settings, database_url=url)
     try:
         async with unit_of_work(container.sessions) as session:
-            return await seed_demo(session)
+            return await seed_demo(session, container.embedder if embed_now else None)
     finally:
         await container.aclose()
 
@@ -59,7 +60,8 @@ def seed_demo_command(data_dir: DataDir = None) -> None:
     """Create the demo agency (slug 'demo') when it does not exist yet."""
     settings = _settings(data_dir)
     url = resolve_database_url(settings)
-    result = asyncio.run(_seed(settings, url))
+    # No worker may be running: the agency must answer as soon as the command returns.
+    result = asyncio.run(_seed(settings, url, embed_now=True))
     state = "created" if result.created else "already present"
     typer.echo(f"demo agency {state}: {result.tenant.name}")
 
@@ -123,7 +125,8 @@ def up(
     settings = _settings(data_dir, host=host, port=port)
     url = resolve_database_url(settings)
     _migrate(settings, url)
-    result = asyncio.run(_seed(settings, url))
+    # The worker started below embeds the demo in the background; the API serves at once.
+    result = asyncio.run(_seed(settings, url, embed_now=False))
     metrics_dir = settings.data_dir / "metrics"
     shutil.rmtree(metrics_dir, ignore_errors=True)
     metrics_dir.mkdir(parents=True)

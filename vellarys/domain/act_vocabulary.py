@@ -44,6 +44,7 @@ RENT_OUT = _words(
     r"administracao de (?:imove\w*|aluguel)",
     r"sou (?:proprietari[oa]|dono|dona) (?:de|do|da) (?:um|uma)",
     r"procurando inquilin\w*",
+    r"(?:pr?a|para|quero|vou|pretendo) alugar (?:ele|ela)\b",
     r"achar (?:um )?inquilin\w*",
 )
 SUPPORT = _words(
@@ -66,6 +67,9 @@ SUPPORT = _words(
     r"minha escritura",
     r"(?:meu|o) inquilino",
     r"manutencao",
+    r"quebr(?:ou|ado|ada|aram)",
+    r"informe de rendimentos?",
+    r"nao (?:esta|ta) funcionando",
     r"conserto",
 )
 SEEKING = _words(
@@ -105,6 +109,10 @@ VISIT = _words(
     r"(?:agendar|marcar|agenda|marca|fazer|quero|gostaria de|queria) (?:uma |a )?visit\w*",
     r"visitar",
     r"quero visit\w*",
+    r"(?:agend|marc)\w* .{0,20}\bvisita",
+    r"conhecer (?:o|a|esse|essa|este|esta) (?:imovel|ap\w*|casa|sobrado|studio|kitnet)",
+    r"(?:podemos|posso|da pra|quero|queria|gostaria de|consigo) (?:ir )?ver"
+    r" (?:o|a|esse|essa|este|esta) (?:imovel|ap\w*|ape|casa|sobrado|studio|kitnet)",
     r"posso (?:ir )?ver(?! (?:as |mais |outras |outros |umas )?(?:fotos?|opco\w*|videos?|planta))",
     r"(?:ver|conhecer) (?:o|esse|este|ele|a|essa|esta) (?:imovel|ap\w*|casa) pessoalmente",
     r"ver pessoalmente",
@@ -124,6 +132,7 @@ STAFF_REQUEST = _words(
     r"cade (?:o|a)",
     r"(?:o|a) \w+ (?:me atendeu|me atendia|que me atendeu)",
     r"atendid[oa] (?:pelo|pela)",
+    r"(?:ta|esta|tá) ai",
 )
 CORRECTION = _words(
     r"na verdade",
@@ -186,6 +195,16 @@ SMALL_TALK = _words(
     r"show",
     r"perfeito",
 )
+MORE_OPTIONS = _words(
+    r"mais (?:opcoes|opcao|imoveis|alternativas)",
+    r"(?:tem|teria|manda|me manda|mostra) (?:outr[oa]s?|mais)",
+    r"outras opcoes",
+    r"algo mais barato",
+    r"mais barat[oa]s?",
+)
+# Words that carry no request on their own ("entao", "ai", "gente").
+FILLER = _words(r"entao", r"ai", r"gente", r"pessoal", r"tudo", r"bem", r"e voce", r"e vc", r"sim")
+WORD = re.compile(r"[a-z0-9]+")
 BUY = vocab.INTENT["buy"]
 RENT = vocab.INTENT["rent"]
 INVEST = vocab.INTENT["invest"]

@@ -15,7 +15,7 @@ from typing import Any
 
 from vellarys.domain.conversation import ConversationContext, Turn
 
-INTENTS = ("buy", "rent", "invest")
+INTENTS = ("buy", "rent", "invest", "sell", "rent_out", "support")
 PROPERTY_TYPES = ("apartment", "house", "condo_house", "studio", "land", "commercial")
 TIMELINES = ("now", "3_months", "6_months", "12_months", "browsing")
 PAYMENTS = ("financing", "fgts", "cash", "consortium", "trade")

@@ -29,7 +29,14 @@ TYPE_LABELS = {
     "commercial": "imóvel comercial",
     "land": "terreno",
 }
-_INTENT_LABELS = {"buy": "para comprar", "rent": "para alugar", "invest": "para investir"}
+_INTENT_LABELS = {
+    "buy": "para comprar",
+    "rent": "para alugar",
+    "invest": "para investir",
+    "sell": "para vender",
+    "rent_out": "para pôr para alugar",
+    "support": "já cliente",
+}
 _TRANSACTION_LABELS = {"sale": "à venda", "rent": "para alugar"}
 
 

@@ -12,9 +12,9 @@ INTENTS = {
     "buy": "comprar",
     "rent": "alugar",
     "invest": "investir",
-    "sell": "vender",
-    "rent_out": "alugar (proprietário)",
-    "support": "suporte (já é cliente)",
+    "sell": "vender um imóvel",
+    "rent_out": "colocar um imóvel para alugar",
+    "support": "atendimento de cliente",
 }
 TYPES = {
     "apartment": "apartamento",

@@ -18,6 +18,7 @@ from typing import Protocol
 
 from vellarys.domain import act_vocabulary as av
 from vellarys.domain.intent import is_opt_out, listing_codes
+from vellarys.domain.qualification import extract
 from vellarys.domain.text import find_affirmed, find_places, fold
 
 # Every kind an act can have. "search" is a lead stating or asking for what they look for
@@ -43,9 +44,22 @@ ACT_KINDS = (
     "opt_out",
     "correction",
 )
+# A clause doing one of these is not also a search, whatever amounts or rooms it names.
+_NOT_A_SEARCH = frozenset(
+    {"sell", "rent_out", "support", "correction", "out_of_area", "visit_request", "complaint"}
+)
+_SEARCH_SLOTS = frozenset(
+    {"neighborhoods", "bedrooms", "parking", "budget_min", "budget_max", "pets"}
+)
 # The acts that say what the lead wants from the agency; they map onto profile ``intent``.
 INTENT_ACTS = ("buy", "rent", "invest", "sell", "rent_out", "support")
 _QUESTIONS = frozenset({"knowledge_question", "listing_question", "cost_question"})
+# Never guessed from examples: stopping all messages or rewriting the profile needs a rule.
+_RULE_ONLY = frozenset({"opt_out", "correction", "out_of_area"})
+# Kinds a question can have on its own ("vc é robô?", "posso ver amanhã?", "tem outros?").
+_ANSWERABLE_BY_KIND = frozenset(
+    {"bot_question", "visit_request", "ask_human", "search", "support", "complaint"}
+)
 _ORDINALS = {
     "primeiro": 0,
     "primeira": 0,
@@ -141,14 +155,33 @@ def understand(
     acts: list[Act] = []
     for clause in clauses(text):
         found = _rule_acts(clause, context)
-        if not _decisive(found) and classifier is not None:
-            guess = classifier.classify(clause.text)
-            if guess is not None and guess[0] not in {a.kind for a in found}:
-                found.append(_act(guess[0], clause, source="example", score=guess[1]))
-        if not found and _is_question(clause.folded):
-            found.append(_act("knowledge_question", clause))
+        if not _decisive(found) and not _only_courtesy(clause, found):
+            found += _guessed(clause, classifier)
         acts.extend(_with_listing(a, clause, context) for a in found)
     return _ordered_unique(acts)
+
+
+def _guessed(clause: _Clause, classifier: ClauseClassifier | None) -> list[Act]:
+    """The nearest examples' kind for a clause no rule explains; a question by default."""
+    guess = classifier.classify(clause.text) if classifier is not None else None
+    question = _is_question(clause.folded)
+    if guess is not None and guess[0] not in _RULE_ONLY:
+        kind = guess[0]
+        # A question the examples place among statements is still a question to answer.
+        if question and kind not in _QUESTIONS and kind not in _ANSWERABLE_BY_KIND:
+            kind = "knowledge_question"
+        return [_act(kind, clause, source="example", score=guess[1])]
+    return [_act("knowledge_question", clause)] if question else []
+
+
+def _only_courtesy(clause: _Clause, found: Sequence[Act]) -> bool:
+    """ "oi tudo bem?", "ok obrigado": nothing left once the courtesy words are taken out."""
+    if not found:
+        return len(av.WORD.findall(clause.folded)) == 0
+    rest = clause.folded
+    for pattern in (av.GREETING, av.SMALL_TALK, av.FILLER):
+        rest = pattern.sub(" ", rest)
+    return len(av.WORD.findall(rest)) == 0
 
 
 def kinds(acts: Sequence[Act]) -> list[str]:
@@ -202,16 +235,33 @@ def _rule_acts(clause: _Clause, context: UnderstandingContext) -> list[Act]:
             found.append(_act(kind, clause))
     found = _owner_or_seeker(found, folded)
     staff = _staff_name(clause.text, context.staff_names)
-    if staff and av.STAFF_REQUEST.search(folded):
+    if staff and (av.STAFF_REQUEST.search(folded) or "?" in folded):
         found = [a for a in found if a.kind != "ask_human"]
         found.append(replace(_act("ask_human", clause), staff_name=staff))
     if _out_of_area(clause.text, context):
         found.append(_act("out_of_area", clause))
+    if _searches(clause, context, found):
+        found.append(_act("search", clause))
     topic = _topic(folded)
     if topic and _is_question(folded):
         kind = "cost_question" if topic in av.COST_TOPICS else "listing_question"
         found.append(replace(_act(kind, clause), topic=topic))
     return found
+
+
+def _searches(clause: _Clause, context: UnderstandingContext, found: Sequence[Act]) -> bool:
+    """The clause states what the lead looks for (rooms, budget, place) or asks for more cards."""
+    if av.MORE_OPTIONS.search(clause.folded):
+        return True
+    if any(a.kind in _NOT_A_SEARCH for a in found) or _listing_ref(clause.folded):
+        return False
+    if listing_codes(clause.text) or (_topic(clause.folded) and _is_question(clause.folded)):
+        return False
+    slots = extract(clause.text, known_neighborhoods=context.known_neighborhoods)
+    criteria = set(slots) & _SEARCH_SLOTS
+    if not any(a.kind in INTENT_ACTS for a in found) and "property_type" in slots:
+        criteria.add("property_type")
+    return bool(criteria)
 
 
 def _owner_or_seeker(found: list[Act], folded: str) -> list[Act]:

@@ -28,6 +28,7 @@ _STRIKE = re.compile(r"~~(?=\S)(.+?)(?<=\S)~~")
 _SEPARATOR_PIECE = re.compile(r"\|(?:\s*:?-+:?\s*\|)+")
 _LEFTOVER = re.compile(r"\*{2,}|_{2,}|~{2,}")
 _BLANK_RUN = re.compile(r"\n{3,}")
+_MAX_PASSES = 6
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
@@ -40,7 +41,33 @@ def bubbles(text: str, *, limit: int = BUBBLE_LIMIT) -> list[str]:
 
 
 def render(text: str) -> str:
-    """``text`` in WhatsApp's format, as one string (paragraphs separated by a blank line)."""
+    """``text`` in WhatsApp's format, as one string (paragraphs separated by a blank line).
+
+    Rewriting can expose new marks ("**#** x" leaves "# x"), so it runs to a fixed point; a
+    last pass removes whatever Markdown a pathological input still leaves.
+    """
+    for _ in range(_MAX_PASSES):
+        rendered = _render_once(text)
+        if rendered == text:
+            break
+        text = rendered
+    return _sanitised(text)
+
+
+def _sanitised(text: str) -> str:
+    lines = []
+    for line in text.split("\n"):
+        previous = None
+        while previous != line:
+            previous = line
+            line = _LEFTOVER.sub("", _SEPARATOR_PIECE.sub(" ", line)).strip()
+            line = line.lstrip("#").strip() if line.startswith("#") else line
+            line = line.strip("|").strip() if _TABLE_ROW.match(line) else line
+        lines.append(line)
+    return _BLANK_RUN.sub("\n\n", "\n".join(lines)).strip()
+
+
+def _render_once(text: str) -> str:
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     out: list[str] = []
     i = 0
@@ -81,7 +108,9 @@ def _inline(text: str) -> str:
         text = _BOLD.sub(lambda m: _mark(m.group(1), m.group(2)), text)
         text = _STRIKE.sub(lambda m: "~" + m.group(1) + "~", text)
         text = _LEFTOVER.sub("", _SEPARATOR_PIECE.sub(" ", text))
-    return text.lstrip("#").lstrip() if text.lstrip().startswith("#") else text
+        if text.lstrip().startswith("#"):  # a heading mark with no space after it
+            text = text.lstrip().lstrip("#").lstrip()
+    return text
 
 
 def _mark(marker: str, inner: str) -> str:
@@ -112,7 +141,8 @@ def _cells(row: str) -> list[str]:
     inner = row.strip()
     inner = inner[1:] if inner.startswith("|") else inner
     inner = inner[:-1] if inner.endswith("|") else inner
-    return [_inline(cell.strip()).replace("|", "/") for cell in inner.split("|")]
+    cells = [_inline(cell.strip()).replace("|", "/") for cell in inner.split("|")]
+    return ["" if _RULE.match(cell) or _is_separator(cell) else cell for cell in cells]
 
 
 def _table_line(row: list[str], header: list[str]) -> str:

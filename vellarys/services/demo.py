@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 from importlib.resources import files
@@ -18,6 +19,8 @@ from vellarys.db import queue
 from vellarys.db.models import Channel, KnowledgeDocument, Property, Tenant, User
 from vellarys.db.queries import tenant as tenant_queries
 from vellarys.domain.password import hash_password
+from vellarys.domain.ports import Embedder
+from vellarys.services import knowledge, properties
 
 DEMO_SLUG = "demo"
 DEMO_LOGIN = ("admin@demo.local", "vellarys-demo")
@@ -39,13 +42,18 @@ def _load_json(name: str) -> Any:
     return json.loads(_data().joinpath(name).read_text(encoding="utf-8"))
 
 
-async def seed_demo(session: AsyncSession) -> SeedResult:
+async def seed_demo(session: AsyncSession, embedder: Embedder | None = None) -> SeedResult:
     """Create the demo agency with its staff, listings, knowledge base and simulator channel.
 
-    Does nothing when the agency already exists, so it is safe to run on every start.
+    With an ``embedder`` the listings and the knowledge base are embedded before it returns, so
+    the agency answers at once with no worker running (``vellarys chat`` right after the seed);
+    without one, indexing jobs are queued for the worker. Safe to run on every start: an agency
+    that exists is only finished (whatever is still unembedded gets embedded).
     """
     existing = await tenant_queries.by_slug(session, DEMO_SLUG)
     if existing is not None:
+        if embedder is not None:
+            await index_demo(session, embedder, tenant_id=existing.id)
         return SeedResult(tenant=existing, created=False)
     agency = _load_json("agency.json")
     tenant = Tenant(slug=DEMO_SLUG, name=agency["name"], settings=agency["settings"])
@@ -64,8 +72,26 @@ async def seed_demo(session: AsyncSession) -> SeedResult:
         )
     )
     await session.flush()
-    await _enqueue_indexing(session, tenant)
+    if embedder is None:
+        await _enqueue_indexing(session, tenant)
+    else:
+        await index_demo(session, embedder, tenant_id=tenant.id)
     return SeedResult(tenant=tenant, created=True, properties=properties, documents=documents)
+
+
+async def index_demo(session: AsyncSession, embedder: Embedder, *, tenant_id: uuid.UUID) -> None:
+    """Embed the agency's listings and every knowledge document not yet ready, right now."""
+    while await properties.index_pending_properties(session, embedder, tenant_id=tenant_id):
+        pass
+    pending = await session.execute(
+        select(KnowledgeDocument.id).where(
+            KnowledgeDocument.tenant_id == tenant_id, KnowledgeDocument.status != "ready"
+        )
+    )
+    for document_id in list(pending.scalars()):
+        await knowledge.index_document(
+            session, embedder, tenant_id=tenant_id, document_id=document_id
+        )
 
 
 async def _enqueue_indexing(session: AsyncSession, tenant: Tenant) -> None:

@@ -17,7 +17,7 @@ from vellarys.domain.conversation import Turn
 from vellarys.domain.intent import detect_intents
 from vellarys.services.deps import PipelineDeps
 from vellarys.services.outbound import queue_outbound
-from vellarys.services.reply import answer
+from vellarys.services.reply import answer, learn_while_paused
 from vellarys.services.summary import summary_due
 
 log = logging.getLogger(__name__)
@@ -79,9 +79,16 @@ async def _respond(
         lead.opted_out, lead.opted_out_at = True, now
         await queue_outbound(session, lead=lead, texts=[OPT_OUT_CONFIRMATION], role="system")
         return InboundOutcome("opted_out", lead.id, 1)
-    if lead.ai_paused:
-        return InboundOutcome("paused", lead.id)
     in_burst = {m.id for m in burst}
+    if lead.ai_paused:
+        # The broker answers; what the lead says still updates the profile and the score.
+        await learn_while_paused(
+            session,
+            lead=lead,
+            history=[_turn(m) for m in history if m.id not in in_burst],
+            burst=[_turn(m) for m in burst],
+        )
+        return InboundOutcome("paused", lead.id)
     reply = await answer(
         session,
         deps,

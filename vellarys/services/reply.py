@@ -25,7 +25,6 @@ from vellarys.domain import business_hours, dialogue, qualification, scoring
 from vellarys.domain.budget import parse_budget
 from vellarys.domain.conversation import BrainReply, ConversationContext, Turn
 from vellarys.domain.intent import detect_intents
-from vellarys.domain.lead_amounts import typed_amounts, without_typed
 from vellarys.domain.planner import plan_reply
 from vellarys.domain.understanding import INTENT_ACTS, Act, UnderstandingContext, understand
 from vellarys.services.deps import PipelineDeps
@@ -42,7 +41,7 @@ from vellarys.services.retrieval import (
 log = logging.getLogger(__name__)
 _OWNER_INTENTS = frozenset({"sell", "rent_out", "support"})
 
-__all__ = ["OPTIONAL_FAILURES", "answer", "optional_step"]
+__all__ = ["OPTIONAL_FAILURES", "answer", "learn_while_paused", "optional_step"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,17 +103,12 @@ async def _understand(
     session: AsyncSession, *, lead: Lead, history: Sequence[Turn], burst: Sequence[Turn]
 ) -> Understood:
     """Acts and slots of the new message(s), merged into the stored profile."""
-    text = "\n".join(t.content for t in burst if t.type in ("text", "interactive")).strip()
+    text = _text_of(burst)
     asked = dialogue.last_asked(history)
     neighborhoods, cities = await places_of(session, lead.tenant_id)
     staff = await staff_names(session, lead.tenant_id)
-    found = (
-        qualification.extract(
-            text, known_neighborhoods=neighborhoods, known_cities=cities, asked=asked
-        )
-        if text
-        else {}
-    )
+    before = dict(lead.custom_data or {})
+    found = _slots(text, burst, (neighborhoods, cities), asked=asked, profile=before)
     acts = understand(
         text,
         UnderstandingContext(
@@ -126,12 +120,11 @@ async def _understand(
             known_neighborhoods=neighborhoods,
         ),
     )
-    typed = typed_amounts(text)
-    found = without_typed(found, typed) | typed | _owner_answer(asked, text)
+    found |= _owner_answer(asked, text)
     owner = [a.kind for a in acts if a.kind in _OWNER_INTENTS]
     if owner:
         found["intent"] = owner[-1]
-    profile = qualification.merge(dict(lead.custom_data or {}), found)
+    profile = qualification.merge(before, found)
     return Understood(
         text=text,
         acts=tuple(acts),
@@ -139,6 +132,46 @@ async def _understand(
         found=found,
         profile=profile,
         staff_name=next((a.staff_name for a in acts if a.staff_name), None),
+    )
+
+
+async def learn_while_paused(
+    session: AsyncSession, *, lead: Lead, history: Sequence[Turn], burst: Sequence[Turn]
+) -> None:
+    """Keep the profile and score current while a broker has the conversation (no reply)."""
+    text = _text_of(burst)
+    if not text:
+        return
+    places = await places_of(session, lead.tenant_id)
+    before = dict(lead.custom_data or {})
+    found = _slots(text, burst, places, asked=None, profile=before)
+    tenant = await tenant_queries.get(session, lead.tenant_id)
+    settings: dict[str, Any] = dict(tenant.settings) if tenant else {}
+    _update_lead(lead, qualification.merge(before, found), history, burst, settings)
+
+
+def _text_of(burst: Sequence[Turn]) -> str:
+    return "\n".join(t.content for t in burst if t.type in ("text", "interactive")).strip()
+
+
+def _slots(
+    text: str,
+    burst: Sequence[Turn],
+    places: tuple[list[str], list[str]],
+    *,
+    asked: str | None,
+    profile: dict[str, Any],
+) -> dict[str, Any]:
+    """The slots the burst states; a button's title is never taken as the lead's name."""
+    if not text:
+        return {}
+    return qualification.extract(
+        text,
+        known_neighborhoods=places[0],
+        known_cities=places[1],
+        asked=asked,
+        intent=profile.get("intent"),
+        name_allowed=any(t.type == "text" for t in burst),
     )
 
 

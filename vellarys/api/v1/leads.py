@@ -45,7 +45,9 @@ def lead_filters(
     created_to: Annotated[date | None, Query(description="Last day, included.")] = None,
     text: Annotated[str | None, Query(description="Part of the name or phone.")] = None,
     neighborhood: Annotated[str | None, Query(description="A profile neighborhood.")] = None,
-    intent: Annotated[Literal["buy", "rent", "invest"] | None, Query()] = None,
+    intent: Annotated[
+        Literal["buy", "rent", "invest", "sell", "rent_out", "support"] | None, Query()
+    ] = None,
     property_type: str | None = None,
     city: str | None = None,
     budget_min: Annotated[int | None, Query(ge=0, description="Lowest budget_max.")] = None,
