@@ -26,17 +26,12 @@ from vellarys.domain.budget import parse_budget
 from vellarys.domain.conversation import BrainReply, ConversationContext, Turn
 from vellarys.domain.intent import detect_intents
 from vellarys.domain.planner import plan_reply
-from vellarys.domain.understanding import INTENT_ACTS, Act, UnderstandingContext, understand
+from vellarys.domain.understanding import INTENT_ACTS, Act
 from vellarys.services.deps import PipelineDeps
 from vellarys.services.handoff import hand_off
 from vellarys.services.llm_brain import LlmTurn, llm_reply, tokens_used_today
-from vellarys.services.retrieval import (
-    OPTIONAL_FAILURES,
-    optional_step,
-    places_of,
-    retrieve,
-    staff_names,
-)
+from vellarys.services.retrieval import OPTIONAL_FAILURES, optional_step, places_of, retrieve
+from vellarys.services.understanding import read_message
 
 log = logging.getLogger(__name__)
 _OWNER_INTENTS = frozenset({"sell", "rent_out", "support"})
@@ -67,7 +62,7 @@ async def answer(
     """The reply to ``burst``; also merges the profile, scores the lead and hands off when due."""
     tenant = await tenant_queries.get(session, lead.tenant_id)
     settings: dict[str, Any] = dict(tenant.settings) if tenant else {}
-    heard = await _understand(session, lead=lead, history=history, burst=burst)
+    heard = await _understand(session, deps, lead=lead, history=history, burst=burst)
     context = ConversationContext(
         agency_name=settings.get("agency_name") or (tenant.name if tenant else ""),
         settings=settings,
@@ -100,25 +95,25 @@ async def answer(
 
 
 async def _understand(
-    session: AsyncSession, *, lead: Lead, history: Sequence[Turn], burst: Sequence[Turn]
+    session: AsyncSession,
+    deps: PipelineDeps,
+    *,
+    lead: Lead,
+    history: Sequence[Turn],
+    burst: Sequence[Turn],
 ) -> Understood:
     """Acts and slots of the new message(s), merged into the stored profile."""
     text = _text_of(burst)
     asked = dialogue.last_asked(history)
-    neighborhoods, cities = await places_of(session, lead.tenant_id)
-    staff = await staff_names(session, lead.tenant_id)
+    places = await places_of(session, lead.tenant_id)
     before = dict(lead.custom_data or {})
-    found = _slots(text, burst, (neighborhoods, cities), asked=asked, profile=before)
-    acts = understand(
-        text,
-        UnderstandingContext(
-            last_asked=asked,
-            shown_codes=dialogue.shown_codes(history),
-            last_shown_batch=dialogue.last_batch(history),
-            staff_names=staff,
-            served_cities=cities,
-            known_neighborhoods=neighborhoods,
-        ),
+    found = _slots(text, burst, places, asked=asked, profile=before)
+    no_acts: list[Act] = []
+    acts = await optional_step(
+        session,
+        "understanding",
+        lambda: read_message(session, deps, lead=lead, history=history, text=text),
+        no_acts,
     )
     found |= _owner_answer(asked, text)
     owner = [a.kind for a in acts if a.kind in _OWNER_INTENTS]

@@ -17,7 +17,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vellarys.db.queries import property as property_queries
-from vellarys.db.queries import user as user_queries
 from vellarys.domain import dialogue
 from vellarys.domain.cards import KnowledgeHit, PropertyHit
 from vellarys.domain.conversation import Turn
@@ -57,15 +56,6 @@ async def places_of(session: AsyncSession, tenant_id: uuid.UUID) -> tuple[list[s
     return await optional_step(
         session, "places", lambda: properties.known_places(session, tenant_id), empty
     )
-
-
-async def staff_names(session: AsyncSession, tenant_id: uuid.UUID) -> list[str]:
-    """Names of the agency's active staff, so "quero falar com a Juliana" finds her."""
-
-    async def names() -> list[str]:
-        return [u.name for u in await user_queries.active_staff(session, tenant_id)]
-
-    return await optional_step(session, "staff", names, [])
 
 
 async def retrieve(
