@@ -43,6 +43,7 @@ _SEARCH_SLOTS = frozenset(
 )
 _SUBSTANTIVE = frozenset({"question", "financing_question", "visit", "more", "closing"})
 _HOT = frozenset({"closing", "visit"})
+_NOT_SEEKING = frozenset({"sell", "rent_out", "support"})
 # "vou pensar": the lead is stepping back; no more questions this time.
 _THINKING = re.compile(r"\bvou pensar\b|\bvou ver (?:com|aqui)\b|\bdepois (?:eu )?(?:vejo|falo)\b")
 # An injection attempt is ignored: nothing it asks for is acted on.
@@ -192,7 +193,7 @@ def _knowledge(t: PlanTurn, d: Draft) -> None:
     if not t.retrieval.answers and not d.handled:
         found = answer_question(t.retrieval.knowledge, t.context.text)
         pending = [("knowledge_question", found, t.context.text)]
-    answers = [a.text for _, a, _ in pending if a is not None]
+    answers = [a.text.strip() for _, a, _ in pending if a is not None and a.text.strip()]
     if answers:
         intro = phrases.KNOWLEDGE_INTROS[t.variant % len(phrases.KNOWLEDGE_INTROS)]
         d.say(intro + "\n" + "\n\n".join(dict.fromkeys(answers)))
@@ -207,6 +208,8 @@ def _knowledge(t: PlanTurn, d: Draft) -> None:
 def _properties(t: PlanTurn, d: Draft) -> None:
     if t.retrieval.looked_up or t.retrieval.missing_code or not ready_to_search(t.profile):
         return
+    if t.profile.get("intent") in _NOT_SEEKING:
+        return  # owners and clients are never sent listings
     # Cards go out when the search changed, when asked for more, or the first time only.
     changed = t.learned & _SEARCH_SLOTS or "more" in t.intents
     if not changed and t.retrieval.shown_before:

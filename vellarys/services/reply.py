@@ -174,9 +174,9 @@ def _intents(text: str, acts: Sequence[Act]) -> frozenset[str]:
     """The planner's intents: the keyword ones, the acts' kinds, and the dialogue signals."""
     if not text:
         return frozenset()
-    kinds = {a.kind for a in acts} - set(INTENT_ACTS) | {
-        a.kind for a in acts if a.kind in _OWNER_INTENTS
-    }
+    # A complaint only from a rule: the nearest examples hear one in "não tenho fiador".
+    kinds = {a.kind for a in acts if a.kind != "complaint" or a.source == "rule"}
+    kinds = kinds - set(INTENT_ACTS) | {a.kind for a in acts if a.kind in _OWNER_INTENTS}
     found = set(detect_intents(text)) | kinds
     if "visit_request" in kinds:
         found.add("visit")
