@@ -1,4 +1,4 @@
-"""The scripted conversations, played through the real services on the indexed demo agency.
+"""The scripted conversations of tests/conversations, played on the indexed demo agency.
 
 Goals from the conversation-quality issue: no global violation on any reply, profile fields at
 least 95 % right, and the scripts that guard a rule (the lead's own numbers, hard filters,
