@@ -1,4 +1,4 @@
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -141,3 +141,30 @@ def _mondays(first: int, last: int) -> list[date]:
         out.append(day)
         day = date.fromordinal(day.toordinal() + 7)
     return out
+
+
+def test_describe_opening_in_portuguese() -> None:
+    monday_night = at(2026, 11, 30, 21, 0)
+    opening = bh.next_opening(HOURS, monday_night)
+    assert bh.describe_opening(HOURS, opening, monday_night) == "amanhã às 9h"
+    early = at(2026, 12, 1, 7, 0)
+    assert bh.describe_opening(HOURS, bh.next_opening(HOURS, early), early) == "hoje às 9h"
+    carnival = at(2026, 2, 14, 14, 0)
+    assert bh.describe_opening(HOURS, bh.next_opening(HOURS, carnival), carnival) == (
+        "na quarta-feira (18/02) às 9h"
+    )
+    assert bh.describe_opening(HOURS, at(2026, 12, 5, 8, 30), monday_night) == (
+        "no sábado (05/12) às 8h30"
+    )
+
+
+def test_add_open_time_skips_the_night_and_holidays() -> None:
+    quarter = timedelta(minutes=15)
+    assert bh.add_open_time(HOURS, at(2026, 12, 1, 10, 0), quarter) == at(2026, 12, 1, 10, 15)
+    assert bh.add_open_time(HOURS, at(2026, 12, 1, 17, 55), quarter) == at(2026, 12, 2, 9, 10)
+    assert bh.add_open_time(HOURS, at(2026, 12, 1, 22, 0), quarter) == at(2026, 12, 2, 9, 15)
+    # Saturday 12:50: 10 minutes then, 5 on Wednesday after Carnival
+    assert bh.add_open_time(HOURS, at(2026, 2, 14, 12, 50), quarter) == at(2026, 2, 18, 9, 5)
+    assert bh.add_open_time(bh.from_settings({}), at(2026, 12, 25, 3, 0), quarter) == at(
+        2026, 12, 25, 3, 15
+    )

@@ -102,6 +102,48 @@ def next_opening(hours: BusinessHours, now: datetime) -> datetime:
     raise ValueError("the agency never opens within a year")
 
 
+def add_open_time(hours: BusinessHours, start: datetime, duration: timedelta) -> datetime:
+    """The moment ``duration`` of opening time has passed since ``start`` (closed time skipped):
+    15 minutes after a handoff at 17:55 on a 9-18 day is 9:10 the next working day."""
+    if hours.always_open:
+        return start + duration
+    moment, remaining = next_opening(hours, start).astimezone(hours.zone), duration
+    for _ in range(_SEARCH_DAYS):
+        span = _day_span(hours, moment.date())
+        assert span is not None  # next_opening only lands inside a span
+        closing = datetime.combine(moment.date(), span[1], tzinfo=hours.zone)
+        if remaining <= closing - moment:
+            return moment + remaining
+        remaining -= closing - moment
+        moment = next_opening(hours, closing)
+    raise ValueError("the agency never opens within a year")
+
+
+_WEEKDAYS = (
+    "segunda-feira",
+    "terça-feira",
+    "quarta-feira",
+    "quinta-feira",
+    "sexta-feira",
+    "sábado",
+    "domingo",
+)
+
+
+def describe_opening(hours: BusinessHours, opening: datetime, now: datetime) -> str:
+    """The opening as a lead reads it: "hoje às 9h", "amanhã às 8h30", "na segunda-feira
+    (30/11) às 9h"."""
+    local, today = opening.astimezone(hours.zone), now.astimezone(hours.zone).date()
+    clock = f"{local.hour}h" + (f"{local.minute:02d}" if local.minute else "")
+    days = (local.date() - today).days
+    if days <= 0:
+        return f"hoje às {clock}"
+    if days == 1:
+        return f"amanhã às {clock}"
+    article = "no" if local.weekday() >= 5 else "na"
+    return f"{article} {_WEEKDAYS[local.weekday()]} ({local:%d/%m}) às {clock}"
+
+
 def _day_span(hours: BusinessHours, day: date) -> tuple[time, time] | None:
     return None if is_holiday(hours, day) else hours.week[day.weekday()]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
@@ -27,6 +27,16 @@ class WhatsAppProvider(Protocol):
 
     async def send_text(self, *, to: str, text: str) -> str:
         """Send a text message and return the provider's message id; raise ``ProviderError``."""
+
+
+@runtime_checkable
+class TemplateSender(Protocol):
+    """A provider with WhatsApp's 24-hour window, which sends approved templates outside it."""
+
+    async def send_template(
+        self, *, to: str, name: str, language: str, values: Sequence[str]
+    ) -> str:
+        """Send template ``name`` with body ``values`` in order; return the message id."""
 
 
 class Embedder(Protocol):

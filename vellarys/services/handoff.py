@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,7 +14,9 @@ from vellarys.db import queue
 from vellarys.db.models import Channel, Handoff, Lead, User
 from vellarys.db.queries import channel as channel_queries
 from vellarys.db.queries import lead as lead_queries
+from vellarys.db.queries import tenant as tenant_queries
 from vellarys.db.queries import user as user_queries
+from vellarys.domain import business_hours, nudge
 from vellarys.domain.conversation import Turn
 from vellarys.domain.handoff import (
     BrokerOption,
@@ -22,7 +25,9 @@ from vellarys.domain.handoff import (
     choose_broker,
     choose_staff,
 )
+from vellarys.domain.nudge import window_open
 from vellarys.domain.summary import summarize
+from vellarys.domain.template import WhatsAppTemplate, fill, pick, stored_templates
 from vellarys.services.deps import PipelineDeps
 
 
@@ -68,6 +73,7 @@ async def hand_off(
         task=queue.NOTIFY_BROKER,
         queue=queue.OUTBOUND_QUEUE,
         args={"handoff_id": str(handoff.id)},
+        scheduled_at=await notify_at(session, lead=lead, reason=reason, now=now),
     )
     return handoff, broker
 
@@ -90,6 +96,22 @@ def _staff(user: User) -> StaffOption:
     areas = user.areas or {}
     duties = frozenset(d for d in ("listings", "support") if areas.get(d) is True)
     return StaffOption(key=str(user.id), name=user.name, role=user.role, duties=duties)
+
+
+async def notify_at(
+    session: AsyncSession, *, lead: Lead, reason: str, now: datetime
+) -> datetime | None:
+    """When to tell the broker: now inside business hours, else at the next opening, unless the
+    lead is hot and the agency wants hot leads at any hour. None means now."""
+    tenant = await tenant_queries.get(session, lead.tenant_id)
+    settings = tenant.settings if tenant is not None else {}
+    hours = business_hours.from_settings(settings or {})
+    if business_hours.is_open(hours, now):
+        return None
+    hot = reason == "hot" or lead.temperature == "hot"
+    if hot and nudge.policy(settings or {}).notify_hot_any_hour:
+        return None
+    return business_hours.next_opening(hours, now)
 
 
 def _option(user: User) -> BrokerOption:
@@ -130,10 +152,17 @@ class BrokerNotification:
     channel: Channel
     to: str
     text: str
+    # Outside the broker's 24-hour window on the Cloud API: the approved template to send.
+    template: WhatsAppTemplate | None = None
+    values: tuple[str, ...] = ()
 
 
 async def prepare_notification(
-    session: AsyncSession, *, handoff_id: uuid.UUID, dashboard_url: str | None
+    session: AsyncSession,
+    *,
+    handoff_id: uuid.UUID,
+    dashboard_url: str | None,
+    now: datetime | None = None,
 ) -> BrokerNotification | None:
     """What to send the handoff's broker on WhatsApp; None when there is no one or no way."""
     handoff = await session.get(Handoff, handoff_id)
@@ -155,7 +184,33 @@ async def prepare_notification(
         codes=[str(c) for c in handoff.property_ids],
         dashboard_url=f"{dashboard_url}/leads/{lead.id}" if dashboard_url else None,
     )
-    return BrokerNotification(handoff_id=handoff.id, channel=channel, to=broker.phone, text=text)
+    note = BrokerNotification(handoff_id=handoff.id, channel=channel, to=broker.phone, text=text)
+    at = now or datetime.now(UTC)
+    if await _window_open(session, channel, broker.phone, at):
+        return note
+    template = pick(stored_templates(channel.templates), "broker_notice")
+    if template is None:
+        handoff.notify_error = "fora da janela de 24 h do corretor e sem modelo aprovado"
+        return None
+    values = {
+        "lead_name": lead.name or lead.phone,
+        "lead_phone": lead.phone,
+        "summary": handoff.summary or "",
+        "link": f"{dashboard_url}/leads/{lead.id}" if dashboard_url else "",
+        "text": text,
+    }
+    return replace(note, template=template, values=tuple(fill(template, values)))
+
+
+async def _window_open(session: AsyncSession, channel: Channel, phone: str, now: datetime) -> bool:
+    """The Cloud API takes free text to a broker only within 24 h of the broker's own message
+    to the number (they write to it as any contact would)."""
+    if window_open(channel.provider, None, now):
+        return True
+    found = await session.execute(
+        select(Lead.last_inbound_at).where(Lead.tenant_id == channel.tenant_id, Lead.phone == phone)
+    )
+    return window_open(channel.provider, found.scalar_one_or_none(), now)
 
 
 async def record_notification(

@@ -16,7 +16,15 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vellarys.db.models import AuditEntry, Handoff, Lead, LeadNote, Message
+from vellarys.db.models import (
+    AuditEntry,
+    Handoff,
+    Lead,
+    LeadNote,
+    Message,
+    Notification,
+    PlannedMessage,
+)
 from vellarys.domain.clock import SystemClock
 from vellarys.domain.ports import Clock
 from vellarys.services import audit
@@ -171,6 +179,8 @@ async def erase_lead(
     now = clock.now()
     messages = await _delete(session, Message, lead)
     notes = await _delete(session, LeadNote, lead)
+    for copies in (PlannedMessage, Notification):  # nudge texts and alerts name the lead
+        await _delete(session, copies, lead)
     handoffs = await _all(session, Handoff, lead, Handoff.created_at)
     for handoff in handoffs:
         handoff.summary, handoff.profile, handoff.notify_error = None, {}, None

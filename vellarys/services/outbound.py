@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,8 +24,11 @@ from vellarys.db.queries import channel as channel_queries
 from vellarys.db.queries import lead as lead_queries
 from vellarys.db.queries import message as message_queries
 from vellarys.domain import whatsapp_format
+from vellarys.domain.nudge import window_open
 from vellarys.errors import BadRequest, ProviderError
 from vellarys.services.deps import PipelineDeps
+
+OUTSIDE_WINDOW = "not sent: more than 24 h since the lead's last message and no approved template"
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +42,8 @@ class SendPlan:
     attempt: int
     wait_seconds: float
     uncertain: bool
+    # Outside WhatsApp's 24-hour window: the approved template to send instead of the text.
+    template: Mapping[str, Any] | None = None
 
 
 def enqueue_send(session: AsyncSession, message: Message) -> object:
@@ -105,6 +111,10 @@ async def claim_send(
         _fail(message, refusal or "cannot be sent")
         return None
     now = deps.clock.now()
+    template = _template(message, channel, lead, now)
+    if template is False:
+        _fail(message, OUTSIDE_WINDOW)
+        return None
     uncertain = message.sending_since is not None
     message.attempts += 1
     message.sending_since = now
@@ -119,7 +129,19 @@ async def claim_send(
         attempt=message.attempts,
         wait_seconds=_pace_wait(deps, last, now),
         uncertain=uncertain,
+        template=template if isinstance(template, Mapping) else None,
     )
+
+
+def _template(
+    message: Message, channel: Channel, lead: Lead, now: datetime
+) -> Mapping[str, Any] | bool | None:
+    """None inside the window; the message's template outside it; False when it has none,
+    so free text is never attempted where WhatsApp refuses it."""
+    if window_open(channel.provider, lead.last_inbound_at, now):
+        return None
+    template = (message.media or {}).get("template")
+    return template if isinstance(template, dict) and template.get("name") else False
 
 
 def _refusal(message: Message, lead: Lead | None) -> str | None:

@@ -10,12 +10,15 @@ import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vellarys.db.models import Tenant
 from vellarys.db.queries import tenant as tenant_queries
+from vellarys.domain.business_hours import DEFAULT_TIMEZONE
 from vellarys.domain.scoring import HOT_THRESHOLD
 from vellarys.domain.secretbox import open_sealed, seal
 from vellarys.errors import BadRequest, NotFound
@@ -35,6 +38,16 @@ TONES = {
     "formal": "Formal",
     "amigavel": "Amigável",
     "casual": "Descontraído",
+}
+# What a new agency gets until it saves the form (follow-ups and reactivation on).
+_DEFAULTS: dict[str, Any] = {
+    "timezone": DEFAULT_TIMEZONE,
+    "follow_up_enabled": True,
+    "follow_up_count": 3,
+    "follow_up_delays_hours": [24, 48, 72],
+    "reactivation_enabled": True,
+    "reactivation_days": 45,
+    "handoff_alert_minutes": 15,
 }
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _TEXT_LIMITS = {
@@ -72,7 +85,7 @@ async def _tenant(session: AsyncSession, tenant_id: uuid.UUID) -> Tenant:
 async def read_settings(session: AsyncSession, tenant_id: uuid.UUID) -> dict[str, Any]:
     """The settings for the form, with the LLM key replaced by whether one is stored."""
     tenant = await _tenant(session, tenant_id)
-    settings = dict(tenant.settings or {})
+    settings = {**_DEFAULTS, **(tenant.settings or {})}
     llm = dict(settings.get("llm") or {})
     settings["llm"] = LlmView(
         base_url=str(llm.get("base_url") or ""),
@@ -94,6 +107,8 @@ async def save_settings(
     errors: dict[str, str] = {}
     updated = {**current, **_texts(form, errors), **_behaviour(form, errors)}
     updated["business_hours"] = _hours(form, errors)
+    updated.update(_calendar(form, errors))
+    updated.update(_follow_ups(form, errors))
     updated["llm"] = _llm(form, dict(current.get("llm") or {}), errors, secret_key)
     if errors:
         raise InvalidSettings(errors)
@@ -125,7 +140,6 @@ def _behaviour(form: Mapping[str, str], errors: dict[str, str]) -> dict[str, Any
     return {
         "handoff_threshold": threshold,
         "qualification_enabled": form.get("qualification_enabled") == "on",
-        "follow_up_enabled": form.get("follow_up_enabled") == "on",
     }
 
 
@@ -141,6 +155,80 @@ def _hours(form: Mapping[str, str], errors: dict[str, str]) -> dict[str, list[st
             errors[f"hours_{day}"] = f"{DAY_NAMES[day]}: use HH:MM, abrindo antes de fechar."
         hours[day] = [opens, closes]
     return hours
+
+
+def _calendar(form: Mapping[str, str], errors: dict[str, str]) -> dict[str, Any]:
+    """The agency's time zone and its own closed days (one date a line, 25/12/2026 or ISO)."""
+    zone = (form.get("timezone") or DEFAULT_TIMEZONE).strip()
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        errors["timezone"] = "Fuso horário desconhecido (ex.: America/Sao_Paulo)."
+    days: list[str] = []
+    for line in (form.get("closed_days") or "").split():
+        parsed = _date(line.strip().rstrip(","))
+        if parsed is None:
+            errors["closed_days"] = f"Data inválida: {line[:20]!r}. Use 25/12/2026."
+            break
+        days.append(parsed.isoformat())
+    return {"timezone": zone, "closed_days": sorted(set(days))}
+
+
+def _date(text: str) -> date | None:
+    day, _, rest = text.partition("/")
+    try:
+        if rest:
+            month, _, year = rest.partition("/")
+            return date(int(year), int(month), int(day))
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _follow_ups(form: Mapping[str, str], errors: dict[str, str]) -> dict[str, Any]:
+    """Follow-ups (count and hours after the last message), reactivation and alert timing."""
+    count = _number(form, "follow_up_count", 3, 0, 5, errors, "De 0 a 5 follow-ups.")
+    delays = [p.strip() for p in (form.get("follow_up_delays_hours") or "").split(",") if p.strip()]
+    hours = [int(p) for p in delays if p.isdigit() and 1 <= int(p) <= 720]
+    if not delays:  # left blank: a day apart each
+        hours = delays_default = [24 * (i + 1) for i in range(count)]
+        delays = [str(h) for h in delays_default]
+    if len(hours) != len(delays) or hours != sorted(set(hours)) or len(hours) < count:
+        errors["follow_up_delays_hours"] = (
+            f"Informe {count} intervalos crescentes em horas, separados por vírgula "
+            "(ex.: 24, 48, 72)."
+        )
+    return {
+        "follow_up_enabled": form.get("follow_up_enabled") == "on",
+        "follow_up_count": count,
+        "follow_up_delays_hours": hours,
+        "reactivation_enabled": form.get("reactivation_enabled") == "on",
+        "reactivation_days": _number(
+            form, "reactivation_days", 45, 7, 365, errors, "De 7 a 365 dias."
+        ),
+        "notify_hot_any_hour": form.get("notify_hot_any_hour") == "on",
+        "handoff_alert_minutes": _number(
+            form, "handoff_alert_minutes", 15, 1, 1440, errors, "De 1 a 1440 minutos."
+        ),
+    }
+
+
+def _number(
+    form: Mapping[str, str],
+    key: str,
+    default: int,
+    low: int,
+    high: int,
+    errors: dict[str, str],
+    message: str,
+) -> int:
+    text = (form.get(key) or "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or not low <= int(text) <= high:
+        errors[key] = message
+        return default
+    return int(text)
 
 
 def _llm(

@@ -13,13 +13,16 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from vellarys.bootstrap import Container
 from vellarys.web.pages import (
+    channel_templates,
     channels,
     knowledge,
     lead,
     leads,
     login,
+    notifications,
     overview,
     properties,
+    reengagement,
     settings,
     simulator,
     users,
@@ -43,8 +46,11 @@ def web_router() -> APIRouter:
         properties,
         knowledge,
         settings,
+        reengagement,
         channels,
+        channel_templates,
         users,
+        notifications,
         simulator,
     ):
         router.include_router(module.router)

@@ -13,6 +13,7 @@ from starlette.templating import Jinja2Templates, _TemplateResponse
 
 from vellarys.domain.budget import format_brl
 from vellarys.domain.scoring import TEMPERATURE_LABELS
+from vellarys.domain.template import PURPOSES, VARIABLES
 from vellarys.web.session import csrf_token, take_flashes
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -89,6 +90,8 @@ templates.env.globals.update(
     TEMPERATURE_LABELS=TEMPERATURE_LABELS,
     STATUS_TICKS=STATUS_TICKS,
     ROLE_LABELS=ROLE_LABELS,
+    template_purposes=PURPOSES,
+    template_variables=list(VARIABLES),
 )
 
 

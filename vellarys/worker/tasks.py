@@ -12,8 +12,18 @@ import procrastinate
 from vellarys.db import queue
 from vellarys.db.queries import tenant as tenant_queries
 from vellarys.db.uow import unit_of_work
+from vellarys.domain.ports import TemplateSender, WhatsAppProvider
 from vellarys.errors import ProviderError
-from vellarys.services import handoff, inbound, knowledge, outbound, rescue, summary
+from vellarys.services import (
+    alerts,
+    followups,
+    handoff,
+    inbound,
+    knowledge,
+    outbound,
+    rescue,
+    summary,
+)
 from vellarys.services.reply import optional_step
 from vellarys.telemetry import metrics
 from vellarys.telemetry.logs import log_context
@@ -59,7 +69,7 @@ async def _deliver(plan: outbound.SendPlan) -> str:
     if plan.wait_seconds > 0:
         await asyncio.sleep(plan.wait_seconds)  # per-recipient pace keeps parts in order
     try:
-        external_id = await deps.provider_for(plan.channel).send_text(to=plan.to, text=plan.text)
+        external_id = await _send(deps.provider_for(plan.channel), plan)
     except ProviderError as error:
         async with unit_of_work(container.sessions) as session:
             retry_at = await outbound.record_failure(session, deps, plan=plan, error=error)
@@ -71,6 +81,19 @@ async def _deliver(plan: outbound.SendPlan) -> str:
         await outbound.record_sent(session, deps, plan=plan, external_id=external_id)
     metrics.OUTBOUND.labels(provider, "sent").inc()
     return "sent"
+
+
+async def _send(provider: WhatsAppProvider, plan: outbound.SendPlan) -> str:
+    if plan.template is None:
+        return await provider.send_text(to=plan.to, text=plan.text)
+    if not isinstance(provider, TemplateSender):
+        raise ProviderError(f"{plan.channel.provider} cannot send templates", retryable=False)
+    return await provider.send_template(
+        to=plan.to,
+        name=str(plan.template["name"]),
+        language=str(plan.template.get("language") or "pt_BR"),
+        values=[str(v) for v in plan.template.get("values") or ()],
+    )
 
 
 async def rescue_stalled_jobs(context: procrastinate.JobContext, timestamp: int) -> int:
@@ -111,23 +134,92 @@ async def prune_finished_jobs(context: procrastinate.JobContext, timestamp: int)
     return len(rows)
 
 
+async def send_follow_ups(timestamp: int) -> int:
+    """Send the follow-ups and reactivations due now, each agency in its own unit of work.
+
+    Safe on any number of workers: each step's key is claimed in the database first.
+    """
+    container = runtime.container()
+    async with unit_of_work(container.sessions) as session:
+        tenant_ids = await tenant_queries.all_ids(session)
+    sent = 0
+    for tenant_id in tenant_ids:
+        async with unit_of_work(container.sessions) as session:
+            tenant = await tenant_queries.get(session, tenant_id)
+            if tenant is None or not tenant.active:
+                continue
+            claimed = await followups.send_due(session, tenant=tenant, now=container.clock.now())
+            sent += len(claimed)
+    return sent
+
+
 async def notify_broker(handoff_id: str) -> str:
     """Tell the broker on WhatsApp that a lead is theirs (the dashboard shows it regardless)."""
     container = runtime.container()
     deps, key = container.pipeline, uuid.UUID(handoff_id)
     async with unit_of_work(container.sessions) as session:
         note = await handoff.prepare_notification(
-            session, handoff_id=key, dashboard_url=container.settings.base_url
+            session,
+            handoff_id=key,
+            dashboard_url=container.settings.base_url,
+            now=container.clock.now(),
         )
     if note is None:
         return "skipped"
     error = None
     try:
-        await deps.provider_for(note.channel).send_text(to=note.to, text=note.text)
+        await _notify(deps.provider_for(note.channel), note)
     except ProviderError as exc:
         error = exc.message
     async with unit_of_work(container.sessions) as session:
         await handoff.record_notification(session, deps, handoff_id=key, error=error)
+    return "failed" if error else "sent"
+
+
+async def _notify(
+    provider: WhatsAppProvider, note: handoff.BrokerNotification | alerts.ManagerMessage
+) -> str:
+    if note.template is None:
+        return await provider.send_text(to=note.to, text=note.text)
+    if not isinstance(provider, TemplateSender):
+        raise ProviderError(f"{note.channel.provider} cannot send templates", retryable=False)
+    return await provider.send_template(
+        to=note.to, name=note.template.name, language=note.template.language, values=note.values
+    )
+
+
+async def raise_manager_alerts(timestamp: int) -> int:
+    """Record the managers' alerts due now (new, hot and after-hours leads, untaken handoffs)."""
+    container = runtime.container()
+    async with unit_of_work(container.sessions) as session:
+        tenant_ids = await tenant_queries.all_ids(session)
+    raised = 0
+    for tenant_id in tenant_ids:
+        async with unit_of_work(container.sessions) as session:
+            tenant = await tenant_queries.get(session, tenant_id)
+            if tenant is not None and tenant.active:
+                now = container.clock.now()
+                raised += await alerts.raise_alerts(session, tenant=tenant, now=now)
+    return raised
+
+
+async def notify_manager(notification_id: str) -> str:
+    """The WhatsApp copy of a manager alert (the dashboard bell shows it regardless)."""
+    container = runtime.container()
+    deps, key = container.pipeline, uuid.UUID(notification_id)
+    async with unit_of_work(container.sessions) as session:
+        message = await alerts.prepare_whatsapp(
+            session, notification_id=key, now=container.clock.now()
+        )
+    if message is None:
+        return "skipped"
+    error = None
+    try:
+        await _notify(deps.provider_for(message.channel), message)
+    except ProviderError as exc:
+        error = exc.message
+    async with unit_of_work(container.sessions) as session:
+        await alerts.record_whatsapp(session, notification_id=key, error=error)
     return "failed" if error else "sent"
 
 
@@ -192,6 +284,7 @@ def make_blueprint() -> procrastinate.Blueprint:
     bp.task(name="handle_inbound", queue=queue.PIPELINE_QUEUE, retry=retry_inbound)(handle_inbound)
     bp.task(name="send_outbound", queue=queue.OUTBOUND_QUEUE)(send_outbound)
     bp.task(name="notify_broker", queue=queue.OUTBOUND_QUEUE)(notify_broker)
+    bp.task(name="notify_manager", queue=queue.OUTBOUND_QUEUE)(notify_manager)
     bp.task(name="summarize_lead", queue=queue.PIPELINE_QUEUE)(summarize_lead)
     bp.task(name="index_document", queue="indexing")(index_document)
     bp.task(name="index_properties", queue="indexing")(index_properties)
@@ -202,6 +295,13 @@ def make_blueprint() -> procrastinate.Blueprint:
     bp.periodic(cron=every_minute)(requeue(requeue_stuck_outbound))
     reindex = bp.task(name="reindex_stale_tenants", queue="indexing")
     bp.periodic(cron="*/10 * * * *")(reindex(reindex_stale_tenants))
+    # One waiting run is enough: a busy worker must not pile up minutes of them.
+    alert = bp.task(
+        name="raise_manager_alerts", queue="maintenance", queueing_lock="raise_manager_alerts"
+    )
+    bp.periodic(cron=every_minute)(alert(raise_manager_alerts))
+    follow = bp.task(name="send_follow_ups", queue="maintenance", queueing_lock="send_follow_ups")
+    bp.periodic(cron="*/5 * * * *")(follow(send_follow_ups))
     prune = bp.task(name="prune_finished_jobs", queue="maintenance", pass_context=True)
     bp.periodic(cron=hourly)(prune(prune_finished_jobs))
     return bp

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import httpx
@@ -128,13 +128,22 @@ class MetaCloudProvider:
         return parse_webhook(body)
 
     async def send_text(self, *, to: str, text: str) -> str:
-        payload = {
-            "messaging_product": "whatsapp",
-            "recipient_type": "individual",
-            "to": _digits(to),
-            "type": "text",
-            "text": {"body": text, "preview_url": False},
-        }
+        return await self._send(
+            {"to": _digits(to), "type": "text", "text": {"body": text, "preview_url": False}}
+        )
+
+    async def send_template(
+        self, *, to: str, name: str, language: str, values: Sequence[str]
+    ) -> str:
+        """An approved template, the only message allowed outside the 24-hour window."""
+        template: dict[str, Any] = {"name": name, "language": {"code": language}}
+        if values:
+            parameters = [{"type": "text", "text": value} for value in values]
+            template["components"] = [{"type": "body", "parameters": parameters}]
+        return await self._send({"to": _digits(to), "type": "template", "template": template})
+
+    async def _send(self, message: dict[str, Any]) -> str:
+        payload = {"messaging_product": "whatsapp", "recipient_type": "individual", **message}
         answer = await post_json(
             self._http,
             self._url,

@@ -1,6 +1,7 @@
 """All ORM models; importing this package registers every table on ``Base.metadata``."""
 
 from vellarys.db.models.channel import Channel
+from vellarys.db.models.followup import Notification, PlannedMessage
 from vellarys.db.models.knowledge import KnowledgeChunk, KnowledgeDocument, KnowledgeEmbedding
 from vellarys.db.models.lead import Handoff, Lead, LeadNote
 from vellarys.db.models.login import LoginAttempt
@@ -22,6 +23,8 @@ __all__ = [
     "LlmUsage",
     "LoginAttempt",
     "Message",
+    "Notification",
+    "PlannedMessage",
     "Property",
     "PropertyEmbedding",
     "SystemSetting",

@@ -33,3 +33,5 @@ class Channel(IdMixin, TimestampMixin, Base):
     app_secret: Mapped[str | None] = mapped_column(String(500))
     credentials: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default=text("'{}'"))
     active: Mapped[bool] = mapped_column(default=True, server_default=text("true"))
+    # Approved WhatsApp templates: [{"name", "language", "purpose", "variables": [...]}].
+    templates: Mapped[list[Any]] = mapped_column(default=list, server_default=text("'[]'"))

@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vellarys.db.base import Base, IdMixin, TimestampMixin, check_in
@@ -47,6 +57,9 @@ class Property(IdMixin, TimestampMixin, Base):
     features: Mapped[list[Any]] = mapped_column(default=list, server_default=text("'[]'"))
     photos: Mapped[list[Any]] = mapped_column(default=list, server_default=text("'[]'"))
     available: Mapped[bool] = mapped_column(default=True, server_default=text("true"))
+    # Kept by a database trigger whenever the price goes down.
+    previous_price: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    price_reduced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class PropertyEmbedding(IdMixin, TimestampMixin, Base):

@@ -12,6 +12,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from vellarys.db.base import Base, IdMixin, TimestampMixin, check_in
 
 USER_ROLES = ("admin", "broker")
+ALERT_KINDS = ("new_lead", "hot_lead", "after_hours_lead", "handoff_untaken")
+_ALL_ALERTS = "'" + '["new_lead", "hot_lead", "after_hours_lead", "handoff_untaken"]' + "'"
 
 
 class Tenant(IdMixin, TimestampMixin, Base):
@@ -41,6 +43,10 @@ class User(IdMixin, TimestampMixin, Base):
     active: Mapped[bool] = mapped_column(default=True, server_default=text("true"))
     last_assigned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Which manager alerts also go to this user's WhatsApp (the dashboard shows them all).
+    whatsapp_alerts: Mapped[list[Any]] = mapped_column(
+        default=lambda: list(ALERT_KINDS), server_default=text(_ALL_ALERTS)
+    )
 
 
 class ApiKey(IdMixin, TimestampMixin, Base):

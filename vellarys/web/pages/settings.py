@@ -14,6 +14,7 @@ from vellarys.web.route import WebRoute
 from vellarys.web.session import container_of, flash, staff_work
 
 router = APIRouter(route_class=WebRoute)
+_CHECKBOXES = ("follow_up_enabled", "reactivation_enabled", "notify_hot_any_hour")
 
 
 def _context(values: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
@@ -53,7 +54,7 @@ async def save(request: Request) -> Response:
             "llm": stored["llm"],
             "business_hours": _hours(fields),
             "qualification_enabled": fields.get("qualification_enabled") == "on",
-            "follow_up_enabled": fields.get("follow_up_enabled") == "on",
+            **{key: fields.get(key) == "on" for key in _CHECKBOXES},
         }
         return render(request, "settings.html", _context(values, exc.errors), status=422)
     flash(request, "Configurações salvas.")
