@@ -35,7 +35,7 @@ from vellarys.config import Settings  # noqa: E402
 from vellarys.db import migrate  # noqa: E402
 from vellarys.db.models import KnowledgeDocument  # noqa: E402
 from vellarys.db.uow import unit_of_work  # noqa: E402
-from vellarys.services import knowledge, properties  # noqa: E402
+from vellarys.services import knowledge, property_search  # noqa: E402
 from vellarys.services.demo import seed_demo  # noqa: E402
 
 
@@ -46,7 +46,7 @@ async def prepare(container: Container) -> object:
         tenant = seeded.tenant
         if not seeded.created:
             return tenant.id  # a kept database: seeded and indexed on an earlier run
-        while await properties.index_pending_properties(
+        while await property_search.index_pending_properties(
             session, container.embedder, tenant_id=tenant.id
         ):
             pass

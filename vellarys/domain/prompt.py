@@ -14,9 +14,10 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from vellarys.domain.conversation import ConversationContext, Turn
+from vellarys.domain.glossary import Intent, PropertyType, values
 
-INTENTS = ("buy", "rent", "invest", "sell", "rent_out", "support")
-PROPERTY_TYPES = ("apartment", "house", "condo_house", "studio", "land", "commercial")
+INTENTS = values(Intent)
+PROPERTY_TYPES = values(PropertyType)
 TIMELINES = ("now", "3_months", "6_months", "12_months", "browsing")
 PAYMENTS = ("financing", "fgts", "cash", "consortium", "trade")
 HANDOFF_REASONS = ("requested", "hot")
@@ -323,7 +324,8 @@ def _hours(value: Any) -> str:
 
 # --- profile updates from the model ------------------------------------------------------
 
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[a-z]{2,}", re.IGNORECASE)
+# Dot-free labels and a start only where a run starts: linear on any input.
+_EMAIL = re.compile(r"(?<![^@\s])[^@\s]+@(?:[^@\s.]+\.)+[a-z]{2,}", re.IGNORECASE)
 
 
 def validate_profile_update(arguments: Mapping[str, Any]) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from vellarys.domain.text import (
     fold,
     is_close,
     is_negated,
+    parsed_part,
     word_set,
 )
 
@@ -40,7 +41,9 @@ ASK_ORDER = (
 _NO_ROOMS = frozenset({"commercial", "land"})
 _NOT_SEEKING = (("sell", av.SELL), ("rent_out", av.RENT_OUT), ("support", av.SUPPORT))
 
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# The lookbehind starts a match only where a run of address characters starts: without it,
+# every position of a long run was a new start scanned to its end (quadratic).
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _CLAUSES = re.compile(r"[,.;:!?\n]")
 _IS = r"(?:é|e|eh)"
 # Name triggers, strongest first; only the last one needs the name capitalized to trust it.
@@ -86,6 +89,7 @@ def extract(
     ``intent`` is the profile's, so a buyer's "3 mil por mês" is an instalment, not a budget.
     ``name_allowed`` is False for a button title or a fixed flow reply: never a name.
     """
+    text = parsed_part(text)
     email = _EMAIL.search(text)
     body = _EMAIL.sub(" ", text)
     folded, tokens = fold(body), tokenize(body)

@@ -7,7 +7,6 @@ import json
 import secrets
 import uuid
 from dataclasses import dataclass
-from decimal import Decimal
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from typing import Any
@@ -16,11 +15,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vellarys.db import queue
-from vellarys.db.models import Channel, KnowledgeDocument, Property, Tenant, User
+from vellarys.db.models import Channel, KnowledgeDocument, Tenant, User
 from vellarys.db.queries import tenant as tenant_queries
 from vellarys.domain.password import hash_password
 from vellarys.domain.ports import Embedder
-from vellarys.services import knowledge, properties
+from vellarys.services import catalog, knowledge, property_search
 
 DEMO_SLUG = "demo"
 DEMO_LOGIN = ("admin@demo.local", "vellarys-demo")
@@ -60,7 +59,10 @@ async def seed_demo(session: AsyncSession, embedder: Embedder | None = None) -> 
     session.add(tenant)
     await session.flush()
     _add_users(session, tenant, agency["users"])
-    properties = _add_properties(session, tenant, _load_json("properties.json"))
+    rows = _load_json("properties.json")
+    await catalog.import_listings(
+        session, tenant_id=tenant.id, rows=list(enumerate(rows, 1)), as_text=False
+    )
     documents = _add_documents(session, tenant)
     session.add(
         Channel(
@@ -76,12 +78,12 @@ async def seed_demo(session: AsyncSession, embedder: Embedder | None = None) -> 
         await _enqueue_indexing(session, tenant)
     else:
         await index_demo(session, embedder, tenant_id=tenant.id)
-    return SeedResult(tenant=tenant, created=True, properties=properties, documents=documents)
+    return SeedResult(tenant=tenant, created=True, properties=len(rows), documents=documents)
 
 
 async def index_demo(session: AsyncSession, embedder: Embedder, *, tenant_id: uuid.UUID) -> None:
     """Embed the agency's listings and every knowledge document not yet ready, right now."""
-    while await properties.index_pending_properties(session, embedder, tenant_id=tenant_id):
+    while await property_search.index_pending_properties(session, embedder, tenant_id=tenant_id):
         pass
     pending = await session.execute(
         select(KnowledgeDocument.id).where(
@@ -95,9 +97,8 @@ async def index_demo(session: AsyncSession, embedder: Embedder, *, tenant_id: uu
 
 
 async def _enqueue_indexing(session: AsyncSession, tenant: Tenant) -> None:
-    """The worker embeds the listings and the knowledge base in the background."""
+    """The worker embeds the knowledge base in the background (the import queued the listings)."""
     args = {"tenant_id": str(tenant.id)}
-    await queue.defer(session, task=queue.INDEX_PROPERTIES, queue="indexing", args=args)
     documents = await session.execute(
         select(KnowledgeDocument.id).where(KnowledgeDocument.tenant_id == tenant.id)
     )
@@ -123,15 +124,6 @@ def _add_users(session: AsyncSession, tenant: Tenant, users: list[dict[str, Any]
                 password_hash=hash_password(user["password"]),
             )
         )
-
-
-def _add_properties(session: AsyncSession, tenant: Tenant, rows: list[dict[str, Any]]) -> int:
-    money = ("price", "condo_fee", "iptu", "area_m2")
-    for row in rows:
-        values = {k: v for k, v in row.items() if k not in money}
-        values |= {k: Decimal(str(row[k])) if row.get(k) is not None else None for k in money}
-        session.add(Property(tenant_id=tenant.id, **values))
-    return len(rows)
 
 
 def _add_documents(session: AsyncSession, tenant: Tenant) -> int:

@@ -28,7 +28,7 @@ from vellarys.domain.planner import Retrieval
 from vellarys.domain.ports import Embedder
 from vellarys.domain.understanding import Act
 from vellarys.errors import VellarysError
-from vellarys.services import knowledge, properties
+from vellarys.services import knowledge, property_search
 from vellarys.services.deps import PipelineDeps
 
 log = logging.getLogger(__name__)
@@ -54,7 +54,7 @@ async def places_of(session: AsyncSession, tenant_id: uuid.UUID) -> tuple[list[s
     """The agency's neighborhoods and cities (empty when the lookup fails)."""
     empty: tuple[list[str], list[str]] = ([], [])
     return await optional_step(
-        session, "places", lambda: properties.known_places(session, tenant_id), empty
+        session, "places", lambda: property_search.known_places(session, tenant_id), empty
     )
 
 
@@ -108,7 +108,7 @@ async def _lookup(session: AsyncSession, tenant_id: uuid.UUID, code: str) -> Pro
     return await optional_step(
         session,
         "lookup",
-        lambda: properties.lookup_code(session, tenant_id=tenant_id, code=code),
+        lambda: property_search.lookup_code(session, tenant_id=tenant_id, code=code),
         None,
     )
 
@@ -215,7 +215,7 @@ async def _search(
     text: str,
     intents: frozenset[str],
     shown: Sequence[str],
-) -> properties.PropertySearch | None:
+) -> property_search.PropertySearch | None:
     """Listings for the profile, never the ones already sent (a card is not sent twice)."""
     embedder = deps.embedder
     if embedder is None or not ready_to_search(profile):
@@ -227,7 +227,7 @@ async def _search(
     return await optional_step(
         session,
         "properties",
-        lambda: properties.search_properties(
+        lambda: property_search.search_properties(
             session,
             embedder,
             tenant_id=tenant_id,

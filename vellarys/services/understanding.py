@@ -20,7 +20,7 @@ from vellarys.domain.conversation import Turn
 from vellarys.domain.intent import listing_codes
 from vellarys.domain.understanding import Act, UnderstandingContext, understand
 from vellarys.errors import EmbeddingError
-from vellarys.services import properties
+from vellarys.services import property_search
 from vellarys.services.deps import PipelineDeps
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,7 @@ async def understanding_context(
     session: AsyncSession, *, lead: Lead, history: Sequence[Turn]
 ) -> UnderstandingContext:
     """Staff names, the agency's cities and places, and the listings shown to this lead."""
-    neighborhoods, cities = await properties.known_places(session, lead.tenant_id)
+    neighborhoods, cities = await property_search.known_places(session, lead.tenant_id)
     staff = await user_queries.staff_names(session, lead.tenant_id)
     shown, last_batch = shown_listings(history)
     return UnderstandingContext(
