@@ -18,7 +18,13 @@ from vellarys.db.queries import tenant as tenant_queries
 from vellarys.db.queries import user as user_queries
 from vellarys.domain import business_hours, nudge
 from vellarys.domain.conversation import Turn
-from vellarys.domain.handoff import BrokerOption, broker_notice, choose_broker
+from vellarys.domain.handoff import (
+    BrokerOption,
+    StaffOption,
+    broker_notice,
+    choose_broker,
+    choose_staff,
+)
 from vellarys.domain.nudge import window_open
 from vellarys.domain.summary import summarize
 from vellarys.domain.template import WhatsAppTemplate, fill, pick, stored_templates
@@ -33,15 +39,16 @@ async def hand_off(
     reason: str,
     history: Sequence[Turn],
     property_codes: Sequence[str] = (),
+    staff_name: str | None = None,
+    route: str | None = None,
 ) -> tuple[Handoff, User | None]:
     """Assign ``lead`` to a broker (round robin, area first), record the handoff, pause the AI.
 
+    ``staff_name`` is a person the lead asked for; ``route`` a duty ("listings" for owners,
+    "support" for current clients) that goes to whoever has it, else to an admin.
     The broker is notified on WhatsApp by a job, so a provider failure never undoes this.
     """
-    brokers = await user_queries.active_brokers(session, lead.tenant_id)
-    options = [_option(b) for b in brokers]
-    chosen = choose_broker(options, lead.custom_data)
-    broker = next((b for b in brokers if chosen and str(b.id) == chosen.key), None)
+    broker = await _chosen(session, lead, staff_name=staff_name, route=route)
     summary = summarize(lead.custom_data, history, name=lead.name)
     handoff = Handoff(
         id=uuid.uuid4(),
@@ -67,6 +74,26 @@ async def hand_off(
         run_at=await notify_at(session, lead=lead, reason=reason, now=now),
     )
     return handoff, broker
+
+
+async def _chosen(
+    session: AsyncSession, lead: Lead, *, staff_name: str | None, route: str | None
+) -> User | None:
+    if staff_name or route:
+        staff = await user_queries.active_staff(session, lead.tenant_id)
+        person = choose_staff([_staff(u) for u in staff], named=staff_name, route=route)
+        found = next((u for u in staff if person and str(u.id) == person.key), None)
+        if found is not None:
+            return found
+    brokers = await user_queries.active_brokers(session, lead.tenant_id)
+    chosen = choose_broker([_option(b) for b in brokers], lead.custom_data)
+    return next((b for b in brokers if chosen and str(b.id) == chosen.key), None)
+
+
+def _staff(user: User) -> StaffOption:
+    areas = user.areas or {}
+    duties = frozenset(d for d in ("listings", "support") if areas.get(d) is True)
+    return StaffOption(key=str(user.id), name=user.name, role=user.role, duties=duties)
 
 
 async def notify_at(

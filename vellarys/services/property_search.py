@@ -7,6 +7,7 @@ import hashlib
 import time
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -146,6 +147,8 @@ async def search_properties(
     text: str,
     k: int = 3,
     exact_max_rows: int | None = None,
+    exclude_codes: Sequence[str] = (),
+    widen: bool = True,
 ) -> PropertySearch:
     """The ``k`` listings that best fit the lead: SQL filters from ``profile`` first, then
     ranked by similarity to ``text`` plus a summary of the profile (listings not embedded yet
@@ -153,6 +156,7 @@ async def search_properties(
 
     When nothing passes the filters, they are relaxed one at a time (neighborhoods, budget,
     parking, bedrooms, property type; never rent vs sale) and ``widened`` names each one.
+    ``exclude_codes`` are listings already shown: "mais opções" pages forward past them.
     """
     query = search_text(text, profile)
     vec = await asyncio.to_thread(embedder.query, query) if query else None
@@ -164,10 +168,10 @@ async def search_properties(
         k,
         EXACT_SEARCH_MAX_ROWS if exact_max_rows is None else exact_max_rows,
     )
-    filters = filters_from_profile(profile)
+    filters = replace(filters_from_profile(profile), exclude_codes=tuple(exclude_codes))
     hits = await search.run(filters)
     widened: list[str] = []
-    for step, relaxed in widenings(filters):
+    for step, relaxed in widenings(filters) if widen else ():
         if hits:
             break
         widened.append(step)

@@ -97,10 +97,16 @@ def conditions(
     if f.property_type:
         where.append(Property.property_type == f.property_type)
     low, high = f.price_range
+    # The lead's monthly total when they said "com condomínio"; the price otherwise.
+    cost = (
+        Property.price + func.coalesce(Property.condo_fee, 0) if f.includes_fees else Property.price
+    )
     if low is not None:
         where.append(Property.price >= low)
     if high is not None:
-        where.append(Property.price <= high)
+        where.append(cost <= high)
+    if f.exclude_codes:
+        where.append(Property.code.not_in(list(f.exclude_codes)))
     if f.bedrooms:
         where.append(Property.bedrooms >= f.bedrooms)
     if f.parking:
