@@ -37,7 +37,7 @@ async def _sql(url: str, tmp_path: Path, statement: str, **params: Any) -> None:
     try:
         async with unit_of_work(container.sessions) as session:
             if statement == "defer":
-                await queue.defer(session, task=queue.INDEX_PROPERTIES, queue="indexing", args={})
+                await queue.defer_index_properties(session, tenant_id=uuid.uuid4())
             else:
                 await session.execute(text(statement), params)
     finally:

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from tests.fakes.providers import FakeGraphAPI
 from tests.pipeline.harness import Stack, build_stack, count, meta_status, meta_text
 from vellarys.db.models import Lead, Message, RejectedInbound
-from vellarys.db.queue import HANDLE_INBOUND
+from vellarys.db.queue import HANDLE_INBOUND, task_name
 from vellarys.db.uow import unit_of_work
 
 UPLOAD_LIMIT = 64 * 1024
@@ -94,7 +94,7 @@ async def test_a_306_character_message_id_is_rejected_with_its_payload_and_the_b
     assert records and "306" in records[0].reason
     assert records[0].raw_payload is not None
     assert "X" * 300 in json.dumps(records[0].raw_payload)
-    assert await probe_stack.count_jobs(HANDLE_INBOUND) == 1
+    assert await probe_stack.count_jobs(task_name(HANDLE_INBOUND)) == 1
 
 
 async def test_a_message_missing_a_field_is_rejected_and_the_rest_of_the_batch_stored(

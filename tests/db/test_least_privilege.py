@@ -103,12 +103,7 @@ async def test_the_owner_migrates_and_the_runtime_role_runs_the_app_without_ddl(
                 )
             )
             await session.flush()
-            await queue.defer(
-                session,
-                task=queue.INDEX_PROPERTIES,
-                queue="indexing",
-                args={"tenant_id": str(agency.id)},
-            )
+            await queue.defer_index_properties(session, tenant_id=agency.id)
         await drain_jobs(container)  # through the real queue, as the runtime role
         # ...requests as vellarys_app, behind row-level security.
         async with unit_of_work(container.sessions, tenant_id=agency.id) as session:
