@@ -166,11 +166,9 @@ def test_seed_demo_leaves_an_agency_that_chat_answers_with_no_worker(
             "SELECT count(*) FROM properties p WHERE NOT EXISTS"
             " (SELECT 1 FROM property_embeddings e WHERE e.property_id = p.id)"
         ).fetchone()
-        queued = conn.execute(
-            "SELECT count(*) FROM procrastinate_jobs WHERE queue_name = 'indexing'"
-        ).fetchone()
     assert statuses == [("ready",)]
-    assert unembedded == (0,) and queued == (0,)
+    # Everything is embedded already; an indexing job the import queued finds nothing to do.
+    assert unembedded == (0,)
     chat = [*VELLARYS, "chat", "--tenant", "demo", "--phone", "+5511955554444", "--json"]
     first = json.loads(
         subprocess.run(

@@ -34,8 +34,9 @@ async def _second_agency(stack: Stack) -> Stack:
             tenant_id=tenant.id,
             provider="meta",
             identity=OTHER_NUMBER_ID,
-            credentials={"access_token": "test-token"},
-            app_secret=APP_SECRET,
+            credentials={"access_token": "test-token", "app_secret": APP_SECRET},
+            secret_key=stack.container.settings.resolved_secret_key,
+            allow_private_urls=True,
         )
     return Stack(stack.container, stack.client, stack.graph, tenant.id, channel)
 

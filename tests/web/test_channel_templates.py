@@ -9,7 +9,12 @@ async def test_templates_are_added_listed_refused_and_removed_on_the_channels_pa
     dashboard: Dashboard,
 ) -> None:
     await dashboard.login()
-    form = {"provider": "meta", "identity": "1234567890", "access_token": "tok", "app_secret": "s"}
+    form = {
+        "provider": "meta",
+        "identity": "1234567890",
+        "meta.access_token": "tok",
+        "meta.app_secret": "s",
+    }
     assert (await dashboard.post("/channels", form, page="/channels")).status_code == 303
     channel_id = await dashboard.scalar("SELECT id FROM channels WHERE provider = 'meta'")
     add = {
