@@ -13,13 +13,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vellarys.db import queue
-from vellarys.db.models import Channel, Handoff, Lead, Message, Notification, Tenant, User
+from vellarys.db.models import Channel, Lead, Notification, Tenant, User
 from vellarys.db.queries import channel as channel_queries
+from vellarys.db.queries import handoff as handoff_queries
+from vellarys.db.queries import lead as lead_queries
+from vellarys.db.queries import notification as notification_queries
+from vellarys.db.queries import user as user_queries
 from vellarys.domain import business_hours, nudge
 from vellarys.domain.nudge import window_open
 from vellarys.domain.template import WhatsAppTemplate, fill, pick, stored_templates
@@ -43,7 +45,7 @@ class Trigger:
 
 async def raise_alerts(session: AsyncSession, *, tenant: Tenant, now: datetime) -> int:
     """Record every alert due for ``tenant`` at ``now``; returns how many were new."""
-    admins = await _admins(session, tenant.id)
+    admins = await user_queries.active_admins(session, tenant.id)
     if not admins:
         return 0
     raised = 0
@@ -62,7 +64,7 @@ async def triggers(session: AsyncSession, *, tenant: Tenant, now: datetime) -> l
     settings = tenant.settings or {}
     hours = business_hours.from_settings(settings)
     found: list[Trigger] = []
-    for lead in await _recent_leads(session, tenant.id, now - LOOKBACK):
+    for lead in await lead_queries.updated_since(session, tenant.id, now - LOOKBACK):
         who = f"*{lead.name or 'Sem nome'}* ({lead.phone})"
         if lead.created_at >= now - LOOKBACK:
             found.append(Trigger("new_lead", lead, "", f"🆕 Novo lead: {who}."))
@@ -79,7 +81,7 @@ async def triggers(session: AsyncSession, *, tenant: Tenant, now: datetime) -> l
             interest = nudge.interest(lead.custom_data or {})
             found.append(Trigger("hot_lead", lead, "", f"🔥 Lead quente: {who} — {interest}."))
     minutes = nudge.policy(settings).handoff_alert_minutes
-    for handoff, lead in await _untaken(session, tenant.id, now - LOOKBACK):
+    for handoff, lead in await handoff_queries.untaken_since(session, tenant.id, now - LOOKBACK):
         due = business_hours.add_open_time(hours, handoff.created_at, timedelta(minutes=minutes))
         if due <= now and business_hours.is_open(hours, now):
             found.append(
@@ -96,110 +98,37 @@ async def triggers(session: AsyncSession, *, tenant: Tenant, now: datetime) -> l
     return found
 
 
-async def _admins(session: AsyncSession, tenant_id: uuid.UUID) -> list[User]:
-    found = await session.execute(
-        select(User).where(User.tenant_id == tenant_id, User.role == "admin", User.active)
-    )
-    return list(found.scalars())
-
-
-async def _recent_leads(session: AsyncSession, tenant_id: uuid.UUID, since: datetime) -> list[Lead]:
-    found = await session.execute(
-        select(Lead).where(
-            Lead.tenant_id == tenant_id,
-            Lead.erased_at.is_(None),
-            Lead.updated_at >= since,
-        )
-    )
-    return list(found.scalars())
-
-
-async def _untaken(
-    session: AsyncSession, tenant_id: uuid.UUID, since: datetime
-) -> Sequence[tuple[Handoff, Lead]]:
-    """Open handoffs of the last day that no broker has answered yet."""
-    answered = (
-        select(Message.id)
-        .where(
-            Message.tenant_id == tenant_id,
-            Message.lead_id == Handoff.lead_id,
-            Message.role == "broker",
-            Message.created_at >= Handoff.created_at,
-        )
-        .exists()
-    )
-    found = await session.execute(
-        select(Handoff, Lead)
-        .join(Lead, Lead.id == Handoff.lead_id)
-        .where(
-            Handoff.tenant_id == tenant_id,
-            Lead.tenant_id == tenant_id,
-            Handoff.status == "open",
-            Handoff.created_at >= since,
-            ~answered,
-        )
-    )
-    return [(handoff, lead) for handoff, lead in found.all()]
-
-
 async def _record(
     session: AsyncSession, tenant_id: uuid.UUID, admin: User, trigger: Trigger
 ) -> uuid.UUID | None:
-    statement = (
-        insert(Notification)
-        .values(
-            id=uuid.uuid4(),
-            tenant_id=tenant_id,
-            user_id=admin.id,
-            lead_id=trigger.lead.id,
-            kind=trigger.kind,
-            ref=trigger.ref,
-            text=trigger.text,
-        )
-        .on_conflict_do_nothing(constraint="uq_notifications_key")
-        .returning(Notification.id)
+    return await notification_queries.record(
+        session,
+        tenant_id,
+        user_id=admin.id,
+        lead_id=trigger.lead.id,
+        kind=trigger.kind,
+        ref=trigger.ref,
+        text=trigger.text,
     )
-    return (await session.execute(statement)).scalar_one_or_none()
 
 
 # --- the dashboard -------------------------------------------------------------------------
 
 
 async def unread_count(session: AsyncSession, *, tenant_id: uuid.UUID, user_id: uuid.UUID) -> int:
-    found = await session.execute(
-        select(func.count()).where(
-            Notification.tenant_id == tenant_id,
-            Notification.user_id == user_id,
-            Notification.read_at.is_(None),
-        )
-    )
-    return int(found.scalar_one())
+    return await notification_queries.unread_count(session, tenant_id, user_id)
 
 
 async def list_notifications(
     session: AsyncSession, *, tenant_id: uuid.UUID, user_id: uuid.UUID, limit: int = 100
 ) -> list[Notification]:
-    found = await session.execute(
-        select(Notification)
-        .where(Notification.tenant_id == tenant_id, Notification.user_id == user_id)
-        .order_by(Notification.created_at.desc())
-        .limit(limit)
-    )
-    return list(found.scalars())
+    return await notification_queries.latest(session, tenant_id, user_id, limit)
 
 
 async def mark_all_read(
     session: AsyncSession, *, tenant_id: uuid.UUID, user_id: uuid.UUID, now: datetime
 ) -> None:
-    await session.execute(
-        update(Notification)
-        .where(
-            Notification.tenant_id == tenant_id,
-            Notification.user_id == user_id,
-            Notification.read_at.is_(None),
-        )
-        .values(read_at=now)
-    )
+    await notification_queries.mark_all_read(session, tenant_id, user_id, now)
 
 
 async def set_whatsapp_alerts(
@@ -207,21 +136,14 @@ async def set_whatsapp_alerts(
 ) -> list[str]:
     """Which alerts also go to this user's WhatsApp; unknown kinds are ignored."""
     chosen = [kind for kind in LABELS if kind in kinds]
-    await session.execute(
-        update(User)
-        .where(User.tenant_id == tenant_id, User.id == user_id)
-        .values(whatsapp_alerts=chosen)
-    )
+    await user_queries.set_whatsapp_alerts(session, tenant_id, user_id, chosen)
     return chosen
 
 
 async def whatsapp_alerts(
     session: AsyncSession, *, tenant_id: uuid.UUID, user_id: uuid.UUID
 ) -> list[str]:
-    found = await session.execute(
-        select(User.whatsapp_alerts).where(User.tenant_id == tenant_id, User.id == user_id)
-    )
-    return list(found.scalar_one_or_none() or [])
+    return await user_queries.whatsapp_alerts(session, tenant_id, user_id)
 
 
 # --- the WhatsApp copy ---------------------------------------------------------------------
@@ -260,12 +182,8 @@ async def prepare_whatsapp(
         note.whatsapp_status = "skipped"
         return None
     message = ManagerMessage(note.id, channel, admin.phone, note.text)
-    own = await session.execute(
-        select(Lead.last_inbound_at).where(
-            Lead.tenant_id == note.tenant_id, Lead.phone == admin.phone
-        )
-    )
-    if window_open(channel.provider, own.scalar_one_or_none(), now):
+    own = await lead_queries.last_inbound_of_phone(session, note.tenant_id, admin.phone)
+    if window_open(channel.provider, own, now):
         return message
     template = pick(stored_templates(channel.templates), "manager_alert")
     if template is None:

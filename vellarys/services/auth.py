@@ -6,10 +6,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vellarys.db.models import LoginAttempt, Tenant, User
+from vellarys.db.queries import security as security_queries
+from vellarys.db.queries import user as user_queries
 from vellarys.domain.password import dummy_hash, verify_password
 from vellarys.errors import VellarysError
 from vellarys.services.audit import Actor
@@ -53,12 +54,7 @@ async def authenticate(
     email = email.strip().lower()
     if await _recent_failures(session, email=email, ip=ip, now=now) >= MAX_FAILURES:
         raise TooManyAttempts()
-    found = await session.execute(
-        select(User, Tenant)
-        .join(Tenant, Tenant.id == User.tenant_id)
-        .where(func.lower(User.email) == email, User.active, Tenant.active)
-    )
-    row = found.first()
+    row = await user_queries.active_by_email(session, email)
     # An unknown e-mail costs one hash check too, so timing does not tell which exist.
     known_hash = row[0].password_hash if row is not None else dummy_hash()
     if not verify_password(known_hash, password) or row is None:
@@ -67,36 +63,22 @@ async def authenticate(
         return None
     user, tenant = row
     user.last_login_at = now
-    await session.execute(
-        delete(LoginAttempt).where(LoginAttempt.email == email, LoginAttempt.ip == ip)
-    )
+    await security_queries.clear_login_failures(session, email, ip)
     return _viewer(user, tenant)
 
 
 async def _recent_failures(session: AsyncSession, *, email: str, ip: str, now: datetime) -> int:
     # Old rows of every key are pruned here, so the table stays small without a job.
-    await session.execute(
-        delete(LoginAttempt).where(LoginAttempt.attempted_at < now - FAILURE_WINDOW)
-    )
-    found = await session.execute(
-        select(func.count())
-        .select_from(LoginAttempt)
-        .where(LoginAttempt.email == email, LoginAttempt.ip == ip)
-    )
-    return int(found.scalar_one())
+    await security_queries.prune_login_attempts(session, now - FAILURE_WINDOW)
+    return await security_queries.login_failures(session, email, ip)
 
 
 async def signed_in(
     session: AsyncSession, *, user_id: uuid.UUID, tenant_id: uuid.UUID
 ) -> Viewer | None:
     """The viewer behind a session cookie, or None when the user was deactivated or removed."""
-    found = await session.execute(
-        select(User, Tenant)
-        .join(Tenant, Tenant.id == User.tenant_id)
-        .where(User.id == user_id, User.tenant_id == tenant_id, User.active, Tenant.active)
-    )
-    row = found.first()
-    return None if row is None else _viewer(row[0], row[1])
+    row = await user_queries.active_with_tenant(session, tenant_id, user_id)
+    return None if row is None else _viewer(*row)
 
 
 def _viewer(user: User, tenant: Tenant) -> Viewer:

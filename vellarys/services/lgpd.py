@@ -16,7 +16,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, inspect, select
+from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vellarys.db.models import (
@@ -29,6 +29,7 @@ from vellarys.db.models import (
     PlannedMessage,
 )
 from vellarys.db.queries import erasure as erasure_queries
+from vellarys.db.queries import message as message_queries
 from vellarys.domain import erasure
 from vellarys.domain.clock import SystemClock
 from vellarys.domain.ports import Clock
@@ -129,12 +130,7 @@ async def _quoting(session: AsyncSession, lead: Lead) -> list[AuditEntry]:
 
 
 async def _all(session: AsyncSession, model: Any, lead: Lead, order: Any) -> list[Any]:
-    found = await session.execute(
-        select(model)
-        .where(model.tenant_id == lead.tenant_id, model.lead_id == lead.id)
-        .order_by(order, model.id)
-    )
-    return list(found.scalars())
+    return await erasure_queries.rows_of_lead(session, lead.tenant_id, model, lead.id, order)
 
 
 async def erase_lead(
@@ -187,15 +183,9 @@ async def erase_lead(
 async def _forget_identifiers(session: AsyncSession, lead: Lead, now: datetime) -> None:
     """Keep salted hashes of the phone and message ids, to drop re-delivered webhooks."""
     salt = await erasure_queries.salt_of(session, lead.tenant_id)
-    found = await session.execute(
-        select(Message.external_id).where(
-            Message.tenant_id == lead.tenant_id,
-            Message.lead_id == lead.id,
-            Message.external_id.is_not(None),
-        )
-    )
+    external_ids = await message_queries.external_ids_of_lead(session, lead.tenant_id, lead.id)
     digests = [("phone", erasure.digest(salt, "phone", lead.phone))]
-    digests += [("message", erasure.digest(salt, "message", str(x))) for x in found.scalars()]
+    digests += [("message", erasure.digest(salt, "message", str(x))) for x in external_ids]
     await erasure_queries.remember(session, lead.tenant_id, digests, now)
 
 
@@ -212,12 +202,7 @@ async def _scrub_audit(session: AsyncSession, lead: Lead) -> int:
 
 
 async def _delete(session: AsyncSession, model: Any, lead: Lead) -> int:
-    result = await session.execute(
-        delete(model)
-        .where(model.tenant_id == lead.tenant_id, model.lead_id == lead.id)
-        .returning(model.id)
-    )
-    return len(result.all())
+    return await erasure_queries.delete_of_lead(session, lead.tenant_id, model, lead.id)
 
 
 def _anonymize(lead: Lead, now: datetime) -> None:

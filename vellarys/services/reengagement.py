@@ -7,10 +7,9 @@ import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vellarys.db.models import Lead, Message, PlannedMessage, Tenant
+from vellarys.db.models import Lead, PlannedMessage, Tenant
 from vellarys.db.queries import followup as followup_queries
 from vellarys.errors import Conflict, NotFound
 from vellarys.services.followups import Planned, plan, send_one
@@ -101,35 +100,11 @@ async def figures(
     session: AsyncSession, tenant_id: uuid.UUID, *, now: datetime, days: int = 30
 ) -> Figures:
     """Sent nudges of the last ``days``, how many got an answer within 24 h, and opt-outs."""
-    answered = (
-        select(Message.id)
-        .where(
-            Message.tenant_id == tenant_id,
-            Message.lead_id == PlannedMessage.lead_id,
-            Message.role == "user",
-            Message.created_at > PlannedMessage.created_at,
-            Message.created_at <= PlannedMessage.created_at + ANSWER_WINDOW,
-        )
-        .exists()
+    sent, answered, opted_out = await followup_queries.nudge_outcomes(
+        session,
+        tenant_id,
+        since=now - timedelta(days=days),
+        answer_window=ANSWER_WINDOW,
+        opt_out_window=OPT_OUT_WINDOW,
     )
-    opted = and_(
-        Lead.opted_out_at > PlannedMessage.created_at,
-        Lead.opted_out_at <= PlannedMessage.created_at + OPT_OUT_WINDOW,
-    )
-    row = (
-        await session.execute(
-            select(
-                func.count(),
-                func.count().filter(answered),
-                func.count().filter(opted),
-            )
-            .select_from(PlannedMessage)
-            .join(Lead, Lead.id == PlannedMessage.lead_id)
-            .where(
-                PlannedMessage.tenant_id == tenant_id,
-                PlannedMessage.status == "sent",
-                PlannedMessage.created_at >= now - timedelta(days=days),
-            )
-        )
-    ).one()
-    return Figures(sent=row[0], answered=row[1], opted_out=row[2])
+    return Figures(sent=sent, answered=answered, opted_out=opted_out)

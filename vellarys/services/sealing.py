@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vellarys.adapters.whatsapp import REGISTRY
-from vellarys.db.models import Channel, Tenant
+from vellarys.db.queries import channel as channel_queries
+from vellarys.db.queries import tenant as tenant_queries
 from vellarys.domain.secretbox import PREFIX, open_sealed, seal
 
 
@@ -42,8 +42,7 @@ def _rotate(value: str, *, old_key: str, new_key: str, report: Rotation) -> str:
 async def rotate_secrets(session: AsyncSession, *, old_key: str, new_key: str) -> Rotation:
     """Re-seal every stored secret from ``old_key`` to ``new_key`` (all agencies)."""
     report = Rotation()
-    channels = (await session.execute(select(Channel).order_by(Channel.id))).scalars()
-    for channel in channels:
+    for channel in await channel_queries.every_channel(session):
         secret = REGISTRY[channel.provider].secret_keys if channel.provider in REGISTRY else ()
         credentials = dict(channel.credentials or {})
         for key in secret:
@@ -56,7 +55,7 @@ async def rotate_secrets(session: AsyncSession, *, old_key: str, new_key: str) -
             channel.app_secret = _rotate(
                 channel.app_secret, old_key=old_key, new_key=new_key, report=report
             )
-    for tenant in (await session.execute(select(Tenant).order_by(Tenant.id))).scalars():
+    for tenant in await tenant_queries.every_tenant(session):
         llm = dict((tenant.settings or {}).get("llm") or {})
         if llm.get("api_key"):
             llm["api_key"] = _rotate(

@@ -41,3 +41,8 @@ async def simulator_of(session: AsyncSession, tenant_id: uuid.UUID) -> Channel |
         .limit(1)
     )
     return found.scalar_one_or_none()
+
+
+async def every_channel(session: AsyncSession) -> list[Channel]:
+    """All channels of all agencies (for deployment-wide maintenance such as key rotation)."""
+    return list((await session.execute(select(Channel).order_by(Channel.id))).scalars())

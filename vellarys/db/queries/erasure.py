@@ -5,8 +5,9 @@ from __future__ import annotations
 import secrets
 import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import String, cast, or_, select, text
+from sqlalchemy import String, cast, delete, or_, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -93,3 +94,27 @@ async def entries_mentioning(
         .order_by(AuditEntry.created_at, AuditEntry.id)
     )
     return list(found.scalars())
+
+
+async def rows_of_lead(
+    session: AsyncSession, tenant_id: uuid.UUID, model: Any, lead_id: uuid.UUID, order: Any
+) -> list[Any]:
+    """Every row of ``model`` (a table with tenant_id and lead_id) that belongs to the lead."""
+    found = await session.execute(
+        select(model)
+        .where(model.tenant_id == tenant_id, model.lead_id == lead_id)
+        .order_by(order, model.id)
+    )
+    return list(found.scalars())
+
+
+async def delete_of_lead(
+    session: AsyncSession, tenant_id: uuid.UUID, model: Any, lead_id: uuid.UUID
+) -> int:
+    """Delete the lead's rows of ``model``; returns how many went."""
+    result = await session.execute(
+        delete(model)
+        .where(model.tenant_id == tenant_id, model.lead_id == lead_id)
+        .returning(model.id)
+    )
+    return len(result.all())

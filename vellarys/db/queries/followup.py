@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
 from sqlalchemy.dialects.postgresql import insert
@@ -204,3 +204,43 @@ async def planned_between(
         .order_by(PlannedMessage.created_at.desc())
     )
     return [(planned, lead) for planned, lead in found.all()]
+
+
+async def nudge_outcomes(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    *,
+    since: datetime,
+    answer_window: timedelta,
+    opt_out_window: timedelta,
+) -> tuple[int, int, int]:
+    """Nudges sent since ``since``: how many, how many the lead answered within
+    ``answer_window``, and after how many the lead opted out within ``opt_out_window``."""
+    answered = (
+        select(Message.id)
+        .where(
+            Message.tenant_id == tenant_id,
+            Message.lead_id == PlannedMessage.lead_id,
+            Message.role == "user",
+            Message.created_at > PlannedMessage.created_at,
+            Message.created_at <= PlannedMessage.created_at + answer_window,
+        )
+        .exists()
+    )
+    opted = and_(
+        Lead.opted_out_at > PlannedMessage.created_at,
+        Lead.opted_out_at <= PlannedMessage.created_at + opt_out_window,
+    )
+    row = (
+        await session.execute(
+            select(func.count(), func.count().filter(answered), func.count().filter(opted))
+            .select_from(PlannedMessage)
+            .join(Lead, Lead.id == PlannedMessage.lead_id)
+            .where(
+                PlannedMessage.tenant_id == tenant_id,
+                PlannedMessage.status == "sent",
+                PlannedMessage.created_at >= since,
+            )
+        )
+    ).one()
+    return int(row[0]), int(row[1]), int(row[2])

@@ -123,3 +123,25 @@ async def last_inbound_by_phone(
         select(Lead.last_inbound_at).where(Lead.tenant_id == tenant_id, Lead.phone == phone)
     )
     return found.scalar_one_or_none()
+
+
+async def updated_since(session: AsyncSession, tenant_id: uuid.UUID, since: datetime) -> list[Lead]:
+    """The agency's leads (not erased) changed at or after ``since``."""
+    found = await session.execute(
+        select(Lead).where(
+            Lead.tenant_id == tenant_id,
+            Lead.erased_at.is_(None),
+            Lead.updated_at >= since,
+        )
+    )
+    return list(found.scalars())
+
+
+async def last_inbound_of_phone(
+    session: AsyncSession, tenant_id: uuid.UUID, phone: str
+) -> datetime | None:
+    """When the agency last heard from this phone as a lead (e.g. an admin's own number)."""
+    found = await session.execute(
+        select(Lead.last_inbound_at).where(Lead.tenant_id == tenant_id, Lead.phone == phone)
+    )
+    return found.scalar_one_or_none()

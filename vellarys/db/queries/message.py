@@ -218,3 +218,17 @@ def add_outbound(
     )
     session.add(message)
     return message
+
+
+async def external_ids_of_lead(
+    session: AsyncSession, tenant_id: uuid.UUID, lead_id: uuid.UUID
+) -> list[str]:
+    """The provider ids of the lead's messages that have one."""
+    found = await session.execute(
+        select(Message.external_id).where(
+            Message.tenant_id == tenant_id,
+            Message.lead_id == lead_id,
+            Message.external_id.is_not(None),
+        )
+    )
+    return [str(x) for x in found.scalars()]

@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vellarys.db.models import PasswordReset, UserSession
+from vellarys.db.models import LoginAttempt, PasswordReset, UserSession
 
 
 async def live_session(
@@ -71,3 +71,24 @@ async def live_reset(session: AsyncSession, token_hash: str, now: datetime) -> P
         .with_for_update()
     )
     return found.scalar_one_or_none()
+
+
+async def prune_login_attempts(session: AsyncSession, before: datetime) -> None:
+    """Delete failed sign-ins older than ``before``, of every e-mail and address."""
+    await session.execute(delete(LoginAttempt).where(LoginAttempt.attempted_at < before))
+
+
+async def login_failures(session: AsyncSession, email: str, ip: str) -> int:
+    """Failed sign-ins kept for this e-mail and IP pair (looked up before the tenant is known)."""
+    found = await session.execute(
+        select(func.count())
+        .select_from(LoginAttempt)
+        .where(LoginAttempt.email == email, LoginAttempt.ip == ip)
+    )
+    return int(found.scalar_one())
+
+
+async def clear_login_failures(session: AsyncSession, email: str, ip: str) -> None:
+    await session.execute(
+        delete(LoginAttempt).where(LoginAttempt.email == email, LoginAttempt.ip == ip)
+    )

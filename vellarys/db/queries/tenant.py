@@ -29,3 +29,8 @@ async def all_ids(session: AsyncSession) -> list[uuid.UUID]:
         select(Tenant.id).where(Tenant.active).order_by(Tenant.created_at)
     )
     return list(found.scalars())
+
+
+async def every_tenant(session: AsyncSession) -> list[Tenant]:
+    """All agencies, active or not (for deployment-wide maintenance such as key rotation)."""
+    return list((await session.execute(select(Tenant).order_by(Tenant.id))).scalars())

@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vellarys.db.models import User
+from vellarys.db.models import Tenant, User
 
 
 async def active_brokers(session: AsyncSession, tenant_id: uuid.UUID) -> list[User]:
@@ -63,3 +63,54 @@ async def all_of(session: AsyncSession, tenant_id: uuid.UUID) -> list[User]:
         select(User).where(User.tenant_id == tenant_id).order_by(User.active.desc(), User.name)
     )
     return list(found.scalars())
+
+
+async def active_admins(session: AsyncSession, tenant_id: uuid.UUID) -> list[User]:
+    found = await session.execute(
+        select(User).where(User.tenant_id == tenant_id, User.role == "admin", User.active)
+    )
+    return list(found.scalars())
+
+
+async def set_whatsapp_alerts(
+    session: AsyncSession, tenant_id: uuid.UUID, user_id: uuid.UUID, kinds: list[str]
+) -> None:
+    await session.execute(
+        update(User)
+        .where(User.tenant_id == tenant_id, User.id == user_id)
+        .values(whatsapp_alerts=kinds)
+    )
+
+
+async def whatsapp_alerts(
+    session: AsyncSession, tenant_id: uuid.UUID, user_id: uuid.UUID
+) -> list[str]:
+    found = await session.execute(
+        select(User.whatsapp_alerts).where(User.tenant_id == tenant_id, User.id == user_id)
+    )
+    return list(found.scalar_one_or_none() or [])
+
+
+async def active_with_tenant(
+    session: AsyncSession, tenant_id: uuid.UUID, user_id: uuid.UUID
+) -> tuple[User, Tenant] | None:
+    """The active user of an active agency, with that agency (behind a session cookie)."""
+    found = await session.execute(
+        select(User, Tenant)
+        .join(Tenant, Tenant.id == User.tenant_id)
+        .where(User.id == user_id, User.tenant_id == tenant_id, User.active, Tenant.active)
+    )
+    row = found.first()
+    return None if row is None else (row[0], row[1])
+
+
+async def active_by_email(session: AsyncSession, email: str) -> tuple[User, Tenant] | None:
+    """The active user with this (lower-cased) e-mail, and their active agency. Looked up
+    across agencies: at sign-in the e-mail is what names the tenant."""
+    found = await session.execute(
+        select(User, Tenant)
+        .join(Tenant, Tenant.id == User.tenant_id)
+        .where(func.lower(User.email) == email, User.active, Tenant.active)
+    )
+    row = found.first()
+    return None if row is None else (row[0], row[1])
