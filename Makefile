@@ -31,8 +31,9 @@ fmt: venv
 	$(BIN)/ruff check --fix vellarys tests bench
 	$(BIN)/ruff format vellarys tests bench
 
+# Writes bench/RESULTS.md (pipeline and profile figures), then the benches that only print.
 bench: venv
-	$(BIN)/python -m bench.pipeline
+	$(BIN)/python -m bench.results
 	$(BIN)/python -m bench.brain
 	$(BIN)/python -m bench.retrieval
 	$(BIN)/python -m bench.intent_accuracy

@@ -130,7 +130,7 @@ def query(url: str, statement: str, **params: Any) -> list[tuple[Any, ...]]:
 
 async def seed(url: str, data_dir: Path) -> str:
     """A tenant with a Meta channel; returns the channel's webhook path."""
-    settings = Settings(database_url=url, data_dir=data_dir, secret_key="bench")
+    settings = Settings(database_url=url, data_dir=data_dir, secret_key="bench-secret")
     container = build(settings)
     try:
         async with unit_of_work(container.sessions) as session:
@@ -704,6 +704,12 @@ def worker_figures(ours: str, theirs: str) -> dict[str, tuple[str, str]]:
 
 
 def run(args: argparse.Namespace, workdir: Path) -> str:
+    results, facts = measure(args, workdir)
+    return report(args, results, facts)
+
+
+def measure(args: argparse.Namespace, workdir: Path) -> tuple[Results, str]:
+    """Run the four phases; the results and the machine facts (for ``report`` or RESULTS.md)."""
     load_before = load_average()
     phases = ("api_burst", "baseline_burst", "api_stream", "baseline_stream")
     with postgres_server() as server, databases(server, phases) as urls:
@@ -728,7 +734,7 @@ def run(args: argparse.Namespace, workdir: Path) -> str:
         checks = _checks(urls, len(ours_burst.latencies), len(base_burst.latencies))
         figures = worker_figures(urls["api_stream"], urls["baseline_stream"])
         results = Results(ours_burst, base_burst, ours_stream, base_stream, checks, figures)
-        return report(args, results, machine_facts(urls["api_burst"], load_before))
+        return results, machine_facts(urls["api_burst"], load_before)
 
 
 def _checks(urls: dict[str, str], acked: int, acked_baseline: int) -> list[str]:

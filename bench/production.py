@@ -75,7 +75,7 @@ async def seed_agencies(url: str, data_dir: Path) -> tuple[str, str]:
     from vellarys.services.channel import add_channel, webhook_path
     from vellarys.services.demo import seed_demo
 
-    container = build(Settings(database_url=url, data_dir=data_dir, secret_key="bench"))
+    container = build(Settings(database_url=url, data_dir=data_dir, secret_key="bench-secret"))
     paths = []
     try:
         async with unit_of_work(container.sessions) as session:

@@ -74,6 +74,8 @@ def test_parse_budget_reads_brazilian_money_phrases(text: str, expected: Budget)
         "até 2,5",
         "até as 18h",
         "a 500 metros do metrô",
+        "ENTRE",  # found by tests/fuzz: "entre" ending the message read past the last word
+        "o preço fica entre",
     ],
 )
 def test_parse_budget_ignores_numbers_that_are_not_a_budget(text: str) -> None:

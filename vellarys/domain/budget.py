@@ -167,6 +167,8 @@ def _single_at(tokens: list[Token], i: int, assume: bool) -> _Found | None:
 
 def _amount_at(tokens: list[Token], i: int) -> _Amount | None:
     """The amount starting at ``i``: "R$ 3.500", "700 mil", "1 milhão e meio", "3500 reais"."""
+    if i >= len(tokens):
+        return None  # "entre" ends the message
     currency = tokens[i].text == "r$"
     j = i + 1 if currency else i
     if j + 1 < len(tokens) and tokens[j].text == "meio" and _scale(tokens[j + 1]) == 10**6:

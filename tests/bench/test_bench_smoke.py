@@ -1,0 +1,51 @@
+"""`make bench` cannot rot: every benchmark in bench/results.py runs at a toy size and
+RESULTS.md gets a measured row for each figure (the numbers themselves mean nothing here)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from bench.results import Figure, render
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+def test_render_gives_ratio_and_verdict() -> None:
+    figures = [
+        Figure("ack p99", 40.0, 160.0, "ms", "< 50 ms", True),
+        Figure("throughput", 80.0, 20.0, "msg/s", "≥ 100 msg/s", False),
+        Figure("cpu", None, 3.0, "ms"),
+    ]
+    text = render(figures, commit="abc123", cores=2, load=("1.0 1.0 1.0", "2.0 2.0 2.0"))
+    assert "`abc123`" in text and "2 cores" in text and "after: 2.0 2.0 2.0" in text
+    assert "| ack p99 (ms) | 40.0 | 160.0 | 0.25 | < 50 ms | PASS |" in text
+    assert "| throughput (msg/s) | 80.0 | 20.0 | 4.00 | ≥ 100 msg/s | MISS |" in text
+    assert "| cpu (ms) | — | 3.0 | — | — | — |" in text
+
+
+def test_every_benchmark_runs_at_a_tiny_size(tmp_path: Path) -> None:
+    out = tmp_path / "RESULTS.md"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VELLARYS_")}
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.results", "--tiny", "--out", str(out)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=280,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    text = out.read_text(encoding="utf-8")
+    assert re.search(r"commit: `[0-9a-f]{7,}", text) and "cores" in text
+    rows = [line for line in text.splitlines() if line.startswith("| ") and "---" not in line]
+    figures = {row.split(" | ")[0].lstrip("| "): row.split(" | ")[1] for row in rows[1:]}
+    for name in ("burst ack p99 (ms)", "burst throughput (msg/s)", "profile fields read right (%)"):
+        assert re.fullmatch(r"[\d,]+\.\d", figures[name]), (
+            name,
+            figures[name],
+            done.stderr[-2000:],
+        )

@@ -1,0 +1,25 @@
+"""Hypothesis profiles for the fuzz tests.
+
+``fuzz-ci`` (the default) keeps every property small so CI stays fast; set
+``VELLARYS_FUZZ_PROFILE=fuzz-deep`` for a long local run.
+"""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "fuzz-ci",
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+settings.register_profile(
+    "fuzz-deep",
+    max_examples=3000,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+settings.load_profile(os.environ.get("VELLARYS_FUZZ_PROFILE", "fuzz-ci"))
