@@ -18,7 +18,7 @@ from vellarys.bootstrap import build
 from vellarys.db.models import KnowledgeDocument
 from vellarys.db.queries.tenant import by_slug
 from vellarys.db.uow import unit_of_work
-from vellarys.services import knowledge, properties
+from vellarys.services import knowledge, property_search
 from vellarys.services.channel import add_channel
 from vellarys.services.demo import seed_demo
 
@@ -32,7 +32,7 @@ async def _seed_and_index(url: str, tmp: Path) -> None:
             tenant = (await seed_demo(session)).tenant
             # The indexing jobs the seed enqueued are done right here instead.
             await session.execute(text("DELETE FROM procrastinate_jobs"))
-            while await properties.index_pending_properties(
+            while await property_search.index_pending_properties(
                 session, container.embedder, tenant_id=tenant.id
             ):
                 pass

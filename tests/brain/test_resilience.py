@@ -11,7 +11,7 @@ from tests.brain.chat import Conversation
 from tests.pipeline.harness import Stack
 from vellarys.db.models import Property, Tenant
 from vellarys.db.uow import unit_of_work
-from vellarys.services import knowledge, properties
+from vellarys.services import knowledge, property_search
 
 
 async def _break(stack: Stack, sql: str) -> None:
@@ -83,7 +83,9 @@ async def test_another_agencys_listings_and_knowledge_never_reach_this_agencys_l
             content="# Documentos para alugar\n\nPara alugar conosco basta o passaporte zebrado.",
         )  # fmt: skip
         await session.flush()
-        await properties.index_pending_properties(session, demo.container.embedder, tenant_id=other)
+        await property_search.index_pending_properties(
+            session, demo.container.embedder, tenant_id=other
+        )
         await knowledge.index_document(
             session, demo.container.embedder, tenant_id=other, document_id=document.id
         )

@@ -2,9 +2,9 @@ from typing import Any
 
 import pytest
 
+from vellarys.domain.glossary import TEMPERATURE_LABELS
 from vellarys.domain.scoring import (
     HOT_THRESHOLD,
-    TEMPERATURE_LABELS,
     WARM_THRESHOLD,
     next_stage,
     score,

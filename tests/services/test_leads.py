@@ -18,12 +18,13 @@ from tests.api.v1.factories import make_channel, make_lead, make_tenant, make_us
 from vellarys.db.models import Lead
 from vellarys.db.queries import lead_search
 from vellarys.errors import BadRequest, NotFound
+from vellarys.services.audit import Actor
+from vellarys.services.lead_acts import assign_lead, change_stage
 from vellarys.services.leads import (
     LeadFilters,
     export_csv,
     get_lead,
     search_leads,
-    update_lead,
 )
 
 
@@ -272,47 +273,44 @@ async def test_erased_leads_are_left_out_of_the_list(
     assert await _names(session, agency, LeadFilters()) == ["kept"]
 
 
-async def test_update_changes_stage_and_assignee_of_the_same_agency(
+async def test_stage_and_assignee_changes_of_the_same_agency(
     session: AsyncSession, agency: uuid.UUID
 ) -> None:
     broker = await make_user(session, agency)
     lead = await make_lead(session, agency, name="x")
+    actor = Actor(tenant_id=agency)
 
-    await update_lead(
-        session, tenant_id=agency, lead_id=lead.id, stage="qualified", assigned_user_id=broker.id
-    )
+    await change_stage(session, actor, lead_id=lead.id, stage="qualified")
+    await assign_lead(session, actor, lead_id=lead.id, user_id=broker.id)
     assert (lead.stage, lead.assigned_user_id) == ("qualified", broker.id)
-    await update_lead(session, tenant_id=agency, lead_id=lead.id, unassign=True)
+    await assign_lead(session, actor, lead_id=lead.id, user_id=None)
     assert (lead.stage, lead.assigned_user_id) == ("qualified", None)
 
 
-async def test_update_refuses_foreign_or_inactive_assignees_and_unknown_stages(
+async def test_assigning_refuses_foreign_or_inactive_users_and_stages_must_be_known(
     session: AsyncSession, agency: uuid.UUID
 ) -> None:
     other = await make_tenant(session)
     foreign = await make_user(session, other.id)
     inactive = await make_user(session, agency, active=False)
     lead = await make_lead(session, agency, name="x", stage="new")
+    actor = Actor(tenant_id=agency)
 
-    for kwargs in (
-        {"assigned_user_id": foreign.id},
-        {"assigned_user_id": inactive.id},
-        {"assigned_user_id": uuid.uuid4()},
-        {"stage": "sold"},
-        {"stage": "lost", "assigned_user_id": foreign.id},
-    ):
+    for user_id in (foreign.id, inactive.id, uuid.uuid4()):
         with pytest.raises(BadRequest):
-            await update_lead(session, tenant_id=agency, lead_id=lead.id, **kwargs)
+            await assign_lead(session, actor, lead_id=lead.id, user_id=user_id)
+    with pytest.raises(BadRequest):
+        await change_stage(session, actor, lead_id=lead.id, stage="closed")
     assert (lead.stage, lead.assigned_user_id) == ("new", None)
 
 
-async def test_update_of_another_agencys_lead_is_not_found(
+async def test_acts_on_another_agencys_lead_are_not_found(
     session: AsyncSession, agency: uuid.UUID
 ) -> None:
     other = await make_tenant(session)
     foreign = await make_lead(session, other.id, name="x", stage="new")
     with pytest.raises(NotFound):
-        await update_lead(session, tenant_id=agency, lead_id=foreign.id, stage="lost")
+        await change_stage(session, Actor(tenant_id=agency), lead_id=foreign.id, stage="lost")
     assert foreign.stage == "new"
 
 
@@ -332,7 +330,7 @@ async def test_csv_export_has_the_filtered_leads_and_defuses_formulas(
     await make_lead(session, agency, name="Outro", custom_data={"neighborhoods": ["Lapa"]})
 
     exported = await export_csv(
-        session, tenant_id=agency, filters=LeadFilters(neighborhood="Moema")
+        session, Actor(tenant_id=agency), filters=LeadFilters(neighborhood="Moema")
     )
     rows = list(csv.DictReader(io.StringIO(exported)))
     assert len(rows) == 1

@@ -60,7 +60,7 @@ async def test_export_holds_lead_profile_messages_handoffs_notes_and_audit(
     assert [m["content"] for m in data["messages"]] == ["Meu CPF é 123.456.789-00", "Obrigado!"]
     assert data["notes"][0]["body"] == "Cliente prefere ligação"
     assert data["handoffs"][0]["summary"] == "Resumo de Ana"
-    assert sorted(e["action"] for e in data["audit"]) == ["exported", "took_over"]
+    assert sorted(e["action"] for e in data["audit"]) == ["lead.exported", "lead.taken_over"]
     assert all(e["user_id"] == str(admin.id) for e in data["audit"])
 
 
@@ -85,7 +85,7 @@ async def test_erase_deletes_messages_and_notes_and_anonymizes_lead_and_handoffs
     handoff = found.scalar_one()
     assert (handoff.summary, handoff.profile) == (None, {})
     trail = await lgpd.audit_trail(session, tenant_id=lead.tenant_id, lead_id=lead.id)
-    assert [e.action for e in trail] == ["erased"]
+    assert [e.action for e in trail] == ["lead.erased"]
     assert "Ana" not in str(trail[0].details) and "+55" not in str(trail[0].details)
 
 
@@ -95,7 +95,7 @@ async def test_erasing_twice_changes_and_records_nothing_more(session: AsyncSess
     again = await lgpd.erase_lead(session, tenant_id=lead.tenant_id, lead_id=lead.id)
     assert again.already_erased and again.erased_at == first.erased_at
     trail = await lgpd.audit_trail(session, tenant_id=lead.tenant_id, lead_id=lead.id)
-    assert [e.action for e in trail] == ["erased"]
+    assert [e.action for e in trail] == ["lead.erased"]
 
 
 async def test_an_erased_person_who_writes_again_is_a_new_lead(session: AsyncSession) -> None:

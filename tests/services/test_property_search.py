@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.services.embedder import MemoizedEmbedder, shared_embedder
 from vellarys.db.models import Property, PropertyEmbedding, Tenant
-from vellarys.services import properties
+from vellarys.services import property_search
 from vellarys.services.demo import seed_demo
 
 
@@ -58,20 +58,20 @@ async def search(
     text: str = "",
     k: int = 10,
     **kwargs: Any,
-) -> properties.PropertySearch:
-    return await properties.search_properties(
+) -> property_search.PropertySearch:
+    return await property_search.search_properties(
         session, embedder, tenant_id=tenant_id, profile=profile, text=text, k=k, **kwargs
     )
 
 
-def codes(found: properties.PropertySearch) -> set[str]:
+def codes(found: property_search.PropertySearch) -> set[str]:
     return {hit.code for hit in found.hits}
 
 
 @pytest.fixture
 async def demo(session: AsyncSession, embedder: MemoizedEmbedder) -> uuid.UUID:
     seeded = await seed_demo(session)
-    await properties.index_pending_properties(session, embedder, tenant_id=seeded.tenant.id)
+    await property_search.index_pending_properties(session, embedder, tenant_id=seeded.tenant.id)
     return seeded.tenant.id
 
 
@@ -285,7 +285,7 @@ async def test_listings_without_an_embedding_are_still_found_after_the_embedded_
 ) -> None:
     tenant_id = await make_tenant(session)
     await add_property(session, tenant_id, code="EMB", price=700_000)
-    await properties.index_pending_properties(session, embedder, tenant_id=tenant_id)
+    await property_search.index_pending_properties(session, embedder, tenant_id=tenant_id)
     await add_property(session, tenant_id, code="FAR", price=400_000)
     await add_property(session, tenant_id, code="NEAR", price=690_000)
 
@@ -327,7 +327,7 @@ async def test_a_tenant_never_sees_another_tenants_listings(
 ) -> None:
     other = await make_tenant(session)
     await add_property(session, other, code="OTHER1", neighborhood="Pinheiros", price=1_000)
-    await properties.index_pending_properties(session, embedder, tenant_id=other)
+    await property_search.index_pending_properties(session, embedder, tenant_id=other)
     count = select(func.count()).where(Property.tenant_id == demo, Property.available)
     available = (await session.execute(count)).scalar_one()
 
@@ -352,8 +352,8 @@ async def test_a_tenant_never_sees_another_tenants_listings(
             exact_max_rows=exact_max_rows,
         )
         assert codes(mine) == {"OTHER1"}
-    assert await properties.lookup_code(session, tenant_id=other, code="AP1101") is None
-    neighborhoods, cities = await properties.known_places(session, other)
+    assert await property_search.lookup_code(session, tenant_id=other, code="AP1101") is None
+    neighborhoods, cities = await property_search.known_places(session, other)
     assert (neighborhoods, cities) == (["Pinheiros"], ["São Paulo"])
 
 
@@ -364,18 +364,18 @@ async def test_lookup_by_code_ignores_case_and_punctuation_and_skips_unavailable
     await add_property(session, tenant_id, code="AP1101", price=1_290_000, condo_fee=1_350)
     await add_property(session, tenant_id, code="CA2000", available=False)
 
-    hit = await properties.lookup_code(session, tenant_id=tenant_id, code="ap-1101")
+    hit = await property_search.lookup_code(session, tenant_id=tenant_id, code="ap-1101")
 
     assert hit is not None and hit.code == "AP1101"
     assert (hit.price, hit.condo_fee) == (1_290_000, 1_350)
-    assert await properties.lookup_code(session, tenant_id=tenant_id, code="ca2000") is None
-    assert await properties.lookup_code(session, tenant_id=tenant_id, code="XX9") is None
+    assert await property_search.lookup_code(session, tenant_id=tenant_id, code="ca2000") is None
+    assert await property_search.lookup_code(session, tenant_id=tenant_id, code="XX9") is None
 
 
 async def test_known_places_lists_neighborhoods_and_cities_once(
     session: AsyncSession, demo: uuid.UUID
 ) -> None:
-    neighborhoods, cities = await properties.known_places(session, demo)
+    neighborhoods, cities = await property_search.known_places(session, demo)
 
     assert "Vila Madalena" in neighborhoods and len(neighborhoods) == len(set(neighborhoods))
     assert cities == ["Osasco", "Santo André", "São Bernardo do Campo", "São Paulo"]
@@ -388,22 +388,32 @@ async def test_index_pending_embeds_new_edited_and_other_model_listings_only(
     first = await add_property(session, tenant_id, code="A1")
     second = await add_property(session, tenant_id, code="A2")
 
-    assert await properties.index_pending_properties(session, embedder, tenant_id=tenant_id) == 2
-    assert await properties.index_pending_properties(session, embedder, tenant_id=tenant_id) == 0
+    assert (
+        await property_search.index_pending_properties(session, embedder, tenant_id=tenant_id) == 2
+    )
+    assert (
+        await property_search.index_pending_properties(session, embedder, tenant_id=tenant_id) == 0
+    )
 
     await _age_embeddings(session, tenant_id)
     first.description = "Reformado, com varanda gourmet."
     second.price = Decimal(650_000)  # not part of the embedded text
     await session.flush()
-    assert await properties.index_pending_properties(session, embedder, tenant_id=tenant_id) == 1
-    assert await properties.index_pending_properties(session, embedder, tenant_id=tenant_id) == 0
+    assert (
+        await property_search.index_pending_properties(session, embedder, tenant_id=tenant_id) == 1
+    )
+    assert (
+        await property_search.index_pending_properties(session, embedder, tenant_id=tenant_id) == 0
+    )
 
     await session.execute(
         update(PropertyEmbedding)
         .where(PropertyEmbedding.property_id == second.id)
         .values(model="old/model")
     )
-    assert await properties.index_pending_properties(session, embedder, tenant_id=tenant_id) == 1
+    assert (
+        await property_search.index_pending_properties(session, embedder, tenant_id=tenant_id) == 1
+    )
     models = select(func.count()).where(
         PropertyEmbedding.tenant_id == tenant_id, PropertyEmbedding.model == embedder.model_name
     )
@@ -425,7 +435,9 @@ async def test_index_property_embeds_one_listing(
     tenant_id = await make_tenant(session)
     prop = await add_property(session, tenant_id, code="ONE")
 
-    await properties.index_property(session, embedder, tenant_id=tenant_id, property_id=prop.id)
+    await property_search.index_property(
+        session, embedder, tenant_id=tenant_id, property_id=prop.id
+    )
 
     stored = await session.execute(
         select(PropertyEmbedding.model).where(PropertyEmbedding.property_id == prop.id)

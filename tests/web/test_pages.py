@@ -16,7 +16,8 @@ from tests.web.conftest import (
 )
 from vellarys.db.models import Message
 from vellarys.db.uow import unit_of_work
-from vellarys.services.accounts import create_user
+from vellarys.services.audit import Actor
+from vellarys.services.staff import create_user
 
 BROKER = "marcos.toledo@demo.local"
 OTHER_BROKER = "juliana.ferraz@demo.local"
@@ -162,7 +163,9 @@ async def test_csv_export_has_the_filtered_leads_and_is_audited(dashboard: Dashb
     assert response.headers["content-type"].startswith("text/csv")
     lines = response.text.lstrip("\ufeff").strip().splitlines()
     assert len(lines) == 2 and "Ana" in lines[1]
-    audited = await dashboard.scalar("SELECT count(*) FROM audit_log WHERE action = 'leads.export'")
+    audited = await dashboard.scalar(
+        "SELECT count(*) FROM audit_log WHERE action = 'leads.exported'"
+    )
     assert audited == 1
 
 
@@ -232,6 +235,12 @@ async def _lead_with_conversation(dashboard: Dashboard) -> uuid.UUID:
         custom_data={"intent": "buy", "neighborhoods": ["Pinheiros"]},
         summary="Quer comprar em Pinheiros.",
     )
+    await dashboard.scalar(
+        "UPDATE leads SET channel_id = (SELECT id FROM channels WHERE tenant_id = :t LIMIT 1)"
+        " WHERE id = :id RETURNING 1",
+        t=dashboard.tenant_id,
+        id=lead,
+    )
     async with unit_of_work(dashboard.container.sessions) as session:
         for role, direction, status, content, media in [
             ("user", "inbound", "received", "Oi, quero comprar", {}),
@@ -269,13 +278,39 @@ async def test_lead_page_shows_conversation_ticks_profile_properties_and_is_audi
     assert "Quer comprar em Pinheiros" in page.select_one("#summary").get_text()
     assert (
         await dashboard.scalar(
-            "SELECT count(*) FROM audit_log WHERE action = 'lead.view' AND target_id = :id",
+            "SELECT count(*) FROM audit_log WHERE action = 'lead.viewed' AND target_id = :id",
             id=str(lead),
         )
         == 1
     )
     fragment = soup(await dashboard.http.get(f"/leads/{lead}/messages"))
     assert len(fragment.select(".msg")) == 3
+
+
+async def test_the_profile_shows_portuguese_labels_and_values(dashboard: Dashboard) -> None:
+    profile = {
+        "property_type": "apartment",
+        "budget_max": 5000,
+        "intent": "rent",
+        "payment": ["fgts", "financing"],
+        "pets": True,
+        "favorite_color": "azul",
+    }
+    lead = await add_lead(dashboard.container, dashboard.tenant_id, custom_data=profile)
+    await dashboard.login()
+    page = soup(await dashboard.http.get(f"/leads/{lead}"))
+    shown = [
+        f"{dt.get_text()}: {dt.find_next_sibling('dd').get_text()}"
+        for dt in page.select("#profile dt")
+    ]
+    assert shown == [
+        "Objetivo: Alugar",
+        "Tipo: Apartamento",
+        "Orçamento máximo: R$ 5.000",
+        "Pagamento: FGTS, Financiamento",
+        "Animais de estimação: sim",
+        "Favorite color: azul",
+    ]
 
 
 async def test_take_over_reply_as_broker_and_give_back(dashboard: Dashboard) -> None:
@@ -298,7 +333,7 @@ async def test_take_over_reply_as_broker_and_give_back(dashboard: Dashboard) -> 
     )
     assert jobs == 1
     assert (
-        await dashboard.scalar("SELECT count(*) FROM audit_log WHERE action = 'lead.take_over'")
+        await dashboard.scalar("SELECT count(*) FROM audit_log WHERE action = 'lead.taken_over'")
         == 1
     )
     await dashboard.post(f"/leads/{lead}/give-back", page=f"/leads/{lead}")
@@ -333,7 +368,7 @@ async def test_a_deactivated_user_is_signed_out_and_cannot_sign_in(dashboard: Da
     async with unit_of_work(dashboard.container.sessions) as session:
         await create_user(
             session,
-            tenant_id=dashboard.tenant_id,
+            Actor(tenant_id=dashboard.tenant_id),
             email="novo@demo.local",
             password=PASSWORD,
             role="broker",

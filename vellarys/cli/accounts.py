@@ -10,7 +10,8 @@ import typer
 from vellarys.cli.common import DataDir, command_container, fail, settings_from
 from vellarys.db.uow import unit_of_work
 from vellarys.errors import VellarysError
-from vellarys.services import accounts
+from vellarys.services import accounts, staff
+from vellarys.services.audit import Actor
 from vellarys.services.simulator import tenant_by_slug
 
 tenant_app = typer.Typer(help="Agencies (tenants).", no_args_is_help=True)
@@ -59,9 +60,9 @@ def create_user(
             unit_of_work(container.sessions) as session,
         ):
             agency = await tenant_by_slug(session, tenant)
-            await accounts.create_user(
+            await staff.create_user(
                 session,
-                tenant_id=agency.id,
+                Actor(tenant_id=agency.id),
                 email=email,
                 password=password,
                 role=role,

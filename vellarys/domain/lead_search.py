@@ -13,7 +13,6 @@ from typing import Literal
 
 SORTS = ("newest", "last_message", "score", "name")
 DEFAULT_SORT = "newest"
-MAX_PER_PAGE = 100
 UNASSIGNED: Literal["unassigned"] = "unassigned"
 # Profile keys that have a filter of their own; ``custom`` takes any other key too.
 PROFILE_FILTERS = ("neighborhood", "intent", "property_type", "city")

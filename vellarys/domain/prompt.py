@@ -14,9 +14,10 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from vellarys.domain.conversation import ConversationContext, Turn
+from vellarys.domain.glossary import Intent, PropertyType, values
 
-INTENTS = ("buy", "rent", "invest")
-PROPERTY_TYPES = ("apartment", "house", "condo_house", "studio", "land", "commercial")
+INTENTS = values(Intent)
+PROPERTY_TYPES = values(PropertyType)
 TIMELINES = ("now", "3_months", "6_months", "12_months", "browsing")
 PAYMENTS = ("financing", "fgts", "cash", "consortium", "trade")
 HANDOFF_REASONS = ("requested", "hot")

@@ -7,14 +7,15 @@ close) and up to 20 from engagement (how many messages the lead has sent).
 from collections.abc import Mapping
 from typing import Any, Literal
 
+from vellarys.domain.glossary import Stage, values
+
 Temperature = Literal["cold", "warm", "hot"]
 HandoffReason = Literal["hot", "requested"]
 
 WARM_THRESHOLD = 40
 HOT_THRESHOLD = 70
-TEMPERATURE_LABELS: dict[str, str] = {"cold": "frio", "warm": "morno", "hot": "quente"}
 
-STAGES = ("new", "qualifying", "qualified", "handed_off", "lost", "won")
+STAGES = values(Stage)
 # Set by people ("lost", "won") or by the handoff service ("handed_off"); never left automatically.
 MANUAL_STAGES = frozenset({"handed_off", "lost", "won"})
 

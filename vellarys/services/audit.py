@@ -1,25 +1,47 @@
-"""The audit log of who viewed, exported, erased or took over what (LGPD).
+"""Who did what to which lead or user (LGPD), recorded by the act itself, never by an edge.
 
 An entry is written in the same transaction as the act it records, so an act that rolls
-back leaves no entry, and an entry always means the act happened.
+back leaves no entry, and an entry always means the act happened. ``Actor`` is who acts:
+a dashboard user, an API key, or the operator's command line.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vellarys.db.models import AuditEntry
 from vellarys.db.queries import audit as queries
+from vellarys.domain.glossary import AuditAction
 
-VIEWED = "viewed"
-EXPORTED = "exported"
-ERASED = "erased"
-TOOK_OVER = "took_over"
-ACTIONS = (VIEWED, EXPORTED, ERASED, TOOK_OVER)
+# The names the LGPD service uses; they are ``AuditAction`` members.
+VIEWED = AuditAction.LEAD_VIEWED
+EXPORTED = AuditAction.LEAD_EXPORTED
+ERASED = AuditAction.LEAD_ERASED
+TOOK_OVER = AuditAction.LEAD_TAKEN_OVER
+ACTIONS = tuple(AuditAction)
 LEAD = "lead"
+USER = "user"
+DOCUMENT = "document"
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who does an act. A broker (``admin=False``) sees only their leads and the unassigned
+    queue; an admin, an API key and the command line see all of the agency's."""
+
+    tenant_id: uuid.UUID
+    user_id: uuid.UUID | None = None
+    api_key_id: uuid.UUID | None = None
+    admin: bool = True
+
+    @property
+    def visible_to(self) -> uuid.UUID | None:
+        """The ``visible_to`` of lead queries: a broker's user id, else None (everything)."""
+        return None if self.admin else self.user_id
 
 
 async def record(
@@ -27,7 +49,7 @@ async def record(
     *,
     tenant_id: uuid.UUID,
     user_id: uuid.UUID | None,
-    action: str,
+    action: AuditAction,
     target_type: str,
     target_id: uuid.UUID | str | None,
     details: Mapping[str, object] | None = None,
@@ -43,7 +65,7 @@ async def record(
         id=uuid.uuid4(),
         tenant_id=tenant_id,
         user_id=user_id,
-        action=action,
+        action=AuditAction(action).value,
         target_type=target_type,
         target_id=None if target_id is None else str(target_id),
         details=data,
@@ -53,20 +75,30 @@ async def record(
     return entry
 
 
+async def record_act(
+    session: AsyncSession,
+    actor: Actor,
+    action: AuditAction,
+    *,
+    target_type: str = LEAD,
+    target_id: uuid.UUID | str | None = None,
+    details: Mapping[str, object] | None = None,
+) -> AuditEntry:
+    """``record`` for an ``Actor``: what every act calls as its last step."""
+    return await record(
+        session,
+        tenant_id=actor.tenant_id,
+        user_id=actor.user_id,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        details=details,
+        api_key_id=actor.api_key_id,
+    )
+
+
 async def entries_about(
     session: AsyncSession, *, tenant_id: uuid.UUID, target_type: str, target_id: uuid.UUID | str
 ) -> list[AuditEntry]:
     """Every entry about one object, oldest first."""
     return await queries.for_target(session, tenant_id, target_type, str(target_id))
-
-
-async def recent_entries(
-    session: AsyncSession,
-    *,
-    tenant_id: uuid.UUID,
-    limit: int = 50,
-    offset: int = 0,
-    action: str | None = None,
-) -> list[AuditEntry]:
-    """The agency's latest entries, newest first (optionally of one action)."""
-    return await queries.recent(session, tenant_id, limit=limit, offset=offset, action=action)

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from vellarys.db.models import LoginAttempt, Tenant, User
 from vellarys.domain.password import verify_password
 from vellarys.errors import VellarysError
+from vellarys.services.audit import Actor
 
 # 5 failures per e-mail and IP address in 15 minutes lock that pair out for the rest of the window.
 MAX_FAILURES = 5
@@ -38,6 +39,10 @@ class Viewer:
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(tenant_id=self.tenant_id, user_id=self.user_id, admin=self.is_admin)
 
 
 async def authenticate(

@@ -1,4 +1,6 @@
-"""What staff do on the dashboard: read the overview, open a lead, take over, reply, assign.
+"""What the dashboard reads: the overview, a lead's page, notes, the simulator chat.
+
+The acts on a lead (take over, reply, assign...) are ``lead_acts``, shared with the API.
 
 Every function takes the signed-in ``Viewer``; a lead the viewer may not see is ``NotFound``,
 the same as a lead that does not exist.
@@ -9,12 +11,10 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vellarys.db.models import (
-    AuditEntry,
     Handoff,
     KnowledgeDocument,
     Lead,
@@ -25,25 +25,17 @@ from vellarys.db.models import (
 )
 from vellarys.db.queries import dashboard as queries
 from vellarys.db.queries import tenant as tenant_queries
-from vellarys.errors import BadRequest, NotFound
-from vellarys.services import handoff, leads
+from vellarys.errors import BadRequest
+from vellarys.services import lead_acts
 from vellarys.services.auth import Viewer
-from vellarys.services.deps import PipelineDeps
-from vellarys.services.outbound import queue_outbound
 
 DEFAULT_TIMEZONE = "America/Sao_Paulo"
 OVERVIEW_DAYS = 14
-MAX_REPLY_CHARS = 4000
 MAX_NOTE_CHARS = 5000
 
 
 def scope_of(viewer: Viewer) -> queries.Scope:
     return queries.Scope(tenant_id=viewer.tenant_id, user_id=viewer.user_id, admin=viewer.is_admin)
-
-
-def visible_to(viewer: Viewer) -> uuid.UUID | None:
-    """The ``visible_to`` argument of ``services.leads``: brokers are limited, admins are not."""
-    return None if viewer.is_admin else viewer.user_id
 
 
 async def agency_timezone(session: AsyncSession, tenant_id: uuid.UUID) -> str:
@@ -55,36 +47,6 @@ async def agency_timezone(session: AsyncSession, tenant_id: uuid.UUID) -> str:
 async def overview(session: AsyncSession, viewer: Viewer, *, today: date) -> queries.OverviewCounts:
     tz = await agency_timezone(session, viewer.tenant_id)
     return await queries.overview(session, scope_of(viewer), tz=tz, today=today, days=OVERVIEW_DAYS)
-
-
-async def record_audit(
-    session: AsyncSession,
-    viewer: Viewer,
-    *,
-    action: str,
-    target_type: str,
-    target_id: object = None,
-    details: dict[str, Any] | None = None,
-) -> None:
-    session.add(
-        AuditEntry(
-            tenant_id=viewer.tenant_id,
-            user_id=viewer.user_id,
-            action=action,
-            target_type=target_type,
-            target_id=None if target_id is None else str(target_id),
-            details=details or {},
-        )
-    )
-    await session.flush()
-
-
-async def open_lead(session: AsyncSession, viewer: Viewer, lead_id: uuid.UUID) -> Lead:
-    """The lead if the viewer may see it, else ``NotFound``."""
-    lead = await queries.visible_lead(session, scope_of(viewer), lead_id)
-    if lead is None:
-        raise NotFound("Lead não encontrado.")
-    return lead
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +62,7 @@ class LeadView:
 
 async def lead_view(session: AsyncSession, viewer: Viewer, lead_id: uuid.UUID) -> LeadView:
     """Everything the lead page shows; the view is recorded in the audit log (LGPD)."""
-    lead = await open_lead(session, viewer, lead_id)
+    lead = await lead_acts.view_lead(session, viewer.actor, lead_id=lead_id)
     messages = await queries.conversation(session, viewer.tenant_id, lead.id)
     handoffs = await queries.handoffs(session, viewer.tenant_id, lead.id)
     codes = matched_codes(messages, [h for h, _ in handoffs])
@@ -114,7 +76,6 @@ async def lead_view(session: AsyncSession, viewer: Viewer, lead_id: uuid.UUID) -
         staff=[u for u in staff if u.active],
         assignee=next((u for u in staff if u.id == lead.assigned_user_id), None),
     )
-    await record_audit(session, viewer, action="lead.view", target_type="lead", target_id=lead.id)
     return view
 
 
@@ -130,64 +91,6 @@ def matched_codes(messages: list[Message], handoffs: list[Handoff]) -> list[str]
     return codes
 
 
-async def take_over(session: AsyncSession, viewer: Viewer, lead_id: uuid.UUID) -> Lead:
-    """Pause the assistant for this lead; an unassigned lead becomes the viewer's."""
-    lead = await open_lead(session, viewer, lead_id)
-    lead.ai_paused = True
-    if lead.assigned_user_id is None:
-        lead.assigned_user_id = viewer.user_id
-    await record_audit(
-        session, viewer, action="lead.take_over", target_type="lead", target_id=lead.id
-    )
-    return lead
-
-
-async def give_back(
-    session: AsyncSession, deps: PipelineDeps, viewer: Viewer, lead_id: uuid.UUID
-) -> Lead:
-    lead = await open_lead(session, viewer, lead_id)
-    await handoff.release(session, deps, lead=lead)
-    await session.flush()
-    return lead
-
-
-async def reply_as_broker(
-    session: AsyncSession, viewer: Viewer, lead_id: uuid.UUID, *, text: str
-) -> Message:
-    """Send ``text`` to the lead through the outbound pipeline; replying takes the chat over."""
-    text = text.strip()
-    if not text:
-        raise BadRequest("Escreva a mensagem antes de enviar.")
-    if len(text) > MAX_REPLY_CHARS:
-        raise BadRequest(f"A mensagem passa de {MAX_REPLY_CHARS} caracteres.")
-    lead = await open_lead(session, viewer, lead_id)
-    if lead.opted_out:
-        raise BadRequest("Este lead pediu para não receber mais mensagens.")
-    if not lead.ai_paused:
-        await take_over(session, viewer, lead_id)
-    sent = await queue_outbound(
-        session, lead=lead, texts=[text], role="broker", user_id=viewer.user_id
-    )
-    return sent[0]
-
-
-async def assign(
-    session: AsyncSession, viewer: Viewer, lead_id: uuid.UUID, *, user_id: uuid.UUID | None
-) -> Lead:
-    """Admins assign to anyone of the agency (or no one); a broker can only take it themself."""
-    await open_lead(session, viewer, lead_id)
-    if not viewer.is_admin and user_id != viewer.user_id:
-        raise BadRequest("Corretores só podem assumir o lead para si.")
-    return await leads.update_lead(
-        session,
-        tenant_id=viewer.tenant_id,
-        lead_id=lead_id,
-        assigned_user_id=user_id,
-        unassign=user_id is None,
-        visible_to=visible_to(viewer),
-    )
-
-
 async def add_note(
     session: AsyncSession, viewer: Viewer, lead_id: uuid.UUID, *, body: str
 ) -> LeadNote:
@@ -196,7 +99,7 @@ async def add_note(
         raise BadRequest("Escreva a anotação antes de salvar.")
     if len(body) > MAX_NOTE_CHARS:
         raise BadRequest(f"A anotação passa de {MAX_NOTE_CHARS} caracteres.")
-    lead = await open_lead(session, viewer, lead_id)
+    lead = await lead_acts.find_lead(session, viewer.actor, lead_id)
     note = LeadNote(tenant_id=viewer.tenant_id, lead_id=lead.id, user_id=viewer.user_id, body=body)
     session.add(note)
     await session.flush()
@@ -205,7 +108,7 @@ async def add_note(
 
 async def conversation(session: AsyncSession, viewer: Viewer, lead_id: uuid.UUID) -> list[Message]:
     """The messages alone, for the live-updating part of the lead page (not audited)."""
-    lead = await open_lead(session, viewer, lead_id)
+    lead = await lead_acts.find_lead(session, viewer.actor, lead_id)
     return await queries.conversation(session, viewer.tenant_id, lead.id)
 
 

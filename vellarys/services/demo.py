@@ -6,7 +6,6 @@ import hashlib
 import json
 import secrets
 from dataclasses import dataclass
-from decimal import Decimal
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from typing import Any
@@ -15,9 +14,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vellarys.db import queue
-from vellarys.db.models import Channel, KnowledgeDocument, Property, Tenant, User
+from vellarys.db.models import Channel, KnowledgeDocument, Tenant, User
 from vellarys.db.queries import tenant as tenant_queries
 from vellarys.domain.password import hash_password
+from vellarys.services import catalog
 
 DEMO_SLUG = "demo"
 DEMO_LOGIN = ("admin@demo.local", "vellarys-demo")
@@ -52,7 +52,10 @@ async def seed_demo(session: AsyncSession) -> SeedResult:
     session.add(tenant)
     await session.flush()
     _add_users(session, tenant, agency["users"])
-    properties = _add_properties(session, tenant, _load_json("properties.json"))
+    rows = _load_json("properties.json")
+    await catalog.import_listings(
+        session, tenant_id=tenant.id, rows=list(enumerate(rows, 1)), as_text=False
+    )
     documents = _add_documents(session, tenant)
     session.add(
         Channel(
@@ -65,13 +68,12 @@ async def seed_demo(session: AsyncSession) -> SeedResult:
     )
     await session.flush()
     await _enqueue_indexing(session, tenant)
-    return SeedResult(tenant=tenant, created=True, properties=properties, documents=documents)
+    return SeedResult(tenant=tenant, created=True, properties=len(rows), documents=documents)
 
 
 async def _enqueue_indexing(session: AsyncSession, tenant: Tenant) -> None:
-    """The worker embeds the listings and the knowledge base in the background."""
+    """The worker embeds the knowledge base in the background (the import queued the listings)."""
     args = {"tenant_id": str(tenant.id)}
-    await queue.defer(session, task=queue.INDEX_PROPERTIES, queue="indexing", args=args)
     documents = await session.execute(
         select(KnowledgeDocument.id).where(KnowledgeDocument.tenant_id == tenant.id)
     )
@@ -97,15 +99,6 @@ def _add_users(session: AsyncSession, tenant: Tenant, users: list[dict[str, Any]
                 password_hash=hash_password(user["password"]),
             )
         )
-
-
-def _add_properties(session: AsyncSession, tenant: Tenant, rows: list[dict[str, Any]]) -> int:
-    money = ("price", "condo_fee", "iptu", "area_m2")
-    for row in rows:
-        values = {k: v for k, v in row.items() if k not in money}
-        values |= {k: Decimal(str(row[k])) if row.get(k) is not None else None for k in money}
-        session.add(Property(tenant_id=tenant.id, **values))
-    return len(rows)
 
 
 def _add_documents(session: AsyncSession, tenant: Tenant) -> int:

@@ -1,17 +1,18 @@
-"""Knowledge documents as the REST API manages them: upload with indexing, pages, delete."""
+"""Knowledge documents as staff manage them (dashboard and REST API): upload, pages, delete."""
 
 from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vellarys.db import queue
 from vellarys.db.models import KnowledgeDocument
-from vellarys.db.queries.lead_search import counted
+from vellarys.db.queries.page import Page, fetch_page, page_request
+from vellarys.domain.glossary import AuditAction
+from vellarys.errors import BadRequest
 from vellarys.services import knowledge
-from vellarys.services.leads import Page, check_page
+from vellarys.services.audit import DOCUMENT, Actor, record_act
 
 EXTENSIONS = {
     ".txt": "text",
@@ -39,27 +40,38 @@ def source_type_of(filename: str | None, content_type: str | None) -> str | None
 
 async def upload_document(
     session: AsyncSession,
+    actor: Actor,
     *,
-    tenant_id: uuid.UUID,
-    title: str,
-    source_type: str,
+    title: str | None,
     content: str | bytes,
+    source_type: str | None = None,
     filename: str | None = None,
+    content_type: str | None = None,
 ) -> KnowledgeDocument:
-    """Store the document as ``pending`` and enqueue its indexing in the same transaction."""
+    """Store the document as ``pending``, enqueue its indexing in the same transaction and
+    record the upload. The type is ``source_type``, else read from the file's name or
+    content type; the title defaults to the file's name."""
+    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1] or None
+    kind = source_type or source_type_of(name, content_type)
+    if kind is None:
+        raise BadRequest("Envie um arquivo .txt, .md ou .pdf.")
+    title = (title or "").strip() or (name or "").rsplit(".", 1)[0].strip() or "Documento"
     document = await knowledge.add_document(
         session,
-        tenant_id=tenant_id,
+        tenant_id=actor.tenant_id,
         title=title,
-        filename=filename,
-        source_type=source_type,
+        filename=name,
+        source_type=kind,
         content=content,
     )
     await queue.defer(
         session,
         task=queue.INDEX_DOCUMENT,
         queue="indexing",
-        args={"tenant_id": str(tenant_id), "document_id": str(document.id)},
+        args={"tenant_id": str(actor.tenant_id), "document_id": str(document.id)},
+    )
+    await record_act(
+        session, actor, AuditAction.DOCUMENT_UPLOADED, target_type=DOCUMENT, target_id=document.id
     )
     return document
 
@@ -68,17 +80,9 @@ async def list_documents(
     session: AsyncSession, *, tenant_id: uuid.UUID, page: int = 1, per_page: int = 25
 ) -> Page[KnowledgeDocument]:
     """The agency's documents, newest first."""
-    check_page(page, per_page)
     where = [KnowledgeDocument.tenant_id == tenant_id]
-    statement = (
-        select(KnowledgeDocument, func.count().over().label("total"))
-        .where(*where)
-        .order_by(KnowledgeDocument.created_at.desc(), KnowledgeDocument.id)
-    )
-    items, total = await counted(
-        session, statement, where, KnowledgeDocument, limit=per_page, offset=(page - 1) * per_page
-    )
-    return Page(items=items, total=total, page=page, per_page=per_page)
+    order = [KnowledgeDocument.created_at.desc(), KnowledgeDocument.id]
+    return await fetch_page(session, KnowledgeDocument, where, order, page_request(page, per_page))
 
 
 async def remove_document(

@@ -20,7 +20,7 @@ from vellarys.domain.cards import KnowledgeHit
 from vellarys.domain.chunking import embedding_text, split_text
 from vellarys.domain.ports import Embedder, Vector
 from vellarys.errors import BadRequest, EmbeddingError, NotFound
-from vellarys.services.properties import index_pending_properties
+from vellarys.services.property_search import index_pending_properties
 
 log = logging.getLogger(__name__)
 

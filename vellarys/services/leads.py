@@ -1,4 +1,5 @@
-"""Leads as staff see them: search, one lead, stage and assignee changes, CSV export.
+"""Leads as staff list them: search, messages, handoffs and the CSV export (the acts on one
+lead are in ``lead_acts``).
 
 Shared by the dashboard and the REST API. ``visible_to`` is a broker's user id: a broker
 sees the leads assigned to them and the unassigned queue, nothing else.
@@ -11,25 +12,23 @@ import io
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vellarys.db.models import Handoff, Lead, Message
 from vellarys.db.models.lead import HANDOFF_STATUSES, STAGES, TEMPERATURES
-from vellarys.db.queries import lead as lead_queries
 from vellarys.db.queries import lead_search as queries
-from vellarys.db.queries import user as user_queries
+from vellarys.db.queries.page import MAX_PER_PAGE, Page, page_request
+from vellarys.domain.glossary import AuditAction
 from vellarys.domain.lead_search import (
     DEFAULT_SORT,
-    MAX_PER_PAGE,
     SORTS,
     UNASSIGNED,
     LeadFilters,
     csv_cell,
 )
-from vellarys.errors import BadRequest, Conflict, NotFound
-from vellarys.services.outbound import queue_outbound
+from vellarys.errors import BadRequest, NotFound
+from vellarys.services.audit import LEAD, Actor, record_act
 
 __all__ = [
     "DEFAULT_SORT",
@@ -43,22 +42,17 @@ __all__ = [
     "LeadPage",
     "Page",
     "assignee_names",
-    "check_page",
     "export_csv",
     "get_handoff",
     "get_lead",
     "list_handoffs",
     "list_messages",
     "search_leads",
-    "send_message",
-    "update_lead",
     "validate_filters",
 ]
 
 EXPORT_MAX_ROWS = 50_000
-MAX_MESSAGE_CHARS = 4096  # WhatsApp's limit for one text message
-T = TypeVar("T")
-LEAD_NOT_FOUND = "Lead não encontrado"
+LEAD_NOT_FOUND = "Lead não encontrado."
 CSV_COLUMNS = (
     "id",
     "nome",
@@ -125,95 +119,38 @@ async def search_leads(
     and for a page outside ``1..`` or ``per_page`` outside ``1..MAX_PER_PAGE``.
     """
     validate_filters(filters, sort)
-    check_page(page, per_page)
+    request = page_request(page, per_page)
     where = queries.conditions(tenant_id, filters, visible_to=visible_to)
-    leads, total = await queries.page(
-        session, where, sort=sort, limit=per_page, offset=(page - 1) * per_page
-    )
+    leads, total = await queries.page(session, where, sort=sort, request=request)
     assigned = [lead.assigned_user_id for lead in leads if lead.assigned_user_id is not None]
     names = await queries.user_names(session, tenant_id, assigned)
     return LeadPage(items=leads, total=total, page=page, per_page=per_page, assignee_names=names)
 
 
-async def get_lead(
-    session: AsyncSession,
-    *,
-    tenant_id: uuid.UUID,
-    lead_id: uuid.UUID,
-    visible_to: uuid.UUID | None = None,
-) -> Lead:
-    """The lead, or ``NotFound`` when it is another tenant's or not visible to the broker."""
-    lead = await _lead(session, tenant_id, lead_id)
-    if visible_to is not None and lead.assigned_user_id not in (None, visible_to):
-        raise NotFound(LEAD_NOT_FOUND)
-    return lead
-
-
-async def _lead(session: AsyncSession, tenant_id: uuid.UUID, lead_id: uuid.UUID) -> Lead:
-    lead = await lead_queries.get(session, tenant_id, lead_id)
-    if lead is None:
-        raise NotFound(LEAD_NOT_FOUND)
-    return lead
-
-
-async def update_lead(
-    session: AsyncSession,
-    *,
-    tenant_id: uuid.UUID,
-    lead_id: uuid.UUID,
-    stage: str | None = None,
-    assigned_user_id: uuid.UUID | None = None,
-    unassign: bool = False,
-    visible_to: uuid.UUID | None = None,
-) -> Lead:
-    """Change the lead's stage and/or assignee; ``None`` leaves a field as it is.
-
-    ``unassign=True`` puts the lead back in the unassigned queue. The assignee must be an
-    active user of the same agency (``BadRequest`` otherwise, the same message whether the
-    user is another agency's or does not exist). Everything is checked before anything
-    changes.
-    """
-    lead = await get_lead(session, tenant_id=tenant_id, lead_id=lead_id, visible_to=visible_to)
-    if stage is not None and stage not in STAGES:
-        raise BadRequest(f"Etapa desconhecida: use {', '.join(STAGES)}")
-    if assigned_user_id is not None and unassign:
-        raise BadRequest("Escolha um corretor ou remova a atribuição, não os dois")
-    if assigned_user_id is not None:
-        user = await user_queries.get(session, tenant_id, assigned_user_id)
-        if user is None:
-            raise BadRequest("Esse usuário não existe nesta imobiliária")
-        if not user.active:
-            raise BadRequest("Esse usuário está desativado")
-        lead.assigned_user_id = user.id
-    elif unassign:
-        lead.assigned_user_id = None
-    if stage is not None:
-        lead.stage = stage
-    await session.flush()
-    return lead
-
-
 async def export_csv(
     session: AsyncSession,
+    actor: Actor,
     *,
-    tenant_id: uuid.UUID,
     filters: LeadFilters,
     sort: str = DEFAULT_SORT,
-    visible_to: uuid.UUID | None = None,
+    query: str = "",
     limit: int = EXPORT_MAX_ROWS,
 ) -> str:
-    """The leads that pass ``filters`` as CSV (header in Portuguese), safe to open in a
-    spreadsheet: cells that would run as formulas are quoted with a leading apostrophe."""
+    """The leads ``actor`` sees that pass ``filters``, as CSV (header in Portuguese), safe
+    to open in a spreadsheet: cells that would run as formulas get a leading apostrophe.
+    The export is audited with its ``query`` (the filters as typed) and row count."""
     validate_filters(filters, sort)
-    where = queries.conditions(tenant_id, filters, visible_to=visible_to)
+    where = queries.conditions(actor.tenant_id, filters, visible_to=actor.visible_to)
     leads = await queries.all_matching(session, where, sort=sort, limit=limit)
     assigned = [lead.assigned_user_id for lead in leads if lead.assigned_user_id is not None]
-    names = await queries.user_names(session, tenant_id, assigned)
+    names = await queries.user_names(session, actor.tenant_id, assigned)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for lead in leads:
         writer.writerow([csv_cell(v) for v in _csv_row(lead, names)])
+    details = {"query": query, "rows": len(leads)}
+    await record_act(session, actor, AuditAction.LEADS_EXPORTED, target_type=LEAD, details=details)
     return out.getvalue()
 
 
@@ -241,19 +178,18 @@ def _csv_row(lead: Lead, names: dict[uuid.UUID, str]) -> Sequence[object]:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class Page(Generic[T]):
-    items: list[T]
-    total: int
-    page: int
-    per_page: int
-
-
-def check_page(page: int, per_page: int) -> None:
-    if page < 1:
-        raise BadRequest("A página começa em 1")
-    if not 1 <= per_page <= MAX_PER_PAGE:
-        raise BadRequest(f"Itens por página: de 1 a {MAX_PER_PAGE}")
+async def get_lead(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    lead_id: uuid.UUID,
+    visible_to: uuid.UUID | None = None,
+) -> Lead:
+    """The lead, or ``NotFound`` when it is another tenant's or not visible to the broker."""
+    lead = await queries.visible_lead(session, tenant_id, lead_id, visible_to)
+    if lead is None:
+        raise NotFound(LEAD_NOT_FOUND)
+    return lead
 
 
 async def list_messages(
@@ -266,38 +202,9 @@ async def list_messages(
     visible_to: uuid.UUID | None = None,
 ) -> Page[Message]:
     """The lead's messages, newest first, one page at a time."""
-    check_page(page, per_page)
+    request = page_request(page, per_page)
     lead = await get_lead(session, tenant_id=tenant_id, lead_id=lead_id, visible_to=visible_to)
-    items, total = await queries.messages_page(
-        session, tenant_id, lead.id, limit=per_page, offset=(page - 1) * per_page
-    )
-    return Page(items=items, total=total, page=page, per_page=per_page)
-
-
-async def send_message(
-    session: AsyncSession,
-    *,
-    tenant_id: uuid.UUID,
-    lead_id: uuid.UUID,
-    text: str,
-    user_id: uuid.UUID | None = None,
-    visible_to: uuid.UUID | None = None,
-) -> Message:
-    """Queue ``text`` to the lead as the broker, through the outbound pipeline (stored
-    ``pending``, then sent by a job). Refused when the lead opted out, was erased or has
-    no channel. It does not pause the AI: taking over is a separate act."""
-    text = text.strip()
-    if not text:
-        raise BadRequest("Escreva a mensagem")
-    if len(text) > MAX_MESSAGE_CHARS:
-        raise BadRequest(f"A mensagem tem no máximo {MAX_MESSAGE_CHARS} caracteres")
-    lead = await get_lead(session, tenant_id=tenant_id, lead_id=lead_id, visible_to=visible_to)
-    if lead.opted_out or lead.erased_at is not None:
-        raise Conflict("O lead pediu para não receber mensagens")
-    if lead.channel_id is None:
-        raise Conflict("O lead não tem um canal de WhatsApp para responder")
-    queued = await queue_outbound(session, lead=lead, texts=[text], role="broker", user_id=user_id)
-    return queued[0]
+    return await queries.messages_page(session, tenant_id, lead.id, request)
 
 
 async def list_handoffs(
@@ -310,18 +217,12 @@ async def list_handoffs(
     per_page: int = 25,
 ) -> Page[Handoff]:
     """The agency's handoffs, newest first, optionally of one status or one lead."""
-    check_page(page, per_page)
+    request = page_request(page, per_page)
     if status is not None and status not in HANDOFF_STATUSES:
         raise BadRequest(f"Situação desconhecida: use {', '.join(HANDOFF_STATUSES)}")
-    items, total = await queries.handoffs_page(
-        session,
-        tenant_id,
-        status=status,
-        lead_id=lead_id,
-        limit=per_page,
-        offset=(page - 1) * per_page,
+    return await queries.handoffs_page(
+        session, tenant_id, status=status, lead_id=lead_id, request=request
     )
-    return Page(items=items, total=total, page=page, per_page=per_page)
 
 
 async def get_handoff(

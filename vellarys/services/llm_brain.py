@@ -28,7 +28,7 @@ from vellarys.domain.llm import ChatModel, ChatResult, ToolCall
 from vellarys.domain.ports import Embedder
 from vellarys.domain.prompt import TOOLS, build_messages, validate_profile_update
 from vellarys.errors import LLMError
-from vellarys.services import knowledge, properties
+from vellarys.services import knowledge, property_search
 
 log = logging.getLogger(__name__)
 MAX_TOOL_ROUNDS = 4
@@ -188,7 +188,7 @@ async def _search_properties(turn: LlmTurn, state: ToolState, args: dict[str, An
     if turn.embedder is None:
         return {"error": "property search is unavailable"}
     wanted = qualification.merge(state.profile, validate_profile_update(args))
-    search = await properties.search_properties(
+    search = await property_search.search_properties(
         turn.session,
         turn.embedder,
         tenant_id=turn.tenant_id,
@@ -203,7 +203,7 @@ async def _search_properties(turn: LlmTurn, state: ToolState, args: dict[str, An
 
 
 async def _lookup_property(turn: LlmTurn, state: ToolState, args: dict[str, Any]) -> Any:
-    hit = await properties.lookup_code(
+    hit = await property_search.lookup_code(
         turn.session, tenant_id=turn.tenant_id, code=str(args.get("code") or "")
     )
     return {"property": state.allow_hit(hit)} if hit else {"error": "no listing with that code"}

@@ -24,7 +24,7 @@ from vellarys.domain.intent import detect_intents, listing_codes
 from vellarys.domain.listing import ready_to_search
 from vellarys.domain.planner import Retrieval, plan_reply
 from vellarys.errors import VellarysError
-from vellarys.services import knowledge, properties
+from vellarys.services import knowledge, property_search
 from vellarys.services.deps import PipelineDeps
 from vellarys.services.handoff import hand_off
 from vellarys.services.llm_brain import LlmTurn, llm_reply, tokens_used_today
@@ -62,7 +62,7 @@ async def answer(
     last_asked = _last_asked(history)
     no_places: tuple[list[str], list[str]] = ([], [])
     places = await optional_step(
-        session, "places", lambda: properties.known_places(session, lead.tenant_id), no_places
+        session, "places", lambda: property_search.known_places(session, lead.tenant_id), no_places
     )
     found = (
         qualification.extract(
@@ -202,7 +202,7 @@ async def _retrieve(
         looked_up = await optional_step(
             session,
             "lookup",
-            lambda: properties.lookup_code(session, tenant_id=tenant_id, code=wanted),
+            lambda: property_search.lookup_code(session, tenant_id=tenant_id, code=wanted),
             None,
         )
     search = None
@@ -210,7 +210,7 @@ async def _retrieve(
         search = await optional_step(
             session,
             "properties",
-            lambda: properties.search_properties(
+            lambda: property_search.search_properties(
                 session, embedder, tenant_id=tenant_id, profile=profile, text=text, k=3
             ),
             None,

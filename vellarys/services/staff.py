@@ -1,4 +1,8 @@
-"""The agency's team as its admin manages it: invite, list, deactivate."""
+"""The agency's team: create or invite a user, list, deactivate.
+
+``create_user`` is the one act behind the dashboard's invitation form and the operator's
+``vellarys user create``: same checks, same messages, same audit entry.
+"""
 
 from __future__ import annotations
 
@@ -6,61 +10,81 @@ import secrets
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vellarys.db.models import User
 from vellarys.db.models.tenant import USER_ROLES
 from vellarys.db.queries import user as user_queries
+from vellarys.domain.glossary import AuditAction
+from vellarys.domain.password import hash_password
+from vellarys.domain.phone import normalize_phone
 from vellarys.errors import BadRequest, Conflict, NotFound
-from vellarys.services.accounts import EMAIL, create_user
+from vellarys.services.accounts import EMAIL, MIN_PASSWORD
+from vellarys.services.audit import USER, Actor, record_act
+
+MAX_NAME_CHARS = 200
+MAX_EMAIL_CHARS = 320
 
 
 @dataclass(frozen=True, slots=True)
 class Invitation:
+    """The new user and, when none was given, the temporary password to show once."""
+
     user: User
-    temporary_password: str
+    temporary_password: str | None
 
 
 async def list_users(session: AsyncSession, tenant_id: uuid.UUID) -> list[User]:
-    found = await session.execute(
-        select(User).where(User.tenant_id == tenant_id).order_by(User.active.desc(), User.name)
-    )
-    return list(found.scalars())
+    return await user_queries.all_of(session, tenant_id)
 
 
-async def invite_user(
-    session: AsyncSession,
-    *,
-    tenant_id: uuid.UUID,
-    email: str,
-    name: str,
-    role: str,
-    phone: str | None = None,
-) -> Invitation:
-    """Create the user with a random temporary password, returned once to show to the admin."""
-    if not name.strip():
-        raise BadRequest("Informe o nome.")
-    if not EMAIL.match(email.strip()):
+def _checked(email: str, name: str | None, role: str, password: str | None) -> tuple[str, str]:
+    email = email.strip().lower()
+    if not EMAIL.match(email) or len(email) > MAX_EMAIL_CHARS:
         raise BadRequest("Informe um e-mail válido.")
+    name = (name or "").strip() or email.split("@")[0]
+    if len(name) > MAX_NAME_CHARS:
+        raise BadRequest(f"O nome tem no máximo {MAX_NAME_CHARS} caracteres.")
     if role not in USER_ROLES:
-        raise BadRequest("Escolha o papel: administrador ou corretor.")
-    password = secrets.token_urlsafe(9)
+        raise BadRequest("Escolha o papel: administrador (admin) ou corretor (broker).")
+    if password is not None and len(password) < MIN_PASSWORD:
+        raise BadRequest(f"A senha precisa de pelo menos {MIN_PASSWORD} caracteres.")
+    return email, name
+
+
+async def create_user(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    email: str,
+    role: str,
+    name: str | None = None,
+    phone: str | None = None,
+    password: str | None = None,
+) -> Invitation:
+    """Add a user to the actor's agency. Without ``password`` one is generated and returned
+    once (an invitation). ``Conflict`` when any agency already uses the e-mail."""
+    email, name = _checked(email, name, role, password)
     try:
-        user = await create_user(
-            session,
-            tenant_id=tenant_id,
-            email=email,
-            password=password,
-            role=role,
-            name=name,
-            phone=phone or None,
-        )
-    except Conflict as exc:
-        raise Conflict("Já existe um usuário com esse e-mail.") from exc
-    except BadRequest as exc:
+        normalized = normalize_phone(phone) if phone and phone.strip() else None
+    except ValueError as exc:
         raise BadRequest("Informe um WhatsApp válido, com DDD.") from exc
-    return Invitation(user=user, temporary_password=password)
+    temporary = None if password is not None else secrets.token_urlsafe(9)
+    values = {
+        "id": uuid.uuid4(),
+        "tenant_id": actor.tenant_id,
+        "email": email,
+        "role": role,
+        "name": name,
+        "phone": normalized,
+        "password_hash": hash_password(password or temporary or ""),
+    }
+    user = await user_queries.insert_unless_email_taken(session, values)
+    if user is None:
+        raise Conflict("Já existe um usuário com esse e-mail.")
+    action, details = AuditAction.USER_CREATED, {"role": role}
+    await record_act(session, actor, action, target_type=USER, target_id=user.id, details=details)
+    return Invitation(user=user, temporary_password=temporary)
 
 
 async def set_active(

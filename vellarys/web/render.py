@@ -11,22 +11,15 @@ from zoneinfo import ZoneInfo
 from fastapi import Request
 from starlette.templating import Jinja2Templates, _TemplateResponse
 
+from vellarys.domain import glossary
 from vellarys.domain.budget import format_brl
-from vellarys.domain.scoring import TEMPERATURE_LABELS
 from vellarys.domain.template import PURPOSES, VARIABLES
+from vellarys.domain.glossary import STAGE_LABELS, TEMPERATURE_LABELS
 from vellarys.web.session import csrf_token, take_flashes
 
 TEMPLATES = Path(__file__).parent / "templates"
 ZONE = ZoneInfo("America/Sao_Paulo")
 
-STAGE_LABELS = {
-    "new": "Novo",
-    "qualifying": "Qualificando",
-    "qualified": "Qualificado",
-    "handed_off": "Com corretor",
-    "lost": "Perdido",
-    "won": "Fechado",
-}
 ROLE_LABELS = {"admin": "Administrador", "broker": "Corretor"}
 STATUS_TICKS = {
     "pending": ("🕓", "pendente"),
@@ -64,22 +57,18 @@ def duration(seconds: float | None) -> str:
     return f"{seconds / 3600:.1f} h".replace(".", ",")
 
 
-def profile_value(value: Any) -> str:
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    if isinstance(value, bool):
-        return "sim" if value else "não"
-    if isinstance(value, int | float) and not isinstance(value, bool) and value >= 1000:
-        return format_brl(value)
-    return str(value)
-
-
 templates = Jinja2Templates(directory=TEMPLATES)
 templates.env.filters.update(
     local_time=local_time,
     brl=brl,
     duration=duration,
-    profile_value=profile_value,
+    profile_value=glossary.profile_value,
+    profile_lines=glossary.profile_lines,
+    property_type=lambda t: glossary.label(glossary.PROPERTY_TYPE_LABELS, t),
+    transaction=lambda t: glossary.label(glossary.TRANSACTION_LABELS, t),
+    handoff_reason=lambda r: glossary.label(glossary.HANDOFF_REASON_LABELS, r),
+    handoff_status=lambda s: glossary.label(glossary.HANDOFF_STATUS_LABELS, s),
+    message_type=lambda t: glossary.label(glossary.MESSAGE_TYPE_LABELS, t),
     temperature=lambda t: TEMPERATURE_LABELS.get(t, t),
     stage=lambda s: STAGE_LABELS.get(s, s),
     role=lambda r: ROLE_LABELS.get(r, r),
@@ -88,6 +77,8 @@ templates.env.filters.update(
 templates.env.globals.update(
     STAGE_LABELS=STAGE_LABELS,
     TEMPERATURE_LABELS=TEMPERATURE_LABELS,
+    PROPERTY_TYPE_LABELS=glossary.PROPERTY_TYPE_LABELS,
+    TRANSACTION_LABELS=glossary.TRANSACTION_LABELS,
     STATUS_TICKS=STATUS_TICKS,
     ROLE_LABELS=ROLE_LABELS,
     template_purposes=PURPOSES,

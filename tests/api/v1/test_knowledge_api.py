@@ -46,7 +46,8 @@ async def test_file_uploads_take_text_markdown_and_pdf(api: Api) -> None:
             "POST", "/api/v1/knowledge/upload", files={"file": (name, content)}
         )
         assert response.status_code == 201, response.text
-        assert (response.json()["source_type"], response.json()["title"]) == (kind, name)
+        title = name.rsplit(".", 1)[0]  # the default title is the file name without extension
+        assert (response.json()["source_type"], response.json()["title"]) == (kind, title)
     titled = await api.call(
         "POST",
         "/api/v1/knowledge/upload",

@@ -105,7 +105,7 @@ async def test_get_returns_the_lead_and_records_the_view(api: Api) -> None:
         {"intent": "buy"},
     )
     viewed = await api.scalar(
-        "SELECT count(*) FROM audit_log WHERE action = 'viewed' AND target_id = :id",
+        "SELECT count(*) FROM audit_log WHERE action = 'lead.viewed' AND target_id = :id",
         id=str(lead.id),
     )
     assert viewed == 1

@@ -36,7 +36,7 @@ async def test_export_holds_the_lead_messages_handoffs_notes_and_audit(api: Api)
     ]
     assert [n["body"] for n in data["notes"]] == ["Ligar depois das 18h"]
     assert len(data["handoffs"]) == 1
-    assert [e["action"] for e in data["audit"]] == ["exported"]
+    assert [e["action"] for e in data["audit"]] == ["lead.exported"]
 
 
 async def test_erase_deletes_the_messages_and_anonymizes_the_lead_once(api: Api) -> None:
@@ -52,7 +52,7 @@ async def test_erase_deletes_the_messages_and_anonymizes_the_lead_once(api: Api)
     assert data["lead"]["name"] is None and data["lead"]["summary"] is None
     assert data["lead"]["phone"].startswith("erased:") and data["lead"]["opted_out"]
     assert data["handoffs"][0]["summary"] is None and data["handoffs"][0]["profile"] == {}
-    assert [e["action"] for e in data["audit"]] == ["erased", "exported"]
+    assert [e["action"] for e in data["audit"]] == ["lead.erased", "lead.exported"]
     text = await api.scalar(
         "SELECT count(*) FROM messages WHERE content LIKE '%Moema%' AND tenant_id = :t",
         t=api.ours.tenant_id,

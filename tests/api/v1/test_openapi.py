@@ -39,6 +39,8 @@ async def test_every_route_answers_as_the_document_says(api: Api) -> None:
         ("PATCH", lead_path, {"json": {"stage": "qualified", "assigned_user_id": str(broker.id)}}),
         ("GET", f"{lead_path}/messages", {}),
         ("POST", f"{lead_path}/messages", {"json": {"text": "Olá!"}}),
+        ("POST", f"{lead_path}/give-back", {}),
+        ("POST", f"{lead_path}/take-over", {}),
         ("GET", "/api/v1/handoffs", {}),
         ("GET", f"/api/v1/handoffs/{handoff.id}", {}),
         ("POST", "/api/v1/properties", {"json": LISTING}),

@@ -149,7 +149,7 @@ async def test_bulk_import_with_one_bad_row_imports_nothing_and_names_each_bad_r
     assert response.status_code == 400
     error = response.json()["error"]
     assert error["code"] == "InvalidRows"
-    assert [(d["row"], d["code"]) for d in error["details"]] == [(2, "B2"), (5, "B5")]
+    assert [(d["row"], d["code"]) for d in error["details"]] == [(2, "B2"), (4, "B3"), (5, "B5")]
     assert await _count(api) == 0 and await _jobs(api) == 0
 
     dup = await api.call("POST", "/api/v1/properties/import", json=[LISTING, LISTING])
@@ -159,3 +159,21 @@ async def test_bulk_import_with_one_bad_row_imports_nothing_and_names_each_bad_r
     not_a_list = await api.call("POST", "/api/v1/properties/import", json={"code": "x"})
     assert not_a_list.status_code == 422
     assert await _count(api) == 0
+
+
+async def test_a_feature_with_a_semicolon_and_a_photo_url_with_a_comma_survive_the_api(
+    api: Api,
+) -> None:
+    body = {
+        **LISTING,
+        "code": "SC01",
+        "features": ["Piscina; churrasqueira"],
+        "photos": ["https://fotos.example/sc01/a,b.jpg"],
+    }
+    created = await api.call("POST", "/api/v1/properties", json=body)
+    assert created.status_code == 201, created.text
+    assert created.json()["features"] == ["Piscina; churrasqueira"]
+    path = f"/api/v1/properties/{created.json()['id']}"
+    patched = (await api.call("PATCH", path, json={"price": 1})).json()
+    assert patched["features"] == ["Piscina; churrasqueira"]
+    assert patched["photos"] == ["https://fotos.example/sc01/a,b.jpg"]

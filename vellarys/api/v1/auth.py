@@ -22,6 +22,7 @@ from vellarys.bootstrap import Container
 from vellarys.db.uow import unit_of_work
 from vellarys.errors import Unauthorized
 from vellarys.services.api_keys import authenticate
+from vellarys.services.audit import Actor
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -35,6 +36,11 @@ bearer = HTTPBearer(
 class Caller:
     tenant_id: uuid.UUID
     api_key_id: uuid.UUID
+
+    @property
+    def actor(self) -> Actor:
+        """An API key acts with an admin's reach over its agency."""
+        return Actor(tenant_id=self.tenant_id, api_key_id=self.api_key_id)
 
 
 @dataclass(frozen=True, slots=True)

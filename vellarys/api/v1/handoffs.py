@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from vellarys.api.v1.auth import Auth
 from vellarys.api.v1.schemas import HandoffOut, HandoffPageOut, errors
-from vellarys.domain.lead_search import MAX_PER_PAGE
+from vellarys.db.queries.page import MAX_PAGE, MAX_PER_PAGE
+from vellarys.domain.glossary import HandoffStatus
 from vellarys.services import leads
 
 router = APIRouter(prefix="/handoffs", tags=["handoffs"])
@@ -18,9 +19,9 @@ router = APIRouter(prefix="/handoffs", tags=["handoffs"])
 @router.get("", response_model=HandoffPageOut, responses=errors(400, 422))
 async def list_handoffs(
     auth: Auth,
-    status: Literal["open", "released"] | None = None,
+    status: HandoffStatus | None = None,
     lead_id: uuid.UUID | None = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
     per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = 25,
 ) -> HandoffPageOut:
     """The agency's handoffs, newest first."""

@@ -10,8 +10,7 @@ from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 from vellarys.api.v1.auth import Auth
 from vellarys.api.v1.schemas import DocumentOut, DocumentPageOut, KnowledgeIn, errors
 from vellarys.db.models import KnowledgeDocument
-from vellarys.domain.lead_search import MAX_PER_PAGE
-from vellarys.errors import BadRequest
+from vellarys.db.queries.page import MAX_PAGE, MAX_PER_PAGE
 from vellarys.services import documents
 from vellarys.services.knowledge import MAX_DOCUMENT_BYTES
 
@@ -38,7 +37,7 @@ async def add_text(body: KnowledgeIn, auth: Auth) -> DocumentOut:
     async with auth.session() as (session, caller):
         document = await documents.upload_document(
             session,
-            tenant_id=caller.tenant_id,
+            caller.actor,
             title=body.title,
             source_type=body.source_type,
             content=body.content,
@@ -54,19 +53,15 @@ async def upload_file(
     title: Annotated[str | None, Form(description="Defaults to the file name.")] = None,
 ) -> DocumentOut:
     """Upload a text, Markdown or PDF file; it is indexed by the worker."""
-    source_type = documents.source_type_of(file.filename, file.content_type)
-    if source_type is None:
-        raise BadRequest("Envie um arquivo .txt, .md ou .pdf")
     content = await file.read(MAX_DOCUMENT_BYTES + 1)
-    name = (file.filename or "").rsplit("/", 1)[-1] or None
     async with auth.session() as (session, caller):
         document = await documents.upload_document(
             session,
-            tenant_id=caller.tenant_id,
-            title=(title or name or "").strip() or "Documento",
-            source_type=source_type,
+            caller.actor,
+            title=title,
             content=content,
-            filename=name,
+            filename=file.filename,
+            content_type=file.content_type,
         )
         await session.refresh(document)
         return document_out(document)
@@ -75,7 +70,7 @@ async def upload_file(
 @router.get("", response_model=DocumentPageOut, responses=errors(400, 422))
 async def list_documents(
     auth: Auth,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
     per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = 25,
 ) -> DocumentPageOut:
     """The agency's documents, newest first."""

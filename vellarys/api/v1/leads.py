@@ -7,6 +7,7 @@ from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from vellarys.api.v1.auth import Auth
 from vellarys.api.v1.schemas import (
@@ -24,13 +25,15 @@ from vellarys.api.v1.schemas import (
     errors,
 )
 from vellarys.db.models import Lead
-from vellarys.domain.lead_search import MAX_PER_PAGE, LeadFilters
+from vellarys.db.queries.page import MAX_PAGE, MAX_PER_PAGE
+from vellarys.domain.glossary import Intent
+from vellarys.domain.lead_search import LeadFilters
 from vellarys.errors import BadRequest
-from vellarys.services import audit, leads, lgpd
+from vellarys.services import lead_acts, leads, lgpd
 
 router = APIRouter(prefix="/leads", tags=["leads"])
 PerPage = Annotated[int, Query(ge=1, le=MAX_PER_PAGE)]
-PageNumber = Annotated[int, Query(ge=1)]
+PageNumber = Annotated[int, Query(ge=1, le=MAX_PAGE)]
 
 
 def lead_filters(
@@ -45,7 +48,7 @@ def lead_filters(
     created_to: Annotated[date | None, Query(description="Last day, included.")] = None,
     text: Annotated[str | None, Query(description="Part of the name or phone.")] = None,
     neighborhood: Annotated[str | None, Query(description="A profile neighborhood.")] = None,
-    intent: Annotated[Literal["buy", "rent", "invest"] | None, Query()] = None,
+    intent: Annotated[Intent | None, Query()] = None,
     property_type: str | None = None,
     city: str | None = None,
     budget_min: Annotated[int | None, Query(ge=0, description="Lowest budget_max.")] = None,
@@ -116,16 +119,7 @@ async def list_leads(
 async def get_lead(lead_id: uuid.UUID, auth: Auth) -> LeadOut:
     """One lead; the view is recorded in the audit log."""
     async with auth.session() as (session, caller):
-        lead = await leads.get_lead(session, tenant_id=caller.tenant_id, lead_id=lead_id)
-        await audit.record(
-            session,
-            tenant_id=caller.tenant_id,
-            user_id=None,
-            action=audit.VIEWED,
-            target_type=audit.LEAD,
-            target_id=lead.id,
-            api_key_id=caller.api_key_id,
-        )
+        lead = await lead_acts.view_lead(session, caller.actor, lead_id=lead_id)
         names = await leads.assignee_names(session, tenant_id=caller.tenant_id, leads=[lead])
         return lead_out(lead, names)
 
@@ -135,19 +129,14 @@ async def update_lead(lead_id: uuid.UUID, body: LeadPatch, auth: Auth) -> LeadOu
     """Change the stage and/or the assigned user (``null`` unassigns)."""
     if not body.model_fields_set:
         raise BadRequest("Nada para alterar: envie stage e/ou assigned_user_id")
-    unassign = "assigned_user_id" in body.model_fields_set and body.assigned_user_id is None
     async with auth.session() as (session, caller):
-        lead = await leads.update_lead(
-            session,
-            tenant_id=caller.tenant_id,
-            lead_id=lead_id,
-            stage=body.stage,
-            assigned_user_id=body.assigned_user_id,
-            unassign=unassign,
-        )
-        await session.refresh(lead)  # updated_at is set by the database
-        names = await leads.assignee_names(session, tenant_id=caller.tenant_id, leads=[lead])
-        return lead_out(lead, names)
+        lead = await lead_acts.find_lead(session, caller.actor, lead_id)
+        if body.stage is not None:
+            await lead_acts.change_stage(session, caller.actor, lead_id=lead_id, stage=body.stage)
+        if "assigned_user_id" in body.model_fields_set:
+            user_id = body.assigned_user_id
+            await lead_acts.assign_lead(session, caller.actor, lead_id=lead_id, user_id=user_id)
+        return await _lead_out(session, caller.tenant_id, lead)
 
 
 @router.get("/{lead_id}/messages", response_model=MessagePageOut, responses=errors(404, 422))
@@ -171,12 +160,37 @@ async def list_messages(
 )
 async def send_message(lead_id: uuid.UUID, body: MessageIn, auth: Auth) -> MessageOut:
     """Send a text to the lead as the broker. Accepted means stored ``pending`` and queued;
-    the delivery status then moves on (sent, delivered, read or failed)."""
+    the delivery status then moves on (sent, delivered, read or failed). The assistant is
+    paused for the lead (a take-over), as when a broker replies on the dashboard. 409 when
+    the lead cannot receive it (opted out, erased, no WhatsApp channel)."""
     async with auth.session() as (session, caller):
-        message = await leads.send_message(
-            session, tenant_id=caller.tenant_id, lead_id=lead_id, text=body.text
+        message = await lead_acts.send_broker_message(
+            session, caller.actor, lead_id=lead_id, text=body.text
         )
         return MessageOut.model_validate(message)
+
+
+@router.post("/{lead_id}/take-over", response_model=LeadOut, responses=errors(404, 422))
+async def take_over(lead_id: uuid.UUID, auth: Auth) -> LeadOut:
+    """Pause the assistant for this lead: a person answers from now on."""
+    async with auth.session() as (session, caller):
+        lead = await lead_acts.take_over(session, caller.actor, lead_id=lead_id)
+        return await _lead_out(session, caller.tenant_id, lead)
+
+
+@router.post("/{lead_id}/give-back", response_model=LeadOut, responses=errors(404, 422))
+async def give_back(lead_id: uuid.UUID, auth: Auth) -> LeadOut:
+    """Give the conversation back to the assistant; open handoffs are released."""
+    async with auth.session() as (session, caller):
+        deps = auth.container.pipeline
+        lead = await lead_acts.give_back(session, deps, caller.actor, lead_id=lead_id)
+        return await _lead_out(session, caller.tenant_id, lead)
+
+
+async def _lead_out(session: AsyncSession, tenant_id: uuid.UUID, lead: Lead) -> LeadOut:
+    await session.refresh(lead)  # updated_at is set by the database
+    names = await leads.assignee_names(session, tenant_id=tenant_id, leads=[lead])
+    return lead_out(lead, names)
 
 
 @router.get("/{lead_id}/export", response_model=ExportOut, responses=errors(404, 422))

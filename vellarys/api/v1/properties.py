@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query
 from fastapi.responses import JSONResponse
-from pydantic import ValidationError
 
 from vellarys.api.errors import error_body
 from vellarys.api.v1.auth import Auth
@@ -22,9 +21,10 @@ from vellarys.api.v1.schemas import (
     Transaction,
     errors,
 )
-from vellarys.domain.lead_search import MAX_PER_PAGE
+from vellarys.db.queries.page import MAX_PAGE, MAX_PER_PAGE
+from vellarys.domain.listing_input import listing_from_values
 from vellarys.errors import BadRequest
-from vellarys.services import catalog, listings
+from vellarys.services import catalog
 
 router = APIRouter(prefix="/properties", tags=["properties"])
 INVALID: dict[int | str, dict[str, Any]] = {
@@ -44,12 +44,12 @@ async def list_properties(
     text: Annotated[str | None, Query(description="Part of code, title, neighborhood.")] = None,
     transaction: Transaction | None = None,
     property_type: PropertyType | None = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
     per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = 25,
 ) -> PropertyPageOut:
     """The agency's listings by code."""
     async with auth.session() as (session, caller):
-        found = await listings.list_listings(
+        found = await catalog.list_listings(
             session,
             tenant_id=caller.tenant_id,
             page=page,
@@ -66,7 +66,7 @@ async def list_properties(
 @router.get("/{property_id}", response_model=PropertyOut, responses=errors(404, 422))
 async def get_property(property_id: uuid.UUID, auth: Auth) -> PropertyOut:
     async with auth.session() as (session, caller):
-        prop = await catalog.get_property(
+        prop = await catalog.get_listing(
             session, tenant_id=caller.tenant_id, property_id=property_id
         )
         return PropertyOut.model_validate(prop)
@@ -79,8 +79,9 @@ async def create_property(body: PropertyIn, auth: Auth) -> Any:
     """Create a listing; it becomes searchable by the assistant once the worker embeds it."""
     try:
         async with auth.session() as (session, caller):
-            prop = await listings.create_listing(
-                session, tenant_id=caller.tenant_id, values=body.model_dump()
+            listing = listing_from_values(body.model_dump())
+            prop = await catalog.create_listing(
+                session, tenant_id=caller.tenant_id, listing=listing
             )
             await session.refresh(prop)
             return PropertyOut.model_validate(prop)
@@ -99,10 +100,15 @@ async def update_property(property_id: uuid.UUID, body: PropertyPatch, auth: Aut
     nulls = [k for k, v in changes.items() if v is None and k not in _NULLABLE]
     if nulls:
         raise BadRequest(f"Estes campos não podem ser nulos: {', '.join(nulls)}")
+    available = changes.pop("available", None)
     try:
         async with auth.session() as (session, caller):
-            prop = await listings.update_listing(
-                session, tenant_id=caller.tenant_id, property_id=property_id, changes=changes
+            prop = await catalog.update_listing(
+                session,
+                tenant_id=caller.tenant_id,
+                property_id=property_id,
+                changes=changes,
+                available=available,
             )
             await session.refresh(prop)
             return PropertyOut.model_validate(prop)
@@ -117,7 +123,7 @@ _NULLABLE = ("condo_fee", "iptu", "area_m2", "address")
 async def deactivate_property(property_id: uuid.UUID, auth: Auth) -> PropertyOut:
     """Deactivate the listing: the assistant stops offering it; PATCH ``available`` undoes it."""
     async with auth.session() as (session, caller):
-        prop = await catalog.set_available(
+        prop = await catalog.update_listing(
             session, tenant_id=caller.tenant_id, property_id=property_id, available=False
         )
         await session.refresh(prop)
@@ -150,26 +156,12 @@ async def import_properties(
     Each row is validated like the body of ``POST /properties``; a 400 lists every bad row
     (``row`` counts from 1) and nothing is written.
     """
-    typed, details = _typed_rows(rows)
-    if not details:
-        async with auth.session() as (session, caller):
-            report = await listings.import_listings(session, tenant_id=caller.tenant_id, rows=typed)
-            details = [
-                {"row": e.line, "code": e.code, "messages": e.messages} for e in report.errors
-            ]
-    if details:
+    async with auth.session() as (session, caller):
+        report = await catalog.import_listings(
+            session, tenant_id=caller.tenant_id, rows=list(enumerate(rows, 1)), as_text=False
+        )
+    if not report.ok:
+        details = [{"row": e.line, "code": e.code, "messages": e.messages} for e in report.errors]
         message = f"Nada foi importado: {len(details)} item(ns) com erro"
         return JSONResponse(error_body("InvalidRows", message, details), status_code=400)
     return ImportOut(created=report.created, updated=report.updated)
-
-
-def _typed_rows(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    typed: list[dict[str, Any]] = []
-    details: list[dict[str, Any]] = []
-    for line, row in enumerate(rows, start=1):
-        try:
-            typed.append(PropertyIn.model_validate(row).model_dump())
-        except ValidationError as exc:
-            messages = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
-            details.append({"row": line, "code": str(row.get("code") or ""), "messages": messages})
-    return typed, details

@@ -9,10 +9,13 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-Stage = Literal["new", "qualifying", "qualified", "handed_off", "lost", "won"]
-Temperature = Literal["cold", "warm", "hot"]
-PropertyType = Literal["apartment", "house", "condo_house", "studio", "commercial", "land"]
-Transaction = Literal["sale", "rent"]
+from vellarys.domain import glossary
+from vellarys.services.lead_acts import MAX_MESSAGE_CHARS
+
+Stage = glossary.Stage
+Temperature = glossary.Temperature
+PropertyType = glossary.PropertyType
+Transaction = glossary.Transaction
 Sort = Literal["newest", "last_message", "score", "name"]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
@@ -99,7 +102,7 @@ class MessageOut(Model):
     lead_id: uuid.UUID
     role: Literal["user", "assistant", "broker", "system"]
     direction: Literal["inbound", "outbound"]
-    type: str
+    type: glossary.MessageType
     content: str
     media: dict[str, Any]
     status: Literal["received", "pending", "sent", "delivered", "read", "failed"]
@@ -119,7 +122,10 @@ class MessagePageOut(BaseModel):
 
 
 class MessageIn(Input):
-    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4096)]
+    text: Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_MESSAGE_CHARS),
+    ]
 
 
 Money = Annotated[Decimal, Field(ge=0, lt=Decimal("1e12"), max_digits=14, decimal_places=2)]
@@ -240,8 +246,8 @@ class HandoffOut(Model):
     id: uuid.UUID
     lead_id: uuid.UUID
     user_id: uuid.UUID | None
-    reason: Literal["hot", "requested", "manual"]
-    status: Literal["open", "released"]
+    reason: glossary.HandoffReason
+    status: glossary.HandoffStatus
     summary: str | None
     profile: dict[str, Any]
     property_ids: list[Any] = Field(description="Codes of the properties shown to the lead.")

@@ -10,11 +10,12 @@ from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vellarys.db.base import Base, IdMixin, TimestampMixin, check_in
+from vellarys.domain.glossary import HandoffReason, HandoffStatus, Stage, Temperature, values
 
-STAGES = ("new", "qualifying", "qualified", "handed_off", "lost", "won")
-TEMPERATURES = ("cold", "warm", "hot")
-HANDOFF_REASONS = ("hot", "requested", "manual")
-HANDOFF_STATUSES = ("open", "released")
+STAGES = values(Stage)
+TEMPERATURES = values(Temperature)
+HANDOFF_REASONS = values(HandoffReason)
+HANDOFF_STATUSES = values(HandoffStatus)
 
 
 class Lead(IdMixin, TimestampMixin, Base):

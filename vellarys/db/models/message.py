@@ -10,23 +10,12 @@ from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vellarys.db.base import Base, IdMixin, TimestampMixin, check_in
+from vellarys.domain.glossary import MessageType, values
 
 ROLES = ("user", "assistant", "broker", "system")
 DIRECTIONS = ("inbound", "outbound")
 STATUSES = ("received", "pending", "sent", "delivered", "read", "failed")
-TYPES = (
-    "text",
-    "interactive",
-    "audio",
-    "image",
-    "video",
-    "document",
-    "sticker",
-    "location",
-    "contacts",
-    "reaction",
-    "unknown",
-)
+TYPES = values(MessageType)
 
 
 class Message(IdMixin, TimestampMixin, Base):

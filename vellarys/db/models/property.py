@@ -21,9 +21,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from vellarys.db.base import Base, IdMixin, TimestampMixin, check_in
 from vellarys.db.vector import Embedding
+from vellarys.domain.glossary import PropertyType, Transaction, values
 
-PROPERTY_TYPES = ("apartment", "house", "condo_house", "studio", "commercial", "land")
-TRANSACTIONS = ("sale", "rent")
+PROPERTY_TYPES = values(PropertyType)
+TRANSACTIONS = values(Transaction)
 
 
 class Property(IdMixin, TimestampMixin, Base):

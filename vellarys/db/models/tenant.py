@@ -10,10 +10,12 @@ from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, Tex
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vellarys.db.base import Base, IdMixin, TimestampMixin, check_in
+from vellarys.domain.glossary import AuditAction, values
 
 USER_ROLES = ("admin", "broker")
 ALERT_KINDS = ("new_lead", "hot_lead", "after_hours_lead", "handoff_untaken")
 _ALL_ALERTS = "'" + '["new_lead", "hot_lead", "after_hours_lead", "handoff_untaken"]' + "'"
+AUDIT_ACTIONS = values(AuditAction)
 
 
 class Tenant(IdMixin, TimestampMixin, Base):
@@ -69,6 +71,7 @@ class AuditEntry(IdMixin, Base):
     """Who viewed, exported, erased or took over what (LGPD)."""
 
     __tablename__ = "audit_log"
+    __table_args__ = (CheckConstraint(check_in("action", AUDIT_ACTIONS), name="action"),)
 
     tenant_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("tenants.id", ondelete="CASCADE"), index=True

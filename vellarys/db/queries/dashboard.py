@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, and_, cast, func, or_, select
+from sqlalchemy import ColumnElement, Date, and_, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vellarys.db.models import (
@@ -26,6 +26,7 @@ from vellarys.db.models import (
     Property,
     User,
 )
+from vellarys.db.queries.lead_search import visible
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,11 +39,7 @@ class Scope:
 
 
 def visible_leads(scope: Scope) -> ColumnElement[bool]:
-    condition = Lead.tenant_id == scope.tenant_id
-    if scope.admin:
-        return condition
-    mine = or_(Lead.assigned_user_id == scope.user_id, Lead.assigned_user_id.is_(None))
-    return and_(condition, mine)
+    return and_(*visible(scope.tenant_id, None if scope.admin else scope.user_id))
 
 
 async def custom_keys(session: AsyncSession, scope: Scope) -> list[str]:
@@ -68,11 +65,6 @@ async def channels(session: AsyncSession, tenant_id: uuid.UUID) -> list[Channel]
         select(Channel).where(Channel.tenant_id == tenant_id).order_by(Channel.created_at)
     )
     return list(found.scalars())
-
-
-async def visible_lead(session: AsyncSession, scope: Scope, lead_id: uuid.UUID) -> Lead | None:
-    found = await session.execute(select(Lead).where(visible_leads(scope), Lead.id == lead_id))
-    return found.scalar_one_or_none()
 
 
 async def conversation(

@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, Numeric, Select, case, cast, func, or_, se
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vellarys.db.models import Handoff, Lead, Message, User
+from vellarys.db.queries.page import Page, PageRequest, counted, fetch_page
 from vellarys.domain.lead_search import (
     UNASSIGNED,
     LeadFilters,
@@ -29,13 +30,29 @@ AGENCY_TIMEZONE = ZoneInfo("America/Sao_Paulo")
 Row = TypeVarTuple("Row")
 
 
+def visible(tenant_id: uuid.UUID, visible_to: uuid.UUID | None) -> list[ColumnElement[bool]]:
+    """The one rule of who sees which lead: the tenant's leads, and for a broker
+    (``visible_to``) only theirs and the unassigned queue."""
+    where: list[ColumnElement[bool]] = [Lead.tenant_id == tenant_id]
+    if visible_to is not None:
+        where.append(or_(Lead.assigned_user_id == visible_to, Lead.assigned_user_id.is_(None)))
+    return where
+
+
+async def visible_lead(
+    session: AsyncSession, tenant_id: uuid.UUID, lead_id: uuid.UUID, visible_to: uuid.UUID | None
+) -> Lead | None:
+    found = await session.execute(
+        select(Lead).where(*visible(tenant_id, visible_to), Lead.id == lead_id)
+    )
+    return found.scalar_one_or_none()
+
+
 def conditions(
     tenant_id: uuid.UUID, f: LeadFilters, *, visible_to: uuid.UUID | None = None
 ) -> list[ColumnElement[bool]]:
-    """The WHERE clause: the tenant's leads (not erased) that pass ``f``."""
-    where: list[ColumnElement[bool]] = [Lead.tenant_id == tenant_id, Lead.erased_at.is_(None)]
-    if visible_to is not None:
-        where.append(or_(Lead.assigned_user_id == visible_to, Lead.assigned_user_id.is_(None)))
+    """The WHERE clause: the leads (not erased) ``visible_to`` sees that pass ``f``."""
+    where = [*visible(tenant_id, visible_to), Lead.erased_at.is_(None)]
     if f.stage:
         where.append(Lead.stage == f.stage)
     if f.temperature:
@@ -112,19 +129,11 @@ async def page(
     where: Sequence[ColumnElement[bool]],
     *,
     sort: str,
-    limit: int,
-    offset: int,
+    request: PageRequest,
 ) -> tuple[list[Lead], int]:
     """One page of leads and the total that pass ``where``, in one round trip when possible."""
     statement = _ordered(select(Lead, func.count().over().label("total")).where(*where), sort)
-    rows = (await session.execute(statement.limit(limit).offset(offset))).all()
-    if rows:
-        return [row[0] for row in rows], int(rows[0].total)
-    if offset == 0:
-        return [], 0
-    # Past the last page the window count has no row to ride on.
-    total = await session.execute(select(func.count()).select_from(Lead).where(*where))
-    return [], int(total.scalar_one())
+    return await counted(session, statement, where, Lead, request)
 
 
 async def all_matching(
@@ -146,16 +155,13 @@ async def user_names(
 
 
 async def messages_page(
-    session: AsyncSession, tenant_id: uuid.UUID, lead_id: uuid.UUID, *, limit: int, offset: int
-) -> tuple[list[Message], int]:
+    session: AsyncSession, tenant_id: uuid.UUID, lead_id: uuid.UUID, request: PageRequest
+) -> Page[Message]:
     """One page of a lead's messages, newest first, and how many it has."""
     where = [Message.tenant_id == tenant_id, Message.lead_id == lead_id]
-    statement = (
-        select(Message, func.count().over().label("total"))
-        .where(*where)
-        .order_by(Message.created_at.desc(), Message.id)
+    return await fetch_page(
+        session, Message, where, [Message.created_at.desc(), Message.id], request
     )
-    return await counted(session, statement, where, Message, limit=limit, offset=offset)
 
 
 async def handoffs_page(
@@ -164,20 +170,16 @@ async def handoffs_page(
     *,
     status: str | None,
     lead_id: uuid.UUID | None,
-    limit: int,
-    offset: int,
-) -> tuple[list[Handoff], int]:
+    request: PageRequest,
+) -> Page[Handoff]:
     where: list[ColumnElement[bool]] = [Handoff.tenant_id == tenant_id]
     if status is not None:
         where.append(Handoff.status == status)
     if lead_id is not None:
         where.append(Handoff.lead_id == lead_id)
-    statement = (
-        select(Handoff, func.count().over().label("total"))
-        .where(*where)
-        .order_by(Handoff.created_at.desc(), Handoff.id)
+    return await fetch_page(
+        session, Handoff, where, [Handoff.created_at.desc(), Handoff.id], request
     )
-    return await counted(session, statement, where, Handoff, limit=limit, offset=offset)
 
 
 async def handoff(
@@ -187,23 +189,3 @@ async def handoff(
         select(Handoff).where(Handoff.tenant_id == tenant_id, Handoff.id == handoff_id)
     )
     return found.scalar_one_or_none()
-
-
-async def counted(
-    session: AsyncSession,
-    statement: Select[Any, int],
-    where: Sequence[ColumnElement[bool]],
-    model: Any,
-    *,
-    limit: int,
-    offset: int,
-) -> tuple[list[Any], int]:
-    """One page of ``statement`` (which selects ``model`` and ``count(*) OVER ()``) and the
-    total; the total is counted apart only when the page is past the end."""
-    rows = (await session.execute(statement.limit(limit).offset(offset))).all()
-    if rows:
-        return [row[0] for row in rows], int(rows[0].total)
-    if offset == 0:
-        return [], 0
-    total = await session.execute(select(func.count()).select_from(model).where(*where))
-    return [], int(total.scalar_one())

@@ -13,6 +13,8 @@ from sqlalchemy.orm import aliased
 
 from vellarys.db.models import Property, PropertyEmbedding
 from vellarys.db.queries import vector
+from vellarys.db.queries.page import Page, PageRequest, fetch_page
+from vellarys.domain.lead_search import like_pattern
 from vellarys.domain.ports import Vector
 from vellarys.domain.property_search import PETS_REFUSED, PETS_WELCOME, PropertyFilters
 
@@ -234,3 +236,41 @@ async def by_price(
     if limit <= 0:
         statement = statement.where(false())
     return list((await session.execute(statement)).scalars().all())
+
+
+async def by_codes(
+    session: AsyncSession, tenant_id: uuid.UUID, codes: Collection[str]
+) -> dict[str, Property]:
+    """The tenant's listings with these exact codes, by code (one query for any number)."""
+    if not codes:
+        return {}
+    found = await session.execute(
+        select(Property).where(Property.tenant_id == tenant_id, Property.code.in_(set(codes)))
+    )
+    return {prop.code: prop for prop in found.scalars()}
+
+
+async def listing_page(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    request: PageRequest,
+    *,
+    available: bool | None = None,
+    text: str | None = None,
+    transaction: str | None = None,
+    property_type: str | None = None,
+) -> Page[Property]:
+    """The tenant's listings by code (available first when mixed), one page at a time."""
+    where: list[ColumnElement[bool]] = [Property.tenant_id == tenant_id]
+    if available is not None:
+        where.append(Property.available.is_(available))
+    if transaction:
+        where.append(Property.transaction == transaction)
+    if property_type:
+        where.append(Property.property_type == property_type)
+    if text and text.strip():
+        pattern = like_pattern(text.strip())
+        columns = (Property.code, Property.title, Property.neighborhood)
+        where.append(or_(*(column.ilike(pattern, escape="\\") for column in columns)))
+    order = [Property.available.desc(), Property.code, Property.id]
+    return await fetch_page(session, Property, where, order, request)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vellarys.db.models import User
@@ -26,3 +28,22 @@ async def get(session: AsyncSession, tenant_id: uuid.UUID, user_id: uuid.UUID) -
         select(User).where(User.tenant_id == tenant_id, User.id == user_id)
     )
     return found.scalar_one_or_none()
+
+
+async def insert_unless_email_taken(session: AsyncSession, values: dict[str, Any]) -> User | None:
+    """Insert the user, or nothing (None) when any agency already has the e-mail.
+
+    The unique index on ``lower(email)`` decides, so an e-mail that row-level security
+    hides (another agency's) is refused the same way instead of failing the transaction.
+    """
+    statement = insert(User).values(**values).on_conflict_do_nothing().returning(User)
+    found = await session.execute(select(User).from_statement(statement))
+    return found.scalar_one_or_none()
+
+
+async def all_of(session: AsyncSession, tenant_id: uuid.UUID) -> list[User]:
+    """The agency's users, active first, by name."""
+    found = await session.execute(
+        select(User).where(User.tenant_id == tenant_id).order_by(User.active.desc(), User.name)
+    )
+    return list(found.scalars())

@@ -8,23 +8,22 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
-from vellarys.db import queue
 from vellarys.errors import BadRequest, NotFound
-from vellarys.services import dashboard, knowledge
+from vellarys.services import dashboard, documents, knowledge
+from vellarys.services.knowledge import MAX_DOCUMENT_BYTES
 from vellarys.web.pages.forms import form_fields, form_file
 from vellarys.web.render import render
 from vellarys.web.route import WebRoute
 from vellarys.web.session import container_of, flash, staff_work
 
 router = APIRouter(route_class=WebRoute)
-_TYPES = {".md": "markdown", ".markdown": "markdown", ".txt": "text", ".pdf": "pdf"}
 
 
 async def _page(request: Request, *, status: int = 200, **extra: Any) -> Response:
     question = request.query_params.get("q", "").strip()
     hits: list[Any] = []
     async with staff_work(request) as (session, viewer):
-        documents = await dashboard.documents(session, viewer)
+        listed = await dashboard.documents(session, viewer)
         if question:
             hits = await knowledge.search_knowledge(
                 session,
@@ -34,7 +33,7 @@ async def _page(request: Request, *, status: int = 200, **extra: Any) -> Respons
                 k=5,
             )
     context = {
-        "documents": documents,
+        "documents": listed,
         "question": question,
         "hits": hits,
         "error": None,
@@ -52,32 +51,19 @@ async def knowledge_page(request: Request) -> Response:
 @router.post("/knowledge")
 async def upload(request: Request) -> Response:
     fields, upload = await form_fields(request), await form_file(request, "file")
-    title = fields.get("title", "").strip()
-    content: str | bytes
+    content: str | bytes = fields.get("content", "")
+    if upload is not None:
+        content = await upload.read(MAX_DOCUMENT_BYTES + 1)
     try:
-        if upload is not None:
-            suffix = "." + (upload.filename or "").rsplit(".", 1)[-1].lower()
-            source_type, content = _TYPES.get(suffix), await upload.read()
-            if source_type is None:
-                raise BadRequest("Envie um arquivo .txt, .md ou .pdf.")
-            title = title or (upload.filename or "").rsplit(".", 1)[0]
-            filename: str | None = upload.filename
-        else:
-            source_type, content, filename = "text", fields.get("content", ""), None
         async with staff_work(request, admin=True) as (session, viewer):
-            document = await knowledge.add_document(
+            document = await documents.upload_document(
                 session,
-                tenant_id=viewer.tenant_id,
-                title=title,
-                filename=filename,
-                source_type=source_type,
+                viewer.actor,
+                title=fields.get("title"),
                 content=content,
-            )
-            await queue.defer(
-                session,
-                task=queue.INDEX_DOCUMENT,
-                queue="indexing",
-                args={"tenant_id": str(viewer.tenant_id), "document_id": str(document.id)},
+                source_type=None if upload is not None else "text",
+                filename=upload.filename if upload is not None else None,
+                content_type=upload.content_type if upload is not None else None,
             )
     except BadRequest as exc:
         return await _page(request, error=exc.message, values=fields, status=400)
@@ -92,6 +78,6 @@ async def delete(request: Request, document_id: str) -> Response:
     except ValueError as exc:
         raise NotFound("Documento não encontrado.") from exc
     async with staff_work(request, admin=True) as (session, viewer):
-        await knowledge.delete_document(session, tenant_id=viewer.tenant_id, document_id=key)
+        await documents.remove_document(session, tenant_id=viewer.tenant_id, document_id=key)
     flash(request, "Documento excluído.")
     return RedirectResponse("/knowledge", status_code=303)

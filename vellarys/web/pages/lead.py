@@ -7,8 +7,8 @@ import uuid
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
-from vellarys.errors import BadRequest, NotFound
-from vellarys.services import dashboard
+from vellarys.errors import BadRequest, Conflict, NotFound
+from vellarys.services import dashboard, lead_acts
 from vellarys.web.pages.forms import form_fields
 from vellarys.web.render import render
 from vellarys.web.route import WebRoute
@@ -49,19 +49,23 @@ async def _act(request: Request, lead_id: str, done: str) -> Response:
     deps = container_of(request).pipeline
     try:
         async with staff_work(request) as (session, viewer):
-            action = request.url.path.rsplit("/", 1)[-1]
+            action, actor = request.url.path.rsplit("/", 1)[-1], viewer.actor
             if action == "take-over":
-                await dashboard.take_over(session, viewer, key)
+                await lead_acts.take_over(session, actor, lead_id=key)
             elif action == "give-back":
-                await dashboard.give_back(session, deps, viewer, key)
+                await lead_acts.give_back(session, deps, actor, lead_id=key)
             elif action == "reply":
-                await dashboard.reply_as_broker(session, viewer, key, text=fields.get("text", ""))
+                text = fields.get("text", "")
+                await lead_acts.send_broker_message(session, actor, lead_id=key, text=text)
             elif action == "assign":
-                user = fields.get("user_id") or None
-                await dashboard.assign(session, viewer, key, user_id=_user(user))
+                user = _user(fields.get("user_id") or None)
+                await lead_acts.assign_lead(session, actor, lead_id=key, user_id=user)
+            elif action == "stage":
+                stage = fields.get("stage", "")
+                await lead_acts.change_stage(session, actor, lead_id=key, stage=stage)
             elif action == "notes":
                 await dashboard.add_note(session, viewer, key, body=fields.get("body", ""))
-    except BadRequest as exc:
+    except (BadRequest, Conflict) as exc:
         flash(request, exc.message, "error")
         return _back(key)
     flash(request, done)
@@ -98,3 +102,8 @@ async def assign(request: Request, lead_id: str) -> Response:
 @router.post("/leads/{lead_id}/notes")
 async def add_note(request: Request, lead_id: str) -> Response:
     return await _act(request, lead_id, "Anotação salva.")
+
+
+@router.post("/leads/{lead_id}/stage")
+async def change_stage(request: Request, lead_id: str) -> Response:
+    return await _act(request, lead_id, "Etapa atualizada.")

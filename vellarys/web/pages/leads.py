@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vellarys.db.queries import dashboard as dashboard_queries
+from vellarys.db.queries.page import parse_page_number
 from vellarys.errors import BadRequest
 from vellarys.services import dashboard, leads
 from vellarys.services.auth import Viewer
@@ -58,7 +59,7 @@ def _parse(params: dict[str, str]) -> ListQuery:
         budget_max=_int(_text(params, "budget_max")),
         custom=custom,
     )
-    page = _int(_text(params, "page")) or 1
+    page = parse_page_number(params.get("page"))
     return ListQuery(filters=filters, sort=_text(params, "sort") or leads.DEFAULT_SORT, page=page)
 
 
@@ -117,7 +118,7 @@ async def lead_list(request: Request) -> Response:
                 sort=query.sort,
                 page=query.page,
                 per_page=PER_PAGE,
-                visible_to=dashboard.visible_to(viewer),
+                visible_to=viewer.actor.visible_to,
             )
         except BadRequest as exc:  # nothing was written: only reads happen here
             error, status = exc.message, 400
@@ -141,17 +142,10 @@ async def export(request: Request) -> Response:
         query = _parse(dict(request.query_params))
         text = await leads.export_csv(
             session,
-            tenant_id=viewer.tenant_id,
+            viewer.actor,
             filters=query.filters,
             sort=query.sort,
-            visible_to=dashboard.visible_to(viewer),
-        )
-        await dashboard.record_audit(
-            session,
-            viewer,
-            action="leads.export",
-            target_type="lead",
-            details={"query": request.url.query, "rows": max(0, text.count("\n") - 1)},
+            query=request.url.query,
         )
     return Response(
         "\ufeff" + text,

@@ -8,10 +8,12 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
+from vellarys.db.queries.page import MAX_PER_PAGE, parse_page_number
+from vellarys.domain.glossary import PROPERTY_TYPE_LABELS, TRANSACTION_LABELS
+from vellarys.domain.listing_input import FIELDS, listing_from_text
 from vellarys.errors import BadRequest, NotFound
 from vellarys.services import catalog
 from vellarys.services.catalog import InvalidListing
-from vellarys.services.listings import LISTING_FIELDS
 from vellarys.web.pages.forms import form_fields, form_file
 from vellarys.web.render import render
 from vellarys.web.route import WebRoute
@@ -31,8 +33,14 @@ async def _list(request: Request, **extra: Any) -> Response:
     status = extra.pop("status", 200)
     q = request.query_params.get("q", "")
     async with staff_work(request) as (session, viewer):
-        items = await catalog.list_properties(session, tenant_id=viewer.tenant_id, text=q)
-    context = {"items": items, "q": q, "types": catalog.TYPE_NAMES, "report": None, **extra}
+        page = await catalog.list_listings(
+            session,
+            tenant_id=viewer.tenant_id,
+            text=q,
+            page=parse_page_number(request.query_params.get("page")),
+            per_page=MAX_PER_PAGE,
+        )
+    context = {"items": page.items, "result": page, "q": q, "report": None, **extra}
     return render(request, "properties.html", context, status=status)
 
 
@@ -42,7 +50,7 @@ async def properties(request: Request) -> Response:
 
 
 def _form_values(prop: Any) -> dict[str, str]:
-    values = {f: "" if getattr(prop, f) is None else str(getattr(prop, f)) for f in LISTING_FIELDS}
+    values = {f: "" if getattr(prop, f) is None else str(getattr(prop, f)) for f in FIELDS}
     values["features"] = " | ".join(str(f) for f in prop.features or [])
     values["photos"] = "\n".join(str(p) for p in prop.photos or [])
     return values
@@ -60,8 +68,8 @@ def _form(
         "values": values,
         "prop_id": prop_id,
         "errors": errors or [],
-        "types": catalog.TYPE_NAMES,
-        "transactions": catalog.TRANSACTION_NAMES,
+        "types": PROPERTY_TYPE_LABELS,
+        "transactions": TRANSACTION_LABELS,
     }
     return render(request, "property_form.html", context, status=status)
 
@@ -78,7 +86,10 @@ async def create(request: Request) -> Response:
     fields = await form_fields(request)
     try:
         async with staff_work(request, admin=True) as (session, viewer):
-            prop = await catalog.create_property(session, tenant_id=viewer.tenant_id, raw=fields)
+            listing = listing_from_text(fields)
+            prop = await catalog.create_listing(
+                session, tenant_id=viewer.tenant_id, listing=listing
+            )
     except InvalidListing as exc:
         return _form(request, values=fields, prop_id=None, errors=exc.errors, status=422)
     flash(request, f"Imóvel {prop.code} cadastrado.")
@@ -88,7 +99,7 @@ async def create(request: Request) -> Response:
 @router.get("/properties/{prop_id}/edit")
 async def edit(request: Request, prop_id: str) -> Response:
     async with staff_work(request, admin=True) as (session, viewer):
-        prop = await catalog.get_property(
+        prop = await catalog.get_listing(
             session, tenant_id=viewer.tenant_id, property_id=_key(prop_id)
         )
         values = _form_values(prop)
@@ -100,8 +111,8 @@ async def update(request: Request, prop_id: str) -> Response:
     fields, key = await form_fields(request), _key(prop_id)
     try:
         async with staff_work(request, admin=True) as (session, viewer):
-            prop = await catalog.update_property(
-                session, tenant_id=viewer.tenant_id, property_id=key, raw=fields
+            prop = await catalog.update_listing(
+                session, tenant_id=viewer.tenant_id, property_id=key, form=fields
             )
     except InvalidListing as exc:
         return _form(request, values=fields, prop_id=key, errors=exc.errors, status=422)
@@ -121,7 +132,7 @@ async def activate(request: Request, prop_id: str) -> Response:
 
 async def _availability(request: Request, prop_id: str, *, available: bool) -> Response:
     async with staff_work(request, admin=True) as (session, viewer):
-        prop = await catalog.set_available(
+        prop = await catalog.update_listing(
             session, tenant_id=viewer.tenant_id, property_id=_key(prop_id), available=available
         )
     state = (

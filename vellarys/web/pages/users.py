@@ -35,9 +35,9 @@ async def invite(request: Request) -> Response:
     fields = await form_fields(request)
     try:
         async with staff_work(request, admin=True) as (session, viewer):
-            invitation = await staff.invite_user(
+            invitation = await staff.create_user(
                 session,
-                tenant_id=viewer.tenant_id,
+                viewer.actor,
                 email=fields.get("email", ""),
                 name=fields.get("name", ""),
                 role=fields.get("role", ""),
