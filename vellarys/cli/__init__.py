@@ -5,6 +5,7 @@ from vellarys.cli.api_key import api_key_app
 from vellarys.cli.channel import channel_app
 from vellarys.cli.chat import chat
 from vellarys.cli.followups import followups_app
+from vellarys.cli.listings import listings_app
 from vellarys.cli.server import app
 from vellarys.cli.template import template_app
 
@@ -12,6 +13,7 @@ app.add_typer(api_key_app, name="api-key")
 channel_app.add_typer(template_app, name="template")
 app.add_typer(channel_app, name="channel")
 app.add_typer(followups_app, name="followups")
+app.add_typer(listings_app, name="listings")
 app.add_typer(tenant_app, name="tenant")
 app.add_typer(user_app, name="user")
 app.command()(chat)

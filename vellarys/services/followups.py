@@ -23,7 +23,7 @@ from vellarys.domain.listing import ready_to_search
 from vellarys.domain.property_search import filters_from_profile
 from vellarys.domain.template import WhatsAppTemplate, fill, pick, stored_templates
 from vellarys.services.outbound import queue_outbound
-from vellarys.services.properties import to_hit
+from vellarys.services.property_search import to_hit
 
 NO_TEMPLATE = "fora da janela de 24 h e sem modelo aprovado para este uso"
 MAX_REACTIVATION_LISTINGS = 3

@@ -13,8 +13,8 @@ from starlette.templating import Jinja2Templates, _TemplateResponse
 
 from vellarys.domain import glossary
 from vellarys.domain.budget import format_brl
-from vellarys.domain.template import PURPOSES, VARIABLES
 from vellarys.domain.glossary import STAGE_LABELS, TEMPERATURE_LABELS
+from vellarys.domain.template import PURPOSES, VARIABLES
 from vellarys.web.session import csrf_token, take_flashes
 
 TEMPLATES = Path(__file__).parent / "templates"
