@@ -37,6 +37,7 @@ __all__ = [
     "claim_due_feed",
     "configure_feed",
     "fetch_feed",
+    "get_feed",
     "record_run",
     "sync_feed",
 ]
@@ -162,3 +163,8 @@ async def claim_due_feed(session: AsyncSession, *, now: datetime) -> ListingFeed
 async def fetch_feed(url: str) -> IO[bytes]:
     """The feed at ``url`` in a temporary file (``ProviderError`` when it cannot be had)."""
     return await feed_download.download(url)
+
+
+async def get_feed(session: AsyncSession, *, tenant_id: uuid.UUID) -> ListingFeed | None:
+    """The agency's feed settings and last report, if it ever set a feed or synced one."""
+    return await queries.get(session, tenant_id)
