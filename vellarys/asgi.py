@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from vellarys import __version__
 from vellarys.api import health, metrics, v1, webhooks
+from vellarys.api.body_limit import BodyLimit, BodyLimits
 from vellarys.api.errors import install_error_handlers
 from vellarys.bootstrap import Container, build
 from vellarys.config import Settings
@@ -30,6 +31,14 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(webhooks.router)
     app.include_router(v1.router)
     install_web(app, container)
+    # Added last, so it runs first: before the dashboard's session cookie is even read.
+    settings = container.settings
+    limits = BodyLimits(
+        webhook_bytes=settings.webhook_max_bytes,
+        request_bytes=settings.request_max_bytes,
+        upload_bytes=settings.upload_max_bytes,
+    )
+    app.add_middleware(BodyLimit, limits=limits)
     return app
 
 

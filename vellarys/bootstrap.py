@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from vellarys.adapters.embeddings import build_embedder
 from vellarys.adapters.llm.openai_compatible import OpenAICompatibleChat
+from vellarys.adapters.pdf import PdfReader
 from vellarys.adapters.whatsapp import build_provider
 from vellarys.config import Settings
 from vellarys.db.embedded import start_embedded
@@ -51,6 +52,7 @@ def pipeline_settings(settings: Settings) -> PipelineSettings:
         send_pace_seconds=settings.send_pace_seconds,
         llm_daily_token_budget=settings.llm_daily_token_budget,
         summary_every=settings.summary_every,
+        inbound_text_max_chars=settings.inbound_text_max_chars,
     )
 
 
@@ -97,6 +99,7 @@ class Container:
     pipeline: PipelineDeps
     clock: Clock = field(default_factory=SystemClock)
     started_at: float = field(default_factory=time.monotonic)
+    pdf: PdfReader = field(default_factory=PdfReader)
 
     @property
     def embedder(self) -> Embedder:
@@ -147,4 +150,5 @@ def build(settings: Settings, *, database_url: str | None = None) -> Container:
             embedder=embedder,
             chat_for=chat_model_factory(settings, http),
         ),
+        pdf=PdfReader(workers=settings.pdf_workers, timeout_seconds=settings.pdf_timeout_seconds),
     )

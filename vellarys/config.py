@@ -70,6 +70,13 @@ class Settings(BaseSettings):
     stalled_job_seconds: float = Field(default=60, gt=0)
     outbound_stuck_seconds: float = Field(default=120, gt=0)
 
+    inbound_text_max_chars: int = Field(default=4096, ge=1)
+    webhook_max_bytes: int = Field(default=1024 * 1024, ge=1024)
+    request_max_bytes: int = Field(default=1024 * 1024, ge=1024)
+    upload_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    pdf_timeout_seconds: float = Field(default=20, gt=0)
+    pdf_workers: int = Field(default=2, ge=1)
+
     @model_validator(mode="after")
     def _production_needs_secrets(self) -> Settings:
         if self.environment == "production":

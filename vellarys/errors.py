@@ -48,6 +48,12 @@ class Conflict(VellarysError):
     status_code = 409
 
 
+class PayloadTooLarge(VellarysError):
+    """The request body is too large."""
+
+    status_code = 413
+
+
 class DatabaseUnavailable(VellarysError):
     """The database is unreachable; try again later."""
 

@@ -185,23 +185,8 @@ def test_first_contact_then_continues_with_properties_in_the_same_reply() -> Non
 # --- opt-out, handoff, injection --------------------------------------------------------
 
 
-@pytest.mark.parametrize("text", ["parar", "SAIR", "stop", "não quero mais receber mensagens"])
-def test_opt_out_gets_one_confirmation_and_nothing_else(text: str) -> None:
-    reply = plan(text, profile=BUYER, retrieval=Retrieval(properties=HITS), last_asked="budget_max")
-    assert reply.opted_out
-    assert reply.messages == [phrases.OPT_OUT]
-    assert reply.asked is None
-    assert reply.property_codes == []
-
-
-def test_opt_out_on_first_contact_does_not_greet() -> None:
-    reply = plan("parar", history=())
-    assert reply.messages == [phrases.OPT_OUT]
-
-
 def test_leaving_the_rent_is_not_an_opt_out() -> None:
     reply = plan("quero sair do aluguel", stored={}, profile={"intent": "buy"}, last_asked="intent")
-    assert not reply.opted_out
     assert reply.asked is not None
 
 

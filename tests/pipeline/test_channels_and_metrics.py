@@ -43,7 +43,10 @@ async def test_a_zapi_message_is_answered_through_zapi_and_a_phone_reply_pauses_
         )
         now_ms = int(time.time() * 1000)
         first = _payload("zapi", "text.json", momment=now_ms, messageId="Z1")
-        assert (await stack.client.post(url, json=first)).status_code == 200
+        unsigned = await stack.client.post(url, json=first)
+        assert unsigned.status_code == 401  # the channel has a client token: it is required
+        token = {"client-token": "ct"}
+        assert (await stack.client.post(url, json=first, headers=token)).status_code == 200
         await stack.drain()
         assert zapi.sent and zapi.sent[0].headers["client-token"] == "ct"
 
@@ -51,7 +54,7 @@ async def test_a_zapi_message_is_answered_through_zapi_and_a_phone_reply_pauses_
         echo = _payload(
             "zapi", "text_from_me.json", momment=now_ms, messageId="Z2", phone=first["phone"]
         )
-        assert (await stack.client.post(url, json=echo)).status_code == 200
+        assert (await stack.client.post(url, json=echo, headers=token)).status_code == 200
         lead = await stack.lead(
             "+" + first["phone"][:4] + "9" + first["phone"][4:]
             if len(first["phone"]) == 12

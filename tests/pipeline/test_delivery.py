@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tests.fakes.providers import FakeGraphAPI
 from tests.pipeline.harness import Stack, meta_text
+from vellarys.domain import phrases
 
 
 async def test_two_provider_errors_then_success_deliver_once_and_record_the_attempts(
@@ -59,7 +60,7 @@ async def test_a_lead_who_wrote_parar_receives_nothing_afterwards(stack: Stack) 
     await stack.drain()
     sent = [r.body["text"]["body"] for r in stack.graph.sent]
     assert len(sent) == 1, sent
-    assert "não vai mais receber" in sent[0]
+    assert sent[0] == phrases.OPT_OUT  # the one opt-out text, sent by the inbound service
     lead = await stack.lead("+5511977776666")
     assert lead is not None and lead.opted_out
 

@@ -17,6 +17,7 @@ from vellarys.bootstrap import Container
 from vellarys.db.models import Channel
 from vellarys.db.queries import channel as channel_queries
 from vellarys.db.uow import unit_of_work
+from vellarys.domain.message import scrub
 from vellarys.errors import NotFound, VellarysError
 from vellarys.services.ingest import IngestResult, receive_webhook
 from vellarys.telemetry import metrics
@@ -92,9 +93,10 @@ async def _ingest(
 
 
 def _raw(body: bytes) -> dict[str, Any] | None:
+    """The body as JSON to keep with each message, scrubbed of what jsonb cannot hold."""
     try:
-        decoded = json.loads(body)
-    except ValueError:
+        decoded = scrub(json.loads(body))
+    except (ValueError, RecursionError):
         return None
     return decoded if isinstance(decoded, dict) else {"payload": decoded}
 
@@ -102,6 +104,6 @@ def _raw(body: bytes) -> dict[str, Any] | None:
 def _count(provider: str, result: IngestResult) -> None:
     counts = result.as_dict()
     counts["stored"] = len(result.stored)
-    for status in ("stored", "duplicates", "stale", "echoes", "ignored"):
+    for status in ("stored", "duplicates", "stale", "echoes", "ignored", "rejected"):
         if counts[status]:
             metrics.INBOUND.labels(provider, status).inc(counts[status])

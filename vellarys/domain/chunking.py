@@ -14,7 +14,9 @@ MIN_CHARS = 600
 MAX_CHARS = 900
 OVERLAP_CHARS = 120
 
-_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$")
+# Only the start of a Markdown heading is matched: "(.+?)\s*#*\s*$" backtracked
+# quadratically over a long run of "#".
+_HEADING = re.compile(r"\s{0,3}#{1,6}\s+\S")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+")
 _SENTENCE_END = re.compile(r"(?<=[.!?…:;])\s+(?=[\"“'(\[*_-]?[A-ZÁÉÍÓÚÂÊÔÃÕÀÇ0-9])")
 _SPACES = re.compile(r"[ \t\f\v\r]+")
@@ -73,10 +75,9 @@ def _blocks(text: str) -> list[tuple[str, bool]]:
 
     for raw in text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "").split("\n"):
         line = _SPACES.sub(" ", raw).strip()
-        heading = _HEADING.match(line)
-        if heading:
+        if _HEADING.match(line):
             close()
-            blocks.append((heading.group(0).strip(), True))
+            blocks.append((line, True))
         elif line:
             current.append(line)
         else:

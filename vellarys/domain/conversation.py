@@ -50,7 +50,6 @@ class BrainReply:
     handoff_reason: str | None = None
     property_codes: list[str] = field(default_factory=list)
     brain: str = "offline"
-    opted_out: bool = False  # the lead asked to stop: send this reply, then nothing more
     needs_broker_answer: bool = False  # a question the brain could not answer from the knowledge
 
 

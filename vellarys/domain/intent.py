@@ -8,7 +8,7 @@ essentially just the opt-out word or an unmistakable opt-out phrase.
 import re
 
 from vellarys.domain import vocabulary as vocab
-from vellarys.domain.text import find_affirmed, fold, word_set
+from vellarys.domain.text import find_affirmed, fold, parsed_part, word_set
 
 
 def _words(*alternatives: str) -> re.Pattern[str]:
@@ -172,7 +172,7 @@ def detect_intents(text: str) -> frozenset[str]:
 
     Besides the intents the planner acts on, "ack" marks a bare acknowledgement ("ok, entendi").
     """
-    folded = fold(text)
+    folded = fold(parsed_part(text))
     found = {
         "greeting": bool(_GREETING.search(folded)),
         "thanks": bool(_THANKS.search(folded)),

@@ -7,15 +7,25 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import Literal
+
+from vellarys.domain.message import clean_text
+from vellarys.errors import BadRequest
 
 SORTS = ("newest", "last_message", "score", "name")
 DEFAULT_SORT = "newest"
 UNASSIGNED: Literal["unassigned"] = "unassigned"
 # Profile keys that have a filter of their own; ``custom`` takes any other key too.
 PROFILE_FILTERS = ("neighborhood", "intent", "property_type", "city")
+# Bounds of what a filter may say: past them no lead can match, and the database would
+# refuse the value (NUL, dates past year 9999, integers past 64 bits) with an error.
+MAX_FILTER_CHARS = 200
+MAX_CUSTOM_FILTERS = 20
+MAX_BUDGET = 10**13
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(9998, 12, 31)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +53,27 @@ class LeadFilters:
     budget_min: int | None = None
     budget_max: int | None = None
     custom: Mapping[str, str] = field(default_factory=dict)
+
+
+def check_bounds(filters: LeadFilters) -> None:
+    """``BadRequest`` (in Portuguese) for a filter no lead can match or the database cannot
+    take: a NUL or invalid character, a text over ``MAX_FILTER_CHARS``, a budget outside
+    ``0..MAX_BUDGET``, a day outside ``FIRST_DAY..LAST_DAY``, too many profile filters."""
+    texts = [getattr(filters, f.name) for f in fields(filters)]
+    texts = [t for t in texts if isinstance(t, str)] + [*filters.custom, *filters.custom.values()]
+    for text in texts:
+        if clean_text(text) != text:
+            raise BadRequest("O filtro tem caracteres inválidos.")
+        if len(text) > MAX_FILTER_CHARS:
+            raise BadRequest(f"Cada filtro tem no máximo {MAX_FILTER_CHARS} caracteres.")
+    if len(filters.custom) > MAX_CUSTOM_FILTERS:
+        raise BadRequest(f"No máximo {MAX_CUSTOM_FILTERS} filtros de perfil.")
+    for budget in (filters.budget_min, filters.budget_max):
+        if budget is not None and not 0 <= budget <= MAX_BUDGET:
+            raise BadRequest(f"Orçamento: de 0 a {MAX_BUDGET:,}.".replace(",", "."))
+    for day in (filters.created_from, filters.created_to):
+        if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+            raise BadRequest(f"Data: de {FIRST_DAY:%d/%m/%Y} a {LAST_DAY:%d/%m/%Y}.")
 
 
 def profile_matches(key: str, value: str) -> list[dict[str, object]]:

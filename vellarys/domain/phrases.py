@@ -9,7 +9,11 @@ from typing import Any
 
 from vellarys.domain.budget import format_brl
 
-OPT_OUT = "Tudo bem, não vou mais enviar mensagens. Se precisar, é só chamar. 👋"
+# Sent once, by the inbound service, when a lead opts out; the brain never sees that message.
+OPT_OUT = (
+    "Tudo bem, você não vai mais receber mensagens nossas por aqui. "
+    "Se mudar de ideia, é só escrever. 👋"
+)
 DEFAULT_PERSONA = "assistente virtual"
 
 HANDOFF = (

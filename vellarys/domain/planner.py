@@ -113,8 +113,6 @@ def plan_reply(
     names the slots they revealed (by default, the keys whose value differs between the two).
     ``last_asked`` is the slot the previous reply asked, ``asked_before`` every slot asked so far.
     """
-    if "opt_out" in intents:
-        return BrainReply([phrases.OPT_OUT], profile=dict(profile), opted_out=True)
     if learned is None:
         learned = [k for k, v in profile.items() if context.profile.get(k) != v]
     turn = _turn(context, profile, retrieval, intents, last_asked, asked_before, learned)

@@ -266,7 +266,8 @@ def _hours(value: Any) -> str:
 
 # --- profile updates from the model ------------------------------------------------------
 
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[a-z]{2,}", re.IGNORECASE)
+# Dot-free labels and a start only where a run starts: linear on any input.
+_EMAIL = re.compile(r"(?<![^@\s])[^@\s]+@(?:[^@\s.]+\.)+[a-z]{2,}", re.IGNORECASE)
 
 
 def validate_profile_update(arguments: Mapping[str, Any]) -> dict[str, Any]:

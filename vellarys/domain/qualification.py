@@ -12,7 +12,14 @@ from typing import Any
 from vellarys.domain import vocabulary as vocab
 from vellarys.domain.budget import parse_budget
 from vellarys.domain.numerals import Token, tokenize
-from vellarys.domain.text import find_affirmed, find_places, fold, is_close, is_negated
+from vellarys.domain.text import (
+    find_affirmed,
+    find_places,
+    fold,
+    is_close,
+    is_negated,
+    parsed_part,
+)
 
 LIST_SLOTS = ("neighborhoods", "payment")
 BUDGET_SLOTS = ("budget_max", "budget_min")
@@ -29,7 +36,9 @@ ASK_ORDER = (
 )
 _NO_ROOMS = frozenset({"commercial", "land"})
 
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# The lookbehind starts a match only where a run of address characters starts: without it,
+# every position of a long run was a new start scanned to its end (quadratic).
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _CLAUSES = re.compile(r"[,.;:!?\n]")
 _IS = r"(?:é|e|eh)"
 # Name triggers, strongest first; only the last one needs the name capitalized to trust it.
@@ -58,6 +67,7 @@ def extract(
     ``asked`` is the slot the assistant just asked about, so that a bare answer ("Carlos",
     "3", "uns 600") can be read. ``today`` dates "até março"; without it a month is ~3 months.
     """
+    text = parsed_part(text)
     email = _EMAIL.search(text)
     body = _EMAIL.sub(" ", text)
     folded, tokens = fold(body), tokenize(body)

@@ -14,6 +14,17 @@ _WORD = re.compile(r"[a-z]+")
 _CLAUSE_BREAK = re.compile(r"[,.;:!?\n()]")
 
 
+# The most text one parse reads (two full inbound messages): every parser is linear, and
+# this keeps "linear" small whatever a burst of messages adds up to.
+PARSED_TEXT_MAX_CHARS = 8192
+
+
+def parsed_part(text: str) -> str:
+    """The part of ``text`` the parsers read: its last ``PARSED_TEXT_MAX_CHARS`` characters
+    (in a burst, the newest messages say what the lead wants now)."""
+    return text[-PARSED_TEXT_MAX_CHARS:]
+
+
 def word_set(text: str) -> frozenset[str]:
     """A set of words written as one spaced string, so long vocabularies stay readable."""
     return frozenset(text.split())

@@ -12,7 +12,8 @@ from vellarys.db.queries import tenant as tenant_queries
 from vellarys.errors import BadRequest, Conflict
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Dot-separated labels that hold no dot: one way to match, so linear on any input.
+EMAIL = re.compile(r"^[^@\s\x00-\x1f\x7f]+@[^@\s.\x00-\x1f\x7f]+(?:\.[^@\s.\x00-\x1f\x7f]+)+$")
 MIN_PASSWORD = 8
 
 

@@ -23,6 +23,7 @@ class PipelineSettings:
     history_limit: int = 30
     llm_daily_token_budget: int = 200_000
     summary_every: int = 6
+    inbound_text_max_chars: int = 4096
 
 
 @dataclass(frozen=True, slots=True)

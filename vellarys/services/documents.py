@@ -6,6 +6,7 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vellarys.adapters.pdf import PdfReader
 from vellarys.db import queue
 from vellarys.db.models import KnowledgeDocument
 from vellarys.db.queries.page import Page, fetch_page, page_request
@@ -47,6 +48,7 @@ async def upload_document(
     source_type: str | None = None,
     filename: str | None = None,
     content_type: str | None = None,
+    pdf: PdfReader | None = None,
 ) -> KnowledgeDocument:
     """Store the document as ``pending``, enqueue its indexing in the same transaction and
     record the upload. The type is ``source_type``, else read from the file's name or
@@ -63,6 +65,7 @@ async def upload_document(
         filename=name,
         source_type=kind,
         content=content,
+        pdf=pdf,
     )
     await queue.defer(
         session,

@@ -13,6 +13,7 @@ from vellarys.db import queue
 from vellarys.db.models import Lead, Message
 from vellarys.db.queries import lead as lead_queries
 from vellarys.db.queries import message as message_queries
+from vellarys.domain import phrases
 from vellarys.domain.conversation import Turn
 from vellarys.domain.intent import detect_intents
 from vellarys.services.deps import PipelineDeps
@@ -21,11 +22,6 @@ from vellarys.services.reply import answer
 from vellarys.services.summary import summary_due
 
 log = logging.getLogger(__name__)
-
-OPT_OUT_CONFIRMATION = (
-    "Tudo bem, você não vai mais receber mensagens nossas por aqui. "
-    "Se mudar de ideia, é só escrever. 👋"
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +73,7 @@ async def _respond(
         return InboundOutcome("silent", lead.id)
     if any("opt_out" in detect_intents(m.content) for m in burst if m.type == "text"):
         lead.opted_out, lead.opted_out_at = True, now
-        await queue_outbound(session, lead=lead, texts=[OPT_OUT_CONFIRMATION], role="system")
+        await queue_outbound(session, lead=lead, texts=[phrases.OPT_OUT], role="system")
         return InboundOutcome("opted_out", lead.id, 1)
     if lead.ai_paused:
         return InboundOutcome("paused", lead.id)

@@ -7,13 +7,23 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vellarys.db import queue
-from vellarys.db.models import Channel, Lead
+from vellarys.db.models import Channel, Lead, RejectedInbound
 from vellarys.db.queries import lead as lead_queries
 from vellarys.db.queries import message as message_queries
-from vellarys.domain.message import InboundMessage, StatusUpdate, WebhookBatch
+from vellarys.domain.message import (
+    MAX_EXTERNAL_ID,
+    InboundMessage,
+    RejectedMessage,
+    StatusUpdate,
+    UnstorableMessage,
+    WebhookBatch,
+    bound_message,
+    clean_text,
+)
 from vellarys.domain.phone import normalize_phone
 from vellarys.errors import BadRequest
 from vellarys.services.deps import PipelineDeps
@@ -28,6 +38,7 @@ class IngestResult:
     stale: int = 0
     echoes: int = 0
     ignored: int = 0
+    rejected: int = 0
     statuses: int = 0
 
     def as_dict(self) -> dict[str, int]:
@@ -37,6 +48,7 @@ class IngestResult:
             "stale": self.stale,
             "echoes": self.echoes,
             "ignored": self.ignored,
+            "rejected": self.rejected,
             "statuses": self.statuses,
         }
 
@@ -53,17 +65,76 @@ async def receive_webhook(
 
     A message already stored (provider retry, duplicate delivery) is skipped by the
     unique (tenant_id, external_id) key, so it gets no second job and no second reply.
+    Each message is first held to its bounds (``bound_message``) and stored in its own
+    savepoint: one that still cannot be stored is recorded as rejected, with ``raw``, and
+    the rest of the batch is stored. Only a database that is away fails the whole call.
     """
     if batch.identity is not None and batch.identity != channel.identity:
         raise BadRequest("The payload names another channel than this webhook URL.")
     result = IngestResult()
+    for refused in batch.rejected:
+        await _reject(session, channel=channel, rejected=refused, result=result)
+    max_text = deps.settings.inbound_text_max_chars
     for message in batch.messages:
-        await _ingest_message(
-            session, deps, channel=channel, message=message, raw=raw, result=result
+        try:
+            bounded = bound_message(message, max_text=max_text)
+        except UnstorableMessage as exc:
+            refused = RejectedMessage(
+                str(exc), clean_text(message.external_id)[:MAX_EXTERNAL_ID], raw
+            )
+            await _reject(session, channel=channel, rejected=refused, result=result)
+            continue
+        await _store_or_reject(
+            session, deps, channel=channel, message=bounded, raw=raw, result=result
         )
     for status in batch.statuses:
         result.statuses += await _apply_status(session, channel=channel, status=status)
     return result
+
+
+async def _store_or_reject(
+    session: AsyncSession,
+    deps: PipelineDeps,
+    *,
+    channel: Channel,
+    message: InboundMessage,
+    raw: dict[str, Any] | None,
+    result: IngestResult,
+) -> None:
+    # DataError and IntegrityError are this input's fault and would fail on every retry;
+    # anything else (connection lost, timeout) propagates so the provider retries later.
+    try:
+        async with session.begin_nested():
+            await _ingest_message(
+                session, deps, channel=channel, message=message, raw=raw, result=result
+            )
+    except (DataError, IntegrityError) as exc:
+        sqlstate = getattr(exc.orig, "sqlstate", None) or type(exc.orig).__name__
+        reason = f"the database refused the message ({sqlstate})"
+        refused = RejectedMessage(reason, message.external_id, raw)
+        await _reject(session, channel=channel, rejected=refused, result=result)
+
+
+async def _reject(
+    session: AsyncSession, *, channel: Channel, rejected: RejectedMessage, result: IngestResult
+) -> None:
+    log.warning(
+        "rejected an inbound message",
+        extra={"external_id": rejected.external_id, "reason": rejected.reason},
+    )
+    raw = rejected.raw if isinstance(rejected.raw, dict) else {"payload": rejected.raw}
+    session.add(
+        RejectedInbound(
+            tenant_id=channel.tenant_id,
+            channel_id=channel.id,
+            provider=channel.provider,
+            external_id=rejected.external_id,
+            reason=rejected.reason[:1000],
+            raw_payload=raw,
+        )
+    )
+    await session.flush()
+    result.rejected += 1
 
 
 async def _ingest_message(
@@ -175,13 +246,17 @@ async def _record_echo(
 
 
 async def _apply_status(session: AsyncSession, *, channel: Channel, status: StatusUpdate) -> int:
+    external_id = clean_text(status.external_id)
+    if not external_id or len(external_id) > MAX_EXTERNAL_ID:
+        return 0  # no message of ours has such an id
+    error = _status_error(status)
     moved = await message_queries.apply_status(
         session,
         tenant_id=channel.tenant_id,
-        external_id=status.external_id,
+        external_id=external_id,
         status=status.status,
         at=status.timestamp,
-        error=_status_error(status),
+        error=None if error is None else clean_text(error)[:1000],
     )
     return 1 if moved else 0
 

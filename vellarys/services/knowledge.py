@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vellarys.adapters.pdf import pdf_text
+from vellarys.adapters.pdf import PdfReader
 from vellarys.db.models import KnowledgeDocument
 from vellarys.db.models.knowledge import SOURCE_TYPES
 from vellarys.db.queries import knowledge as queries
@@ -49,13 +49,15 @@ async def add_document(
     filename: str | None,
     source_type: str,
     content: str | bytes,
+    pdf: PdfReader | None = None,
 ) -> KnowledgeDocument:
     """Store a new document as ``pending``; ``index_document`` makes it searchable.
 
-    PDF content comes as bytes; text and Markdown as str or UTF-8 bytes. Bad input raises
-    ``BadRequest`` with a message for the agency, before anything is written.
+    PDF content comes as bytes, read by ``pdf`` (off the event loop, with a time budget);
+    text and Markdown as str or UTF-8 bytes. Bad input raises ``BadRequest`` with a message
+    for the agency, before anything is written.
     """
-    text = _document_text(source_type, content)
+    text = await _document_text(source_type, content, pdf or _DEFAULT_PDF)
     title = title.strip()
     if not title:
         raise BadRequest("Informe um título para o documento")
@@ -75,7 +77,10 @@ async def add_document(
     return document
 
 
-def _document_text(source_type: str, content: str | bytes) -> str:
+_DEFAULT_PDF = PdfReader()
+
+
+async def _document_text(source_type: str, content: str | bytes, pdf: PdfReader) -> str:
     if source_type not in SOURCE_TYPES:
         raise BadRequest(f"Tipo de documento desconhecido: use {', '.join(SOURCE_TYPES)}")
     size = len(content) if isinstance(content, bytes) else len(content.encode())
@@ -84,7 +89,7 @@ def _document_text(source_type: str, content: str | bytes) -> str:
     if source_type == "pdf":
         if not isinstance(content, bytes):
             raise BadRequest("Envie o PDF como arquivo")
-        text = pdf_text(content)
+        text = await pdf.text(content)
     elif isinstance(content, bytes):
         try:
             text = content.decode("utf-8-sig")

@@ -25,6 +25,7 @@ from vellarys.domain.lead_search import (
     SORTS,
     UNASSIGNED,
     LeadFilters,
+    check_bounds,
     csv_cell,
 )
 from vellarys.errors import BadRequest, NotFound
@@ -89,6 +90,7 @@ class LeadPage:
 
 def validate_filters(filters: LeadFilters, sort: str) -> None:
     """Raise ``BadRequest`` for a sort, stage, temperature or range that cannot match."""
+    check_bounds(filters)
     if sort not in SORTS:
         raise BadRequest(f"Ordenação desconhecida: use {', '.join(SORTS)}")
     if filters.stage and filters.stage not in STAGES:

@@ -18,11 +18,20 @@ import json
 import logging
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import httpx
 
-from vellarys.adapters.whatsapp.payload import Node, compact, header, joined, load
+from vellarys.adapters.whatsapp.payload import (
+    Node,
+    compact,
+    header,
+    joined,
+    load,
+    read_messages,
+    read_statuses,
+)
 from vellarys.adapters.whatsapp.transport import http_error, post_json, unexpected_answer
 from vellarys.domain.message import (
     DeliveryStatus,
@@ -61,12 +70,12 @@ def parse_webhook(body: bytes) -> WebhookBatch:
     event = root["event"].text().lower().replace("_", ".")
     identity = root["instance"].text()
     if event == "messages.upsert":
-        messages = [_message(data) for data in _records(root["data"])]
-        return WebhookBatch(identity, [m for m in messages if m is not None])
+        messages, rejected = read_messages(_records(root["data"]), _message)
+        return WebhookBatch(identity, messages, rejected=rejected)
     if event == "messages.update":
         when = _event_time(root)
-        statuses = [_status(data, when) for data in _records(root["data"])]
-        return WebhookBatch(identity, statuses=[s for s in statuses if s is not None])
+        statuses = read_statuses(_records(root["data"]), partial(_status, when=when))
+        return WebhookBatch(identity, statuses=statuses)
     return WebhookBatch(identity)
 
 

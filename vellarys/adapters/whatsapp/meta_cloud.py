@@ -9,16 +9,26 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from typing import Any
 
 import httpx
 
-from vellarys.adapters.whatsapp.payload import Node, compact, header, joined, load
+from vellarys.adapters.whatsapp.payload import (
+    Node,
+    compact,
+    header,
+    joined,
+    load,
+    read_messages,
+    read_statuses,
+)
 from vellarys.adapters.whatsapp.transport import http_error, post_json, unexpected_answer
 from vellarys.domain.message import (
     DeliveryStatus,
     InboundMessage,
     MessageType,
+    RejectedMessage,
     StatusUpdate,
     WebhookBatch,
 )
@@ -86,6 +96,7 @@ def parse_webhook(body: bytes) -> WebhookBatch:
     identities: set[str] = set()
     messages: list[InboundMessage] = []
     statuses: list[StatusUpdate] = []
+    rejected: list[RejectedMessage] = []
     for entry in root["entry"].items():
         for change in entry["changes"].items():
             if change.opt_text("field") not in (None, "messages"):
@@ -93,11 +104,13 @@ def parse_webhook(body: bytes) -> WebhookBatch:
             value = change["value"]
             identities.add(value["metadata"]["phone_number_id"].text())
             names = _contact_names(value)
-            messages.extend(_message(node, names) for node in _list(value, "messages"))
-            statuses.extend(filter(None, map(_status, _list(value, "statuses"))))
+            read, refused = read_messages(_list(value, "messages"), partial(_message, names=names))
+            messages.extend(read)
+            rejected.extend(refused)
+            statuses.extend(read_statuses(_list(value, "statuses"), _status))
     if len(identities) > 1:
         raise BadRequest(f"meta webhook names several phone numbers: {sorted(identities)}")
-    return WebhookBatch(next(iter(identities), None), messages, statuses)
+    return WebhookBatch(next(iter(identities), None), messages, statuses, rejected)
 
 
 class MetaCloudProvider:
@@ -190,10 +203,13 @@ def _list(node: Node, key: str) -> list[Node]:
 def _contact_names(value: Node) -> dict[str, str]:
     names: dict[str, str] = {}
     for contact in _list(value, "contacts"):
-        profile = contact.get("profile")
-        name = None if profile is None else profile.opt_text("name")
-        if name and contact.has("wa_id"):
-            names[contact["wa_id"].phone()] = name
+        try:
+            profile = contact.get("profile")
+            name = None if profile is None else profile.opt_text("name")
+            if name and contact.has("wa_id"):
+                names[contact["wa_id"].phone()] = name
+        except BadRequest:
+            continue  # a contact card we cannot read only costs the lead's display name
     return names
 
 

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import logging
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from vellarys.domain.message import (
+    MAX_EXTERNAL_ID,
+    InboundMessage,
+    RejectedMessage,
+    StatusUpdate,
+    scrub,
+)
 from vellarys.domain.phone import normalize_phone
 from vellarys.errors import BadRequest
+
+log = logging.getLogger(__name__)
 
 # Unix timestamps outside this range are corrupt, not old or future messages.
 _MIN_EPOCH = 946_684_800  # 2000-01-01
@@ -103,6 +113,8 @@ def load(body: bytes, provider: str) -> Node:
         value = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise BadRequest(f"{provider} webhook body is not JSON: {exc}") from None
+    except RecursionError:
+        raise BadRequest(f"{provider} webhook body is nested too deeply") from None
     if not isinstance(value, dict):
         raise BadRequest(f"{provider} webhook body must be a JSON object")
     return Node(value, provider)
@@ -121,3 +133,52 @@ def header(headers: Mapping[str, str], name: str) -> str | None:
     """A request header by case-insensitive name."""
     wanted = name.lower()
     return next((value for key, value in headers.items() if key.lower() == wanted), None)
+
+
+def read_messages(
+    nodes: Iterable[Node], read: Callable[[Node], InboundMessage | None]
+) -> tuple[list[InboundMessage], list[RejectedMessage]]:
+    """Read each message on its own: one that cannot be read is rejected, not the batch."""
+    messages: list[InboundMessage] = []
+    rejected: list[RejectedMessage] = []
+    for node in nodes:
+        try:
+            message = read(node)
+        except BadRequest as exc:
+            rejected.append(
+                RejectedMessage(exc.message, _message_id(node.value), scrub(node.value))
+            )
+            continue
+        if message is not None:
+            messages.append(message)
+    return messages, rejected
+
+
+def read_statuses(
+    nodes: Iterable[Node], read: Callable[[Node], StatusUpdate | None]
+) -> list[StatusUpdate]:
+    """Read each delivery status on its own: one that cannot be read is skipped and logged
+    (no message of ours can be updated by it), never the reason the batch is refused."""
+    statuses: list[StatusUpdate] = []
+    for node in nodes:
+        try:
+            status = read(node)
+        except BadRequest as exc:
+            log.warning("skipping an unreadable delivery status", extra={"reason": exc.message})
+            continue
+        if status is not None:
+            statuses.append(status)
+    return statuses
+
+
+def _message_id(value: Any) -> str | None:
+    """The provider's id of a message that could not be read, if it has one, for the record."""
+    if not isinstance(value, dict):
+        return None
+    key = value.get("key")
+    found = (
+        value.get("id")
+        or value.get("messageId")
+        or (key.get("id") if isinstance(key, dict) else None)
+    )
+    return scrub(found)[:MAX_EXTERNAL_ID] if isinstance(found, str) else None

@@ -3,10 +3,10 @@
 Webhooks: one JSON object per event; ``type`` says which ("ReceivedCallback" for messages,
 also for those the agency sends from its own phone, "MessageStatusCallback" for statuses).
 
-Z-API does not sign its webhooks. ``verify_request`` therefore accepts a request unless it
-carries a ``z-api-token`` or ``client-token`` header that differs from the channel's client
-token: the secret is the webhook URL itself, which must be unguessable (the channel's id in
-it), and HTTPS-only as Z-API requires.
+Z-API does not sign its webhooks. The secret is the webhook URL itself, which must be
+unguessable (the channel's key in it), and HTTPS-only as Z-API requires. When the channel has a
+client token, ``verify_request`` also requires a ``z-api-token`` or ``client-token`` header and
+every such header to match it: a request with none is refused like one with a wrong one.
 """
 
 from __future__ import annotations
@@ -18,7 +18,14 @@ from typing import Any
 
 import httpx
 
-from vellarys.adapters.whatsapp.payload import Node, compact, header, joined, load
+from vellarys.adapters.whatsapp.payload import (
+    Node,
+    compact,
+    header,
+    joined,
+    load,
+    read_messages,
+)
 from vellarys.adapters.whatsapp.transport import http_error, post_json, unexpected_answer
 from vellarys.domain.message import (
     DeliveryStatus,
@@ -49,8 +56,9 @@ def parse_webhook(body: bytes) -> WebhookBatch:
     root = load(body, PROVIDER)
     kind = root["type"].text()
     if kind == "ReceivedCallback":
-        message = _message(root)
-        return WebhookBatch(root["instanceId"].text(), [message] if message else [])
+        identity = root["instanceId"].text()
+        messages, rejected = read_messages([root], _message)
+        return WebhookBatch(identity, messages, rejected=rejected)
     if kind == "MessageStatusCallback":
         return WebhookBatch(root["instanceId"].text(), statuses=_statuses(root))
     return WebhookBatch(root.opt_text("instanceId"))  # connection, presence, delivery events
@@ -76,13 +84,15 @@ class ZApiProvider:
         self._http = http
 
     def verify_request(self, body: bytes, headers: Mapping[str, str]) -> None:
-        """Reject a request whose token header differs from the client token (see module doc)."""
+        """With a client token configured, require a token header and every one to match it."""
         if not self._client_token:
             return
         expected = self._client_token.encode()
-        for name in TOKEN_HEADERS:
-            given = header(headers, name)
-            if given is not None and not hmac.compare_digest(given.encode(), expected):
+        given = {name: header(headers, name) for name in TOKEN_HEADERS}
+        if all(value is None for value in given.values()):
+            raise Unauthorized("the webhook carries no client-token header")
+        for name, value in given.items():
+            if value is not None and not hmac.compare_digest(value.encode(), expected):
                 raise Unauthorized(f"the {name} header does not match this channel")
 
     def parse_webhook(self, body: bytes) -> WebhookBatch:

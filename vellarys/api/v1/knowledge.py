@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Query, Response, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
 
+from vellarys.api.deps import get_container
 from vellarys.api.v1.auth import Auth
 from vellarys.api.v1.schemas import DocumentOut, DocumentPageOut, KnowledgeIn, errors
 from vellarys.db.models import KnowledgeDocument
@@ -48,6 +49,7 @@ async def add_text(body: KnowledgeIn, auth: Auth) -> DocumentOut:
 
 @router.post("/upload", status_code=201, response_model=DocumentOut, responses=errors(400, 422))
 async def upload_file(
+    request: Request,
     auth: Auth,
     file: Annotated[UploadFile, File(description="A .txt, .md or .pdf file (10 MB at most).")],
     title: Annotated[str | None, Form(description="Defaults to the file name.")] = None,
@@ -62,6 +64,7 @@ async def upload_file(
             content=content,
             filename=file.filename,
             content_type=file.content_type,
+            pdf=get_container(request).pdf,
         )
         await session.refresh(document)
         return document_out(document)

@@ -6,7 +6,7 @@ from vellarys.db.models.followup import Notification, PlannedMessage
 from vellarys.db.models.knowledge import KnowledgeChunk, KnowledgeDocument, KnowledgeEmbedding
 from vellarys.db.models.lead import Handoff, Lead, LeadNote
 from vellarys.db.models.login import LoginAttempt
-from vellarys.db.models.message import Message
+from vellarys.db.models.message import Message, RejectedInbound
 from vellarys.db.models.property import Property, PropertyEmbedding
 from vellarys.db.models.system import LlmUsage, SystemSetting
 from vellarys.db.models.tenant import ApiKey, AuditEntry, Tenant, User
@@ -29,6 +29,7 @@ __all__ = [
     "PlannedMessage",
     "Property",
     "PropertyEmbedding",
+    "RejectedInbound",
     "SystemSetting",
     "Tenant",
     "User",

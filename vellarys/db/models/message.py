@@ -58,3 +58,21 @@ class Message(IdMixin, TimestampMixin, Base):
     # Outbound: set while a send is in flight. Still set at the next attempt means the worker
     # died after handing the text to the provider: the one window no WhatsApp API can close.
     sending_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class RejectedInbound(IdMixin, Base):
+    """A message a webhook carried that can never be stored as a message (see ``0006_edge``)."""
+
+    __tablename__ = "rejected_messages"
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    channel_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("channels.id", ondelete="SET NULL")
+    )
+    provider: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(Text)
+    raw_payload: Mapped[dict[str, Any] | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), nullable=False
+    )

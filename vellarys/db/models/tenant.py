@@ -13,9 +13,9 @@ from vellarys.db.base import Base, IdMixin, TimestampMixin, check_in
 from vellarys.domain.glossary import AuditAction, values
 
 USER_ROLES = ("admin", "broker")
+AUDIT_ACTIONS = values(AuditAction)
 ALERT_KINDS = ("new_lead", "hot_lead", "after_hours_lead", "handoff_untaken")
 _ALL_ALERTS = "'" + '["new_lead", "hot_lead", "after_hours_lead", "handoff_untaken"]' + "'"
-AUDIT_ACTIONS = values(AuditAction)
 
 
 class Tenant(IdMixin, TimestampMixin, Base):

@@ -5,11 +5,18 @@ from __future__ import annotations
 from fastapi import Request
 from starlette.datastructures import UploadFile
 
+from vellarys.domain.message import clean_text
+
 
 async def form_fields(request: Request) -> dict[str, str]:
-    """The text fields of the submitted form (files and the CSRF token left out)."""
+    """The text fields of the submitted form (files and the CSRF token left out), without
+    NUL or other characters the database cannot store."""
     form = await request.form()
-    return {k: v for k, v in form.multi_items() if isinstance(v, str) and k != "csrf_token"}
+    return {
+        clean_text(k): clean_text(v)
+        for k, v in form.multi_items()
+        if isinstance(v, str) and k != "csrf_token"
+    }
 
 
 async def form_file(request: Request, name: str) -> UploadFile | None:

@@ -64,6 +64,7 @@ async def upload(request: Request) -> Response:
                 source_type=None if upload is not None else "text",
                 filename=upload.filename if upload is not None else None,
                 content_type=upload.content_type if upload is not None else None,
+                pdf=container_of(request).pdf,
             )
     except BadRequest as exc:
         return await _page(request, error=exc.message, values=fields, status=400)

@@ -6,7 +6,7 @@ names in ``vellarys.domain.glossary.AuditAction``. The list is spelled out here 
 imported) so that this migration keeps meaning what it meant when it ran.
 
 Revision ID: 0006_audit_actions
-Revises: 0005
+Revises: 0006_follow_ups
 """
 
 from __future__ import annotations
