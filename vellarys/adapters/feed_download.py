@@ -10,6 +10,7 @@ from typing import IO
 
 import httpx
 
+from vellarys.adapters.outbound import GuardedTransport
 from vellarys.errors import ProviderError
 
 MAX_FEED_BYTES = 200 * 1024 * 1024
@@ -17,15 +18,16 @@ CHUNK = 64 * 1024
 
 
 async def download(
-    url: str, *, seconds: float = 120.0, max_bytes: int = MAX_FEED_BYTES
+    url: str, *, allow_private: bool, seconds: float = 120.0, max_bytes: int = MAX_FEED_BYTES
 ) -> IO[bytes]:
     """The feed at ``url`` in a temporary file positioned at its start (closing deletes it).
-    ``ProviderError`` when it cannot be fetched, answers an error or is too large."""
+    ``ProviderError`` when it cannot be fetched, answers an error or is too large. The
+    project's guarded transport refuses private and loopback targets unless allowed."""
     if not url.startswith(("http://", "https://")):
         raise ProviderError("O feed precisa de um endereço http(s).")
     target = tempfile.TemporaryFile()  # noqa: SIM115 - handed to the caller, who closes it
     try:
-        await _fetch(url, target, seconds=seconds, max_bytes=max_bytes)
+        await _fetch(url, target, seconds=seconds, max_bytes=max_bytes, allow_private=allow_private)
     except BaseException:
         target.close()
         raise
@@ -33,10 +35,17 @@ async def download(
     return target
 
 
-async def _fetch(url: str, target: IO[bytes], *, seconds: float, max_bytes: int) -> None:
+async def _fetch(
+    url: str, target: IO[bytes], *, seconds: float, max_bytes: int, allow_private: bool
+) -> None:
     try:
         async with (
-            httpx.AsyncClient(timeout=seconds, follow_redirects=True, max_redirects=3) as http,
+            httpx.AsyncClient(
+                timeout=seconds,
+                follow_redirects=True,
+                max_redirects=3,
+                transport=GuardedTransport(allow_private=allow_private),
+            ) as http,
             http.stream("GET", url, headers={"Accept": "application/xml, text/xml"}) as response,
         ):
             if response.status_code >= 400:

@@ -36,7 +36,9 @@ def sync(
     async def run(given: IO[bytes] | None) -> FeedReport:
         async with command_container(settings) as container:
             with ExitStack() as files:
-                stream = given or files.enter_context(await feeds.fetch_feed(str(url)))
+                stream = given or files.enter_context(
+                    await feeds.fetch_feed(str(url), allow_private=settings.private_urls_allowed)
+                )
                 async with unit_of_work(container.sessions) as session:
                     agency = await tenant_by_slug(session, tenant)
                     report = await feeds.sync_feed(session, tenant_id=agency.id, stream=stream)

@@ -160,9 +160,10 @@ async def claim_due_feed(session: AsyncSession, *, now: datetime) -> ListingFeed
     return await queries.claim_due(session, now)
 
 
-async def fetch_feed(url: str) -> IO[bytes]:
-    """The feed at ``url`` in a temporary file (``ProviderError`` when it cannot be had)."""
-    return await feed_download.download(url)
+async def fetch_feed(url: str, *, allow_private: bool) -> IO[bytes]:
+    """The feed at ``url`` in a temporary file (``ProviderError`` when it cannot be had, or
+    when it leads to a private address and those are not allowed)."""
+    return await feed_download.download(url, allow_private=allow_private)
 
 
 async def get_feed(session: AsyncSession, *, tenant_id: uuid.UUID) -> ListingFeed | None:

@@ -32,6 +32,7 @@ from vellarys.adapters.whatsapp.payload import (
     read_messages,
     read_statuses,
 )
+from vellarys.adapters.whatsapp.registry import ChannelConfig, CredentialField, ProviderSpec
 from vellarys.adapters.whatsapp.transport import http_error, post_json, unexpected_answer
 from vellarys.domain.message import (
     DeliveryStatus,
@@ -101,7 +102,7 @@ class EvolutionProvider:
     def parse_webhook(self, body: bytes) -> WebhookBatch:
         return parse_webhook(body)
 
-    async def send_text(self, *, to: str, text: str) -> str:
+    async def send_text(self, *, to: str, text: str, reference: str | None = None) -> str:
         try:
             number = normalize_phone(to).removeprefix("+")
         except ValueError as exc:
@@ -320,3 +321,27 @@ def _event_time(root: Node) -> datetime:
             raise BadRequest(f"{root.path}.date_time is not an ISO date: {raw!r}") from None
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     return datetime.now(UTC)
+
+
+def _build(config: ChannelConfig) -> EvolutionProvider:
+    return EvolutionProvider(
+        instance=config.identity,
+        api_key=config.required("api_key", PROVIDER),
+        base_url=config.required("base_url", PROVIDER),
+        http=config.http,
+    )
+
+
+SPEC = ProviderSpec(
+    name=PROVIDER,
+    label="Evolution API",
+    identity_label="nome da instância",
+    identity_option="--instance",
+    fields=(
+        CredentialField("api_key", "API key", "Evolution: instance API key."),
+        CredentialField(
+            "base_url", "URL do servidor", "Evolution: API base URL.", secret=False, url=True
+        ),
+    ),
+    build=_build,
+)

@@ -5,7 +5,7 @@ by moving it forward in its own transaction before downloading. ``properties.ori
 feed listings (unpublished when the feed drops them) from those staff typed or imported.
 
 Revision ID: 0007_feed
-Revises: 0006_edge
+Revises: 0006_pipe
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 revision = "0007_feed"
-down_revision = "0006_edge"
+down_revision = "0006_pipe"
 branch_labels = None
 depends_on = None
 
