@@ -19,6 +19,5 @@ async def test_a_feed_on_a_private_address_is_refused_unless_allowed() -> None:
 
 
 async def test_a_feed_over_the_size_cap_is_refused() -> None:
-    with FeedHost(b"x" * 5000) as host:
-        with pytest.raises(ProviderError, match="MB"):
-            await download(host.url, allow_private=True, max_bytes=1000)
+    with FeedHost(b"x" * 5000) as host, pytest.raises(ProviderError, match="MB"):
+        await download(host.url, allow_private=True, max_bytes=1000)
