@@ -70,6 +70,7 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/properties/{prop_id}/deactivate"): R(WEB, "property", admin_only=True),
     ("POST", "/properties/{prop_id}/activate"): R(WEB, "property", admin_only=True),
     ("POST", "/properties/import"): R(WEB, admin_only=True),
+    ("POST", "/properties/feed"): R(WEB, admin_only=True),
     ("GET", "/knowledge"): R(WEB),
     ("POST", "/knowledge"): R(WEB, admin_only=True),
     ("POST", "/knowledge/{document_id}/delete"): R(WEB, "document", admin_only=True),

@@ -9,7 +9,7 @@ written, and the report says what to fix on which line.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vellarys.db import queue
 from vellarys.db.models import Property
+from vellarys.db.queries import feed as feed_queries
 from vellarys.db.queries import property as queries
 from vellarys.db.queries.page import Page, page_request
 from vellarys.domain.listing_csv import MAX_IMPORT_ROWS, read_listing_csv
@@ -40,6 +41,9 @@ __all__ = [
     "import_csv",
     "import_listings",
     "list_listings",
+    "publish_feed_listings",
+    "queue_indexing",
+    "unpublish_feed_listings",
     "update_listing",
 ]
 
@@ -226,3 +230,46 @@ def _available(row: Mapping[str, Any]) -> bool | None:
     if value is not None and not isinstance(value, bool):
         raise InvalidListing(["O campo available deve ser true ou false."])
     return value
+
+
+async def publish_feed_listings(
+    session: AsyncSession, *, tenant_id: uuid.UUID, listings: Sequence[ListingInput]
+) -> tuple[list[str], list[str]]:
+    """Write one batch of a portal feed's listings: new codes added, changed (or unpublished)
+    ones overwritten and published, identical ones left alone so they are not re-embedded.
+    Returns the (added, updated) codes. The caller queues indexing once per feed run."""
+    stored = await feed_queries.current_rows(session, tenant_id, [x.code for x in listings])
+    added: list[str] = []
+    updated: list[str] = []
+    rows: list[dict[str, Any]] = []
+    for listing in listings:
+        columns = listing.columns()
+        current = stored.get(listing.code)
+        if current is None:
+            added.append(listing.code)
+        elif _differs(current, columns):
+            updated.append(listing.code)
+        else:
+            continue
+        rows.append(columns)
+    await feed_queries.upsert_listings(session, tenant_id, rows)
+    return added, updated
+
+
+def _differs(current: Mapping[str, Any], columns: Mapping[str, Any]) -> bool:
+    if not current["available"] or current["origin"] != "feed":
+        return True
+    return any(current[key] != value for key, value in columns.items())
+
+
+async def unpublish_feed_listings(
+    session: AsyncSession, *, tenant_id: uuid.UUID, keep: Collection[str]
+) -> list[str]:
+    """Unpublish the feed listings the feed no longer has (kept for history and for the
+    leads who asked about them); returns their codes."""
+    return await feed_queries.unpublish_feed_listings_except(session, tenant_id, keep)
+
+
+async def queue_indexing(session: AsyncSession, *, tenant_id: uuid.UUID) -> None:
+    """One indexing job for whatever changed (it re-embeds edited listings only)."""
+    await _enqueue_indexing(session, tenant_id)

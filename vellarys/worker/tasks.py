@@ -21,6 +21,7 @@ from vellarys.domain.ports import TemplateSender, WhatsAppProvider
 from vellarys.errors import ProviderError
 from vellarys.services import (
     alerts,
+    feeds,
     followups,
     handoff,
     inbound,
@@ -29,6 +30,7 @@ from vellarys.services import (
     rescue,
     summary,
 )
+from vellarys.services.feeds import FeedRefused
 from vellarys.services.reply import optional_step
 from vellarys.telemetry import metrics
 from vellarys.telemetry.logs import log_context
@@ -348,6 +350,52 @@ async def reindex_stale_tenants(timestamp: int) -> int:
     return done
 
 
+# At most this many feeds per run; the next run takes the rest.
+FEEDS_PER_RUN = 20
+
+
+async def sync_listing_feeds(timestamp: int) -> int:
+    """Read the agencies' portal feeds that are due. Each is leased first (its next run moved
+    forward in its own transaction), so two workers never read the same feed at once; the
+    download happens outside any transaction, the reconciliation in one."""
+    container = runtime.container()
+    done = 0
+    for _ in range(FEEDS_PER_RUN):
+        async with unit_of_work(container.sessions) as session:
+            feed = await feeds.claim_due_feed(session, now=container.clock.now())
+            lease = (feed.tenant_id, feed.url) if feed is not None and feed.url else None
+        if lease is None:
+            break
+        with log_context(tenant_id=str(lease[0])):
+            await _sync_one(lease[0], lease[1])
+        done += 1
+    return done
+
+
+async def _sync_one(tenant_id: uuid.UUID, url: str) -> None:
+    container = runtime.container()
+    error: str | None = None
+    report: feeds.FeedReport | None = None
+    try:
+        with await feeds.fetch_feed(
+            url, allow_private=container.settings.private_urls_allowed
+        ) as stream:
+            async with unit_of_work(container.sessions) as session:
+                report = await feeds.sync_feed(session, tenant_id=tenant_id, stream=stream)
+    except (FeedRefused, ProviderError) as exc:
+        error = str(exc) if isinstance(exc, FeedRefused) else exc.message
+        log.warning("listing feed failed: %s", error)
+    async with unit_of_work(container.sessions) as session:
+        await feeds.record_run(
+            session,
+            tenant_id=tenant_id,
+            now=container.clock.now(),
+            report=report,
+            error=error,
+            source=url,
+        )
+
+
 def make_blueprint() -> procrastinate.Blueprint:
     """A fresh blueprint of every job (procrastinate namespaces a blueprint's tasks in place,
     so each queue app gets its own)."""
@@ -387,3 +435,7 @@ def _periodic(bp: procrastinate.Blueprint) -> None:
     bp.periodic(cron=every_minute)(alert(raise_manager_alerts))
     follow = bp.task(name="send_follow_ups", queue=maintenance, queueing_lock="send_follow_ups")
     bp.periodic(cron="*/5 * * * *")(follow(send_follow_ups))
+    feed = bp.task(
+        name="sync_listing_feeds", queue=queue.INDEXING_QUEUE, queueing_lock="sync_listing_feeds"
+    )
+    bp.periodic(cron="*/5 * * * *")(feed(sync_listing_feeds))

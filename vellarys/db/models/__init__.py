@@ -1,6 +1,7 @@
 """All ORM models; importing this package registers every table on ``Base.metadata``."""
 
 from vellarys.db.models.channel import Channel
+from vellarys.db.models.feed import ListingFeed
 from vellarys.db.models.followup import Notification, PlannedMessage
 from vellarys.db.models.knowledge import KnowledgeChunk, KnowledgeDocument, KnowledgeEmbedding
 from vellarys.db.models.lead import Handoff, Lead, LeadNote
@@ -23,6 +24,7 @@ __all__ = [
     "KnowledgeEmbedding",
     "Lead",
     "LeadNote",
+    "ListingFeed",
     "LlmUsage",
     "LoginAttempt",
     "Message",

@@ -25,6 +25,7 @@ from vellarys.domain.glossary import PropertyType, Transaction, values
 
 PROPERTY_TYPES = values(PropertyType)
 TRANSACTIONS = values(Transaction)
+ORIGINS = ("manual", "feed")
 
 
 class Property(IdMixin, TimestampMixin, Base):
@@ -34,6 +35,7 @@ class Property(IdMixin, TimestampMixin, Base):
         CheckConstraint(check_in("transaction", TRANSACTIONS), name="transaction"),
         CheckConstraint("price >= 0", name="price_positive"),
         CheckConstraint("bedrooms >= 0 AND parking >= 0", name="counts_positive"),
+        CheckConstraint(check_in("origin", ORIGINS), name="origin"),
         UniqueConstraint("tenant_id", "code"),
     )
 
@@ -58,6 +60,8 @@ class Property(IdMixin, TimestampMixin, Base):
     features: Mapped[list[Any]] = mapped_column(default=list, server_default=text("'[]'"))
     photos: Mapped[list[Any]] = mapped_column(default=list, server_default=text("'[]'"))
     available: Mapped[bool] = mapped_column(default=True, server_default=text("true"))
+    # "feed" rows are kept in step with the agency's portal feed (and unpublished when dropped).
+    origin: Mapped[str] = mapped_column(String(8), default="manual", server_default="manual")
     # Kept by a database trigger whenever the price goes down.
     previous_price: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     price_reduced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -12,12 +12,12 @@ from vellarys.db.queries.page import MAX_PER_PAGE, parse_page_number
 from vellarys.domain.glossary import PROPERTY_TYPE_LABELS, TRANSACTION_LABELS
 from vellarys.domain.listing_input import FIELDS, listing_from_text
 from vellarys.errors import BadRequest, NotFound
-from vellarys.services import catalog
+from vellarys.services import catalog, feeds
 from vellarys.services.catalog import InvalidListing
 from vellarys.web.pages.forms import form_fields, form_file
 from vellarys.web.render import render
 from vellarys.web.route import WebRoute
-from vellarys.web.session import flash, staff_work
+from vellarys.web.session import container_of, flash, staff_work
 
 router = APIRouter(route_class=WebRoute)
 
@@ -40,7 +40,8 @@ async def _list(request: Request, **extra: Any) -> Response:
             page=parse_page_number(request.query_params.get("page")),
             per_page=MAX_PER_PAGE,
         )
-    context = {"items": page.items, "result": page, "q": q, "report": None, **extra}
+        feed = await feeds.get_feed(session, tenant_id=viewer.tenant_id)
+    context = {"items": page.items, "result": page, "q": q, "report": None, "feed": feed, **extra}
     return render(request, "properties.html", context, status=status)
 
 
@@ -162,6 +163,29 @@ async def import_csv(request: Request) -> Response:
         return await _list(request, import_error=exc.message, status=400)
     flash(request, f"Importação concluída: {report.created} novos, {report.updated} atualizados.")
     return RedirectResponse("/properties", status_code=303)
+
+
+@router.post("/properties/feed")
+async def configure_feed(request: Request) -> Response:
+    """The agency's VRSync feed address and sync interval (hours); an empty address stops it."""
+    try:
+        async with staff_work(request, admin=True) as (session, viewer):
+            fields = await form_fields(request)
+            hours = fields.get("interval_hours", "").strip()
+            if not hours.isdigit() or not 1 <= int(hours) <= 168:
+                raise BadRequest("O intervalo vai de 1 a 168 horas.")
+            feed = await feeds.configure_feed(
+                session,
+                tenant_id=viewer.tenant_id,
+                url=fields.get("url"),
+                interval_minutes=int(hours) * 60,
+                now=container_of(request).clock.now(),
+            )
+    except BadRequest as exc:
+        return await _list(request, feed_error=exc.message, status=400)
+    done = "sincronizado em até 5 minutos" if feed.url else "desligado"
+    flash(request, f"Feed dos portais {done}.")
+    return RedirectResponse("/properties#feed", status_code=303)
 
 
 class _Rejected(Exception):
