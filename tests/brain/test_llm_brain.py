@@ -201,7 +201,9 @@ async def test_facts_from_earlier_turns_stay_allowed(demo: Stack, llm: FakeOpenA
     llm.script(
         [
             FakeOpenAI.tool_call("lookup_property", {"code": "AP1102"}),
-            FakeOpenAI.text("Sim, o AP1102 aceita pets! O aluguel é R$ 5.200 e o condomínio R$ 980."),
+            FakeOpenAI.text(
+                "Sim, o AP1102 aceita pets! O aluguel é R$ 5.200 e o condomínio R$ 980."
+            ),
             FakeOpenAI.text("No AP1102 você paga R$ 5.200 de aluguel mais R$ 980 de condomínio."),
         ]
     )
