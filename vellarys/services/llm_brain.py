@@ -7,6 +7,7 @@ falls back to the offline brain, so the lead always gets an answer.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import uuid
@@ -34,6 +35,8 @@ from vellarys.services import knowledge, property_search
 
 log = logging.getLogger(__name__)
 MAX_TOOL_ROUNDS = 4
+# The whole reply (every round and tool) must finish in this time, or the offline brain answers.
+REPLY_DEADLINE_SECONDS = 45.0
 REPAIR_NOTE = (
     "Sua resposta foi recusada pela checagem: {reasons}. Reescreva usando só códigos e valores "
     "que as ferramentas devolveram nesta conversa; sem descontos nem promessas."
@@ -147,6 +150,17 @@ async def llm_reply(
     Tokens go to ``turn.spend`` (the caller records them); a refused draft gets one repair
     round with the reasons, then one text-only round, then the fallback.
     """
+    deadline = float(turn.settings.get("llm_reply_deadline_seconds") or REPLY_DEADLINE_SECONDS)
+    try:
+        async with asyncio.timeout(deadline):
+            return await _rounds(turn, chat, context, profile)
+    except TimeoutError:
+        raise LLMError(f"the reply took longer than {deadline:.0f} s") from None
+
+
+async def _rounds(
+    turn: LlmTurn, chat: ChatModel, context: ConversationContext, profile: dict[str, Any]
+) -> BrainReply:
     state = verified_facts(context, profile)
     turn.spend.state = state
     messages = build_messages(context, profile=profile)
