@@ -11,7 +11,8 @@ from tests.brain.test_llm_brain import _use_llm
 from tests.fakes.openai import FakeOpenAI
 from tests.pipeline.harness import Stack
 from vellarys.db.uow import unit_of_work
-from vellarys.services.leads import send_message
+from vellarys.services.audit import Actor
+from vellarys.services.lead_acts import send_broker_message
 
 
 @pytest.fixture
@@ -47,7 +48,7 @@ async def test_a_broker_message_is_rendered_like_any_other(demo: Stack) -> None:
     await chat.say("Oi, quero comprar uma casa")
     lead = await chat.lead()
     async with unit_of_work(demo.container.sessions) as session:
-        message = await send_message(
-            session, tenant_id=lead.tenant_id, lead_id=lead.id, text="Oi! Sou o **Ricardo**."
+        message = await send_broker_message(
+            session, Actor(tenant_id=lead.tenant_id), lead_id=lead.id, text="Oi! Sou o **Ricardo**."
         )
         assert message.content == "Oi! Sou o *Ricardo*."
