@@ -62,6 +62,7 @@ async def test_text_answer(fake: FakeOpenAI, http: httpx.AsyncClient) -> None:
     assert body["model"] == "gpt-4o-mini"
     assert body["messages"] == MESSAGES
     assert body["temperature"] == 0.3
+    assert body["max_tokens"] == 800
     assert "tools" not in body and "tool_choice" not in body
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
@@ -102,7 +103,8 @@ async def test_a_reply_naming_a_listing_no_tool_returned_is_refused_for_the_offl
     demo: Stack, llm: FakeOpenAI
 ) -> None:
     _use_llm(demo, llm)
-    llm.script([FakeOpenAI.text("Tenho o AP7777 em Moema por R$ 450.000, uma pechincha!")])
+    bad = FakeOpenAI.text("Tenho o AP7777 em Moema por R$ 450.000, uma pechincha!")
+    llm.script([bad, bad, bad])  # the draft, the repair round and the text-only round
     chat = Conversation(demo, "5511977000002")
     replies = await chat.say("Oi, quero comprar um apartamento em Moema")
     assert replies and not any("AP7777" in r or "450.000" in r for r in replies)
@@ -192,3 +194,80 @@ async def test_a_documents_example_number_is_not_the_leads_number(
     replies = await chat.say("quanto vou pagar de ITBI no AP1107?")
     assert not any("18.000" in r for r in replies)
     assert {m.media["brain"] for m in await _assistant_replies(demo)} == {"offline"}
+
+
+async def test_facts_from_earlier_turns_stay_allowed(demo: Stack, llm: FakeOpenAI) -> None:
+    _use_llm(demo, llm)
+    llm.script(
+        [
+            FakeOpenAI.tool_call("lookup_property", {"code": "AP1102"}),
+            FakeOpenAI.text(
+                "Sim, o AP1102 aceita pets! O aluguel é R$ 5.200 e o condomínio R$ 980."
+            ),
+            FakeOpenAI.text("No AP1102 você paga R$ 5.200 de aluguel mais R$ 980 de condomínio."),
+        ]
+    )
+    chat = Conversation(demo, "5511977000011")
+    await chat.say("Tenho um cachorro. O AP1102 aceita pets?")
+    replies = await chat.say("E quanto fica com o condomínio?")
+    assert replies == ["No AP1102 você paga R$ 5.200 de aluguel mais R$ 980 de condomínio."]
+    assert {m.media["brain"] for m in await _assistant_replies(demo)} == {"llm"}
+
+
+async def test_a_refused_draft_gets_one_repair_round_with_the_reason(
+    demo: Stack, llm: FakeOpenAI
+) -> None:
+    _use_llm(demo, llm)
+    llm.script(
+        [
+            FakeOpenAI.text("Tenho o AP7777 por 4.800 por mês."),
+            FakeOpenAI.text("Em qual bairro você quer morar?"),
+        ]
+    )
+    chat = Conversation(demo, "5511977000012")
+    replies = await chat.say("Quero alugar um apartamento")
+    assert replies == ["Em qual bairro você quer morar?"]
+    note = llm.requests[1]["messages"][-1]
+    assert note["role"] == "user" and "AP7777" in note["content"] and "recusada" in note["content"]
+    assert "tools" in llm.requests[1]
+
+
+async def test_after_a_failed_repair_a_text_only_round_then_the_fallback_keeps_the_profile(
+    demo: Stack, llm: FakeOpenAI
+) -> None:
+    _use_llm(demo, llm)
+    bad = FakeOpenAI.text("Tenho o AP7777 por R$ 450.000, 30% de desconto!")
+    llm.script(
+        [
+            FakeOpenAI.tool_call("update_lead_profile", {"intent": "buy", "budget_max": 700000}),
+            bad,
+            bad,
+            bad,
+        ]
+    )
+    chat = Conversation(demo, "5511977000013")
+    replies = await chat.say("Oi, quero comprar")
+    assert replies and not any("AP7777" in r for r in replies)
+    assert "tools" not in llm.requests[3]  # the forced text-only round
+    assert {m.media["brain"] for m in await _assistant_replies(demo)} == {"offline"}
+    assert (await chat.lead()).custom_data["budget_max"] == 700_000
+    # The four rounds' tokens count even though the savepoint was rolled back.
+    spent = await demo.scalar("SELECT sum(prompt_tokens + completion_tokens) FROM llm_usage")
+    assert spent == 4 * 120
+
+
+async def test_simulate_financing_counts_the_fgts_as_the_down_payment(
+    demo: Stack, llm: FakeOpenAI
+) -> None:
+    _use_llm(demo, llm)
+    llm.script(
+        [
+            FakeOpenAI.tool_call("simulate_financing", {"price": 400000, "fgts": 80000}),
+            FakeOpenAI.text("Com R$ 80 mil de FGTS de entrada, a parcela fica em R$ 2.922 ao mês."),
+        ]
+    )
+    chat = Conversation(demo, "5511977000014")
+    replies = await chat.say("Quanto fica a parcela de um apê de 400 mil com 80 mil de FGTS?")
+    assert replies == ["Com R$ 80 mil de FGTS de entrada, a parcela fica em R$ 2.922 ao mês."]
+    tool = json.loads(llm.requests[1]["messages"][-1]["content"])
+    assert tool["financed"] == 320000 and round(tool["first_installment"]) == 2923

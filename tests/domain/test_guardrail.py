@@ -112,3 +112,16 @@ def test_allowed_codes_are_compared_loosely() -> None:
 )
 def test_money_amounts(text: str, amounts: list[int]) -> None:
     assert money_amounts(text) == [Decimal(a) for a in amounts]
+
+
+def test_amounts_without_currency_but_with_a_period_are_checked() -> None:
+    assert check_reply("O aluguel fica 4.800 por mês.", allowed_codes=[], allowed_amounts=[])
+    assert not check_reply(
+        "O aluguel fica 4.800 por mês.", allowed_codes=[], allowed_amounts=[4800]
+    )
+
+
+def test_discounts_and_promises_are_refused() -> None:
+    assert check_reply("Consigo 30% de desconto para você!", allowed_codes=[], allowed_amounts=[])
+    assert check_reply("Garanto que o banco aprova.", allowed_codes=[], allowed_amounts=[])
+    assert not check_reply("O banco analisa o crédito.", allowed_codes=[], allowed_amounts=[])

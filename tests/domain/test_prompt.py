@@ -81,11 +81,24 @@ def test_business_hours_as_a_mapping() -> None:
     assert "seg-sex: 9h-18h; sáb: 9h-13h" in prompt
 
 
+def test_business_hours_in_weekday_order_and_pt_br() -> None:
+    hours = {"fri": ["09:00", "18:00"], "mon": ["09:00", "18:00"], "sat": ["09:00", "13:00"]}
+    settings = {**SETTINGS, "business_hours": hours}
+    prompt = build_messages(context(settings=settings), profile={})[0]["content"]
+    assert "segunda: 09:00 às 18:00; sexta: 09:00 às 18:00; sábado: 09:00 às 13:00" in prompt
+
+
+def test_the_leads_email_is_not_sent_to_the_provider() -> None:
+    messages = build_messages(context(), profile={"email": "ana@example.com", "intent": "buy"})
+    assert all("ana@example.com" not in m["content"] for m in messages)
+
+
 def test_profile_and_summary_go_in_as_json_data() -> None:
     profile = {"intent": "buy", "budget_max": 700_000, "neighborhoods": ["Batel"]}
     messages = build_messages(context(summary="Quer 3 quartos perto do parque."), profile=profile)
-    data = messages[1]
-    assert data["role"] == "system"
+    data = messages[-2]  # after the history, before the new message: lead-written data
+    assert data["role"] == "user"
+    assert all("Quer 3 quartos" not in m["content"] for m in messages if m["role"] == "system")
     block = data["content"].split("```json\n", 1)[1].rsplit("\n```", 1)[0]
     assert json.loads(block) == {
         "perfil": profile,
@@ -107,7 +120,7 @@ def test_history_mapping() -> None:
         Turn("assistant", "   "),
     ]
     messages = build_messages(context(history=history), profile={})
-    assert messages[2:] == [
+    assert [m for m in messages[1:] if "```json" not in m["content"]] == [
         {"role": "user", "content": "Oi"},
         {"role": "assistant", "content": "Olá! Procura compra ou aluguel?"},
         {"role": "assistant", "content": "[corretor] Oi, aqui é a Carla, corretora."},
@@ -121,7 +134,7 @@ def test_history_mapping() -> None:
 def test_only_the_last_turns_are_sent() -> None:
     history = [Turn("user" if i % 2 else "assistant", f"mensagem {i}") for i in range(30)]
     messages = build_messages(context(history=history), profile={}, max_history=4)
-    assert [m["content"] for m in messages[2:-1]] == [f"mensagem {i}" for i in range(26, 30)]
+    assert [m["content"] for m in messages[1:-2]] == [f"mensagem {i}" for i in range(26, 30)]
     assert len(build_messages(context(history=history), profile={}, max_history=0)) == 3
 
 

@@ -42,6 +42,12 @@ _COUNTED = word_set(
     " quartos vagas andares anos meses dias vezes"
 )
 _NOT_CODE = re.compile(r"[^A-Z0-9]")
+# "4.800 por mês", "1.200 mensais": a grouped number with a period is money even without "R$".
+_PER_PERIOD = ("por mes", "ao mes", "mensais", "mensal", "por ano", "ao ano", "anual")
+_DISCOUNT = re.compile(r"\d+(?:[.,]\d+)?\s*%\s*(?:de\s+)?(?:desconto|off)|desconto\s+de\s+\d", re.I)
+_PROMISE = re.compile(
+    r"\b(?:garant(?:o|imos|ido|ida)|prometo|prometemos|com certeza (?:sera|vai ser) aprovad)", re.I
+)
 
 
 def check_reply(
@@ -58,6 +64,11 @@ def check_reply(
     for amount in money_amounts(text):
         if not any(_close(amount, a) for a in allowed):
             violations.append(f"unknown amount {format_brl(amount)}")
+    folded = " ".join(t.text for t in tokenize(text))
+    if _DISCOUNT.search(text) or _DISCOUNT.search(folded):
+        violations.append("a discount no tool offered")
+    if _PROMISE.search(folded):
+        violations.append("a promise (guarantee) no one at the agency made")
     return violations
 
 
@@ -93,6 +104,8 @@ def _money_at(tokens: list[Token], i: int) -> tuple[Decimal, int] | None:
     if marked:
         return _shared_scale(tokens, value, start, end), end
     if scaled and _text(tokens, end) not in _COUNTED:
+        return value, end
+    if tokens[start].grouped and _per_period(tokens, end):
         return value, end
     shared = _shared_scale(tokens, value, start, end)
     return (shared, end) if shared != value else None
@@ -141,6 +154,12 @@ def _shared_scale(tokens: list[Token], value: Decimal, start: int, end: int) -> 
     if _text(tokens, following[2]) in _COUNTED:
         return value  # "2 e 3 mil m²"
     return value * following[1]
+
+
+def _per_period(tokens: list[Token], end: int) -> bool:
+    return any(_text(tokens, end, len(p.split())) == p for p in _PER_PERIOD) or (
+        _text(tokens, end) == "/" and _text(tokens, end + 1) in ("mes", "ano")
+    )
 
 
 def _text(tokens: list[Token], i: int, count: int = 1) -> str:

@@ -238,12 +238,12 @@ def build_messages(
     context: ConversationContext, *, profile: Mapping[str, Any], max_history: int = 12
 ) -> list[dict[str, Any]]:
     """The chat messages for one turn: system prompt, known data, recent history, new messages."""
-    messages: list[dict[str, Any]] = [
-        {"role": "system", "content": system_prompt(context)},
-        {"role": "system", "content": _known_data(context, profile)},
-    ]
+    # Agency-written text only in the system role (and first, for provider prompt caching);
+    # what the lead wrote or the brain derived from it (name, summary, profile) after the history.
+    messages: list[dict[str, Any]] = [{"role": "system", "content": system_prompt(context)}]
     recent = context.history[-max_history:] if max_history > 0 else ()
     messages.extend(m for m in (_history_message(t) for t in recent) if m is not None)
+    messages.append({"role": "user", "content": _known_data(context, profile)})
     new = "\n".join(filter(None, (_describe(t) for t in context.new_messages)))
     if new:
         messages.append({"role": "user", "content": new})
@@ -271,13 +271,18 @@ def system_prompt(context: ConversationContext) -> str:
         )
     greeting = _setting(settings, "greeting")
     if greeting and context.first_contact:
-        lines.append(f"Este é o primeiro contato: comece com a saudação da imobiliária: {greeting}")
+        lines.append(
+            f"Este é o primeiro contato; a saudação da imobiliária é: {greeting}. Use-a só se "
+            "combinar com a mensagem, e nunca pergunte o que o lead já disse."
+        )
     lines.append(_RULES)
     return "\n\n".join(lines)
 
 
 def _known_data(context: ConversationContext, profile: Mapping[str, Any]) -> str:
-    data: dict[str, Any] = {"perfil": dict(profile), "etapa": context.stage}
+    # The lead's e-mail is for the broker, not for the model provider.
+    kept = {k: v for k, v in profile.items() if k != "email"}
+    data: dict[str, Any] = {"perfil": kept, "etapa": context.stage}
     if context.lead_name and not profile.get("name"):
         data["nome_no_whatsapp"] = context.lead_name
     if context.summary:
@@ -316,10 +321,30 @@ def _setting(settings: Mapping[str, Any], key: str) -> str:
     return " ".join(str(value).split())[:_MAX_SETTING] if value else ""
 
 
+_DAY_NAMES = {
+    "mon": "segunda",
+    "tue": "terça",
+    "wed": "quarta",
+    "thu": "quinta",
+    "fri": "sexta",
+    "sat": "sábado",
+    "sun": "domingo",
+}
+
+
 def _hours(value: Any) -> str:
     if isinstance(value, Mapping):
-        value = "; ".join(f"{day}: {span}" for day, span in value.items() if span)
+        order = list(_DAY_NAMES)
+        days = sorted(value.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 9)
+        value = "; ".join(f"{_DAY_NAMES.get(d, d)}: {_span(s)}" for d, s in days if s)
     return " ".join(str(value).split())[:_MAX_SETTING] if value else ""
+
+
+def _span(span: Any) -> str:
+    """["09:00", "18:00"] -> "09:00 às 18:00"; anything else as written."""
+    if isinstance(span, list | tuple) and len(span) == 2:
+        return f"{span[0]} às {span[1]}"
+    return str(span)
 
 
 # --- profile updates from the model ------------------------------------------------------

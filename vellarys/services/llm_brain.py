@@ -7,6 +7,7 @@ falls back to the offline brain, so the lead always gets an answer.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import uuid
@@ -23,6 +24,7 @@ from vellarys.domain import costs, qualification
 from vellarys.domain.cards import PropertyHit
 from vellarys.domain.conversation import BrainReply, ConversationContext
 from vellarys.domain.guardrail import check_reply, money_amounts
+from vellarys.domain.intent import listing_codes
 from vellarys.domain.knowledge_answer import answer_question
 from vellarys.domain.listing_facts import answer_facts, asked_facts
 from vellarys.domain.llm import ChatModel, ChatResult, ToolCall
@@ -33,6 +35,12 @@ from vellarys.services import knowledge, property_search
 
 log = logging.getLogger(__name__)
 MAX_TOOL_ROUNDS = 4
+# The whole reply (every round and tool) must finish in this time, or the offline brain answers.
+REPLY_DEADLINE_SECONDS = 45.0
+REPAIR_NOTE = (
+    "Sua resposta foi recusada pela checagem: {reasons}. Reescreva usando só códigos e valores "
+    "que as ferramentas devolveram nesta conversa; sem descontos nem promessas."
+)
 # WhatsApp reads better in short bubbles: split the model's answer on blank lines.
 MAX_PARTS = 4
 
@@ -73,6 +81,22 @@ class ToolState:
         }
 
 
+@dataclass
+class LlmSpend:
+    """What one reply cost and learned; read by the caller even when the reply falls back."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    rounds: int = 0
+    refused: list[str] = field(default_factory=list)
+    state: ToolState | None = None
+
+    def add(self, result: ChatResult) -> None:
+        self.prompt_tokens += result.prompt_tokens
+        self.completion_tokens += result.completion_tokens
+        self.rounds += 1
+
+
 @dataclass(frozen=True, slots=True)
 class LlmTurn:
     session: AsyncSession
@@ -80,10 +104,25 @@ class LlmTurn:
     tenant_id: uuid.UUID
     text: str
     settings: Mapping[str, Any] = field(default_factory=dict)
+    spend: LlmSpend = field(default_factory=LlmSpend)
 
 
 async def tokens_used_today(session: AsyncSession, tenant_id: uuid.UUID, today: date) -> int:
     return await usage_queries.tokens_on(session, tenant_id, today)
+
+
+async def record_spend(
+    session: AsyncSession, tenant_id: uuid.UUID, today: date, spend: LlmSpend
+) -> None:
+    """Write one reply's tokens outside its savepoint, so a fallback's tokens still count."""
+    if spend.prompt_tokens or spend.completion_tokens:
+        await usage_queries.add(
+            session,
+            tenant_id,
+            today,
+            prompt=spend.prompt_tokens,
+            completion=spend.completion_tokens,
+        )
 
 
 async def record_usage(
@@ -106,15 +145,42 @@ async def llm_reply(
     profile: dict[str, Any],
     today: date,
 ) -> BrainReply:
-    """Run the tool loop and return a checked reply; raise ``LLMError`` to fall back."""
-    state = ToolState(profile=dict(profile))
-    state.amounts |= {float(v) for k, v in profile.items() if k.startswith("budget_") and v}
+    """Run the tool loop and return a checked reply; raise ``LLMError`` to fall back.
+
+    Tokens go to ``turn.spend`` (the caller records them); a refused draft gets one repair
+    round with the reasons, then one text-only round, then the fallback.
+    """
+    deadline = float(turn.settings.get("llm_reply_deadline_seconds") or REPLY_DEADLINE_SECONDS)
+    try:
+        async with asyncio.timeout(deadline):
+            return await _rounds(turn, chat, context, profile)
+    except TimeoutError:
+        raise LLMError(f"the reply took longer than {deadline:.0f} s") from None
+
+
+async def _rounds(
+    turn: LlmTurn, chat: ChatModel, context: ConversationContext, profile: dict[str, Any]
+) -> BrainReply:
+    state = verified_facts(context, profile)
+    turn.spend.state = state
     messages = build_messages(context, profile=profile)
-    for _ in range(MAX_TOOL_ROUNDS):
-        result = await chat.complete(messages, tools=TOOLS)
-        await record_usage(turn.session, turn.tenant_id, today, result)
+    repairs = 0
+    for _ in range(MAX_TOOL_ROUNDS + 2):
+        result = await chat.complete(messages, tools=() if repairs >= 2 else TOOLS)
+        turn.spend.add(result)
         if not result.tool_calls:
-            return _final(result, state)
+            violations = _violations(result, state)
+            if not violations:
+                return _final(result, state)
+            turn.spend.refused.append("; ".join(violations))
+            repairs += 1
+            if repairs > 2:
+                raise LLMError("reply refused by the guardrail: " + "; ".join(violations))
+            messages.append({"role": "assistant", "content": result.content or ""})
+            messages.append(
+                {"role": "user", "content": REPAIR_NOTE.format(reasons="; ".join(violations))}
+            )
+            continue
         messages.append(_assistant_message(result))
         for call in result.tool_calls:
             output = await _run_tool(turn, state, call)
@@ -128,13 +194,32 @@ async def llm_reply(
     raise LLMError("the model kept calling tools without answering")
 
 
-def _final(result: ChatResult, state: ToolState) -> BrainReply:
+def verified_facts(context: ConversationContext, profile: Mapping[str, Any]) -> ToolState:
+    """Facts already vouched for in this conversation: sent replies, the lead's own words."""
+    state = ToolState(profile=dict(profile))
+    state.amounts |= {
+        float(v)
+        for v in profile.values()
+        if isinstance(v, int | float) and not isinstance(v, bool) and v >= 100
+    }
+    for turn in [*context.history, *context.new_messages]:
+        if turn.role not in ("user", "assistant"):
+            continue
+        state.codes |= set(listing_codes(turn.content))
+        state.codes |= {str(c) for c in turn.media.get("properties") or []}
+        state.amounts |= {float(a) for a in money_amounts(turn.content)}
+    return state
+
+
+def _violations(result: ChatResult, state: ToolState) -> list[str]:
     text = (result.content or "").strip()
     if not text:
-        raise LLMError("the model answered nothing")
-    violations = check_reply(text, allowed_codes=state.codes, allowed_amounts=state.amounts)
-    if violations:
-        raise LLMError("reply refused by the guardrail: " + "; ".join(violations))
+        return ["empty reply"]
+    return check_reply(text, allowed_codes=state.codes, allowed_amounts=state.amounts)
+
+
+def _final(result: ChatResult, state: ToolState) -> BrainReply:
+    text = (result.content or "").strip()
     parts = [p.strip() for p in text.split("\n\n") if p.strip()]
     if len(parts) > MAX_PARTS:
         parts = [*parts[: MAX_PARTS - 1], "\n\n".join(parts[MAX_PARTS - 1 :])]
@@ -195,7 +280,10 @@ async def _lookup_property(turn: LlmTurn, state: ToolState, args: dict[str, Any]
     hit = await property_search.lookup_code(
         turn.session, tenant_id=turn.tenant_id, code=str(args.get("code") or "")
     )
-    return {"property": state.allow_hit(hit)} if hit else {"error": "no listing with that code"}
+    if hit is None:
+        state.codes.add(str(args.get("code") or ""))  # "Não encontrei o AP9999" is true
+        return {"error": "no listing with that code"}
+    return {"property": state.allow_hit(hit)}
 
 
 async def _search_knowledge(turn: LlmTurn, state: ToolState, args: dict[str, Any]) -> Any:

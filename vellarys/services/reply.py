@@ -29,7 +29,7 @@ from vellarys.domain.planner import plan_reply
 from vellarys.domain.understanding import INTENT_ACTS, Act
 from vellarys.services.deps import PipelineDeps
 from vellarys.services.handoff import hand_off
-from vellarys.services.llm_brain import LlmTurn, llm_reply, tokens_used_today
+from vellarys.services.llm_brain import LlmTurn, llm_reply, record_spend, tokens_used_today
 from vellarys.services.retrieval import OPTIONAL_FAILURES, optional_step, places_of, retrieve
 from vellarys.services.understanding import read_message
 
@@ -37,6 +37,9 @@ log = logging.getLogger(__name__)
 _OWNER_INTENTS = frozenset({"sell", "rent_out", "support"})
 
 __all__ = ["OPTIONAL_FAILURES", "answer", "learn_while_paused", "optional_step"]
+
+
+_EMPTY = BrainReply(messages=[], brain="llm")
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,11 +221,13 @@ async def _compose(
         reply = await _llm_reply(
             session, deps, lead=lead, settings=settings, context=context, profile=heard.profile
         )
-    if reply is not None:
-        if reply.profile:
-            merged = qualification.merge(heard.profile, reply.profile)
-            _update_lead(lead, merged, context.history, context.new_messages, settings)
+    if reply is not None and reply.profile:
+        merged = qualification.merge(heard.profile, reply.profile)
+        _update_lead(lead, merged, context.history, context.new_messages, settings)
+        heard = replace(heard, profile=merged)
+    if reply is not None and reply.messages:
         return reply
+    kept_handoff = reply.handoff_reason if reply is not None else None
     retrieval = await retrieve(
         session,
         deps,
@@ -237,7 +242,7 @@ async def _compose(
     # A lead who asked for a person gets the planner's handoff path (no more questions);
     # a lead who became hot still gets the answer to what they just asked.
     wanted = heard.intents | {"human"} if reason == "requested" else heard.intents
-    return plan_reply(
+    planned = plan_reply(
         context,
         profile=heard.profile,
         retrieval=retrieval,
@@ -246,6 +251,7 @@ async def _compose(
         asked_before=dialogue.asked_before(context.history),
         learned=heard.found.keys(),
     )
+    return replace(planned, handoff_reason=planned.handoff_reason or kept_handoff)
 
 
 async def _finish_handoff(
@@ -315,9 +321,15 @@ async def _llm_reply(
         text=context.text,
         settings=settings,
     )
-    return await optional_step(
+    reply = await optional_step(
         session, "llm", lambda: llm_reply(turn, chat, context, profile=profile, today=today), None
     )
+    await record_spend(session, lead.tenant_id, today, turn.spend)
+    if reply is None and turn.spend.state is not None:
+        # The fallback keeps what the model validly learned: profile fields and a handoff.
+        state = turn.spend.state
+        return replace(_EMPTY, profile=state.profile, handoff_reason=state.handoff_reason)
+    return reply
 
 
 def _update_lead(

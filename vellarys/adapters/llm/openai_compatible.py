@@ -51,6 +51,7 @@ class OpenAICompatibleChat:
         retry_delay_seconds: float = 0.5,
         api_key_header: str = "Authorization",
         temperature: float | None = 0.3,
+        max_tokens: int | None = 800,
     ) -> None:
         self.model = model
         self._url = _completions_url(base_url)
@@ -60,6 +61,7 @@ class OpenAICompatibleChat:
         self._max_retries = max(0, max_retries)
         self._retry_delay = retry_delay_seconds
         self._temperature = temperature
+        self._max_tokens = max_tokens
 
     async def complete(
         self, messages: Sequence[Mapping[str, Any]], *, tools: Sequence[Mapping[str, Any]] = ()
@@ -85,6 +87,8 @@ class OpenAICompatibleChat:
             payload["tool_choice"] = "auto"
         if self._temperature is not None:
             payload["temperature"] = self._temperature
+        if self._max_tokens:
+            payload["max_tokens"] = self._max_tokens  # a WhatsApp reply is short; cap the cost
         return payload
 
     async def _attempt(self, payload: Mapping[str, Any]) -> ChatResult:
