@@ -624,7 +624,7 @@ def test_goodbye_asks_nothing() -> None:
 def test_audio_is_acknowledged_and_the_conversation_continues() -> None:
     reply = plan("", kind="audio", media={"voice": True}, profile={"name": "João"})
     text = everything(reply)
-    assert text.startswith("Recebi seu áudio! Por aqui eu ainda não consigo ouvir áudios")
+    assert text.startswith("Recebi seu áudio, mas não consegui ouvi-lo por aqui")
     assert reply.asked == "intent"
     assert question_count(reply) == 1
 

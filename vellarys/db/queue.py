@@ -16,6 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 HANDLE_INBOUND = "vellarys:handle_inbound"
+FETCH_MEDIA = "vellarys:fetch_media"
 SEND_OUTBOUND = "vellarys:send_outbound"
 NOTIFY_BROKER = "vellarys:notify_broker"
 SUMMARIZE_LEAD = "vellarys:summarize_lead"

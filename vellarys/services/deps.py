@@ -9,7 +9,7 @@ from typing import Any
 from vellarys.db.models import Channel
 from vellarys.domain.clock import SystemClock
 from vellarys.domain.llm import ChatModel
-from vellarys.domain.ports import Clock, Embedder, WhatsAppProvider
+from vellarys.domain.ports import Clock, Embedder, TextReader, Transcriber, WhatsAppProvider
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +24,9 @@ class PipelineSettings:
     llm_daily_token_budget: int = 200_000
     summary_every: int = 6
     inbound_text_max_chars: int = 4096
+    media_max_bytes: int = 16 * 1024 * 1024
+    media_timeout_seconds: float = 30.0
+    media_retention_days: int = 90
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,3 +37,5 @@ class PipelineDeps:
     embedder: Embedder | None = None
     # The tenant's settings -> its chat model (tenant override, else the deployment's), or None.
     chat_for: Callable[[Mapping[str, Any]], ChatModel | None] = lambda _settings: None
+    transcriber: Transcriber | None = None
+    text_reader: TextReader | None = None

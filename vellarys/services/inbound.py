@@ -16,6 +16,7 @@ from vellarys.db.queries import message as message_queries
 from vellarys.domain import phrases
 from vellarys.domain.conversation import Turn
 from vellarys.domain.intent import detect_intents
+from vellarys.domain.media import understood_line
 from vellarys.services.deps import PipelineDeps
 from vellarys.services.outbound import queue_outbound
 from vellarys.services.reply import answer
@@ -91,7 +92,8 @@ async def _respond(
         "properties": reply.property_codes,
         "in_reply_to": str(burst[-1].id),
     }
-    await queue_outbound(session, lead=lead, texts=reply.messages, media=media)
+    texts = [*media_lines(burst), *reply.messages]
+    await queue_outbound(session, lead=lead, texts=texts, media=media)
     if lead.first_response_seconds is None and burst:
         lead.first_response_seconds = (now - burst[0].created_at).total_seconds()
     if await summary_due(session, deps, lead):
@@ -106,9 +108,27 @@ async def _respond(
 
 
 def _turn(message: Message) -> Turn:
-    return Turn(
-        role=message.role,
-        content=message.content,
-        type=message.type,
-        media=dict(message.media or {}),
-    )
+    """A voice note understood is what the lead said; a picture that shows one of the
+    agency's listings is the lead naming it."""
+    media = dict(message.media or {})
+    transcript = str(media.get("transcript") or "").strip()
+    if transcript:
+        return Turn(role=message.role, content=transcript, type="text", media=media)
+    code = media.get("listing_code")
+    if code:
+        content = f"{message.content} {code}".strip()
+        return Turn(role=message.role, content=content, type="text", media=media)
+    return Turn(role=message.role, content=message.content, type=message.type, media=media)
+
+
+def media_lines(burst: list[Message]) -> list[str]:
+    """What the answer says first about files read: the voice note as understood, the
+    listing recognised in a picture."""
+    lines: list[str] = []
+    for message in burst:
+        media = message.media or {}
+        if media.get("transcript"):
+            lines.append(understood_line(str(media["transcript"])))
+        elif media.get("listing_code"):
+            lines.append(phrases.LISTING_IN_PICTURE.format(code=media["listing_code"]))
+    return lines

@@ -14,6 +14,7 @@ from vellarys.db import queue
 from vellarys.db.models import Channel, Lead, RejectedInbound
 from vellarys.db.queries import lead as lead_queries
 from vellarys.db.queries import message as message_queries
+from vellarys.domain.media import needs_fetch
 from vellarys.domain.message import (
     MAX_EXTERNAL_ID,
     InboundMessage,
@@ -188,18 +189,20 @@ async def _ingest_message(
         # Stored for the record, not answered: a reply hours late does more harm than good.
         result.stale += 1
     else:
-        await _enqueue_processing(session, deps, lead=lead, message_id=str(message_id))
+        fetch = needs_fetch(message.type, message.media)
+        await _enqueue_processing(session, deps, lead=lead, message_id=str(message_id), fetch=fetch)
         result.stored.append(str(message_id))
 
 
 async def _enqueue_processing(
-    session: AsyncSession, deps: PipelineDeps, *, lead: Lead, message_id: str
+    session: AsyncSession, deps: PipelineDeps, *, lead: Lead, message_id: str, fetch: bool = False
 ) -> None:
-    # The debounce lets a burst of messages from one lead get one answer.
+    # The debounce lets a burst of messages from one lead get one answer. A file is fetched
+    # (and read) first; that job queues the answer.
     run_at = deps.clock.now() + timedelta(seconds=deps.settings.debounce_seconds)
     await queue.defer(
         session,
-        task=queue.HANDLE_INBOUND,
+        task=queue.FETCH_MEDIA if fetch else queue.HANDLE_INBOUND,
         queue=queue.PIPELINE_QUEUE,
         args={"message_id": message_id},
         lock=queue.lead_lock(lead.id),
