@@ -114,16 +114,14 @@ async def conversation(session: AsyncSession, viewer: Viewer, lead_id: uuid.UUID
     return await queries.conversation(session, viewer.tenant_id, lead.id)
 
 
-async def lead_file(
-    session: AsyncSession, viewer: Viewer, lead_id: uuid.UUID, message_id: uuid.UUID
-) -> MediaFile:
-    """The stored file of one of the lead's messages (a voice note to play, a PDF to open);
-    ``NotFound`` when it is not the lead's, or its bytes have expired."""
-    lead = await lead_acts.find_lead(session, viewer.actor, lead_id)
+async def lead_file(session: AsyncSession, viewer: Viewer, message_id: uuid.UUID) -> MediaFile:
+    """The stored file of a lead's message (a voice note to play, a PDF to open), for staff
+    who may see that lead; ``NotFound`` otherwise, or once its bytes have expired."""
     stored = await media_queries.for_message(session, viewer.tenant_id, message_id)
     message = None if stored is None else await session.get(Message, stored.message_id)
-    if stored is None or stored.data is None or message is None or message.lead_id != lead.id:
+    if stored is None or stored.data is None or message is None:
         raise NotFound("Arquivo não encontrado (ou já apagado pelo prazo de retenção).")
+    await lead_acts.find_lead(session, viewer.actor, message.lead_id)
     return stored
 
 

@@ -43,11 +43,11 @@ async def lead_messages(request: Request, lead_id: str) -> Response:
     return render(request, "partials/conversation.html", {"messages": messages, "lead_id": key})
 
 
-@router.get("/leads/{lead_id}/media/{message_id}")
-async def lead_media(request: Request, lead_id: str, message_id: str) -> Response:
-    """The bytes of a file the lead sent, for the player or the document link."""
+@router.get("/media/{message_id}")
+async def lead_media(request: Request, message_id: str) -> Response:
+    """The bytes of a file a lead sent, for the player or the document link."""
     async with staff_work(request) as (session, viewer):
-        stored = await dashboard.lead_file(session, viewer, lead_key(lead_id), lead_key(message_id))
+        stored = await dashboard.lead_file(session, viewer, lead_key(message_id))
     return Response(
         stored.data,
         media_type=stored.content_type,
