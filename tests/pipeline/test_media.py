@@ -212,3 +212,15 @@ async def test_retention_job_deletes_expired_bytes_and_keeps_the_transcript(
     assert row.data is None and row.pruned_at is not None
     assert row.text == "dois quartos em Pinheiros"
     assert await tasks.prune_media(int(time.time())) == 0
+
+
+async def test_a_picture_that_is_not_one_is_refused_and_the_lead_is_told(
+    media_stack: Stack,
+) -> None:
+    media_stack.graph.add_media("9007", b"MZ\x90\x00 not a picture", "application/x-msdownload")
+    await media_stack.post(meta_media("image", "9007", mime="image/jpeg"))
+    await media_stack.drain()
+
+    assert "cannot be of type" in (await _inbound(media_stack)).media["media_error"]
+    assert await _stored(media_stack) == []
+    assert "Não consegui abrir o arquivo" in await _replies(media_stack)

@@ -83,6 +83,7 @@ AUDIO_THEN_QUESTION = (
     "Recebi seu áudio, mas não consegui ouvi-lo por aqui, então, se puder, me escreve. 🙏"
 )
 LISTING_IN_PICTURE = "Esse aqui é o *{code}* ✔"
+FILE_NOT_OPENED = "Não consegui abrir o arquivo que você mandou; se puder, envie de novo."
 MEDIA = {
     "image": "Recebi sua imagem! Me conta o que mais te chamou atenção nela.",
     "video": "Recebi seu vídeo! Vou deixar anotado para um corretor dar uma olhada.",

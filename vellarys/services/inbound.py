@@ -131,4 +131,6 @@ def media_lines(burst: list[Message]) -> list[str]:
             lines.append(understood_line(str(media["transcript"])))
         elif media.get("listing_code"):
             lines.append(phrases.LISTING_IN_PICTURE.format(code=media["listing_code"]))
+        elif media.get("media_error") and message.type != "audio":  # audio: the planner says it
+            lines.append(phrases.FILE_NOT_OPENED)
     return lines
