@@ -98,14 +98,24 @@ class LocalWhisper:
     def _run(self, audio: bytes, prompt: str) -> str:
         model = self._load()
         segments, _info = model.transcribe(
-            io.BytesIO(audio), language="pt", initial_prompt=prompt or None, beam_size=1
+            io.BytesIO(audio),
+            language="pt",
+            initial_prompt=prompt or None,
+            beam_size=1,
+            # No sampling fallback: each retry at a higher temperature costs a full decode
+            # and makes the same note transcribe differently from one run to the next.
+            temperature=0.0,
+            condition_on_previous_text=False,
         )
         return " ".join(segment.text.strip() for segment in segments).strip()
 
     async def transcribe(self, audio: bytes, *, content_type: str, prompt: str) -> str:
         loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(self._pool, self._run, audio, prompt)
         try:
+            # Joining, checking and loading the model happens once per process, outside the
+            # per-message budget.
+            await loop.run_in_executor(self._pool, self._load)
+            future = loop.run_in_executor(self._pool, self._run, audio, prompt)
             return await asyncio.wait_for(future, self.timeout_seconds)
         except TimeoutError:
             raise MediaReadError(

@@ -20,18 +20,22 @@ class RapidTextReader:
         self._engine: Any = None
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ocr")
 
-    def _run(self, image: bytes) -> str:
+    def _load(self) -> Any:
         if self._engine is None:
             from rapidocr_onnxruntime import RapidOCR
 
             self._engine = RapidOCR()
-        result, _elapsed = self._engine(image)
+        return self._engine
+
+    def _run(self, image: bytes) -> str:
+        result, _elapsed = self._load()(image)
         return "\n".join(str(line[1]) for line in result or [])
 
     async def read(self, image: bytes) -> str:
         loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(self._pool, self._run, image)
         try:
+            await loop.run_in_executor(self._pool, self._load)  # once, outside the budget
+            future = loop.run_in_executor(self._pool, self._run, image)
             return await asyncio.wait_for(future, self.timeout_seconds)
         except TimeoutError:
             raise MediaReadError(f"OCR took longer than {self.timeout_seconds:g} s") from None
