@@ -91,13 +91,15 @@ def catalog_hint(text: str, codes: Iterable[str]) -> CatalogHint:
 
 
 def transcription_prompt(neighborhoods: Sequence[str], codes: Sequence[str]) -> str:
-    """Words the speech model should expect: the agency's neighbourhoods and listing codes."""
-    parts = ["Conversa sobre imóveis, em português do Brasil."]
+    """Words the speech model should expect: the agency's neighbourhoods and listing codes,
+    written as a lead would say them (Whisper reads its prompt as the text said before;
+    a list with labels gets echoed into the transcript)."""
+    parts = ["Oi! Procuro um imóvel"]
     if neighborhoods:
-        parts.append("Bairros: " + ", ".join(neighborhoods[:40]) + ".")
+        parts.append(" em " + ", ".join(neighborhoods[:40]))
     if codes:
-        parts.append("Códigos: " + ", ".join(codes[:40]) + ".")
-    return " ".join(parts)
+        parts.append(", código " + ", ".join(codes[:40]))
+    return "".join(parts) + "."
 
 
 def understood_line(transcript: str) -> str:

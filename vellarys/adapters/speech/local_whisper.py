@@ -102,8 +102,8 @@ class LocalWhisper:
             language="pt",
             initial_prompt=prompt or None,
             beam_size=1,
-            # No sampling fallback: each retry at a higher temperature costs a full decode
-            # and makes the same note transcribe differently from one run to the next.
+            # Greedy only: the sampling fallback costs a full decode each time and made the
+            # same note come out differently (or empty) from one run to the next.
             temperature=0.0,
             condition_on_previous_text=False,
         )
