@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint fmt venv clean bench
+.PHONY: run test lint fmt venv clean bench eval
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("Vellarys needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -35,6 +35,12 @@ bench: venv
 	$(BIN)/python -m bench.pipeline
 	$(BIN)/python -m bench.brain
 	$(BIN)/python -m bench.retrieval
+	$(BIN)/python -m bench.intent_accuracy
+	$(BIN)/python -m bench.profile_accuracy
+
+# Plays tests/conversations/ against the configured brain (offline, or VELLARYS_LLM_*).
+eval: venv
+	$(BIN)/python -m bench.conversations
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.pipeline                  # about 2 minutes on 2 cores
     .venv/bin/python -m bench.pipeline --messages 500   # quicker
+    .venv/bin/python -m bench.pipeline --production     # production defaults (bench/production.py)
 
 Everything runs for real over loopback HTTP, each server in its own process:
 
@@ -52,7 +53,7 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.pipeline.harness import APP_SECRET, PHONE_NUMBER_ID, meta_text  # noqa: E402
+from bench.kit import APP_SECRET, PHONE_NUMBER_ID, meta_text  # noqa: E402
 from vellarys.bootstrap import build  # noqa: E402
 from vellarys.config import Settings  # noqa: E402
 from vellarys.db import migrate  # noqa: E402
@@ -146,8 +147,9 @@ async def seed(url: str, data_dir: Path) -> str:
                 tenant_id=tenant.id,
                 provider="meta",
                 identity=PHONE_NUMBER_ID,
-                credentials={"access_token": ACCESS_TOKEN},
-                app_secret=APP_SECRET,
+                credentials={"access_token": ACCESS_TOKEN, "app_secret": APP_SECRET},
+                secret_key=container.settings.resolved_secret_key,
+                allow_private_urls=True,
             )
         return webhook_path(channel)
     finally:
@@ -238,9 +240,9 @@ def start_graph(children: Children) -> tuple[Child, str]:
 
 
 def serve_graph() -> None:
-    from tests.fakes.providers import FakeGraphAPI
+    from bench.kit import FakeGraph
 
-    with FakeGraphAPI(access_token=ACCESS_TOKEN) as graph:
+    with FakeGraph() as graph:
         print(graph.url, flush=True)
         sys.stdin.read()  # until the bench closes our stdin (or stops us)
 
@@ -748,7 +750,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--rate", type=float, default=5, help="steady stream, messages/s")
     parser.add_argument("--seconds", type=float, default=15, help="steady stream duration")
     parser.add_argument("--serve-graph", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
+    parser.add_argument(
+        "--production",
+        action="store_true",
+        help="run bench/production.py instead: production defaults, flood, outage",
+    )
+    args, rest = parser.parse_known_args(argv)
+    if args.production:
+        from bench import production
+
+        production.main(rest)
+        return
     if args.serve_graph:
         serve_graph()
         return

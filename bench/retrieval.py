@@ -139,7 +139,11 @@ async def knowledge_scores(
                 session, embedder, tenant_id=tenant_id, document_id=document_id
             )
         indexed = time.perf_counter() - started
-        questions = json.loads(QUESTIONS.read_text(encoding="utf-8"))
+        questions = [
+            q
+            for q in json.loads(QUESTIONS.read_text(encoding="utf-8"))
+            if q["document"] is not None
+        ]
         at1 = at3 = 0
         latencies = []
         for item in questions:

@@ -119,7 +119,8 @@ def database_url(pg_server: str, template_url: str) -> Iterator[str]:
 
 
 def make_settings(url: str, tmp: Path, **overrides: Any) -> Settings:
-    return Settings(database_url=url, data_dir=tmp, secret_key="test-secret", **overrides)
+    values: dict[str, Any] = {"secret_key": "test-secret", **overrides}
+    return Settings(database_url=url, data_dir=tmp, **values)
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 import psycopg
+import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from vellarys.db import migrate
@@ -78,6 +79,7 @@ def test_up_serves_health_seeds_the_demo_and_stops_cleanly(tmp_path: Path) -> No
     assert not (data_dir / "pg" / "postmaster.pid").exists()
 
 
+@pytest.mark.timeout(900)  # seed-demo embeds the demo agency before it returns
 def test_migrate_and_seed_demo_work_on_an_external_database(empty_database: str) -> None:
     env = _env(VELLARYS_DATABASE_URL=empty_database)
     migrated = subprocess.run(
@@ -152,12 +154,24 @@ def test_channel_add_prints_one_json_object_with_the_webhook_url(empty_database:
     assert refused.returncode == 1 and "access_token" in refused.stderr
 
 
-def test_chat_answers_as_the_demo_assistant_and_reports_the_lead_as_json(
+@pytest.mark.timeout(900)  # seed-demo embeds 61 listings and 16 documents on 2 shared cores
+def test_seed_demo_leaves_an_agency_that_chat_answers_with_no_worker(
     empty_database: str,
 ) -> None:
     env = _env(VELLARYS_DATABASE_URL=empty_database)
     subprocess.run([*VELLARYS, "migrate"], env=env, check=True, capture_output=True)
     subprocess.run([*VELLARYS, "seed-demo"], env=env, check=True, capture_output=True)
+    with psycopg.connect(_libpq(env)) as conn:
+        statuses = conn.execute("SELECT DISTINCT status FROM knowledge_documents").fetchall()
+        unembedded = conn.execute(
+            "SELECT count(*) FROM properties p WHERE NOT EXISTS"
+            " (SELECT 1 FROM property_embeddings e WHERE e.property_id = p.id)"
+        ).fetchone()
+        queued = conn.execute(
+            "SELECT count(*) FROM procrastinate_jobs WHERE queue_name = 'indexing'"
+        ).fetchone()
+    assert statuses == [("ready",)]
+    assert unembedded == (0,) and queued == (0,)
     chat = [*VELLARYS, "chat", "--tenant", "demo", "--phone", "+5511955554444", "--json"]
     first = json.loads(
         subprocess.run(
@@ -183,6 +197,23 @@ def test_chat_answers_as_the_demo_assistant_and_reports_the_lead_as_json(
     assert second["lead"]["profile"]["budget_max"] == 5000
     assert second["lead"]["stage"] in ("qualifying", "qualified", "handed_off")
     assert {"stage", "temperature", "score", "profile"} <= set(second["lead"])
+    asked = json.loads(
+        subprocess.run(
+            [*chat[:-2], "+5511955553333", "--json", "vcs aceitam FGTS na compra?"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
+    said = "\n".join(asked["replies"])
+    assert "FGTS" in said and "Vou confirmar essa informação" not in said
+
+
+def _libpq(env: dict[str, str]) -> str:
+    return subprocess.run(
+        [*VELLARYS, "db-url"], env=env, capture_output=True, text=True, check=True
+    ).stdout.strip()
 
 
 def test_chat_takes_a_picture_and_answers_with_the_listing_it_shows(

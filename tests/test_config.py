@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from vellarys.config import Settings
+from vellarys.config import InvalidSettings, Settings, load_settings
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -39,8 +39,38 @@ def test_pool_size_is_read_from_both_names(monkeypatch: pytest.MonkeyPatch, name
 def test_production_requires_a_secret_key_and_a_database(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("VELLARYS_ENVIRONMENT", "production")
     monkeypatch.delenv("VELLARYS_SECRET_KEY", raising=False)
-    with pytest.raises(ValueError, match="SECRET_KEY"):
-        Settings(_env_file=None, database_url="postgresql://x@h/db")  # type: ignore[call-arg]
+    with pytest.raises(InvalidSettings, match="VELLARYS_SECRET_KEY: required in production"):
+        load_settings(_env_file=None, database_url="postgresql://x@h/db")
+
+
+def test_every_settings_problem_is_listed_at_once_without_echoing_secrets(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("VELLARYS_ENVIRONMENT", "production")
+    monkeypatch.setenv("VELLARYS_SECRET_KEY", "short-secret")
+    monkeypatch.setenv("VELLARYS_PORT", "70000")
+    monkeypatch.setenv("DB_POOL_SIZE", "lots")
+    monkeypatch.delenv("VELLARYS_DATABASE_URL", raising=False)
+    with pytest.raises(InvalidSettings) as raised:
+        load_settings(_env_file=None)
+    problems = raised.value.problems
+    assert [p.split(":")[0] for p in problems] == [
+        "VELLARYS_DATABASE_URL",
+        "VELLARYS_PORT",
+        "VELLARYS_SECRET_KEY",
+        "VELLARYS_DB_POOL_SIZE",
+    ]
+    assert "at least 32 bytes" in problems[2]
+    assert "short-secret" not in str(raised.value)
+    assert "70000" in problems[1]
+
+
+def test_a_32_byte_secret_is_accepted_in_production(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VELLARYS_ENVIRONMENT", "production")
+    settings = load_settings(
+        _env_file=None, database_url="postgresql://x@h/db", secret_key="s" * 32
+    )
+    assert settings.environment == "production"
 
 
 def test_a_missing_secret_is_generated_once_and_kept_in_the_data_folder(tmp_path: Path) -> None:

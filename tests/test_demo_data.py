@@ -98,7 +98,8 @@ def test_questions_point_to_existing_documents() -> None:
     assert len(questions) >= 45
     for item in questions:
         assert item["question"].strip()
-        assert item["document"] in docs, item
+        # null: a question no document answers (calibrates the knowledge threshold)
+        assert item["document"] is None or item["document"] in docs, item
 
 
 def test_agency_users() -> None:

@@ -12,7 +12,8 @@ from vellarys.api import health, metrics, v1, webhooks
 from vellarys.api.body_limit import BodyLimit, BodyLimits
 from vellarys.api.errors import install_error_handlers
 from vellarys.bootstrap import Container, build
-from vellarys.config import Settings
+from vellarys.config import load_settings
+from vellarys.telemetry.access import AccessLog
 from vellarys.telemetry.logs import configure_logging
 from vellarys.web import install_web
 
@@ -31,7 +32,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(webhooks.router)
     app.include_router(v1.router)
     install_web(app, container)
-    # Added last, so it runs first: before the dashboard's session cookie is even read.
+    # Added after the dashboard, so it runs before its session cookie is even read.
     settings = container.settings
     limits = BodyLimits(
         webhook_bytes=settings.webhook_max_bytes,
@@ -39,11 +40,12 @@ def create_app(container: Container) -> FastAPI:
         upload_bytes=settings.upload_max_bytes,
     )
     app.add_middleware(BodyLimit, limits=limits)
+    app.add_middleware(AccessLog)  # outermost: it sees the status every other layer produced
     return app
 
 
 def app_from_env() -> FastAPI:
     """Factory used by ``vellarys api`` (uvicorn --factory)."""
-    settings = Settings()
-    configure_logging(settings.log_level)
+    settings = load_settings()
+    configure_logging(settings.log_level, log_format=settings.log_format)
     return create_app(build(settings))

@@ -12,11 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from vellarys.adapters.embeddings import build_embedder
 from vellarys.adapters.llm.openai_compatible import OpenAICompatibleChat
+from vellarys.adapters.outbound import GuardedTransport
 from vellarys.adapters.pdf import PdfReader
 from vellarys.adapters.speech.local_whisper import LocalWhisper
 from vellarys.adapters.speech.openai_compatible import OpenAICompatibleTranscriber
 from vellarys.adapters.vision.rapid_ocr import RapidTextReader
-from vellarys.adapters.whatsapp import build_provider
+from vellarys.adapters.whatsapp import build_provider, spec_of
 from vellarys.config import Settings
 from vellarys.db.embedded import start_embedded
 from vellarys.db.engine import PoolConfig, create_engine, create_sessionmaker
@@ -25,6 +26,7 @@ from vellarys.domain.clock import SystemClock
 from vellarys.domain.llm import ChatModel
 from vellarys.domain.ports import Clock, Embedder, Transcriber, WhatsAppProvider
 from vellarys.domain.secretbox import open_sealed
+from vellarys.services.channel import open_credentials
 from vellarys.services.deps import PipelineDeps, PipelineSettings
 
 
@@ -55,6 +57,8 @@ def pipeline_settings(settings: Settings) -> PipelineSettings:
         send_pace_seconds=settings.send_pace_seconds,
         llm_daily_token_budget=settings.llm_daily_token_budget,
         summary_every=settings.summary_every,
+        lead_messages_per_minute=settings.lead_messages_per_minute,
+        agency_messages_per_minute=settings.agency_messages_per_minute,
         inbound_text_max_chars=settings.inbound_text_max_chars,
         media_max_bytes=settings.media_max_bytes,
         media_timeout_seconds=settings.media_timeout_seconds,
@@ -80,9 +84,10 @@ def build_transcriber(settings: Settings, http: httpx.AsyncClient) -> Transcribe
 
 
 def chat_model_factory(
-    settings: Settings, http: httpx.AsyncClient
+    settings: Settings, http: httpx.AsyncClient, guarded_http: httpx.AsyncClient
 ) -> Callable[[Mapping[str, Any]], ChatModel | None]:
-    """Per-tenant LLM settings (key stored sealed) win over the deployment's; None = offline."""
+    """Per-tenant LLM settings (key stored sealed) win over the deployment's; None = offline.
+    An agency's own endpoint is reached through ``guarded_http`` (no internal addresses)."""
 
     def chat_for(tenant_settings: Mapping[str, Any]) -> ChatModel | None:
         own = tenant_settings.get("llm") or {}
@@ -93,7 +98,7 @@ def chat_model_factory(
                 base_url=own["base_url"],
                 api_key=key,
                 model=own["model"],
-                http=http,
+                http=guarded_http,
                 timeout_seconds=settings.llm_timeout_seconds,
             )
         if settings.llm_base_url and settings.llm_model:
@@ -120,6 +125,8 @@ class Container:
     sessions: async_sessionmaker[AsyncSession]
     http: httpx.AsyncClient
     pipeline: PipelineDeps
+    # For addresses agency admins typed: private networks refused unless allowed.
+    guarded_http: httpx.AsyncClient | None = None
     clock: Clock = field(default_factory=SystemClock)
     started_at: float = field(default_factory=time.monotonic)
     pdf: PdfReader = field(default_factory=PdfReader)
@@ -135,6 +142,8 @@ class Container:
 
     async def aclose(self) -> None:
         await self.http.aclose()
+        if self.guarded_http is not None:
+            await self.guarded_http.aclose()
         await self.engine.dispose()
 
 
@@ -142,6 +151,10 @@ def build(settings: Settings, *, database_url: str | None = None) -> Container:
     url = database_url or resolve_database_url(settings)
     engine = create_engine(url, pool_config(settings))
     http = httpx.AsyncClient(timeout=settings.provider_timeout_seconds)
+    guarded_http = httpx.AsyncClient(
+        timeout=settings.provider_timeout_seconds,
+        transport=GuardedTransport(allow_private=settings.private_urls_allowed),
+    )
     embedder = build_embedder(
         provider=settings.embedding_provider,
         base_url=settings.embedding_base_url,
@@ -153,11 +166,13 @@ def build(settings: Settings, *, database_url: str | None = None) -> Container:
     )
 
     def provider_for(channel: Channel) -> WhatsAppProvider:
+        # A provider whose address the agency typed goes through the guarded client.
+        tenant_urls = bool(spec_of(channel.provider).url_keys)
         return build_provider(
             channel.provider,
             identity=channel.identity,
-            credentials={**channel.credentials, "app_secret": channel.app_secret or ""},
-            http=http,
+            credentials=open_credentials(channel, settings.resolved_secret_key),
+            http=guarded_http if tenant_urls else http,
             meta_graph_url=settings.meta_graph_url,
         )
 
@@ -167,11 +182,12 @@ def build(settings: Settings, *, database_url: str | None = None) -> Container:
         engine=engine,
         sessions=create_sessionmaker(engine),
         http=http,
+        guarded_http=guarded_http,
         pipeline=PipelineDeps(
             provider_for=provider_for,
             settings=pipeline_settings(settings),
             embedder=embedder,
-            chat_for=chat_model_factory(settings, http),
+            chat_for=chat_model_factory(settings, http, guarded_http),
             transcriber=build_transcriber(settings, http),
             text_reader=RapidTextReader(timeout_seconds=settings.ocr_timeout_seconds),
         ),

@@ -3,17 +3,31 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# The secret signs sessions and seals stored credentials: 32 bytes is 256 bits.
+MIN_SECRET_BYTES = 32
 
 
 def _pool_alias(name: str) -> AliasChoices:
     # The reference system's operators know the plain DB_* names; accept both.
     return AliasChoices(f"VELLARYS_{name}", name)
+
+
+SECRET_HINT = "generate one: python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"  # noqa: S105 - advice, not a secret
 
 
 class Settings(BaseSettings):
@@ -27,13 +41,15 @@ class Settings(BaseSettings):
     )
 
     environment: Literal["development", "production"] = "development"
-    database_url: str | None = None
+    database_url: str | None = Field(default=None, validate_default=True)
+    migration_database_url: str | None = None
     data_dir: Path = Path(".vellarys")
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     public_url: str | None = None
-    secret_key: SecretStr | None = None
-    log_level: str = "INFO"
+    secret_key: SecretStr | None = Field(default=None, validate_default=True)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    log_format: Literal["auto", "console", "json"] = "auto"
 
     db_pool_size: int = Field(default=10, ge=1, validation_alias=_pool_alias("DB_POOL_SIZE"))
     db_max_overflow: int = Field(default=20, ge=0, validation_alias=_pool_alias("DB_MAX_OVERFLOW"))
@@ -47,6 +63,11 @@ class Settings(BaseSettings):
 
     embedding_dim: int = Field(default=384, ge=1)
     worker_concurrency: int = Field(default=4, ge=1)
+    outbound_concurrency: int = Field(default=8, ge=1)
+    worker_give_up_seconds: float = Field(default=600, gt=0)
+    job_time_budget_seconds: float = Field(default=45, gt=0)
+    lead_messages_per_minute: int = Field(default=20, ge=1)
+    agency_messages_per_minute: int = Field(default=600, ge=1)
 
     embedding_provider: Literal["local", "openai"] = "local"
     embedding_base_url: str | None = None
@@ -70,6 +91,12 @@ class Settings(BaseSettings):
     stalled_job_seconds: float = Field(default=60, gt=0)
     outbound_stuck_seconds: float = Field(default=120, gt=0)
 
+    session_idle_minutes: float = Field(default=120, gt=0)
+    session_max_hours: float = Field(default=12, gt=0)
+    password_reset_minutes: float = Field(default=60, gt=0)
+    operator_token: SecretStr | None = None
+    # None: allowed in development (the demo, tests' fake servers), refused in production.
+    allow_private_urls: bool | None = None
     inbound_text_max_chars: int = Field(default=4096, ge=1)
     webhook_max_bytes: int = Field(default=1024 * 1024, ge=1024)
     request_max_bytes: int = Field(default=1024 * 1024, ge=1024)
@@ -85,14 +112,43 @@ class Settings(BaseSettings):
     transcription_timeout_seconds: float = Field(default=60, gt=0)
     ocr_timeout_seconds: float = Field(default=30, gt=0)
 
-    @model_validator(mode="after")
-    def _production_needs_secrets(self) -> Settings:
-        if self.environment == "production":
-            if self.secret_key is None:
-                raise ValueError("VELLARYS_SECRET_KEY is required in production")
-            if self.database_url is None:
-                raise ValueError("VELLARYS_DATABASE_URL is required in production")
-        return self
+    health_queue_age_seconds: float = Field(default=60, gt=0)
+    worker_metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    api_processes: int = Field(default=1, ge=1)
+    worker_processes: int = Field(default=1, ge=1)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    # Field validators (not one model validator) so that every problem is reported at once.
+    @field_validator("database_url")
+    @classmethod
+    def _production_needs_a_database(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None and info.data.get("environment") == "production":
+            raise ValueError("required in production (postgresql://user:password@host:5432/db)")
+        return value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _production_needs_a_long_secret(
+        cls, value: SecretStr | None, info: ValidationInfo
+    ) -> SecretStr | None:
+        if info.data.get("environment") != "production":
+            return value
+        if value is None:
+            raise ValueError(f"required in production ({SECRET_HINT})")
+        if len(value.get_secret_value().encode()) < MIN_SECRET_BYTES:
+            raise ValueError(f"must be at least {MIN_SECRET_BYTES} bytes ({SECRET_HINT})")
+        return value
+
+    @property
+    def private_urls_allowed(self) -> bool:
+        """Whether agency-set URLs may point at private, loopback or link-local addresses."""
+        if self.allow_private_urls is not None:
+            return self.allow_private_urls
+        return self.environment != "production"
 
     @property
     def embedded(self) -> bool:
@@ -115,3 +171,39 @@ class Settings(BaseSettings):
     def base_url(self) -> str:
         """The absolute URL this deployment is reached at (webhook URLs are built from it)."""
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+
+class InvalidSettings(Exception):
+    """The environment does not describe a deployment Vellarys can run: every problem at once."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        count = f"{len(problems)} problem{'s' if len(problems) > 1 else ''}"
+        lines = "\n".join(f"  - {problem}" for problem in problems)
+        super().__init__(f"Invalid settings ({count}; environment variables or .env):\n{lines}")
+
+
+def env_names(field: str) -> list[str]:
+    """The environment variables a field is read from."""
+    alias = Settings.model_fields[field].validation_alias
+    if isinstance(alias, AliasChoices):
+        return [str(choice) for choice in alias.choices]
+    return [f"VELLARYS_{field.upper()}"]
+
+
+def load_settings(**values: object) -> Settings:
+    """Settings from the environment, or ``InvalidSettings`` listing every problem."""
+    try:
+        return Settings(**values)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise InvalidSettings([_describe(error) for error in exc.errors()]) from None
+
+
+def _describe(error: Mapping[str, Any]) -> str:
+    field = str(error["loc"][0]) if error["loc"] else ""
+    name = env_names(field)[0] if field in Settings.model_fields else field or "settings"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    given = error.get("input")
+    secret = "SECRET" in name or "KEY" in name
+    shown = "" if given is None or secret or isinstance(given, dict) else f" (got {given!r})"
+    return f"{name}: {message}{shown}"

@@ -79,8 +79,9 @@ async def demo(
             tenant_id=tenant.id,
             provider="meta",
             identity=PHONE_NUMBER_ID,
-            credentials={"access_token": "test-token"},
-            app_secret=APP_SECRET,
+            credentials={"access_token": "test-token", "app_secret": APP_SECRET},
+            secret_key=container.settings.resolved_secret_key,
+            allow_private_urls=True,
         )
     client = httpx.AsyncClient(
         transport=httpx.ASGITransport(app=create_app(container)), base_url="http://testserver"

@@ -34,7 +34,7 @@ def _use_llm(stack: Stack, fake: FakeOpenAI, **settings: Any) -> None:
     pipeline = stack.container.pipeline
     stack.container.pipeline = replace(
         pipeline,
-        chat_for=chat_model_factory(configured, stack.container.http),
+        chat_for=chat_model_factory(configured, stack.container.http, stack.container.http),
         settings=replace(
             pipeline.settings, llm_daily_token_budget=configured.llm_daily_token_budget
         ),
@@ -148,3 +148,47 @@ async def test_the_daily_token_budget_sends_the_tenant_to_the_offline_brain(
     assert len(llm.requests) == calls
     last = (await _assistant_replies(demo))[-1]
     assert last.media["brain"] == "offline"
+
+
+async def test_the_llm_uses_the_shared_calculators_listing_facts_and_records_open_questions(
+    demo: Stack, llm: FakeOpenAI
+) -> None:
+    _use_llm(demo, llm)
+    llm.script(
+        [
+            FakeOpenAI.tool_call("simulate_financing", {"price": 400000, "fgts": 80000}),
+            FakeOpenAI.tool_call("listing_facts", {"code": "AP1402", "facts": ["pets", "iptu"]}),
+            FakeOpenAI.tool_call("record_open_question", {"question": "AP1402 tem gerador?"}),
+            FakeOpenAI.text(
+                "Com R$ 80.000 de FGTS, a parcela fica em cerca de R$ 2.922,74.\n\n"
+                "O AP1402 aceita pets e o IPTU é de R$ 2.600 por ano. O gerador eu confirmo."
+            ),
+        ]
+    )
+    chat = Conversation(demo, "5511977000005")
+    replies = await chat.say("apto de 400 mil com 80 mil de fgts, parcela? e o AP1402 aceita pet?")
+    assert "R$ 2.922,74" in replies[0]
+    assert {m.media["brain"] for m in await _assistant_replies(demo)} == {"llm"}
+    simulation = llm.requests[1]["messages"][-1]["content"]
+    assert '"financed": 320000.0' in simulation  # the FGTS is the down payment
+    facts = llm.requests[2]["messages"][-1]["content"]
+    assert "aceita pets" in facts and "R$ 2.600 por ano" in facts
+    lead = await chat.lead()
+    assert lead.custom_data["open_questions"] == ["AP1402 tem gerador?"]
+
+
+async def test_a_documents_example_number_is_not_the_leads_number(
+    demo: Stack, llm: FakeOpenAI
+) -> None:
+    _use_llm(demo, llm)
+    llm.script(
+        [
+            FakeOpenAI.tool_call("search_knowledge", {"question": "quanto custa o ITBI?"}),
+            FakeOpenAI.text("O ITBI do seu imóvel fica em R$ 18.000."),
+            FakeOpenAI.text("O ITBI do seu imóvel fica em R$ 18.000."),
+        ]
+    )
+    chat = Conversation(demo, "5511977000006")
+    replies = await chat.say("quanto vou pagar de ITBI no AP1107?")
+    assert not any("18.000" in r for r in replies)
+    assert {m.media["brain"] for m in await _assistant_replies(demo)} == {"offline"}

@@ -287,7 +287,7 @@ def test_financing_question_on_a_listing_simulates_sac_and_price() -> None:
     assert "R$ 130.000" in text
     assert "R$ 520.000" in text
     assert "SAC: primeira parcela de R$ 5.986,43" in text
-    assert "Price: parcelas fixas de R$ 4.749,46" in text
+    assert "PRICE: parcelas fixas de cerca de *R$ 4.749,46*" in text
     assert "simulação aproximada; as condições dependem da análise de crédito do banco" in text
     assert_whatsapp_sized(reply)
 

@@ -148,6 +148,10 @@ def test_tools_are_valid_openai_function_schemas() -> None:
         "lookup_property",
         "search_knowledge",
         "simulate_financing",
+        "listing_facts",
+        "purchase_costs",
+        "affordability",
+        "record_open_question",
         "update_lead_profile",
         "hand_off",
     ]
@@ -155,7 +159,7 @@ def test_tools_are_valid_openai_function_schemas() -> None:
         assert tool["type"] == "function"
         assert tool["function"]["description"]
         jsonschema.Draft202012Validator.check_schema(tool["function"]["parameters"])
-    profile_keys = set(TOOLS[4]["function"]["parameters"]["properties"])
+    profile_keys = set(TOOLS[8]["function"]["parameters"]["properties"])
     assert profile_keys == {
         "name",
         "email",

@@ -372,9 +372,9 @@ MESSAGES: list[tuple[str, str | None, dict[str, Any]]] = [
     (
         "tenho 150 mil de entrada e o resto financio, até 650 mil",
         None,
-        {"budget_max": 650_000, "payment": ["financing"]},
+        {"budget_max": 650_000, "payment": ["financing"], "down_payment": 150_000},
     ),
-    ("minha renda é de 15 mil", None, {}),
+    ("minha renda é de 15 mil", None, {"monthly_income": 15_000}),
     ("o condomínio tem que ser até 800", None, {}),
     # --- bedrooms
     ("2 quartos", None, {"bedrooms": 2}),
@@ -594,3 +594,12 @@ def test_missing_slots_skips_payment_for_renters() -> None:
 def test_missing_slots_skips_bedrooms_for_land_and_commercial() -> None:
     assert "bedrooms" not in missing_slots({"property_type": "land"})
     assert "bedrooms" not in missing_slots({"property_type": "commercial"})
+
+
+def test_owners_and_current_clients_are_not_asked_a_buyers_questions() -> None:
+    assert missing_slots({"intent": "support"}) == ["name"]
+    assert missing_slots({"intent": "sell", "name": "Ana"}) == [
+        "property_type",
+        "city",
+        "neighborhoods",
+    ]

@@ -129,8 +129,9 @@ async def build_stack(database_url: str, tmp: Path, graph: FakeGraphAPI, **overr
             tenant_id=tenant.id,
             provider="meta",
             identity=PHONE_NUMBER_ID,
-            credentials={"access_token": "test-token"},
-            app_secret=APP_SECRET,
+            credentials={"access_token": "test-token", "app_secret": APP_SECRET},
+            secret_key=container.settings.resolved_secret_key,
+            allow_private_urls=True,
         )
     client = httpx.AsyncClient(
         transport=httpx.ASGITransport(app=create_app(container)), base_url="http://testserver"

@@ -29,6 +29,8 @@ async def _channel(stack: Stack, provider: str, identity: str, **credentials: st
             provider=provider,
             identity=identity,
             credentials=credentials,
+            secret_key=stack.container.settings.resolved_secret_key,
+            allow_private_urls=True,
         )
     return webhook_path(channel)
 

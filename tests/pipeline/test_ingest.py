@@ -8,7 +8,7 @@ import time
 
 from tests.pipeline.harness import Stack, count, meta_status, meta_text
 from vellarys.db.models import Lead, Message
-from vellarys.db.queue import HANDLE_INBOUND, SEND_OUTBOUND
+from vellarys.db.queue import HANDLE_INBOUND, SEND_OUTBOUND, task_name
 
 
 async def test_the_same_signed_payload_posted_5_times_at_once_stores_one_message_and_sends_one_reply(
@@ -23,11 +23,11 @@ async def test_the_same_signed_payload_posted_5_times_at_once_stores_one_message
     await stack.drain()
     assert await count(stack, Message, direction="inbound") == 1
     assert await count(stack, Lead) == 1
-    assert await stack.count_jobs(HANDLE_INBOUND) == 1
+    assert await stack.count_jobs(task_name(HANDLE_INBOUND)) == 1
     replies = await stack.messages(direction="outbound")
     assert replies and all(m.status == "sent" for m in replies)
     assert len(stack.graph.sent) == len(replies)
-    assert await stack.count_jobs(SEND_OUTBOUND) == len(replies)
+    assert await stack.count_jobs(task_name(SEND_OUTBOUND)) == len(replies)
 
 
 async def test_forged_missing_or_tampered_signatures_are_refused_and_nothing_is_written(
@@ -43,7 +43,7 @@ async def test_forged_missing_or_tampered_signatures_are_refused_and_nothing_is_
     assert [forged.status_code, missing.status_code, tampered.status_code] == [401, 401, 401]
     assert await count(stack, Message) == 0
     assert await count(stack, Lead) == 0
-    assert await stack.count_jobs(HANDLE_INBOUND) == 0
+    assert await stack.count_jobs(task_name(HANDLE_INBOUND)) == 0
 
 
 async def _signature(stack: Stack, body: bytes) -> str:

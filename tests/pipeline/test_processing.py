@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from tests.fakes.providers import Reply
 from tests.pipeline.harness import Stack, meta_text
-from vellarys.db.queue import HANDLE_INBOUND, SEND_OUTBOUND
+from vellarys.db.queue import HANDLE_INBOUND, SEND_OUTBOUND, task_name
 
 
 async def _job_windows(stack: Stack, task: str) -> list[tuple[int, float, float, str]]:
@@ -35,7 +35,7 @@ async def test_three_quick_messages_of_one_lead_are_processed_in_order_and_answe
         await stack.post(meta_text(text_body))
     await stack.drain()
 
-    windows = await _job_windows(stack, HANDLE_INBOUND)
+    windows = await _job_windows(stack, task_name(HANDLE_INBOUND))
     assert len(windows) == 3
     for earlier, later in itertools.pairwise(windows):
         assert earlier[2] <= later[1], "a lead's jobs overlapped"
@@ -54,7 +54,7 @@ async def test_two_leads_are_served_in_parallel(stack: Stack) -> None:
     await stack.post(meta_text("Oi", phone="5511911112222"))
     await stack.post(meta_text("Oi", phone="5511933334444"))
     await stack.drain()
-    windows = await _job_windows(stack, SEND_OUTBOUND)
+    windows = await _job_windows(stack, task_name(SEND_OUTBOUND))
     overlapping = [
         (a, b) for a in windows for b in windows if a[3] != b[3] and a[1] < b[2] and b[1] < a[2]
     ]

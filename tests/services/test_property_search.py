@@ -137,6 +137,37 @@ async def test_neighborhoods_and_city_match_the_agency_spelling_ignoring_case(
     assert codes(in_osasco) == {"OSA"}
 
 
+async def test_a_budget_with_condominio_caps_rent_plus_condominio(
+    session: AsyncSession, embedder: MemoizedEmbedder
+) -> None:
+    tenant_id = await make_tenant(session)
+    rent = {"transaction": "rent"}
+    await add_property(session, tenant_id, code="CHEAP", price=2_300, condo_fee=600, **rent)
+    await add_property(session, tenant_id, code="FEES", price=2_800, condo_fee=620, **rent)
+    profile = {"intent": "rent", "budget_max": 3_000}
+
+    assert codes(await search(session, embedder, tenant_id, profile)) == {"CHEAP", "FEES"}
+    total = await search(session, embedder, tenant_id, profile | {"rent_includes_fees": True})
+    assert codes(total) == {"CHEAP"}
+
+
+async def test_more_options_page_past_the_cards_sent_without_widening(
+    session: AsyncSession, embedder: MemoizedEmbedder
+) -> None:
+    tenant_id = await make_tenant(session)
+    for code in ("ST1", "ST2"):
+        await add_property(session, tenant_id, code=code, property_type="studio")
+    await add_property(session, tenant_id, code="AP1", property_type="apartment")
+    profile = {"intent": "buy", "property_type": "studio"}
+
+    page = await search(session, embedder, tenant_id, profile, exclude_codes=("ST1",))
+    assert codes(page) == {"ST2"}
+    done = await search(
+        session, embedder, tenant_id, profile, exclude_codes=("ST1", "ST2"), widen=False
+    )
+    assert codes(done) == set() and done.widened == ()
+
+
 async def test_rent_and_sale_never_mix_even_when_widening(
     session: AsyncSession, embedder: MemoizedEmbedder
 ) -> None:

@@ -249,7 +249,12 @@ async def test_adding_a_meta_channel_shows_its_webhook_url_and_verify_token(
     dashboard: Dashboard,
 ) -> None:
     await dashboard.login()
-    form = {"provider": "meta", "identity": "1234567890", "access_token": "tok", "app_secret": "s"}
+    form = {
+        "provider": "meta",
+        "identity": "1234567890",
+        "meta.access_token": "tok",
+        "meta.app_secret": "s",
+    }
     assert (await dashboard.post("/channels", form, page="/channels")).status_code == 303
     page = soup(await dashboard.http.get("/channels"))
     url = page.select_one(".webhook-url").get_text()

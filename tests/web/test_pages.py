@@ -385,3 +385,18 @@ async def test_a_deactivated_user_is_signed_out_and_cannot_sign_in(dashboard: Da
 
 async def test_login_form_has_a_csrf_token(dashboard: Dashboard) -> None:
     assert csrf_of(await dashboard.http.get("/login"))
+
+
+async def test_lead_page_shows_the_open_questions_the_assistant_promised_to_answer(
+    dashboard: Dashboard,
+) -> None:
+    lead = await add_lead(
+        dashboard.container,
+        dashboard.tenant_id,
+        custom_data={"intent": "buy", "open_questions": ["AP1101: fica em que andar?"]},
+    )
+    await dashboard.login()
+    page = soup(await dashboard.http.get(f"/leads/{lead}"))
+    items = [li.get_text() for li in page.select("#open-questions li")]
+    assert items == ["AP1101: fica em que andar?"]
+    assert page.select_one("#profile dd[data-key='open_questions']") is None

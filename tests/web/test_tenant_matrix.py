@@ -41,6 +41,8 @@ R = Rule
 MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/openapi.json"): R("public"), ("GET", "/docs"): R("public"),
     ("GET", "/docs/oauth2-redirect"): R("public"), ("GET", "/redoc"): R("public"),
+    # Operator-only routes answer these loopback clients; tests/api/test_operator_endpoints.py
+    # covers remote clients and the token.
     ("GET", "/health"): R("public"), ("GET", "/health/pool"): R("public"),
     ("GET", "/health/detailed"): R("public"), ("GET", "/metrics"): R("public"),
     ("GET", "/static"): R("static"),
@@ -48,6 +50,9 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/webhooks/{provider}/{key}"): R("webhook"),
     ("GET", "/login"): R("public"), ("POST", "/login"): R("login_form"),
     ("POST", "/logout"): R(WEB),
+    ("GET", "/account/password"): R(WEB),
+    ("POST", "/account/password"): R(WEB, data={"current_password": "errada"}),
+    ("GET", "/reset/{token}"): R("public"), ("POST", "/reset/{token}"): R("public"),
     ("GET", "/"): R(WEB),
     ("GET", "/leads"): R(WEB), ("GET", "/leads/export.csv"): R(WEB),
     ("GET", "/leads/{lead_id}"): R(WEB, "lead"),
@@ -89,6 +94,8 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/users"): R(WEB, admin_only=True), ("POST", "/users"): R(WEB, admin_only=True),
     ("POST", "/users/{user_id}/deactivate"): R(WEB, "user", admin_only=True),
     ("POST", "/users/{user_id}/activate"): R(WEB, "user", admin_only=True),
+    ("POST", "/users/{user_id}/reset-link"): R(WEB, "user", admin_only=True),
+    ("POST", "/users/{user_id}/sessions/revoke"): R(WEB, "user", admin_only=True),
     ("GET", "/simulator"): R(WEB), ("GET", "/simulator/chat"): R(WEB),
     ("POST", "/simulator/send"): R(WEB, data={"text": "Oi"}),
     ("POST", "/simulator/reset"): R(WEB),

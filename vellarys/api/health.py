@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 
 from vellarys.api.deps import get_container
+from vellarys.api.operator import require_operator
 from vellarys.bootstrap import Container
 from vellarys.db.queries.system import pool_counters
 from vellarys.db.uow import unit_of_work
@@ -55,12 +56,12 @@ async def liveness(container: ContainerDep) -> Any:
     return report
 
 
-@router.get("/health/pool")
+@router.get("/health/pool", dependencies=[Depends(require_operator)])
 async def pool_status(container: ContainerDep) -> dict[str, Any]:
     return _pool(container)
 
 
-@router.get("/health/detailed")
+@router.get("/health/detailed", dependencies=[Depends(require_operator)])
 async def detailed(container: ContainerDep) -> Any:
     pool = _pool(container)
 
@@ -71,6 +72,8 @@ async def detailed(container: ContainerDep) -> Any:
                 pool=pool,
                 components=_components(container),
                 uptime_seconds=time.monotonic() - container.started_at,
+                heartbeat_seconds=container.settings.stalled_job_seconds,
+                queue_age_limit_seconds=container.settings.health_queue_age_seconds,
             )
 
     try:

@@ -10,6 +10,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy.exc import SQLAlchemyError
 
 from vellarys.api.deps import get_container
+from vellarys.api.operator import require_operator
 from vellarys.bootstrap import Container
 from vellarys.db.queries import system
 from vellarys.db.uow import unit_of_work
@@ -18,7 +19,7 @@ from vellarys.telemetry.metrics import render
 router = APIRouter(tags=["health"])
 
 
-@router.get("/metrics", response_class=Response)
+@router.get("/metrics", response_class=Response, dependencies=[Depends(require_operator)])
 async def scrape(container: Annotated[Container, Depends(get_container)]) -> Response:
     depth, oldest = 0, None
     try:

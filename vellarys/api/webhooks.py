@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from sqlalchemy.exc import SQLAlchemyError
 
+from vellarys.adapters.whatsapp import CONNECTABLE
 from vellarys.adapters.whatsapp.meta_cloud import verify_subscription
 from vellarys.api.deps import get_container
 from vellarys.api.errors import error_body
@@ -25,7 +26,7 @@ from vellarys.telemetry.logs import log_context
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
-PROVIDERS = ("meta", "zapi", "evolution")
+PROVIDERS = CONNECTABLE  # the simulator has no webhook
 
 
 async def _container(request: Request) -> Container:
@@ -104,6 +105,14 @@ def _raw(body: bytes) -> dict[str, Any] | None:
 def _count(provider: str, result: IngestResult) -> None:
     counts = result.as_dict()
     counts["stored"] = len(result.stored)
-    for status in ("stored", "duplicates", "stale", "echoes", "ignored", "rejected"):
+    for status in (
+        "stored",
+        "duplicates",
+        "stale",
+        "echoes",
+        "ignored",
+        "rejected",
+        "rate_limited",
+    ):
         if counts[status]:
             metrics.INBOUND.labels(provider, status).inc(counts[status])

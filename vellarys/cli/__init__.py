@@ -2,18 +2,26 @@
 
 from vellarys.cli.accounts import tenant_app, user_app
 from vellarys.cli.api_key import api_key_app
+from vellarys.cli.backup import backup
 from vellarys.cli.channel import channel_app
 from vellarys.cli.chat import chat
+from vellarys.cli.database import db_app
+from vellarys.cli.doctor import doctor
 from vellarys.cli.followups import followups_app
+from vellarys.cli.secrets import secrets_app
 from vellarys.cli.server import app
 from vellarys.cli.template import template_app
 
 app.add_typer(api_key_app, name="api-key")
 channel_app.add_typer(template_app, name="template")
 app.add_typer(channel_app, name="channel")
+app.add_typer(secrets_app, name="secrets")
+app.add_typer(db_app, name="db")
 app.add_typer(followups_app, name="followups")
 app.add_typer(tenant_app, name="tenant")
 app.add_typer(user_app, name="user")
 app.command()(chat)
+app.command()(doctor)
+app.command()(backup)
 
 __all__ = ["app"]

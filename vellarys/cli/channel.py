@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
+from vellarys.adapters.whatsapp import CONNECTABLE, REGISTRY, ProviderSpec
 from vellarys.cli.common import DataDir, command_container, fail, settings_from
 from vellarys.db.models import Channel
 from vellarys.db.uow import unit_of_work
@@ -18,6 +19,11 @@ from vellarys.services.simulator import tenant_by_slug
 channel_app = typer.Typer(help="WhatsApp channels of an agency.", no_args_is_help=True)
 Tenant = Annotated[str, typer.Option("--tenant", help="Agency slug.")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+# Each credential option's help, from the providers that declare it.
+_HELP: dict[str, str] = {}
+for _spec in REGISTRY.values():
+    for _field in _spec.fields:
+        _HELP[_field.key] = " ".join(filter(None, (_HELP.get(_field.key), _field.help)))
 
 
 def _describe(channel: Channel, base_url: str) -> dict[str, Any]:
@@ -38,7 +44,6 @@ def _add(
     identity: str,
     credentials: dict[str, str],
     *,
-    app_secret: str | None,
     verify_token: str | None,
     as_json: bool,
     data_dir: Any,
@@ -55,7 +60,8 @@ def _add(
                     provider=provider,
                     identity=identity,
                     credentials=credentials,
-                    app_secret=app_secret,
+                    secret_key=settings.resolved_secret_key,
+                    allow_private_urls=settings.private_urls_allowed,
                     verify_token=verify_token,
                 )
             return _describe(channel, settings.base_url)
@@ -73,48 +79,65 @@ def _add(
         typer.echo(f"Verify token: {described['verify_token']}")
 
 
+def _credentials(spec: ProviderSpec, given: dict[str, str | None]) -> dict[str, str]:
+    """The provider's declared credentials from the options; an option it does not
+    declare is an error rather than silently dropped."""
+    declared = {f.key for f in spec.fields}
+    foreign = [key for key, value in given.items() if value and key not in declared]
+    if foreign:
+        options = ", ".join("--" + key.replace("_", "-") for key in foreign)
+        raise fail(f"{options}: not a {spec.name} credential")
+    return {key: value for key, value in given.items() if value and key in declared}
+
+
+def _identity(spec: ProviderSpec, phone_number_id: str | None, instance: str | None) -> str:
+    identity = {"--phone-number-id": phone_number_id, "--instance": instance}.get(
+        spec.identity_option
+    )
+    if not identity:
+        raise fail(f"{spec.identity_option} ({spec.name}: {spec.identity_label}) is required")
+    return identity
+
+
 @channel_app.command("add")
 def add(
-    provider: Annotated[str, typer.Argument(help="meta, zapi or evolution.")],
+    provider: Annotated[str, typer.Argument(help=" | ".join(CONNECTABLE) + ".")],
     tenant: Tenant,
     phone_number_id: Annotated[str | None, typer.Option(help="Meta: phone number id.")] = None,
-    access_token: Annotated[str | None, typer.Option(help="Meta: access token.")] = None,
-    app_secret: Annotated[str | None, typer.Option(help="Meta: app secret (signatures).")] = None,
-    verify_token: Annotated[
-        str | None, typer.Option(help="Meta: verify token (generated).")
-    ] = None,
     instance: Annotated[
         str | None, typer.Option(help="Z-API instance id / Evolution instance.")
     ] = None,
-    token: Annotated[str | None, typer.Option(help="Z-API: instance token.")] = None,
-    client_token: Annotated[str | None, typer.Option(help="Z-API: account security token.")] = None,
-    api_key: Annotated[str | None, typer.Option(help="Evolution: instance API key.")] = None,
-    base_url: Annotated[str | None, typer.Option(help="Z-API / Evolution: API base URL.")] = None,
+    verify_token: Annotated[
+        str | None, typer.Option(help="Meta: verify token (generated).")
+    ] = None,
+    access_token: Annotated[str | None, typer.Option(help=_HELP["access_token"])] = None,
+    app_secret: Annotated[str | None, typer.Option(help=_HELP["app_secret"])] = None,
+    token: Annotated[str | None, typer.Option(help=_HELP["token"])] = None,
+    client_token: Annotated[str | None, typer.Option(help=_HELP["client_token"])] = None,
+    api_key: Annotated[str | None, typer.Option(help=_HELP["api_key"])] = None,
+    base_url: Annotated[str | None, typer.Option(help=_HELP["base_url"])] = None,
     as_json: AsJson = False,
     data_dir: DataDir = None,
 ) -> None:
-    """Add a Meta, Z-API or Evolution channel and print its webhook URL and verify token."""
-    if provider == "meta":
-        identity, creds = phone_number_id, {"access_token": access_token or ""}
-    elif provider == "zapi":
-        identity = instance
-        creds = {
-            "token": token or "",
-            "client_token": client_token or "",
-            "base_url": base_url or "",
-        }
-    elif provider == "evolution":
-        identity, creds = instance, {"api_key": api_key or "", "base_url": base_url or ""}
-    else:
-        raise fail("provider must be meta, zapi or evolution")
-    if not identity:
-        raise fail("--phone-number-id (meta) or --instance (zapi, evolution) is required")
+    """Add a WhatsApp channel and print its webhook URL (and Meta's verify token).
+
+    Each provider's credentials are the fields its adapter declares in the registry."""
+    spec = REGISTRY.get(provider)
+    if spec is None or not spec.connectable:
+        raise fail(f"provider must be one of: {', '.join(CONNECTABLE)}")
+    given = {
+        "access_token": access_token,
+        "app_secret": app_secret,
+        "token": token,
+        "client_token": client_token,
+        "api_key": api_key,
+        "base_url": base_url,
+    }
     _add(
         tenant,
         provider,
-        identity,
-        creds,
-        app_secret=app_secret,
+        _identity(spec, phone_number_id, instance),
+        _credentials(spec, given),
         verify_token=verify_token,
         as_json=as_json,
         data_dir=data_dir,

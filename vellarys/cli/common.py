@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from vellarys.bootstrap import Container, build
-from vellarys.config import Settings
+from vellarys.config import InvalidSettings, Settings, load_settings
 
 DataDir = Annotated[
     Path | None,
@@ -29,7 +29,11 @@ def settings_from(data_dir: Path | None = None, **overrides: object) -> Settings
     for key, value in overrides.items():
         if value is not None:
             os.environ[f"VELLARYS_{key.upper()}"] = str(value)
-    return Settings()
+    try:
+        return load_settings()
+    except InvalidSettings as exc:
+        # One message with every problem, not a traceback per missing variable.
+        raise fail(str(exc), code=2) from None
 
 
 @asynccontextmanager
@@ -41,6 +45,6 @@ async def command_container(settings: Settings) -> AsyncIterator[Container]:
         await container.aclose()
 
 
-def fail(message: str) -> typer.Exit:
+def fail(message: str, *, code: int = 1) -> typer.Exit:
     typer.secho(message, fg=typer.colors.RED, err=True)
-    return typer.Exit(code=1)
+    return typer.Exit(code=code)

@@ -5,21 +5,23 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import signal
-import subprocess
 import sys
 from typing import Annotated
 
 import typer
 
 from vellarys.bootstrap import build, resolve_database_url
-from vellarys.cli.common import DataDir, settings_from
+from vellarys.cli.common import DataDir, fail, settings_from
+from vellarys.cli.doctor import log_doctor
+from vellarys.cli.supervise import Child, Database, supervise
 from vellarys.config import Settings
 from vellarys.db import migrate as migrations
-from vellarys.db.embedded import stop_embedded
+from vellarys.db.embedded import embedded_running, restart_embedded, stop_embedded
 from vellarys.db.uow import unit_of_work
 from vellarys.db.url import libpq_url
 from vellarys.services.demo import DEMO_LOGIN, SeedResult, seed_demo
+from vellarys.telemetry.logs import configure_logging
+from vellarys.telemetry.metrics import serve_worker_metrics
 
 app = typer.Typer(
     help="Vellarys: the AI sales assistant for real-estate agencies.", no_args_is_help=True
@@ -29,18 +31,24 @@ _settings = settings_from
 
 
 def _migrate(settings: Settings, url: str) -> None:
-    migrations.upgrade(
-        url,
-        embedding_dim=settings.embedding_dim,
-        maintenance_work_mem=settings.migration_maintenance_work_mem,
-    )
+    """Migrate as the owner role when one is configured (the runtime role has no DDL)."""
+    try:
+        migrations.upgrade(
+            settings.migration_database_url or url,
+            embedding_dim=settings.embedding_dim,
+            maintenance_work_mem=settings.migration_maintenance_work_mem,
+            secret_key=settings.resolved_secret_key,
+        )
+    except migrations.MigrationBlocked as exc:
+        raise fail(str(exc)) from None
 
 
-async def _seed(settings: Settings, url: str) -> SeedResult:
+async def _seed(settings: Settings, url: str, *, embed_now: bool) -> SeedResult:
+    """Seed the demo; ``embed_now`` embeds it before returning instead of queueing the work."""
     container = build(settings, database_url=url)
     try:
         async with unit_of_work(container.sessions) as session:
-            return await seed_demo(session)
+            return await seed_demo(session, container.embedder if embed_now else None)
     finally:
         await container.aclose()
 
@@ -51,7 +59,7 @@ def migrate(data_dir: DataDir = None) -> None:
     settings = _settings(data_dir)
     url = resolve_database_url(settings)
     _migrate(settings, url)
-    typer.echo(f"migrated to {migrations.current_revision(url)}")
+    typer.echo(f"migrated to {migrations.current_revision(settings.migration_database_url or url)}")
 
 
 @app.command("seed-demo")
@@ -59,7 +67,8 @@ def seed_demo_command(data_dir: DataDir = None) -> None:
     """Create the demo agency (slug 'demo') when it does not exist yet."""
     settings = _settings(data_dir)
     url = resolve_database_url(settings)
-    result = asyncio.run(_seed(settings, url))
+    # No worker may be running: the agency must answer as soon as the command returns.
+    result = asyncio.run(_seed(settings, url, embed_now=True))
     state = "created" if result.created else "already present"
     typer.echo(f"demo agency {state}: {result.tenant.name}")
 
@@ -91,13 +100,17 @@ def api(
     import uvicorn
 
     settings = _settings(data_dir, host=host, port=port)
+    configure_logging(settings.log_level, log_format=settings.log_format)
+    if _production(settings):
+        log_doctor(settings, resolve_database_url(settings))
     uvicorn.run(
         "vellarys.asgi:app_from_env",
         factory=True,
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level.lower(),
-        access_log=False,
+        log_config=None,  # uvicorn's lines go through our formatter (configure_logging)
+        access_log=False,  # vellarys.telemetry.access logs every request instead
     )
 
 
@@ -107,61 +120,75 @@ def worker(
     data_dir: DataDir = None,
 ) -> None:
     """Run the job worker (message processing, sending, summaries, maintenance)."""
+    from vellarys.telemetry.logs import configure_logging
     from vellarys.worker.runner import run_worker
 
     settings = _settings(data_dir, worker_concurrency=concurrency)
-    asyncio.run(run_worker(settings))
+    configure_logging(settings.log_level, log_format=settings.log_format)
+    if _production(settings):
+        log_doctor(settings, resolve_database_url(settings))
+    if settings.worker_metrics_port:
+        serve_worker_metrics(settings.worker_metrics_port, host=settings.host)
+    # Non-zero when it gave up on the database, so a supervisor restarts it.
+    raise typer.Exit(asyncio.run(run_worker(settings)))
 
 
 @app.command()
 def up(
     host: Annotated[str | None, typer.Option(help="Interface to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Seed the demo agency even in production.")
+    ] = False,
     data_dir: DataDir = None,
 ) -> None:
-    """Migrate, seed the demo agency if the database is empty, and run the API and a worker."""
+    """Migrate, seed the demo agency (development only, or --demo), run the API and a worker."""
     settings = _settings(data_dir, host=host, port=port)
     url = resolve_database_url(settings)
     _migrate(settings, url)
-    result = asyncio.run(_seed(settings, url))
+    # Production starts empty; its api and worker children run the doctor into the log.
+    # A seeded demo is embedded in the background by the worker, so the API serves at once.
+    seeded = (
+        asyncio.run(_seed(settings, url, embed_now=False))
+        if demo or not _production(settings)
+        else None
+    )
     metrics_dir = settings.data_dir / "metrics"
     shutil.rmtree(metrics_dir, ignore_errors=True)
     metrics_dir.mkdir(parents=True)
     # The API's /metrics then adds up the worker's counters too.
     env = os.environ | {"VELLARYS_DATABASE_URL": url, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
     exe = [sys.executable, "-m", "vellarys"]
-    children = [
-        subprocess.Popen([*exe, "api"], env=env),  # noqa: S603 - our own interpreter
-        subprocess.Popen([*exe, "worker"], env=env),  # noqa: S603
-    ]
+    children = [Child("api", [*exe, "api"], env), Child("worker", [*exe, "worker"], env)]
     typer.echo(f"\nVellarys is running on {settings.base_url}")
-    if result.tenant.slug == "demo":
-        typer.echo(f"Demo login: {DEMO_LOGIN[0]} / {DEMO_LOGIN[1]}  (demo only)")
+    typer.echo(_welcome(settings, seeded))
     typer.echo("Press Ctrl+C to stop.\n")
-    _supervise(children)
+    supervise(children, _embedded_database(settings))
 
 
-def _supervise(children: list[subprocess.Popen[bytes]]) -> None:
-    """Wait for the children; stop all of them when one exits or we are asked to stop."""
+def _production(settings: Settings) -> bool:
+    return settings.environment == "production"
 
-    def stop(_signum: int, _frame: object) -> None:
-        raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, stop)
-    try:
-        while all(child.poll() is None for child in children):
-            try:
-                children[0].wait(timeout=1)
-            except subprocess.TimeoutExpired:
-                continue
-    except KeyboardInterrupt:
-        pass
-    finally:
-        for child in children:
-            if child.poll() is None:
-                child.terminate()
-        for child in children:
-            try:
-                child.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                child.kill()
+def _welcome(settings: Settings, seeded: SeedResult | None) -> str:
+    """The demo login in development; in production, how to create the first agency and admin."""
+    if seeded is not None and not _production(settings):
+        return f"Demo login: {DEMO_LOGIN[0]} / {DEMO_LOGIN[1]}  (demo only)"
+    first = (
+        "Create the first agency and its admin:\n"
+        "  vellarys tenant create --slug minha-imobiliaria --name 'Minha Imobiliária'\n"
+        "  vellarys user create --tenant minha-imobiliaria --email gestor@exemplo.com.br "
+        "--role admin --password '...'"
+    )
+    if seeded is not None:
+        return f"Demo agency seeded (its published login is refused in production).\n{first}"
+    return f"Production: no demo agency.\n{first}"
+
+
+def _embedded_database(settings: Settings) -> Database | None:
+    if not settings.embedded:
+        return None
+    folder = settings.data_dir
+    return Database(
+        running=lambda: embedded_running(folder), restart=lambda: restart_embedded(folder)
+    )

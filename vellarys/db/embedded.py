@@ -7,6 +7,7 @@ one exits. ``keep_running=True`` leaves it up for commands such as ``vellarys db
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,41 @@ def stop_embedded(data_dir: Path) -> bool:
     server: Any = pgserver.get_server(folder, cleanup_mode="stop")
     server.cleanup()
     return True
+
+
+def bundled_binary(name: str) -> Path | None:
+    """A client program (pg_dump, pg_restore) of the embedded PostgreSQL, if installed."""
+    try:
+        import pgserver
+    except ImportError:
+        return None
+    path = Path(pgserver.__file__).parent / "pginstall" / "bin" / name
+    return path if path.exists() else None
+
+
+def embedded_running(data_dir: Path) -> bool:
+    """True when the embedded PostgreSQL of ``data_dir`` is up (its postmaster is alive)."""
+    try:
+        pid = int((pg_data_dir(data_dir) / "postmaster.pid").read_text().split()[0])
+        os.kill(pid, 0)
+    except (OSError, ValueError, IndexError):
+        return False
+    return True
+
+
+def restart_embedded(data_dir: Path) -> None:
+    """Start the embedded PostgreSQL of ``data_dir`` again after it died (same socket, same
+    URL), through the handle this process already holds."""
+    import pgserver
+    from pgserver.utils import ensure_prefix_permissions
+
+    server: Any = pgserver.get_server(pg_data_dir(data_dir))
+    with server._lock:
+        if server.system_user is not None:
+            # Run as root, PostgreSQL runs as its own user, which must still reach the folder
+            # (something may have closed a parent folder since the first start).
+            ensure_prefix_permissions(server.pgdata)
+        server.ensure_postgres_running()
 
 
 def ensure_database(admin_url: str, name: str) -> None:

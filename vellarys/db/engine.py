@@ -36,6 +36,8 @@ def create_engine(url: str, pool: PoolConfig) -> AsyncEngine:
         pool_timeout=pool.pool_timeout,
         pool_recycle=pool.pool_recycle,
         pool_pre_ping=True,
+        # Error strings never carry the bound values (phones, message text) into the logs.
+        hide_parameters=True,
         connect_args={
             "server_settings": {
                 "statement_timeout": str(pool.statement_timeout_ms),

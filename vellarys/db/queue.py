@@ -1,13 +1,15 @@
-"""Enqueue jobs inside the caller's transaction.
+"""Typed job helpers: one function per job kind, deferred inside the caller's transaction.
 
 procrastinate's own ``defer_async`` uses a connection of its own, so a job could
 outlive a rolled-back message. Calling its SQL function on our session makes the
-job and the data it is about commit (or vanish) together.
+job and the data it is about commit (or vanish) together. Every task and queue name
+is written here once; ``worker/tasks.py`` registers the functions under these names.
 """
 
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -15,16 +17,25 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-HANDLE_INBOUND = "vellarys:handle_inbound"
-FETCH_MEDIA = "vellarys:fetch_media"
-SEND_OUTBOUND = "vellarys:send_outbound"
-NOTIFY_BROKER = "vellarys:notify_broker"
-SUMMARIZE_LEAD = "vellarys:summarize_lead"
-INDEX_DOCUMENT = "vellarys:index_document"
-INDEX_PROPERTIES = "vellarys:index_properties"
+NAMESPACE = "vellarys"
 
+# Task names (without the namespace procrastinate prefixes them with).
+HANDLE_INBOUND = "handle_inbound"
+FETCH_MEDIA = "fetch_media"
+ANSWER_BACKLOG = "answer_backlog"
+SEND_OUTBOUND = "send_outbound"
+NOTIFY_BROKER = "notify_broker"
+NOTIFY_MANAGER = "notify_manager"
+SUMMARIZE_LEAD = "summarize_lead"
+INDEX_DOCUMENT = "index_document"
+INDEX_PROPERTIES = "index_properties"
+
+# Queues. Sends have their own, served by their own slots: a slow brain never delays a send.
 PIPELINE_QUEUE = "pipeline"
 OUTBOUND_QUEUE = "outbound"
+INDEXING_QUEUE = "indexing"
+MAINTENANCE_QUEUE = "maintenance"
+WORK_QUEUES = (PIPELINE_QUEUE, INDEXING_QUEUE, MAINTENANCE_QUEUE)
 
 _DEFER = text(
     """
@@ -37,26 +48,29 @@ _DEFER = text(
 )
 
 
-async def defer(
+def task_name(task: str) -> str:
+    """The name procrastinate stores for one of our tasks."""
+    return f"{NAMESPACE}:{task}"
+
+
+async def _defer(
     session: AsyncSession,
     *,
     task: str,
     queue: str,
     args: Mapping[str, Any],
     lock: str | None = None,
-    queueing_lock: str | None = None,
     scheduled_at: datetime | None = None,
     priority: int = 0,
 ) -> int:
-    """Insert one job in the current transaction and return its id."""
     job_id = await session.execute(
         _DEFER,
         {
             "queue": queue,
-            "task": task,
+            "task": task_name(task),
             "priority": priority,
             "lock": lock,
-            "queueing_lock": queueing_lock,
+            "queueing_lock": None,
             "args": json.dumps(dict(args)),
             "scheduled_at": scheduled_at,
         },
@@ -72,3 +86,124 @@ def lead_lock(lead_id: object) -> str:
 def send_lock(lead_id: object) -> str:
     """Sends to one lead go one at a time, in order, without blocking the lead's inbound jobs."""
     return f"send:{lead_id}"
+
+
+async def defer_handle_inbound(
+    session: AsyncSession,
+    *,
+    message_id: uuid.UUID,
+    lead_id: uuid.UUID,
+    run_at: datetime,
+    priority: int = 0,
+) -> int:
+    """Answer an inbound message (or its burst) at ``run_at``; ``priority`` keeps agencies fair."""
+    return await _defer(
+        session,
+        task=HANDLE_INBOUND,
+        queue=PIPELINE_QUEUE,
+        args={"message_id": str(message_id)},
+        lock=lead_lock(lead_id),
+        scheduled_at=run_at,
+        priority=priority,
+    )
+
+
+async def defer_fetch_media(
+    session: AsyncSession,
+    *,
+    message_id: uuid.UUID,
+    lead_id: uuid.UUID,
+    run_at: datetime,
+    priority: int = 0,
+) -> int:
+    """Download and read the file of an inbound message; that job then queues the answer."""
+    return await _defer(
+        session,
+        task=FETCH_MEDIA,
+        queue=PIPELINE_QUEUE,
+        args={"message_id": str(message_id)},
+        lock=lead_lock(lead_id),
+        scheduled_at=run_at,
+        priority=priority,
+    )
+
+
+async def defer_answer_backlog(
+    session: AsyncSession, *, lead_id: uuid.UUID, run_at: datetime, priority: int = 0
+) -> int:
+    """Answer whatever a rate-limited lead wrote, once its window is over."""
+    return await _defer(
+        session,
+        task=ANSWER_BACKLOG,
+        queue=PIPELINE_QUEUE,
+        args={"lead_id": str(lead_id)},
+        lock=lead_lock(lead_id),
+        scheduled_at=run_at,
+        priority=priority,
+    )
+
+
+async def defer_send(
+    session: AsyncSession, *, message_id: uuid.UUID, lead_id: uuid.UUID, run_at: datetime | None
+) -> int:
+    """Send one outbound message at ``run_at`` (the lead's pace), after the lead's earlier ones."""
+    return await _defer(
+        session,
+        task=SEND_OUTBOUND,
+        queue=OUTBOUND_QUEUE,
+        args={"message_id": str(message_id)},
+        lock=send_lock(lead_id),
+        scheduled_at=run_at,
+    )
+
+
+async def defer_notify_broker(
+    session: AsyncSession, *, handoff_id: uuid.UUID, run_at: datetime | None = None
+) -> int:
+    """Tell the broker about a handoff at ``run_at`` (business hours) or at once."""
+    return await _defer(
+        session,
+        task=NOTIFY_BROKER,
+        queue=OUTBOUND_QUEUE,
+        args={"handoff_id": str(handoff_id)},
+        scheduled_at=run_at,
+    )
+
+
+async def defer_notify_manager(session: AsyncSession, *, notification_id: uuid.UUID) -> int:
+    """Send an alert to an agency manager on WhatsApp."""
+    return await _defer(
+        session,
+        task=NOTIFY_MANAGER,
+        queue=OUTBOUND_QUEUE,
+        args={"notification_id": str(notification_id)},
+    )
+
+
+async def defer_summarize_lead(
+    session: AsyncSession, *, lead_id: uuid.UUID, tenant_id: uuid.UUID
+) -> int:
+    return await _defer(
+        session,
+        task=SUMMARIZE_LEAD,
+        queue=PIPELINE_QUEUE,
+        args={"lead_id": str(lead_id), "tenant_id": str(tenant_id)},
+        lock=lead_lock(lead_id),
+    )
+
+
+async def defer_index_document(
+    session: AsyncSession, *, tenant_id: uuid.UUID, document_id: uuid.UUID
+) -> int:
+    return await _defer(
+        session,
+        task=INDEX_DOCUMENT,
+        queue=INDEXING_QUEUE,
+        args={"tenant_id": str(tenant_id), "document_id": str(document_id)},
+    )
+
+
+async def defer_index_properties(session: AsyncSession, *, tenant_id: uuid.UUID) -> int:
+    return await _defer(
+        session, task=INDEX_PROPERTIES, queue=INDEXING_QUEUE, args={"tenant_id": str(tenant_id)}
+    )

@@ -39,6 +39,7 @@ _CLAUSE_ENDS = frozenset({"e", "mas", "porem", ",", ".", ";", "!", "?"})
 _NOT_BUDGET = word_set(
     "entrada fgts renda salario ganho ganhamos ganha condominio iptu parcela parcelas prestacao"
     " sinal cpf cnpj cep rg telefone tel celular cel whatsapp zap numero codigo cod ref rua"
+    " itbi escritura cartorio registro"
 )
 # A number followed by these counts something else ("2 quartos", "3 meses", "200 m2").
 _COUNTED = word_set(
@@ -46,6 +47,9 @@ _COUNTED = word_set(
     " anos ano dias semanas m m2 metros km andar andares banheiros banheiro minutos min filhos"
     " pessoas horas h x %"
 )
+# "3 mil com condomínio", "2.500 mais condomínio": words that tie the fees to the rent amount.
+_FEES_LINKS = word_set("com mais + fora sem incluindo incluso ja e")
+_FEES = word_set("condominio cond condo iptu taxas")
 _YEARS = range(2020, 2041)  # "até 2026" is a date, not R$ 2.026
 _MIN_BUDGET = 100
 _MAX_BUDGET = 10**9
@@ -89,6 +93,31 @@ def parse_budget(text: str, *, assume_money: bool = False) -> Budget | None:
     if minimum is None and maximum is None:
         return None
     return Budget(minimum, maximum)
+
+
+@dataclass(frozen=True)
+class Money:
+    """An amount of money in a token list: its value and the tokens it spans."""
+
+    value: int
+    start: int
+    end: int
+    explicit: bool
+
+
+def money_amounts(tokens: list[Token]) -> list[Money]:
+    """Every number in ``tokens`` that may be money, with whether something says it is."""
+    found: list[Money] = []
+    i = 0
+    while i < len(tokens):
+        amount = _amount_at(tokens, i)
+        following = tokens[amount.end].text if amount and amount.end < len(tokens) else ""
+        if amount is None or following in _COUNTED or amount.value <= 0:
+            i += 1
+            continue
+        found.append(Money(_to_int(amount.value), i, amount.end, amount.explicit))
+        i = amount.end
+    return found
 
 
 def format_brl(value: int | float | Decimal) -> str:
@@ -193,10 +222,16 @@ def _accepted(tokens: list[Token], start: int, amount: _Amount, assume: bool) ->
 
 
 def _near_other_money(tokens: list[Token], start: int, end: int) -> bool:
-    """ "condomínio até 800", "100 mil de entrada": an amount that is not the price."""
-    nearby = tokens[max(0, start - 3) : start] + tokens[end : end + 2]
+    """ "condomínio até 800", "100 mil de entrada": an amount that is not the price.
+
+    "3 mil com condomínio" and "2.500 + condomínio" are the rent itself, fees in or out.
+    """
+    after = [t.text for t in tokens[end : end + 3]]
+    fees_said = bool(after) and after[0] in _FEES_LINKS and bool(set(after[1:]) & _FEES)
+    nearby = tokens[max(0, start - 3) : start] + ([] if fees_said else tokens[end : end + 2])
     for token in reversed(tokens[max(0, start - 6) : start]):
-        if token.value is not None or token.text in _CLAUSE_ENDS:
+        article = token.text in ("um", "uma")  # "o ITBI de um de 895 mil"
+        if (token.value is not None and not article) or token.text in _CLAUSE_ENDS:
             break  # what came before belongs to another amount or another clause
         nearby.append(token)
     return any(t.text in _NOT_BUDGET for t in nearby)

@@ -51,6 +51,8 @@ class BrainReply:
     property_codes: list[str] = field(default_factory=list)
     brain: str = "offline"
     needs_broker_answer: bool = False  # a question the brain could not answer from the knowledge
+    open_question: str | None = None  # recorded on the lead, so the broker keeps the promise
+    route: str | None = None  # who takes a handoff: "listings" (owners), "support", any broker
 
 
 class Brain(Protocol):

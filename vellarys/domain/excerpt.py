@@ -12,6 +12,8 @@ from vellarys.domain.text import fold, word_set
 
 _BOUNDARY = re.compile(r"(?<=[.!?…])\s+")
 _HEADING = re.compile(r"^\s*#")
+_TABLE_ROW = re.compile(r"^\s*\|")
+_EXAMPLE = re.compile(r"\b(?:exemplo|por exemplo|ex)\b\s*[:,]?|\bexemplo\b")
 _LIST_MARK = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)])\s+")
 _KEYWORD = re.compile(r"[a-z0-9]+")
 # A period after these does not end a sentence ("Av. Paulista", "Sr. Carlos").
@@ -23,6 +25,14 @@ _STOPWORDS = word_set(
     " preciso precisa mais muito tambem ja nao sim sobre entre ate apos antes depois ao aos"
 )
 _STEM = 5  # "financiar" and "financiamento" share "finan"
+# WhatsApp shorthand, read as the word it stands for.
+_SHORTHAND = {
+    "hj": "hoje",
+    "qto": "quanto",
+    "qdo": "quando",
+    "tb": "tambem",
+    "tbm": "tambem",
+}
 _HEADING_WEIGHT = 2
 
 
@@ -30,6 +40,11 @@ class _Sentence(NamedTuple):
     section: int  # which heading it is under
     line: int
     text: str
+
+
+def units(text: str) -> list[tuple[int, int, str]]:
+    """(section, line, sentence) of each sentence a quote may use: no headings, no examples."""
+    return [(s.section, s.line, s.text) for s in _sentences(text)]
 
 
 def sentences(text: str) -> list[str]:
@@ -54,6 +69,18 @@ def excerpt(text: str, question: str, *, max_sentences: int = 3, max_chars: int 
     The best sentence is always kept, even when it alone is longer than ``max_chars``.
     """
     return [sentence.text for sentence in _choose(text, question, max_sentences, max_chars)]
+
+
+def shares_words(text: str, question: str) -> bool:
+    """Whether any sentence of ``text`` (or its section headings) shares a word with the question.
+
+    A chunk the embedding found close but that shares nothing with the question is, on the
+    project's question set, a passage on another subject.
+    """
+    keys = _stems(question)
+    if any(keys & stems for stems in _heading_stems(text).values()):
+        return True
+    return any(keys & _stems(s.text) for s in _sentences(text))
 
 
 def _choose(text: str, question: str, limit: int, max_chars: int) -> list[_Sentence]:
@@ -93,13 +120,22 @@ def _heading_stems(text: str) -> dict[int, frozenset[str]]:
 def _sentences(text: str) -> list[_Sentence]:
     found: list[_Sentence] = []
     section = 0
+    example = False
     for number, line in enumerate(text.splitlines()):
         if _HEADING.match(line):
             section += 1
-        elif line.strip():
+            example = _is_example(line)  # "## Exemplo para um apartamento de R$ 600 mil"
+        elif line.strip() and not example and not _TABLE_ROW.match(line):
             body = _LIST_MARK.sub("", line, count=1).strip()
-            found += [_Sentence(section, number, part) for part in _split(body)]
+            found += [
+                _Sentence(section, number, part) for part in _split(body) if not _is_example(part)
+            ]
     return found
+
+
+def _is_example(sentence: str) -> bool:
+    """A worked example's numbers are the example's, never the lead's: leave it out."""
+    return bool(_EXAMPLE.search(fold(sentence)))
 
 
 def _fill(
@@ -130,9 +166,18 @@ def _split(line: str) -> list[str]:
     return [part for part in parts if part]
 
 
+def stems(text: str) -> frozenset[str]:
+    """The word stems of ``text`` that carry meaning (no stopwords, no short words)."""
+    return _stems(text)
+
+
 def _stems(text: str) -> frozenset[str]:
+    words = (_SHORTHAND.get(word, word) for word in _KEYWORD.findall(fold(text)))
     return frozenset(
-        word[:_STEM]
-        for word in _KEYWORD.findall(fold(text))
-        if len(word) >= 3 and word not in _STOPWORDS
+        _singular(word)[:_STEM] for word in words if len(word) >= 3 and word not in _STOPWORDS
     )
+
+
+def _singular(word: str) -> str:
+    """ "taxas" and "taxa", "anuncios" and "anuncio" share a stem."""
+    return word[:-1] if len(word) > 4 and word.endswith("s") else word

@@ -47,6 +47,9 @@ class Intent(StrEnum):
     BUY = "buy"
     RENT = "rent"
     INVEST = "invest"
+    SELL = "sell"  # an owner who wants to sell
+    RENT_OUT = "rent_out"  # an owner who wants to rent theirs out
+    SUPPORT = "support"  # a current client (tenant, landlord, buyer in progress)
 
 
 class MessageType(StrEnum):
@@ -133,6 +136,9 @@ INTENT_LABELS: Mapping[str, str] = {
     Intent.BUY: "Comprar",
     Intent.RENT: "Alugar",
     Intent.INVEST: "Investir",
+    Intent.SELL: "Vender (proprietário)",
+    Intent.RENT_OUT: "Alugar o seu imóvel (proprietário)",
+    Intent.SUPPORT: "Já é cliente (suporte)",
 }
 MESSAGE_TYPE_LABELS: Mapping[str, str] = {
     MessageType.TEXT: "Texto",

@@ -37,6 +37,34 @@ def choose_broker(
     return brokers[0]
 
 
+@dataclass(frozen=True, slots=True)
+class StaffOption:
+    """Any staff member, for handoffs that go to a named person or to a duty (route)."""
+
+    key: str
+    name: str
+    role: str
+    duties: frozenset[str] = frozenset()  # "listings" (takes owners), "support" (clients)
+
+
+def choose_staff(
+    staff: Sequence[StaffOption], *, named: str | None, route: str | None
+) -> StaffOption | None:
+    """The person the lead named, else whoever has the route's duty, else an admin for a route.
+
+    None means: no special person, the round robin among brokers decides.
+    """
+    if named:
+        wanted = fold(named)
+        for person in staff:
+            if fold(person.name) == wanted or fold(person.name).split()[0] == wanted.split()[0]:
+                return person
+    if route:
+        duty = next((p for p in staff if route in p.duties), None)
+        return duty or next((p for p in staff if p.role == "admin"), None)
+    return None
+
+
 def lead_notice(broker_name: str | None) -> str:
     """What the lead reads when a person takes over."""
     if broker_name:

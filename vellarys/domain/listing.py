@@ -5,18 +5,12 @@ listing, a code or a price.
 """
 
 from collections.abc import Mapping, Sequence
-from decimal import Decimal
 from typing import Any
 
 from vellarys.domain import phrases
-from vellarys.domain.budget import format_brl
 from vellarys.domain.cards import PropertyHit
-from vellarys.domain.financing import simulate
 
 MAX_CARDS = 3
-DOWN_PAYMENT = Decimal("0.20")
-ANNUAL_RATE = Decimal("0.11")
-YEARS = 30
 _TRANSACTION = {"rent": "rent", "buy": "sale", "invest": "sale"}
 
 
@@ -67,20 +61,14 @@ def financing_price(
     return None
 
 
-def simulation_text(price: int, source: str = "") -> str:
-    """First installments in SAC and Price for ``price`` with 20 % down, 11 % a year, 30 years."""
-    down = Decimal(price) * DOWN_PAYMENT
-    first = {
-        system: simulate(
-            price, down_payment=down, annual_rate=ANNUAL_RATE, years=YEARS, system=system
-        )
-        for system in ("sac", "price")
-    }
-    return phrases.FINANCING.format(
-        price=format_brl(price),
-        source=source,
-        down=format_brl(down),
-        financed=format_brl(first["sac"].financed),
-        sac=format_brl(first["sac"].first_installment),
-        price_installment=format_brl(first["price"].first_installment),
-    )
+def over_budget(hits: Sequence[PropertyHit], profile: Mapping[str, Any]) -> list[str]:
+    """Codes of the hits priced above the lead's budget (rent + condomínio when they said so)."""
+    budget = profile.get("budget_max")
+    if not isinstance(budget, int) or budget <= 0:
+        return []
+    fees = profile.get("rent_includes_fees") is True
+    return [
+        hit.code
+        for hit in hits
+        if hit.price + ((hit.condo_fee or 0) if fees and hit.transaction == "rent" else 0) > budget
+    ]

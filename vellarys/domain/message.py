@@ -46,6 +46,8 @@ class StatusUpdate:
     timestamp: datetime
     error_code: str | None = None
     error: str | None = None
+    # Our own message id, when the provider echoes what we sent with the message.
+    reference: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,8 +21,8 @@ HANDOFF = (
     "Claro! Já pedi para um corretor da nossa equipe te chamar por aqui em breve. 😊",
 )
 VISIT_HANDOFF = (
-    "Ótimo! Vou pedir para um corretor combinar com você o melhor dia e horário para a visita. 😊",
-    "Que bom! Um corretor vai falar com você por aqui para agendar a visita no melhor horário. 😊",
+    "Ótimo, vamos marcar essa visita! O corretor combina com você o melhor dia e horário. 😊",
+    "Que bom! Vamos agendar a visita no horário que for melhor para você. 😊",
 )
 LOOKED_UP_FOLLOW_UP = "Quer agendar uma visita ou saber mais sobre esse imóvel?"
 SEEN_LISTING = "Sobre o {code} que te mandei: quer agendar uma visita ou saber mais sobre ele?"
@@ -40,6 +40,44 @@ NO_MATCH = (
     "Por enquanto não encontrei imóveis com esse perfil na nossa carteira. Vou pedir para um"
     " corretor procurar outras opções para você."
 )
+BOT_ANSWER = (
+    "Sim, sou uma assistente virtual 🤖, mas aqui na {agency} tem corretores de verdade"
+    " acompanhando. Se preferir falar com uma pessoa, é só pedir."
+)
+SUPPORT_HANDOFF = (
+    "Poxa, sinto muito pelo transtorno! 😟 Vou passar agora para a pessoa da nossa equipe que"
+    " cuida de quem já é cliente, para resolver isso com você."
+)
+SUPPORT_ROUTE = (
+    "Entendi! Vou passar agora para a pessoa da nossa equipe que cuida de quem já é cliente,"
+    " para ver isso com você."
+)
+APOLOGY = "Poxa, me desculpe pela demora! 😕 Vamos resolver agora."
+OWNER_RENT_PRICE = "Quanto você gostaria de receber de aluguel por ele?"
+OWNER_WELCOME = "Que bom que pensou na gente para o seu imóvel! 😊"
+OWNER_HANDOFF = (
+    "Obrigada pelas informações! Vou passar para quem cuida da captação de imóveis aqui na"
+    " imobiliária, para combinar a avaliação com você."
+)
+DEFAULT_SERVED_AREA = "São Paulo (capital) e algumas cidades da Grande SP"
+OUT_OF_AREA = (
+    "Hoje atendemos {served}, então nessa região não tenho imóveis para te mostrar. 😕"
+    " Se também considerar a nossa região, posso procurar por aqui."
+)
+CLOSING_HANDOFF = (
+    "Perfeito! Vou chamar agora um corretor para seguir com você na proposta e nos próximos"
+    " passos. 🤝"
+)
+IPTU_PERIOD = "Nos nossos anúncios, o IPTU aparece como valor *{period}*."
+IPTU_PER_MONTH = "Para saber o peso no mês, é só dividir por 12."
+COSTS_ASK_PRICE = "Se me disser o valor do imóvel (ou o código dele), eu calculo para você. 😊"
+COSTS_DISCLAIMER = "Valores aproximados; o corretor monta a planilha exata antes da proposta."
+SHOWN_STILL_FIT = "O {codes} que te mandei continua dentro do que você procura. 😊"
+NO_MORE = (
+    "Com esse perfil, essas são as opções que tenho no momento. Se quiser, posso procurar em"
+    " outros bairros ou com outro valor."
+)
+OVER_BUDGET = "Obs.: {codes} fica um pouco acima do seu orçamento."
 AFTER_CARDS = "Gostou de alguma? Se quiser, posso pedir para um corretor agendar uma visita."
 ALL_SET = (
     "Perfeito, já tenho o que preciso! Um corretor vai entrar em contato com opções para você"
@@ -48,6 +86,7 @@ ALL_SET = (
 STILL_HERE = "Qualquer dúvida, é só me chamar por aqui. 😊"
 
 KNOWLEDGE_INTROS = ("Sobre isso:", "Te explico:", "Boa pergunta!")
+PART_BROKER_WILL_CONFIRM = "O resto eu confirmo com um corretor e te retorno. 😊"
 BROKER_WILL_CONFIRM = "Vou confirmar essa informação com um corretor e já te retorno. 😊"
 SEARCH_ACK = "Posso te ajudar a procurar, sim! 😊"
 INJECTION_DEFLECT = "Por aqui eu te ajudo a encontrar o imóvel ideal. 😊"
@@ -122,7 +161,7 @@ QUESTIONS: dict[str, tuple[str, ...]] = {
     ),
     "budget_any": ("Qual faixa de valor você tem em mente?",),
     "bedrooms": ("Quantos quartos você precisa, no mínimo?", "De quantos quartos você precisa?"),
-    "parking": ("Precisa de vaga de garagem? Quantas?", "E vaga de garagem, precisa de quantas?"),
+    "parking": ("Quantas vagas de garagem você precisa?", "E vaga de garagem, precisa de quantas?"),
     "timeline": (
         "Para quando você está pensando em se mudar?",
         "Você pensa em se mudar logo ou ainda está pesquisando?",
@@ -144,7 +183,7 @@ REASKS: dict[str, str] = {
     "budget_rent": 'Quanto você pode pagar de aluguel? Pode ser aproximado, tipo "até 3 mil".',
     "budget_any": 'Tem uma faixa de valor em mente? Pode ser aproximada, tipo "até 600 mil".',
     "bedrooms": "Quantos quartos seriam ideais para você?",
-    "parking": "E vaga de garagem: precisa? Se sim, quantas?",
+    "parking": "E vaga de garagem: precisa de quantas (pode ser nenhuma)?",
     "timeline": "Você pensa em se mudar logo ou ainda está pesquisando?",
     "payment": "Você pensa em financiar, usar FGTS ou pagar à vista?",
     "pets": "Tem algum pet que vai morar com você?",
@@ -161,8 +200,8 @@ TYPE_LABELS = {
     "land": "terreno",
 }
 NICE_TO_MEET = "Prazer, {name}! 😊"
-BUDGET_SOURCE = " (o valor máximo que você comentou)"
-CODE_SOURCE = " (código {code})"
+BUDGET_SOURCE = "(o valor máximo que você comentou)"
+CODE_SOURCE = "do {code}"
 
 
 def short_brl(value: int) -> str:

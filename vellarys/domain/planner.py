@@ -7,94 +7,47 @@ retrieval returned and quotes knowledge word for word; what it cannot answer it 
 confirm with a broker. It asks at most one qualification question per reply.
 """
 
+import re
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from vellarys.domain import phrases
-from vellarys.domain.cards import KnowledgeHit, PropertyHit, property_card
+from vellarys.domain import plan_steps as steps
+from vellarys.domain.cards import PropertyHit, property_card
 from vellarys.domain.conversation import BrainReply, ConversationContext
-from vellarys.domain.excerpt import quote
+from vellarys.domain.cost_answer import asked_costs
 from vellarys.domain.intent import listing_codes
+from vellarys.domain.knowledge_answer import KNOWLEDGE_MIN_SCORE, answer_question, best_knowledge
 from vellarys.domain.layout import fits, lay_out
 from vellarys.domain.listing import (
-    financing_price,
     fresh_properties,
+    over_budget,
     properties_intro,
     ready_to_search,
-    simulation_text,
 )
+from vellarys.domain.listing_facts import asked_facts
 from vellarys.domain.opening import QUIET_TYPES, greeting, media_notes, quiet_reply
-from vellarys.domain.qualification import missing_slots
+from vellarys.domain.plan_state import Draft, PlanTurn, Retrieval
 from vellarys.domain.question import (
     askable_slots,
     question_text,
     slot_asked_by,
 )
 
-KNOWLEDGE_MIN_SCORE = 0.80  # E5 cosine similarity under which a chunk is not trusted as an answer
+__all__ = ["KNOWLEDGE_MIN_SCORE", "Retrieval", "best_knowledge", "plan_reply"]
 
 _TEXT_TYPES = frozenset({"text", "interactive"})
 # Slots whose mention makes a question a property search ("tem apê na Mooca?").
 _SEARCH_SLOTS = frozenset(
     {"property_type", "neighborhoods", "city", "bedrooms", "parking", "budget_max", "budget_min"}
 )
-_SUBSTANTIVE = frozenset({"question", "financing_question", "visit"})
+_SUBSTANTIVE = frozenset({"question", "financing_question", "visit", "more", "closing"})
+_HOT = frozenset({"closing", "visit"})
+_NOT_SEEKING = frozenset({"sell", "rent_out", "support"})
+# "vou pensar": the lead is stepping back; no more questions this time.
+_THINKING = re.compile(r"\bvou pensar\b|\bvou ver (?:com|aqui)\b|\bdepois (?:eu )?(?:vejo|falo)\b")
 # An injection attempt is ignored: nothing it asks for is acted on.
 _IGNORED_ON_INJECTION = frozenset({"question", "financing_question", "visit", "human"})
-
-
-@dataclass(frozen=True, slots=True)
-class Retrieval:
-    """What the search found for this message; ``widened`` names the filters relaxed to find it."""
-
-    knowledge: tuple[KnowledgeHit, ...] = ()
-    properties: tuple[PropertyHit, ...] = ()
-    widened: tuple[str, ...] = ()
-    looked_up: PropertyHit | None = None
-    missing_code: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class _Turn:
-    context: ConversationContext
-    profile: Mapping[str, Any]
-    retrieval: Retrieval
-    intents: frozenset[str]
-    injection: bool
-    last_asked: str | None
-    asked_before: Sequence[str]
-    learned: frozenset[str]
-    shown_before: frozenset[str]
-    previous_reply: str
-
-    @property
-    def variant(self) -> int:
-        return len(self.context.history)
-
-    @property
-    def name(self) -> str | None:
-        full = self.profile.get("name") or self.context.lead_name
-        return str(full).split()[0] if full else None
-
-
-@dataclass(slots=True)
-class _Draft:
-    before: list[str] = field(default_factory=list)
-    cards: list[str] = field(default_factory=list)
-    after: list[str] = field(default_factory=list)
-    codes: list[str] = field(default_factory=list)
-    asked: str | None = None
-    follow_up: str | None = None
-    greeting_question: str | None = None
-    handled: bool = False  # the message's point was answered
-    question_done: bool = False  # the reply already asks (or must not ask) something
-    stop: bool = False
-    handoff_reason: str | None = None
-    needs_broker_answer: bool = False
-
-    def say(self, text: str) -> None:
-        (self.after if self.cards else self.before).append(text)
 
 
 def plan_reply(
@@ -116,7 +69,7 @@ def plan_reply(
     if learned is None:
         learned = [k for k, v in profile.items() if context.profile.get(k) != v]
     turn = _turn(context, profile, retrieval, intents, last_asked, asked_before, learned)
-    draft = _Draft()
+    draft = Draft()
     if _only_quiet_media(turn):
         draft.before = quiet_reply(context.new_messages, turn.variant)
         return _finish(turn, draft)
@@ -136,10 +89,10 @@ def _turn(
     last_asked: str | None,
     asked_before: Sequence[str],
     learned: Collection[str],
-) -> _Turn:
+) -> PlanTurn:
     injection = "prompt_injection" in intents
     previous = _previous_reply(context)
-    return _Turn(
+    return PlanTurn(
         context=context,
         profile=profile,
         retrieval=retrieval,
@@ -148,7 +101,7 @@ def _turn(
         last_asked=last_asked,
         asked_before=asked_before,
         learned=frozenset(learned),
-        shown_before=frozenset(listing_codes(previous)),
+        shown_before=frozenset(listing_codes(previous)) | frozenset(retrieval.shown_before),
         previous_reply=previous,
     )
 
@@ -164,12 +117,12 @@ def _previous_reply(context: ConversationContext) -> str:
     return "\n".join(reversed(collected))
 
 
-def _only_quiet_media(t: _Turn) -> bool:
+def _only_quiet_media(t: PlanTurn) -> bool:
     kinds = {m.type for m in t.context.new_messages}
     return bool(kinds) and kinds <= QUIET_TYPES and not t.context.first_contact
 
 
-def _open(t: _Turn, d: _Draft) -> None:
+def _open(t: PlanTurn, d: Draft) -> None:
     if t.context.first_contact:
         opening, d.greeting_question = greeting(t.context.settings, t.context.agency_name)
         d.before.append(opening)
@@ -179,7 +132,7 @@ def _open(t: _Turn, d: _Draft) -> None:
 # --- steps, in order ---------------------------------------------------------------------
 
 
-def _handoff(t: _Turn, d: _Draft) -> None:
+def _handoff(t: PlanTurn, d: Draft) -> None:
     asked_now = "wants_human" in t.learned
     profile_wants = bool(t.profile.get("wants_human")) and t.context.stage != "handed_off"
     if "human" in t.intents or (profile_wants and not (t.injection and asked_now)):
@@ -188,15 +141,17 @@ def _handoff(t: _Turn, d: _Draft) -> None:
         d.stop = True
 
 
-def _goodbye(t: _Turn, d: _Draft) -> None:
+def _goodbye(t: PlanTurn, d: Draft) -> None:
     if "goodbye" in t.intents and not _substantive(t):
         d.say(phrases.GOODBYE[t.variant % len(phrases.GOODBYE)])
         d.stop = True
 
 
-def _courtesy(t: _Turn, d: _Draft) -> None:
-    if "thanks" in t.intents:
-        if not _substantive(t) and _next_slot(t) is None:
+def _courtesy(t: PlanTurn, d: Draft) -> None:
+    if "thanks" in t.intents or _THINKING.search(t.context.text.lower()):
+        if not _substantive(t) and (
+            _next_slot(t) is None or _THINKING.search(t.context.text.lower())
+        ):
             d.say(phrases.THANKS_CLOSING)
             d.stop = True
         else:
@@ -208,14 +163,15 @@ def _courtesy(t: _Turn, d: _Draft) -> None:
         d.say(hello.format(name=f", {t.name}" if t.name else ""))
 
 
-def _listing(t: _Turn, d: _Draft) -> None:
+def _listing(t: PlanTurn, d: Draft) -> None:
     hit, missing = t.retrieval.looked_up, t.retrieval.missing_code
     if hit is not None:
         d.handled = True
+        about = asked_facts(t.context.text) or asked_costs(t.context.text)
         if hit.code not in t.shown_before:
             _add_cards(d, [hit])
-            d.follow_up = phrases.LOOKED_UP_FOLLOW_UP
-        elif "visit" not in t.intents:
+            d.follow_up = None if about else phrases.LOOKED_UP_FOLLOW_UP
+        elif "visit" not in t.intents and not about and not t.intents & _HOT:
             d.say(phrases.SEEN_LISTING.format(code=hit.code))
             d.question_done = True
     elif missing:
@@ -227,64 +183,66 @@ def _listing(t: _Turn, d: _Draft) -> None:
             _add_cards(d, hits)
 
 
-def _knowledge(t: _Turn, d: _Draft) -> None:
-    if "question" not in t.intents or "financing_question" in t.intents:
+def _knowledge(t: PlanTurn, d: Draft) -> None:
+    """Each question the listing's fields or the calculators did not answer, from the documents."""
+    if "question" not in t.intents:
         return
-    hit = best_knowledge(t.retrieval.knowledge)
-    answer = quote(hit.content, t.context.text) if hit else ""
-    if answer:
+    pending = [(k, a, q) for k, a, q in t.retrieval.answers if k not in d.answered_kinds]
+    if not t.retrieval.answers and not d.handled:
+        found = answer_question(t.retrieval.knowledge, t.context.text)
+        pending = [("knowledge_question", found, t.context.text)]
+    answers = [a.text.strip() for _, a, _ in pending if a is not None and a.text.strip()]
+    if answers:
         intro = phrases.KNOWLEDGE_INTROS[t.variant % len(phrases.KNOWLEDGE_INTROS)]
-        d.say(f"{intro}\n{answer}")
+        d.say(intro + "\n" + "\n\n".join(dict.fromkeys(answers)))
         d.handled = True
+    missing = [q for _, a, q in pending if a is None]
+    if answers and missing:
+        d.say(phrases.PART_BROKER_WILL_CONFIRM)
+        d.needs_broker_answer = True
+        d.open_question = missing[0].strip()[:240]
 
 
-def best_knowledge(hits: Sequence[KnowledgeHit]) -> KnowledgeHit | None:
-    """The most similar chunk, if it is similar enough to be trusted as the answer."""
-    trusted = [hit for hit in hits if hit.score >= KNOWLEDGE_MIN_SCORE]
-    return max(trusted, key=lambda hit: hit.score, default=None)
-
-
-def _properties(t: _Turn, d: _Draft) -> None:
+def _properties(t: PlanTurn, d: Draft) -> None:
     if t.retrieval.looked_up or t.retrieval.missing_code or not ready_to_search(t.profile):
         return
+    if t.profile.get("intent") in _NOT_SEEKING:
+        return  # owners and clients are never sent listings
+    # Cards go out when the search changed, when asked for more, or the first time only.
+    changed = t.learned & _SEARCH_SLOTS or "more" in t.intents
+    if not changed and t.retrieval.shown_before:
+        return
     hits = _fresh(t)
+    still = [h.code for h in t.retrieval.properties if h.code in t.shown_before]
+    if not hits and still and not t.retrieval.widened and "more" not in t.intents:
+        d.say(phrases.SHOWN_STILL_FIT.format(codes=", ".join(still[:2])))
+        d.handled = True
+        return
+    if not hits and "more" in t.intents:
+        d.say(phrases.NO_MORE)
+        d.handled = d.question_done = True
+        return
     if hits:
         widened = t.retrieval.widened
         d.say(properties_intro(len(hits), t.profile, widened=widened, variant=t.variant))
         _add_cards(d, hits)
+        above = over_budget([h for h in hits if h.code in d.codes], t.profile)
+        if above and "budget" not in widened:
+            d.say(phrases.OVER_BUDGET.format(codes=", ".join(above)))
         d.handled = True
     elif not t.retrieval.properties and t.learned & _SEARCH_SLOTS:
         d.say(phrases.NO_MATCH)
         d.handled = True
 
 
-def _financing(t: _Turn, d: _Draft) -> None:
-    if "financing_question" not in t.intents:
-        return
-    d.handled = True
-    retrieved = t.retrieval.properties
-    candidates = [t.retrieval.looked_up] if t.retrieval.looked_up else []
-    candidates += [hit for hit in retrieved if hit.code in d.codes]
-    candidates += [hit for hit in retrieved if hit.code in t.shown_before]
-    found = financing_price(candidates, t.profile)
-    if found is None:
-        d.say(phrases.FINANCING_ASK_PRICE)
-        d.asked = "budget_max" if "budget_max" in missing_slots(t.profile) else None
-        d.question_done = True
-        return
-    price, source = found
-    d.say(simulation_text(price, source))
-    d.say(phrases.FINANCING_DISCLAIMER)
-
-
-def _visit(t: _Turn, d: _Draft) -> None:
+def _visit(t: PlanTurn, d: Draft) -> None:
     if "visit" in t.intents:
         d.say(phrases.VISIT_HANDOFF[t.variant % len(phrases.VISIT_HANDOFF)])
         d.handoff_reason = "requested"
         d.handled = d.stop = True
 
 
-def _unanswered(t: _Turn, d: _Draft) -> None:
+def _unanswered(t: PlanTurn, d: Draft) -> None:
     """A question nothing above answered: say so honestly instead of guessing."""
     if "question" not in t.intents or d.handled:
         return
@@ -295,10 +253,11 @@ def _unanswered(t: _Turn, d: _Draft) -> None:
     else:
         d.say(phrases.BROKER_WILL_CONFIRM)
         d.needs_broker_answer = True
+        d.open_question = t.context.text.strip()[:240]
     d.handled = True
 
 
-def _not_understood(t: _Turn, d: _Draft) -> None:
+def _not_understood(t: PlanTurn, d: Draft) -> None:
     if d.handled or t.context.first_contact or not _unclear(t):
         return
     if t.injection:
@@ -313,7 +272,7 @@ def _not_understood(t: _Turn, d: _Draft) -> None:
         d.say(phrases.NOT_UNDERSTOOD)
 
 
-def _question(t: _Turn, d: _Draft) -> None:
+def _question(t: PlanTurn, d: Draft) -> None:
     if d.question_done:
         return
     if d.follow_up:
@@ -336,7 +295,7 @@ def _question(t: _Turn, d: _Draft) -> None:
     d.asked = slot
 
 
-def _closing(t: _Turn, d: _Draft) -> None:
+def _wrap_up(t: PlanTurn, d: Draft) -> None:
     if d.asked or d.question_done or d.follow_up:
         return
     if d.cards:
@@ -348,46 +307,54 @@ def _closing(t: _Turn, d: _Draft) -> None:
 
 _STEPS = (
     _handoff,
+    steps.apology,
     _goodbye,
     _courtesy,
+    steps.bot_question,
+    steps.closing,
+    steps.out_of_area,
     _listing,
-    _knowledge,
+    steps.listing_facts,
     _properties,
-    _financing,
+    steps.costs,
+    _knowledge,
+    # Owners and clients get their questions answered first, then their own path.
+    steps.support,
+    steps.owner,
     _visit,
     _unanswered,
     _not_understood,
     _question,
-    _closing,
+    _wrap_up,
 )
 
 
 # --- helpers ----------------------------------------------------------------------------
 
 
-def _askable(t: _Turn) -> list[str]:
+def _askable(t: PlanTurn) -> list[str]:
     return askable_slots(t.profile, last_asked=t.last_asked, asked_before=t.asked_before)
 
 
-def _next_slot(t: _Turn) -> str | None:
+def _next_slot(t: PlanTurn) -> str | None:
     askable = _askable(t)
     return askable[0] if askable else None
 
 
-def _substantive(t: _Turn) -> bool:
+def _substantive(t: PlanTurn) -> bool:
     retrieval = t.retrieval
     found = retrieval.looked_up is not None or retrieval.missing_code is not None
     return bool(t.learned or t.intents & _SUBSTANTIVE or found)
 
 
-def _unclear(t: _Turn) -> bool:
+def _unclear(t: PlanTurn) -> bool:
     """Nothing understood: no intent, no slot and no listing code in a text message."""
     types = {m.type for m in t.context.new_messages}
     understood = t.intents - {"prompt_injection"} or t.learned or _substantive(t)
     return bool(t.context.text) and types <= _TEXT_TYPES and not understood
 
 
-def _add_cards(d: _Draft, hits: Sequence[PropertyHit]) -> None:
+def _add_cards(d: Draft, hits: Sequence[PropertyHit]) -> None:
     """Cards go in one message; the ones that do not fit in it are left for another turn."""
     for hit in hits:
         card = property_card(hit)
@@ -397,14 +364,14 @@ def _add_cards(d: _Draft, hits: Sequence[PropertyHit]) -> None:
         d.codes.append(hit.code)
 
 
-def _fresh(t: _Turn) -> list[PropertyHit]:
+def _fresh(t: PlanTurn) -> list[PropertyHit]:
     return fresh_properties(t.retrieval.properties, t.profile, shown_before=t.shown_before)
 
 
 # --- the reply ---------------------------------------------------------------------------
 
 
-def _finish(t: _Turn, d: _Draft) -> BrainReply:
+def _finish(t: PlanTurn, d: Draft) -> BrainReply:
     if not d.asked and not d.question_done and not d.follow_up:
         d.before = [phrases.AUDIO if p == phrases.AUDIO_THEN_QUESTION else p for p in d.before]
     return BrainReply(
@@ -414,4 +381,6 @@ def _finish(t: _Turn, d: _Draft) -> BrainReply:
         handoff_reason=d.handoff_reason,
         property_codes=list(d.codes),
         needs_broker_answer=d.needs_broker_answer,
+        open_question=d.open_question,
+        route=d.route,
     )

@@ -26,8 +26,11 @@ class WhatsAppProvider(Protocol):
     def parse_webhook(self, body: bytes) -> WebhookBatch:
         """Parse a webhook body; raise ``BadRequest`` when it is malformed."""
 
-    async def send_text(self, *, to: str, text: str) -> str:
-        """Send a text message and return the provider's message id; raise ``ProviderError``."""
+    async def send_text(self, *, to: str, text: str, reference: str | None = None) -> str:
+        """Send a text message and return the provider's message id; raise ``ProviderError``.
+
+        ``reference`` (our message id) comes back in the provider's status callbacks where the
+        provider supports it, so a send whose answer was lost can still be matched."""
 
 
 @runtime_checkable

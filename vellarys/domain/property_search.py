@@ -29,7 +29,14 @@ TYPE_LABELS = {
     "commercial": "imóvel comercial",
     "land": "terreno",
 }
-_INTENT_LABELS = {"buy": "para comprar", "rent": "para alugar", "invest": "para investir"}
+_INTENT_LABELS = {
+    "buy": "para comprar",
+    "rent": "para alugar",
+    "invest": "para investir",
+    "sell": "para vender",
+    "rent_out": "para pôr para alugar",
+    "support": "já cliente",
+}
 _TRANSACTION_LABELS = {"sale": "à venda", "rent": "para alugar"}
 
 
@@ -55,6 +62,9 @@ class PropertyFilters:
     bedrooms: int = 0
     parking: int = 0
     pets: bool = False  # rent only: never "não aceita pets", "aceita pets" first
+    # "3 mil com condomínio": the budget caps rent + condomínio, not the rent alone.
+    includes_fees: bool = False
+    exclude_codes: tuple[str, ...] = ()  # listings already shown ("mais opções" pages forward)
 
     @property
     def price_range(self) -> tuple[int | None, int | None]:
@@ -85,6 +95,7 @@ def filters_from_profile(profile: Mapping[str, Any]) -> PropertyFilters:
         bedrooms=_count(profile.get("bedrooms")),
         parking=_count(profile.get("parking")),
         pets=profile.get("pets") is True and transaction == "rent",
+        includes_fees=profile.get("rent_includes_fees") is True and transaction == "rent",
     )
 
 

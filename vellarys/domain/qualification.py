@@ -9,8 +9,11 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
+from vellarys.domain import act_vocabulary as av
 from vellarys.domain import vocabulary as vocab
+from vellarys.domain.amounts import rent_includes_fees, typed_amounts
 from vellarys.domain.budget import parse_budget
+from vellarys.domain.lead_name import bare_name, name_in
 from vellarys.domain.numerals import Token, tokenize
 from vellarys.domain.text import (
     find_affirmed,
@@ -19,6 +22,7 @@ from vellarys.domain.text import (
     is_close,
     is_negated,
     parsed_part,
+    word_set,
 )
 
 LIST_SLOTS = ("neighborhoods", "payment")
@@ -35,23 +39,24 @@ ASK_ORDER = (
     "payment",
 )
 _NO_ROOMS = frozenset({"commercial", "land"})
+_OWNER_INTENTS = frozenset({"sell", "rent_out"})
+_SEEKER_ONLY = frozenset({"budget_max", "bedrooms", "timeline", "payment"})
+_NOT_SEEKING = (("sell", av.SELL), ("rent_out", av.RENT_OUT), ("support", av.SUPPORT))
 
 # The lookbehind starts a match only where a run of address characters starts: without it,
 # every position of a long run was a new start scanned to its end (quadratic).
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_CLAUSES = re.compile(r"[,.;:!?\n]")
-_IS = r"(?:é|e|eh)"
-# Name triggers, strongest first; only the last one needs the name capitalized to trust it.
-_NAME_TRIGGERS = (
-    (re.compile(rf"\b(?:meu nome {_IS}|me chamo|pode me chamar de|nome:)\s+(.+)", re.I), False),
-    (re.compile(rf"\b(?:sou|aqui {_IS}|quem fala {_IS})\s+(?:o|a)\s+(.+)", re.I), False),
-    (re.compile(rf"\b(?:sou|aqui {_IS}|quem fala {_IS})\s+(.+)", re.I), True),
-)
-_BARE_NAME_PREFIX = frozenset({"e", "eh", "o", "a", "sou", "aqui"})
 _PERIOD_BUCKETS = ((1, "now"), (3, "3_months"), (6, "6_months"), (12, "12_months"))
 _NUMBER_NOUNS = vocab.BEDROOM_WORDS | vocab.PARKING_WORDS | set(vocab.TIME_UNITS)
 _MAX_CUE = re.compile(r"\b(?:ate|maximo|max|teto|limite)\b")
 _MONEY_WORDS = frozenset({"mil", "k", "mi", "milhao", "milhoes", "reais", "r$"})
+_MONTHLY = re.compile(r"\b(?:por mes|ao mes|mensais|mensal|mensalmente)\b|/ ?mes\b")
+_TYPED_AMOUNTS = ("down_payment", "fgts_balance", "monthly_income", "monthly_instalment")
+_MONTHLY_CEILING = 50_000  # no property costs this little; a monthly amount is under it
+# Words that may follow a bare count without making it count something else ("3 ou 4", "2 ta bom").
+_BARE_FOLLOWERS = word_set(
+    "ou e a so mesmo apenas no na pelo minimo maximo ja ta esta bom serve basta seria talvez"
+)
 
 
 def extract(
@@ -61,11 +66,15 @@ def extract(
     known_cities: Sequence[str] = (),
     asked: str | None = None,
     today: date | None = None,
+    intent: str | None = None,
+    name_allowed: bool = True,
 ) -> dict[str, Any]:
     """Slots stated in one message; keys absent when the message says nothing about them.
 
     ``asked`` is the slot the assistant just asked about, so that a bare answer ("Carlos",
     "3", "uns 600") can be read. ``today`` dates "até março"; without it a month is ~3 months.
+    ``intent`` is the profile's, so a buyer's "3 mil por mês" is an instalment, not a budget.
+    ``name_allowed`` is False for a button title or a fixed flow reply: never a name.
     """
     text = parsed_part(text)
     email = _EMAIL.search(text)
@@ -73,12 +82,13 @@ def extract(
     folded, tokens = fold(body), tokenize(body)
     found: dict[str, Any] = {
         "email": email.group().lower() if email else None,
-        "name": _name(body),
+        "name": name_in(body) if name_allowed else None,
         "intent": _intent(folded),
         "property_type": _property_type(folded),
         "city": _city(body, known_cities),
         "neighborhoods": find_places(body, known_neighborhoods) or None,
         **_budget(body, asked),
+        **typed_amounts(body),
         "bedrooms": _bedrooms(tokens, folded),
         "parking": _parking(tokens, folded),
         "timeline": _timeline(folded, tokens, today, relaxed=asked == "timeline"),
@@ -87,13 +97,38 @@ def extract(
         "wants_human": True if find_affirmed(folded, vocab.WANTS_HUMAN) is not None else None,
     }
     slots = {key: value for key, value in found.items() if value is not None}
+    _not_the_budget(slots)
+    _type_monthly(slots, folded, intent=slots.get("intent") or intent)
     # A bare "Pinheiros" is a place, whether the question was the name or the city.
     named_place = asked in ("name", "city") and ("neighborhoods" in slots or "city" in slots)
+    if asked == "name" and not name_allowed:
+        named_place = True  # a button's title answers nothing about the name
     if asked and asked not in slots and not named_place:
         answer = _bare_answer(asked, body, tokens)
         if answer is not None:
             slots[asked] = answer
     return slots
+
+
+def _not_the_budget(slots: dict[str, Any]) -> None:
+    """An amount typed as FGTS, down payment, income or instalment never sets the budget."""
+    typed = {slots[key] for key in _TYPED_AMOUNTS if key in slots}
+    for key in BUDGET_SLOTS:
+        if slots.get(key) in typed:
+            del slots[key]
+
+
+def _type_monthly(slots: dict[str, Any], folded: str, *, intent: str | None) -> None:
+    """A buyer's monthly amount is an instalment; a renter's says whether fees are in it."""
+    budget = slots.get("budget_max")
+    if budget is None:
+        return
+    if intent in ("buy", "invest") and budget < _MONTHLY_CEILING and _MONTHLY.search(folded):
+        slots.setdefault("monthly_instalment", slots.pop("budget_max"))
+        return
+    fees = rent_includes_fees(folded)
+    if fees is not None and intent not in ("buy", "invest"):
+        slots["rent_includes_fees"] = fees
 
 
 def merge(profile: Mapping[str, Any], update: Mapping[str, Any]) -> dict[str, Any]:
@@ -118,6 +153,11 @@ def missing_slots(profile: Mapping[str, Any]) -> list[str]:
 
 
 def _is_missing(slot: str, profile: Mapping[str, Any]) -> bool:
+    intent = profile.get("intent")
+    if intent == "support" and slot != "name":
+        return False  # a current client is helped, not qualified
+    if intent in _OWNER_INTENTS and slot in _SEEKER_ONLY:
+        return False  # an owner's budget, rooms and payment are not a search
     if slot == "city":
         return not profile.get("city") and not profile.get("neighborhoods")
     if slot == "budget_max":
@@ -129,53 +169,21 @@ def _is_missing(slot: str, profile: Mapping[str, Any]) -> bool:
     return profile.get(slot) in (None, "", [])
 
 
-def _name(body: str) -> str | None:
-    for pattern, needs_capital in _NAME_TRIGGERS:
-        for match in pattern.finditer(body):
-            name = _name_from(_CLAUSES.split(match.group(1))[0].split(), needs_capital)
-            if name:
-                return name
-    return None
-
-
-def _name_from(candidates: list[str], needs_capital: bool) -> str | None:
-    """Up to three name words from the start of ``candidates``, "da"/"de"/"dos" kept inside."""
-    parts: list[str] = []
-    for word in candidates:
-        folded = fold(word)
-        if parts and folded in vocab.NAME_PARTICLES - {"e"}:
-            parts.append(folded)
-            continue
-        if not word.isalpha() or folded in vocab.NOT_NAMES:
-            break
-        if needs_capital and not word[0].isupper():
-            break
-        parts.append(word[:1].upper() + word[1:].lower())
-        if sum(part not in vocab.NAME_PARTICLES for part in parts) == 3:
-            break
-    while parts and parts[-1] in vocab.NAME_PARTICLES:
-        parts.pop()
-    return " ".join(parts) or None
-
-
-def _bare_name(body: str) -> str | None:
-    """A reply to "como posso te chamar?": "Carlos", "é o Carlos", "carlos silva aqui"."""
-    for clause in _CLAUSES.split(body):
-        candidates = clause.split()
-        while candidates and fold(candidates[0]) in _BARE_NAME_PREFIX:
-            candidates.pop(0)
-        if candidates and fold(candidates[-1]) == "aqui":
-            candidates.pop()
-        if not candidates or all(fold(w) in vocab.NOT_NAMES for w in candidates):
-            continue
-        name = _name_from(candidates, needs_capital=False)
-        if name and len(candidates) <= 4 and len(name.split()) == len(candidates):
-            return name
-        return None
-    return None
-
-
 def _intent(folded: str) -> str | None:
+    """What the lead wants: owners (sell, rent_out) and current clients (support) come first."""
+    for intent, pattern in _NOT_SEEKING:
+        match = pattern.search(folded)
+        if match is None or is_negated(folded, match.start()):
+            continue
+        # "vender minha casa e comprar um ap": the seller is also a buyer, and buying is ours.
+        seeking = _seeking_intent(folded[: match.start()] + " " + folded[match.end() :])
+        if seeking is None and (intent != "support" or not av.SEEKING.search(folded)):
+            return intent
+        return seeking or intent
+    return _seeking_intent(folded)
+
+
+def _seeking_intent(folded: str) -> str | None:
     positions = {
         intent: pos
         for intent, pattern in vocab.INTENT.items()
@@ -324,9 +332,9 @@ def _bare_answer(asked: str, body: str, tokens: list[Token]) -> Any:
     """Read a reply that only makes sense as the answer to the question just asked."""
     words = fold(body).replace("?", " ").split()
     if asked == "name":
-        return _bare_name(body)
+        return bare_name(body)
     if asked == "city":
-        return _bare_name(body)  # a short proper noun; city names capitalize like names
+        return bare_name(body, person=False)  # a short proper noun, spelled like a name
     if asked in ("bedrooms", "parking"):
         numbers = _bare_numbers(tokens)
         if numbers:
@@ -339,13 +347,20 @@ def _bare_answer(asked: str, body: str, tokens: list[Token]) -> Any:
     return None
 
 
+def _bare_follower(word: str) -> bool:
+    """ "3", "3 ou 4", "2!" are bare counts; "vi 3 imóveis" counts listings, not rooms."""
+    if word in _NUMBER_NOUNS | _MONEY_WORDS:
+        return False
+    return not word.isalpha() or word in _BARE_FOLLOWERS
+
+
 def _bare_numbers(tokens: list[Token]) -> list[int]:
     """Counts given on their own ("3", "dois ou três"), ignoring ones attached to a noun."""
     counts = [
         (count, token.spelled)
         for i, token in enumerate(tokens)
         if (count := _small_count(token)) is not None
-        and (i + 1 == len(tokens) or tokens[i + 1].text not in _NUMBER_NOUNS | _MONEY_WORDS)
+        and (i + 1 == len(tokens) or _bare_follower(tokens[i + 1].text))
     ]
     digits = [count for count, spelled in counts if not spelled]
     return digits or [count for count, _ in counts]

@@ -8,7 +8,14 @@ from typing import Any
 from vellarys.domain.budget import format_brl
 from vellarys.domain.conversation import Turn
 
-INTENTS = {"buy": "comprar", "rent": "alugar", "invest": "investir"}
+INTENTS = {
+    "buy": "comprar",
+    "rent": "alugar",
+    "invest": "investir",
+    "sell": "vender um imóvel",
+    "rent_out": "colocar um imóvel para alugar",
+    "support": "atendimento de cliente",
+}
 TYPES = {
     "apartment": "apartamento",
     "house": "casa",
@@ -41,11 +48,26 @@ def summarize(profile: Mapping[str, Any], history: Sequence[Turn], *, name: str 
     details = _details(profile)
     if details:
         lines.append("; ".join(details) + ".")
+    owner = [f"{label}: {profile[key]}" for key, label in _OWNER.items() if profile.get(key)]
+    if owner:
+        lines.append("Imóvel do proprietário: " + "; ".join(owner) + ".")
     quotes = [t.content.strip() for t in history if t.role == "user" and t.content.strip()]
     if quotes:
         recent = " / ".join(f"“{q[:140]}”" for q in quotes[-QUOTED_MESSAGES:])
         lines.append(f"Últimas mensagens: {recent}")
+    pending = [str(q) for q in profile.get("open_questions") or []]
+    if pending:
+        lines.append("Dúvidas em aberto (prometemos responder): " + " / ".join(pending))
     return "\n".join(lines)
+
+
+_OWNER = {
+    "owner_address": "endereço",
+    "owner_property_type": "tipo",
+    "expected_price": "preço esperado",
+    "owner_financed": "financiamento",
+    "exclusivity": "exclusividade",
+}
 
 
 def _headline(profile: Mapping[str, Any], name: str | None) -> str:

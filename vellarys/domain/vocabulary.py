@@ -325,7 +325,10 @@ NOT_NAMES = word_set(
     autonoma empresario empresaria vendedor vendedora legal show beleza certo claro isso
     proprietario proprietaria dono dona responsavel filho filha marido esposa mesmo mesma
     unico unica primeiro primeira favor tipo morador moradora inquilino inquilina qualquer
-    tanto faz indiferente
+    tanto faz indiferente prazer poxa nossa caramba eita opa entao tipo gente cara mano vixe
+    uai oxe putz top massa otimo otima perfeito perfeita blz valeu vlw tranquilo tranquila
+    demais pois enfim bora vamos olha ola oie oii hum humm ah eh ne pronto beleza ufa
+    comprando alugando vendendo procurando querendo buscando precisando morando
     """
 )
 NAME_PARTICLES = frozenset({"da", "de", "do", "das", "dos", "e"})

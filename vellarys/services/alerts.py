@@ -25,7 +25,6 @@ from vellarys.domain.nudge import window_open
 from vellarys.domain.template import WhatsAppTemplate, fill, pick, stored_templates
 
 LOOKBACK = timedelta(days=1)
-NOTIFY_MANAGER = "vellarys:notify_manager"
 LABELS = {
     "new_lead": "Novo lead",
     "hot_lead": "Lead quente",
@@ -55,12 +54,7 @@ async def raise_alerts(session: AsyncSession, *, tenant: Tenant, now: datetime) 
                 continue
             raised += 1
             if trigger.kind in (admin.whatsapp_alerts or ()) and admin.phone:
-                await queue.defer(
-                    session,
-                    task=NOTIFY_MANAGER,
-                    queue=queue.OUTBOUND_QUEUE,
-                    args={"notification_id": str(created)},
-                )
+                await queue.defer_notify_manager(session, notification_id=created)
     return raised
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vellarys.db.models import LoginAttempt, Tenant, User
-from vellarys.domain.password import verify_password
+from vellarys.domain.password import dummy_hash, verify_password
 from vellarys.errors import VellarysError
 from vellarys.services.audit import Actor
 
@@ -59,7 +59,9 @@ async def authenticate(
         .where(func.lower(User.email) == email, User.active, Tenant.active)
     )
     row = found.first()
-    if row is None or not verify_password(row[0].password_hash, password):
+    # An unknown e-mail costs one hash check too, so timing does not tell which exist.
+    known_hash = row[0].password_hash if row is not None else dummy_hash()
+    if not verify_password(known_hash, password) or row is None:
         session.add(LoginAttempt(email=email[:320], ip=ip[:64], attempted_at=now))
         await session.flush()
         return None

@@ -62,10 +62,16 @@ class ImportReport:
         return not self.errors
 
 
+def _apply(prop: Property, listing: ListingInput | None, available: bool | None) -> None:
+    """Write a checked listing's columns and/or the availability onto the row."""
+    for key, value in (listing.columns() if listing else {}).items():
+        setattr(prop, key, value)
+    if available is not None:
+        prop.available = available
+
+
 async def _enqueue_indexing(session: AsyncSession, tenant_id: uuid.UUID) -> None:
-    await queue.defer(
-        session, task=queue.INDEX_PROPERTIES, queue="indexing", args={"tenant_id": str(tenant_id)}
-    )
+    await queue.defer_index_properties(session, tenant_id=tenant_id)
 
 
 async def _refuse_taken_code(session: AsyncSession, tenant_id: uuid.UUID, code: str) -> None:
@@ -114,10 +120,8 @@ async def update_listing(
         listing = listing_from_values({**current, **changes})
         if listing.code != prop.code:
             await _refuse_taken_code(session, tenant_id, listing.code)
-        for key, value in listing.columns().items():
-            setattr(prop, key, value)
-    if available is not None:
-        prop.available = available
+        _apply(prop, listing, None)
+    _apply(prop, None, available)
     await session.flush()
     await _enqueue_indexing(session, tenant_id)
     return prop
@@ -184,10 +188,7 @@ async def import_listings(
             report.created += 1
         else:
             report.updated += 1
-        for key, value in listing.columns().items():
-            setattr(prop, key, value)
-        if available is not None:
-            prop.available = available
+        _apply(prop, listing, available)
     await session.flush()
     await _enqueue_indexing(session, tenant_id)
     return report

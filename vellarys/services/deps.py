@@ -23,6 +23,8 @@ class PipelineSettings:
     history_limit: int = 30
     llm_daily_token_budget: int = 200_000
     summary_every: int = 6
+    lead_messages_per_minute: int = 20
+    agency_messages_per_minute: int = 600
     inbound_text_max_chars: int = 4096
     media_max_bytes: int = 16 * 1024 * 1024
     media_timeout_seconds: float = 30.0

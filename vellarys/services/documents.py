@@ -67,12 +67,7 @@ async def upload_document(
         content=content,
         pdf=pdf,
     )
-    await queue.defer(
-        session,
-        task=queue.INDEX_DOCUMENT,
-        queue="indexing",
-        args={"tenant_id": str(actor.tenant_id), "document_id": str(document.id)},
-    )
+    await queue.defer_index_document(session, tenant_id=actor.tenant_id, document_id=document.id)
     await record_act(
         session, actor, AuditAction.DOCUMENT_UPLOADED, target_type=DOCUMENT, target_id=document.id
     )

@@ -7,18 +7,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vellarys.db import queue
 from vellarys.db.models import Channel, Handoff, Lead, User
 from vellarys.db.queries import channel as channel_queries
+from vellarys.db.queries import handoff as handoff_queries
 from vellarys.db.queries import lead as lead_queries
 from vellarys.db.queries import tenant as tenant_queries
 from vellarys.db.queries import user as user_queries
 from vellarys.domain import business_hours, nudge
 from vellarys.domain.conversation import Turn
-from vellarys.domain.handoff import BrokerOption, broker_notice, choose_broker
+from vellarys.domain.handoff import (
+    BrokerOption,
+    StaffOption,
+    broker_notice,
+    choose_broker,
+    choose_staff,
+)
 from vellarys.domain.nudge import window_open
 from vellarys.domain.summary import summarize
 from vellarys.domain.template import WhatsAppTemplate, fill, pick, stored_templates
@@ -33,15 +39,16 @@ async def hand_off(
     reason: str,
     history: Sequence[Turn],
     property_codes: Sequence[str] = (),
+    staff_name: str | None = None,
+    route: str | None = None,
 ) -> tuple[Handoff, User | None]:
     """Assign ``lead`` to a broker (round robin, area first), record the handoff, pause the AI.
 
+    ``staff_name`` is a person the lead asked for; ``route`` a duty ("listings" for owners,
+    "support" for current clients) that goes to whoever has it, else to an admin.
     The broker is notified on WhatsApp by a job, so a provider failure never undoes this.
     """
-    brokers = await user_queries.active_brokers(session, lead.tenant_id)
-    options = [_option(b) for b in brokers]
-    chosen = choose_broker(options, lead.custom_data)
-    broker = next((b for b in brokers if chosen and str(b.id) == chosen.key), None)
+    broker = await _chosen(session, lead, staff_name=staff_name, route=route)
     summary = summarize(lead.custom_data, history, name=lead.name)
     handoff = Handoff(
         id=uuid.uuid4(),
@@ -61,14 +68,32 @@ async def hand_off(
     lead.stage, lead.ai_paused = "handed_off", True
     lead.summary, lead.summary_updated_at = summary, now
     await session.flush()
-    await queue.defer(
+    await queue.defer_notify_broker(
         session,
-        task=queue.NOTIFY_BROKER,
-        queue=queue.OUTBOUND_QUEUE,
-        args={"handoff_id": str(handoff.id)},
-        scheduled_at=await notify_at(session, lead=lead, reason=reason, now=now),
+        handoff_id=handoff.id,
+        run_at=await notify_at(session, lead=lead, reason=reason, now=now),
     )
     return handoff, broker
+
+
+async def _chosen(
+    session: AsyncSession, lead: Lead, *, staff_name: str | None, route: str | None
+) -> User | None:
+    if staff_name or route:
+        staff = await user_queries.active_staff(session, lead.tenant_id)
+        person = choose_staff([_staff(u) for u in staff], named=staff_name, route=route)
+        found = next((u for u in staff if person and str(u.id) == person.key), None)
+        if found is not None:
+            return found
+    brokers = await user_queries.active_brokers(session, lead.tenant_id)
+    chosen = choose_broker([_option(b) for b in brokers], lead.custom_data)
+    return next((b for b in brokers if chosen and str(b.id) == chosen.key), None)
+
+
+def _staff(user: User) -> StaffOption:
+    areas = user.areas or {}
+    duties = frozenset(d for d in ("listings", "support") if areas.get(d) is True)
+    return StaffOption(key=str(user.id), name=user.name, role=user.role, duties=duties)
 
 
 async def notify_at(
@@ -104,19 +129,8 @@ async def release(session: AsyncSession, deps: PipelineDeps, *, lead: Lead) -> N
     lead.custom_data = {k: v for k, v in (lead.custom_data or {}).items() if k != "wants_human"}
     if lead.stage == "handed_off":
         lead.stage = "qualified"
-    for handoff in await _open_handoffs(session, lead):
+    for handoff in await handoff_queries.open_of(session, lead):
         handoff.status, handoff.released_at = "released", deps.clock.now()
-
-
-async def _open_handoffs(session: AsyncSession, lead: Lead) -> list[Handoff]:
-    found = await session.execute(
-        select(Handoff).where(
-            Handoff.tenant_id == lead.tenant_id,
-            Handoff.lead_id == lead.id,
-            Handoff.status == "open",
-        )
-    )
-    return list(found.scalars())
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +152,7 @@ async def prepare_notification(
     now: datetime | None = None,
 ) -> BrokerNotification | None:
     """What to send the handoff's broker on WhatsApp; None when there is no one or no way."""
-    handoff = await session.get(Handoff, handoff_id)
+    handoff = await handoff_queries.by_id(session, handoff_id)
     if handoff is None or handoff.notified_at is not None or handoff.user_id is None:
         return None
     broker = await user_queries.get(session, handoff.tenant_id, handoff.user_id)
@@ -180,16 +194,14 @@ async def _window_open(session: AsyncSession, channel: Channel, phone: str, now:
     to the number (they write to it as any contact would)."""
     if window_open(channel.provider, None, now):
         return True
-    found = await session.execute(
-        select(Lead.last_inbound_at).where(Lead.tenant_id == channel.tenant_id, Lead.phone == phone)
-    )
-    return window_open(channel.provider, found.scalar_one_or_none(), now)
+    last = await lead_queries.last_inbound_by_phone(session, channel.tenant_id, phone)
+    return window_open(channel.provider, last, now)
 
 
 async def record_notification(
     session: AsyncSession, deps: PipelineDeps, *, handoff_id: uuid.UUID, error: str | None
 ) -> None:
-    handoff = await session.get(Handoff, handoff_id)
+    handoff = await handoff_queries.by_id(session, handoff_id)
     if handoff is None:
         return
     if error is None:

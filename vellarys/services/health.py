@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from vellarys import __version__
 from vellarys.db.engine import PoolConfig
 from vellarys.db.migrate import head_revision
-from vellarys.db.queries import system
+from vellarys.db.queries import server, system
 from vellarys.domain.pool import assess_pool
 
 
@@ -50,8 +50,11 @@ async def detailed_report(
     pool: dict[str, Any],
     components: dict[str, Any],
     uptime_seconds: float,
+    heartbeat_seconds: float = 60.0,
+    queue_age_limit_seconds: float = 60.0,
 ) -> dict[str, Any]:
-    """Database, pgvector, migrations, queue and pool in one document."""
+    """Database, pgvector, migrations, workers, queue and pool in one document; ``degraded``
+    (with the reasons in ``problems``) when something needs an operator."""
     started = time.perf_counter()
     if not await system.schema_ready(session):
         db: dict[str, Any] = {
@@ -60,6 +63,8 @@ async def detailed_report(
         }
         return _detailed("error", db, {}, {}, pool, components, uptime_seconds)
     facts = await system.database_status(session)
+    workers = await server.worker_facts(session, heartbeat_seconds=heartbeat_seconds)
+    role = await server.role_facts(session)
     latency = round((time.perf_counter() - started) * 1000, 2)
     head = head_revision()
     migrations = {"current": facts.revision, "head": head, "at_head": facts.revision == head}
@@ -67,6 +72,7 @@ async def detailed_report(
         "depth": facts.queue_depth,
         "running": facts.queue_running,
         "oldest_pending_seconds": facts.oldest_pending_seconds,
+        "oldest_pending_limit_seconds": queue_age_limit_seconds,
     }
     db = {
         "status": "ok",
@@ -74,10 +80,57 @@ async def detailed_report(
         "server_version": facts.server_version,
         "pgvector": facts.pgvector,
     }
-    healthy = facts.pgvector is not None and migrations["at_head"] and pool["status"] == "ok"
-    return _detailed(
-        "ok" if healthy else "degraded", db, migrations, queue, pool, components, uptime_seconds
+    problems = _role_problems(role)
+    problems += _problems(facts, workers, facts.revision == head, pool, queue_age_limit_seconds)
+    report = _detailed(
+        "degraded" if problems else "ok", db, migrations, queue, pool, components, uptime_seconds
     )
+    report["workers"] = {
+        "alive": workers.alive,
+        "heartbeat_window_seconds": heartbeat_seconds,
+        "last_heartbeat_seconds": _round(workers.newest_heartbeat_seconds),
+    }
+    report["problems"] = problems
+    return report
+
+
+def _problems(
+    facts: system.DatabaseStatus,
+    workers: server.WorkerFacts,
+    at_head: bool,
+    pool: dict[str, Any],
+    queue_age_limit_seconds: float,
+) -> list[str]:
+    problems = []
+    if facts.pgvector is None:
+        problems.append("pgvector is not installed")
+    if not at_head:
+        problems.append("migrations are not at head: run vellarys migrate")
+    if pool["status"] != "ok":
+        problems.append("the connection pool is nearly exhausted")
+    oldest = facts.oldest_pending_seconds
+    if oldest is not None and oldest > queue_age_limit_seconds:
+        problems.append(f"the oldest due job has waited {oldest:.0f} s")
+    if workers.alive == 0 and oldest is not None:
+        problems.append("jobs are due and no worker is alive")
+    return problems
+
+
+def _role_problems(role: server.RoleFacts) -> list[str]:
+    """What the connecting role lacks: without these every request looks fine while jobs,
+    webhooks and `tenant create` fail."""
+    problems = []
+    if not (role.superuser or role.bypass_rls):
+        problems.append(f"the database role {role.name} lacks BYPASSRLS: jobs and webhooks fail")
+    if not role.app_member:
+        problems.append(f"the database role {role.name} cannot SET ROLE {server.APP_ROLE}")
+    if role.missing_privileges:
+        problems.append(f"the database role {role.name} cannot write {role.missing_privileges[0]}")
+    return problems
+
+
+def _round(value: float | None) -> float | None:
+    return round(value, 1) if value is not None else None
 
 
 def _detailed(

@@ -19,16 +19,23 @@ from vellarys.domain.intent import detect_intents
 from vellarys.domain.media import understood_line
 from vellarys.services.deps import PipelineDeps
 from vellarys.services.outbound import queue_outbound
-from vellarys.services.reply import answer
+from vellarys.services.reply import answer, learn_while_paused
 from vellarys.services.summary import summary_due
 
 log = logging.getLogger(__name__)
 
 
+FALLBACK_ANSWER = (
+    "Recebi sua mensagem, obrigado! 🙂 Estou levando um pouco mais de tempo que o normal "
+    "para responder. Já te retorno por aqui."
+)
+
+
 @dataclass(frozen=True, slots=True)
 class InboundOutcome:
-    """What processing did: ``answered``, ``folded`` (a newer message answers the burst),
-    ``opted_out``, ``paused``, ``silent`` (lead opted out earlier) or ``already`` (done before)."""
+    """What processing did: ``answered``, ``fallback`` (past its time budget), ``folded`` (a
+    newer message answers the burst), ``opted_out``, ``paused``, ``silent`` (lead opted out
+    earlier) or ``already`` (done before)."""
 
     outcome: str
     lead_id: uuid.UUID | None = None
@@ -76,9 +83,16 @@ async def _respond(
         lead.opted_out, lead.opted_out_at = True, now
         await queue_outbound(session, lead=lead, texts=[phrases.OPT_OUT], role="system")
         return InboundOutcome("opted_out", lead.id, 1)
-    if lead.ai_paused:
-        return InboundOutcome("paused", lead.id)
     in_burst = {m.id for m in burst}
+    if lead.ai_paused:
+        # The broker answers; what the lead says still updates the profile and the score.
+        await learn_while_paused(
+            session,
+            lead=lead,
+            history=[_turn(m) for m in history if m.id not in in_burst],
+            burst=[_turn(m) for m in burst],
+        )
+        return InboundOutcome("paused", lead.id)
     reply = await answer(
         session,
         deps,
@@ -93,18 +107,38 @@ async def _respond(
         "in_reply_to": str(burst[-1].id),
     }
     texts = [*media_lines(burst), *reply.messages]
-    await queue_outbound(session, lead=lead, texts=texts, media=media)
+    await queue_outbound(
+        session,
+        lead=lead,
+        texts=texts,
+        media=media,
+        pace_seconds=deps.settings.send_pace_seconds,
+    )
     if lead.first_response_seconds is None and burst:
         lead.first_response_seconds = (now - burst[0].created_at).total_seconds()
     if await summary_due(session, deps, lead):
-        await queue.defer(
-            session,
-            task=queue.SUMMARIZE_LEAD,
-            queue=queue.PIPELINE_QUEUE,
-            args={"lead_id": str(lead.id), "tenant_id": str(lead.tenant_id)},
-            lock=queue.lead_lock(lead.id),
-        )
+        await queue.defer_summarize_lead(session, lead_id=lead.id, tenant_id=lead.tenant_id)
     return InboundOutcome("answered", lead.id, len(reply.messages))
+
+
+async def answer_with_fallback(
+    session: AsyncSession, deps: PipelineDeps, *, message_id: uuid.UUID
+) -> InboundOutcome:
+    """Answer the burst with the short fallback text: its processing ran past the time budget."""
+    message = await message_queries.get_for_update(session, message_id)
+    if message is None or message.processed_at is not None:
+        return InboundOutcome("already")
+    burst = await message_queries.unprocessed_inbound(session, message.tenant_id, message.lead_id)
+    if burst and burst[-1].id != message.id:
+        return InboundOutcome("folded", message.lead_id)
+    for item in burst:
+        item.processed_at = deps.clock.now()
+    lead = await lead_queries.get(session, message.tenant_id, message.lead_id)
+    if lead is None or lead.opted_out or lead.ai_paused:
+        return InboundOutcome("silent", message.lead_id)
+    media = {"brain": "fallback", "in_reply_to": str(message.id)}
+    await queue_outbound(session, lead=lead, texts=[FALLBACK_ANSWER], media=media)
+    return InboundOutcome("fallback", lead.id, 1)
 
 
 def _turn(message: Message) -> Turn:

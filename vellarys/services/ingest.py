@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -12,8 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vellarys.db import queue
 from vellarys.db.models import Channel, Lead, RejectedInbound
+from vellarys.db.queries import erasure as erasure_queries
 from vellarys.db.queries import lead as lead_queries
 from vellarys.db.queries import message as message_queries
+from vellarys.db.queries import rate as rate_queries
 from vellarys.domain.media import needs_fetch
 from vellarys.domain.message import (
     MAX_EXTERNAL_ID,
@@ -26,8 +29,10 @@ from vellarys.domain.message import (
     clean_text,
 )
 from vellarys.domain.phone import normalize_phone
+from vellarys.domain.rate_limit import NOTICES, Over, fair_priority, over_limit
 from vellarys.errors import BadRequest
 from vellarys.services.deps import PipelineDeps
+from vellarys.services.outbound import queue_outbound
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +46,7 @@ class IngestResult:
     ignored: int = 0
     rejected: int = 0
     statuses: int = 0
+    rate_limited: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return {
@@ -51,6 +57,7 @@ class IngestResult:
             "ignored": self.ignored,
             "rejected": self.rejected,
             "statuses": self.statuses,
+            "rate_limited": self.rate_limited,
         }
 
 
@@ -155,6 +162,10 @@ async def _ingest_message(
         )
         result.ignored += 1
         return
+    if await _erased(session, channel=channel, phone=phone, message=message):
+        # An old webhook of a lead erased under the LGPD: acknowledged, never stored again.
+        result.ignored += 1
+        return
     now = deps.clock.now()
     if message.from_me:
         result.echoes += await _record_echo(
@@ -190,24 +201,62 @@ async def _ingest_message(
         result.stale += 1
     else:
         fetch = needs_fetch(message.type, message.media)
-        await _enqueue_processing(session, deps, lead=lead, message_id=str(message_id), fetch=fetch)
+        over = await _enqueue_processing(
+            session, deps, lead=lead, message_id=str(message_id), fetch=fetch
+        )
+        result.rate_limited += over is not None
         result.stored.append(str(message_id))
+
+
+async def _erased(
+    session: AsyncSession, *, channel: Channel, phone: str, message: InboundMessage
+) -> bool:
+    """True for a message of an erased lead: one of its message ids, or its phone with a
+    message sent before the erasure. A newer message from that phone is a new contact."""
+    found = await erasure_queries.matches(
+        session, channel.tenant_id, phone=phone, external_id=message.external_id
+    )
+    if "message" in found:
+        return True
+    return "phone" in found and message.timestamp <= found["phone"]
 
 
 async def _enqueue_processing(
     session: AsyncSession, deps: PipelineDeps, *, lead: Lead, message_id: str, fetch: bool = False
-) -> None:
-    # The debounce lets a burst of messages from one lead get one answer. A file is fetched
-    # (and read) first; that job queues the answer.
-    run_at = deps.clock.now() + timedelta(seconds=deps.settings.debounce_seconds)
-    await queue.defer(
-        session,
-        task=queue.FETCH_MEDIA if fetch else queue.HANDLE_INBOUND,
-        queue=queue.PIPELINE_QUEUE,
-        args={"message_id": message_id},
-        lock=queue.lead_lock(lead.id),
-        scheduled_at=run_at,
+) -> Over | None:
+    """Schedule the answer (or, for a file, its download) after the debounce (a burst gets
+    one answer), at the agency's fair priority; past a per-minute limit, after the minute is
+    over, with one polite notice."""
+    counts, window_start = await rate_queries.count_message(
+        session, tenant_id=lead.tenant_id, lead_id=lead.id
     )
+    debounce = timedelta(seconds=deps.settings.debounce_seconds)
+    run_at = deps.clock.now() + debounce
+    over = over_limit(
+        counts,
+        lead_limit=deps.settings.lead_messages_per_minute,
+        agency_limit=deps.settings.agency_messages_per_minute,
+    )
+    if over is not None:
+        window_end = window_start + timedelta(seconds=rate_queries.WINDOW_SECONDS)
+        run_at = max(run_at, window_end + debounce)
+        await _notify_rate_limited(session, lead=lead, over=over)
+    # A file is fetched and read first; that job queues the answer.
+    defer = queue.defer_fetch_media if fetch else queue.defer_handle_inbound
+    await defer(
+        session,
+        message_id=uuid.UUID(message_id),
+        lead_id=lead.id,
+        run_at=run_at,
+        priority=fair_priority(counts),
+    )
+    return over
+
+
+async def _notify_rate_limited(session: AsyncSession, *, lead: Lead, over: Over) -> None:
+    scope = f"notice:{lead.id}"
+    if await rate_queries.first_in_window(session, tenant_id=lead.tenant_id, scope=scope):
+        await queue_outbound(session, lead=lead, texts=[NOTICES[over]], role="system")
 
 
 async def _record_echo(
@@ -261,7 +310,29 @@ async def _apply_status(session: AsyncSession, *, channel: Channel, status: Stat
         at=status.timestamp,
         error=None if error is None else clean_text(error)[:1000],
     )
+    if not moved and status.reference:
+        moved = await _reconcile(session, channel=channel, status=status)
     return 1 if moved else 0
+
+
+async def _reconcile(session: AsyncSession, *, channel: Channel, status: StatusUpdate) -> bool:
+    """A status for a message id we never recorded, naming our message: a send whose answer
+    was lost (the worker died after the provider accepted it) is settled here, not resent."""
+    try:
+        message_id = uuid.UUID(status.reference or "")
+    except ValueError:
+        return False
+    settled = await message_queries.reconcile_uncertain(
+        session,
+        tenant_id=channel.tenant_id,
+        message_id=message_id,
+        external_id=status.external_id,
+        status=status.status,
+        at=status.timestamp,
+    )
+    if settled:
+        log.info("uncertain send settled by the provider", extra={"message_id": str(message_id)})
+    return settled
 
 
 def _status_error(status: StatusUpdate) -> str | None:

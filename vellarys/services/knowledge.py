@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vellarys.adapters.pdf import PdfReader
-from vellarys.db.models import KnowledgeDocument
+from vellarys.db.models import KnowledgeDocument, KnowledgeEmbedding
 from vellarys.db.models.knowledge import SOURCE_TYPES
 from vellarys.db.queries import knowledge as queries
+from vellarys.db.queries.embedding import upsert_embeddings
 from vellarys.db.queries.vector import EXACT_SEARCH_MAX_ROWS
 from vellarys.domain.cards import KnowledgeHit
 from vellarys.domain.chunking import embedding_text, split_text
@@ -248,11 +249,9 @@ async def reindex_stale(
         vectors = await embed_passages(
             embedder, [embedding_text(title, content) for _, title, content in stale]
         )
-        await queries.upsert_embeddings(
-            session,
-            tenant_id=tenant_id,
-            model=embedder.model_name,
-            vectors=[(chunk_id, v) for (chunk_id, _, _), v in zip(stale, vectors, strict=True)],
+        rows = [(chunk_id, None, v) for (chunk_id, _, _), v in zip(stale, vectors, strict=True)]
+        await upsert_embeddings(
+            session, KnowledgeEmbedding, tenant_id=tenant_id, model=embedder.model_name, rows=rows
         )
     done = len(stale)
     if done < limit:

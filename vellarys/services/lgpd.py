@@ -2,7 +2,10 @@
 
 Erasure deletes the messages (their text, media metadata and raw provider payloads) and the
 notes, and anonymizes what must stay for the agency's numbers (the lead row, its handoffs):
-no name, phone, profile or summary remains. The audit entry that records the erasure stays.
+no name, phone, profile or summary remains. Audit details that quote the lead (a stored
+search for their name) are scrubbed; the audit entry that records the erasure stays. The
+phone and message ids are kept only as salted hashes, so a provider re-delivering an old
+webhook of the lead is acknowledged and dropped instead of re-creating it.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vellarys.db.models import (
@@ -25,62 +28,14 @@ from vellarys.db.models import (
     Notification,
     PlannedMessage,
 )
+from vellarys.db.queries import erasure as erasure_queries
+from vellarys.domain import erasure
 from vellarys.domain.clock import SystemClock
 from vellarys.domain.ports import Clock
 from vellarys.services import audit
 from vellarys.services.leads import get_lead
 
-LEAD_FIELDS = (
-    "id",
-    "phone",
-    "name",
-    "stage",
-    "temperature",
-    "score",
-    "summary",
-    "summary_updated_at",
-    "assigned_user_id",
-    "channel_id",
-    "ai_paused",
-    "opted_out",
-    "opted_out_at",
-    "last_message_at",
-    "last_inbound_at",
-    "created_at",
-    "updated_at",
-    "erased_at",
-)
-MESSAGE_FIELDS = (
-    "id",
-    "role",
-    "direction",
-    "type",
-    "content",
-    "media",
-    "status",
-    "error",
-    "user_id",
-    "raw_payload",
-    "provider_timestamp",
-    "created_at",
-    "sent_at",
-    "delivered_at",
-    "read_at",
-)
-HANDOFF_FIELDS = (
-    "id",
-    "reason",
-    "status",
-    "summary",
-    "profile",
-    "property_ids",
-    "user_id",
-    "created_at",
-    "released_at",
-    "notified_at",
-)
-NOTE_FIELDS = ("id", "body", "user_id", "created_at")
-AUDIT_FIELDS = ("id", "action", "user_id", "details", "created_at")
+AUDIT_FIELDS = ("id", "action", "user_id", "target_type", "target_id", "details", "created_at")
 _CLOCK = SystemClock()
 
 
@@ -104,8 +59,10 @@ def _json(value: object) -> object:
     return value
 
 
-def _fields(row: object, names: tuple[str, ...]) -> dict[str, object]:
-    return {name: _json(getattr(row, name)) for name in names}
+def _fields(row: object, names: tuple[str, ...] | None = None) -> dict[str, object]:
+    """The named attributes, or every column of the row: an export leaves nothing out."""
+    keys = names or tuple(c.key for c in inspect(type(row)).column_attrs)
+    return {name: _json(getattr(row, name)) for name in keys}
 
 
 async def export_lead(
@@ -117,8 +74,10 @@ async def export_lead(
     api_key_id: uuid.UUID | None = None,
     clock: Clock = _CLOCK,
 ) -> dict[str, Any]:
-    """Everything about the lead as JSON-ready data: the lead, its profile, messages,
-    handoffs, notes and the audit entries about it (this export's included).
+    """Everything about the lead as JSON-ready data: every column of the lead, its messages
+    (raw provider payloads included), handoffs, notes, planned follow-ups and staff alerts;
+    the audit entries about it (this export's included) and those whose details quote it
+    (a search for its name).
 
     ``NotFound`` for another tenant's lead. The export is recorded as ``exported``.
     """
@@ -135,18 +94,38 @@ async def export_lead(
     messages = await _all(session, Message, lead, Message.created_at)
     handoffs = await _all(session, Handoff, lead, Handoff.created_at)
     notes = await _all(session, LeadNote, lead, LeadNote.created_at)
-    entries = await audit.entries_about(
-        session, tenant_id=tenant_id, target_type=audit.LEAD, target_id=lead.id
-    )
+    planned = await _all(session, PlannedMessage, lead, PlannedMessage.created_at)
+    alerts = await _all(session, Notification, lead, Notification.created_at)
+    entries = await _entries_about(session, lead)
     return {
         "exported_at": clock.now().isoformat(),
-        "lead": _fields(lead, LEAD_FIELDS),
+        "lead": _fields(lead),
         "profile": dict(lead.custom_data or {}),
-        "messages": [_fields(m, MESSAGE_FIELDS) for m in messages],
-        "handoffs": [_fields(h, HANDOFF_FIELDS) for h in handoffs],
-        "notes": [_fields(n, NOTE_FIELDS) for n in notes],
+        "messages": [_fields(m) for m in messages],
+        "handoffs": [_fields(h) for h in handoffs],
+        "notes": [_fields(n) for n in notes],
+        "planned_messages": [_fields(p) for p in planned],
+        "notifications": [_fields(n) for n in alerts],
         "audit": [_fields(e, AUDIT_FIELDS) for e in entries],
     }
+
+
+async def _entries_about(session: AsyncSession, lead: Lead) -> list[AuditEntry]:
+    about = await audit.entries_about(
+        session, tenant_id=lead.tenant_id, target_type=audit.LEAD, target_id=lead.id
+    )
+    quoting = await _quoting(session, lead)
+    seen = {entry.id for entry in about}
+    return about + [entry for entry in quoting if entry.id not in seen]
+
+
+async def _quoting(session: AsyncSession, lead: Lead) -> list[AuditEntry]:
+    """Audit entries (about anything) whose details quote the lead's name or phone."""
+    found = erasure.needles(phone=lead.phone, name=lead.name)
+    candidates = await erasure_queries.entries_mentioning(
+        session, lead.tenant_id, erasure.search_terms(found)
+    )
+    return [entry for entry in candidates if erasure.scrub(entry.details, found)[1]]
 
 
 async def _all(session: AsyncSession, model: Any, lead: Lead, order: Any) -> list[Any]:
@@ -177,6 +156,8 @@ async def erase_lead(
     if lead.erased_at is not None:
         return Erasure(lead.id, lead.erased_at, True, 0, 0, 0)
     now = clock.now()
+    await _forget_identifiers(session, lead, now)
+    scrubbed = await _scrub_audit(session, lead)
     messages = await _delete(session, Message, lead)
     notes = await _delete(session, LeadNote, lead)
     for copies in (PlannedMessage, Notification):  # nudge texts and alerts name the lead
@@ -194,9 +175,40 @@ async def erase_lead(
         target_type=audit.LEAD,
         target_id=lead.id,
         api_key_id=api_key_id,
-        details={"messages_deleted": messages, "notes_deleted": notes},
+        details={
+            "messages_deleted": messages,
+            "notes_deleted": notes,
+            "audit_entries_scrubbed": scrubbed,
+        },
     )
     return Erasure(lead.id, now, False, messages, notes, len(handoffs))
+
+
+async def _forget_identifiers(session: AsyncSession, lead: Lead, now: datetime) -> None:
+    """Keep salted hashes of the phone and message ids, to drop re-delivered webhooks."""
+    salt = await erasure_queries.salt_of(session, lead.tenant_id)
+    found = await session.execute(
+        select(Message.external_id).where(
+            Message.tenant_id == lead.tenant_id,
+            Message.lead_id == lead.id,
+            Message.external_id.is_not(None),
+        )
+    )
+    digests = [("phone", erasure.digest(salt, "phone", lead.phone))]
+    digests += [("message", erasure.digest(salt, "message", str(x))) for x in found.scalars()]
+    await erasure_queries.remember(session, lead.tenant_id, digests, now)
+
+
+async def _scrub_audit(session: AsyncSession, lead: Lead) -> int:
+    found = erasure.needles(phone=lead.phone, name=lead.name)
+    scrubbed = 0
+    terms = erasure.search_terms(found)
+    for entry in await erasure_queries.entries_mentioning(session, lead.tenant_id, terms):
+        details, changed = erasure.scrub(entry.details, found)
+        if changed:
+            entry.details = details
+            scrubbed += 1
+    return scrubbed
 
 
 async def _delete(session: AsyncSession, model: Any, lead: Lead) -> int:

@@ -10,20 +10,21 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vellarys.db.models import LlmUsage
-from vellarys.domain import financing, qualification
+from vellarys.db.queries import usage as usage_queries
+from vellarys.domain import costs, qualification
 from vellarys.domain.cards import PropertyHit
 from vellarys.domain.conversation import BrainReply, ConversationContext
 from vellarys.domain.guardrail import check_reply, money_amounts
+from vellarys.domain.knowledge_answer import answer_question
+from vellarys.domain.listing_facts import answer_facts, asked_facts
 from vellarys.domain.llm import ChatModel, ChatResult, ToolCall
 from vellarys.domain.ports import Embedder
 from vellarys.domain.prompt import TOOLS, build_messages, validate_profile_update
@@ -45,6 +46,7 @@ class ToolState:
     amounts: set[float] = field(default_factory=set)
     shown: list[str] = field(default_factory=list)
     handoff_reason: str | None = None
+    open_question: str | None = None
 
     def allow_hit(self, hit: PropertyHit) -> dict[str, Any]:
         self.codes.add(hit.code)
@@ -77,36 +79,22 @@ class LlmTurn:
     embedder: Embedder | None
     tenant_id: uuid.UUID
     text: str
+    settings: Mapping[str, Any] = field(default_factory=dict)
 
 
 async def tokens_used_today(session: AsyncSession, tenant_id: uuid.UUID, today: date) -> int:
-    found = await session.execute(
-        select(LlmUsage.prompt_tokens + LlmUsage.completion_tokens).where(
-            LlmUsage.tenant_id == tenant_id, LlmUsage.day == today
-        )
-    )
-    return int(found.scalar_one_or_none() or 0)
+    return await usage_queries.tokens_on(session, tenant_id, today)
 
 
 async def record_usage(
     session: AsyncSession, tenant_id: uuid.UUID, today: date, result: ChatResult
 ) -> None:
-    statement = insert(LlmUsage).values(
-        tenant_id=tenant_id,
-        day=today,
-        prompt_tokens=result.prompt_tokens,
-        completion_tokens=result.completion_tokens,
-        requests=1,
-    )
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[LlmUsage.tenant_id, LlmUsage.day],
-            set_={
-                "prompt_tokens": LlmUsage.prompt_tokens + result.prompt_tokens,
-                "completion_tokens": LlmUsage.completion_tokens + result.completion_tokens,
-                "requests": LlmUsage.requests + 1,
-            },
-        )
+    await usage_queries.add(
+        session,
+        tenant_id,
+        today,
+        prompt=result.prompt_tokens,
+        completion=result.completion_tokens,
     )
 
 
@@ -156,6 +144,7 @@ def _final(result: ChatResult, state: ToolState) -> BrainReply:
         handoff_reason=state.handoff_reason,
         property_codes=state.shown,
         brain="llm",
+        open_question=state.open_question,
     )
 
 
@@ -219,42 +208,116 @@ async def _search_knowledge(turn: LlmTurn, state: ToolState, args: dict[str, Any
         query=str(args.get("question") or turn.text),
         k=3,
     )
-    for hit in hits:
-        state.amounts |= {float(a) for a in money_amounts(hit.content)}
-    return {
-        "results": [
-            {"title": h.title, "content": h.content, "score": round(h.score, 3)} for h in hits
-        ]
-    }
+    found = answer_question(hits, str(args.get("question") or turn.text))
+    if found is None:
+        return {
+            "answer": None,
+            "note": "nothing in the documents answers this; say a broker "
+            "will confirm and call record_open_question",
+        }
+    state.amounts |= {float(a) for a in money_amounts(found.text)}
+    return {"answer": found.text, "documents": list(found.documents)}
 
 
 async def _simulate(turn: LlmTurn, state: ToolState, args: dict[str, Any]) -> Any:
+    """The shared calculator: the FGTS counts as down payment (R$ 400k, R$ 80k FGTS: 320k)."""
     try:
         price = Decimal(str(args["price"]))
-        down = Decimal(str(args.get("down_payment") or price * Decimal("0.2")))
-        result = financing.simulate(
+        down = args.get("down_payment")
+        result = costs.loan(
             price,
-            down_payment=down,
             fgts=Decimal(str(args.get("fgts") or 0)),
-            annual_rate=Decimal(str(args.get("annual_rate") or "0.11")),
-            years=int(args.get("years") or 30),
-            system=str(args.get("system") or "price"),  # type: ignore[arg-type]
+            down_payment=Decimal(str(down)) if down is not None else None,
+            years=int(args.get("years") or costs.YEARS),
+            annual_rate=Decimal(str(args.get("annual_rate") or costs.ANNUAL_RATE)),
         )
     except (KeyError, ValueError, ArithmeticError) as exc:
         return {"error": f"invalid simulation: {exc}"}
+    chosen = result.sac if args.get("system") == "sac" else result.price_table
     figures = {
         "price": price,
-        "down_payment": down,
-        "financed": result.financed,
-        "first_installment": result.first_installment,
-        "last_installment": result.last_installment,
-        "total_paid": result.total_paid,
+        "fgts": result.fgts,
+        "down_payment": result.down_payment,
+        "financed": chosen.financed,
+        "first_installment": chosen.first_installment,
+        "last_installment": chosen.last_installment,
+        "total_paid": chosen.total_paid,
+        "sac_first_installment": result.sac.first_installment,
+        "price_installment": result.price_table.first_installment,
+    }
+    state.amounts |= {float(v) for v in figures.values() if v}
+    return {k: float(v) for k, v in figures.items()} | {
+        "months": chosen.months,
+        "system": chosen.system,
+        "below_min_down": result.below_min_down,
+    }
+
+
+async def _listing_facts(turn: LlmTurn, state: ToolState, args: dict[str, Any]) -> Any:
+    hit = await property_search.lookup_code(
+        turn.session, tenant_id=turn.tenant_id, code=str(args.get("code") or "")
+    )
+    if hit is None:
+        return {"error": "no listing with that code"}
+    state.allow_hit(hit)
+    facts = [str(f) for f in args.get("facts") or []] or asked_facts(turn.text)
+    found = answer_facts(
+        hit,
+        facts,
+        iptu_period=str(turn.settings.get("iptu_period") or "year"),
+        question=turn.text,
+    )
+    for line in found.lines:
+        state.amounts |= {float(a) for a in money_amounts(line)}
+    return {"facts": list(found.lines), "not_in_listing": list(found.unknown)}
+
+
+async def _purchase_costs(turn: LlmTurn, state: ToolState, args: dict[str, Any]) -> Any:
+    try:
+        found = costs.purchase_costs(
+            Decimal(str(args["price"])),
+            city=str(args.get("city") or "") or None,
+            financed=bool(args.get("financed")),
+            rates=turn.settings.get("itbi_rates") or {},
+        )
+    except (KeyError, ValueError, ArithmeticError) as exc:
+        return {"error": f"invalid price: {exc}"}
+    figures: dict[str, Any] = {
+        "itbi": found.itbi.amount,
+        "itbi_rate": float(found.itbi.rate),
+        "registry": list(found.registry),
+        "certificates": list(found.certificates),
+        "deed": list(found.deed) if found.deed else None,
+        "bank_appraisal": list(found.appraisal) if found.appraisal else None,
+        "total": list(found.total),
+    }
+    state.amounts |= {float(found.price), float(found.itbi.amount)}
+    for pair in (found.registry, found.certificates, found.deed, found.appraisal, found.total):
+        state.amounts |= {float(v) for v in pair or ()}
+    return json.loads(json.dumps(figures, default=float))
+
+
+async def _affordability(turn: LlmTurn, state: ToolState, args: dict[str, Any]) -> Any:
+    try:
+        found = costs.affordability(
+            Decimal(str(args["monthly_income"])), savings=Decimal(str(args.get("savings") or 0))
+        )
+    except (KeyError, ValueError, ArithmeticError) as exc:
+        return {"error": f"invalid income: {exc}"}
+    figures = {
+        "monthly_income": found.income,
+        "max_instalment": found.max_instalment,
+        "max_loan": found.max_loan,
+        "max_price": found.max_price,
     }
     state.amounts |= {float(v) for v in figures.values()}
-    return {k: float(v) for k, v in figures.items()} | {
-        "months": result.months,
-        "system": result.system,
-    }
+    return {k: float(v) for k, v in figures.items()}
+
+
+async def _record_open_question(turn: LlmTurn, state: ToolState, args: dict[str, Any]) -> Any:
+    question = str(args.get("question") or turn.text).strip()[:240]
+    state.open_question = question or None
+    return {"recorded": bool(question)}
 
 
 async def _update_profile(turn: LlmTurn, state: ToolState, args: dict[str, Any]) -> Any:
@@ -274,6 +337,10 @@ _TOOLS = {
     "lookup_property": _lookup_property,
     "search_knowledge": _search_knowledge,
     "simulate_financing": _simulate,
+    "listing_facts": _listing_facts,
+    "purchase_costs": _purchase_costs,
+    "affordability": _affordability,
+    "record_open_question": _record_open_question,
     "update_lead_profile": _update_profile,
     "hand_off": _hand_off,
 }

@@ -196,12 +196,8 @@ def _apply_read(media: dict[str, Any], read: ReadText, codes: list[str]) -> None
 
 
 async def _queue_answer(session: AsyncSession, deps: PipelineDeps, *, message: Message) -> None:
-    await queue.defer(
-        session,
-        task=queue.HANDLE_INBOUND,
-        queue=queue.PIPELINE_QUEUE,
-        args={"message_id": str(message.id)},
-        lock=queue.lead_lock(message.lead_id),
+    await queue.defer_handle_inbound(
+        session, message_id=message.id, lead_id=message.lead_id, run_at=deps.clock.now()
     )
 
 

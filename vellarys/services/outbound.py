@@ -23,8 +23,9 @@ from vellarys.db.models import Channel, Lead, Message
 from vellarys.db.queries import channel as channel_queries
 from vellarys.db.queries import lead as lead_queries
 from vellarys.db.queries import message as message_queries
+from vellarys.domain import whatsapp_format
 from vellarys.domain.nudge import window_open
-from vellarys.errors import ProviderError
+from vellarys.errors import BadRequest, ProviderError
 from vellarys.services.deps import PipelineDeps
 
 OUTSIDE_WINDOW = "not sent: more than 24 h since the lead's last message and no approved template"
@@ -39,21 +40,38 @@ class SendPlan:
     to: str
     text: str
     attempt: int
-    wait_seconds: float
-    uncertain: bool
     # Outside WhatsApp's 24-hour window: the approved template to send instead of the text.
     template: Mapping[str, Any] | None = None
 
 
-def enqueue_send(session: AsyncSession, message: Message) -> object:
+@dataclass(frozen=True, slots=True)
+class SendLater:
+    """Too soon after the lead's previous message: try again at ``at`` (the lead's pace)."""
+
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class NoSend:
+    """Nothing to send: ``skipped`` (done or gone), ``refused`` or ``uncertain``."""
+
+    outcome: str
+
+
+PACE_SLACK = 0.8
+UNCERTAIN_ERROR = (
+    "envio interrompido depois de entregue ao provedor: aguardando a confirmação do provedor"
+)
+
+
+async def enqueue_send(
+    session: AsyncSession, message: Message, *, delay_seconds: float = 0.0
+) -> None:
     """The job that sends ``message``; one at a time per lead, so replies arrive in order."""
-    return queue.defer(
-        session,
-        task=queue.SEND_OUTBOUND,
-        queue=queue.OUTBOUND_QUEUE,
-        args={"message_id": str(message.id)},
-        lock=queue.send_lock(message.lead_id),
-    )
+    run_at = None
+    if delay_seconds > 0:
+        run_at = await message_queries.database_now(session) + timedelta(seconds=delay_seconds)
+    await queue.defer_send(session, message_id=message.id, lead_id=message.lead_id, run_at=run_at)
 
 
 async def queue_outbound(
@@ -64,10 +82,20 @@ async def queue_outbound(
     role: str = "assistant",
     user_id: uuid.UUID | None = None,
     media: Mapping[str, object] | None = None,
+    pace_seconds: float = 0.0,
 ) -> list[Message]:
-    """Store texts as pending outbound messages of ``lead`` and enqueue their sending, in order."""
+    """Store texts as pending outbound messages of ``lead`` and enqueue their sending, in order.
+
+    Every text a lead receives passes here, so here it becomes WhatsApp text: Markdown marks
+    rewritten, tables and headings flattened, a long text split into bubbles at paragraphs.
+    The parts of one reply are scheduled ``pace_seconds`` apart, so no send job has to wait
+    for its turn inside a worker slot.
+    """
+    rendered = [bubble for text in texts for bubble in whatsapp_format.bubbles(text)]
+    if not rendered and role == "broker":
+        raise BadRequest("A mensagem ficou vazia depois de formatada para o WhatsApp.")
     messages = []
-    for text in texts:
+    for text in rendered:
         message = message_queries.add_outbound(
             session,
             tenant_id=lead.tenant_id,
@@ -80,18 +108,26 @@ async def queue_outbound(
         )
         messages.append(message)
     await session.flush()
-    for message in messages:
-        await enqueue_send(session, message)  # type: ignore[misc]
+    for index, message in enumerate(messages):
+        await enqueue_send(session, message, delay_seconds=index * pace_seconds)
     return messages
 
 
 async def claim_send(
     session: AsyncSession, deps: PipelineDeps, *, message_id: uuid.UUID
-) -> SendPlan | None:
-    """Lock the message and decide whether to send it now; None when there is nothing to do."""
+) -> SendPlan | SendLater | NoSend:
+    """Lock the message and decide whether to send it now.
+
+    The attempt is recorded (``sending_since``) and committed before the provider is called:
+    finding it still set means an earlier attempt may have reached the provider, so the
+    message becomes ``uncertain`` and waits for the provider's status callback instead of
+    being sent a second time."""
     message = await message_queries.get_for_update(session, message_id)
     if message is None or message.direction != "outbound" or message.status != "pending":
-        return None  # already sent, failed or gone: never send twice
+        return NoSend("skipped")  # already sent, failed or gone: never send twice
+    if message.sending_since is not None:
+        message.status, message.error = "uncertain", UNCERTAIN_ERROR
+        return NoSend("uncertain")
     lead = await lead_queries.get(session, message.tenant_id, message.lead_id)
     refusal = _refusal(message, lead)
     channel = None
@@ -101,16 +137,18 @@ async def claim_send(
         refusal = "the lead's channel no longer exists or is disabled"
     if refusal is not None or channel is None or lead is None:
         _fail(message, refusal or "cannot be sent")
-        return None
+        return NoSend("refused")
     now = deps.clock.now()
     template = _template(message, channel, lead, now)
     if template is False:
         _fail(message, OUTSIDE_WINDOW)
-        return None
-    uncertain = message.sending_since is not None
+        return NoSend("refused")
+    last = await message_queries.last_sent_at(session, message.tenant_id, message.lead_id)
+    wait = _pace_wait(deps, last, now)
+    if wait > 0:
+        return SendLater(now + timedelta(seconds=wait))
     message.attempts += 1
     message.sending_since = now
-    last = await message_queries.last_sent_at(session, message.tenant_id, message.lead_id)
     return SendPlan(
         message_id=message.id,
         tenant_id=message.tenant_id,
@@ -119,8 +157,6 @@ async def claim_send(
         to=lead.phone,
         text=message.content,
         attempt=message.attempts,
-        wait_seconds=_pace_wait(deps, last, now),
-        uncertain=uncertain,
         template=template if isinstance(template, Mapping) else None,
     )
 
@@ -146,10 +182,13 @@ def _refusal(message: Message, lead: Lead | None) -> str | None:
 
 
 def _pace_wait(deps: PipelineDeps, last_sent: datetime | None, now: datetime) -> float:
+    """Seconds until this lead may get its next message. The parts of a reply are scheduled a
+    pace apart; the slack keeps a part that started a few milliseconds early from being put
+    back in the queue for those milliseconds."""
     if last_sent is None:
         return 0.0
     elapsed = (now - last_sent).total_seconds()
-    return max(0.0, deps.settings.send_pace_seconds - elapsed)
+    return max(0.0, deps.settings.send_pace_seconds * PACE_SLACK - elapsed)
 
 
 def _fail(message: Message, reason: str) -> None:
@@ -168,14 +207,16 @@ async def record_sent(
     message.sent_at = deps.clock.now()
     message.sending_since = None
     message.error = None
-    if message.status == "pending":  # a fast status callback may already have moved it on
+    # A fast status callback may already have moved it on; a rescued duplicate of this job
+    # may have marked it uncertain while this attempt was still under way.
+    if message.status in ("pending", "uncertain"):
         message.status = "sent"
 
 
 async def record_failure(
     session: AsyncSession, deps: PipelineDeps, *, plan: SendPlan, error: ProviderError
 ) -> datetime | None:
-    """Record a failed attempt; schedule the next one (returned) or mark the message failed."""
+    """Record a failed attempt; return when to try again, or None once the message failed."""
     message = await message_queries.get_for_update(session, plan.message_id)
     if message is None or message.status != "pending":
         return None
@@ -184,16 +225,7 @@ async def record_failure(
     if not error.retryable or plan.attempt >= deps.settings.send_max_attempts:
         message.status = "failed"
         return None
-    retry_at = deps.clock.now() + timedelta(seconds=backoff_seconds(deps, plan.attempt))
-    await queue.defer(
-        session,
-        task=queue.SEND_OUTBOUND,
-        queue=queue.OUTBOUND_QUEUE,
-        args={"message_id": str(message.id)},
-        lock=queue.send_lock(message.lead_id),
-        scheduled_at=retry_at,
-    )
-    return retry_at
+    return deps.clock.now() + timedelta(seconds=backoff_seconds(deps, plan.attempt))
 
 
 def backoff_seconds(deps: PipelineDeps, attempt: int) -> float:

@@ -7,14 +7,16 @@ import hashlib
 import time
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vellarys.db.models import Property
+from vellarys.db.models import Property, PropertyEmbedding
 from vellarys.db.queries import property as queries
+from vellarys.db.queries.embedding import upsert_embeddings
 from vellarys.db.queries.vector import EXACT_SEARCH_MAX_ROWS
 from vellarys.domain.cards import PropertyHit
 from vellarys.domain.ports import Embedder, Vector
@@ -84,8 +86,8 @@ async def index_pending_properties(
             unchanged.append((prop.id, digest, None))  # touched, text unchanged
         else:
             stale.append(prop)
-    await queries.upsert_embeddings(
-        session, tenant_id=tenant_id, model=embedder.model_name, rows=unchanged
+    await upsert_embeddings(
+        session, PropertyEmbedding, tenant_id=tenant_id, model=embedder.model_name, rows=unchanged
     )
     await _embed(session, embedder, tenant_id, stale)
     return len(stale)
@@ -100,8 +102,9 @@ async def _embed(
         vectors = await asyncio.to_thread(embedder.passages, texts)
         if len(vectors) != len(batch):
             raise EmbeddingError(f"O modelo {embedder.model_name} devolveu vetores a menos")
-        await queries.upsert_embeddings(
+        await upsert_embeddings(
             session,
+            PropertyEmbedding,
             tenant_id=tenant_id,
             model=embedder.model_name,
             rows=[(p.id, _hash(t), v) for p, t, v in zip(batch, texts, vectors, strict=True)],
@@ -144,6 +147,8 @@ async def search_properties(
     text: str,
     k: int = 3,
     exact_max_rows: int | None = None,
+    exclude_codes: Sequence[str] = (),
+    widen: bool = True,
 ) -> PropertySearch:
     """The ``k`` listings that best fit the lead: SQL filters from ``profile`` first, then
     ranked by similarity to ``text`` plus a summary of the profile (listings not embedded yet
@@ -151,6 +156,7 @@ async def search_properties(
 
     When nothing passes the filters, they are relaxed one at a time (neighborhoods, budget,
     parking, bedrooms, property type; never rent vs sale) and ``widened`` names each one.
+    ``exclude_codes`` are listings already shown: "mais opções" pages forward past them.
     """
     query = search_text(text, profile)
     vec = await asyncio.to_thread(embedder.query, query) if query else None
@@ -162,10 +168,10 @@ async def search_properties(
         k,
         EXACT_SEARCH_MAX_ROWS if exact_max_rows is None else exact_max_rows,
     )
-    filters = filters_from_profile(profile)
+    filters = replace(filters_from_profile(profile), exclude_codes=tuple(exclude_codes))
     hits = await search.run(filters)
     widened: list[str] = []
-    for step, relaxed in widenings(filters):
+    for step, relaxed in widenings(filters) if widen else ():
         if hits:
             break
         widened.append(step)

@@ -1,5 +1,10 @@
 """answer: compose the reply to a lead's new message(s) and update what we know about the lead.
 
+The steps, in order: ``_understand`` (the message's acts and slots, merged into the profile),
+``_retrieve`` (knowledge, the listing in focus, matching listings), ``_compose`` (the LLM, or
+the offline planner), then ``_finish_handoff`` (a hot or asking lead goes to a person, with
+the notice that fits the agency's hours). Their pure parts live in ``domain.dialogue``.
+
 Retrieval (knowledge, listings) and the LLM are optional steps: each runs inside a
 savepoint and, when it fails, is logged and skipped. The lead always gets an answer,
 and a failing step never rolls back the lead's message.
@@ -8,43 +13,42 @@ and a failing step never rolls back the lead's message.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import replace
-from typing import Any, TypeVar
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
 
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vellarys.db.models import Lead
 from vellarys.db.queries import tenant as tenant_queries
-from vellarys.domain import qualification, scoring
+from vellarys.domain import business_hours, dialogue, qualification, scoring
+from vellarys.domain.budget import parse_budget
 from vellarys.domain.conversation import BrainReply, ConversationContext, Turn
-from vellarys.domain.handoff import lead_notice
-from vellarys.domain.intent import detect_intents, listing_codes
-from vellarys.domain.listing import ready_to_search
-from vellarys.domain.planner import Retrieval, plan_reply
-from vellarys.errors import VellarysError
-from vellarys.services import knowledge, property_search
+from vellarys.domain.intent import detect_intents
+from vellarys.domain.planner import plan_reply
+from vellarys.domain.understanding import INTENT_ACTS, Act
 from vellarys.services.deps import PipelineDeps
 from vellarys.services.handoff import hand_off
 from vellarys.services.llm_brain import LlmTurn, llm_reply, tokens_used_today
+from vellarys.services.retrieval import OPTIONAL_FAILURES, optional_step, places_of, retrieve
+from vellarys.services.understanding import read_message
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
-# What an optional step may raise and still be skipped (a bug elsewhere must surface).
-OPTIONAL_FAILURES = (SQLAlchemyError, VellarysError, OSError, TimeoutError, ValueError)
+_OWNER_INTENTS = frozenset({"sell", "rent_out", "support"})
+
+__all__ = ["OPTIONAL_FAILURES", "answer", "learn_while_paused", "optional_step"]
 
 
-async def optional_step(
-    session: AsyncSession, name: str, step: Callable[[], Awaitable[T]], default: T
-) -> T:
-    """Run ``step`` in a savepoint; on failure log, undo only its own writes, return ``default``."""
-    try:
-        async with session.begin_nested():
-            return await step()
-    except OPTIONAL_FAILURES as exc:
-        log.warning("optional step skipped", extra={"step": name, "error": str(exc)[:300]})
-        return default
+@dataclass(frozen=True, slots=True)
+class Understood:
+    """What the new message(s) say: text, acts, intents, slots and the merged profile."""
+
+    text: str
+    acts: tuple[Act, ...]
+    intents: frozenset[str]
+    found: dict[str, Any]
+    profile: dict[str, Any]
+    staff_name: str | None
 
 
 async def answer(
@@ -58,67 +62,207 @@ async def answer(
     """The reply to ``burst``; also merges the profile, scores the lead and hands off when due."""
     tenant = await tenant_queries.get(session, lead.tenant_id)
     settings: dict[str, Any] = dict(tenant.settings) if tenant else {}
-    text = "\n".join(t.content for t in burst if t.type in ("text", "interactive")).strip()
-    last_asked = _last_asked(history)
-    no_places: tuple[list[str], list[str]] = ([], [])
-    places = await optional_step(
-        session, "places", lambda: property_search.known_places(session, lead.tenant_id), no_places
-    )
-    found = (
-        qualification.extract(
-            text, known_neighborhoods=places[0], known_cities=places[1], asked=last_asked
-        )
-        if text
-        else {}
-    )
-    before = dict(lead.custom_data or {})
-    profile = qualification.merge(before, found)
-    intents = detect_intents(text) if text else frozenset()
+    heard = await _understand(session, deps, lead=lead, history=history, burst=burst)
     context = ConversationContext(
         agency_name=settings.get("agency_name") or (tenant.name if tenant else ""),
         settings=settings,
-        profile=before,
+        profile=dict(lead.custom_data or {}),
         history=list(history),
         new_messages=list(burst),
         stage=lead.stage,
         summary=lead.summary,
         lead_name=lead.name,
     )
-    _update_lead(lead, profile, history, burst, settings)
+    _update_lead(lead, heard.profile, history, burst, settings)
     reason = _handoff_due(lead, settings)
-    reply = None
-    if reason is None and text:
-        reply = await _llm_reply(
-            session, deps, lead=lead, settings=settings, context=context, profile=profile, text=text
-        )
-    if reply is not None and reply.profile:
-        _update_lead(lead, qualification.merge(profile, reply.profile), history, burst, settings)
-        reason = _handoff_due(lead, settings)
-    if reply is None:
-        retrieval = await _retrieve(
-            session,
-            deps,
-            lead=lead,
-            profile=profile,
-            text=text,
-            intents=intents,
-            recent_code=_last_shown(history),
-        )
-        # A lead who asked for a person gets the planner's handoff path (no more questions);
-        # a lead who became hot still gets the answer to what they just asked.
-        wanted = intents | {"human"} if reason == "requested" else intents
-        reply = plan_reply(
-            context,
-            profile=profile,
-            retrieval=retrieval,
-            intents=wanted,
-            last_asked=last_asked,
-            asked_before=_asked_before(history),
-            learned=found.keys(),
-        )
+    reply = await _compose(session, deps, lead=lead, heard=heard, context=context, reason=reason)
+    if reply.open_question:
+        lead.custom_data = dialogue.add_open_question(lead.custom_data, reply.open_question)
     reason = reason or reply.handoff_reason
     if reason is None or lead.stage in ("handed_off", "won", "lost"):
         return reply
+    return await _finish_handoff(
+        session,
+        deps,
+        lead=lead,
+        reply=reply,
+        reason=reason,
+        heard=heard,
+        history=history,
+        burst=burst,
+        settings=settings,
+    )
+
+
+async def _understand(
+    session: AsyncSession,
+    deps: PipelineDeps,
+    *,
+    lead: Lead,
+    history: Sequence[Turn],
+    burst: Sequence[Turn],
+) -> Understood:
+    """Acts and slots of the new message(s), merged into the stored profile."""
+    text = _text_of(burst)
+    asked = dialogue.last_asked(history)
+    places = await places_of(session, lead.tenant_id)
+    before = dict(lead.custom_data or {})
+    found = _slots(text, burst, places, asked=asked, profile=before)
+    no_acts: list[Act] = []
+    acts = await optional_step(
+        session,
+        "understanding",
+        lambda: read_message(session, deps, lead=lead, history=history, text=text),
+        no_acts,
+    )
+    found |= _owner_answer(asked, text)
+    owner = [a.kind for a in acts if a.kind in _OWNER_INTENTS]
+    if owner:
+        found["intent"] = owner[-1]
+    profile = qualification.merge(before, found)
+    return Understood(
+        text=text,
+        acts=tuple(acts),
+        intents=_intents(text, acts),
+        found=found,
+        profile=profile,
+        staff_name=next((a.staff_name for a in acts if a.staff_name), None),
+    )
+
+
+async def learn_while_paused(
+    session: AsyncSession, *, lead: Lead, history: Sequence[Turn], burst: Sequence[Turn]
+) -> None:
+    """Keep the profile and score current while a broker has the conversation (no reply)."""
+    text = _text_of(burst)
+    if not text:
+        return
+    places = await places_of(session, lead.tenant_id)
+    before = dict(lead.custom_data or {})
+    found = _slots(text, burst, places, asked=None, profile=before)
+    tenant = await tenant_queries.get(session, lead.tenant_id)
+    settings: dict[str, Any] = dict(tenant.settings) if tenant else {}
+    _update_lead(lead, qualification.merge(before, found), history, burst, settings)
+
+
+def _text_of(burst: Sequence[Turn]) -> str:
+    return "\n".join(t.content for t in burst if t.type in ("text", "interactive")).strip()
+
+
+def _slots(
+    text: str,
+    burst: Sequence[Turn],
+    places: tuple[list[str], list[str]],
+    *,
+    asked: str | None,
+    profile: dict[str, Any],
+) -> dict[str, Any]:
+    """The slots the burst states; a button's title is never taken as the lead's name."""
+    if not text:
+        return {}
+    return qualification.extract(
+        text,
+        known_neighborhoods=places[0],
+        known_cities=places[1],
+        asked=asked,
+        intent=profile.get("intent"),
+        name_allowed=any(t.type == "text" for t in burst),
+    )
+
+
+def _intents(text: str, acts: Sequence[Act]) -> frozenset[str]:
+    """The planner's intents: the keyword ones, the acts' kinds, and the dialogue signals."""
+    if not text:
+        return frozenset()
+    # A complaint only from a rule: the nearest examples hear one in "não tenho fiador".
+    kinds = {a.kind for a in acts if a.kind != "complaint" or a.source == "rule"}
+    kinds = kinds - set(INTENT_ACTS) | {a.kind for a in acts if a.kind in _OWNER_INTENTS}
+    found = set(detect_intents(text)) | kinds
+    if "visit_request" in kinds:
+        found.add("visit")
+    if "ask_human" in kinds:
+        found.add("human")
+    if {"listing_question", "cost_question", "knowledge_question"} & kinds:
+        found.add("question")
+    if dialogue.closing_signal(text):
+        found.add("closing")
+    if dialogue.wants_more(text):
+        found.add("more")
+    return frozenset(found)
+
+
+def _owner_answer(asked: str | None, text: str) -> dict[str, Any]:
+    """An owner's reply to an owner question is kept as they wrote it (a price is parsed)."""
+    if asked not in dialogue.OWNER_SLOTS or not text:
+        return {}
+    if asked == "expected_price":
+        budget = parse_budget(text, assume_money=True)
+        value = budget.maximum or budget.minimum if budget else None
+        return {asked: value or text[:200]}
+    return {asked: text[:200]}
+
+
+async def _compose(
+    session: AsyncSession,
+    deps: PipelineDeps,
+    *,
+    lead: Lead,
+    heard: Understood,
+    context: ConversationContext,
+    reason: str | None,
+) -> BrainReply:
+    """The LLM's reply when one is configured and succeeds, else the offline planner's."""
+    settings = dict(context.settings)
+    reply = None
+    if reason is None and heard.text:
+        reply = await _llm_reply(
+            session, deps, lead=lead, settings=settings, context=context, profile=heard.profile
+        )
+    if reply is not None:
+        if reply.profile:
+            merged = qualification.merge(heard.profile, reply.profile)
+            _update_lead(lead, merged, context.history, context.new_messages, settings)
+        return reply
+    retrieval = await retrieve(
+        session,
+        deps,
+        tenant_id=lead.tenant_id,
+        profile=heard.profile,
+        text=heard.text,
+        intents=heard.intents,
+        history=context.history,
+        acts=heard.acts,
+        settings=settings,
+    )
+    # A lead who asked for a person gets the planner's handoff path (no more questions);
+    # a lead who became hot still gets the answer to what they just asked.
+    wanted = heard.intents | {"human"} if reason == "requested" else heard.intents
+    return plan_reply(
+        context,
+        profile=heard.profile,
+        retrieval=retrieval,
+        intents=wanted,
+        last_asked=dialogue.last_asked(context.history),
+        asked_before=dialogue.asked_before(context.history),
+        learned=heard.found.keys(),
+    )
+
+
+async def _finish_handoff(
+    session: AsyncSession,
+    deps: PipelineDeps,
+    *,
+    lead: Lead,
+    reply: BrainReply,
+    reason: str,
+    heard: Understood,
+    history: Sequence[Turn],
+    burst: Sequence[Turn],
+    settings: dict[str, Any],
+) -> BrainReply:
+    """Hand the lead to a person and tell them who, and when if the agency is closed."""
+    if reason == "hot" or "closing" in heard.intents or "visit" in heard.intents:
+        lead.temperature = "hot"
     _, broker = await hand_off(
         session,
         deps,
@@ -126,22 +270,22 @@ async def answer(
         reason=reason,
         history=[*history, *burst],
         property_codes=reply.property_codes,
+        staff_name=heard.staff_name,
+        route=reply.route,
     )
-    notice = lead_notice(broker.name if broker else None)
-    answered = _without_question(reply) if reason == "hot" else []
+    now = deps.clock.now()
+    hours = business_hours.from_settings(settings)
+    opening = business_hours.next_opening(hours, now) if not hours.always_open else now
+    notice = dialogue.handoff_notice(
+        broker.name if broker else None,
+        opening=opening,
+        now=now,
+        after_hours_message=settings.get("after_hours_message"),
+    )
+    # What the lead asked is still answered; a bare "quero falar com alguém" needs only the notice.
+    said_why = bool(reply.route) or bool(heard.intents & {"closing", "visit"})
+    answered = dialogue.without_question(reply) if reason == "hot" or said_why else []
     return replace(reply, messages=[*answered, notice], handoff_reason=reason, asked=None)
-
-
-def _without_question(reply: BrainReply) -> list[str]:
-    """The reply minus its closing question: the broker asks the next questions now."""
-    messages = list(reply.messages)
-    if not reply.asked or not messages:
-        return messages
-    paragraphs = messages[-1].split("\n\n")
-    if paragraphs[-1].rstrip().endswith("?"):
-        rest = "\n\n".join(paragraphs[:-1]).strip()
-        messages = [*messages[:-1], rest] if rest else messages[:-1]
-    return messages
 
 
 async def _llm_reply(
@@ -152,7 +296,6 @@ async def _llm_reply(
     settings: dict[str, Any],
     context: ConversationContext,
     profile: dict[str, Any],
-    text: str,
 ) -> BrainReply | None:
     """The configured LLM's reply, or None (no LLM, budget spent, or any failure)."""
     chat = deps.chat_for(settings)
@@ -165,87 +308,16 @@ async def _llm_reply(
     ):
         log.warning("daily LLM token budget spent; the offline brain answers")
         return None
-    turn = LlmTurn(session=session, embedder=deps.embedder, tenant_id=lead.tenant_id, text=text)
+    turn = LlmTurn(
+        session=session,
+        embedder=deps.embedder,
+        tenant_id=lead.tenant_id,
+        text=context.text,
+        settings=settings,
+    )
     return await optional_step(
         session, "llm", lambda: llm_reply(turn, chat, context, profile=profile, today=today), None
     )
-
-
-async def _retrieve(
-    session: AsyncSession,
-    deps: PipelineDeps,
-    *,
-    lead: Lead,
-    profile: dict[str, Any],
-    text: str,
-    intents: frozenset[str],
-    recent_code: str | None = None,
-) -> Retrieval:
-    if deps.embedder is None or not text:
-        return Retrieval()
-    embedder, tenant_id = deps.embedder, lead.tenant_id
-    hits: list[Any] = []
-    if "question" in intents or "financing_question" in intents:
-        hits = await optional_step(
-            session,
-            "knowledge",
-            lambda: knowledge.search_knowledge(
-                session, embedder, tenant_id=tenant_id, query=text, k=3
-            ),
-            [],
-        )
-    codes = listing_codes(text)
-    # "Quanto fica a parcela?" is about the listing just shown.
-    wanted = codes[0] if codes else (recent_code if "financing_question" in intents else None)
-    looked_up = None
-    if wanted:
-        looked_up = await optional_step(
-            session,
-            "lookup",
-            lambda: property_search.lookup_code(session, tenant_id=tenant_id, code=wanted),
-            None,
-        )
-    search = None
-    if ready_to_search(profile):
-        search = await optional_step(
-            session,
-            "properties",
-            lambda: property_search.search_properties(
-                session, embedder, tenant_id=tenant_id, profile=profile, text=text, k=3
-            ),
-            None,
-        )
-    return Retrieval(
-        knowledge=tuple(hits),
-        properties=tuple(search.hits) if search else (),
-        widened=tuple(search.widened) if search else (),
-        looked_up=looked_up,
-        missing_code=codes[0] if codes and looked_up is None else None,
-    )
-
-
-def _last_asked(history: Sequence[Turn]) -> str | None:
-    for turn in reversed(history):
-        if turn.role == "assistant":
-            asked = turn.media.get("asked")
-            return str(asked) if asked else None
-        if turn.role == "broker":
-            return None
-    return None
-
-
-def _last_shown(history: Sequence[Turn]) -> str | None:
-    for turn in reversed(history):
-        shown = turn.media.get("properties") if turn.role == "assistant" else None
-        if shown:
-            return str(shown[0])
-    return None
-
-
-def _asked_before(history: Sequence[Turn]) -> list[str]:
-    return [
-        str(t.media["asked"]) for t in history if t.role == "assistant" and t.media.get("asked")
-    ]
 
 
 def _update_lead(
@@ -268,5 +340,7 @@ def _update_lead(
 def _handoff_due(lead: Lead, settings: dict[str, Any]) -> str | None:
     if lead.stage in ("handed_off", "won", "lost"):
         return None
+    if lead.custom_data.get("intent") in _OWNER_INTENTS:
+        return None  # owners and clients are routed by the planner, not by the buyer score
     threshold = int(settings.get("handoff_threshold") or scoring.HOT_THRESHOLD)
     return scoring.should_hand_off(lead.custom_data, score=lead.score, hot_threshold=threshold)

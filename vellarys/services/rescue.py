@@ -18,5 +18,5 @@ async def requeue_stuck_outbound(session: AsyncSession, *, older_than: datetime)
     """
     stuck = await message_queries.stuck_outbound(session, older_than=older_than)
     for message in stuck:
-        await enqueue_send(session, message)  # type: ignore[misc]
+        await enqueue_send(session, message)
     return len(stuck)

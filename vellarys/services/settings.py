@@ -16,8 +16,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vellarys.adapters.outbound import check_url
 from vellarys.db.models import Tenant
 from vellarys.db.queries import tenant as tenant_queries
+from vellarys.domain.address import UnsafeUrl
 from vellarys.domain.business_hours import DEFAULT_TIMEZONE
 from vellarys.domain.scoring import HOT_THRESHOLD
 from vellarys.domain.secretbox import open_sealed, seal
@@ -96,11 +98,17 @@ async def read_settings(session: AsyncSession, tenant_id: uuid.UUID) -> dict[str
 
 
 async def save_settings(
-    session: AsyncSession, *, tenant_id: uuid.UUID, form: Mapping[str, str], secret_key: str
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    form: Mapping[str, str],
+    secret_key: str,
+    allow_private_urls: bool = False,
 ) -> dict[str, Any]:
     """Validate the whole form, then store it; ``InvalidSettings`` and nothing stored otherwise.
 
-    An empty key field keeps the stored key; ``llm_clear_key`` removes it.
+    An empty key field keeps the stored key; ``llm_clear_key`` removes it. The LLM URL must
+    not lead to an internal address unless ``allow_private_urls``.
     """
     tenant = await _tenant(session, tenant_id)
     current = dict(tenant.settings or {})
@@ -110,6 +118,11 @@ async def save_settings(
     updated.update(_calendar(form, errors))
     updated.update(_follow_ups(form, errors))
     updated["llm"] = _llm(form, dict(current.get("llm") or {}), errors, secret_key)
+    if updated["llm"]["base_url"] and "llm_base_url" not in errors:
+        try:
+            await check_url(updated["llm"]["base_url"], allow_private=allow_private_urls)
+        except UnsafeUrl as exc:
+            errors["llm_base_url"] = f"URL da API recusada: {exc}."
     if errors:
         raise InvalidSettings(errors)
     tenant.settings = updated  # a new dict, so SQLAlchemy sees the JSONB change

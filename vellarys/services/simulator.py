@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vellarys.db.models import Lead, Message, Tenant
 from vellarys.db.queries import channel as channel_queries
+from vellarys.db.queries import lead as lead_queries
 from vellarys.db.queries import tenant as tenant_queries
 from vellarys.domain.media import FETCHED_KINDS, FetchedMedia, MediaRefused, check_media
 from vellarys.domain.message import InboundMessage, WebhookBatch
@@ -144,19 +144,9 @@ async def replies_after(session: AsyncSession, simulated: SimulatedMessage) -> C
     lead = await session.get(Lead, simulated.lead_id, populate_existing=True)
     inbound = await session.get(Message, simulated.message_id, populate_existing=True)
     assert lead is not None and inbound is not None
-    found = await session.execute(
-        select(Message)
-        .where(
-            Message.tenant_id == simulated.tenant_id,
-            Message.lead_id == simulated.lead_id,
-            Message.direction == "outbound",
-            Message.created_at >= inbound.created_at,
-            Message.role.in_(["assistant", "system"]),
-        )
-        .order_by(Message.created_at, Message.id)
-        .execution_options(populate_existing=True)
+    replies = await lead_queries.replies_since(
+        session, simulated.tenant_id, simulated.lead_id, inbound.created_at
     )
-    replies = list(found.scalars())
     done = inbound.processed_at is not None and all(m.status != "pending" for m in replies)
     return Conversation(lead=lead, replies=replies, done=done)
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 import logging
 import uuid
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vellarys.db.models import Lead, Message
+from vellarys.db.models import Lead
 from vellarys.db.queries import lead as lead_queries
 from vellarys.db.queries import tenant as tenant_queries
 from vellarys.domain.conversation import Turn
@@ -29,12 +28,7 @@ SUMMARY_PROMPT = (
 
 async def summary_due(session: AsyncSession, deps: PipelineDeps, lead: Lead) -> bool:
     """True when ``summary_every`` messages arrived since the last summary."""
-    since = select(func.count()).where(
-        Message.tenant_id == lead.tenant_id,
-        Message.lead_id == lead.id,
-        *([Message.created_at > lead.summary_updated_at] if lead.summary_updated_at else []),
-    )
-    count = int((await session.execute(since)).scalar_one())
+    count = await lead_queries.messages_since(session, lead, lead.summary_updated_at)
     return count >= deps.settings.summary_every
 
 

@@ -8,6 +8,7 @@ the worker's counters too. Queue gauges are read from the database at scrape tim
 from __future__ import annotations
 
 import os
+from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import (
     CollectorRegistry,
@@ -16,6 +17,7 @@ from prometheus_client import (
     Histogram,
     generate_latest,
     multiprocess,
+    start_http_server,
 )
 from prometheus_client.core import REGISTRY
 
@@ -31,7 +33,17 @@ OUTBOUND = Counter(
 )
 UNCERTAIN_SENDS = Counter(
     "vellarys_outbound_uncertain_total",
-    "Sends retried after a worker died mid-send: the provider may have delivered them already.",
+    "Sends cut off after reaching the provider (worker died mid-send): marked uncertain, not "
+    "resent, settled by the provider's status callback.",
+)
+JOB_BUDGET_EXCEEDED = Counter(
+    "vellarys_job_budget_exceeded_total",
+    "Jobs cancelled past their time budget (the lead got the fallback answer), by task.",
+    ["task"],
+)
+WORKER_RECONNECTS = Counter(
+    "vellarys_worker_reconnects_total",
+    "Times a worker lost the database and started again.",
 )
 WEBHOOKS = Counter(
     "vellarys_webhook_requests_total",
@@ -52,13 +64,24 @@ JOB_START_DELAY = Histogram(
 )
 
 
+def _process_registry() -> CollectorRegistry:
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        return registry
+    return REGISTRY
+
+
+def serve_worker_metrics(port: int, *, host: str = "127.0.0.1") -> WSGIServer:
+    """A worker's own /metrics (a thread), for deployments where the API process cannot see the
+    worker's counters (separate machines or containers). Queue gauges stay on the API's."""
+    server, _thread = start_http_server(port, addr=host, registry=_process_registry())
+    return server
+
+
 def render(queue_depth: int, oldest_pending_seconds: float | None) -> bytes:
     """The text exposition of this process (or all processes sharing the multiprocess dir)."""
-    registry = CollectorRegistry()
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
-    else:
-        registry = REGISTRY
+    registry = _process_registry()
     queue = CollectorRegistry()
     Gauge("vellarys_queue_depth", "Jobs waiting to run.", registry=queue).set(queue_depth)
     Gauge(

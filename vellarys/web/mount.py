@@ -12,7 +12,9 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from vellarys.bootstrap import Container
+from vellarys.web.headers import SecurityHeaders
 from vellarys.web.pages import (
+    account,
     channel_templates,
     channels,
     knowledge,
@@ -27,11 +29,9 @@ from vellarys.web.pages import (
     simulator,
     users,
 )
-from vellarys.web.route import WebRoute
+from vellarys.web.route import SESSION_COOKIE, WebRoute
 
 STATIC = Path(__file__).parent / "static"
-SESSION_COOKIE = "vellarys_session"
-SESSION_SECONDS = 12 * 3600
 
 JobRunner = Callable[[], Awaitable[None]]
 
@@ -40,6 +40,7 @@ def web_router() -> APIRouter:
     router = APIRouter(route_class=WebRoute, include_in_schema=False)
     for module in (
         login,
+        account,
         overview,
         leads,
         lead,
@@ -87,10 +88,12 @@ def install_web(app: FastAPI, container: Container, *, run_jobs: JobRunner | Non
         DashboardSessions,
         secret_key=settings.resolved_secret_key,
         session_cookie=SESSION_COOKIE,
-        max_age=SESSION_SECONDS,
+        # The server-side session decides; the cookie just does not outlive it.
+        max_age=int(settings.session_max_hours * 3600),
         same_site="lax",
         https_only=(settings.public_url or "").startswith("https"),
     )
+    app.add_middleware(SecurityHeaders, https=(settings.public_url or "").startswith("https"))
     app.state.web_run_jobs = run_jobs
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(web_router())

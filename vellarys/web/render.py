@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from fastapi import Request
 from starlette.templating import Jinja2Templates, _TemplateResponse
 
+from vellarys.adapters.whatsapp import REGISTRY
 from vellarys.domain import glossary
 from vellarys.domain.budget import format_brl
 from vellarys.domain.glossary import STAGE_LABELS, TEMPERATURE_LABELS
@@ -23,18 +24,14 @@ ZONE = ZoneInfo("America/Sao_Paulo")
 ROLE_LABELS = {"admin": "Administrador", "broker": "Corretor"}
 STATUS_TICKS = {
     "pending": ("🕓", "pendente"),
+    "uncertain": ("⚠", "envio incerto: aguardando confirmação do WhatsApp"),
     "sent": ("✓", "enviada"),
     "delivered": ("✓✓", "entregue"),
     "read": ("✓✓", "lida"),
     "failed": ("⚠", "falhou"),
     "received": ("", "recebida"),
 }
-PROVIDER_LABELS = {
-    "meta": "WhatsApp Cloud API (Meta)",
-    "zapi": "Z-API",
-    "evolution": "Evolution API",
-    "simulator": "Simulador",
-}
+PROVIDER_LABELS = {name: spec.label for name, spec in REGISTRY.items()}
 
 
 def local_time(value: datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:

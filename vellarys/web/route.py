@@ -16,6 +16,8 @@ from vellarys.errors import VellarysError
 from vellarys.web.render import render
 from vellarys.web.session import CSRF_FIELD, CSRF_HEADER, LoginRequired, csrf_token
 
+SESSION_COOKIE = "vellarys_session"
+
 log = logging.getLogger(__name__)
 
 
@@ -25,15 +27,11 @@ class WebRoute(APIRoute):
 
         async def route(request: Request) -> Response:
             if request.method == "POST" and not await _csrf_ok(request):
+                message = plain_http_message(request) or (
+                    "Sessão expirada ou formulário inválido. Recarregue a página e tente de novo."
+                )
                 return render(
-                    request,
-                    "error.html",
-                    {
-                        "status": 403,
-                        "message": "Sessão expirada ou formulário inválido. "
-                        "Recarregue a página e tente de novo.",
-                    },
-                    status=403,
+                    request, "error.html", {"status": 403, "message": message}, status=403
                 )
             try:
                 return await handler(request)
@@ -62,6 +60,26 @@ async def _csrf_ok(request: Request) -> bool:
         value = form.get(CSRF_FIELD)
         given = value if isinstance(value, str) else None
     return given is not None and secrets.compare_digest(given, expected)
+
+
+def plain_http_message(request: Request) -> str | None:
+    """Why a form fails when the browser came over plain HTTP to an HTTPS deployment.
+
+    The session cookie is HTTPS-only there, so the browser never sends it back and every form
+    would look expired. ``None`` when the request is not in that situation.
+    """
+    public_url = request.app.state.container.settings.public_url or ""
+    if not public_url.startswith("https://") or request.url.scheme == "https":
+        return None
+    if request.cookies.get(SESSION_COOKIE):
+        return None
+    login = public_url.rstrip("/") + "/login"
+    return (
+        f"Este painel só funciona por HTTPS: acesse {login}. "
+        "O cookie de sessão é enviado apenas por HTTPS (VELLARYS_PUBLIC_URL começa com https://). "
+        "Atrás de um proxy, ele deve enviar X-Forwarded-Proto: https, e o IP do proxy deve estar "
+        "em FORWARDED_ALLOW_IPS."
+    )
 
 
 def _to_login(request: Request) -> Response:

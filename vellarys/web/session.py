@@ -1,4 +1,4 @@
-"""Who is signed in: the signed session cookie, checked against the database on every request."""
+"""Who is signed in: the signed cookie names a server-side session, checked on every request."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import secrets
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from vellarys.bootstrap import Container
 from vellarys.db.uow import unit_of_work
 from vellarys.errors import Forbidden
-from vellarys.services.auth import Viewer, signed_in
+from vellarys.services.auth import Viewer
+from vellarys.services.sessions import LOGOUT, SessionPolicy, revoke_session, session_viewer
 
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
@@ -36,12 +38,20 @@ def csrf_token(request: Request) -> str:
     return token
 
 
-def start_session(request: Request, viewer: Viewer) -> None:
-    """A fresh session (and CSRF token) for the user who just signed in."""
+def session_policy(request: Request) -> SessionPolicy:
+    settings = container_of(request).settings
+    return SessionPolicy(
+        idle=timedelta(minutes=settings.session_idle_minutes),
+        absolute=timedelta(hours=settings.session_max_hours),
+    )
+
+
+def start_session(request: Request, viewer: Viewer, token: str) -> None:
+    """A fresh cookie (and CSRF token) naming the server-side session just opened."""
     request.session.clear()
     request.session.update(
         {
-            "uid": str(viewer.user_id),
+            "sid": token,
             "tid": str(viewer.tenant_id),
             "csrf": secrets.token_urlsafe(32),
         }
@@ -56,23 +66,46 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def _cookie_ids(request: Request) -> tuple[uuid.UUID, uuid.UUID]:
+def _cookie_ids(request: Request) -> tuple[str, uuid.UUID]:
+    token = request.session.get("sid")
+    if not isinstance(token, str) or not token:
+        raise LoginRequired()
     try:
-        user_id = uuid.UUID(str(request.session.get("uid")))
         tenant_id = uuid.UUID(str(request.session.get("tid")))
     except ValueError as exc:
         raise LoginRequired() from exc
-    return user_id, tenant_id
+    return token, tenant_id
 
 
 async def viewer_of(session: AsyncSession, request: Request) -> Viewer:
-    user_id, tenant_id = _cookie_ids(request)
-    viewer = await signed_in(session, user_id=user_id, tenant_id=tenant_id)
+    token, tenant_id = _cookie_ids(request)
+    viewer = await session_viewer(
+        session,
+        token=token,
+        tenant_id=tenant_id,
+        now=container_of(request).clock.now(),
+        policy=session_policy(request),
+    )
     if viewer is None:
         end_session(request)
         raise LoginRequired()
     request.state.viewer = viewer
     return viewer
+
+
+async def sign_out(request: Request) -> None:
+    """Revoke this browser's server-side session, then forget the cookie."""
+    try:
+        token, tenant_id = _cookie_ids(request)
+    except LoginRequired:
+        end_session(request)
+        return
+    container = container_of(request)
+    async with unit_of_work(container.sessions, tenant_id=tenant_id) as session:
+        await revoke_session(
+            session, token=token, tenant_id=tenant_id, now=container.clock.now(), reason=LOGOUT
+        )
+    end_session(request)
 
 
 @asynccontextmanager

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
-from datetime import timedelta
+from collections.abc import Collection
+from datetime import datetime, timedelta
 
 import procrastinate
+import procrastinate.jobs
+from sqlalchemy.exc import DBAPIError
 
 from vellarys.db import queue
+from vellarys.db.queries import rate as rate_queries
 from vellarys.db.queries import tenant as tenant_queries
 from vellarys.db.uow import unit_of_work
 from vellarys.domain.media import MediaRefused
@@ -37,16 +42,51 @@ log = logging.getLogger(__name__)
 KEEP_FINISHED_HOURS = 72
 # A media download is tried this many times before the lead is told it could not be opened.
 FETCH_ATTEMPTS = 3
+# How long a worker keeps trying to record a send the provider accepted.
+RECORD_SENT_PATIENCE_SECONDS = 120.0
+
+
+class RetryAt(Exception):
+    """Raised by a job to be run again (the same job, so its lock keeps its turn) at ``at``."""
+
+    def __init__(self, at: datetime, reason: str) -> None:
+        super().__init__(f"{reason}: again at {at.isoformat()}")
+        self.at = at
+
+
+class RetryWhenAsked(procrastinate.BaseRetryStrategy):
+    """Retry a job exactly when it asked to (pace, provider backoff), and never otherwise:
+    the services decide whether a failure is worth another attempt."""
+
+    def get_retry_decision(
+        self, *, exception: BaseException, job: procrastinate.jobs.Job
+    ) -> procrastinate.RetryDecision | None:
+        if isinstance(exception, RetryAt):
+            return procrastinate.RetryDecision(retry_at=exception.at)
+        return None
 
 
 async def handle_inbound(message_id: str) -> str:
-    """Answer a lead's message (or the burst it belongs to). Retried on unexpected errors."""
+    """Answer a lead's message (or the burst it belongs to). Retried on unexpected errors.
+
+    The work has a time budget: past it, it is cancelled (its transaction rolls back) and
+    the lead gets the short fallback answer instead of waiting."""
     container = runtime.container()
+    key = uuid.UUID(message_id)
     with log_context(message_id=message_id):
-        async with unit_of_work(container.sessions) as session:
-            result = await inbound.handle_inbound(
-                session, container.pipeline, message_id=uuid.UUID(message_id)
-            )
+        try:
+            async with asyncio.timeout(container.settings.job_time_budget_seconds):
+                async with unit_of_work(container.sessions) as session:
+                    result = await inbound.handle_inbound(
+                        session, container.pipeline, message_id=key
+                    )
+        except TimeoutError:
+            metrics.JOB_BUDGET_EXCEEDED.labels(queue.HANDLE_INBOUND).inc()
+            log.warning("processing ran past its time budget; answering with the fallback")
+            async with unit_of_work(container.sessions) as session:
+                result = await inbound.answer_with_fallback(
+                    session, container.pipeline, message_id=key
+                )
         with log_context(lead_id=result.lead_id):
             log.info("inbound processed", extra={"outcome": result.outcome})
     return result.outcome
@@ -144,43 +184,61 @@ async def _read_and_finish(plan: media.FetchPlan, *, error: str | None) -> str:
 
 
 async def send_outbound(message_id: str) -> str:
-    """Send one outbound message; provider failures are retried by a new, later job."""
+    """Send one outbound message: paced per lead, retried with backoff, never sent twice."""
     container, deps = runtime.container(), runtime.container().pipeline
     with log_context(message_id=message_id):
         async with unit_of_work(container.sessions) as session:
-            plan = await outbound.claim_send(session, deps, message_id=uuid.UUID(message_id))
-        if plan is None:
-            metrics.OUTBOUND.labels("unknown", "skipped").inc()
-            return "skipped"
-        return await _deliver(plan)
+            claim = await outbound.claim_send(session, deps, message_id=uuid.UUID(message_id))
+        if isinstance(claim, outbound.SendLater):
+            raise RetryAt(claim.at, "paced")
+        if isinstance(claim, outbound.NoSend):
+            if claim.outcome == "uncertain":
+                metrics.UNCERTAIN_SENDS.inc()
+                log.warning("a send was cut off after reaching the provider; not resending")
+            metrics.OUTBOUND.labels("unknown", claim.outcome).inc()
+            return claim.outcome
+        return await _deliver(claim)
 
 
 async def _deliver(plan: outbound.SendPlan) -> str:
     container, deps = runtime.container(), runtime.container().pipeline
     provider = plan.channel.provider
-    if plan.uncertain:
-        metrics.UNCERTAIN_SENDS.inc()
-        log.warning("resending after a worker died mid-send; the lead may get it twice")
-    if plan.wait_seconds > 0:
-        await asyncio.sleep(plan.wait_seconds)  # per-recipient pace keeps parts in order
     try:
         external_id = await _send(deps.provider_for(plan.channel), plan)
     except ProviderError as error:
         async with unit_of_work(container.sessions) as session:
             retry_at = await outbound.record_failure(session, deps, plan=plan, error=error)
-        result = "retry" if retry_at else "failed"
-        metrics.OUTBOUND.labels(provider, result).inc()
-        log.warning("send failed", extra={"error": error.message, "result": result})
-        return result
-    async with unit_of_work(container.sessions) as session:
-        await outbound.record_sent(session, deps, plan=plan, external_id=external_id)
+        metrics.OUTBOUND.labels(provider, "retry" if retry_at else "failed").inc()
+        log.warning("send failed", extra={"error": error.message, "retry": bool(retry_at)})
+        if retry_at is not None:
+            raise RetryAt(retry_at, "provider error") from error
+        return "failed"
+    await _record_sent(plan, external_id)
     metrics.OUTBOUND.labels(provider, "sent").inc()
     return "sent"
 
 
+async def _record_sent(plan: outbound.SendPlan, external_id: str) -> None:
+    """The provider has the message: keep trying to write that down while the database is
+    away, because a worker that gives up here leaves the send uncertain."""
+    container, deps = runtime.container(), runtime.container().pipeline
+    delay, deadline = 0.2, time.monotonic() + RECORD_SENT_PATIENCE_SECONDS
+    while True:
+        try:
+            async with unit_of_work(container.sessions) as session:
+                await outbound.record_sent(session, deps, plan=plan, external_id=external_id)
+            return
+        except DBAPIError:
+            if time.monotonic() > deadline:
+                raise
+            log.warning("could not record a send yet; the database is away")
+            await asyncio.sleep(delay)  # waits for the database, not for a lead's turn
+            delay = min(5.0, delay * 2)
+
+
 async def _send(provider: WhatsAppProvider, plan: outbound.SendPlan) -> str:
     if plan.template is None:
-        return await provider.send_text(to=plan.to, text=plan.text)
+        return await provider.send_text(to=plan.to, text=plan.text, reference=str(plan.message_id))
     if not isinstance(provider, TemplateSender):
         raise ProviderError(f"{plan.channel.provider} cannot send templates", retryable=False)
     return await provider.send_template(
@@ -196,13 +254,21 @@ async def rescue_stalled_jobs(context: procrastinate.JobContext, timestamp: int)
     return await rescue_jobs(context.app, runtime.container().settings.stalled_job_seconds)
 
 
-async def rescue_jobs(app: procrastinate.App, stalled_after: float) -> int:
-    stalled = await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=stalled_after)
+async def rescue_jobs(
+    app: procrastinate.App, stalled_after: float, *, also_workers: Collection[int] = ()
+) -> int:
+    """Retry the jobs of workers silent for ``stalled_after`` seconds, and of ``also_workers``
+    (this process's earlier lives, known dead)."""
+    stalled = list(await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=stalled_after))
+    if also_workers:
+        doing = await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=0)
+        known = {job.id for job in stalled}
+        stalled += [j for j in doing if j.worker_id in also_workers and j.id not in known]
     for job in stalled:
         await app.job_manager.retry_job(job)
     if stalled:
         log.warning("rescued stalled jobs", extra={"jobs": [job.id for job in stalled]})
-    return len(list(stalled))
+    return len(stalled)
 
 
 async def requeue_stuck_outbound(timestamp: int) -> int:
@@ -213,6 +279,12 @@ async def requeue_stuck_outbound(timestamp: int) -> int:
     )
     async with unit_of_work(container.sessions) as session:
         return await rescue.requeue_stuck_outbound(session, older_than=older_than)
+
+
+async def prune_message_rates(timestamp: int) -> int:
+    """Delete the per-minute message counters of windows long over."""
+    async with unit_of_work(runtime.container().sessions) as session:
+        return await rate_queries.prune(session)
 
 
 async def prune_finished_jobs(context: procrastinate.JobContext, timestamp: int) -> int:
@@ -387,35 +459,45 @@ def make_blueprint() -> procrastinate.Blueprint:
     so each queue app gets its own)."""
     bp = procrastinate.Blueprint()
     retry_inbound = procrastinate.RetryStrategy(max_attempts=5, exponential_wait=2)
-    bp.task(name="handle_inbound", queue=queue.PIPELINE_QUEUE, retry=retry_inbound)(handle_inbound)
+    bp.task(name=queue.HANDLE_INBOUND, queue=queue.PIPELINE_QUEUE, retry=retry_inbound)(
+        handle_inbound
+    )
     retry_media = procrastinate.RetryStrategy(
         max_attempts=FETCH_ATTEMPTS, wait=1, retry_exceptions={MediaDownloadFailed}
     )
-    bp.task(name="fetch_media", queue=queue.PIPELINE_QUEUE, retry=retry_media, pass_context=True)(
-        fetch_media
+    bp.task(
+        name=queue.FETCH_MEDIA, queue=queue.PIPELINE_QUEUE, retry=retry_media, pass_context=True
+    )(fetch_media)
+    bp.task(name=queue.SEND_OUTBOUND, queue=queue.OUTBOUND_QUEUE, retry=RetryWhenAsked())(
+        send_outbound
     )
-    bp.task(name="send_outbound", queue=queue.OUTBOUND_QUEUE)(send_outbound)
-    bp.task(name="notify_broker", queue=queue.OUTBOUND_QUEUE)(notify_broker)
-    bp.task(name="notify_manager", queue=queue.OUTBOUND_QUEUE)(notify_manager)
-    bp.task(name="summarize_lead", queue=queue.PIPELINE_QUEUE)(summarize_lead)
-    bp.task(name="index_document", queue="indexing")(index_document)
-    bp.task(name="index_properties", queue="indexing")(index_properties)
-    every_minute, hourly = "* * * * *", "17 * * * *"
-    rescue = bp.task(name="rescue_stalled_jobs", queue="maintenance", pass_context=True)
-    bp.periodic(cron=every_minute)(rescue(rescue_stalled_jobs))
-    requeue = bp.task(name="requeue_stuck_outbound", queue="maintenance")
+    bp.task(name=queue.NOTIFY_BROKER, queue=queue.OUTBOUND_QUEUE)(notify_broker)
+    bp.task(name=queue.NOTIFY_MANAGER, queue=queue.OUTBOUND_QUEUE)(notify_manager)
+    bp.task(name=queue.SUMMARIZE_LEAD, queue=queue.PIPELINE_QUEUE)(summarize_lead)
+    bp.task(name=queue.INDEX_DOCUMENT, queue=queue.INDEXING_QUEUE)(index_document)
+    bp.task(name=queue.INDEX_PROPERTIES, queue=queue.INDEXING_QUEUE)(index_properties)
+    _periodic(bp)
+    return bp
+
+
+def _periodic(bp: procrastinate.Blueprint) -> None:
+    every_minute, maintenance = "* * * * *", queue.MAINTENANCE_QUEUE
+    rescue_task = bp.task(name="rescue_stalled_jobs", queue=maintenance, pass_context=True)
+    bp.periodic(cron=every_minute)(rescue_task(rescue_stalled_jobs))
+    requeue = bp.task(name="requeue_stuck_outbound", queue=maintenance)
     bp.periodic(cron=every_minute)(requeue(requeue_stuck_outbound))
-    reindex = bp.task(name="reindex_stale_tenants", queue="indexing")
+    reindex = bp.task(name="reindex_stale_tenants", queue=queue.INDEXING_QUEUE)
     bp.periodic(cron="*/10 * * * *")(reindex(reindex_stale_tenants))
+    prune = bp.task(name="prune_finished_jobs", queue=maintenance, pass_context=True)
+    bp.periodic(cron="17 * * * *")(prune(prune_finished_jobs))
+    prune_rates = bp.task(name="prune_message_rates", queue=maintenance)
+    bp.periodic(cron="*/5 * * * *")(prune_rates(prune_message_rates))
     # One waiting run is enough: a busy worker must not pile up minutes of them.
     alert = bp.task(
-        name="raise_manager_alerts", queue="maintenance", queueing_lock="raise_manager_alerts"
+        name="raise_manager_alerts", queue=maintenance, queueing_lock="raise_manager_alerts"
     )
     bp.periodic(cron=every_minute)(alert(raise_manager_alerts))
-    follow = bp.task(name="send_follow_ups", queue="maintenance", queueing_lock="send_follow_ups")
+    follow = bp.task(name="send_follow_ups", queue=maintenance, queueing_lock="send_follow_ups")
     bp.periodic(cron="*/5 * * * *")(follow(send_follow_ups))
-    expire = bp.task(name="prune_media", queue="maintenance", queueing_lock="prune_media")
-    bp.periodic(cron=hourly)(expire(prune_media))
-    prune = bp.task(name="prune_finished_jobs", queue="maintenance", pass_context=True)
-    bp.periodic(cron=hourly)(prune(prune_finished_jobs))
-    return bp
+    expire = bp.task(name="prune_media", queue=maintenance, queueing_lock="prune_media")
+    bp.periodic(cron="17 * * * *")(expire(prune_media))

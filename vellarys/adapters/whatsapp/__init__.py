@@ -22,23 +22,45 @@ from collections.abc import Mapping
 
 import httpx
 
+from vellarys.adapters.whatsapp import evolution, meta_cloud, simulator, zapi
 from vellarys.adapters.whatsapp.evolution import EvolutionProvider
 from vellarys.adapters.whatsapp.meta_cloud import MetaCloudProvider
+from vellarys.adapters.whatsapp.registry import ChannelConfig, CredentialField, ProviderSpec
 from vellarys.adapters.whatsapp.simulator import SimulatorProvider
 from vellarys.adapters.whatsapp.zapi import ZApiProvider
 from vellarys.domain.ports import WhatsAppProvider
 from vellarys.errors import ProviderError
 
-PROVIDERS = ("meta", "zapi", "evolution", "simulator")
+# Every provider, by name. Add a provider here (and to the channels table's check).
+REGISTRY: Mapping[str, ProviderSpec] = {
+    spec.name: spec for spec in (meta_cloud.SPEC, zapi.SPEC, evolution.SPEC, simulator.SPEC)
+}
+PROVIDERS = tuple(REGISTRY)
+# The providers an agency admin connects (the simulator comes with every agency).
+CONNECTABLE = tuple(name for name, spec in REGISTRY.items() if spec.connectable)
 
 __all__ = [
+    "CONNECTABLE",
     "PROVIDERS",
+    "REGISTRY",
+    "ChannelConfig",
+    "CredentialField",
     "EvolutionProvider",
     "MetaCloudProvider",
+    "ProviderSpec",
     "SimulatorProvider",
     "ZApiProvider",
     "build_provider",
+    "spec_of",
 ]
+
+
+def spec_of(provider: str) -> ProviderSpec:
+    """The declaration of ``provider``; a non-retryable ``ProviderError`` when unknown."""
+    spec = REGISTRY.get(provider)
+    if spec is None:
+        raise ProviderError(f"unknown WhatsApp provider {provider!r}; expected one of {PROVIDERS}")
+    return spec
 
 
 def build_provider(
@@ -53,46 +75,11 @@ def build_provider(
 
     ``identity`` is what the provider's webhooks name the channel by: Meta's
     ``phone_number_id``, the Z-API instance id, the Evolution instance name, or any label for
-    the simulator. ``credentials`` keys, per provider:
-
-    - ``meta``: ``access_token``, ``app_secret`` (``api_version`` optional, default v21.0)
-    - ``zapi``: ``token``, ``client_token`` (may be empty), ``base_url`` (optional)
-    - ``evolution``: ``api_key`` (the instance token), ``base_url``
-    - ``simulator``: none
-
-    A missing credential or an unknown provider raises a non-retryable ``ProviderError``.
+    the simulator. ``credentials`` (opened, not sealed) hold the keys the provider's
+    ``SPEC.fields`` declare. A missing credential or an unknown provider raises a
+    non-retryable ``ProviderError``.
     """
-    if provider == "meta":
-        return MetaCloudProvider(
-            phone_number_id=identity,
-            access_token=_required(credentials, "access_token", provider),
-            app_secret=_required(credentials, "app_secret", provider),
-            graph_url=meta_graph_url,
-            http=http,
-            api_version=credentials.get("api_version") or "v21.0",
-        )
-    if provider == "zapi":
-        return ZApiProvider(
-            instance_id=identity,
-            token=_required(credentials, "token", provider),
-            client_token=credentials.get("client_token", ""),
-            base_url=credentials.get("base_url") or "https://api.z-api.io",
-            http=http,
-        )
-    if provider == "evolution":
-        return EvolutionProvider(
-            instance=identity,
-            api_key=_required(credentials, "api_key", provider),
-            base_url=_required(credentials, "base_url", provider),
-            http=http,
-        )
-    if provider == "simulator":
-        return SimulatorProvider(identity=identity)
-    raise ProviderError(f"unknown WhatsApp provider {provider!r}; expected one of {PROVIDERS}")
-
-
-def _required(credentials: Mapping[str, str], key: str, provider: str) -> str:
-    value = credentials.get(key)
-    if not value:
-        raise ProviderError(f"the {provider} channel has no {key!r} credential")
-    return value
+    config = ChannelConfig(
+        identity=identity, credentials=credentials, http=http, meta_graph_url=meta_graph_url
+    )
+    return spec_of(provider).build(config)

@@ -34,6 +34,7 @@ from vellarys.adapters.whatsapp.payload import (
     read_messages,
     read_statuses,
 )
+from vellarys.adapters.whatsapp.registry import ChannelConfig, CredentialField, ProviderSpec
 from vellarys.adapters.whatsapp.transport import http_error, post_json, unexpected_answer
 from vellarys.domain.media import FetchedMedia, MediaRefused
 from vellarys.domain.message import (
@@ -128,7 +129,7 @@ class EvolutionProvider:
             raise ProviderError(f"{PROVIDER} answered media that is not base64") from None
         return FetchedMedia(data, str(answer.get("mimetype") or media.get("mime_type") or ""))
 
-    async def send_text(self, *, to: str, text: str) -> str:
+    async def send_text(self, *, to: str, text: str, reference: str | None = None) -> str:
         try:
             number = normalize_phone(to).removeprefix("+")
         except ValueError as exc:
@@ -347,3 +348,27 @@ def _event_time(root: Node) -> datetime:
             raise BadRequest(f"{root.path}.date_time is not an ISO date: {raw!r}") from None
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     return datetime.now(UTC)
+
+
+def _build(config: ChannelConfig) -> EvolutionProvider:
+    return EvolutionProvider(
+        instance=config.identity,
+        api_key=config.required("api_key", PROVIDER),
+        base_url=config.required("base_url", PROVIDER),
+        http=config.http,
+    )
+
+
+SPEC = ProviderSpec(
+    name=PROVIDER,
+    label="Evolution API",
+    identity_label="nome da instância",
+    identity_option="--instance",
+    fields=(
+        CredentialField("api_key", "API key", "Evolution: instance API key."),
+        CredentialField(
+            "base_url", "URL do servidor", "Evolution: API base URL.", secret=False, url=True
+        ),
+    ),
+    build=_build,
+)

@@ -23,6 +23,7 @@ from vellarys.adapters.whatsapp.payload import (
     read_messages,
     read_statuses,
 )
+from vellarys.adapters.whatsapp.registry import ChannelConfig, CredentialField, ProviderSpec
 from vellarys.adapters.whatsapp.transport import (
     download,
     get_json,
@@ -148,10 +149,15 @@ class MetaCloudProvider:
     def parse_webhook(self, body: bytes) -> WebhookBatch:
         return parse_webhook(body)
 
-    async def send_text(self, *, to: str, text: str) -> str:
-        return await self._send(
-            {"to": _digits(to), "type": "text", "text": {"body": text, "preview_url": False}}
-        )
+    async def send_text(self, *, to: str, text: str, reference: str | None = None) -> str:
+        message: dict[str, Any] = {
+            "to": _digits(to),
+            "type": "text",
+            "text": {"body": text, "preview_url": False},
+        }
+        if reference:
+            message["biz_opaque_callback_data"] = reference  # echoed in status webhooks
+        return await self._send(message)
 
     async def send_template(
         self, *, to: str, name: str, language: str, values: Sequence[str]
@@ -361,4 +367,29 @@ def _status(node: Node) -> StatusUpdate | None:
         timestamp=node["timestamp"].timestamp(),
         error_code=code,
         error=error or None,
+        reference=node.opt_text("biz_opaque_callback_data"),
     )
+
+
+def _build(config: ChannelConfig) -> MetaCloudProvider:
+    return MetaCloudProvider(
+        phone_number_id=config.identity,
+        access_token=config.required("access_token", PROVIDER),
+        app_secret=config.required("app_secret", PROVIDER),
+        graph_url=config.meta_graph_url,
+        http=config.http,
+        api_version=config.credentials.get("api_version") or "v21.0",
+    )
+
+
+SPEC = ProviderSpec(
+    name=PROVIDER,
+    label="WhatsApp Cloud API (Meta / 360dialog)",
+    identity_label="phone_number_id",
+    identity_option="--phone-number-id",
+    fields=(
+        CredentialField("access_token", "Access token", "Meta: access token."),
+        CredentialField("app_secret", "App secret", "Meta: app secret (signatures)."),
+    ),
+    build=_build,
+)

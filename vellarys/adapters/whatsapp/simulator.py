@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from vellarys.adapters.whatsapp.payload import load
+from vellarys.adapters.whatsapp.registry import ChannelConfig, ProviderSpec
 from vellarys.domain.message import InboundMessage, WebhookBatch
 from vellarys.domain.phone import normalize_phone
 from vellarys.errors import BadRequest, ProviderError
@@ -58,7 +59,7 @@ class SimulatorProvider:
         )
         return WebhookBatch(self.identity, [message])
 
-    async def send_text(self, *, to: str, text: str) -> str:
+    async def send_text(self, *, to: str, text: str, reference: str | None = None) -> str:
         try:
             phone = normalize_phone(to)
         except ValueError as exc:
@@ -66,3 +67,18 @@ class SimulatorProvider:
         message_id = f"sim-{uuid.uuid4()}"
         self.sent.append(SentText(message_id, phone, text))
         return message_id
+
+
+def _build(config: ChannelConfig) -> SimulatorProvider:
+    return SimulatorProvider(identity=config.identity)
+
+
+SPEC = ProviderSpec(
+    name=PROVIDER,
+    label="Simulador",
+    identity_label="nome",
+    identity_option="--identity",
+    fields=(),
+    build=_build,
+    connectable=False,
+)

@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 
+from vellarys.adapters.outbound import BlockedAddress
 from vellarys.domain.media import FetchedMedia, MediaRefused
 from vellarys.errors import ProviderError
 
@@ -30,6 +31,8 @@ async def post_json(
     """
     try:
         response = await http.post(url, json=dict(payload), headers=dict(headers))
+    except BlockedAddress as exc:
+        raise ProviderError(f"{provider} address refused ({exc})") from None
     except httpx.TimeoutException as exc:
         raise ProviderError(
             f"{provider} timed out ({type(exc).__name__})", retryable=True

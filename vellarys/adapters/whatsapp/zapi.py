@@ -26,6 +26,7 @@ from vellarys.adapters.whatsapp.payload import (
     load,
     read_messages,
 )
+from vellarys.adapters.whatsapp.registry import ChannelConfig, CredentialField, ProviderSpec
 from vellarys.adapters.whatsapp.transport import (
     download,
     http_error,
@@ -46,6 +47,7 @@ from vellarys.errors import ProviderError, Unauthorized
 log = logging.getLogger(__name__)
 
 PROVIDER = "zapi"
+DEFAULT_BASE_URL = "https://api.z-api.io"
 TOKEN_HEADERS = ("z-api-token", "client-token")
 # READ_BY_ME is the agency reading the lead's message: not a status of anything we sent.
 _STATUSES: dict[str, DeliveryStatus] = {
@@ -82,7 +84,7 @@ class ZApiProvider:
         token: str,
         client_token: str,
         http: httpx.AsyncClient,
-        base_url: str = "https://api.z-api.io",
+        base_url: str = DEFAULT_BASE_URL,
     ) -> None:
         self.instance_id = instance_id
         self._client_token = client_token
@@ -113,7 +115,7 @@ class ZApiProvider:
             raise ProviderError(f"{PROVIDER}: the message has no media URL")
         return await download(self._http, url, provider=PROVIDER, headers={}, max_bytes=max_bytes)
 
-    async def send_text(self, *, to: str, text: str) -> str:
+    async def send_text(self, *, to: str, text: str, reference: str | None = None) -> str:
         try:
             phone = normalize_phone(to).removeprefix("+")
         except ValueError as exc:
@@ -259,3 +261,39 @@ def _statuses(root: Node) -> list[StatusUpdate]:
         return []
     timestamp = root["momment"].timestamp(millis=True)
     return [StatusUpdate(node.text(), status, timestamp) for node in root["ids"].items()]
+
+
+def _build(config: ChannelConfig) -> ZApiProvider:
+    return ZApiProvider(
+        instance_id=config.identity,
+        token=config.required("token", PROVIDER),
+        client_token=config.credentials.get("client_token", ""),
+        base_url=config.credentials.get("base_url") or DEFAULT_BASE_URL,
+        http=config.http,
+    )
+
+
+SPEC = ProviderSpec(
+    name=PROVIDER,
+    label="Z-API",
+    identity_label="ID da instância",
+    identity_option="--instance",
+    fields=(
+        CredentialField("token", "Token da instância", "Z-API: instance token."),
+        CredentialField(
+            "client_token",
+            "Client-Token (se usar)",
+            "Z-API: account security token.",
+            required=False,
+        ),
+        CredentialField(
+            "base_url",
+            "URL da API (opcional)",
+            "Z-API: API base URL (default https://api.z-api.io).",
+            secret=False,
+            required=False,
+            url=True,
+        ),
+    ),
+    build=_build,
+)

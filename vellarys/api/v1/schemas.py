@@ -105,7 +105,7 @@ class MessageOut(Model):
     type: glossary.MessageType
     content: str
     media: dict[str, Any]
-    status: Literal["received", "pending", "sent", "delivered", "read", "failed"]
+    status: Literal["received", "pending", "uncertain", "sent", "delivered", "read", "failed"]
     error: str | None
     user_id: uuid.UUID | None
     created_at: datetime

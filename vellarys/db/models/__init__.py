@@ -8,13 +8,16 @@ from vellarys.db.models.login import LoginAttempt
 from vellarys.db.models.media import MediaFile
 from vellarys.db.models.message import Message, RejectedInbound
 from vellarys.db.models.property import Property, PropertyEmbedding
-from vellarys.db.models.system import LlmUsage, SystemSetting
+from vellarys.db.models.security import ErasedIdentifier, ErasureSalt, PasswordReset, UserSession
+from vellarys.db.models.system import LlmUsage, MessageRate, SystemSetting
 from vellarys.db.models.tenant import ApiKey, AuditEntry, Tenant, User
 
 __all__ = [
     "ApiKey",
     "AuditEntry",
     "Channel",
+    "ErasedIdentifier",
+    "ErasureSalt",
     "Handoff",
     "KnowledgeChunk",
     "KnowledgeDocument",
@@ -25,7 +28,9 @@ __all__ = [
     "LoginAttempt",
     "MediaFile",
     "Message",
+    "MessageRate",
     "Notification",
+    "PasswordReset",
     "PlannedMessage",
     "Property",
     "PropertyEmbedding",
@@ -33,4 +38,5 @@ __all__ = [
     "SystemSetting",
     "Tenant",
     "User",
+    "UserSession",
 ]

@@ -14,7 +14,7 @@ from vellarys.domain.glossary import MessageType, values
 
 ROLES = ("user", "assistant", "broker", "system")
 DIRECTIONS = ("inbound", "outbound")
-STATUSES = ("received", "pending", "sent", "delivered", "read", "failed")
+STATUSES = ("received", "pending", "uncertain", "sent", "delivered", "read", "failed")
 TYPES = values(MessageType)
 
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, ForeignKey, String
+from sqlalchemy import Date, DateTime, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vellarys.db.base import Base, TimestampMixin
@@ -33,3 +33,17 @@ class LlmUsage(TimestampMixin, Base):
     prompt_tokens: Mapped[int] = mapped_column(default=0)
     completion_tokens: Mapped[int] = mapped_column(default=0)
     requests: Mapped[int] = mapped_column(default=0)
+
+
+class MessageRate(Base):
+    """Inbound messages per agency and per lead in one minute: rate limits and fair queueing."""
+
+    __tablename__ = "message_rates"
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True
+    )
+    # "agency", or "lead:<lead id>".
+    scope: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    count: Mapped[int] = mapped_column(default=0)

@@ -6,12 +6,13 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, delete, func, or_, select
+from sqlalchemy import Select, delete, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vellarys.db.models import KnowledgeChunk, KnowledgeDocument, KnowledgeEmbedding
 from vellarys.db.queries import vector
+from vellarys.db.queries.embedding import upsert_embeddings
 from vellarys.domain.ports import Vector
 
 
@@ -70,41 +71,10 @@ async def replace_chunks(
     )
     await upsert_embeddings(
         session,
+        KnowledgeEmbedding,
         tenant_id=tenant_id,
         model=model,
-        vectors=[(chunk_id, vec) for chunk_id, (_, vec) in zip(ids, chunks, strict=True)],
-    )
-
-
-async def upsert_embeddings(
-    session: AsyncSession,
-    *,
-    tenant_id: uuid.UUID,
-    model: str,
-    vectors: Sequence[tuple[uuid.UUID, Vector]],
-) -> None:
-    if not vectors:
-        return
-    statement = insert(KnowledgeEmbedding)
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[KnowledgeEmbedding.chunk_id],
-            set_={
-                "model": statement.excluded.model,
-                "embedding": statement.excluded.embedding,
-                "updated_at": func.now(),
-            },
-        ),
-        [
-            {
-                "id": uuid.uuid4(),
-                "tenant_id": tenant_id,
-                "chunk_id": chunk_id,
-                "model": model,
-                "embedding": vec,
-            }
-            for chunk_id, vec in vectors
-        ],
+        rows=[(chunk_id, None, vec) for chunk_id, (_, vec) in zip(ids, chunks, strict=True)],
     )
 
 
@@ -181,3 +151,13 @@ async def chunk_texts(
         chunk_id: (doc, content, title, filename)
         for chunk_id, doc, content, title, filename in found
     }
+
+
+async def document_ids(
+    session: AsyncSession, tenant_id: uuid.UUID, *, unready_only: bool = False
+) -> list[uuid.UUID]:
+    query = select(KnowledgeDocument.id).where(KnowledgeDocument.tenant_id == tenant_id)
+    if unready_only:
+        query = query.where(KnowledgeDocument.status != "ready")
+    found = await session.execute(query)
+    return list(found.scalars())

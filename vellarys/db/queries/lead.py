@@ -85,3 +85,41 @@ async def with_history(
     lead = rows[0][0]
     history = sorted((m for _, m in rows if m is not None), key=lambda m: m.created_at)
     return lead, history
+
+
+async def messages_since(session: AsyncSession, lead: Lead, since: datetime | None) -> int:
+    """How many messages the lead's conversation has after ``since`` (all when None)."""
+    where = [Message.tenant_id == lead.tenant_id, Message.lead_id == lead.id]
+    if since is not None:
+        where.append(Message.created_at > since)
+    found = await session.execute(select(func.count()).select_from(Message).where(*where))
+    return int(found.scalar_one())
+
+
+async def replies_since(
+    session: AsyncSession, tenant_id: uuid.UUID, lead_id: uuid.UUID, since: datetime
+) -> list[Message]:
+    """The assistant's and system's outbound messages to the lead from ``since`` on, fresh."""
+    found = await session.execute(
+        select(Message)
+        .where(
+            Message.tenant_id == tenant_id,
+            Message.lead_id == lead_id,
+            Message.direction == "outbound",
+            Message.created_at >= since,
+            Message.role.in_(["assistant", "system"]),
+        )
+        .order_by(Message.created_at, Message.id)
+        .execution_options(populate_existing=True)
+    )
+    return list(found.scalars())
+
+
+async def last_inbound_by_phone(
+    session: AsyncSession, tenant_id: uuid.UUID, phone: str
+) -> datetime | None:
+    """When the agency's lead with this phone last wrote (None: never, or no such lead)."""
+    found = await session.execute(
+        select(Lead.last_inbound_at).where(Lead.tenant_id == tenant_id, Lead.phone == phone)
+    )
+    return found.scalar_one_or_none()

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -104,28 +104,70 @@ async def last_sent_at(
     return found.scalar_one()
 
 
+# Written as SQL text: SQLAlchemy cannot negate a text() clause with ``~``.
+_NO_SEND_JOB = text(
+    "NOT EXISTS (SELECT 1 FROM procrastinate_jobs j WHERE j.status IN ('todo', 'doing') "
+    "AND j.task_name = 'vellarys:send_outbound' AND j.args->>'message_id' = messages.id::text)"
+)
+
+
 async def stuck_outbound(
     session: AsyncSession, *, older_than: datetime, limit: int = 500
 ) -> list[Message]:
     """Pending outbound messages with no send job waiting or running (deployment-wide sweep)."""
-    from sqlalchemy import text
-
-    job_exists = text(
-        "EXISTS (SELECT 1 FROM procrastinate_jobs j WHERE j.status IN ('todo', 'doing') "
-        "AND j.args->>'message_id' = messages.id::text)"
-    )
     found = await session.execute(
         select(Message)
         .where(
             Message.direction == "outbound",
             Message.status == "pending",
             Message.created_at < older_than,
-            ~job_exists,
+            _NO_SEND_JOB,
         )
         .order_by(Message.created_at)
         .limit(limit)
     )
     return list(found.scalars())
+
+
+async def reconcile_uncertain(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    message_id: uuid.UUID,
+    external_id: str,
+    status: str,
+    at: datetime,
+) -> bool:
+    """Settle a send whose outcome was lost, from the provider's own status callback."""
+    stamp = {"sent": "sent_at", "delivered": "delivered_at", "read": "read_at"}.get(status)
+    values: dict[str, Any] = {
+        "status": status,
+        "external_id": external_id,
+        "sending_since": None,
+        "error": None,
+        "sent_at": func.coalesce(Message.sent_at, at),
+        "updated_at": func.now(),
+    }
+    if stamp:
+        values[stamp] = func.coalesce(getattr(Message, stamp), at)
+    result = await session.execute(
+        update(Message)
+        .where(
+            Message.tenant_id == tenant_id,
+            Message.id == message_id,
+            Message.direction == "outbound",
+            Message.status.in_(["pending", "uncertain"]),
+            Message.external_id.is_(None),
+        )
+        .values(**values)
+        .returning(Message.id)
+    )
+    return result.first() is not None
+
+
+async def database_now(session: AsyncSession) -> datetime:
+    """The database's clock: the one the queue compares ``scheduled_at`` with."""
+    return (await session.execute(select(func.now()))).scalar_one()
 
 
 async def outbound_exists(session: AsyncSession, tenant_id: uuid.UUID, external_id: str) -> bool:

@@ -6,8 +6,7 @@ import uuid
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, false, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import ColumnElement, Select, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -95,51 +94,6 @@ async def needing_embedding(
     return [(a, b, c) for a, b, c in found]
 
 
-async def upsert_embeddings(
-    session: AsyncSession,
-    *,
-    tenant_id: uuid.UUID,
-    model: str,
-    rows: Sequence[tuple[uuid.UUID, str, Vector | None]],
-) -> None:
-    """Store (property id, content hash, vector); a ``None`` vector only marks it as seen."""
-    statement = insert(PropertyEmbedding)
-    changed = [r for r in rows if r[2] is not None]
-    if changed:
-        await session.execute(
-            statement.on_conflict_do_update(
-                index_elements=[PropertyEmbedding.property_id],
-                set_={
-                    "model": statement.excluded.model,
-                    "content_hash": statement.excluded.content_hash,
-                    "embedding": statement.excluded.embedding,
-                    "updated_at": func.now(),
-                },
-            ),
-            [
-                {
-                    "id": uuid.uuid4(),
-                    "tenant_id": tenant_id,
-                    "property_id": property_id,
-                    "model": model,
-                    "content_hash": content_hash,
-                    "embedding": vec,
-                }
-                for property_id, content_hash, vec in changed
-            ],
-        )
-    touched = [r[0] for r in rows if r[2] is None]
-    if touched:
-        await session.execute(
-            update(PropertyEmbedding)
-            .where(
-                PropertyEmbedding.tenant_id == tenant_id,
-                PropertyEmbedding.property_id.in_(touched),
-            )
-            .values(updated_at=func.now())
-        )
-
-
 def conditions(
     tenant_id: uuid.UUID, f: PropertyFilters, *, exclude: Collection[uuid.UUID] = ()
 ) -> list[ColumnElement[bool]]:
@@ -153,10 +107,16 @@ def conditions(
     if f.property_type:
         where.append(Property.property_type == f.property_type)
     low, high = f.price_range
+    # The lead's monthly total when they said "com condomínio"; the price otherwise.
+    cost = (
+        Property.price + func.coalesce(Property.condo_fee, 0) if f.includes_fees else Property.price
+    )
     if low is not None:
         where.append(Property.price >= low)
     if high is not None:
-        where.append(Property.price <= high)
+        where.append(cost <= high)
+    if f.exclude_codes:
+        where.append(Property.code.not_in(list(f.exclude_codes)))
     if f.bedrooms:
         where.append(Property.bedrooms >= f.bedrooms)
     if f.parking:

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
+from vellarys.adapters.whatsapp import CONNECTABLE, REGISTRY
 from vellarys.db.queries import channel as channel_queries
 from vellarys.domain.phone import normalize_phone
 from vellarys.errors import BadRequest, NotFound, ProviderError
@@ -18,12 +19,6 @@ from vellarys.web.route import WebRoute
 from vellarys.web.session import container_of, flash, staff_work
 
 router = APIRouter(route_class=WebRoute)
-# Form field -> credential key, per provider (what build_provider reads).
-CREDENTIAL_FIELDS = {
-    "meta": ("access_token",),
-    "zapi": ("token", "client_token"),
-    "evolution": ("api_key", "base_url"),
-}
 TEST_TEXT = "Mensagem de teste do Vellarys: o canal está funcionando. ✅"
 
 
@@ -32,7 +27,8 @@ async def _page(request: Request, *, status: int = 200, **extra: Any) -> Respons
     async with staff_work(request, admin=True) as (session, viewer):
         channels = await channel_service.list_channels(session, viewer.tenant_id)
     rows = [(c, base + channel_service.webhook_path(c)) for c in channels]
-    context = {"rows": rows, "error": None, "values": {}, **extra}
+    specs = [REGISTRY[name] for name in CONNECTABLE]
+    context = {"rows": rows, "specs": specs, "error": None, "values": {}, **extra}
     return render(request, "channels.html", context, status=status)
 
 
@@ -45,7 +41,13 @@ async def channels_page(request: Request) -> Response:
 async def add(request: Request) -> Response:
     fields = await form_fields(request)
     provider = fields.get("provider", "")
-    credentials = {key: fields.get(key, "").strip() for key in CREDENTIAL_FIELDS.get(provider, ())}
+    if provider not in CONNECTABLE:
+        return await _page(request, error="Escolha um provedor.", values=fields, status=400)
+    # Each provider's inputs are named "<provider>.<credential key>" (see the template).
+    credentials = {
+        f.key: fields.get(f"{provider}.{f.key}", "").strip() for f in REGISTRY[provider].fields
+    }
+    settings = container_of(request).settings
     try:
         async with staff_work(request, admin=True) as (session, viewer):
             channel = await channel_service.add_channel(
@@ -54,7 +56,8 @@ async def add(request: Request) -> Response:
                 provider=provider,
                 identity=fields.get("identity", ""),
                 credentials=credentials,
-                app_secret=fields.get("app_secret", "").strip() or None,
+                secret_key=settings.resolved_secret_key,
+                allow_private_urls=settings.private_urls_allowed,
                 name=fields.get("name", "").strip() or None,
             )
     except BadRequest as exc:

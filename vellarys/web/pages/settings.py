@@ -45,6 +45,7 @@ async def save(request: Request) -> Response:
                 tenant_id=viewer.tenant_id,
                 form=fields,
                 secret_key=container.settings.resolved_secret_key,
+                allow_private_urls=container.settings.private_urls_allowed,
             )
     except assistant.InvalidSettings as exc:
         async with staff_work(request, admin=True) as (session, viewer):

@@ -44,12 +44,19 @@ TENANT_TABLES = (
 
 
 def upgrade() -> None:
+    # With separate migration and runtime roles, `vellarys db bootstrap` (a superuser) created
+    # the role and made the runtime role a member: nothing to do here, and no CREATEROLE needed.
+    # A single role that may create roles (the embedded server, tests) does both itself.
     op.execute(
         f"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{ROLE}') "
         f"THEN CREATE ROLE {ROLE} NOLOGIN; END IF; END $$"
     )
-    # The connecting user must be allowed to SET ROLE to it.
-    op.execute(f"GRANT {ROLE} TO CURRENT_USER")
+    op.execute(
+        "DO $$ BEGIN "
+        f"IF NOT pg_has_role(current_user, '{ROLE}', 'MEMBER') "
+        "AND (SELECT rolsuper OR rolcreaterole FROM pg_roles WHERE rolname = current_user) THEN "
+        f"EXECUTE format('GRANT {ROLE} TO %I', current_user); END IF; END $$"
+    )
     op.execute(
         "DO $$ DECLARE s text := current_schema(); BEGIN "
         f"EXECUTE format('GRANT USAGE ON SCHEMA %I TO {ROLE}', s); "

@@ -4,7 +4,7 @@ The bytes expire after the retention setting; the transcript or OCR text stays. 
 inbound message. Row-level security like every tenant table.
 
 Revision ID: 0007_media
-Revises: 0006_edge
+Revises: 0006_pipe
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from alembic import op
 from sqlalchemy.dialects.postgresql import UUID
 
 revision = "0007_media"
-down_revision = "0006_edge"
+down_revision = "0006_pipe"
 branch_labels = None
 depends_on = None
 

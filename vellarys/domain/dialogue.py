@@ -1,0 +1,173 @@
+"""Dialogue rules around the reply: what the history says, the hottest signals, the handoff notice.
+
+The pure half of ``services.reply.answer``: which slot was asked last, which cards were already
+sent, whether the lead said something that makes them hot at once (a visit, approved credit, an
+offer, "quero fechar"), and what a lead is told when a person takes over, in or out of hours.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from vellarys.domain.conversation import BrainReply, Turn
+from vellarys.domain.text import find_affirmed, fold
+
+# Said once, these are a buyer ready to close: hand off at once, with the lead marked hot.
+_CLOSING = re.compile(
+    r"\b(?:credito (?:ja )?(?:foi )?aprovado|financiamento (?:ja )?(?:foi )?aprovado"
+    r"|(?:fui|ja fui|estou|to) aprovad[oa]|carta de credito aprovada"
+    r"|quero fechar|vamos fechar|bora fechar|quero (?:fazer|mandar) (?:uma )?proposta"
+    r"|(?:fazer|faco|faço|mandar|tenho) uma (?:proposta|oferta)|ofere[cç]o \w+"
+    r"|quero comprar (?:esse|este|o ap\w*|ele)|fechar negocio|dou (?:um )?sinal)\b"
+)
+_MORE = re.compile(
+    r"\b(?:mais opc\w*|outras opc\w*|mais imove\w*|outros imove\w*|tem mais|mais algum"
+    r"|manda mais|mais op\w*|outras? sugest\w*|ver mais)\b"
+)
+_POINTS = re.compile(
+    r"\b(?:esse|essa|este|esta|desse|dessa|deste|nesse|nessa|neste|dele|dela|ele|ela"
+    r"|o primeiro|a primeira|o segundo|o terceiro|o ultimo)\b"
+)
+# Owners are qualified with these, one question a reply, in this order.
+OWNER_SLOTS = (
+    "owner_address",
+    "owner_property_type",
+    "expected_price",
+    "owner_financed",
+    "exclusivity",
+)
+OWNER_QUESTIONS = {
+    "owner_address": "Qual é o endereço (ou ao menos o bairro) do imóvel?",
+    "owner_property_type": "Que tipo de imóvel é (apartamento, casa...) e quantos quartos tem?",
+    "expected_price": "Quanto você espera pedir por ele?",
+    "owner_financed": "Ele está quitado ou ainda tem financiamento em aberto?",
+    "exclusivity": (
+        "Ele já está anunciado com outra imobiliária, ou você toparia trabalhar com "
+        "exclusividade com a gente?"
+    ),
+}
+_DAY_NAMES = ("segunda", "terça", "quarta", "quinta", "sexta", "sábado", "domingo")
+
+
+def last_asked(history: Sequence[Turn]) -> str | None:
+    """The slot the assistant's last reply asked, unless a broker spoke since."""
+    for turn in reversed(history):
+        if turn.role == "assistant":
+            asked = turn.media.get("asked")
+            return str(asked) if asked else None
+        if turn.role == "broker":
+            return None
+    return None
+
+
+def asked_before(history: Sequence[Turn]) -> list[str]:
+    return [
+        str(t.media["asked"]) for t in history if t.role == "assistant" and t.media.get("asked")
+    ]
+
+
+def shown_codes(history: Sequence[Turn]) -> list[str]:
+    """Every card the assistant sent, oldest first, once each."""
+    codes = [
+        str(code)
+        for t in history
+        if t.role == "assistant"
+        for code in (t.media.get("properties") or ())
+    ]
+    return list(dict.fromkeys(codes))
+
+
+def last_shown(history: Sequence[Turn]) -> str | None:
+    for turn in reversed(history):
+        shown = turn.media.get("properties") if turn.role == "assistant" else None
+        if shown:
+            return str(shown[0])
+    return None
+
+
+def last_batch(history: Sequence[Turn]) -> list[str]:
+    for turn in reversed(history):
+        shown = turn.media.get("properties") if turn.role == "assistant" else None
+        if shown:
+            return [str(code) for code in shown]
+    return []
+
+
+def closing_signal(text: str) -> bool:
+    """Approved credit, an offer, "quero fechar": the lead is ready to close."""
+    return find_affirmed(fold(text), _CLOSING) is not None
+
+
+def points_at_listing(text: str) -> bool:
+    """ "esse", "dele", "o primeiro": the lead means a listing already shown."""
+    return bool(_POINTS.search(fold(text)))
+
+
+def wants_more(text: str) -> bool:
+    """ "mais opções", "tem outros?": page forward past the cards already sent."""
+    return bool(_MORE.search(fold(text)))
+
+
+def without_question(reply: BrainReply) -> list[str]:
+    """The reply minus its closing question: the broker asks the next questions now."""
+    messages = list(reply.messages)
+    if not reply.asked or not messages:
+        return messages
+    paragraphs = messages[-1].split("\n\n")
+    if paragraphs[-1].rstrip().endswith("?"):
+        rest = "\n\n".join(paragraphs[:-1]).strip()
+        messages = [*messages[:-1], rest] if rest else messages[:-1]
+    return messages
+
+
+def add_open_question(profile: Mapping[str, Any], question: str | None) -> dict[str, Any]:
+    """The profile with ``question`` appended to its open questions (once)."""
+    updated = dict(profile)
+    if question:
+        pending = [str(q) for q in updated.get("open_questions") or []]
+        if question not in pending:
+            updated["open_questions"] = [*pending, question][-10:]
+    return updated
+
+
+def next_owner_slot(profile: Mapping[str, Any], just_asked: str | None) -> str | None:
+    return next(
+        (slot for slot in OWNER_SLOTS if not profile.get(slot) and slot != just_asked), None
+    )
+
+
+def when_text(opening: datetime, now: datetime) -> str:
+    """ "amanhã às 9h", "segunda às 9h", "hoje às 14h30" in the agency's zone."""
+    local_now = now.astimezone(opening.tzinfo)
+    days = (opening.date() - local_now.date()).days
+    hour = f"{opening.hour}h" + (f"{opening.minute:02d}" if opening.minute else "")
+    if days == 0:
+        return f"hoje às {hour}"
+    if days == 1:
+        return f"amanhã às {hour}"
+    if days < 7:
+        return f"{_DAY_NAMES[opening.weekday()]} às {hour}"
+    return f"em {opening:%d/%m} às {hour}"
+
+
+def handoff_notice(
+    broker_name: str | None,
+    *,
+    opening: datetime | None = None,
+    now: datetime | None = None,
+    after_hours_message: str | None = None,
+) -> str:
+    """What the lead reads when a person takes over; out of hours, when that person will."""
+    who = f"{broker_name.split()[0]}, do nosso time," if broker_name else "um de nossos corretores"
+    if opening is None or now is None or opening - now < timedelta(minutes=1):
+        return f"Vou passar seu atendimento para {who} que vai falar com você em breve. 🙂"
+    text = (
+        f"Vou passar seu atendimento para {who} que te chama {when_text(opening, now)}, "
+        "quando nosso expediente começa. 🙂"
+    )
+    if after_hours_message:
+        text += "\n\n" + after_hours_message.strip()
+    return text

@@ -1,0 +1,161 @@
+"""Planner steps for what a lead asks beyond the search: listing facts, costs, and leads who
+are not buyers or renters (owners, clients with a problem, out of area, "vc é robô?"), and the
+signals that hand a lead over at once (approved credit, an offer, "quero fechar")."""
+
+from __future__ import annotations
+
+import re
+
+from vellarys.domain import phrases
+from vellarys.domain.cost_answer import answer_costs, asked_costs
+from vellarys.domain.dialogue import OWNER_QUESTIONS, next_owner_slot
+from vellarys.domain.listing import financing_price
+from vellarys.domain.listing_facts import UNKNOWN_LABELS, answer_facts, asked_facts, purpose_note
+from vellarys.domain.plan_state import Draft, PlanTurn
+from vellarys.domain.qualification import missing_slots
+from vellarys.domain.text import fold
+
+
+def bot_question(t: PlanTurn, d: Draft) -> None:
+    if "bot_question" in t.intents:
+        persona = t.context.settings.get("persona_name") or phrases.DEFAULT_PERSONA
+        d.say(phrases.BOT_ANSWER.format(persona=persona, agency=t.context.agency_name))
+        d.handled = True
+
+
+def apology(t: PlanTurn, d: Draft) -> None:
+    """ "ninguém me respondeu": a complaint from someone who is not a client gets an apology."""
+    if "complaint" in t.intents and "support" not in t.intents:
+        d.say(phrases.APOLOGY)
+
+
+def support(t: PlanTurn, d: Draft) -> None:
+    """A current client: empathy for a problem, no listings, the person who serves clients."""
+    if "support" in t.intents or t.profile.get("intent") == "support":
+        problem = "complaint" in t.intents or _PROBLEM.search(fold(t.context.text))
+        d.say(phrases.SUPPORT_HANDOFF if problem else phrases.SUPPORT_ROUTE)
+        d.handoff_reason, d.route = "requested", "support"
+        d.handled = d.stop = True
+
+
+def owner(t: PlanTurn, d: Draft) -> None:
+    """An owner who wants to sell or rent out: an owner's questions, then whoever takes listings."""
+    if not ({"sell", "rent_out"} & t.intents or t.profile.get("intent") in ("sell", "rent_out")):
+        return
+    if t.learned & {"intent"} or ({"sell", "rent_out"} & t.intents and not t.last_asked):
+        d.say(phrases.OWNER_WELCOME)
+    slot = next_owner_slot(t.profile, None)
+    if slot == "owner_property_type" and t.profile.get("property_type"):
+        slot = next_owner_slot({**t.profile, slot: t.profile["property_type"]}, None)
+    if slot == "expected_price" and t.profile.get("intent") == "rent_out":
+        question = phrases.OWNER_RENT_PRICE
+    else:
+        question = OWNER_QUESTIONS.get(slot or "", "")
+    if slot is None or slot in t.asked_before:
+        d.say(phrases.OWNER_HANDOFF)
+        d.handoff_reason, d.route = "requested", "listings"
+    else:
+        d.say(question)
+        d.asked = slot
+    d.handled = d.stop = True
+
+
+def out_of_area(t: PlanTurn, d: Draft) -> None:
+    if "out_of_area" in t.intents:
+        served = t.context.settings.get("served_area") or phrases.DEFAULT_SERVED_AREA
+        d.say(phrases.OUT_OF_AREA.format(served=served))
+        d.handled = d.question_done = d.stop = True
+
+
+def closing(t: PlanTurn, d: Draft) -> None:
+    """Approved credit, an offer, "quero fechar": hand off at once, hot."""
+    if "closing" in t.intents:
+        d.say(phrases.CLOSING_HANDOFF)
+        d.handoff_reason = "hot"
+        d.handled = d.stop = True
+
+
+def listing_facts(t: PlanTurn, d: Draft) -> None:
+    """ "aceita pet? qual o IPTU?" about the listing in focus, answered from its fields."""
+    focus = t.retrieval.focus
+    if focus is None and _asks_iptu_period(t.context.text):
+        yearly = t.retrieval.iptu_period == "year"
+        text = phrases.IPTU_PERIOD.format(period="anual" if yearly else "mensal")
+        d.say(f"{text} {phrases.IPTU_PER_MONTH}" if yearly else text)
+        d.handled = True
+        d.answered_kinds.add("listing_question")
+        return
+    facts = asked_facts(t.context.text) if focus else []
+    if focus is None or not facts or not ("question" in t.intents or "?" in t.context.text):
+        return
+    found = answer_facts(
+        focus,
+        facts,
+        description=t.retrieval.focus_description,
+        iptu_period=t.retrieval.iptu_period,
+        question=t.context.text,
+    )
+    lines = list(found.lines)
+    note = purpose_note(focus, t.profile)
+    if note:
+        lines.append(note)
+    if found.unknown:
+        missing = " e ".join(UNKNOWN_LABELS[f] for f in found.unknown)
+        lines.append(f"O anúncio não informa {missing}; vou confirmar com o corretor. 😊")
+        d.needs_broker_answer = True
+        d.open_question = f"{focus.code}: {t.context.text.strip()[:200]}"
+    if lines:
+        d.say("\n".join(lines))
+        d.handled = True
+        d.answered_kinds.add("listing_question")
+
+
+def costs(t: PlanTurn, d: Draft) -> None:
+    """ITBI, closing costs, instalment, affordability: computed for this lead and listing."""
+    kinds = asked_costs(t.context.text)
+    if "financing_question" in t.intents and "instalment" not in kinds:
+        kinds.append("instalment")
+    if not kinds:
+        return
+    # A listing is priced only when the lead points at it; else their own budget is.
+    focus = t.retrieval.focus if t.retrieval.focus_explicit else None
+    candidates = [h for h in (t.retrieval.looked_up, focus) if h is not None]
+    candidates += [hit for hit in t.retrieval.properties if hit.code in d.codes]
+    found = financing_price(candidates, t.profile)
+    price, source = found if found else (None, "")
+    city = next((h.city for h in candidates if h.transaction == "sale"), None)
+    answer = answer_costs(
+        kinds,
+        price=price,
+        source=source,
+        city=city or t.profile.get("city"),
+        profile=t.profile,
+        rates=t.retrieval.itbi_rates,
+    )
+    if answer.needs_price and not answer.lines:
+        # The documents may still answer in general ("a alíquota é de 3%"); the price is asked.
+        loan = "instalment" in kinds
+        d.follow_up = phrases.FINANCING_ASK_PRICE if loan else phrases.COSTS_ASK_PRICE
+        d.asked = "budget_max" if "budget_max" in missing_slots(t.profile) else None
+        if "question" not in t.intents:
+            d.handled = True
+        return
+    for line in answer.lines:
+        d.say(line)
+    if answer.lines:
+        loan = "instalment" in kinds or "affordability" in kinds
+        d.say(phrases.FINANCING_DISCLAIMER if loan else phrases.COSTS_DISCLAIMER)
+        d.handled = True
+        d.answered_kinds.add("cost_question")
+
+
+_PROBLEM = re.compile(
+    r"\b(?:vazamento|vazando|quebr\w*|estrag\w*|problema|reclama\w*|infiltra\w*|ninguem resolve"
+    r"|urgente|goteira|sem agua|sem luz)\b"
+)
+
+
+def _asks_iptu_period(text: str) -> bool:
+    """ "o IPTU do anúncio é por mês ou por ano?": the agency's convention, from its settings."""
+    folded = fold(text)
+    return "iptu" in folded and bool(re.search(r"\b(?:mes|mensal|ano|anual)\b", folded))
