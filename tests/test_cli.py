@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import psycopg
 import pytest
+from PIL import Image, ImageDraw, ImageFont
 
 from vellarys.db import migrate
 
@@ -211,3 +212,26 @@ def _libpq(env: dict[str, str]) -> str:
     return subprocess.run(
         [*VELLARYS, "db-url"], env=env, capture_output=True, text=True, check=True
     ).stdout.strip()
+
+
+def test_chat_takes_a_picture_and_answers_with_the_listing_it_shows(
+    empty_database: str, tmp_path: Path
+) -> None:
+    env = _env(VELLARYS_DATABASE_URL=empty_database)
+    subprocess.run([*VELLARYS, "migrate"], env=env, check=True, capture_output=True)
+    subprocess.run([*VELLARYS, "seed-demo"], env=env, check=True, capture_output=True)
+    picture = tmp_path / "anuncio.png"
+    image = Image.new("RGB", (640, 200), "white")
+    draw = ImageDraw.Draw(image)
+    draw.text(
+        (20, 80), "Código do anúncio: AP1102", fill="black", font=ImageFont.load_default(size=32)
+    )
+    image.save(picture)
+    done = subprocess.run(
+        [*VELLARYS, "chat", "--tenant", "demo", "--phone", "+5511955553333", "--json",
+         "--image", str(picture), "--caption", "gostei desse"],
+        env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    replies = json.loads(done.stdout)["replies"]
+    assert replies[0] == "Esse aqui é o *AP1102* ✔"
+    assert any("AP1102" in reply for reply in replies[1:])

@@ -14,6 +14,9 @@ from vellarys.adapters.embeddings import build_embedder
 from vellarys.adapters.llm.openai_compatible import OpenAICompatibleChat
 from vellarys.adapters.outbound import GuardedTransport
 from vellarys.adapters.pdf import PdfReader
+from vellarys.adapters.speech.local_whisper import LocalWhisper
+from vellarys.adapters.speech.openai_compatible import OpenAICompatibleTranscriber
+from vellarys.adapters.vision.rapid_ocr import RapidTextReader
 from vellarys.adapters.whatsapp import build_provider, spec_of
 from vellarys.config import Settings
 from vellarys.db.embedded import start_embedded
@@ -21,7 +24,7 @@ from vellarys.db.engine import PoolConfig, create_engine, create_sessionmaker
 from vellarys.db.models import Channel
 from vellarys.domain.clock import SystemClock
 from vellarys.domain.llm import ChatModel
-from vellarys.domain.ports import Clock, Embedder, WhatsAppProvider
+from vellarys.domain.ports import Clock, Embedder, Transcriber, WhatsAppProvider
 from vellarys.domain.secretbox import open_sealed
 from vellarys.services.channel import open_credentials
 from vellarys.services.deps import PipelineDeps, PipelineSettings
@@ -57,6 +60,26 @@ def pipeline_settings(settings: Settings) -> PipelineSettings:
         lead_messages_per_minute=settings.lead_messages_per_minute,
         agency_messages_per_minute=settings.agency_messages_per_minute,
         inbound_text_max_chars=settings.inbound_text_max_chars,
+        media_max_bytes=settings.media_max_bytes,
+        media_timeout_seconds=settings.media_timeout_seconds,
+        media_retention_days=settings.media_retention_days,
+    )
+
+
+def build_transcriber(settings: Settings, http: httpx.AsyncClient) -> Transcriber:
+    """An OpenAI-compatible endpoint when configured, else Whisper base on this machine."""
+    if settings.transcription_base_url:
+        key = settings.transcription_api_key
+        return OpenAICompatibleTranscriber(
+            base_url=settings.transcription_base_url,
+            model=settings.transcription_model,
+            api_key=key.get_secret_value() if key else None,
+            http=http,
+            timeout_seconds=settings.transcription_timeout_seconds,
+        )
+    return LocalWhisper(
+        model_dir=settings.data_dir / "models" / "whisper-base",
+        timeout_seconds=settings.transcription_timeout_seconds,
     )
 
 
@@ -165,6 +188,8 @@ def build(settings: Settings, *, database_url: str | None = None) -> Container:
             settings=pipeline_settings(settings),
             embedder=embedder,
             chat_for=chat_model_factory(settings, http, guarded_http),
+            transcriber=build_transcriber(settings, http),
+            text_reader=RapidTextReader(timeout_seconds=settings.ocr_timeout_seconds),
         ),
         pdf=PdfReader(workers=settings.pdf_workers, timeout_seconds=settings.pdf_timeout_seconds),
     )

@@ -103,6 +103,14 @@ class Settings(BaseSettings):
     upload_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     pdf_timeout_seconds: float = Field(default=20, gt=0)
     pdf_workers: int = Field(default=2, ge=1)
+    media_max_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
+    media_timeout_seconds: float = Field(default=30, gt=0)
+    media_retention_days: int = Field(default=90, ge=1)
+    transcription_base_url: str | None = None
+    transcription_api_key: SecretStr | None = None
+    transcription_model: str = "whisper-1"
+    transcription_timeout_seconds: float = Field(default=60, gt=0)
+    ocr_timeout_seconds: float = Field(default=30, gt=0)
 
     health_queue_age_seconds: float = Field(default=60, gt=0)
     worker_metrics_port: int | None = Field(default=None, ge=1, le=65535)

@@ -103,3 +103,9 @@ class QueryTimeout(VellarysError):
 
     status_code = 503
     retryable = True
+
+
+class MediaReadError(VellarysError):
+    """A voice note or picture could not be read (transcription or OCR failed)."""
+
+    status_code = 502

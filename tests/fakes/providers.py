@@ -184,9 +184,63 @@ class FakeGraphAPI(FakeProvider):
         503: (2, "Service temporarily unavailable"),
     }
 
+    _media_route = re.compile(r"/v\d+\.\d+/(?P<media_id>\d+)")
+    _download_route = re.compile(r"/whatsapp_business/attachments/\?mid=(?P<media_id>\d+)")
+
     def __init__(self, *, access_token: str | None = None) -> None:
         self.access_token = access_token
+        # media id -> (bytes, content type), served as Meta does: GET /{version}/{media id}
+        # gives a short-lived URL, which is downloaded with the same bearer token.
+        self.media: dict[str, tuple[bytes, str]] = {}
+        self.media_failures = 0  # the next this many media requests answer 500
         super().__init__()
+
+    def add_media(self, media_id: str, data: bytes, content_type: str) -> None:
+        self.media[media_id] = (data, content_type)
+
+    def _handle(self, handler: _Handler) -> None:
+        if handler.command != "GET":
+            super()._handle(handler)
+            return
+        request = Recorded(
+            "GET", handler.path, {k.lower(): v for k, v in handler.headers.items()}, None
+        )
+        with self._lock:
+            self.requests.append(request)
+            failing = self.media_failures > 0
+            self.media_failures -= 1 if failing else 0
+        refused = self.check(request)
+        if refused is not None or failing:
+            self._respond(handler, refused or Reply(500, self.error_body(500)))
+            return
+        self._serve_media(handler)
+
+    def _serve_media(self, handler: _Handler) -> None:
+        download = self._download_route.fullmatch(handler.path)
+        info = self._media_route.fullmatch(handler.path)
+        media_id = (download or info).group("media_id") if (download or info) else ""
+        if media_id not in self.media:
+            self._respond(
+                handler, Reply(404, self.error(100, "Unsupported get request.", status=404).body)
+            )
+            return
+        data, content_type = self.media[media_id]
+        if info is not None:
+            url = f"{self.url}/whatsapp_business/attachments/?mid={media_id}"
+            body = {
+                "messaging_product": "whatsapp",
+                "url": url,
+                "mime_type": content_type,
+                "file_size": len(data),
+                "id": media_id,
+            }
+            self._respond(handler, Reply(200, body))
+            return
+        handler.send_response(200)
+        handler.send_header("Content-Type", content_type)
+        handler.send_header("Content-Length", str(len(data)))
+        handler.end_headers()
+        handler.wfile.write(data)
 
     @staticmethod
     def error(code: int, message: str, *, status: int = 400, details: str | None = None) -> Reply:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -17,7 +18,7 @@ from sqlalchemy import text
 
 from tests.web.conftest import PASSWORD, Dashboard, add_agency, add_lead, csrf_of
 from vellarys.asgi import create_app
-from vellarys.db.models import Channel, KnowledgeDocument, Property, User
+from vellarys.db.models import Channel, KnowledgeDocument, MediaFile, Property, User
 from vellarys.db.uow import unit_of_work
 from vellarys.domain.password import hash_password
 from vellarys.services.api_keys import create_api_key
@@ -62,6 +63,8 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/leads/{lead_id}/assign"): R(WEB, "lead", data={"user_id": ""}),
     ("POST", "/leads/{lead_id}/notes"): R(WEB, "lead", data={"body": "Ligar amanhã."}),
     ("POST", "/leads/{lead_id}/stage"): R(WEB, "lead", data={"stage": "qualifying"}),
+    ("GET", "/media/{message_id}"): R(WEB, "media"),
+    ("POST", "/simulator/upload"): R(WEB),
     ("GET", "/properties"): R(WEB),
     ("GET", "/properties/new"): R(WEB, admin_only=True),
     ("POST", "/properties"): R(WEB, admin_only=True),
@@ -196,6 +199,18 @@ async def _make(world: World, kind: str, tenant_id: uuid.UUID) -> str:
         elif kind == "user":
             thing = User(tenant_id=tenant_id, email=f"mx-{suffix}@x.local", name="Corretor",
                          role="broker", password_hash=hash_password(PASSWORD))  # fmt: skip
+        elif kind == "media":
+            message_id = uuid.uuid4()
+            await session.execute(text(
+                "INSERT INTO messages (id, tenant_id, lead_id, role, direction, type, status) "
+                "VALUES (:m, :t, :l, 'user', 'inbound', 'audio', 'received')"
+            ), {"m": message_id, "t": tenant_id, "l": await add_lead(container, tenant_id)})  # fmt: skip
+            thing = MediaFile(tenant_id=tenant_id, message_id=message_id, kind="audio",
+                              content_type="audio/ogg", size=4, sha256="0" * 64, data=b"OggS",
+                              expires_at=datetime.now(UTC) + timedelta(days=1))  # fmt: skip
+            session.add(thing)
+            await session.flush()
+            return str(message_id)
         elif kind == "handoff":
             lead_id = await add_lead(container, tenant_id)
             await session.execute(text(

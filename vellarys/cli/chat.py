@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import mimetypes
 import time
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -19,6 +22,7 @@ from vellarys.services.simulator import (
     lead_summary,
     replies_after,
     send_as_lead,
+    send_media_as_lead,
     tenant_by_slug,
 )
 from vellarys.worker import runtime
@@ -35,6 +39,50 @@ async def _exchange(container: Container, tenant: str, phone: str, text: str) ->
             session, container.pipeline, tenant=agency, phone=phone, text=text
         )
     return await _await_replies(container, sent)
+
+
+async def _send_file(
+    container: Container, tenant: str, phone: str, upload: MediaUpload
+) -> Conversation:
+    async with unit_of_work(container.sessions) as session:
+        agency = await tenant_by_slug(session, tenant)
+        sent = await send_media_as_lead(
+            session,
+            container.pipeline,
+            tenant=agency,
+            phone=phone,
+            kind=upload.kind,
+            data=upload.path.read_bytes(),
+            content_type=upload.content_type,
+            caption=upload.caption,
+        )
+    return await _await_replies(container, sent)
+
+
+@dataclass(frozen=True, slots=True)
+class MediaUpload:
+    kind: str
+    path: Path
+    content_type: str
+    caption: str = ""
+
+
+def _upload(audio: Path | None, image: Path | None, caption: str) -> MediaUpload | None:
+    if audio is not None and image is not None:
+        raise fail("Send --audio or --image, not both.")
+    path = audio or image
+    if path is None:
+        return None
+    if not path.is_file():
+        raise fail(f"No such file: {path}")
+    kind = "audio" if audio is not None else "image"
+    guessed = mimetypes.guess_type(path.name)[0] or ""
+    content_type = (
+        guessed
+        if guessed.startswith(f"{kind}/")
+        else f"{kind}/{path.suffix.lstrip('.') or 'octet-stream'}"
+    )
+    return MediaUpload(kind, path, content_type, caption)
 
 
 async def _await_replies(container: Container, sent: SimulatedMessage) -> Conversation:
@@ -71,14 +119,24 @@ def chat(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print replies and lead as JSON.")
     ] = False,
+    audio: Annotated[
+        Path | None, typer.Option(help="Send this voice note (ogg, mp3, wav...) as the lead.")
+    ] = None,
+    image: Annotated[Path | None, typer.Option(help="Send this picture as the lead.")] = None,
+    caption: Annotated[str, typer.Option(help="The picture's caption.")] = "",
     data_dir: DataDir = None,
 ) -> None:
-    """Send a message as a lead through the simulator channel and print the assistant's reply."""
+    """Send a message (or a voice note, or a picture) as a lead through the simulator
+    channel and print the assistant's reply."""
     # The chat answers at once: a person is waiting at the terminal.
     settings = settings_from(data_dir, debounce_seconds=0, send_pace_seconds=0)
+    upload = _upload(audio, image, caption)
 
     async def run() -> None:
         async with command_container(settings) as container:
+            if upload is not None:
+                _render(await _send_file(container, tenant, phone, upload), as_json)
+                return
             if message is not None:
                 _render(await _exchange(container, tenant, phone, message), as_json)
                 return

@@ -21,6 +21,7 @@ NAMESPACE = "vellarys"
 
 # Task names (without the namespace procrastinate prefixes them with).
 HANDLE_INBOUND = "handle_inbound"
+FETCH_MEDIA = "fetch_media"
 ANSWER_BACKLOG = "answer_backlog"
 SEND_OUTBOUND = "send_outbound"
 NOTIFY_BROKER = "notify_broker"
@@ -99,6 +100,26 @@ async def defer_handle_inbound(
     return await _defer(
         session,
         task=HANDLE_INBOUND,
+        queue=PIPELINE_QUEUE,
+        args={"message_id": str(message_id)},
+        lock=lead_lock(lead_id),
+        scheduled_at=run_at,
+        priority=priority,
+    )
+
+
+async def defer_fetch_media(
+    session: AsyncSession,
+    *,
+    message_id: uuid.UUID,
+    lead_id: uuid.UUID,
+    run_at: datetime,
+    priority: int = 0,
+) -> int:
+    """Download and read the file of an inbound message; that job then queues the answer."""
+    return await _defer(
+        session,
+        task=FETCH_MEDIA,
         queue=PIPELINE_QUEUE,
         args={"message_id": str(message_id)},
         lock=lead_lock(lead_id),

@@ -117,12 +117,14 @@ NOT_UNDERSTOOD_OFFER = (
 REACTION = ("😊", "👍")
 STICKER = "Haha, adorei! 😄"
 
-AUDIO = "Recebi seu áudio! Por aqui eu ainda não consigo ouvir áudios; pode me escrever?"
+AUDIO = "Recebi seu áudio, mas não consegui ouvi-lo por aqui; pode me escrever?"
 AUDIO_THEN_QUESTION = (
-    "Recebi seu áudio! Por aqui eu ainda não consigo ouvir áudios, então, se puder, me escreve. 🙏"
+    "Recebi seu áudio, mas não consegui ouvi-lo por aqui, então, se puder, me escreve. 🙏"
 )
+LISTING_IN_PICTURE = "Esse aqui é o *{code}* ✔"
+FILE_NOT_OPENED = "Não consegui abrir o arquivo que você mandou; se puder, envie de novo."
 MEDIA = {
-    "image": "Recebi sua imagem! Vou deixar anotado para um corretor dar uma olhada.",
+    "image": "Recebi sua imagem! Me conta o que mais te chamou atenção nela.",
     "video": "Recebi seu vídeo! Vou deixar anotado para um corretor dar uma olhada.",
     "document": "Recebi seu documento! Um corretor vai dar uma olhada nele.",
     "contacts": "Recebi o contato que você enviou; vou repassar para um corretor.",

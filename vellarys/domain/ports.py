@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
 
+from vellarys.domain.media import FetchedMedia
 from vellarys.domain.message import WebhookBatch
 
 Vector = npt.NDArray[np.float32]
@@ -40,6 +41,32 @@ class TemplateSender(Protocol):
         self, *, to: str, name: str, language: str, values: Sequence[str]
     ) -> str:
         """Send template ``name`` with body ``values`` in order; return the message id."""
+
+
+@runtime_checkable
+class MediaSource(Protocol):
+    """A provider that can hand over the file of a message a lead sent."""
+
+    async def fetch_media(
+        self, *, external_id: str, media: Mapping[str, Any], max_bytes: int
+    ) -> FetchedMedia:
+        """The file; ``MediaRefused`` past ``max_bytes``, ``ProviderError`` on failure."""
+
+
+class Transcriber(Protocol):
+    """Speech to text. Blocking or slow implementations run off the event loop themselves."""
+
+    name: str
+
+    async def transcribe(self, audio: bytes, *, content_type: str, prompt: str) -> str: ...
+
+
+class TextReader(Protocol):
+    """Text in a picture (OCR), line by line joined with newlines."""
+
+    name: str
+
+    async def read(self, image: bytes) -> str: ...
 
 
 class Embedder(Protocol):

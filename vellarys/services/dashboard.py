@@ -19,13 +19,15 @@ from vellarys.db.models import (
     KnowledgeDocument,
     Lead,
     LeadNote,
+    MediaFile,
     Message,
     Property,
     User,
 )
 from vellarys.db.queries import dashboard as queries
+from vellarys.db.queries import media as media_queries
 from vellarys.db.queries import tenant as tenant_queries
-from vellarys.errors import BadRequest
+from vellarys.errors import BadRequest, NotFound
 from vellarys.services import lead_acts
 from vellarys.services.auth import Viewer
 
@@ -110,6 +112,17 @@ async def conversation(session: AsyncSession, viewer: Viewer, lead_id: uuid.UUID
     """The messages alone, for the live-updating part of the lead page (not audited)."""
     lead = await lead_acts.find_lead(session, viewer.actor, lead_id)
     return await queries.conversation(session, viewer.tenant_id, lead.id)
+
+
+async def lead_file(session: AsyncSession, viewer: Viewer, message_id: uuid.UUID) -> MediaFile:
+    """The stored file of a lead's message (a voice note to play, a PDF to open), for staff
+    who may see that lead; ``NotFound`` otherwise, or once its bytes have expired."""
+    stored = await media_queries.for_message(session, viewer.tenant_id, message_id)
+    message = None if stored is None else await session.get(Message, stored.message_id)
+    if stored is None or stored.data is None or message is None:
+        raise NotFound("Arquivo não encontrado (ou já apagado pelo prazo de retenção).")
+    await lead_acts.find_lead(session, viewer.actor, message.lead_id)
+    return stored
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from typing import Any
 from vellarys.db.models import Channel
 from vellarys.domain.clock import SystemClock
 from vellarys.domain.llm import ChatModel
-from vellarys.domain.ports import Clock, Embedder, WhatsAppProvider
+from vellarys.domain.ports import Clock, Embedder, TextReader, Transcriber, WhatsAppProvider
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +26,9 @@ class PipelineSettings:
     lead_messages_per_minute: int = 20
     agency_messages_per_minute: int = 600
     inbound_text_max_chars: int = 4096
+    media_max_bytes: int = 16 * 1024 * 1024
+    media_timeout_seconds: float = 30.0
+    media_retention_days: int = 90
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,3 +39,5 @@ class PipelineDeps:
     embedder: Embedder | None = None
     # The tenant's settings -> its chat model (tenant override, else the deployment's), or None.
     chat_for: Callable[[Mapping[str, Any]], ChatModel | None] = lambda _settings: None
+    transcriber: Transcriber | None = None
+    text_reader: TextReader | None = None

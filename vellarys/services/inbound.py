@@ -16,6 +16,7 @@ from vellarys.db.queries import message as message_queries
 from vellarys.domain import phrases
 from vellarys.domain.conversation import Turn
 from vellarys.domain.intent import detect_intents
+from vellarys.domain.media import understood_line
 from vellarys.services.deps import PipelineDeps
 from vellarys.services.outbound import queue_outbound
 from vellarys.services.reply import answer, learn_while_paused
@@ -105,10 +106,11 @@ async def _respond(
         "properties": reply.property_codes,
         "in_reply_to": str(burst[-1].id),
     }
+    texts = [*media_lines(burst), *reply.messages]
     await queue_outbound(
         session,
         lead=lead,
-        texts=reply.messages,
+        texts=texts,
         media=media,
         pace_seconds=deps.settings.send_pace_seconds,
     )
@@ -140,9 +142,29 @@ async def answer_with_fallback(
 
 
 def _turn(message: Message) -> Turn:
-    return Turn(
-        role=message.role,
-        content=message.content,
-        type=message.type,
-        media=dict(message.media or {}),
-    )
+    """A voice note understood is what the lead said; a picture that shows one of the
+    agency's listings is the lead naming it."""
+    media = dict(message.media or {})
+    transcript = str(media.get("transcript") or "").strip()
+    if transcript:
+        return Turn(role=message.role, content=transcript, type="text", media=media)
+    code = media.get("listing_code")
+    if code:
+        content = f"{message.content} {code}".strip()
+        return Turn(role=message.role, content=content, type="text", media=media)
+    return Turn(role=message.role, content=message.content, type=message.type, media=media)
+
+
+def media_lines(burst: list[Message]) -> list[str]:
+    """What the answer says first about files read: the voice note as understood, the
+    listing recognised in a picture."""
+    lines: list[str] = []
+    for message in burst:
+        media = message.media or {}
+        if media.get("transcript"):
+            lines.append(understood_line(str(media["transcript"])))
+        elif media.get("listing_code"):
+            lines.append(phrases.LISTING_IN_PICTURE.format(code=media["listing_code"]))
+        elif media.get("media_error") and message.type != "audio":  # audio: the planner says it
+            lines.append(phrases.FILE_NOT_OPENED)
+    return lines

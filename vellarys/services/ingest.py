@@ -17,6 +17,7 @@ from vellarys.db.queries import erasure as erasure_queries
 from vellarys.db.queries import lead as lead_queries
 from vellarys.db.queries import message as message_queries
 from vellarys.db.queries import rate as rate_queries
+from vellarys.domain.media import needs_fetch
 from vellarys.domain.message import (
     MAX_EXTERNAL_ID,
     InboundMessage,
@@ -199,7 +200,10 @@ async def _ingest_message(
         # Stored for the record, not answered: a reply hours late does more harm than good.
         result.stale += 1
     else:
-        over = await _enqueue_processing(session, deps, lead=lead, message_id=str(message_id))
+        fetch = needs_fetch(message.type, message.media)
+        over = await _enqueue_processing(
+            session, deps, lead=lead, message_id=str(message_id), fetch=fetch
+        )
         result.rate_limited += over is not None
         result.stored.append(str(message_id))
 
@@ -218,10 +222,11 @@ async def _erased(
 
 
 async def _enqueue_processing(
-    session: AsyncSession, deps: PipelineDeps, *, lead: Lead, message_id: str
+    session: AsyncSession, deps: PipelineDeps, *, lead: Lead, message_id: str, fetch: bool = False
 ) -> Over | None:
-    """Schedule the answer after the debounce (a burst gets one answer), at the agency's fair
-    priority; past a per-minute limit, after the minute is over, with one polite notice."""
+    """Schedule the answer (or, for a file, its download) after the debounce (a burst gets
+    one answer), at the agency's fair priority; past a per-minute limit, after the minute is
+    over, with one polite notice."""
     counts, window_start = await rate_queries.count_message(
         session, tenant_id=lead.tenant_id, lead_id=lead.id
     )
@@ -236,7 +241,9 @@ async def _enqueue_processing(
         window_end = window_start + timedelta(seconds=rate_queries.WINDOW_SECONDS)
         run_at = max(run_at, window_end + debounce)
         await _notify_rate_limited(session, lead=lead, over=over)
-    await queue.defer_handle_inbound(
+    # A file is fetched and read first; that job queues the answer.
+    defer = queue.defer_fetch_media if fetch else queue.defer_handle_inbound
+    await defer(
         session,
         message_id=uuid.UUID(message_id),
         lead_id=lead.id,

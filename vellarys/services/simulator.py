@@ -13,11 +13,13 @@ from vellarys.db.models import Lead, Message, Tenant
 from vellarys.db.queries import channel as channel_queries
 from vellarys.db.queries import lead as lead_queries
 from vellarys.db.queries import tenant as tenant_queries
+from vellarys.domain.media import FETCHED_KINDS, FetchedMedia, MediaRefused, check_media
 from vellarys.domain.message import InboundMessage, WebhookBatch
 from vellarys.errors import BadRequest, NotFound
 from vellarys.services.channel import add_channel
 from vellarys.services.deps import PipelineDeps
 from vellarys.services.ingest import receive_webhook
+from vellarys.services.media import store_file
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +49,64 @@ async def send_as_lead(
     """Store ``text`` as if ``phone`` had written it on WhatsApp, and enqueue its processing."""
     if not text.strip():
         raise BadRequest("Write a message.")
+    inbound = InboundMessage(
+        external_id=f"sim-in-{uuid.uuid4().hex}",
+        phone=phone,
+        type="text",
+        text=text.strip(),
+        timestamp=deps.clock.now(),
+        name=name,
+    )
+    return await _receive(session, deps, tenant=tenant, inbound=inbound)
+
+
+async def send_media_as_lead(
+    session: AsyncSession,
+    deps: PipelineDeps,
+    *,
+    tenant: Tenant,
+    phone: str,
+    kind: str,
+    data: bytes,
+    content_type: str,
+    caption: str = "",
+    name: str | None = None,
+) -> SimulatedMessage:
+    """A voice note, picture or document uploaded as if ``phone`` had sent it: the file is
+    stored with the message, and the same job as for a webhook reads and answers it."""
+    if kind not in FETCHED_KINDS:
+        raise BadRequest(f"A lead cannot send a file of kind {kind!r}.")
+    try:
+        check_media(
+            kind, content_type=content_type, size=len(data), max_bytes=deps.settings.media_max_bytes
+        )
+    except MediaRefused as exc:
+        raise BadRequest(f"The file was refused: {exc}.") from None
+    inbound = InboundMessage(
+        external_id=f"sim-in-{uuid.uuid4().hex}",
+        phone=phone,
+        type=kind,  # type: ignore[arg-type]
+        text=caption.strip(),
+        timestamp=deps.clock.now(),
+        name=name,
+        media={"upload": True, "mime_type": content_type, "caption": caption.strip() or None},
+    )
+    simulated = await _receive(session, deps, tenant=tenant, inbound=inbound)
+    await store_file(
+        session,
+        deps,
+        tenant_id=tenant.id,
+        message_id=simulated.message_id,
+        kind=kind,
+        fetched=FetchedMedia(data, content_type),
+        declared_type=content_type,
+    )
+    return simulated
+
+
+async def _receive(
+    session: AsyncSession, deps: PipelineDeps, *, tenant: Tenant, inbound: InboundMessage
+) -> SimulatedMessage:
     channel = await channel_queries.simulator_of(session, tenant.id)
     if channel is None:
         channel = await add_channel(
@@ -56,15 +116,7 @@ async def send_as_lead(
             identity=f"simulator-{tenant.slug}",
             credentials={},
         )
-    now = deps.clock.now()
-    inbound = InboundMessage(
-        external_id=f"sim-in-{uuid.uuid4().hex}",
-        phone=phone,
-        type="text",
-        text=text.strip(),
-        timestamp=now,
-        name=name,
-    )
+    now = inbound.timestamp
     result = await receive_webhook(
         session,
         deps,

@@ -17,7 +17,8 @@ from vellarys.db import queue
 from vellarys.db.queries import rate as rate_queries
 from vellarys.db.queries import tenant as tenant_queries
 from vellarys.db.uow import unit_of_work
-from vellarys.domain.ports import TemplateSender, WhatsAppProvider
+from vellarys.domain.media import MediaRefused
+from vellarys.domain.ports import MediaSource, TemplateSender, WhatsAppProvider
 from vellarys.errors import ProviderError
 from vellarys.services import (
     alerts,
@@ -26,6 +27,7 @@ from vellarys.services import (
     handoff,
     inbound,
     knowledge,
+    media,
     outbound,
     rescue,
     summary,
@@ -40,6 +42,8 @@ log = logging.getLogger(__name__)
 
 # Finished jobs are kept this long for inspection, then pruned.
 KEEP_FINISHED_HOURS = 72
+# A media download is tried this many times before the lead is told it could not be opened.
+FETCH_ATTEMPTS = 3
 # How long a worker keeps trying to record a send the provider accepted.
 RECORD_SENT_PATIENCE_SECONDS = 120.0
 
@@ -88,6 +92,97 @@ async def handle_inbound(message_id: str) -> str:
         with log_context(lead_id=result.lead_id):
             log.info("inbound processed", extra={"outcome": result.outcome})
     return result.outcome
+
+
+async def fetch_media(context: procrastinate.JobContext, message_id: str) -> str:
+    """Download, keep and read the file of a lead's message, then queue its answer.
+
+    A download that fails in a way worth retrying is retried (``FETCH_ATTEMPTS`` in all);
+    after the last attempt, or on a refusal (too big, wrong type), the message is answered
+    anyway and the answer says the file could not be opened.
+    """
+    container, key = runtime.container(), uuid.UUID(message_id)
+    with log_context(message_id=message_id):
+        async with unit_of_work(container.sessions) as session:
+            plan = await media.plan_fetch(session, message_id=key)
+        if plan is None:
+            return "already"
+        error = None if plan.stored else await _download(plan, attempts=_attempts(context))
+        return await _read_and_finish(plan, error=error)
+
+
+def _attempts(context: procrastinate.JobContext) -> int:
+    job = context.job
+    return int(getattr(job, "attempts", 0) or 0) if job is not None else 0
+
+
+async def _download(plan: media.FetchPlan, *, attempts: int) -> str | None:
+    """Store the file; None when stored, else the reason the lead's answer must admit."""
+    container, deps = runtime.container(), runtime.container().pipeline
+    source = None if plan.channel is None else deps.provider_for(plan.channel)
+    if not isinstance(source, MediaSource):
+        return "this channel cannot download media"
+    try:
+        async with asyncio.timeout(deps.settings.media_timeout_seconds):
+            fetched = await source.fetch_media(
+                external_id=plan.external_id,
+                media=plan.media,
+                max_bytes=deps.settings.media_max_bytes,
+            )
+        async with unit_of_work(container.sessions) as session:
+            await media.store_file(
+                session,
+                deps,
+                tenant_id=plan.tenant_id,
+                message_id=plan.message_id,
+                kind=plan.kind,
+                fetched=fetched,
+                declared_type=plan.media.get("mime_type"),
+            )
+    except MediaRefused as exc:
+        log.warning("media refused", extra={"reason": str(exc)})
+        return str(exc)
+    except TimeoutError:
+        return _retry_or_give_up("the download took too long", attempts=attempts, retryable=True)
+    except ProviderError as exc:
+        return _retry_or_give_up(exc.message, attempts=attempts, retryable=exc.retryable)
+    return None
+
+
+def _retry_or_give_up(reason: str, *, attempts: int, retryable: bool) -> str:
+    if retryable and attempts + 1 < FETCH_ATTEMPTS:
+        log.warning("media download failed; retrying", extra={"error": reason})
+        raise MediaDownloadFailed(reason)
+    log.warning("media download failed; answering without it", extra={"error": reason})
+    return reason
+
+
+async def _read_and_finish(plan: media.FetchPlan, *, error: str | None) -> str:
+    container, deps = runtime.container(), runtime.container().pipeline
+    read: media.ReadText | None = None
+    codes: list[str] = []
+    if error is None:
+        async with unit_of_work(container.sessions) as session:
+            stored = await media.load_file(
+                session, tenant_id=plan.tenant_id, message_id=plan.message_id
+            )
+            prompt, codes = await media.reading_prompt(session, tenant_id=plan.tenant_id)
+        if stored is not None and stored.data is not None:
+            read = await media.read_file(
+                deps,
+                kind=plan.kind,
+                data=stored.data,
+                content_type=stored.content_type,
+                prompt=prompt,
+            )
+    async with unit_of_work(container.sessions) as session:
+        await media.finish(
+            session, deps, message_id=plan.message_id, read=read, codes=codes, error=error
+        )
+    if read is not None:
+        metrics_name = "transcribed" if read.kind == "transcript" else "read"
+        log.info("media " + metrics_name, extra={"seconds": round(read.seconds, 3)})
+    return "failed" if error else "stored"
 
 
 async def send_outbound(message_id: str) -> str:
@@ -396,6 +491,17 @@ async def _sync_one(tenant_id: uuid.UUID, url: str) -> None:
         )
 
 
+async def prune_media(timestamp: int) -> int:
+    """Delete the bytes of media past the retention setting; transcripts and OCR text stay."""
+    container = runtime.container()
+    async with unit_of_work(container.sessions) as session:
+        return await media.prune_media(session, now=container.clock.now())
+
+
+class MediaDownloadFailed(Exception):
+    """A media download worth another attempt (procrastinate retries on it)."""
+
+
 def make_blueprint() -> procrastinate.Blueprint:
     """A fresh blueprint of every job (procrastinate namespaces a blueprint's tasks in place,
     so each queue app gets its own)."""
@@ -404,6 +510,12 @@ def make_blueprint() -> procrastinate.Blueprint:
     bp.task(name=queue.HANDLE_INBOUND, queue=queue.PIPELINE_QUEUE, retry=retry_inbound)(
         handle_inbound
     )
+    retry_media = procrastinate.RetryStrategy(
+        max_attempts=FETCH_ATTEMPTS, wait=1, retry_exceptions={MediaDownloadFailed}
+    )
+    bp.task(
+        name=queue.FETCH_MEDIA, queue=queue.PIPELINE_QUEUE, retry=retry_media, pass_context=True
+    )(fetch_media)
     bp.task(name=queue.SEND_OUTBOUND, queue=queue.OUTBOUND_QUEUE, retry=RetryWhenAsked())(
         send_outbound
     )
@@ -439,3 +551,6 @@ def _periodic(bp: procrastinate.Blueprint) -> None:
         name="sync_listing_feeds", queue=queue.INDEXING_QUEUE, queueing_lock="sync_listing_feeds"
     )
     bp.periodic(cron="*/5 * * * *")(feed(sync_listing_feeds))
+
+    expire = bp.task(name="prune_media", queue=maintenance, queueing_lock="prune_media")
+    bp.periodic(cron="17 * * * *")(expire(prune_media))

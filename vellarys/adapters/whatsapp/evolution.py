@@ -13,6 +13,8 @@ never parse, and one unreadable message must not hold back the rest.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hmac
 import json
 import logging
@@ -34,6 +36,7 @@ from vellarys.adapters.whatsapp.payload import (
 )
 from vellarys.adapters.whatsapp.registry import ChannelConfig, CredentialField, ProviderSpec
 from vellarys.adapters.whatsapp.transport import http_error, post_json, unexpected_answer
+from vellarys.domain.media import FetchedMedia, MediaRefused
 from vellarys.domain.message import (
     DeliveryStatus,
     InboundMessage,
@@ -89,6 +92,7 @@ class EvolutionProvider:
         self.instance = instance
         self._api_key = api_key
         self._url = f"{base_url.rstrip('/')}/message/sendText/{instance}"
+        self._media_url = f"{base_url.rstrip('/')}/chat/getBase64FromMediaMessage/{instance}"
         self._http = http
 
     def verify_request(self, body: bytes, headers: Mapping[str, str]) -> None:
@@ -101,6 +105,29 @@ class EvolutionProvider:
 
     def parse_webhook(self, body: bytes) -> WebhookBatch:
         return parse_webhook(body)
+
+    async def fetch_media(
+        self, *, external_id: str, media: Mapping[str, Any], max_bytes: int
+    ) -> FetchedMedia:
+        """WhatsApp's media URLs are encrypted: Evolution decrypts and answers base64."""
+        answer = await post_json(
+            self._http,
+            self._media_url,
+            provider=PROVIDER,
+            headers={"apikey": self._api_key},
+            payload={"message": {"key": {"id": external_id}}, "convertToMp4": False},
+            read_error=_read_error,
+        )
+        encoded = answer.get("base64") if isinstance(answer, dict) else None
+        if not isinstance(encoded, str) or not encoded:
+            raise ProviderError(f"{PROVIDER} answered without the media's bytes")
+        if len(encoded) > max_bytes * 4 // 3 + 4:
+            raise MediaRefused(f"the file has more than {max_bytes} bytes")
+        try:
+            data = base64.b64decode(encoded, validate=True)
+        except binascii.Error:
+            raise ProviderError(f"{PROVIDER} answered media that is not base64") from None
+        return FetchedMedia(data, str(answer.get("mimetype") or media.get("mime_type") or ""))
 
     async def send_text(self, *, to: str, text: str, reference: str | None = None) -> str:
         try:

@@ -24,7 +24,14 @@ from vellarys.adapters.whatsapp.payload import (
     read_statuses,
 )
 from vellarys.adapters.whatsapp.registry import ChannelConfig, CredentialField, ProviderSpec
-from vellarys.adapters.whatsapp.transport import http_error, post_json, unexpected_answer
+from vellarys.adapters.whatsapp.transport import (
+    download,
+    get_json,
+    http_error,
+    post_json,
+    unexpected_answer,
+)
+from vellarys.domain.media import FetchedMedia
 from vellarys.domain.message import (
     DeliveryStatus,
     InboundMessage,
@@ -132,7 +139,8 @@ class MetaCloudProvider:
         self.phone_number_id = phone_number_id
         self._access_token = access_token
         self._app_secret = app_secret
-        self._url = f"{graph_url.rstrip('/')}/{api_version}/{phone_number_id}/messages"
+        self._graph = f"{graph_url.rstrip('/')}/{api_version}"
+        self._url = f"{self._graph}/{phone_number_id}/messages"
         self._http = http
 
     def verify_request(self, body: bytes, headers: Mapping[str, str]) -> None:
@@ -160,6 +168,26 @@ class MetaCloudProvider:
             parameters = [{"type": "text", "text": value} for value in values]
             template["components"] = [{"type": "body", "parameters": parameters}]
         return await self._send({"to": _digits(to), "type": "template", "template": template})
+
+    async def fetch_media(
+        self, *, external_id: str, media: Mapping[str, Any], max_bytes: int
+    ) -> FetchedMedia:
+        """Media id -> its short-lived URL -> the bytes, both with the channel's token."""
+        media_id = str(media.get("media_id") or "")
+        if not media_id.isdigit():
+            raise ProviderError(f"{PROVIDER}: {media_id!r} is not a media id")
+        auth = {"Authorization": f"Bearer {self._access_token}"}
+        meta = await get_json(
+            self._http,
+            f"{self._graph}/{media_id}",
+            provider=PROVIDER,
+            headers=auth,
+            read_error=_read_error,
+        )
+        url = meta.get("url") if isinstance(meta, dict) else None
+        if not isinstance(url, str) or not url:
+            raise ProviderError(f"{PROVIDER} answered without a media URL")
+        return await download(self._http, url, provider=PROVIDER, headers=auth, max_bytes=max_bytes)
 
     async def _send(self, message: dict[str, Any]) -> str:
         payload = {"messaging_product": "whatsapp", "recipient_type": "individual", **message}

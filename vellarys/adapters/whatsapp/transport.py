@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 
 from vellarys.adapters.outbound import BlockedAddress
+from vellarys.domain.media import FetchedMedia, MediaRefused
 from vellarys.errors import ProviderError
 
 # Reads a non-2xx answer (status, JSON body or raw text) into the error to raise.
@@ -71,3 +72,66 @@ def _decode(response: httpx.Response) -> Any:
         return response.json()
     except ValueError:
         return response.text
+
+
+async def download(
+    http: httpx.AsyncClient,
+    url: str,
+    *,
+    provider: str,
+    headers: Mapping[str, str],
+    max_bytes: int,
+) -> FetchedMedia:
+    """GET a file, stopping as soon as it passes ``max_bytes`` (``MediaRefused``)."""
+    try:
+        async with http.stream("GET", url, headers=dict(headers)) as response:
+            if not response.is_success:
+                raise http_error(provider, response.status_code, "the media download failed")
+            announced = int(response.headers.get("content-length") or 0)
+            if announced > max_bytes:
+                raise MediaRefused(f"the file has {announced} bytes (at most {max_bytes})")
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > max_bytes:
+                    raise MediaRefused(f"the file has more than {max_bytes} bytes")
+                chunks.append(chunk)
+            return FetchedMedia(b"".join(chunks), response.headers.get("content-type", ""))
+    except httpx.TimeoutException as exc:
+        raise ProviderError(
+            f"{provider} media timed out ({type(exc).__name__})", retryable=True
+        ) from None
+    except httpx.TransportError as exc:
+        raise ProviderError(
+            f"{provider} media is unreachable ({type(exc).__name__})", retryable=True
+        ) from None
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
+        raise ProviderError(f"{provider} media request failed ({type(exc).__name__})") from None
+
+
+async def get_json(
+    http: httpx.AsyncClient,
+    url: str,
+    *,
+    provider: str,
+    headers: Mapping[str, str],
+    read_error: ErrorReader,
+) -> Any:
+    """GET a JSON document (a media's metadata); failures as in ``post_json``."""
+    try:
+        response = await http.get(url, headers=dict(headers))
+    except httpx.TimeoutException as exc:
+        raise ProviderError(
+            f"{provider} timed out ({type(exc).__name__})", retryable=True
+        ) from None
+    except httpx.TransportError as exc:
+        raise ProviderError(
+            f"{provider} is unreachable ({type(exc).__name__})", retryable=True
+        ) from None
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
+        raise ProviderError(f"{provider} request failed ({type(exc).__name__})") from None
+    body = _decode(response)
+    if response.is_success:
+        return body
+    raise read_error(response.status_code, body)

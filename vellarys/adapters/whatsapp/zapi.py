@@ -27,7 +27,13 @@ from vellarys.adapters.whatsapp.payload import (
     read_messages,
 )
 from vellarys.adapters.whatsapp.registry import ChannelConfig, CredentialField, ProviderSpec
-from vellarys.adapters.whatsapp.transport import http_error, post_json, unexpected_answer
+from vellarys.adapters.whatsapp.transport import (
+    download,
+    http_error,
+    post_json,
+    unexpected_answer,
+)
+from vellarys.domain.media import FetchedMedia
 from vellarys.domain.message import (
     DeliveryStatus,
     InboundMessage,
@@ -99,6 +105,15 @@ class ZApiProvider:
 
     def parse_webhook(self, body: bytes) -> WebhookBatch:
         return parse_webhook(body)
+
+    async def fetch_media(
+        self, *, external_id: str, media: Mapping[str, Any], max_bytes: int
+    ) -> FetchedMedia:
+        """Z-API hands a plain download URL in the webhook."""
+        url = str(media.get("url") or "")
+        if not url.startswith(("https://", "http://")):
+            raise ProviderError(f"{PROVIDER}: the message has no media URL")
+        return await download(self._http, url, provider=PROVIDER, headers={}, max_bytes=max_bytes)
 
     async def send_text(self, *, to: str, text: str, reference: str | None = None) -> str:
         try:

@@ -49,6 +49,16 @@ async def available_by_code(
     return found.scalar_one_or_none()
 
 
+async def available_codes(session: AsyncSession, tenant_id: uuid.UUID) -> list[str]:
+    """The codes of the tenant's available listings."""
+    found = await session.execute(
+        select(Property.code)
+        .where(Property.tenant_id == tenant_id, Property.available.is_(True))
+        .order_by(Property.code)
+    )
+    return list(found.scalars())
+
+
 async def places(session: AsyncSession, tenant_id: uuid.UUID) -> list[tuple[str, str]]:
     """Distinct (neighborhood, city) pairs of the tenant's properties."""
     found = await session.execute(

@@ -43,6 +43,18 @@ async def lead_messages(request: Request, lead_id: str) -> Response:
     return render(request, "partials/conversation.html", {"messages": messages, "lead_id": key})
 
 
+@router.get("/media/{message_id}")
+async def lead_media(request: Request, message_id: str) -> Response:
+    """The bytes of a file a lead sent, for the player or the document link."""
+    async with staff_work(request) as (session, viewer):
+        stored = await dashboard.lead_file(session, viewer, lead_key(message_id))
+    return Response(
+        stored.data,
+        media_type=stored.content_type,
+        headers={"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"},
+    )
+
+
 async def _act(request: Request, lead_id: str, done: str) -> Response:
     """Run one lead action; a refused action comes back to the lead page as a message."""
     key, fields = lead_key(lead_id), await form_fields(request)

@@ -12,8 +12,8 @@ from fastapi.responses import RedirectResponse
 from vellarys.db.queries import tenant as tenant_queries
 from vellarys.errors import BadRequest, NotFound
 from vellarys.services import dashboard
-from vellarys.services.simulator import send_as_lead
-from vellarys.web.pages.forms import form_fields
+from vellarys.services.simulator import send_as_lead, send_media_as_lead
+from vellarys.web.pages.forms import form_fields, form_file
 from vellarys.web.render import render
 from vellarys.web.route import WebRoute
 from vellarys.web.session import container_of, staff_work
@@ -90,6 +90,47 @@ async def send(request: Request) -> Response:
             )
     except BadRequest:
         return await _chat(request, error="Escreva uma mensagem antes de enviar.", status=400)
+    _run_jobs(request)
+    if request.headers.get("HX-Request"):
+        return await _chat(request)
+    return RedirectResponse("/simulator", status_code=303)
+
+
+def _kind(content_type: str) -> str:
+    """The message kind a file of this type arrives as on WhatsApp."""
+    for prefix, kind in (("audio/", "audio"), ("image/", "image"), ("video/", "video")):
+        if content_type.startswith(prefix):
+            return kind
+    return "document"
+
+
+@router.post("/simulator/upload")
+async def upload(request: Request) -> Response:
+    """A voice note, picture or document sent as the lead (read and answered by the job)."""
+    fields, upload = await form_fields(request), await form_file(request, "file")
+    container = container_of(request)
+    if upload is None:
+        return await _chat(request, error="Escolha um arquivo para enviar.", status=400)
+    limit = container.pipeline.settings.media_max_bytes
+    data = await upload.read(limit + 1)
+    content_type = (upload.content_type or "").split(";")[0].strip().lower()
+    try:
+        async with staff_work(request) as (session, viewer):
+            tenant = await tenant_queries.get(session, viewer.tenant_id)
+            if tenant is None:
+                raise NotFound()
+            await send_media_as_lead(
+                session,
+                container.pipeline,
+                tenant=tenant,
+                phone=_phone(request),
+                kind=_kind(content_type),
+                data=data,
+                content_type=content_type,
+                caption=fields.get("caption", ""),
+            )
+    except BadRequest as exc:
+        return await _chat(request, error=exc.message, status=400)
     _run_jobs(request)
     if request.headers.get("HX-Request"):
         return await _chat(request)

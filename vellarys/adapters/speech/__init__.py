@@ -1,0 +1,1 @@
+"""Speech to text: a local Whisper model, or an OpenAI-compatible endpoint."""
