@@ -21,7 +21,8 @@ def _start_worker(stack: Stack, tmp: Path) -> subprocess.Popen[bytes]:
     env |= {
         "VELLARYS_DATABASE_URL": stack.container.database_url,
         "VELLARYS_DATA_DIR": str(tmp),
-        "VELLARYS_SECRET_KEY": "test",
+        # The key the stack sealed the channel credentials with.
+        "VELLARYS_SECRET_KEY": stack.container.settings.resolved_secret_key,
         "VELLARYS_META_GRAPH_URL": stack.graph.url,
         "VELLARYS_DEBOUNCE_SECONDS": "0",
         "VELLARYS_SEND_PACE_SECONDS": "0",
