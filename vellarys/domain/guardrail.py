@@ -44,7 +44,10 @@ _COUNTED = word_set(
 _NOT_CODE = re.compile(r"[^A-Z0-9]")
 # "4.800 por mês", "1.200 mensais": a grouped number with a period is money even without "R$".
 _PER_PERIOD = ("por mes", "ao mes", "mensais", "mensal", "por ano", "ao ano", "anual")
-_DISCOUNT = re.compile(r"\d+(?:[.,]\d+)?\s*%\s*(?:de\s+)?(?:desconto|off)|desconto\s+de\s+\d", re.I)
+# The lookbehind starts a number only at its first digit (linear on long digit runs).
+_DISCOUNT = re.compile(
+    r"(?<![\d.,])\d+(?:[.,]\d+)?\s*%\s*(?:de\s+)?(?:desconto|off)|desconto\s+de\s+\d", re.I
+)
 _PROMISE = re.compile(
     r"\b(?:garant(?:o|imos|ido|ida)|prometo|prometemos|com certeza (?:sera|vai ser) aprovad)", re.I
 )

@@ -18,7 +18,10 @@ _ACCEPTED: dict[str, tuple[str, ...]] = {
 }
 # Providers that serve every file as a byte stream: the kind's mime type from the webhook wins.
 _UNTYPED = ("application/octet-stream", "binary/octet-stream", "")
-_PORTAL_URL = re.compile(r"(?:https?://)?(?:www\.)?[a-z0-9.-]+\.com(?:\.br)?/\S+", re.IGNORECASE)
+# A host starts after a scheme or where no host character precedes it (linear on long runs).
+_PORTAL_URL = re.compile(
+    r"(?:https?://|(?<![a-z0-9./:-]))(?:www\.)?[a-z0-9.-]+\.com(?:\.br)?/\S+", re.IGNORECASE
+)
 _PRICE = re.compile(r"R\$\s*([\d.]+(?:,\d{2})?)")
 _MAX_ECHO = 160
 
