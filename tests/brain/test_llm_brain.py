@@ -186,6 +186,8 @@ async def test_a_documents_example_number_is_not_the_leads_number(
     llm.script(
         [
             FakeOpenAI.tool_call("search_knowledge", {"question": "quanto custa o ITBI?"}),
+            # The draft, its repair round and the forced text-only round all repeat the number.
+            FakeOpenAI.text("O ITBI do seu imóvel fica em R$ 18.000."),
             FakeOpenAI.text("O ITBI do seu imóvel fica em R$ 18.000."),
             FakeOpenAI.text("O ITBI do seu imóvel fica em R$ 18.000."),
         ]
