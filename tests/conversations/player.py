@@ -13,11 +13,14 @@ reproducible; the replies are read back from the stored outbound messages.
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from importlib.resources import files
 from typing import Any
 
 from sqlalchemy import select
@@ -33,6 +36,8 @@ from vellarys.services.inbound import handle_inbound
 from vellarys.services.simulator import replies_after, send_as_lead
 
 # Markdown that WhatsApp shows as raw symbols.
+OPEN_HOURS = "2026-11-25T14:00:00-03:00"  # a Wednesday afternoon
+
 _MARKDOWN = (
     re.compile(r"\*\*"),
     re.compile(r"^\s*#{1,6}\s", re.M),
@@ -66,7 +71,7 @@ class Script:
     handoff_to: str | None = None  # first name of the person who got the lead
     listings: Mapping[str, Any] = field(default_factory=dict)  # constraints on every card
     open_questions: bool | None = None
-    at: str = "2026-11-25T14:00:00-03:00"  # a Wednesday afternoon, open hours
+    at: str = OPEN_HOURS
 
 
 @dataclass
@@ -126,9 +131,10 @@ async def play(
     clock = FixedClock(datetime.fromisoformat(script.at))
     deps = replace(deps, clock=clock)
     played = Played(script)
-    for turn in script.turns:
-        clock.current += timedelta(minutes=2)
-        played.exchanges.append(await _exchange(sessions, deps, tenant_id, phone, turn.text))
+    async with _hours_for(sessions, tenant_id, script):
+        for turn in script.turns:
+            clock.current += timedelta(minutes=2)
+            played.exchanges.append(await _exchange(sessions, deps, tenant_id, phone, turn.text))
     async with unit_of_work(sessions) as session:
         await _final(session, tenant_id, phone, played)
         cards = await _cards(session, tenant_id, played)
@@ -137,6 +143,32 @@ async def play(
     _check_global(played)
     _check_hard_filters(played, {c.code: c for c in cards})
     return played
+
+
+@asynccontextmanager
+async def _hours_for(
+    sessions: async_sessionmaker[AsyncSession], tenant_id: uuid.UUID, script: Script
+) -> AsyncIterator[None]:
+    """A script set at its own hour is played with the demo agency's published business hours
+    (the shared clone is otherwise always open); the clone's settings come back afterwards."""
+    if script.at == OPEN_HOURS:
+        yield
+        return
+    published = json.loads(
+        files("vellarys.demo").joinpath("data", "agency.json").read_text(encoding="utf-8")
+    )["settings"]["business_hours"]
+    async with unit_of_work(sessions) as session:
+        tenant = await session.get(Tenant, tenant_id)
+        assert tenant is not None
+        saved = dict(tenant.settings or {})
+        tenant.settings = {**saved, "business_hours": published}
+    try:
+        yield
+    finally:
+        async with unit_of_work(sessions) as session:
+            tenant = await session.get(Tenant, tenant_id)
+            assert tenant is not None
+            tenant.settings = saved
 
 
 async def _exchange(

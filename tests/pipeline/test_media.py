@@ -18,6 +18,7 @@ from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy import select
 
 from tests.fakes.providers import FakeGraphAPI
+from tests.pipeline.periodic import run_periodic
 from tests.pipeline.harness import PHONE_NUMBER_ID, Stack, build_stack
 from vellarys.db.models import MediaFile, Message, Property
 from vellarys.db.uow import unit_of_work
@@ -205,13 +206,13 @@ async def test_retention_job_deletes_expired_bytes_and_keeps_the_transcript(
         row.text, row.text_kind = "dois quartos em Pinheiros", "transcript"
         row.expires_at = media_stack.container.clock.now() - timedelta(minutes=1)
 
-    runtime.install(media_stack.container)
-    assert await tasks.prune_media(int(time.time())) == 1
+    assert await run_periodic(media_stack, "prune_media") == "succeeded"
 
     (row,) = await _stored(media_stack)
     assert row.data is None and row.pruned_at is not None
     assert row.text == "dois quartos em Pinheiros"
-    assert await tasks.prune_media(int(time.time())) == 0
+    runtime.install(media_stack.container)
+    assert await tasks.prune_media(int(time.time())) == 0  # nothing left to prune
 
 
 async def test_a_picture_that_is_not_one_is_refused_and_the_lead_is_told(

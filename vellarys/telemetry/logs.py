@@ -100,6 +100,8 @@ def configure_logging(
         logger = logging.getLogger(name)
         logger.handlers[:] = []
         logger.propagate = True
+        logger.disabled = False  # a fileConfig elsewhere (alembic's) may have switched it off
+        logger.setLevel(logging.NOTSET)
     for name in _QUIET:
         logging.getLogger(name).setLevel(logging.WARNING)
     structlog.configure(
