@@ -28,6 +28,8 @@ from vellarys.domain.handoff import (
 from vellarys.domain.nudge import window_open
 from vellarys.domain.summary import summarize
 from vellarys.domain.template import WhatsAppTemplate, fill, pick, stored_templates
+from vellarys.domain.webhook import LEAD_HANDED_OFF
+from vellarys.services import webhooks
 from vellarys.services.deps import PipelineDeps
 
 
@@ -72,6 +74,14 @@ async def hand_off(
         session,
         handoff_id=handoff.id,
         run_at=await notify_at(session, lead=lead, reason=reason, now=now),
+    )
+    data = {
+        **webhooks.lead_data(lead),
+        "handoff": {"id": str(handoff.id), "reason": reason, "summary": summary},
+        "broker": {"id": str(broker.id), "name": broker.name} if broker else None,
+    }
+    await webhooks.emit(
+        session, tenant_id=lead.tenant_id, event=LEAD_HANDED_OFF, data=data, now=now
     )
     return handoff, broker
 

@@ -15,7 +15,7 @@ from vellarys.db.models import Lead, Message
 from vellarys.db.queries import user as user_queries
 from vellarys.domain.glossary import STAGE_LABELS, AuditAction, Stage
 from vellarys.errors import BadRequest, Conflict
-from vellarys.services import handoff
+from vellarys.services import handoff, webhooks
 from vellarys.services.audit import Actor, record_act
 from vellarys.services.deps import PipelineDeps
 from vellarys.services.leads import get_lead
@@ -50,6 +50,8 @@ async def change_stage(
     changed = {"from": before, "to": lead.stage}
     action = AuditAction.LEAD_STAGE_CHANGED
     await record_act(session, actor, action, target_id=lead.id, details=changed)
+    if before != lead.stage:
+        await webhooks.announce_stage(session, lead, before=before)
     return lead
 
 

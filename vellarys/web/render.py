@@ -12,7 +12,7 @@ from fastapi import Request
 from starlette.templating import Jinja2Templates, _TemplateResponse
 
 from vellarys.adapters.whatsapp import REGISTRY
-from vellarys.domain import glossary
+from vellarys.domain import glossary, lead_source
 from vellarys.domain.budget import format_brl
 from vellarys.domain.glossary import STAGE_LABELS, TEMPERATURE_LABELS
 from vellarys.domain.template import PURPOSES, VARIABLES
@@ -70,6 +70,7 @@ templates.env.filters.update(
     stage=lambda s: STAGE_LABELS.get(s, s),
     role=lambda r: ROLE_LABELS.get(r, r),
     provider=lambda p: PROVIDER_LABELS.get(p, p),
+    lead_source=lead_source.label,
 )
 templates.env.globals.update(
     STAGE_LABELS=STAGE_LABELS,
