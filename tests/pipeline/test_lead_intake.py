@@ -105,9 +105,10 @@ async def test_a_portal_lead_posted_twice_is_one_lead_greeted_once_by_template(
     lead = await stack.lead("+5541999991234")
     assert lead is not None and lead.source == "portal:vivareal" and lead.name == "Ana Souza"
     intake = lead.source_details["intakes"][0]
-    assert intake["listing_code"] == "AP-101" and intake["portal_lead_id"] == PORTAL_POST[
-        "originLeadId"
-    ]
+    assert (
+        intake["listing_code"] == "AP-101"
+        and intake["portal_lead_id"] == PORTAL_POST["originLeadId"]
+    )
     sends = [r.body for r in stack.graph.sent if r.path.endswith("/messages")]
     assert len(sends) == 1 and sends[0]["type"] == "template"
     assert sends[0]["template"]["name"] == "primeiro_contato"
@@ -176,4 +177,3 @@ async def test_webhooks_are_signed_retried_after_a_failure_and_stay_in_their_age
         }
         assert {d.tenant_id for d in rows} == {stack.tenant_id}
         assert (await session.execute(select(Lead.tenant_id))).scalars().all() == [stack.tenant_id]
-
