@@ -100,6 +100,7 @@ async def test_a_portal_lead_posted_twice_is_one_lead_greeted_once_by_template(
         posted = await stack.client.post(path, json=PORTAL_POST, headers=_basic(secret))
         assert posted.status_code == 200, posted.text
     assert posted.json()["replayed"] and not posted.json()["created"]
+    assert posted.json()["listing_found"] and not posted.json()["first_message"]
     await stack.drain()
 
     lead = await stack.lead("+5541999991234")

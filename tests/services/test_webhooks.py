@@ -15,7 +15,7 @@ from vellarys.bootstrap import Container
 from vellarys.db.models import WebhookDelivery
 from vellarys.domain.webhook import EVENTS
 from vellarys.errors import BadRequest
-from vellarys.services import handoff, lead_acts, webhooks
+from vellarys.services import handoff, lead_acts, lgpd, webhooks
 from vellarys.services.audit import Actor
 
 KEY = "test-secret"
@@ -94,3 +94,9 @@ async def test_stage_changes_and_handoffs_reach_only_the_endpoints_that_asked(
     assert stage.payload["data"]["stage"] == "qualified"
     handed = next(d for d in mine if d.event == "lead.handed_off")
     assert handed.payload["data"]["handoff"]["reason"] == "hot"
+
+    # Erasing the lead (LGPD) deletes the webhook bodies that name it and its intake details.
+    lead.source_details = {"intakes": [{"email": "ana@example.com"}]}
+    await lgpd.erase_lead(session, tenant_id=ours.id, lead_id=lead.id)
+    left = (await session.execute(select(WebhookDelivery.tenant_id))).scalars().all()
+    assert ours.id not in left and lead.source_details == {}

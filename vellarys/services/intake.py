@@ -137,7 +137,8 @@ async def _replay(
     lead = None if lead_id is None else await lead_queries.get(session, tenant_id, lead_id)
     if lead is None or lead.erased_at is not None:
         raise Conflict("O lead desta chave não existe mais.")
-    return Intake(lead, created=False, replayed=True, not_greeted="repetido")
+    listing = await _listing(session, tenant_id, lead_in.listing_code)
+    return Intake(lead, created=False, replayed=True, listing=listing, not_greeted="repetido")
 
 
 async def _listing(
@@ -219,11 +220,35 @@ async def _greet(
     ``first_contact`` template, or not at all."""
     if lead.opted_out or lead.erased_at is not None or lead.ai_paused:
         return None, "lead sem atendimento automático"
+    channel = await _greeting_channel(session, lead)
+    if channel is None:
+        return None, "sem canal de WhatsApp"
+    text, values = await _first_text(session, lead, listing)
+    media: dict[str, Any] = {"first_contact": True, "properties": [listing.code] if listing else []}
+    if not window_open(channel.provider, lead.last_inbound_at, now):
+        template = pick(stored_templates(channel.templates), "first_contact")
+        if template is None:
+            return None, "fora da janela de 24 h e sem modelo first_contact aprovado"
+        media["template"] = {**template.as_dict(), "values": fill(template, values)}
+    messages = await queue_outbound(session, lead=lead, texts=[text], media=media)
+    return messages[0], None
+
+
+async def _greeting_channel(session: AsyncSession, lead: Lead) -> Channel | None:
     channel = None
     if lead.channel_id is not None:
         channel = await channel_queries.get(session, lead.tenant_id, lead.channel_id)
     if channel is None or not channel.active:
-        return None, "sem canal de WhatsApp"
+        # A lead typed in or imported with no channel yet: the agency's number.
+        channel = await _default_channel(session, lead.tenant_id)
+        lead.channel_id = channel.id if channel else lead.channel_id
+    return channel
+
+
+async def _first_text(
+    session: AsyncSession, lead: Lead, listing: Property | None
+) -> tuple[str, dict[str, str]]:
+    """The greeting, and the values a template of it takes."""
     tenant = await tenant_queries.get(session, lead.tenant_id)
     settings = (tenant.settings if tenant else None) or {}
     agency = str(settings.get("agency_name") or (tenant.name if tenant else "imobiliária"))
@@ -233,22 +258,15 @@ async def _greet(
     text = first_contact_text(
         lead_name=lead.name, persona=persona, agency=agency, origin=origin, listing=asked
     )
-    media: dict[str, Any] = {"first_contact": True, "properties": [listing.code] if listing else []}
-    if not window_open(channel.provider, lead.last_inbound_at, now):
-        template = pick(stored_templates(channel.templates), "first_contact")
-        if template is None:
-            return None, "fora da janela de 24 h e sem modelo first_contact aprovado"
-        values = {
-            "lead_name": first_name(lead.name) or "tudo bem",
-            "listing": listing_phrase(asked) if asked else "um imóvel",
-            "agency": agency,
-            "persona": persona,
-            "origin": origin,
-            "text": text,
-        }
-        media["template"] = {**template.as_dict(), "values": fill(template, values)}
-    messages = await queue_outbound(session, lead=lead, texts=[text], media=media)
-    return messages[0], None
+    values = {
+        "lead_name": first_name(lead.name) or "tudo bem",
+        "listing": listing_phrase(asked) if asked else "um imóvel",
+        "agency": agency,
+        "persona": persona,
+        "origin": origin,
+        "text": text,
+    }
+    return text, values
 
 
 def _asked(listing: Property | None) -> AskedListing | None:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -165,3 +165,20 @@ async def insert_lead(session: AsyncSession, values: dict[str, Any]) -> Lead | N
         select(Lead).where(Lead.tenant_id == values["tenant_id"], Lead.id == new_id)
     )
     return found.scalar_one()
+
+
+async def delete_deliveries_about(
+    session: AsyncSession, tenant_id: uuid.UUID, lead_id: uuid.UUID
+) -> int:
+    """Delete the deliveries whose body is about the lead (its data, or a message's lead)."""
+    about = str(lead_id)
+    done = await session.execute(
+        delete(WebhookDelivery)
+        .where(
+            WebhookDelivery.tenant_id == tenant_id,
+            (WebhookDelivery.payload["data"]["id"].astext == about)
+            | (WebhookDelivery.payload["data"]["lead"]["id"].astext == about),
+        )
+        .returning(WebhookDelivery.id)
+    )
+    return len(done.all())
