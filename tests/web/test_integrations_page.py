@@ -98,6 +98,10 @@ async def test_the_leads_list_filters_by_source_and_the_lead_page_shows_the_ad(
     bad = await dashboard.http.get("/leads?source=jornal")
     assert bad.status_code == 400 and "Origem" in soup(bad).select_one(".alert.error").get_text()
 
+    rows = soup(await dashboard.http.get("/")).select("#by-source tbody tr")
+    figures = {(r["data-source"], r["data-campaign"]): r.select("td")[2].get_text() for r in rows}
+    assert figures[("ad", "Casa com piscina")] == "1" and figures[("portal:zap", "")] == "1"
+
     card = soup(await dashboard.http.get(f"/leads/{ad}")).select_one("#lead-source")
     assert card.select_one("[data-source]")["data-source"] == "ad"
     assert card.select_one("#lead-campaign").get_text() == "Casa com piscina"

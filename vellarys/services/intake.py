@@ -281,6 +281,23 @@ def _asked(listing: Property | None) -> AskedListing | None:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class SourceRow:
+    source: str
+    campaign: str | None
+    leads: int
+    hot: int
+    won: int
+
+
+async def leads_by_source(
+    session: AsyncSession, *, tenant_id: uuid.UUID, visible_to: uuid.UUID | None
+) -> list[SourceRow]:
+    """Leads, hot leads and won leads per source and campaign (for the overview)."""
+    rows = await queries.leads_by_source(session, tenant_id, visible_to)
+    return [SourceRow(*row) for row in rows]
+
+
 def note_referral(lead: Lead, referral: Mapping[str, Any]) -> None:
     """A WhatsApp lead who came from a click-to-WhatsApp ad: the first ad is kept, and a lead
     with no other source becomes an ad lead with the ad's headline as its campaign."""

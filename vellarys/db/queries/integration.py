@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vellarys.db.models import Lead, LeadIntake, PortalIntake, WebhookDelivery, WebhookEndpoint
+from vellarys.db.queries.lead_search import visible
 
 
 async def database_now(session: AsyncSession) -> datetime:
@@ -182,3 +183,25 @@ async def delete_deliveries_about(
         .returning(WebhookDelivery.id)
     )
     return len(done.all())
+
+
+async def leads_by_source(
+    session: AsyncSession, tenant_id: uuid.UUID, visible_to: uuid.UUID | None, *, limit: int = 20
+) -> list[tuple[str, str | None, int, int, int]]:
+    """(source, campaign, leads, hot leads, won leads) of the leads this viewer sees, the
+    biggest first; erased leads left out."""
+    leads = func.count()
+    found = await session.execute(
+        select(
+            Lead.source,
+            Lead.campaign,
+            leads,
+            func.count().filter(Lead.temperature == "hot"),
+            func.count().filter(Lead.stage == "won"),
+        )
+        .where(*visible(tenant_id, visible_to), Lead.erased_at.is_(None))
+        .group_by(Lead.source, Lead.campaign)
+        .order_by(leads.desc(), Lead.source, Lead.campaign)
+        .limit(limit)
+    )
+    return [(s, c, int(n), int(h), int(w)) for s, c, n, h, w in found.all()]
