@@ -39,6 +39,9 @@ MAINTENANCE_QUEUE = "maintenance"
 # Agencies' webhook receivers: a slow one never delays a lead's answer or a send.
 WEBHOOKS_QUEUE = "webhooks"
 WORK_QUEUES = (PIPELINE_QUEUE, INDEXING_QUEUE, MAINTENANCE_QUEUE, WEBHOOKS_QUEUE)
+# Each `vellarys worker` process runs one queue worker on WORK_QUEUES and one on OUTBOUND_QUEUE,
+# each with its own heartbeat row.
+QUEUE_WORKERS_PER_PROCESS = 2
 
 _DEFER = text(
     """
