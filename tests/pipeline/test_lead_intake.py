@@ -8,6 +8,7 @@ import base64
 import json
 import uuid
 from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from sqlalchemy import select
 from tests.fakes.providers import FakeGraphAPI
 from tests.fakes.receiver import WebhookReceiver
 from tests.pipeline.harness import Stack, build_stack
+from tests.pipeline.periodic import run_periodic
 from vellarys.db.models import Lead, Property, Tenant, WebhookDelivery
 from vellarys.db.uow import unit_of_work
 from vellarys.domain.webhook import EVENTS, verify
@@ -178,3 +180,7 @@ async def test_webhooks_are_signed_retried_after_a_failure_and_stay_in_their_age
         }
         assert {d.tenant_id for d in rows} == {stack.tenant_id}
         assert (await session.execute(select(Lead.tenant_id))).scalars().all() == [stack.tenant_id]
+        old = next(d for d in rows if d.event == "message.received")
+        old.created_at = old.created_at - timedelta(days=31)
+    assert await run_periodic(stack, "prune_webhook_deliveries") == "succeeded"
+    assert await stack.scalar("SELECT count(*) FROM webhook_deliveries") == 1  # the recent one

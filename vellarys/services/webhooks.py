@@ -35,6 +35,8 @@ from vellarys.errors import BadRequest, NotFound
 
 MAX_ENDPOINTS = 10
 MAX_URL = 2000
+# The delivery log keeps finished deliveries this long (all agencies).
+KEEP_DELIVERIES_DAYS = 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,3 +232,10 @@ async def record_attempt(
         delivery.status = "failed"
         return None
     return now + timedelta(seconds=delay)
+
+
+async def prune_deliveries(session: AsyncSession, *, now: datetime) -> int:
+    """Delete the log's finished deliveries older than ``KEEP_DELIVERIES_DAYS``."""
+    return await queries.prune_deliveries(
+        session, older_than=now - timedelta(days=KEEP_DELIVERIES_DAYS)
+    )

@@ -524,6 +524,13 @@ async def deliver_webhook(delivery_id: str) -> str:
     return "delivered" if attempt.delivered else "failed"
 
 
+async def prune_webhook_deliveries(timestamp: int) -> int:
+    """Delete webhook deliveries finished more than a month ago (the log keeps the rest)."""
+    container = runtime.container()
+    async with unit_of_work(container.sessions) as session:
+        return await webhooks.prune_deliveries(session, now=container.clock.now())
+
+
 async def prune_media(timestamp: int) -> int:
     """Delete the bytes of media past the retention setting; transcripts and OCR text stay."""
     container = runtime.container()
@@ -590,3 +597,7 @@ def _periodic(bp: procrastinate.Blueprint) -> None:
 
     expire = bp.task(name="prune_media", queue=maintenance, queueing_lock="prune_media")
     bp.periodic(cron="17 * * * *")(expire(prune_media))
+    prune_hooks = bp.task(
+        name="prune_webhook_deliveries", queue=maintenance, queueing_lock="prune_webhook_deliveries"
+    )
+    bp.periodic(cron="23 3 * * *")(prune_hooks(prune_webhook_deliveries))

@@ -205,3 +205,13 @@ async def leads_by_source(
         .limit(limit)
     )
     return [(s, c, int(n), int(h), int(w)) for s, c, n, h, w in found.all()]
+
+
+async def prune_deliveries(session: AsyncSession, *, older_than: datetime) -> int:
+    """Delete finished deliveries (delivered or failed) created before ``older_than``."""
+    done = await session.execute(
+        delete(WebhookDelivery)
+        .where(WebhookDelivery.status != "pending", WebhookDelivery.created_at < older_than)
+        .returning(WebhookDelivery.id)
+    )
+    return len(done.all())
