@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from tests.fakes.providers import FakeGraphAPI
 from tests.fakes.receiver import WebhookReceiver
-from tests.pipeline.harness import Stack, build_stack
+from tests.pipeline.harness import Stack, build_stack, meta_text
 from tests.pipeline.periodic import run_periodic
 from vellarys.db.models import Lead, Property, Tenant, WebhookDelivery
 from vellarys.db.uow import unit_of_work
@@ -184,3 +184,20 @@ async def test_webhooks_are_signed_retried_after_a_failure_and_stay_in_their_age
         old.created_at = old.created_at - timedelta(days=31)
     assert await run_periodic(stack, "prune_webhook_deliveries") == "succeeded"
     assert await stack.scalar("SELECT count(*) FROM webhook_deliveries") == 1  # the recent one
+
+
+async def test_the_assistants_answer_raises_stage_hot_and_handoff_events(stack: Stack) -> None:
+    with WebhookReceiver() as receiver:
+        events = ["lead.stage_changed", "lead.hot", "lead.handed_off"]
+        receiver.secret = await _endpoint(stack, stack.tenant_id, receiver.url, events)
+        text = (
+            "Oi, sou a Ana. Quero comprar um apartamento de 3 quartos em Moema, São Paulo, "
+            "até 900 mil, pagamento à vista, para este mês. Quero falar com um corretor."
+        )
+        assert (await stack.post(meta_text(text))).status_code == 200
+        await stack.drain()
+    kinds = [r.event["type"] for r in receiver.received]
+    assert "lead.stage_changed" in kinds and "lead.handed_off" in kinds and "lead.hot" in kinds, (
+        kinds
+    )
+    assert all(r.signed and r.status == 200 for r in receiver.received)

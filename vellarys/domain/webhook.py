@@ -16,11 +16,13 @@ from collections.abc import Iterable
 LEAD_CREATED = "lead.created"
 LEAD_HANDED_OFF = "lead.handed_off"
 LEAD_STAGE_CHANGED = "lead.stage_changed"
+LEAD_HOT = "lead.hot"
 MESSAGE_RECEIVED = "message.received"
 EVENTS = {
     LEAD_CREATED: "Lead novo",
     LEAD_HANDED_OFF: "Lead encaminhado ao corretor",
     LEAD_STAGE_CHANGED: "Etapa do lead mudou",
+    LEAD_HOT: "Lead ficou quente",
     MESSAGE_RECEIVED: "Mensagem recebida do lead",
 }
 TEST_EVENT = "webhook.test"

@@ -66,10 +66,9 @@ async def handle_inbound(
     )
     assert found is not None  # the message's foreign key guarantees the lead
     lead, history = found
-    stage = lead.stage
+    stage, temperature = lead.stage, lead.temperature
     outcome = await _respond(session, deps, lead=lead, history=history, burst=burst, now=now)
-    if lead.stage != stage:
-        await webhooks.announce_stage(session, lead, before=stage)
+    await webhooks.announce_changes(session, lead, stage=stage, temperature=temperature)
     return outcome
 
 

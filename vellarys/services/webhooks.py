@@ -25,6 +25,7 @@ from vellarys.db.queries import integration as queries
 from vellarys.domain.address import UnsafeUrl
 from vellarys.domain.secretbox import open_sealed, seal
 from vellarys.domain.webhook import (
+    LEAD_HOT,
     LEAD_STAGE_CHANGED,
     TEST_EVENT,
     check_events,
@@ -149,6 +150,19 @@ async def announce_stage(session: AsyncSession, lead: Lead, *, before: str) -> i
     return await emit(
         session, tenant_id=lead.tenant_id, event=LEAD_STAGE_CHANGED, data=data, now=now
     )
+
+
+async def announce_changes(
+    session: AsyncSession, lead: Lead, *, stage: str, temperature: str
+) -> None:
+    """After the assistant answered: ``lead.stage_changed`` and, when the lead just turned
+    hot, ``lead.hot``."""
+    if lead.stage != stage:
+        await announce_stage(session, lead, before=stage)
+    if lead.temperature == "hot" and temperature != "hot":
+        now = await queries.database_now(session)
+        data = lead_data(lead)
+        await emit(session, tenant_id=lead.tenant_id, event=LEAD_HOT, data=data, now=now)
 
 
 async def _queue(
