@@ -13,8 +13,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import SQLAlchemyError
 
 from vellarys.api.deps import get_container
+from vellarys.api.errors import error_body
 from vellarys.bootstrap import Container
 from vellarys.db.uow import unit_of_work
 from vellarys.errors import BadRequest
@@ -38,15 +40,27 @@ async def receive_portal_lead(
 ) -> JSONResponse:
     """A lead posted by a portal: matched by phone or created, linked to the listing by
     ``clientListingId``, greeted on WhatsApp. The same ``originLeadId`` again is a no-op."""
+    try:
+        body = await _take(container, key, authorization, await request.body())
+    except (OSError, SQLAlchemyError) as exc:
+        log.error("portal lead could not be stored", extra={"error": str(exc)[:300]})
+        unavailable = error_body("DatabaseUnavailable", "Temporarily unavailable; retry later.")
+        return JSONResponse(unavailable, 503)
+    return JSONResponse(body)
+
+
+async def _take(
+    container: Container, key: str, authorization: str, raw: bytes
+) -> dict[str, object]:
     async with unit_of_work(container.sessions) as session:
         tenant_id = await portal_leads.authorize(session, url_key=key, authorization=authorization)
-    payload = _json(await request.body())
+    payload = _json(raw)
     with log_context(tenant_id=str(tenant_id)):
         async with unit_of_work(container.sessions, tenant_id=tenant_id) as session:
             intake = await portal_leads.receive_portal_lead(
                 session, tenant_id=tenant_id, payload=payload, now=container.clock.now()
             )
-            body = {
+            body: dict[str, object] = {
                 "status": "ok",
                 "lead_id": str(intake.lead.id),
                 "created": intake.created,
@@ -55,7 +69,7 @@ async def receive_portal_lead(
                 "first_message": intake.first_message is not None,
             }
         log.info("portal lead taken", extra={"lead_id": body["lead_id"]})
-    return JSONResponse(body)
+    return body
 
 
 def _json(raw: bytes) -> Any:
