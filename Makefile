@@ -18,8 +18,10 @@ venv: $(STAMP)
 run: venv
 	$(BIN)/vellarys up
 
+# TEST_WORKERS=0 runs the suite in one process (pytest-xdist's -n; auto = one per core).
+TEST_WORKERS ?= auto
 test: venv
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal
 
 lint: venv
 	$(BIN)/ruff check vellarys tests bench
