@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import shutil
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -57,6 +58,9 @@ TEMPLATE_DB = shared_database("vellarys_test_template")
 _THROWAWAY_SETTINGS = ("fsync", "synchronous_commit", "full_page_writes")
 
 
+LOCKS = Path(tempfile.gettempdir()) / f"vellarys-test-locks-{RUN_ID}"
+
+
 def _embedded_folder() -> Path:
     if RUN_ID:
         folder = Path(tempfile.gettempdir()) / f"vellarys-test-pg-{RUN_ID}"
@@ -83,6 +87,8 @@ def _server_url() -> Iterator[str]:
         yield url
     finally:
         server.cleanup()
+        if not folder.exists():  # the run's last worker deleted the server: the locks go too
+            shutil.rmtree(LOCKS, ignore_errors=True)
 
 
 def database_url_for(server_url: str, name: str) -> str:
@@ -125,24 +131,23 @@ def database_exists(server_url: str, name: str) -> bool:
 
 @contextlib.contextmanager
 def build_once(server_url: str, name: str) -> Iterator[bool]:
-    """Hold the run's lock on template ``name``; yields whether the caller must build it.
+    """Yields whether the caller must build template ``name``, holding the run's lock on it.
 
     Workers sharing the embedded server build each template once: the first takes the lock and
     builds, the others wait and find it done. A failed build drops the half-made database."""
-    folder = Path(tempfile.gettempdir()) / f"vellarys-test-locks-{RUN_ID or os.getpid()}"
-    folder.mkdir(exist_ok=True)
-    with (folder / f"{name}.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    shared = bool(RUN_ID) and not EXTERNAL
+    with contextlib.ExitStack() as stack:
+        if shared:
+            LOCKS.mkdir(exist_ok=True)
+            lock = stack.enter_context((LOCKS / f"{name}.lock").open("w"))
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        build = not (shared and database_exists(server_url, name))
         try:
-            build = EXTERNAL or not database_exists(server_url, name)
-            try:
-                yield build
-            except BaseException:
-                if build:
-                    drop_database(server_url, name)
-                raise
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+            yield build
+        except BaseException:
+            if build:
+                drop_database(server_url, name)
+            raise
 
 
 def drop_shared(server_url: str, name: str) -> None:
