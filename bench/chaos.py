@@ -315,7 +315,8 @@ SELECT count(*),
        count(*) FILTER (WHERE EXISTS (
            SELECT 1 FROM messages o WHERE o.direction = 'outbound'
            AND o.media->>'in_reply_to' = ANY(b.ids)
-           AND o.status IN ('sent', 'delivered', 'read', 'uncertain'))),
+           AND (o.status IN ('sent', 'delivered', 'read', 'uncertain')
+                OR (o.status = 'pending' AND o.sending_since IS NOT NULL)))),
        count(*) FILTER (WHERE l.ai_paused OR l.opted_out)
 FROM bursts b JOIN leads l ON l.id = b.lead_id
 """
@@ -343,6 +344,7 @@ class Accounts:
     uncertain: int
     out_of_order: int
     stuck: int
+    outbound: dict[str, int]  # outbound messages by status
 
 
 def accounts(url: str) -> Accounts:
@@ -364,15 +366,26 @@ def accounts(url: str) -> Accounts:
         str(r[0])
         for r in query(url, "SELECT external_id FROM messages WHERE direction = 'inbound'")
     }
-    uncertain = query(url, "SELECT count(*) FROM messages WHERE status = 'uncertain'")[0][0]
+    statuses = dict(
+        query(url, "SELECT status, count(*) FROM messages WHERE direction = 'outbound' GROUP BY 1")
+    )
+    # Cut off after reaching the provider: uncertain, or still pending with its attempt open.
+    in_flight = query(
+        url, "SELECT count(*) FROM messages WHERE status = 'pending' AND sending_since IS NOT NULL"
+    )[0][0]
+    uncertain = statuses.get("uncertain", 0) + in_flight
     return Accounts(
         int(stored), int(unprocessed), int(bursts), int(answered), int(quiet), sent, wamids,
         int(uncertain), int(query(url, OUT_OF_ORDER)[0][0]), int(query(url, STUCK)[0][0]),
+        {str(k): int(v) for k, v in statuses.items()},
     )  # fmt: skip
 
 
 def settled(url: str) -> bool:
-    return accounts(url).stuck == 0
+    """No job due and no reply waiting to be sent (a send cut off by a crash is found again by
+    the periodic requeue of stuck outbound messages)."""
+    done = accounts(url)
+    return done.stuck == 0 and done.outbound.get("pending", 0) == 0
 
 
 # --- the run -------------------------------------------------------------------------------
@@ -382,6 +395,7 @@ def environment(url: str, workdir: Path, graph_url: str) -> dict[str, str]:
     return child_env(url, workdir, graph_url, "chaos") | {
         "VELLARYS_PROVIDER_TIMEOUT_SECONDS": "2",
         "VELLARYS_STALLED_JOB_SECONDS": "5",
+        "VELLARYS_OUTBOUND_STUCK_SECONDS": "20",
         "VELLARYS_SEND_RETRY_BASE_SECONDS": "0.5",
         "VELLARYS_SEND_MAX_ATTEMPTS": "10",
         "VELLARYS_LOG_FORMAT": "json",
@@ -432,6 +446,7 @@ def table(d: Delivery, a: Accounts, accepted: list[str], faults: list[Fault]) ->
         ("replies expected (bursts + never processed)", expected),
         ("replies sent", a.answered - a.quiet),
         ("bursts of leads handed off or opted out", a.quiet),
+        ("outbound messages by status", dict(sorted(a.outbound.items()))),
         ("sends accepted by the provider", len(accepted)),
         ("duplicate sends", duplicates),
         ("sends in the unavoidable window (uncertain)", window),
