@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from vellarys.domain.conversation import BrainReply, Turn
+from vellarys.domain.intent import listing_codes
 from vellarys.domain.text import find_affirmed, fold
 
 # Said once, these are a buyer ready to close: hand off at once, with the lead marked hot.
@@ -85,6 +86,17 @@ def last_shown(history: Sequence[Turn]) -> str | None:
         shown = turn.media.get("properties") if turn.role == "assistant" else None
         if shown:
             return str(shown[0])
+    return None
+
+
+def named_listing(history: Sequence[Turn]) -> str | None:
+    """The last card sent when the lead had asked for it by code ("vi o anúncio AP1501"):
+    what "quanto fica a parcela?" is about, until another card is sent."""
+    shown = last_shown(history)
+    for turn in reversed(history):
+        codes = listing_codes(turn.content) if turn.role == "user" else []
+        if codes:
+            return shown if shown in codes else None
     return None
 
 

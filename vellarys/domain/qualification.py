@@ -215,9 +215,13 @@ def _property_type(folded: str) -> str | None:
 
 def _is_owned(folded: str, start: int, kind: str) -> bool:
     """ "meu ap", "minha casa", "em casa": what they have or where they are, not what they want."""
-    before = folded[:start].split()[-1:]
+    before = folded[:start].split()[-2:]
+    if not before:
+        return False
+    if kind == "house" and before[-1] == "de" and before[0] in vocab.KIND_NOUNS:
+        return False  # "mais opções de casa"
     excluded = vocab.POSSESSIVES | (vocab.HOUSE_IDIOMS if kind == "house" else frozenset())
-    return bool(before) and before[0] in excluded
+    return before[-1] in excluded
 
 
 def _city(body: str, known_cities: Sequence[str]) -> str | None:
