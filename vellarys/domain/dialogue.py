@@ -24,6 +24,7 @@ _CLOSING = re.compile(
     r"|(?:fazer|faco|faço|mandar|tenho) uma (?:proposta|oferta)|ofere[cç]o \w+"
     r"|quero comprar (?:esse|este|o ap\w*|ele)|fechar negocio|dou (?:um )?sinal)\b"
 )
+_RENTING = re.compile(r"\b(?:alug\w*|locac\w*|locar)\b")
 _MORE = re.compile(
     r"\b(?:mais opc\w*|outras opc\w*|mais imove\w*|outros imove\w*|tem mais|mais algum"
     r"|manda mais|mais op\w*|outras? sugest\w*|ver mais)\b"
@@ -111,6 +112,14 @@ def last_batch(history: Sequence[Turn]) -> list[str]:
 def closing_signal(text: str) -> bool:
     """Approved credit, an offer, "quero fechar": the lead is ready to close."""
     return find_affirmed(fold(text), _CLOSING) is not None
+
+
+def closing_intent(text: str) -> str | None:
+    """A lead ready to close is buying (or renting, when they say so), never an owner or a
+    client with a problem, whatever the nearest examples say: "meu crédito foi aprovado"."""
+    if not closing_signal(text):
+        return None
+    return "rent" if _RENTING.search(fold(text)) else "buy"
 
 
 def points_at_listing(text: str) -> bool:

@@ -96,7 +96,7 @@ def _listed(sections: list[_Section], question: str) -> str | None:
     lines: list[str] = []
     size = 0
     for depth, text in section.items():
-        line = ("   ◦ " if depth else "• ") + text
+        line = ("   – " if depth else "• ") + text  # "–" is no list mark to the renderer
         if size + len(line) > MAX_LIST_CHARS:
             break
         lines.append(line)

@@ -191,10 +191,13 @@ def _knowledge(t: PlanTurn, d: Draft) -> None:
     if not t.retrieval.answers and not d.handled:
         found = answer_question(t.retrieval.knowledge, t.context.text)
         pending = [("knowledge_question", found, t.context.text)]
-    answers = [a.text.strip() for _, a, _ in pending if a is not None and a.text.strip()]
+    given = [a for _, a, _ in pending if a is not None and a.text.strip()]
+    answers = [a.text.strip() for a in given]
     if answers:
-        intro = phrases.KNOWLEDGE_INTROS[t.variant % len(phrases.KNOWLEDGE_INTROS)]
-        d.say(intro + "\n" + "\n\n".join(dict.fromkeys(answers)))
+        text = "\n\n".join(dict.fromkeys(answers))
+        if not all(a.framed for a in given):  # a list under its own title needs no lead-in
+            text = phrases.KNOWLEDGE_INTROS[t.variant % len(phrases.KNOWLEDGE_INTROS)] + "\n" + text
+        d.answer(text)
         d.handled = True
     missing = [q for _, a, q in pending if a is None]
     if answers and missing:
@@ -224,6 +227,7 @@ def _properties(t: PlanTurn, d: Draft) -> None:
         return
     if hits:
         widened = t.retrieval.widened
+        d.listings_at = len(d.before) if not d.cards else None
         d.say(properties_intro(len(hits), t.profile, widened=widened, variant=t.variant))
         _add_cards(d, hits)
         above = over_budget([h for h in hits if h.code in d.codes], t.profile)
@@ -375,7 +379,7 @@ def _finish(t: PlanTurn, d: Draft) -> BrainReply:
     if not d.asked and not d.question_done and not d.follow_up:
         d.before = [phrases.AUDIO if p == phrases.AUDIO_THEN_QUESTION else p for p in d.before]
     return BrainReply(
-        messages=lay_out(d.before, d.cards, d.after),
+        messages=lay_out(d.opening(), d.cards, d.after),
         profile=dict(t.profile),
         asked=d.asked,
         handoff_reason=d.handoff_reason,

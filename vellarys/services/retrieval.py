@@ -21,6 +21,7 @@ from vellarys.db.queries import property as property_queries
 from vellarys.domain import dialogue
 from vellarys.domain.cards import KnowledgeHit, PropertyHit
 from vellarys.domain.conversation import Turn
+from vellarys.domain.cost_answer import search_ceiling
 from vellarys.domain.intent import listing_codes
 from vellarys.domain.knowledge_answer import (
     KnowledgeAnswer,
@@ -214,7 +215,7 @@ async def _structured(
         return None
     document = await knowledge_queries.get_document(session, tenant_id, best[0].document_id)
     text = structured_answer(document.content, question) if document else None
-    return KnowledgeAnswer(text, (best[0].document,)) if text else None
+    return KnowledgeAnswer(text, (best[0].document,), framed=True) if text else None
 
 
 def _sentence_scores(
@@ -249,6 +250,9 @@ async def _search(
         return None
     # "mais opções" pages past every card sent, and never widens into something else.
     more = "more" in intents
+    ceiling = search_ceiling(profile, text)
+    if ceiling:
+        profile = {**profile, "budget_max": ceiling}
     return await optional_step(
         session,
         "properties",
