@@ -810,3 +810,10 @@ def test_the_question_is_answered_before_the_listings_a_search_found() -> None:
     joined = everything(reply)
     assert "R$ 3.600" in joined and "AP1000" in joined
     assert joined.index("R$ 3.600") < joined.index("AP1000")
+
+
+def test_the_leads_own_amounts_are_acknowledged_not_passed_over() -> None:
+    stored = {"name": "Ana", "intent": "buy", "property_type": "apartment", "budget_max": 700_000}
+    profile = {**stored, "payment": ["financing", "fgts"], "fgts_balance": 80_000}
+    reply = plan("vou financiar, tenho 80 mil de fundo de garantia", profile=profile, stored=stored)
+    assert "Anotado: R$ 80.000 de FGTS." in everything(reply)

@@ -616,3 +616,8 @@ def test_owners_and_current_clients_are_not_asked_a_buyers_questions() -> None:
         "city",
         "neighborhoods",
     ]
+
+
+def test_a_studio_is_not_asked_how_many_bedrooms() -> None:
+    assert "bedrooms" not in missing_slots({"intent": "rent", "property_type": "studio"})
+    assert "bedrooms" in missing_slots({"intent": "rent", "property_type": "apartment"})

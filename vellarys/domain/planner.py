@@ -13,6 +13,7 @@ from typing import Any
 
 from vellarys.domain import phrases
 from vellarys.domain import plan_steps as steps
+from vellarys.domain.budget import format_brl
 from vellarys.domain.cards import PropertyHit, property_card
 from vellarys.domain.conversation import BrainReply, ConversationContext
 from vellarys.domain.cost_answer import asked_costs
@@ -158,6 +159,8 @@ def _courtesy(t: PlanTurn, d: Draft) -> None:
             d.say(phrases.THANKS[t.variant % len(phrases.THANKS)])
     elif "name" in t.learned and t.name:
         d.say(phrases.NICE_TO_MEET.format(name=t.name))
+    elif _noted_amounts(t):
+        d.say(phrases.NOTED.format(amounts=_noted_amounts(t)))
     elif "greeting" in t.intents and not t.context.first_contact:
         hello = phrases.HELLO_AGAIN[t.variant % len(phrases.HELLO_AGAIN)]
         d.say(hello.format(name=f", {t.name}" if t.name else ""))
@@ -343,6 +346,14 @@ def _askable(t: PlanTurn) -> list[str]:
 def _next_slot(t: PlanTurn) -> str | None:
     askable = _askable(t)
     return askable[0] if askable else None
+
+
+def _noted_amounts(t: PlanTurn) -> str:
+    """ "R$ 80.000 de FGTS": the lead's own amounts this message told, when it asked nothing."""
+    if t.intents & {"question", "financing_question"}:
+        return ""
+    told = [key for key in phrases.AMOUNT_WORDS if key in t.learned and t.profile.get(key)]
+    return " e ".join(f"{format_brl(t.profile[key])} {phrases.AMOUNT_WORDS[key]}" for key in told)
 
 
 def _substantive(t: PlanTurn) -> bool:

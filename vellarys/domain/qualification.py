@@ -162,7 +162,7 @@ def _is_missing(slot: str, profile: Mapping[str, Any]) -> bool:
         return not profile.get("city") and not profile.get("neighborhoods")
     if slot == "budget_max":
         return not any(profile.get(key) is not None for key in BUDGET_SLOTS)
-    if slot == "bedrooms" and profile.get("property_type") in _NO_ROOMS:
+    if slot == "bedrooms" and profile.get("property_type") in (*_NO_ROOMS, "studio"):
         return False
     if slot == "payment" and profile.get("intent") == "rent":
         return False

@@ -125,6 +125,9 @@ async def _understand(
         found.setdefault("intent", closing)
     elif owner:
         found["intent"] = owner[-1]
+    if (found.get("intent") or before.get("intent")) in ("sell", "rent_out"):
+        for key in qualification.BUDGET_SLOTS:  # an owner's price is ``expected_price``
+            found.pop(key, None)
     profile = qualification.merge(before, found)
     return Understood(
         text=text,
