@@ -437,6 +437,7 @@ MESSAGES: list[tuple[str, str | None, dict[str, Any]]] = [
     ("não vou financiar, é à vista", None, {"payment": ["cash"]}),
     ("sem financiamento", None, {"payment": ["cash"]}),
     ("fgts e financiamento", None, {"payment": ["fgts", "financing"]}),
+    ("nao tenho fiador, tem outra opcao?", None, {"intent": "rent"}),
     (
         "vou financiar e usar o FGTS, tenho 80 mil de fundo de garantia",
         None,

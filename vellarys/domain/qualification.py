@@ -48,6 +48,7 @@ _NOT_SEEKING = (("sell", av.SELL), ("rent_out", av.RENT_OUT), ("support", av.SUP
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PERIOD_BUCKETS = ((1, "now"), (3, "3_months"), (6, "6_months"), (12, "12_months"))
 _NUMBER_NOUNS = vocab.BEDROOM_WORDS | vocab.PARKING_WORDS | set(vocab.TIME_UNITS)
+_GUARANTEE = re.compile(r"\b(?:fiador\w*|seguro.?fianca|caucao|titulo de capitaliza\w*)\b")
 _MAX_CUE = re.compile(r"\b(?:ate|maximo|max|teto|limite)\b")
 _MONEY_WORDS = frozenset({"mil", "k", "mi", "milhao", "milhoes", "reais", "r$"})
 _MONTHLY = re.compile(r"\b(?:por mes|ao mes|mensais|mensal|mensalmente)\b|/ ?mes\b")
@@ -180,7 +181,10 @@ def _intent(folded: str) -> str | None:
         if seeking is None and (intent != "support" or not av.SEEKING.search(folded)):
             return intent
         return seeking or intent
-    return _seeking_intent(folded)
+    seeking = _seeking_intent(folded)
+    if seeking is None and _GUARANTEE.search(folded):
+        return "rent"  # "não tenho fiador": only a tenant needs a guarantee, said or lacked
+    return seeking
 
 
 def _seeking_intent(folded: str) -> str | None:
