@@ -8,6 +8,7 @@ from vellarys.db.models.lead import Handoff, Lead, LeadNote
 from vellarys.db.models.login import LoginAttempt
 from vellarys.db.models.media import MediaFile
 from vellarys.db.models.message import Message, RejectedInbound
+from vellarys.db.models.opportunity import Opportunity
 from vellarys.db.models.property import Property, PropertyEmbedding
 from vellarys.db.models.security import ErasedIdentifier, ErasureSalt, PasswordReset, UserSession
 from vellarys.db.models.system import LlmUsage, MessageRate, SystemSetting
@@ -32,6 +33,7 @@ __all__ = [
     "Message",
     "MessageRate",
     "Notification",
+    "Opportunity",
     "PasswordReset",
     "PlannedMessage",
     "Property",
