@@ -45,7 +45,7 @@ class Rule:
     data: dict[str, Any] = field(default_factory=dict)
 
 
-def M(kind: str, obj: str | None = None, **rest: Any) -> Rule:  # noqa: N802
+def M(kind: str, obj: str | None = None, **rest: Any) -> Rule:
     """A route for admins and managers only."""
     return Rule(kind, obj, admin_only=True, managers=True, **rest)
 

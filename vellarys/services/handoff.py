@@ -60,6 +60,7 @@ async def hand_off(
         summary=summary,
         profile=dict(lead.custom_data),
         property_ids=list(property_codes),
+        created_at=now,  # the clock's time: a broker's daily count is by the agency's day
     )
     session.add(handoff)
     if broker is not None:
@@ -144,6 +145,7 @@ async def notify_assignment(
         summary=lead.summary or summarize(lead.custom_data, [], name=lead.name),
         profile=dict(lead.custom_data or {}),
         property_ids=[],
+        created_at=now,
     )
     session.add(handoff)
     await session.flush()

@@ -171,12 +171,13 @@ def _checked(rows: Sequence[tuple[int, dict[str, str]]]) -> tuple[list[_Row], Le
     for line, cells in rows:
         messages = [f"Coluna desconhecida: {k[:40]}." for k in cells if k not in CSV_COLUMNS]
         phone = cells.get("phone", "").strip()
+        key = _phone_key(phone)
+        if key is not None and key in seen:
+            messages.append(f"WhatsApp repetido (já na linha {seen[key]}).")
+        if key is not None:
+            seen.setdefault(key, line)
         try:
-            row = _row(cells)
-            if row.phone in seen:
-                messages.append(f"WhatsApp repetido (já na linha {seen[row.phone]}).")
-            seen.setdefault(row.phone, line)
-            checked.append(row)
+            checked.append(_row(cells))
         except InvalidLead as exc:
             messages = exc.errors + messages
         if messages:
@@ -184,18 +185,33 @@ def _checked(rows: Sequence[tuple[int, dict[str, str]]]) -> tuple[list[_Row], Le
     return checked, report
 
 
+def _phone_key(text: str) -> str | None:
+    try:
+        return lead_phone(text)
+    except InvalidLead:
+        return None
+
+
 def _row(cells: Mapping[str, str]) -> _Row:
-    profile = profile_changes({k: v for k, v in cells.items() if k not in ("name", "stage")})
-    source = _source(cells.get("source"))
-    if source:
-        profile["source"] = source
-    name = lead_name(cells.get("name"))
-    if name:
-        profile["name"] = name
-    return _Row(
-        phone=lead_phone(cells.get("phone")),
-        name=name,
-        stage=lead_stage(cells.get("stage")),
-        tags=tags_from_text(cells.get("tags")),
-        profile=profile,
+    """One CSV row checked whole: every problem of the row is reported at once."""
+    errors: list[str] = []
+
+    def checked(check: Any, *args: Any) -> Any:
+        try:
+            return check(*args)
+        except InvalidLead as exc:
+            errors.extend(exc.errors)
+            return None
+
+    fields = {k: v for k, v in cells.items() if k not in ("name", "stage")}
+    profile = checked(profile_changes, fields) or {}
+    phone = checked(lead_phone, cells.get("phone"))
+    name, source = checked(lead_name, cells.get("name")), checked(_source, cells.get("source"))
+    stage, tags = (
+        checked(lead_stage, cells.get("stage")),
+        checked(tags_from_text, cells.get("tags")),
     )
+    if errors:
+        raise InvalidLead(errors)
+    profile |= {k: v for k, v in (("source", source), ("name", name)) if v}
+    return _Row(phone=phone, name=name, stage=stage, tags=tags or [], profile=profile)
