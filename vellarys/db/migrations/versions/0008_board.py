@@ -151,12 +151,15 @@ def _opportunities() -> None:
 
 def upgrade() -> None:
     _actions(OLD_ACTIONS + NEW_ACTIONS)
+    # Several acts in one transaction (an edit and its stage change) keep their order.
+    op.alter_column("audit_log", "created_at", server_default=sa.text("clock_timestamp()"))
     _users()
     _leads_and_listings()
     _opportunities()
 
 
 def downgrade() -> None:
+    op.alter_column("audit_log", "created_at", server_default=sa.text("now()"))
     op.drop_table("opportunities")
     op.drop_constraint(op.f("fk_properties_broker_id_users"), "properties", type_="foreignkey")
     op.drop_column("properties", "broker_id")
