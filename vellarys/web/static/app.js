@@ -18,6 +18,7 @@ function vellarysBoard(root) {
       group: "board",
       animation: 120,
       ghostClass: "board-ghost",
+      forceFallback: true,
       filter: "select, button, option, a",
       preventOnFilter: false,
       onAdd: function (event) {
