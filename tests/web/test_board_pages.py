@@ -190,3 +190,25 @@ def test_vellarys_user_update_changes_the_profile(
     bad = runner.invoke(app, ["user", "update", "--tenant", "rota", "--email", "b@rota.local",
                               "--specialities", "barcos"])  # fmt: skip
     assert bad.exit_code == 1 and "Especialidade desconhecida" in bad.output
+
+
+async def test_a_manager_changes_their_password_and_an_admins_reset_link_is_audited(
+    dashboard: Dashboard,
+) -> None:
+    manager = await _add_manager(dashboard)
+    await dashboard.login(MANAGER, PASSWORD)
+    form = {"current_password": PASSWORD, "new_password": "outra-senha-456",
+            "confirm_password": "outra-senha-456"}  # fmt: skip
+    changed = await dashboard.post("/account/password", form, page="/account/password")
+    assert changed.status_code == 303
+    await dashboard.login()
+    link = await dashboard.post(f"/users/{manager}/reset-link", page="/users")
+    url = soup(link).select_one("#reset-link").get_text().strip()
+    issued = ("SELECT count(*) FROM audit_log WHERE action = 'user.reset_link_issued' "
+              "AND target_id = :u")  # fmt: skip
+    assert await dashboard.scalar(issued, u=str(manager)) == 1
+    path = url.split("testserver", 1)[-1] if "testserver" in url else "/" + url.split("/", 3)[3]
+    new = {"new_password": "terceira-senha-789", "confirm_password": "terceira-senha-789"}
+    token = soup(await dashboard.http.get(path)).select_one("input[name=csrf_token]")["value"]
+    assert (await dashboard.http.post(path, data={**new, "csrf_token": token})).status_code == 303
+    assert (await dashboard.login(MANAGER, "terceira-senha-789")).status_code == 303
