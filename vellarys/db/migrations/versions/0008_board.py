@@ -5,7 +5,7 @@ The audit vocabulary is spelled out here (not imported) so that this migration k
 meaning what it meant when it ran.
 
 Revision ID: 0008_board
-Revises: 0007_media
+Revises: 0008_mail
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 revision = "0008_board"
-down_revision = "0007_media"
+down_revision = "0008_mail"
 branch_labels = None
 depends_on = None
 
