@@ -5,7 +5,7 @@ idempotency keys of leads sent in, and outgoing webhooks with their delivery log
 so far read right. Every new table is a tenant table with row-level security.
 
 Revision ID: 0008_leads
-Revises: 0008_mail
+Revises: 0008_board
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 revision = "0008_leads"
-down_revision = "0008_mail"
+down_revision = "0008_board"
 branch_labels = None
 depends_on = None
 
