@@ -127,8 +127,14 @@ async def _understand(
     )
     found |= _owner_answer(asked, text)
     owner = [a.kind for a in acts if a.kind in _OWNER_INTENTS]
-    if owner:
+    closing = dialogue.closing_intent(text)
+    if closing and before.get("intent") not in ("buy", "invest", "rent"):
+        found.setdefault("intent", closing)
+    elif owner:
         found["intent"] = owner[-1]
+    if (found.get("intent") or before.get("intent")) in ("sell", "rent_out"):
+        for key in qualification.BUDGET_SLOTS:  # an owner's price is ``expected_price``
+            found.pop(key, None)
     profile = qualification.merge(before, found)
     return Understood(
         text=text,
@@ -196,6 +202,7 @@ def _intents(text: str, acts: Sequence[Act]) -> frozenset[str]:
         found.add("question")
     if dialogue.closing_signal(text):
         found.add("closing")
+        found -= _OWNER_INTENTS  # ready to close: a buyer, not a client with a problem
     if dialogue.wants_more(text):
         found.add("more")
     return frozenset(found)
