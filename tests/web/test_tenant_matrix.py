@@ -121,6 +121,7 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/reengagement/cancel"): M(WEB),
     ("POST", "/reengagement/send"): M(WEB),
     ("GET", "/notifications"): R(WEB, admin_only=True),
+    ("GET", "/outbox"): R(WEB, admin_only=True),
     ("GET", "/notifications/bell"): R(WEB, admin_only=True),
     ("POST", "/notifications/read"): R(WEB, admin_only=True),
     ("POST", "/notifications/preferences"): R(WEB, admin_only=True),
