@@ -111,7 +111,6 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/channels/{channel_id}/templates/remove"): R(WEB, "channel", admin_only=True,
                                                            data={"template_name": "nenhum"}),
     ("GET", "/integrations"): R(WEB, admin_only=True),
-    ("GET", "/outbox"): R(WEB, admin_only=True),
     ("POST", "/integrations/portal"): R(WEB, admin_only=True),
     ("POST", "/integrations/webhooks"): R(WEB, admin_only=True, data={
         "url": "https://crm.example/hook", "event:lead.created": "on"}),
