@@ -76,6 +76,9 @@ def parse_webhook(body: bytes) -> WebhookBatch:
     if event == "messages.upsert":
         messages, rejected = read_messages(_records(root["data"]), _message)
         return WebhookBatch(identity, messages, rejected=rejected)
+    if event == "messages.delete":
+        messages, rejected = read_messages(_records(root["data"]), _deleted)
+        return WebhookBatch(identity, messages, rejected=rejected)
     if event == "messages.update":
         when = _event_time(root)
         statuses = read_statuses(_records(root["data"]), partial(_status, when=when))
@@ -204,6 +207,26 @@ def _message(data: Node) -> InboundMessage | None:
     )
 
 
+def _deleted(data: Node) -> InboundMessage | None:
+    """``messages.delete``: the lead deleted a message for everyone (the key is the message)."""
+    key = data["key"] if data.has("key") else data
+    external_id = key["id"].text()
+    jid = key["remoteJid"].text()
+    if jid.endswith(_NOT_PEOPLE) or key.opt_flag("fromMe"):
+        return None
+    phone_node = _phone_node(key, data) if jid.endswith("@lid") else key["remoteJid"]
+    if phone_node is None:
+        return None
+    return InboundMessage(
+        external_id=f"revoke:{external_id}",
+        phone=phone_node.phone(),
+        type="revoke",
+        text="",
+        timestamp=datetime.now(UTC),
+        media={"target": external_id},
+    )
+
+
 def _phone_node(key: Node, data: Node) -> Node | None:
     """The phone behind a privacy id, where Evolution/Baileys reports it."""
     for holder, field in ((key, "remoteJidAlt"), (key, "senderPn"), (data, "senderPn")):
@@ -279,6 +302,32 @@ def _reaction(node: Node) -> Content:
     return "reaction", emoji, {"emoji": emoji, "reacted_to": node["key"]["id"].text()}
 
 
+# protocolMessage types, by name (Evolution) or by number (the Baileys enum).
+_REVOKE = ("REVOKE", 0)
+_MESSAGE_EDIT = ("MESSAGE_EDIT", 14)
+
+
+def _protocol(node: Node) -> Content:
+    """A deletion or an edit of an earlier message; other protocol notices (disappearing
+    messages switched on, history sync) are WhatsApp's housekeeping."""
+    kind = node.get("type")
+    value = None if kind is None else kind.value
+    key = node.get("key")
+    target = None if key is None else key.opt_text("id")
+    if value in _REVOKE and target:
+        return "revoke", "", {"target": target}
+    edited = node.get("editedMessage")
+    if value in _MESSAGE_EDIT and target and edited is not None:
+        as_kind, text, media = _content(edited, None)
+        return "edit", text, {**media, "target": target, "as": as_kind}
+    return "system", "", compact(system_type=None if value is None else str(value))
+
+
+def _edited(node: Node) -> Content:
+    """The wrapper some Evolution versions put around an edit's protocolMessage."""
+    return _content(node.get("message"), "editedMessage")
+
+
 def _buttons_response(node: Node) -> Content:
     media = compact(interactive_type="button_reply", reply_id=node.opt_text("selectedButtonId"))
     return "interactive", node.opt_text("selectedDisplayText") or "", media
@@ -308,6 +357,9 @@ _READERS: dict[str, Callable[[Node], Content]] = {
     "documentMessage": _media_reader("document"),
     "documentWithCaptionMessage": _document_with_caption,
     "stickerMessage": _media_reader("sticker"),
+    "ptvMessage": _media_reader("video"),  # a round video note
+    "protocolMessage": _protocol,
+    "editedMessage": _edited,
     "locationMessage": _location,
     "liveLocationMessage": _location,
     "contactMessage": _contact,

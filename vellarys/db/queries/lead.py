@@ -145,3 +145,10 @@ async def last_inbound_of_phone(
         select(Lead.last_inbound_at).where(Lead.tenant_id == tenant_id, Lead.phone == phone)
     )
     return found.scalar_one_or_none()
+
+
+async def by_phone(session: AsyncSession, tenant_id: uuid.UUID, phone: str) -> Lead | None:
+    found = await session.execute(
+        select(Lead).where(Lead.tenant_id == tenant_id, Lead.phone == phone)
+    )
+    return found.scalar_one_or_none()
