@@ -45,6 +45,7 @@ from vellarys.domain.message import (
     WebhookBatch,
 )
 from vellarys.domain.phone import normalize_phone
+from vellarys.domain.ports import OutgoingFile
 from vellarys.errors import BadRequest, ProviderError, Unauthorized
 
 log = logging.getLogger(__name__)
@@ -95,6 +96,7 @@ class EvolutionProvider:
         self.instance = instance
         self._api_key = api_key
         self._url = f"{base_url.rstrip('/')}/message/sendText/{instance}"
+        self._file_url = f"{base_url.rstrip('/')}/message/sendMedia/{instance}"
         self._media_url = f"{base_url.rstrip('/')}/chat/getBase64FromMediaMessage/{instance}"
         self._http = http
 
@@ -133,16 +135,27 @@ class EvolutionProvider:
         return FetchedMedia(data, str(answer.get("mimetype") or media.get("mime_type") or ""))
 
     async def send_text(self, *, to: str, text: str, reference: str | None = None) -> str:
-        try:
-            number = normalize_phone(to).removeprefix("+")
-        except ValueError as exc:
-            raise ProviderError(f"cannot send to {to!r}: {exc}") from None
+        return await self._send(self._url, {"number": _number(to), "text": text})
+
+    async def send_file(self, *, to: str, file: OutgoingFile) -> str:
+        """``sendMedia`` with the file as base64 (Evolution uploads it to WhatsApp)."""
+        payload = {
+            "number": _number(to),
+            "mediatype": file.kind,
+            "mimetype": file.content_type,
+            "caption": file.caption,
+            "fileName": file.filename,
+            "media": base64.b64encode(file.data).decode("ascii"),
+        }
+        return await self._send(self._file_url, payload)
+
+    async def _send(self, url: str, payload: dict[str, Any]) -> str:
         answer = await post_json(
             self._http,
-            self._url,
+            url,
             provider=PROVIDER,
             headers={"apikey": self._api_key},
-            payload={"number": number, "text": text},
+            payload=payload,
             read_error=_read_error,
         )
         record: Any = answer.get("data", answer) if isinstance(answer, dict) else None
@@ -153,6 +166,13 @@ class EvolutionProvider:
         if not isinstance(message_id, str) or not message_id:
             raise unexpected_answer(PROVIDER, answer)
         return message_id
+
+
+def _number(to: str) -> str:
+    try:
+        return normalize_phone(to).removeprefix("+")
+    except ValueError as exc:
+        raise ProviderError(f"cannot send to {to!r}: {exc}") from None
 
 
 def _body_apikey(body: bytes) -> str | None:

@@ -28,6 +28,7 @@ from vellarys.adapters.whatsapp.transport import (
     download,
     get_json,
     http_error,
+    post_file,
     post_json,
     unexpected_answer,
 )
@@ -41,6 +42,7 @@ from vellarys.domain.message import (
     WebhookBatch,
 )
 from vellarys.domain.phone import normalize_phone
+from vellarys.domain.ports import OutgoingFile
 from vellarys.errors import (
     BadRequest,
     Forbidden,
@@ -171,6 +173,27 @@ class MetaCloudProvider:
             parameters = [{"type": "text", "text": value} for value in values]
             template["components"] = [{"type": "body", "parameters": parameters}]
         return await self._send({"to": _digits(to), "type": "template", "template": template})
+
+    async def send_file(self, *, to: str, file: OutgoingFile) -> str:
+        """Upload the file to the number's media store, then send it by its media id."""
+        uploaded = await post_file(
+            self._http,
+            f"{self._graph}/{self.phone_number_id}/media",
+            provider=PROVIDER,
+            headers={"Authorization": f"Bearer {self._access_token}"},
+            fields={"messaging_product": "whatsapp", "type": file.content_type},
+            file=(file.filename, file.data, file.content_type),
+            read_error=_read_error,
+        )
+        media_id = uploaded.get("id") if isinstance(uploaded, dict) else None
+        if not isinstance(media_id, str) or not media_id:
+            raise ProviderError(f"{PROVIDER} answered the upload without a media id")
+        body: dict[str, Any] = {"id": media_id}
+        if file.caption:
+            body["caption"] = file.caption
+        if file.kind == "document":
+            body["filename"] = file.filename
+        return await self._send({"to": _digits(to), "type": file.kind, file.kind: body})
 
     async def fetch_media(
         self, *, external_id: str, media: Mapping[str, Any], max_bytes: int

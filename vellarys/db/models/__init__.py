@@ -3,6 +3,7 @@
 from vellarys.db.models.channel import Channel
 from vellarys.db.models.feed import ListingFeed
 from vellarys.db.models.followup import Notification, PlannedMessage
+from vellarys.db.models.inbox import ConversationRead, QuickReply
 from vellarys.db.models.knowledge import KnowledgeChunk, KnowledgeDocument, KnowledgeEmbedding
 from vellarys.db.models.lead import Handoff, Lead, LeadNote
 from vellarys.db.models.login import LoginAttempt
@@ -17,6 +18,7 @@ __all__ = [
     "ApiKey",
     "AuditEntry",
     "Channel",
+    "ConversationRead",
     "ErasedIdentifier",
     "ErasureSalt",
     "Handoff",
@@ -36,6 +38,7 @@ __all__ = [
     "PlannedMessage",
     "Property",
     "PropertyEmbedding",
+    "QuickReply",
     "RejectedInbound",
     "SystemSetting",
     "Tenant",

@@ -48,6 +48,8 @@ class Lead(IdMixin, TimestampMixin, Base):
     last_inbound_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     first_response_seconds: Mapped[float | None] = mapped_column()
     erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Archived in the inbox; a new message from the lead brings the conversation back.
+    archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Handoff(IdMixin, TimestampMixin, Base):

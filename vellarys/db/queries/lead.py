@@ -41,6 +41,7 @@ async def upsert_by_phone(
                 "channel_id": func.coalesce(channel_id, Lead.channel_id),
                 "last_message_at": func.greatest(Lead.last_message_at, seen_at),
                 "last_inbound_at": func.greatest(Lead.last_inbound_at, seen_at),
+                "archived_at": None,
                 "updated_at": func.now(),
             },
         )
