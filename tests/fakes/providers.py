@@ -334,9 +334,10 @@ class FakeZApi(FakeProvider):
 
 
 class FakeEvolution(FakeProvider):
-    """Evolution API: ``POST /message/sendText/{instance}`` with an ``apikey`` header."""
+    """Evolution API: ``POST /message/sendText/{instance}`` (and ``sendMedia``, base64) with
+    an ``apikey`` header."""
 
-    route = re.compile(r"/message/sendText/(?P<instance>[^/]+)")
+    route = re.compile(r"/message/send(?:Text|Media)/(?P<instance>[^/]+)")
 
     def __init__(self, *, api_key: str | None = None) -> None:
         self.api_key = api_key
@@ -359,7 +360,7 @@ class FakeEvolution(FakeProvider):
                 },
                 "pushName": "",
                 "status": "PENDING",
-                "message": {"conversation": body.get("text")},
+                "message": {"conversation": body.get("text") or body.get("caption")},
                 "messageType": "conversation",
                 "messageTimestamp": 1767261600,
                 "instanceId": "5f0c2b7e-8d1a-4c3b-9e6f-1a2b3c4d5e6f",

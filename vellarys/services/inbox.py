@@ -126,20 +126,21 @@ async def save_quick_reply(
 ) -> QuickReply:
     """Create (``reply_id`` None) or edit one of the agency's quick replies; every staff
     member may, as they are the agency's shared answers."""
+    reply = None
+    if reply_id is not None:
+        reply = await queries.quick_reply(session, viewer.tenant_id, reply_id)
+        if reply is None:
+            raise NotFound("Resposta rápida não encontrada.")
     shortcut = shortcut.strip().lstrip("/").lower()
     problem = check_quick_reply(shortcut, body)
     if problem:
         raise BadRequest(problem)
     if await queries.shortcut_taken(session, viewer.tenant_id, shortcut, other_than=reply_id):
         raise Conflict(f"Já existe uma resposta rápida /{shortcut}.")
-    if reply_id is None:
+    if reply is None:
         reply = QuickReply(tenant_id=viewer.tenant_id, shortcut=shortcut, body=body.strip())
         session.add(reply)
     else:
-        found = await queries.quick_reply(session, viewer.tenant_id, reply_id)
-        if found is None:
-            raise NotFound("Resposta rápida não encontrada.")
-        reply = found
         reply.shortcut, reply.body = shortcut, body.strip()
     await session.flush()
     return reply

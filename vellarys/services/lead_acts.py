@@ -125,6 +125,7 @@ async def send_broker_file(
     media API, with the same pipeline as a text (stored ``pending``, retries, statuses).
     ``BadRequest`` for another kind of file, an empty or too big one; ``Conflict`` as in
     ``send_broker_message``."""
+    await find_lead(session, actor, lead_id)  # a lead it may not see is NotFound first
     found = outgoing_kind(data)
     if not data or found is None:
         raise BadRequest("Envie uma foto (JPG ou PNG) ou um documento PDF.")

@@ -179,12 +179,9 @@ async def reply(request: Request, lead_id: str) -> Response:
 async def send_file(request: Request, lead_id: str) -> Response:
     key, fields = lead_key(lead_id), await form_fields(request)
     upload = await form_file(request, "file")
-    if upload is None:
-        flash(request, "Escolha uma foto ou um PDF para enviar.", "error")
-        return RedirectResponse(f"/inbox/{key}", status_code=303)
     limit = container_of(request).pipeline.settings.media_max_bytes
-    data = await upload.read(limit + 1)
-    name = upload.filename or "arquivo"
+    data = b"" if upload is None else await upload.read(limit + 1)
+    name = "arquivo" if upload is None else upload.filename or "arquivo"
     return await _act(request, key, "file", data=data, name=name, text=fields.get("caption", ""))
 
 
