@@ -97,8 +97,10 @@ async def test_unread_counts_quick_replies_search_archive_and_a_file_to_the_grap
     page = await admin.http.get("/inbox")
     assert unread(page) == {str(bruno): 2, str(ana): 1}
     assert list(unread(page)) == [str(bruno), str(ana)]
+    assert (await admin.http.get("/inbox/unread")).text == "3"
     await admin.http.get(f"/inbox/{ana}")
     assert unread(await admin.http.get("/inbox/list")) == {str(bruno): 2, str(ana): 0}
+    assert (await admin.http.get("/inbox/unread")).text == "2"
     bia = await signed_in(stack, "bia@inbox.local")
     assert unread(await bia.http.get("/inbox"))[str(ana)] == 1
 

@@ -71,7 +71,7 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/leads/{lead_id}/notes"): R(WEB, "lead", data={"body": "Ligar amanhã."}),
     ("POST", "/leads/{lead_id}/stage"): R(WEB, "lead", data={"stage": "qualifying"}),
     ("GET", "/media/{message_id}"): R(WEB, "media"),
-    ("GET", "/inbox"): R(WEB), ("GET", "/inbox/list"): R(WEB),
+    ("GET", "/inbox"): R(WEB), ("GET", "/inbox/list"): R(WEB), ("GET", "/inbox/unread"): R(WEB),
     # A live stream never ends inside httpx's ASGI transport: signed-in access is tested over
     # real HTTP in tests/web/test_inbox.py; here only that it asks for a login.
     ("GET", "/inbox/events"): R("stream"),

@@ -69,6 +69,14 @@ async def inbox_list(request: Request) -> Response:
     )
 
 
+@router.get("/inbox/unread")
+async def inbox_unread(request: Request) -> Response:
+    """The unread count beside "Conversas" in the menu."""
+    async with staff_work(request) as (session, viewer):
+        count = await inbox.unread_total(session, viewer)
+    return Response(str(count) if count else "", media_type="text/plain; charset=utf-8")
+
+
 @router.get("/inbox/events")
 async def inbox_events(request: Request) -> Response:
     """Server-sent events: one ``message`` event per message written or updated in the
