@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, cast, delete, func, literal, select, text
+from sqlalchemy import ColumnElement, cast, delete, func, literal, or_, select, text
 from sqlalchemy.dialects.postgresql import REGCONFIG, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -142,7 +142,7 @@ async def search(
 
 
 async def messages_since(
-    session: AsyncSession, scope: Scope, since: datetime, *, limit: int = 100
+    session: AsyncSession, scope: Scope, since: datetime, *, limit: int = 200
 ) -> list[tuple[Message, Lead]]:
     """Messages written or changed after ``since`` in the viewer's conversations, oldest
     first (the inbox's live stream)."""
@@ -150,7 +150,12 @@ async def messages_since(
     statement = (
         select(Message, Lead)
         .join(Lead, Lead.id == Message.lead_id)
-        .where(Message.tenant_id == scope.tenant_id, visible_leads(scope), changed > since)
+        .where(
+            Message.tenant_id == scope.tenant_id,
+            visible_leads(scope),
+            # Two indexed conditions (tenant, created_at) and (tenant, updated_at).
+            or_(Message.created_at > since, Message.updated_at > since),
+        )
         .order_by(changed, Message.id)
         .limit(limit)
     )
