@@ -4,6 +4,8 @@ through the Graph API, and the live feed of server-sent events over real HTTP.""
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import json
 import socket
 import uuid
@@ -17,12 +19,13 @@ import uvicorn
 from sqlalchemy import text
 
 from tests.fakes.providers import FakeGraphAPI
-from tests.pipeline.harness import PHONE_NUMBER_ID, Stack, build_stack, meta_text
+from tests.pipeline.harness import APP_SECRET, PHONE_NUMBER_ID, Stack, build_stack, meta_text
 from tests.web.conftest import Dashboard, soup
 from vellarys.asgi import create_app
-from vellarys.db.models import User
+from vellarys.db.models import Tenant, User
 from vellarys.db.uow import unit_of_work
 from vellarys.domain.password import hash_password
+from vellarys.services.channel import add_channel, webhook_path
 
 PASSWORD = "senha-forte-123"
 ANA, BRUNO = "5511988887777", "5511977776666"
@@ -240,12 +243,36 @@ async def test_the_live_feed_delivers_a_new_inbound_message_to_an_open_inbox(
             assert stream.headers["content-type"].startswith("text/event-stream")
             lines = stream.aiter_lines()
             assert await anext(lines) == "retry: 3000"
+            # Another agency's lead writes first: its message must never reach this feed.
+            await _post_to_another_agency(stack, "Mensagem de outra imobiliária")
             body = meta_text("Oi! Vi o anúncio da casa no Batel", phone=ANA)
             await stack.post(body)  # the webhook, while the inbox is open
             event = await asyncio.wait_for(_next_event(lines), timeout=60)
     assert event["text"] == "Oi! Vi o anúncio da casa no Batel"
     assert (event["direction"], event["lead"], event["typing"]) == ("inbound", "Ana Souza", True)
     assert event["lead_id"] == str(await lead_id(stack, ANA))
+
+
+async def _post_to_another_agency(stack: Stack, said: str) -> None:
+    other_number = "106540352249999"
+    async with unit_of_work(stack.container.sessions) as session:
+        tenant = Tenant(slug=f"outra-{uuid.uuid4().hex[:6]}", name="Outra", settings={})
+        session.add(tenant)
+        await session.flush()
+        channel = await add_channel(
+            session,
+            tenant_id=tenant.id,
+            provider="meta",
+            identity=other_number,
+            credentials={"access_token": "t", "app_secret": APP_SECRET},
+            secret_key=stack.container.settings.resolved_secret_key,
+            allow_private_urls=True,
+        )
+    body = json.dumps(meta_text(said, phone=BRUNO)).replace(PHONE_NUMBER_ID, other_number)
+    digest = hmac.new(APP_SECRET.encode(), body.encode(), hashlib.sha256).hexdigest()
+    headers = {"content-type": "application/json", "x-hub-signature-256": f"sha256={digest}"}
+    response = await stack.client.post(webhook_path(channel), content=body, headers=headers)
+    assert response.status_code == 200
 
 
 async def _next_event(lines: AsyncIterator[str]) -> dict[str, Any]:
