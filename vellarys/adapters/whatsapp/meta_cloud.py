@@ -308,7 +308,8 @@ def _echo(node: Node) -> InboundMessage:
 def _content(node: Node, kind: str) -> Content:
     if node.has("errors") and not node.has(kind):
         # Meta could not read what the lead sent (a deleted or unsupported message).
-        code = node["errors"].items()[0].get("code")
+        errors = _list(node, "errors")
+        code = errors[0].get("code") if errors else None
         error = None if code is None else str(int(code.number()))
         return "unknown", "", compact(original_type=kind, error_code=error)
     if kind == "text":
