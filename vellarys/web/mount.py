@@ -15,6 +15,7 @@ from vellarys.bootstrap import Container
 from vellarys.web.headers import SecurityHeaders
 from vellarys.web.pages import (
     account,
+    board,
     channel_templates,
     channels,
     inbox,
@@ -23,6 +24,7 @@ from vellarys.web.pages import (
     leads,
     login,
     notifications,
+    outbox,
     overview,
     properties,
     reengagement,
@@ -46,6 +48,7 @@ def web_router() -> APIRouter:
         leads,
         lead,
         inbox,
+        board,
         properties,
         knowledge,
         settings,
@@ -54,6 +57,7 @@ def web_router() -> APIRouter:
         channel_templates,
         users,
         notifications,
+        outbox,
         simulator,
     ):
         router.include_router(module.router)

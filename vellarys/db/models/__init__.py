@@ -7,8 +7,10 @@ from vellarys.db.models.inbox import ConversationRead, QuickReply
 from vellarys.db.models.knowledge import KnowledgeChunk, KnowledgeDocument, KnowledgeEmbedding
 from vellarys.db.models.lead import Handoff, Lead, LeadNote
 from vellarys.db.models.login import LoginAttempt
+from vellarys.db.models.mail import OutgoingEmail
 from vellarys.db.models.media import MediaFile
 from vellarys.db.models.message import Message, RejectedInbound
+from vellarys.db.models.opportunity import Opportunity
 from vellarys.db.models.property import Property, PropertyEmbedding
 from vellarys.db.models.security import ErasedIdentifier, ErasureSalt, PasswordReset, UserSession
 from vellarys.db.models.system import LlmUsage, MessageRate, SystemSetting
@@ -34,6 +36,8 @@ __all__ = [
     "Message",
     "MessageRate",
     "Notification",
+    "Opportunity",
+    "OutgoingEmail",
     "PasswordReset",
     "PlannedMessage",
     "Property",

@@ -6,7 +6,7 @@ translated away, IMMUTABLE) folds both the indexed text and the query the same w
 "famílias" finds "familia".
 
 Revision ID: 0008_inbox
-Revises: 0007_media
+Revises: 0008_board
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from alembic import op
 from sqlalchemy.dialects.postgresql import UUID
 
 revision = "0008_inbox"
-down_revision = "0007_media"
+down_revision = "0008_board"
 branch_labels = None
 depends_on = None
 
