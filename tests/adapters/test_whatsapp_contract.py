@@ -263,7 +263,7 @@ def test_meta_media_carries_its_id_and_checksum(channels: dict[str, WhatsAppProv
 def test_meta_unsupported_message_is_unknown(channels: dict[str, WhatsAppProvider]) -> None:
     message = only_message(parse(channels, "meta", "unsupported.json"))
     assert (message.type, message.text) == ("unknown", "")
-    assert message.media == {"original_type": "unsupported"}
+    assert message.media == {"original_type": "unsupported", "error_code": "131051"}
 
 
 def test_meta_message_from_an_ad_keeps_the_referral(
@@ -359,9 +359,78 @@ def test_evolution_group_message_is_skipped(channels: dict[str, WhatsAppProvider
     assert parse(channels, "evolution", "group.json").messages == []
 
 
-def test_evolution_protocol_message_is_unknown(channels: dict[str, WhatsAppProvider]) -> None:
+def test_evolution_protocol_housekeeping_is_a_system_notice(
+    channels: dict[str, WhatsAppProvider],
+) -> None:
     message = only_message(parse(channels, "evolution", "protocol_message.json"))
-    assert (message.type, message.media) == ("unknown", {"original_type": "protocolMessage"})
+    assert (message.type, message.media) == ("system", {"system_type": "EPHEMERAL_SETTING"})
+
+
+EDITED = "Olá! Vi o apartamento de 3 quartos no Batel. Ele aceita financiamento?"
+META_TEXT_ID = "wamid.HBgMNTU0MTk5OTk4ODg4FQIAEhggM0VCMDQxQjZBN0Q4QzlFMEYxQTI="
+EVOLUTION_TEXT_ID = "3EB0A1B2C3D4E5F60718"
+
+
+@pytest.mark.parametrize(
+    ("provider", "name", "kind", "text", "media"),
+    [
+        ("meta", "edit.json", "edit", EDITED, {"target": META_TEXT_ID, "as": "text"}),
+        ("meta", "revoke.json", "revoke", "", {"target": META_TEXT_ID}),
+        (
+            "meta",
+            "system_changed_number.json",
+            "system",
+            "Ana Souza changed from 554199998888 to 5541988887777",
+            {"system_type": "user_changed_number", "new_phone": "+5541988887777"},
+        ),
+        (
+            "meta",
+            "interactive_with_errors.json",
+            "unknown",
+            "",
+            {"original_type": "interactive", "error_code": "131051"},
+        ),
+        (
+            "evolution",
+            "protocol_edit.json",
+            "edit",
+            EDITED,
+            {"target": EVOLUTION_TEXT_ID, "as": "text"},
+        ),
+        ("evolution", "protocol_revoke.json", "revoke", "", {"target": EVOLUTION_TEXT_ID}),
+        ("evolution", "messages_delete.json", "revoke", "", {"target": EVOLUTION_TEXT_ID}),
+        (
+            "evolution",
+            "ptv.json",
+            "video",
+            "",
+            {
+                "url": "https://mmg.whatsapp.net/v/t62.7161-24/ptv.enc",
+                "mime_type": "video/mp4",
+                "seconds": 7,
+            },
+        ),
+    ],
+)
+def test_edits_deletions_notices_and_video_notes_parse(
+    channels: dict[str, WhatsAppProvider],
+    provider: str,
+    name: str,
+    kind: str,
+    text: str,
+    media: dict[str, Any],
+) -> None:
+    message = only_message(parse(channels, provider, name))
+    assert (message.type, message.text, message.media) == (kind, text, media)
+    assert message.phone == PHONE and not message.from_me
+
+
+def test_meta_business_app_echo_is_the_agency_writing(
+    channels: dict[str, WhatsAppProvider],
+) -> None:
+    message = only_message(parse(channels, "meta", "smb_message_echo.json"))
+    assert message.from_me and message.phone == PHONE
+    assert message.text.startswith("Oi Ana, aqui é o Marcos")
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import threading
 import time
 from collections.abc import AsyncIterator, Callable
@@ -18,7 +19,7 @@ from vellarys.adapters.whatsapp import (
     SimulatorProvider,
     ZApiProvider,
 )
-from vellarys.domain.ports import WhatsAppProvider
+from vellarys.domain.ports import MediaSender, OutgoingFile, WhatsAppProvider
 from vellarys.errors import OutsideServiceWindow, ProviderError
 
 LEAD = "+55 41 9999-8888"  # an old eight-digit form: the adapters send the nine-digit one
@@ -143,6 +144,25 @@ async def test_evolution_posts_the_text_with_the_apikey_and_returns_the_key_id()
     assert request.path == f"/message/sendText/{EVOLUTION_INSTANCE}"
     assert request.headers["apikey"] == EVOLUTION_KEY
     assert request.body == {"number": "5541999998888", "text": TEXT}
+
+
+async def test_evolution_sends_a_file_as_base64_through_send_media() -> None:
+    pdf = b"%PDF-1.4 brochure"
+    file = OutgoingFile("document", pdf, "application/pdf", "folder.pdf", "O folder do prédio")
+    async with connected(HARNESSES[2]) as (evolution, channel):
+        assert isinstance(channel, MediaSender)
+        message_id = await channel.send_file(to=LEAD, file=file)
+    [request] = evolution.sent
+    assert message_id == "BAE5000000000001"
+    assert request.path == f"/message/sendMedia/{EVOLUTION_INSTANCE}"
+    assert request.body == {
+        "number": "5541999998888",
+        "mediatype": "document",
+        "mimetype": "application/pdf",
+        "caption": "O folder do prédio",
+        "fileName": "folder.pdf",
+        "media": base64.b64encode(pdf).decode(),
+    }
 
 
 async def test_simulator_records_the_text_and_returns_a_simulated_id() -> None:

@@ -15,6 +15,9 @@ NAMED_INDEXES = [
     "ix_leads_phone_tenant",
     "ix_leads_active",
     "ix_messages_outbound_pending",
+    "ix_messages_content_fts",
+    "ix_messages_tenant_created",
+    "ix_messages_tenant_updated",
 ]
 
 

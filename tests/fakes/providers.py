@@ -185,6 +185,7 @@ class FakeGraphAPI(FakeProvider):
     }
 
     _media_route = re.compile(r"/v\d+\.\d+/(?P<media_id>\d+)")
+    _upload_route = re.compile(r"/v\d+\.\d+/(?P<phone_number_id>\d+)/media")
     _download_route = re.compile(r"/whatsapp_business/attachments/\?mid=(?P<media_id>\d+)")
 
     def __init__(self, *, access_token: str | None = None) -> None:
@@ -193,12 +194,17 @@ class FakeGraphAPI(FakeProvider):
         # gives a short-lived URL, which is downloaded with the same bearer token.
         self.media: dict[str, tuple[bytes, str]] = {}
         self.media_failures = 0  # the next this many media requests answer 500
+        # Files uploaded to the media endpoint (multipart bodies, raw), in order.
+        self.uploads: list[Recorded] = []
         super().__init__()
 
     def add_media(self, media_id: str, data: bytes, content_type: str) -> None:
         self.media[media_id] = (data, content_type)
 
     def _handle(self, handler: _Handler) -> None:
+        if handler.command == "POST" and self._upload_route.fullmatch(handler.path):
+            self._upload(handler)
+            return
         if handler.command != "GET":
             super()._handle(handler)
             return
@@ -214,6 +220,22 @@ class FakeGraphAPI(FakeProvider):
             self._respond(handler, refused or Reply(500, self.error_body(500)))
             return
         self._serve_media(handler)
+
+    def _upload(self, handler: _Handler) -> None:
+        """``POST /{version}/{phone_number_id}/media`` (multipart): answers the new media id."""
+        length = int(handler.headers.get("Content-Length") or 0)
+        raw = handler.rfile.read(length)
+        headers = {k.lower(): v for k, v in handler.headers.items()}
+        request = Recorded("POST", handler.path, headers, raw)
+        with self._lock:
+            self.requests.append(request)
+            self.uploads.append(request)
+            number = len(self.uploads)
+        refused = self.check(request)
+        if refused is not None:
+            self._respond(handler, refused)
+            return
+        self._respond(handler, Reply(200, {"id": f"90000000{number:04d}"}))
 
     def _serve_media(self, handler: _Handler) -> None:
         download = self._download_route.fullmatch(handler.path)
@@ -312,9 +334,10 @@ class FakeZApi(FakeProvider):
 
 
 class FakeEvolution(FakeProvider):
-    """Evolution API: ``POST /message/sendText/{instance}`` with an ``apikey`` header."""
+    """Evolution API: ``POST /message/sendText/{instance}`` (and ``sendMedia``, base64) with
+    an ``apikey`` header."""
 
-    route = re.compile(r"/message/sendText/(?P<instance>[^/]+)")
+    route = re.compile(r"/message/send(?:Text|Media)/(?P<instance>[^/]+)")
 
     def __init__(self, *, api_key: str | None = None) -> None:
         self.api_key = api_key
@@ -337,7 +360,7 @@ class FakeEvolution(FakeProvider):
                 },
                 "pushName": "",
                 "status": "PENDING",
-                "message": {"conversation": body.get("text")},
+                "message": {"conversation": body.get("text") or body.get("caption")},
                 "messageType": "conversation",
                 "messageTimestamp": 1767261600,
                 "instanceId": "5f0c2b7e-8d1a-4c3b-9e6f-1a2b3c4d5e6f",

@@ -119,3 +119,20 @@ class FetchedMedia:
 
     data: bytes
     content_type: str
+
+
+# What staff may send from the dashboard, recognised by the file's first bytes (the browser's
+# content type is only a claim): WhatsApp takes JPEG and PNG pictures and PDF documents.
+_SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
+    (b"\xff\xd8\xff", "image", "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "image", "image/png"),
+    (b"%PDF-", "document", "application/pdf"),
+)
+
+
+def outgoing_kind(data: bytes) -> tuple[str, str] | None:
+    """``(kind, content type)`` of a file staff send, or None when WhatsApp would refuse it."""
+    for signature, kind, content_type in _SIGNATURES:
+        if data.startswith(signature):
+            return kind, content_type
+    return None

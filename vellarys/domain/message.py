@@ -19,7 +19,15 @@ MessageType = Literal[
     "contacts",
     "reaction",
     "unknown",
+    # Changes to an earlier message, applied to it and never stored as rows of their own:
+    # ``media["target"]`` names the message edited or deleted.
+    "edit",
+    "revoke",
+    # A notice from WhatsApp itself (the lead changed number, a security code changed).
+    "system",
 ]
+# The kinds that change or describe another message; nothing to answer.
+REVISIONS = frozenset({"edit", "revoke"})
 DeliveryStatus = Literal["sent", "delivered", "read", "failed"]
 
 

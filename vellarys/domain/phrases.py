@@ -131,6 +131,11 @@ MEDIA = {
     "unknown": "Recebi sua mensagem, mas não consegui abrir esse formato por aqui.",
 }
 LOCATION = "Agradeço pela localização{place}! Vou deixar anotado para o corretor."
+LOCATION_NEAR = "Obrigada pela localização! Perto daí, em *{place}*, separei estas opções:"
+LOCATION_NOTHING_NEAR = (
+    "Obrigada pela localização! Em *{place}* não tenho imóveis disponíveis agora; posso buscar"
+    " em bairros vizinhos."
+)
 
 # First asks, by slot; "{city}" only appears where the planner knows the city.
 QUESTIONS: dict[str, tuple[str, ...]] = {

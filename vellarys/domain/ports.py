@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
@@ -51,6 +52,25 @@ class MediaSource(Protocol):
         self, *, external_id: str, media: Mapping[str, Any], max_bytes: int
     ) -> FetchedMedia:
         """The file; ``MediaRefused`` past ``max_bytes``, ``ProviderError`` on failure."""
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingFile:
+    """A file staff send to a lead: ``kind`` is ``image`` or ``document``."""
+
+    kind: str
+    data: bytes
+    content_type: str
+    filename: str
+    caption: str = ""
+
+
+@runtime_checkable
+class MediaSender(Protocol):
+    """A provider that sends pictures and documents (through its media API)."""
+
+    async def send_file(self, *, to: str, file: OutgoingFile) -> str:
+        """Send ``file`` and return the provider's message id; raise ``ProviderError``."""
 
 
 class Transcriber(Protocol):

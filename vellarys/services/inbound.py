@@ -19,6 +19,7 @@ from vellarys.domain.intent import detect_intents
 from vellarys.domain.media import understood_line
 from vellarys.services import webhooks
 from vellarys.services.deps import PipelineDeps
+from vellarys.services.nearby import listings_near
 from vellarys.services.outbound import queue_outbound
 from vellarys.services.reply import answer, learn_while_paused
 from vellarys.services.summary import summary_due
@@ -97,6 +98,7 @@ async def _respond(
             burst=[_turn(m) for m in burst],
         )
         return InboundOutcome("paused", lead.id)
+    near, near_codes = await listings_near(session, deps, lead=lead, burst=burst)
     reply = await answer(
         session,
         deps,
@@ -107,10 +109,10 @@ async def _respond(
     media = {
         "asked": reply.asked,
         "brain": reply.brain,
-        "properties": reply.property_codes,
+        "properties": [*near_codes, *reply.property_codes],
         "in_reply_to": str(burst[-1].id),
     }
-    texts = [*media_lines(burst), *reply.messages]
+    texts = [*media_lines(burst), *near, *reply.messages]
     await queue_outbound(
         session,
         lead=lead,
@@ -152,6 +154,9 @@ def _turn(message: Message) -> Turn:
     transcript = str(media.get("transcript") or "").strip()
     if transcript:
         return Turn(role=message.role, content=transcript, type="text", media=media)
+    if message.type == "location" and media.get("near"):
+        # Answered with the listings near it; for the brain it is the lead naming the place.
+        return Turn(role=message.role, content="", type="text", media=media)
     code = media.get("listing_code")
     if code:
         content = f"{message.content} {code}".strip()

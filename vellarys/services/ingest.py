@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass, field
-from datetime import timedelta
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.exc import DataError, IntegrityError
@@ -20,6 +20,7 @@ from vellarys.db.queries import rate as rate_queries
 from vellarys.domain.media import needs_fetch
 from vellarys.domain.message import (
     MAX_EXTERNAL_ID,
+    REVISIONS,
     InboundMessage,
     RejectedMessage,
     StatusUpdate,
@@ -35,6 +36,7 @@ from vellarys.errors import BadRequest
 from vellarys.services import intake, webhooks
 from vellarys.services.deps import PipelineDeps
 from vellarys.services.outbound import queue_outbound
+from vellarys.services.revisions import apply_revision, apply_system_notice, attach_reaction
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +51,7 @@ class IngestResult:
     rejected: int = 0
     statuses: int = 0
     rate_limited: int = 0
+    revised: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return {
@@ -60,6 +63,7 @@ class IngestResult:
             "rejected": self.rejected,
             "statuses": self.statuses,
             "rate_limited": self.rate_limited,
+            "revised": self.revised,
         }
 
 
@@ -169,6 +173,10 @@ async def _ingest_message(
         result.ignored += 1
         return
     now = deps.clock.now()
+    if await _revised(session, channel=channel, message=message, now=now, result=result):
+        return
+    if message.type == "edit":  # of a message never stored here: it is what the lead says
+        message = replace(message, type=message.media.get("as") or "text", media={})
     if message.from_me:
         result.echoes += await _record_echo(
             session, deps, channel=channel, phone=phone, message=message
@@ -186,6 +194,9 @@ async def _ingest_message(
     if isinstance(referral, dict):
         intake.note_referral(lead, referral)
     stale = now - message.timestamp > timedelta(seconds=deps.settings.stale_after_seconds)
+    quiet = message.type == "reaction"  # stored on the message reacted to, never answered
+    if quiet:
+        await attach_reaction(session, channel=channel, message=message)
     message_id = await message_queries.insert_inbound(
         session,
         tenant_id=channel.tenant_id,
@@ -197,13 +208,15 @@ async def _ingest_message(
         external_id=message.external_id,
         raw_payload=raw,
         provider_timestamp=message.timestamp,
-        processed_at=now if stale else None,
+        processed_at=now if stale or quiet else None,
     )
     await _announce(
         session, deps, lead=lead, created=created, message_id=message_id, text=message.text
     )
     if message_id is None:
         result.duplicates += 1
+    elif quiet:
+        result.stored.append(str(message_id))
     elif stale:
         # Stored for the record, not answered: a reply hours late does more harm than good.
         result.stale += 1
@@ -237,6 +250,30 @@ async def _announce(
         await webhooks.emit(
             session, tenant_id=lead.tenant_id, event=MESSAGE_RECEIVED, data=data, now=now
         )
+
+
+async def _revised(
+    session: AsyncSession,
+    *,
+    channel: Channel,
+    message: InboundMessage,
+    now: datetime,
+    result: IngestResult,
+) -> bool:
+    """Edits, deletions and WhatsApp's own notices change what is stored; none is a new
+    message. False for an edit of a message not stored here (it is then taken as new)."""
+    if message.type == "system":
+        await apply_system_notice(session, channel=channel, message=message)
+        result.ignored += 1
+        return True
+    if message.type not in REVISIONS:
+        return False
+    applied = await apply_revision(session, channel=channel, message=message, now=now)
+    if applied or message.type == "revoke":
+        result.revised += applied
+        result.ignored += not applied
+        return True
+    return False
 
 
 async def _erased(

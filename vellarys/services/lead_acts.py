@@ -14,14 +14,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vellarys.db.models import Lead, Message
 from vellarys.db.queries import user as user_queries
+from vellarys.db.queries.message import add_outbound
 from vellarys.domain.glossary import STAGE_LABELS, AuditAction, Stage
+from vellarys.domain.media import FetchedMedia, MediaRefused, outgoing_kind
+from vellarys.domain.message import clean_text
 from vellarys.domain.routing import on_vacation
 from vellarys.errors import BadRequest, Conflict
 from vellarys.services import handoff, pipeline, routing, webhooks
 from vellarys.services.audit import Actor, record_act
 from vellarys.services.deps import PipelineDeps
 from vellarys.services.leads import get_lead
-from vellarys.services.outbound import queue_outbound
+from vellarys.services.media import store_file
+from vellarys.services.outbound import enqueue_send, queue_outbound
 
 MAX_MESSAGE_CHARS = 4096  # WhatsApp's limit for one text message
 
@@ -130,6 +134,78 @@ async def give_back(
     return lead
 
 
+MAX_CAPTION_CHARS = 1024  # WhatsApp's limit for a media caption
+MAX_FILENAME_CHARS = 120
+
+
+async def send_broker_file(
+    session: AsyncSession,
+    deps: PipelineDeps,
+    actor: Actor,
+    *,
+    lead_id: uuid.UUID,
+    data: bytes,
+    filename: str,
+    caption: str = "",
+) -> Message:
+    """Queue a picture (JPEG, PNG) or a PDF to the lead as the broker, through the channel's
+    media API, with the same pipeline as a text (stored ``pending``, retries, statuses).
+    ``BadRequest`` for another kind of file, an empty or too big one; ``Conflict`` as in
+    ``send_broker_message``."""
+    await find_lead(session, actor, lead_id)  # a lead it may not see is NotFound first
+    found = outgoing_kind(data)
+    if not data or found is None:
+        raise BadRequest("Envie uma foto (JPG ou PNG) ou um documento PDF.")
+    kind, content_type = found
+    caption = caption.strip()
+    if len(caption) > MAX_CAPTION_CHARS:
+        raise BadRequest(f"A legenda tem no máximo {MAX_CAPTION_CHARS} caracteres.")
+    lead = await _reachable_lead(session, actor, lead_id)
+    name = clean_text(filename).strip().replace("/", "_")[:MAX_FILENAME_CHARS] or kind
+    message = add_outbound(
+        session,
+        tenant_id=lead.tenant_id,
+        lead_id=lead.id,
+        channel_id=lead.channel_id,
+        content=caption,
+        role="broker",
+        user_id=actor.user_id,
+        media={"upload": True, "filename": name, "mime_type": content_type},
+    )
+    message.type = kind
+    await session.flush()
+    try:
+        await store_file(
+            session,
+            deps,
+            tenant_id=lead.tenant_id,
+            message_id=message.id,
+            kind=kind,
+            fetched=FetchedMedia(data, content_type),
+            declared_type=content_type,
+        )
+    except MediaRefused as exc:
+        raise BadRequest("O arquivo passa do tamanho máximo permitido.") from exc
+    await enqueue_send(session, message)
+    details = {"message_id": str(message.id), "file": name}
+    await record_act(
+        session, actor, AuditAction.LEAD_MESSAGE_SENT, target_id=lead.id, details=details
+    )
+    return message
+
+
+async def _reachable_lead(session: AsyncSession, actor: Actor, lead_id: uuid.UUID) -> Lead:
+    """The lead a broker is about to write to; a human writing pauses the assistant."""
+    lead = await find_lead(session, actor, lead_id)
+    if lead.opted_out or lead.erased_at is not None:
+        raise Conflict("O lead pediu para não receber mensagens.")
+    if lead.channel_id is None:
+        raise Conflict("O lead não tem um canal de WhatsApp para responder.")
+    if not lead.ai_paused:
+        await _take_over(session, actor, lead)
+    return lead
+
+
 async def send_broker_message(
     session: AsyncSession, actor: Actor, *, lead_id: uuid.UUID, text: str
 ) -> Message:
@@ -144,13 +220,7 @@ async def send_broker_message(
         raise BadRequest("Escreva a mensagem antes de enviar.")
     if len(text) > MAX_MESSAGE_CHARS:
         raise BadRequest(f"A mensagem tem no máximo {MAX_MESSAGE_CHARS} caracteres.")
-    lead = await find_lead(session, actor, lead_id)
-    if lead.opted_out or lead.erased_at is not None:
-        raise Conflict("O lead pediu para não receber mensagens.")
-    if lead.channel_id is None:
-        raise Conflict("O lead não tem um canal de WhatsApp para responder.")
-    if not lead.ai_paused:
-        await _take_over(session, actor, lead)
+    lead = await _reachable_lead(session, actor, lead_id)
     queued = await queue_outbound(
         session, lead=lead, texts=[text], role="broker", user_id=actor.user_id
     )

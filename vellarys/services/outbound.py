@@ -22,9 +22,11 @@ from vellarys.db import queue
 from vellarys.db.models import Channel, Lead, Message
 from vellarys.db.queries import channel as channel_queries
 from vellarys.db.queries import lead as lead_queries
+from vellarys.db.queries import media as media_queries
 from vellarys.db.queries import message as message_queries
 from vellarys.domain import whatsapp_format
 from vellarys.domain.nudge import window_open
+from vellarys.domain.ports import OutgoingFile
 from vellarys.errors import BadRequest, ProviderError
 from vellarys.services.deps import PipelineDeps
 
@@ -42,6 +44,8 @@ class SendPlan:
     attempt: int
     # Outside WhatsApp's 24-hour window: the approved template to send instead of the text.
     template: Mapping[str, Any] | None = None
+    # A picture or document staff sent from the dashboard (its caption is ``text``).
+    file: OutgoingFile | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +62,7 @@ class NoSend:
     outcome: str
 
 
+OUTBOUND_FILE_KINDS = frozenset({"image", "document"})
 PACE_SLACK = 0.8
 UNCERTAIN_ERROR = (
     "envio interrompido depois de entregue ao provedor: aguardando a confirmação do provedor"
@@ -147,6 +152,7 @@ async def claim_send(
     wait = _pace_wait(deps, last, now)
     if wait > 0:
         return SendLater(now + timedelta(seconds=wait))
+    file = await _file_of(session, message)
     message.attempts += 1
     message.sending_since = now
     return SendPlan(
@@ -158,6 +164,22 @@ async def claim_send(
         text=message.content,
         attempt=message.attempts,
         template=template if isinstance(template, Mapping) else None,
+        file=file,
+    )
+
+
+async def _file_of(session: AsyncSession, message: Message) -> OutgoingFile | None:
+    if message.type not in OUTBOUND_FILE_KINDS:
+        return None
+    stored = await media_queries.for_message(session, message.tenant_id, message.id)
+    if stored is None or stored.data is None:
+        return None
+    return OutgoingFile(
+        kind=message.type,
+        data=stored.data,
+        content_type=stored.content_type,
+        filename=str((message.media or {}).get("filename") or message.type),
+        caption=message.content,
     )
 
 

@@ -18,7 +18,7 @@ from vellarys.db.queries import rate as rate_queries
 from vellarys.db.queries import tenant as tenant_queries
 from vellarys.db.uow import unit_of_work
 from vellarys.domain.media import MediaRefused
-from vellarys.domain.ports import MediaSource, TemplateSender, WhatsAppProvider
+from vellarys.domain.ports import MediaSender, MediaSource, TemplateSender, WhatsAppProvider
 from vellarys.errors import ProviderError
 from vellarys.services import (
     alerts,
@@ -241,6 +241,10 @@ async def _record_sent(plan: outbound.SendPlan, external_id: str) -> None:
 
 
 async def _send(provider: WhatsAppProvider, plan: outbound.SendPlan) -> str:
+    if plan.file is not None and plan.template is None:
+        if not isinstance(provider, MediaSender):
+            raise ProviderError(f"{plan.channel.provider} cannot send files", retryable=False)
+        return await provider.send_file(to=plan.to, file=plan.file)
     if plan.template is None:
         return await provider.send_text(to=plan.to, text=plan.text, reference=str(plan.message_id))
     if not isinstance(provider, TemplateSender):

@@ -45,6 +45,7 @@ from vellarys.domain.message import (
     WebhookBatch,
 )
 from vellarys.domain.phone import normalize_phone
+from vellarys.domain.ports import OutgoingFile
 from vellarys.errors import BadRequest, ProviderError, Unauthorized
 
 log = logging.getLogger(__name__)
@@ -76,6 +77,9 @@ def parse_webhook(body: bytes) -> WebhookBatch:
     if event == "messages.upsert":
         messages, rejected = read_messages(_records(root["data"]), _message)
         return WebhookBatch(identity, messages, rejected=rejected)
+    if event == "messages.delete":
+        messages, rejected = read_messages(_records(root["data"]), _deleted)
+        return WebhookBatch(identity, messages, rejected=rejected)
     if event == "messages.update":
         when = _event_time(root)
         statuses = read_statuses(_records(root["data"]), partial(_status, when=when))
@@ -92,6 +96,7 @@ class EvolutionProvider:
         self.instance = instance
         self._api_key = api_key
         self._url = f"{base_url.rstrip('/')}/message/sendText/{instance}"
+        self._file_url = f"{base_url.rstrip('/')}/message/sendMedia/{instance}"
         self._media_url = f"{base_url.rstrip('/')}/chat/getBase64FromMediaMessage/{instance}"
         self._http = http
 
@@ -130,16 +135,27 @@ class EvolutionProvider:
         return FetchedMedia(data, str(answer.get("mimetype") or media.get("mime_type") or ""))
 
     async def send_text(self, *, to: str, text: str, reference: str | None = None) -> str:
-        try:
-            number = normalize_phone(to).removeprefix("+")
-        except ValueError as exc:
-            raise ProviderError(f"cannot send to {to!r}: {exc}") from None
+        return await self._send(self._url, {"number": _number(to), "text": text})
+
+    async def send_file(self, *, to: str, file: OutgoingFile) -> str:
+        """``sendMedia`` with the file as base64 (Evolution uploads it to WhatsApp)."""
+        payload = {
+            "number": _number(to),
+            "mediatype": file.kind,
+            "mimetype": file.content_type,
+            "caption": file.caption,
+            "fileName": file.filename,
+            "media": base64.b64encode(file.data).decode("ascii"),
+        }
+        return await self._send(self._file_url, payload)
+
+    async def _send(self, url: str, payload: dict[str, Any]) -> str:
         answer = await post_json(
             self._http,
-            self._url,
+            url,
             provider=PROVIDER,
             headers={"apikey": self._api_key},
-            payload={"number": number, "text": text},
+            payload=payload,
             read_error=_read_error,
         )
         record: Any = answer.get("data", answer) if isinstance(answer, dict) else None
@@ -150,6 +166,13 @@ class EvolutionProvider:
         if not isinstance(message_id, str) or not message_id:
             raise unexpected_answer(PROVIDER, answer)
         return message_id
+
+
+def _number(to: str) -> str:
+    try:
+        return normalize_phone(to).removeprefix("+")
+    except ValueError as exc:
+        raise ProviderError(f"cannot send to {to!r}: {exc}") from None
 
 
 def _body_apikey(body: bytes) -> str | None:
@@ -201,6 +224,26 @@ def _message(data: Node) -> InboundMessage | None:
         name=None if from_me else data.opt_text("pushName"),
         media=media,
         from_me=from_me,
+    )
+
+
+def _deleted(data: Node) -> InboundMessage | None:
+    """``messages.delete``: the lead deleted a message for everyone (the key is the message)."""
+    key = data["key"] if data.has("key") else data
+    external_id = key["id"].text()
+    jid = key["remoteJid"].text()
+    if jid.endswith(_NOT_PEOPLE) or key.opt_flag("fromMe"):
+        return None
+    phone_node = _phone_node(key, data) if jid.endswith("@lid") else key["remoteJid"]
+    if phone_node is None:
+        return None
+    return InboundMessage(
+        external_id=f"revoke:{external_id}",
+        phone=phone_node.phone(),
+        type="revoke",
+        text="",
+        timestamp=datetime.now(UTC),
+        media={"target": external_id},
     )
 
 
@@ -279,6 +322,32 @@ def _reaction(node: Node) -> Content:
     return "reaction", emoji, {"emoji": emoji, "reacted_to": node["key"]["id"].text()}
 
 
+# protocolMessage types, by name (Evolution) or by number (the Baileys enum).
+_REVOKE = ("REVOKE", 0)
+_MESSAGE_EDIT = ("MESSAGE_EDIT", 14)
+
+
+def _protocol(node: Node) -> Content:
+    """A deletion or an edit of an earlier message; other protocol notices (disappearing
+    messages switched on, history sync) are WhatsApp's housekeeping."""
+    kind = node.get("type")
+    value = None if kind is None else kind.value
+    key = node.get("key")
+    target = None if key is None else key.opt_text("id")
+    if value in _REVOKE and target:
+        return "revoke", "", {"target": target}
+    edited = node.get("editedMessage")
+    if value in _MESSAGE_EDIT and target and edited is not None:
+        as_kind, text, media = _content(edited, None)
+        return "edit", text, {**media, "target": target, "as": as_kind}
+    return "system", "", compact(system_type=None if value is None else str(value))
+
+
+def _edited(node: Node) -> Content:
+    """The wrapper some Evolution versions put around an edit's protocolMessage."""
+    return _content(node.get("message"), "editedMessage")
+
+
 def _buttons_response(node: Node) -> Content:
     media = compact(interactive_type="button_reply", reply_id=node.opt_text("selectedButtonId"))
     return "interactive", node.opt_text("selectedDisplayText") or "", media
@@ -308,6 +377,9 @@ _READERS: dict[str, Callable[[Node], Content]] = {
     "documentMessage": _media_reader("document"),
     "documentWithCaptionMessage": _document_with_caption,
     "stickerMessage": _media_reader("sticker"),
+    "ptvMessage": _media_reader("video"),  # a round video note
+    "protocolMessage": _protocol,
+    "editedMessage": _edited,
     "locationMessage": _location,
     "liveLocationMessage": _location,
     "contactMessage": _contact,

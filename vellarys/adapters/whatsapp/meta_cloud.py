@@ -28,6 +28,7 @@ from vellarys.adapters.whatsapp.transport import (
     download,
     get_json,
     http_error,
+    post_file,
     post_json,
     unexpected_answer,
 )
@@ -41,6 +42,7 @@ from vellarys.domain.message import (
     WebhookBatch,
 )
 from vellarys.domain.phone import normalize_phone
+from vellarys.domain.ports import OutgoingFile
 from vellarys.errors import (
     BadRequest,
     Forbidden,
@@ -50,6 +52,8 @@ from vellarys.errors import (
 )
 
 PROVIDER = "meta"
+# Coexistence: what the agency typed in the WhatsApp Business app on its phone.
+ECHO_FIELD = "smb_message_echoes"
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 RE_ENGAGEMENT_CODE = "131047"
 # Throughput and temporary-outage codes, which Meta may send with a 400.
@@ -107,14 +111,15 @@ def parse_webhook(body: bytes) -> WebhookBatch:
     rejected: list[RejectedMessage] = []
     for entry in root["entry"].items():
         for change in entry["changes"].items():
-            if change.opt_text("field") not in (None, "messages"):
+            if change.opt_text("field") not in (None, "messages", ECHO_FIELD):
                 continue  # account and template events share the webhook
             value = change["value"]
             identities.add(value["metadata"]["phone_number_id"].text())
             names = _contact_names(value)
             read, refused = read_messages(_list(value, "messages"), partial(_message, names=names))
-            messages.extend(read)
-            rejected.extend(refused)
+            echoes, refused_echoes = read_messages(_list(value, "message_echoes"), _echo)
+            messages.extend([*read, *echoes])
+            rejected.extend([*refused, *refused_echoes])
             statuses.extend(read_statuses(_list(value, "statuses"), _status))
     if len(identities) > 1:
         raise BadRequest(f"meta webhook names several phone numbers: {sorted(identities)}")
@@ -168,6 +173,27 @@ class MetaCloudProvider:
             parameters = [{"type": "text", "text": value} for value in values]
             template["components"] = [{"type": "body", "parameters": parameters}]
         return await self._send({"to": _digits(to), "type": "template", "template": template})
+
+    async def send_file(self, *, to: str, file: OutgoingFile) -> str:
+        """Upload the file to the number's media store, then send it by its media id."""
+        uploaded = await post_file(
+            self._http,
+            f"{self._graph}/{self.phone_number_id}/media",
+            provider=PROVIDER,
+            headers={"Authorization": f"Bearer {self._access_token}"},
+            fields={"messaging_product": "whatsapp", "type": file.content_type},
+            file=(file.filename, file.data, file.content_type),
+            read_error=_read_error,
+        )
+        media_id = uploaded.get("id") if isinstance(uploaded, dict) else None
+        if not isinstance(media_id, str) or not media_id:
+            raise ProviderError(f"{PROVIDER} answered the upload without a media id")
+        body: dict[str, Any] = {"id": media_id}
+        if file.caption:
+            body["caption"] = file.caption
+        if file.kind == "document":
+            body["filename"] = file.filename
+        return await self._send({"to": _digits(to), "type": file.kind, file.kind: body})
 
     async def fetch_media(
         self, *, external_id: str, media: Mapping[str, Any], max_bytes: int
@@ -265,7 +291,27 @@ def _message(node: Node, names: Mapping[str, str]) -> InboundMessage:
     )
 
 
+def _echo(node: Node) -> InboundMessage:
+    """A message the agency sent from the WhatsApp Business app: ``to`` is the lead."""
+    kind, text, media = _content(node, node["type"].text())
+    return InboundMessage(
+        external_id=node["id"].text(),
+        phone=node["to"].phone(),
+        type=kind,
+        text=text,
+        timestamp=node["timestamp"].timestamp(),
+        media=media,
+        from_me=True,
+    )
+
+
 def _content(node: Node, kind: str) -> Content:
+    if node.has("errors") and not node.has(kind):
+        # Meta could not read what the lead sent (a deleted or unsupported message).
+        errors = _list(node, "errors")
+        code = errors[0].get("code") if errors else None
+        error = None if code is None else str(int(code.number()))
+        return "unknown", "", compact(original_type=kind, error_code=error)
     if kind == "text":
         return "text", node["text"]["body"].text(), {}
     if kind in _MEDIA_TYPES:
@@ -340,7 +386,30 @@ def _reaction(node: Node) -> Content:
     return "reaction", emoji, {"emoji": emoji, "reacted_to": node["message_id"].text()}
 
 
+def _edit(node: Node) -> Content:
+    """The lead edited a message: its new content, applied to the original."""
+    new = node["message"]
+    kind, text, media = _content(new, new["type"].text())
+    return "edit", text, {**media, "target": node["original_message_id"].text(), "as": kind}
+
+
+def _revoke(node: Node) -> Content:
+    return "revoke", "", {"target": node["original_message_id"].text()}
+
+
+def _system(node: Node) -> Content:
+    """``user_changed_number`` names the new number in ``wa_id``; other notices are noted."""
+    media = compact(
+        system_type=node.opt_text("type"),
+        new_phone=node["wa_id"].phone() if node.has("wa_id") else None,
+    )
+    return "system", node.opt_text("body") or "", media
+
+
 _READERS: dict[str, Callable[[Node], Content]] = {
+    "edit": _edit,
+    "revoke": _revoke,
+    "system": _system,
     "interactive": _interactive,
     "button": _button,
     "location": _location,

@@ -17,6 +17,7 @@ from vellarys.adapters.whatsapp.payload import load
 from vellarys.adapters.whatsapp.registry import ChannelConfig, ProviderSpec
 from vellarys.domain.message import InboundMessage, WebhookBatch
 from vellarys.domain.phone import normalize_phone
+from vellarys.domain.ports import OutgoingFile
 from vellarys.errors import BadRequest, ProviderError
 
 PROVIDER = "simulator"
@@ -67,6 +68,10 @@ class SimulatorProvider:
         message_id = f"sim-{uuid.uuid4()}"
         self.sent.append(SentText(message_id, phone, text))
         return message_id
+
+    async def send_file(self, *, to: str, file: OutgoingFile) -> str:
+        """The simulated lead "receives" the file: recorded like a text, with its caption."""
+        return await self.send_text(to=to, text=file.caption or f"[{file.kind}] {file.filename}")
 
 
 def _build(config: ChannelConfig) -> SimulatorProvider:

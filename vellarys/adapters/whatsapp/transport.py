@@ -29,8 +29,43 @@ async def post_json(
     Timeouts and connection failures are retryable. The URL never goes into a message:
     some providers put their token in the path.
     """
+    return await _post(
+        http,
+        url,
+        provider=provider,
+        read_error=read_error,
+        headers=dict(headers),
+        json=dict(payload),
+    )
+
+
+async def post_file(
+    http: httpx.AsyncClient,
+    url: str,
+    *,
+    provider: str,
+    headers: Mapping[str, str],
+    fields: Mapping[str, str],
+    file: tuple[str, bytes, str],
+    read_error: ErrorReader,
+) -> Any:
+    """POST a multipart form with one file (name, bytes, content type); as ``post_json``."""
+    return await _post(
+        http,
+        url,
+        provider=provider,
+        read_error=read_error,
+        headers=dict(headers),
+        data=dict(fields),
+        files={"file": file},
+    )
+
+
+async def _post(
+    http: httpx.AsyncClient, url: str, *, provider: str, read_error: ErrorReader, **request: Any
+) -> Any:
     try:
-        response = await http.post(url, json=dict(payload), headers=dict(headers))
+        response = await http.post(url, **request)
     except BlockedAddress as exc:
         raise ProviderError(f"{provider} address refused ({exc})") from None
     except httpx.TimeoutException as exc:

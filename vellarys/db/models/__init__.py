@@ -3,6 +3,7 @@
 from vellarys.db.models.channel import Channel
 from vellarys.db.models.feed import ListingFeed
 from vellarys.db.models.followup import Notification, PlannedMessage
+from vellarys.db.models.inbox import ConversationRead, QuickReply
 from vellarys.db.models.integration import (
     LeadIntake,
     PortalIntake,
@@ -25,6 +26,7 @@ __all__ = [
     "ApiKey",
     "AuditEntry",
     "Channel",
+    "ConversationRead",
     "ErasedIdentifier",
     "ErasureSalt",
     "Handoff",
@@ -48,6 +50,7 @@ __all__ = [
     "PortalIntake",
     "Property",
     "PropertyEmbedding",
+    "QuickReply",
     "RejectedInbound",
     "SystemSetting",
     "Tenant",

@@ -55,6 +55,8 @@ class Lead(IdMixin, TimestampMixin, Base):
     source_details: Mapped[dict[str, Any]] = mapped_column(
         default=dict, server_default=text("'{}'")
     )
+    # Archived in the inbox; a new message from the lead brings the conversation back.
+    archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     tags: Mapped[list[Any]] = mapped_column(default=list, server_default=text("'[]'"))
     # Why a lost lead was lost: one of the agency's reasons (settings), kept as written.
     loss_reason: Mapped[str | None] = mapped_column(String(120))

@@ -62,6 +62,7 @@ async def upsert_contact(
                 "channel_id": func.coalesce(channel_id, Lead.channel_id),
                 "last_message_at": func.greatest(Lead.last_message_at, seen_at),
                 "last_inbound_at": func.greatest(Lead.last_inbound_at, seen_at),
+                "archived_at": None,
                 "updated_at": func.now(),
             },
         )
@@ -166,5 +167,12 @@ async def last_inbound_of_phone(
     """When the agency last heard from this phone as a lead (e.g. an admin's own number)."""
     found = await session.execute(
         select(Lead.last_inbound_at).where(Lead.tenant_id == tenant_id, Lead.phone == phone)
+    )
+    return found.scalar_one_or_none()
+
+
+async def by_phone(session: AsyncSession, tenant_id: uuid.UUID, phone: str) -> Lead | None:
+    found = await session.execute(
+        select(Lead).where(Lead.tenant_id == tenant_id, Lead.phone == phone)
     )
     return found.scalar_one_or_none()

@@ -232,3 +232,15 @@ async def external_ids_of_lead(
         )
     )
     return [str(x) for x in found.scalars()]
+
+
+async def by_external_id_for_update(
+    session: AsyncSession, tenant_id: uuid.UUID, external_id: str
+) -> Message | None:
+    """The message the provider knows as ``external_id`` (an edit or a reaction names it)."""
+    found = await session.execute(
+        select(Message)
+        .where(Message.tenant_id == tenant_id, Message.external_id == external_id)
+        .with_for_update()
+    )
+    return found.scalar_one_or_none()
