@@ -12,6 +12,7 @@ from vellarys.cli.listings import listings_app
 from vellarys.cli.secrets import secrets_app
 from vellarys.cli.server import app
 from vellarys.cli.template import template_app
+from vellarys.cli.visits import visits_app
 
 app.add_typer(api_key_app, name="api-key")
 channel_app.add_typer(template_app, name="template")
@@ -22,6 +23,7 @@ app.add_typer(followups_app, name="followups")
 app.add_typer(listings_app, name="listings")
 app.add_typer(tenant_app, name="tenant")
 app.add_typer(user_app, name="user")
+app.add_typer(visits_app, name="visits")
 app.command()(chat)
 app.command()(doctor)
 app.command()(backup)

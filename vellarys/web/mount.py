@@ -28,6 +28,7 @@ from vellarys.web.pages import (
     settings,
     simulator,
     users,
+    visits,
 )
 from vellarys.web.route import SESSION_COOKIE, WebRoute
 
@@ -53,6 +54,7 @@ def web_router() -> APIRouter:
         users,
         notifications,
         simulator,
+        visits,
     ):
         router.include_router(module.router)
     return router

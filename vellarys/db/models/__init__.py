@@ -12,10 +12,13 @@ from vellarys.db.models.property import Property, PropertyEmbedding
 from vellarys.db.models.security import ErasedIdentifier, ErasureSalt, PasswordReset, UserSession
 from vellarys.db.models.system import LlmUsage, MessageRate, SystemSetting
 from vellarys.db.models.tenant import ApiKey, AuditEntry, Tenant, User
+from vellarys.db.models.visit import BrokerBlock, BrokerSchedule, Visit, VisitReminder
 
 __all__ = [
     "ApiKey",
     "AuditEntry",
+    "BrokerBlock",
+    "BrokerSchedule",
     "Channel",
     "ErasedIdentifier",
     "ErasureSalt",
@@ -41,4 +44,6 @@ __all__ = [
     "Tenant",
     "User",
     "UserSession",
+    "Visit",
+    "VisitReminder",
 ]

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
 from vellarys.errors import BadRequest, Conflict, NotFound
-from vellarys.services import dashboard, lead_acts
+from vellarys.services import dashboard, lead_acts, visit_calendar
 from vellarys.web.pages.forms import form_fields
 from vellarys.web.render import render
 from vellarys.web.route import WebRoute
@@ -32,7 +32,18 @@ def _back(lead_id: uuid.UUID) -> Response:
 async def lead_page(request: Request, lead_id: str) -> Response:
     async with staff_work(request) as (session, viewer):
         view = await dashboard.lead_view(session, viewer, lead_key(lead_id))
-    return render(request, "lead.html", {"view": view, "lead": view.lead})
+        visits = await visit_calendar.list_visits(
+            session, tenant_id=viewer.tenant_id, lead_id=view.lead.id
+        )
+    context = {
+        "view": view,
+        "lead": view.lead,
+        "visits": visits,
+        "statuses": visit_calendar.STATUS_LABELS,
+        "outcomes": visit_calendar.OUTCOME_LABELS,
+        "now": container_of(request).clock.now(),
+    }
+    return render(request, "lead.html", context)
 
 
 @router.get("/leads/{lead_id}/messages")
