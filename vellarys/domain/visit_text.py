@@ -25,10 +25,14 @@ def first_name(name: str | None) -> str:
     return (name or "").split(" ")[0]
 
 
-def offer(code: str, broker: str, slots: Sequence[str], *, missed: str | None) -> str:
+def offer(
+    code: str, broker: str, slots: Sequence[str], *, missed: str | None, moving: bool = False
+) -> str:
     """The slots offered for ``code``; ``missed`` is the preference no slot met."""
-    with_broker = f" com o(a) {first_name(broker)}" if broker else ""
-    if missed:
+    with_broker = f" com {first_name(broker)}" if broker else ""
+    if moving and not missed:
+        head = f"Claro! Para remarcar a visita ao *{code}*{with_broker}, tenho:"
+    elif missed:
         head = (
             f"Não tenho horário livre {missed} 😕 Os mais próximos para visitar o *{code}*"
             f"{with_broker} são:"
@@ -93,11 +97,11 @@ def lead_reminder(facts: VisitFacts, *, name: str | None, soon: bool) -> str:
     if soon:
         return (
             f"{hello}Sua visita ao *{facts.code}* é {facts.when} 🙂\n📍 {facts.address}\n"
-            f"O(A) {first_name(facts.broker)} te encontra lá. Se algo mudar, me avise por aqui."
+            f"{first_name(facts.broker)} te encontra lá. Se algo mudar, me avise por aqui."
         )
     return (
         f"{hello}Passando para lembrar da sua visita ao *{facts.code}* {facts.when}.\n"
-        f"📍 {facts.address}\n👤 Corretor(a): {facts.broker}\n\n"
+        f"📍 {facts.address}\n👤 Corretor(a): {facts.broker}\n"
         "Se precisar remarcar ou cancelar, é só me avisar por aqui."
     )
 

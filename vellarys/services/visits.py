@@ -201,9 +201,11 @@ async def _offer(
     await session.flush()
     labels = [visit_talk.slot_label(s, now=local_now) for s in slots]
     missed_label = visit_talk.wanted_label(wanted, now=local_now) if missed and wanted else None
-    return VisitReply(
-        [visit_text.offer(visit.property_code, broker.name, labels, missed=missed_label)], visit.id
+    moving = visit.status in visit_queries.ACTIVE
+    text = visit_text.offer(
+        visit.property_code, broker.name, labels, missed=missed_label, moving=moving
     )
+    return VisitReply([text], visit.id)
 
 
 def pick_offer(free: Sequence[datetime], wanted: Preference | None) -> tuple[list[datetime], bool]:

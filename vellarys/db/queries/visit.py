@@ -60,7 +60,7 @@ async def listing(
     if until is not None:
         query = query.where(Visit.starts_at < until)
     found = await session.execute(query)
-    return [(v, lead, user) for v, lead, user in found.tuples()]
+    return [(v, lead, user) for v, lead, user in found.all()]
 
 
 async def held_by_broker(
@@ -165,7 +165,7 @@ async def reminder(
         .join(Visit, Visit.id == VisitReminder.visit_id)
         .where(VisitReminder.id == reminder_id, Visit.tenant_id == VisitReminder.tenant_id)
     )
-    row = found.tuples().one_or_none()
+    row = found.one_or_none()
     return (row[0], row[1]) if row else None
 
 
