@@ -10,7 +10,6 @@ import subprocess
 from datetime import UTC, datetime, timedelta
 
 from icalendar import Calendar
-
 from sqlalchemy import select
 
 from tests.api.v1.factories import make_tenant
@@ -69,7 +68,7 @@ async def test_two_leads_racing_for_one_slot_one_books_it_the_other_gets_the_nex
     assert "visita marcada" in booked and "às 10h" in booked, booked
 
     await _listed_by_the_cli(stack, a_id, b_id)
-    await _ics_files(stack, [v.id for v in rows if v.lead_id == a_id][0])
+    await _ics_files(stack, next(v.id for v in rows if v.lead_id == a_id))
 
 
 def _cli(stack: Stack, *args: str) -> subprocess.CompletedProcess[str]:
