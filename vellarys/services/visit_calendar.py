@@ -121,8 +121,9 @@ async def record_outcome(
         raise Conflict("O resultado é registrado depois do horário da visita.")
     visit.outcome, visit.outcome_note = outcome, note.strip()[:1000] or None
     visit.status = "no_show" if outcome == "no_show" else "done"
-    visit.awaiting = None
-    if outcome == "no_show":
+    if outcome != "no_show":
+        visit.awaiting = None
+    else:
         lead = await lead_queries.get(session, tenant_id, visit.lead_id)
         if lead is not None:
             await send_no_show(session, visit=visit, lead=lead, now=now)
