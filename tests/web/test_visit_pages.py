@@ -10,8 +10,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from tests.web.conftest import Dashboard, add_lead, soup, user_id
-from vellarys.db.models import BrokerSchedule, Channel, Message, Tenant, Visit
+from vellarys.db.models import BrokerSchedule, Channel, Lead, Message, Tenant, Visit
 from vellarys.db.uow import unit_of_work
+from vellarys.services import visit_notices
 from vellarys.services.demo import DEMO_LOGIN
 
 BROKER = "marcos.toledo@demo.local"
@@ -89,12 +90,21 @@ async def test_a_broker_records_a_no_show_and_the_lead_gets_one_message_to_resch
 ) -> None:
     broker = await user_id(dashboard.container, BROKER)
     missed, liked = await _past_visit(dashboard, broker), await _past_visit(dashboard, broker, 4)
+    async with unit_of_work(dashboard.container.sessions) as session:
+        visit = await session.get(Visit, missed)
+        assert visit is not None
+        lead = await session.get(Lead, visit.lead_id)
+        assert lead is not None
+        await visit_notices.announce(
+            session, visit=visit, lead=lead, kind="booked", now=datetime.now(UTC)
+        )
     await dashboard.login(BROKER, DEMO_LOGIN[1])
     assert (await dashboard.http.get(f"/visits/availability/{broker}")).status_code == 200
     week = soup(await dashboard.http.get("/visits"))
     cards = week.select("#calendar [data-visit-id]")
     assert {c["data-visit-id"] for c in cards} >= {str(missed), str(liked)}
     assert week.select_one(f'[data-visit-id="{missed}"] form.visit-outcome') is not None
+    assert "Visita marcada: Ana Souza — AP1501" in week.select_one("#visit-notices").text
     filtered = soup(await dashboard.http.get("/visits?status=cancelled"))
     assert filtered.select("#calendar [data-visit-id]") == []
 

@@ -14,7 +14,7 @@ from vellarys.domain import business_hours
 from vellarys.domain.business_hours import DAYS
 from vellarys.domain.visit_ics import token_ok
 from vellarys.errors import BadRequest, Conflict, Forbidden, NotFound
-from vellarys.services import availability, visit_calendar
+from vellarys.services import alerts, availability, visit_calendar
 from vellarys.services.auth import Viewer
 from vellarys.web.pages.forms import form_fields
 from vellarys.web.render import render
@@ -46,7 +46,11 @@ async def calendar(request: Request) -> Response:
             session, tenant_id=viewer.tenant_id, start=start, user_id=chosen, status=status
         )
         settings, hours, rules = await availability.agency_rules(session, viewer.tenant_id)
+        mine = await alerts.list_notifications(
+            session, tenant_id=viewer.tenant_id, user_id=viewer.user_id
+        )
     context = {
+        "notices": [n for n in mine if n.kind == "visit"][:10],
         "bring": str(settings.get("visit_bring") or ""),
         "days": days, "by_day": by_day, "brokers": brokers, "user": user, "status": status or "",
         "statuses": visit_calendar.STATUS_LABELS, "outcomes": visit_calendar.OUTCOME_LABELS,
