@@ -22,6 +22,7 @@ from vellarys.web.pages import (
     leads,
     login,
     notifications,
+    outbox,
     overview,
     properties,
     reengagement,
@@ -53,6 +54,7 @@ def web_router() -> APIRouter:
         channel_templates,
         users,
         notifications,
+        outbox,
         simulator,
         visits,
     ):
