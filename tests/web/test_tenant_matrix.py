@@ -105,6 +105,7 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/users/{user_id}/activate"): R(WEB, "user", admin_only=True),
     ("POST", "/users/{user_id}/reset-link"): R(WEB, "user", admin_only=True),
     ("POST", "/users/{user_id}/sessions/revoke"): R(WEB, "user", admin_only=True),
+    ("GET", "/outbox"): R(WEB, admin_only=True),
     ("GET", "/visits"): R(WEB),
     ("GET", "/visits/{visit_id}.ics"): R(WEB, "visit"),
     ("POST", "/visits/{visit_id}/outcome"): R(WEB, "visit", data={"outcome": "done"}),
