@@ -12,7 +12,7 @@ from sqlalchemy import select
 from tests.web.conftest import Dashboard, add_lead, soup, user_id
 from vellarys.db.models import BrokerSchedule, Channel, Lead, Message, Tenant, Visit
 from vellarys.db.uow import unit_of_work
-from vellarys.services import visit_notices
+from vellarys.services import visit_notices, visits
 from vellarys.services.demo import DEMO_LOGIN
 
 BROKER = "marcos.toledo@demo.local"
@@ -139,6 +139,14 @@ async def test_a_broker_records_a_no_show_and_the_lead_gets_one_message_to_resch
     assert (
         len(sent) == 1 and "Sentimos sua falta" in sent[0].content and "AP1501" in sent[0].content
     )
+    async with unit_of_work(dashboard.container.sessions) as session:
+        lead = await session.get(Lead, first.lead_id)
+        assert lead is not None
+        again = await visits.reply_in_chat(
+            session, dashboard.container.pipeline, lead=lead, text="sim, quero", history=[]
+        )
+    assert again is not None and again.visit_id != missed  # a new proposal, same listing
+    assert again.messages[0].startswith("Ótimo! Tenho estes horários para você visitar o *AP1501*")
     lead_page = soup(await dashboard.http.get(f"/leads/{first.lead_id}"))
     assert lead_page.select_one(f'#visits [data-visit-id="{missed}"]')["data-status"] == "no_show"
 

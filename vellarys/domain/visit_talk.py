@@ -161,6 +161,12 @@ def choice(
     return None
 
 
+def agrees(text: str) -> bool:
+    """ "sim", "pode ser", "qualquer dia": yes, with no day or period of its own."""
+    folded = fold(parsed_part(text))
+    return bool(_AGREE.match(folded) or _ANY.search(folded) or folded.startswith("sim"))
+
+
 def act(text: str) -> str | None:
     """``cancel``, ``cant_make_it``, ``reschedule`` or ``reject`` (none of the offered), or None."""
     folded = fold(parsed_part(text))

@@ -123,7 +123,8 @@ async def _about_offer(
         if picked is not None:
             return await _book(session, deps, visit, offered[picked], lead=lead, history=history)
     wanted = visit_talk.preference(text, now=now.astimezone(zone))
-    if wanted is None:
+    asked_when = visit.awaiting == "preference" and visit_talk.agrees(text)
+    if wanted is None and not asked_when:
         return None
     broker = await _broker_of(session, visit)
     if visit.status in ("done", "no_show", "cancelled"):
