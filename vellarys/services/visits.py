@@ -25,9 +25,9 @@ from vellarys.db.queries import visit as visit_queries
 from vellarys.domain import visit_talk, visit_text
 from vellarys.domain.conversation import Turn
 from vellarys.domain.dialogue import shown_codes
-from vellarys.domain.handoff import BrokerOption, choose_broker
 from vellarys.domain.intent import listing_codes
 from vellarys.domain.visit_talk import Preference
+from vellarys.services import routing
 from vellarys.services.availability import agency_rules, free_slots
 from vellarys.services.deps import PipelineDeps
 from vellarys.services.handoff import hand_off
@@ -55,7 +55,7 @@ async def offer_visit(
     prop = await _listing_in_focus(session, lead, text, history)
     if prop is None:
         return None
-    broker = await _responsible_broker(session, lead, prop)
+    broker = await _responsible_broker(session, lead, prop, deps.clock.now())
     if broker is None:
         return None
     visit = Visit(
@@ -323,24 +323,21 @@ async def _listing_in_focus(
     return None
 
 
-async def _responsible_broker(session: AsyncSession, lead: Lead, prop: Property) -> User | None:
-    """The lead's broker when assigned, else the one who covers the listing's area."""
+async def _responsible_broker(
+    session: AsyncSession, lead: Lead, prop: Property, now: datetime
+) -> User | None:
+    """The lead's broker when assigned, else whom the routing rules give the listing to."""
     if lead.assigned_user_id is not None:
         assigned = await user_queries.get(session, lead.tenant_id, lead.assigned_user_id)
         if assigned is not None and assigned.active and assigned.role == "broker":
             return assigned
-    brokers = await user_queries.active_brokers(session, lead.tenant_id)
-    options = [
-        BrokerOption(
-            key=str(b.id),
-            name=b.name,
-            neighborhoods=tuple((b.areas or {}).get("neighborhoods") or ()),
-            cities=tuple((b.areas or {}).get("cities") or ()),
-        )
-        for b in brokers
-    ]
-    chosen = choose_broker(options, {"neighborhoods": [prop.neighborhood], "city": prop.city})
-    return next((b for b in brokers if chosen and str(b.id) == chosen.key), None)
+    return await routing.pick(
+        session,
+        tenant_id=lead.tenant_id,
+        profile=lead.custom_data or {},
+        property_codes=[prop.code],
+        now=now,
+    )
 
 
 async def _broker_of(session: AsyncSession, visit: Visit) -> User | None:

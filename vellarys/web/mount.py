@@ -15,6 +15,7 @@ from vellarys.bootstrap import Container
 from vellarys.web.headers import SecurityHeaders
 from vellarys.web.pages import (
     account,
+    board,
     channel_templates,
     channels,
     knowledge,
@@ -46,6 +47,7 @@ def web_router() -> APIRouter:
         overview,
         leads,
         lead,
+        board,
         properties,
         knowledge,
         settings,
