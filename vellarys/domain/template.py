@@ -15,6 +15,7 @@ PURPOSES = {
     "broker_notice": "Aviso ao corretor",
     "manager_alert": "Alerta ao gestor",
     "visit_reminder": "Lembrete de visita",
+    "first_contact": "Primeiro contato (lead de portal ou site)",
 }
 VARIABLES = {
     "lead_name": "primeiro nome do lead",
@@ -26,6 +27,7 @@ VARIABLES = {
     "summary": "resumo do atendimento",
     "link": "link do lead no painel",
     "text": "o texto inteiro da mensagem",
+    "origin": "onde o lead nos encontrou (portal, site)",
 }
 MAX_VARIABLE_CHARS = 1024  # Meta's limit for one body parameter
 _NAME = re.compile(r"^[a-z0-9_]{1,512}$")

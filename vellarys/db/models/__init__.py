@@ -3,6 +3,12 @@
 from vellarys.db.models.channel import Channel
 from vellarys.db.models.feed import ListingFeed
 from vellarys.db.models.followup import Notification, PlannedMessage
+from vellarys.db.models.integration import (
+    LeadIntake,
+    PortalIntake,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from vellarys.db.models.knowledge import KnowledgeChunk, KnowledgeDocument, KnowledgeEmbedding
 from vellarys.db.models.lead import Handoff, Lead, LeadNote
 from vellarys.db.models.login import LoginAttempt
@@ -29,6 +35,7 @@ __all__ = [
     "KnowledgeDocument",
     "KnowledgeEmbedding",
     "Lead",
+    "LeadIntake",
     "LeadNote",
     "ListingFeed",
     "LlmUsage",
@@ -41,6 +48,7 @@ __all__ = [
     "OutgoingEmail",
     "PasswordReset",
     "PlannedMessage",
+    "PortalIntake",
     "Property",
     "PropertyEmbedding",
     "RejectedInbound",
@@ -50,4 +58,6 @@ __all__ = [
     "UserSession",
     "Visit",
     "VisitReminder",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

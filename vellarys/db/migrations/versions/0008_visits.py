@@ -5,7 +5,7 @@ holds (broker, start) while it is scheduled or confirmed. Row-level security lik
 tenant table.
 
 Revision ID: 0008_visits
-Revises: 0008_board
+Revises: 0008_leads
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 revision = "0008_visits"
-down_revision = "0008_board"
+down_revision = "0008_leads"
 branch_labels = None
 depends_on = None
 
