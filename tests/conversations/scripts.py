@@ -177,7 +177,12 @@ SCRIPTS: tuple[Script, ...] = (
         "hot buyer",
         (
             Turn("quero comprar ap em Moema"),
-            Turn("posso visitar o AP1406 no sabado?", says=(r"visita",)),
+            # The visit is booked first: slots on Saturday, then the lead picks one.
+            Turn(
+                "posso visitar o AP1406 no sabado?",
+                says=(r"sabado \(28/11\) as 9h", r"qual fica melhor"),
+            ),
+            Turn("pode ser o primeiro", says=(r"visita marcada", r"sabado \(28/11\) as 9h")),
         ),
         handoff=True,
         temperature="hot",
@@ -194,9 +199,15 @@ SCRIPTS: tuple[Script, ...] = (
         "visita num sábado à noite",
         "after hours",
         (
+            # Booked for the opening hours, with no promise of an answer "em breve".
             Turn(
                 "quero agendar uma visita no AP1501",
-                says=(r"segunda as 9h", r"segunda a sexta"),
+                says=(r"segunda \(30/11\) as 9h", r"qual fica melhor"),
+                never=(r"em breve",),
+            ),
+            Turn(
+                "pode ser o primeiro",
+                says=(r"visita marcada", r"segunda \(30/11\) as 9h"),
                 never=(r"em breve",),
             ),
         ),
@@ -375,7 +386,13 @@ SCRIPTS: tuple[Script, ...] = (
     Script(
         "à vista e quer ver amanhã",
         "hot buyer cash",
-        (Turn("quero comprar à vista o AP2001, posso ir ver amanha?", says=(r"visita",)),),
+        (
+            Turn(
+                "quero comprar à vista o AP2001, posso ir ver amanha?",
+                says=(r"visita", r"amanha \(26/11\) as 9h"),
+            ),
+            Turn("pode ser às 10h", says=(r"visita marcada", r"as 10h")),
+        ),
         handoff=True,
         temperature="hot",
     ),

@@ -19,6 +19,7 @@ from sqlalchemy import text
 from tests.web.conftest import PASSWORD, Dashboard, add_agency, add_lead, csrf_of
 from vellarys.asgi import create_app
 from vellarys.db.models import (
+    BrokerBlock,
     Channel,
     KnowledgeDocument,
     MediaFile,
@@ -26,6 +27,7 @@ from vellarys.db.models import (
     Property,
     QuickReply,
     User,
+    Visit,
     WebhookEndpoint,
 )
 from vellarys.db.uow import unit_of_work
@@ -145,6 +147,20 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/users/{user_id}/activate"): R(WEB, "user", admin_only=True),
     ("POST", "/users/{user_id}/reset-link"): R(WEB, "user", admin_only=True),
     ("POST", "/users/{user_id}/sessions/revoke"): R(WEB, "user", admin_only=True),
+    ("GET", "/visits"): R(WEB),
+    ("GET", "/visits/{visit_id}.ics"): R(WEB, "visit"),
+    ("POST", "/visits/{visit_id}/outcome"): R(WEB, "visit", data={"outcome": "done"}),
+    ("POST", "/visits/{visit_id}/confirm"): R(WEB, "visit"),
+    ("POST", "/visits/settings"): R(WEB, admin_only=True, data={
+        "visit_minutes": "45", "visit_buffer_minutes": "15", "visit_notice_hours": "2"}),
+    # A broker edits their own availability only: another user's is refused like admin pages.
+    ("GET", "/visits/availability/{user_id}"): R(WEB, "user", admin_only=True),
+    ("POST", "/visits/availability/{user_id}/week"): R(WEB, "user", admin_only=True,
+                                                      data={"day_mon": "09:00-12:00"}),
+    ("POST", "/visits/availability/{user_id}/blocks"): R(WEB, "user", admin_only=True, data={
+        "kind": "vacation", "starts_at": "2030-01-02T00:00", "ends_at": "2030-01-10T00:00"}),
+    ("POST", "/visits/availability/{user_id}/blocks/{block_id}/delete"): R(WEB, "block",
+                                                                          admin_only=True),
     ("POST", "/users/{user_id}/profile"): R(WEB, "user", admin_only=True,
                                            data={"daily_lead_cap": "5", "available": "on"}),
     ("GET", "/simulator"): R(WEB), ("GET", "/simulator/chat"): R(WEB),
@@ -270,6 +286,21 @@ async def _make(world: World, kind: str, tenant_id: uuid.UUID) -> str:
             session.add(thing)
             await session.flush()
             return str(message_id)
+        elif kind == "visit":
+            lead_id = await add_lead(container, tenant_id)
+            starts = datetime.now(UTC) + timedelta(days=2)
+            thing = Visit(tenant_id=tenant_id, lead_id=lead_id, property_code="MX1",
+                          starts_at=starts, ends_at=starts + timedelta(minutes=45))  # fmt: skip
+        elif kind == "block":
+            user = User(tenant_id=tenant_id, email=f"mb-{suffix}@x.local", name="Corretor",
+                        role="broker", password_hash=hash_password(PASSWORD))  # fmt: skip
+            session.add(user)
+            await session.flush()
+            block = BrokerBlock(tenant_id=tenant_id, user_id=user.id, kind="appointment",
+                                starts_at=datetime.now(UTC), ends_at=datetime.now(UTC) + timedelta(hours=1))  # fmt: skip
+            session.add(block)
+            await session.flush()
+            return f"{user.id}/blocks/{block.id}"
         elif kind == "opportunity":
             lead_id = await add_lead(container, tenant_id)
             listing = Property(tenant_id=tenant_id, code=f"OP{suffix[:5]}", title="Apto",
@@ -330,7 +361,7 @@ async def _call(world: World, method: str, path: str, rule: Rule, persona: str,
     url = path
     if rule.obj is not None:
         object_id = await _make(world, rule.obj, world.tenants[owner])
-        url = path.split("{")[0] + object_id + path.split("}", 1)[1]
+        url = path.split("{")[0] + object_id + path.rsplit("}", 1)[1]
     if rule.kind == "webhook":
         url = path.replace("{provider}", "meta").replace("{key}", "no-such-key")
     if rule.kind == "static":

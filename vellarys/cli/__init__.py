@@ -14,6 +14,7 @@ from vellarys.cli.listings import listings_app
 from vellarys.cli.secrets import secrets_app
 from vellarys.cli.server import app
 from vellarys.cli.template import template_app
+from vellarys.cli.visits import visits_app
 
 app.add_typer(api_key_app, name="api-key")
 app.add_typer(briefing_app, name="briefing")
@@ -26,6 +27,7 @@ app.add_typer(listings_app, name="listings")
 app.add_typer(portal_app, name="portal")
 app.add_typer(tenant_app, name="tenant")
 app.add_typer(user_app, name="user")
+app.add_typer(visits_app, name="visits")
 app.command()(chat)
 app.command()(doctor)
 app.command()(backup)

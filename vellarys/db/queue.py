@@ -26,6 +26,7 @@ ANSWER_BACKLOG = "answer_backlog"
 SEND_OUTBOUND = "send_outbound"
 NOTIFY_BROKER = "notify_broker"
 NOTIFY_MANAGER = "notify_manager"
+NOTIFY_VISIT = "notify_visit"
 SUMMARIZE_LEAD = "summarize_lead"
 INDEX_DOCUMENT = "index_document"
 INDEX_PROPERTIES = "index_properties"
@@ -183,6 +184,19 @@ async def defer_notify_manager(session: AsyncSession, *, notification_id: uuid.U
         task=NOTIFY_MANAGER,
         queue=OUTBOUND_QUEUE,
         args={"notification_id": str(notification_id)},
+    )
+
+
+async def defer_notify_visit(
+    session: AsyncSession, *, reminder_id: uuid.UUID, run_at: datetime | None = None
+) -> int:
+    """Tell a broker on WhatsApp about a visit (booked, moved, cancelled, or a reminder)."""
+    return await _defer(
+        session,
+        task=NOTIFY_VISIT,
+        queue=OUTBOUND_QUEUE,
+        args={"reminder_id": str(reminder_id)},
+        scheduled_at=run_at,
     )
 
 

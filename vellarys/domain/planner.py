@@ -243,6 +243,11 @@ def _properties(t: PlanTurn, d: Draft) -> None:
 
 
 def _visit(t: PlanTurn, d: Draft) -> None:
+    if "visit_offered" in t.intents:
+        # The slots offered follow this reply and hold its one question.
+        d.handled = d.question_done = True
+        d.follow_up = None
+        return
     if "visit" in t.intents:
         d.say(phrases.VISIT_HANDOFF[t.variant % len(phrases.VISIT_HANDOFF)])
         d.handoff_reason = "requested"

@@ -40,17 +40,20 @@ async def hand_off(
     property_codes: Sequence[str] = (),
     staff_name: str | None = None,
     route: str | None = None,
+    broker: User | None = None,
 ) -> tuple[Handoff, User | None]:
     """Assign ``lead`` to a broker (``services.routing``), record the handoff, pause the AI.
 
     ``staff_name`` is a person the lead asked for; ``route`` a duty ("listings" for owners,
     "support" for current clients) that goes to whoever has it, else to an admin.
     The broker is notified on WhatsApp by a job, so a provider failure never undoes this.
+    ``broker`` is given when the lead is already someone's (the broker of a booked visit).
     """
     now = deps.clock.now()
-    broker = await _chosen(
-        session, lead, staff_name=staff_name, route=route, codes=property_codes, now=now
-    )
+    if broker is None:
+        broker = await _chosen(
+            session, lead, staff_name=staff_name, route=route, codes=property_codes, now=now
+        )
     summary = summarize(lead.custom_data, history, name=lead.name)
     handoff = Handoff(
         id=uuid.uuid4(),

@@ -23,6 +23,7 @@ from vellarys.services.nearby import listings_near
 from vellarys.services.outbound import queue_outbound
 from vellarys.services.reply import answer, learn_while_paused
 from vellarys.services.summary import summary_due
+from vellarys.services.visits import reply_in_chat
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +90,11 @@ async def _respond(
         await queue_outbound(session, lead=lead, texts=[phrases.OPT_OUT], role="system")
         return InboundOutcome("opted_out", lead.id, 1)
     in_burst = {m.id for m in burst}
+    # A choice among offered slots, "não vou conseguir", "remarcar", "cancelar": answered
+    # even while a broker has the lead, because the calendar is the assistant's.
+    earlier = [_turn(m) for m in history if m.id not in in_burst]
+    if await _about_visit(session, deps, lead=lead, history=earlier, burst=burst):
+        return InboundOutcome("answered", lead.id, 1)
     if lead.ai_paused:
         # The broker answers; what the lead says still updates the profile and the score.
         await learn_while_paused(
@@ -125,6 +131,24 @@ async def _respond(
     if await summary_due(session, deps, lead):
         await queue.defer_summarize_lead(session, lead_id=lead.id, tenant_id=lead.tenant_id)
     return InboundOutcome("answered", lead.id, len(reply.messages))
+
+
+async def _about_visit(
+    session: AsyncSession,
+    deps: PipelineDeps,
+    *,
+    lead: Lead,
+    history: list[Turn],
+    burst: list[Message],
+) -> bool:
+    said = "\n".join(m.content for m in burst if m.type in ("text", "interactive")).strip()
+    turns = [*history, *(_turn(m) for m in burst)]
+    found = await reply_in_chat(session, deps, lead=lead, text=said, history=turns)
+    if found is None:
+        return False
+    media = {"brain": "visits", "visit": str(found.visit_id), "in_reply_to": str(burst[-1].id)}
+    await queue_outbound(session, lead=lead, texts=found.messages, media=media)
+    return True
 
 
 async def answer_with_fallback(

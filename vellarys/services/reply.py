@@ -33,6 +33,7 @@ from vellarys.services.llm_brain import LlmTurn, llm_reply, record_spend, tokens
 from vellarys.services.opportunities import note_listing_asks
 from vellarys.services.retrieval import OPTIONAL_FAILURES, optional_step, places_of, retrieve
 from vellarys.services.understanding import read_message
+from vellarys.services.visits import offer_visit
 
 log = logging.getLogger(__name__)
 _OWNER_INTENTS = frozenset({"sell", "rent_out", "support"})
@@ -85,7 +86,15 @@ async def answer(
     )
     _update_lead(lead, heard.profile, history, burst, settings)
     reason = _handoff_due(lead, settings)
+    offer = None
+    if "visit" in heard.intents and lead.stage not in ("handed_off", "won", "lost"):
+        # A visit is booked first; the lead is handed over once a slot is chosen.
+        offer = await offer_visit(session, deps, lead=lead, text=heard.text, history=history)
+    if offer is not None:
+        reason, heard = None, replace(heard, intents=heard.intents | {"visit_offered"})
     reply = await _compose(session, deps, lead=lead, heard=heard, context=context, reason=reason)
+    if offer is not None:
+        return replace(reply, messages=[*reply.messages, *offer.messages], asked=None)
     if reply.open_question:
         lead.custom_data = dialogue.add_open_question(lead.custom_data, reply.open_question)
     reason = reason or reply.handoff_reason
@@ -231,7 +240,7 @@ async def _compose(
     """The LLM's reply when one is configured and succeeds, else the offline planner's."""
     settings = dict(context.settings)
     reply = None
-    if reason is None and heard.text:
+    if reason is None and heard.text and "visit_offered" not in heard.intents:
         reply = await _llm_reply(
             session, deps, lead=lead, settings=settings, context=context, profile=heard.profile
         )

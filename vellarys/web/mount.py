@@ -32,6 +32,7 @@ from vellarys.web.pages import (
     settings,
     simulator,
     users,
+    visits,
 )
 from vellarys.web.route import SESSION_COOKIE, WebRoute
 
@@ -61,6 +62,7 @@ def web_router() -> APIRouter:
         notifications,
         outbox,
         simulator,
+        visits,
     ):
         router.include_router(module.router)
     return router

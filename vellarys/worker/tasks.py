@@ -32,6 +32,7 @@ from vellarys.services import (
     outbound,
     rescue,
     summary,
+    visit_notices,
     webhooks,
 )
 from vellarys.services.feeds import FeedRefused
@@ -352,7 +353,8 @@ async def notify_broker(handoff_id: str) -> str:
 
 
 async def _notify(
-    provider: WhatsAppProvider, note: handoff.BrokerNotification | alerts.ManagerMessage
+    provider: WhatsAppProvider,
+    note: handoff.BrokerNotification | alerts.ManagerMessage | visit_notices.BrokerMessage,
 ) -> str:
     if note.template is None:
         return await provider.send_text(to=note.to, text=note.text)
@@ -396,6 +398,46 @@ async def notify_manager(notification_id: str) -> str:
     async with unit_of_work(container.sessions) as session:
         await alerts.record_whatsapp(session, notification_id=key, error=error)
     return "failed" if error else "sent"
+
+
+async def notify_visit(reminder_id: str) -> str:
+    """Tell a broker on WhatsApp about a visit: booked, moved, cancelled, or a reminder."""
+    container = runtime.container()
+    key = uuid.UUID(reminder_id)
+    async with unit_of_work(container.sessions) as session:
+        message = await visit_notices.prepare_broker_message(
+            session,
+            reminder_id=key,
+            base_url=container.settings.base_url,
+            secret=container.settings.resolved_secret_key,
+            now=container.clock.now(),
+        )
+    if message is None:
+        return "skipped"
+    error = None
+    try:
+        await _notify(container.pipeline.provider_for(message.channel), message)
+    except ProviderError as exc:
+        error = exc.message
+    async with unit_of_work(container.sessions) as session:
+        await visit_notices.record_broker_message(session, reminder_id=key, error=error)
+    return "failed" if error else "sent"
+
+
+async def send_visit_reminders(timestamp: int) -> int:
+    """Remind leads and brokers of visits, the day before and 2 h before; each agency in its
+    own unit of work, each reminder claimed first (safe on any number of workers)."""
+    container = runtime.container()
+    async with unit_of_work(container.sessions) as session:
+        tenant_ids = await tenant_queries.all_ids(session)
+    sent = 0
+    for tenant_id in tenant_ids:
+        async with unit_of_work(container.sessions) as session:
+            tenant = await tenant_queries.get(session, tenant_id)
+            if tenant is not None and tenant.active:
+                now = container.clock.now()
+                sent += await visit_notices.send_reminders(session, tenant=tenant, now=now)
+    return sent
 
 
 async def index_document(tenant_id: str, document_id: str) -> int:
@@ -566,6 +608,7 @@ def make_blueprint() -> procrastinate.Blueprint:
     )
     bp.task(name=queue.NOTIFY_BROKER, queue=queue.OUTBOUND_QUEUE)(notify_broker)
     bp.task(name=queue.NOTIFY_MANAGER, queue=queue.OUTBOUND_QUEUE)(notify_manager)
+    bp.task(name=queue.NOTIFY_VISIT, queue=queue.OUTBOUND_QUEUE)(notify_visit)
     bp.task(name=queue.SUMMARIZE_LEAD, queue=queue.PIPELINE_QUEUE)(summarize_lead)
     bp.task(name=queue.INDEX_DOCUMENT, queue=queue.INDEXING_QUEUE)(index_document)
     bp.task(name=queue.INDEX_PROPERTIES, queue=queue.INDEXING_QUEUE)(index_properties)
@@ -609,6 +652,10 @@ def _periodic(bp: procrastinate.Blueprint) -> None:
     bp.periodic(cron=every_minute)(alert(raise_manager_alerts))
     follow = bp.task(name="send_follow_ups", queue=maintenance, queueing_lock="send_follow_ups")
     bp.periodic(cron="*/5 * * * *")(follow(send_follow_ups))
+    remind = bp.task(
+        name="send_visit_reminders", queue=maintenance, queueing_lock="send_visit_reminders"
+    )
+    bp.periodic(cron="*/5 * * * *")(remind(send_visit_reminders))
     feed = bp.task(
         name="sync_listing_feeds", queue=queue.INDEXING_QUEUE, queueing_lock="sync_listing_feeds"
     )

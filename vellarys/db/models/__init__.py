@@ -21,10 +21,13 @@ from vellarys.db.models.property import Property, PropertyEmbedding
 from vellarys.db.models.security import ErasedIdentifier, ErasureSalt, PasswordReset, UserSession
 from vellarys.db.models.system import LlmUsage, MessageRate, SystemSetting
 from vellarys.db.models.tenant import ApiKey, AuditEntry, Tenant, User
+from vellarys.db.models.visit import BrokerBlock, BrokerSchedule, Visit, VisitReminder
 
 __all__ = [
     "ApiKey",
     "AuditEntry",
+    "BrokerBlock",
+    "BrokerSchedule",
     "Channel",
     "ConversationRead",
     "ErasedIdentifier",
@@ -56,6 +59,8 @@ __all__ = [
     "Tenant",
     "User",
     "UserSession",
+    "Visit",
+    "VisitReminder",
     "WebhookDelivery",
     "WebhookEndpoint",
 ]

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
 from vellarys.errors import BadRequest, Conflict, NotFound
-from vellarys.services import dashboard, lead_acts, lead_entry, opportunities
+from vellarys.services import dashboard, lead_acts, lead_entry, opportunities, visit_calendar
 from vellarys.web.pages.forms import form_fields
 from vellarys.web.render import render
 from vellarys.web.route import WebRoute
@@ -39,7 +39,20 @@ async def _lead_page(
 ) -> Response:
     async with staff_work(request) as (session, viewer):
         view = await dashboard.lead_view(session, viewer, key)
-    context = {"view": view, "lead": view.lead, "edit_error": None, "edit_values": None, **extra}
+        visits = await visit_calendar.list_visits(
+            session, tenant_id=viewer.tenant_id, lead_id=view.lead.id
+        )
+    context = {
+        "view": view,
+        "lead": view.lead,
+        "edit_error": None,
+        "edit_values": None,
+        "visits": visits,
+        "statuses": visit_calendar.STATUS_LABELS,
+        "outcomes": visit_calendar.OUTCOME_LABELS,
+        "now": container_of(request).clock.now(),
+        **extra,
+    }
     return render(request, "lead.html", context, status=status)
 
 
