@@ -38,6 +38,9 @@ DATABASE_AWAY = (ConnectorException, psycopg.Error, OSError)
 # A run that lasted this long was healthy: the next failure starts the backoff afresh.
 HEALTHY_RUN_SECONDS = 30.0
 BACKOFF_FIRST, BACKOFF_MAX = 0.5, 10.0
+# How often an idle worker looks for jobs that became due (debounced answers, paced parts):
+# a new job wakes it at once, but nothing announces that a scheduled one is due.
+POLL_SECONDS = 0.5
 
 
 async def observe_job(call_next: Any, context: procrastinate.JobContext, worker: Any) -> Any:
@@ -150,6 +153,7 @@ def _worker(
         install_signal_handlers=False,
         update_heartbeat_interval=max(0.5, min(10.0, stalled_after / 4)),
         stalled_worker_timeout=stalled_after,
+        fetch_job_polling_interval=POLL_SECONDS,
         worker_middleware=[observe_job],
         name="outbound" if outbound else "pipeline",
     )

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 import uuid
 from collections.abc import Collection
 from datetime import datetime, timedelta
 
 import procrastinate
 import procrastinate.jobs
+import tenacity
 from sqlalchemy.exc import DBAPIError
 
 from vellarys.db import queue
@@ -224,18 +224,22 @@ async def _record_sent(plan: outbound.SendPlan, external_id: str) -> None:
     """The provider has the message: keep trying to write that down while the database is
     away, because a worker that gives up here leaves the send uncertain."""
     container, deps = runtime.container(), runtime.container().pipeline
-    delay, deadline = 0.2, time.monotonic() + RECORD_SENT_PATIENCE_SECONDS
-    while True:
-        try:
+    async for attempt in tenacity.AsyncRetrying(
+        retry=tenacity.retry_if_exception_type(DBAPIError),
+        wait=tenacity.wait_exponential(multiplier=0.2, max=5.0),
+        stop=tenacity.stop_after_delay(RECORD_SENT_PATIENCE_SECONDS),
+        before_sleep=_log_record_retry,
+        reraise=True,
+    ):
+        with attempt:
             async with unit_of_work(container.sessions) as session:
                 await outbound.record_sent(session, deps, plan=plan, external_id=external_id)
-            return
-        except DBAPIError:
-            if time.monotonic() > deadline:
-                raise
-            log.warning("could not record a send yet; the database is away")
-            await asyncio.sleep(delay)  # waits for the database, not for a lead's turn
-            delay = min(5.0, delay * 2)
+
+
+def _log_record_retry(state: tenacity.RetryCallState) -> None:
+    log.warning(
+        "could not record a send yet; the database is away", extra={"try": state.attempt_number}
+    )
 
 
 async def _send(provider: WhatsAppProvider, plan: outbound.SendPlan) -> str:
@@ -398,7 +402,7 @@ async def index_document(tenant_id: str, document_id: str) -> int:
     async with unit_of_work(container.sessions) as session:
         return await knowledge.index_document(
             session,
-            container.embedder,
+            container.index_embedder,
             tenant_id=uuid.UUID(tenant_id),
             document_id=uuid.UUID(document_id),
         )
@@ -410,7 +414,7 @@ async def index_properties(tenant_id: str) -> int:
     container = runtime.container()
     async with unit_of_work(container.sessions) as session:
         return await knowledge.reindex_stale(
-            session, container.embedder, tenant_id=uuid.UUID(tenant_id)
+            session, container.index_embedder, tenant_id=uuid.UUID(tenant_id)
         )
 
 
@@ -441,7 +445,9 @@ async def reindex_stale_tenants(timestamp: int) -> int:
     done = 0
     for tenant_id in tenant_ids:
         async with unit_of_work(container.sessions) as session:
-            done += await knowledge.reindex_stale(session, container.embedder, tenant_id=tenant_id)
+            done += await knowledge.reindex_stale(
+                session, container.index_embedder, tenant_id=tenant_id
+            )
     return done
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
+from vellarys.domain.rate_limit import Limits
 from vellarys.services import settings as assistant
 from vellarys.web.pages.forms import form_fields
 from vellarys.web.render import render
@@ -17,13 +18,18 @@ router = APIRouter(route_class=WebRoute)
 _CHECKBOXES = ("follow_up_enabled", "reactivation_enabled", "notify_hot_any_hour")
 
 
-def _context(values: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
+def _context(request: Request, values: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
+    settings = container_of(request).settings
     return {
         "values": values,
         "errors": errors,
         "days": assistant.DAYS,
         "day_names": assistant.DAY_NAMES,
         "tones": assistant.TONES,
+        # Shown where the agency keeps the deployment's limits.
+        "limit_defaults": Limits(
+            lead=settings.lead_messages_per_minute, agency=settings.agency_messages_per_minute
+        ),
     }
 
 
@@ -31,7 +37,7 @@ def _context(values: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
 async def settings_page(request: Request) -> Response:
     async with staff_work(request, admin=True) as (session, viewer):
         values = await assistant.read_settings(session, viewer.tenant_id)
-    return render(request, "settings.html", _context(values, {}))
+    return render(request, "settings.html", _context(request, values, {}))
 
 
 @router.post("/settings")
@@ -57,7 +63,7 @@ async def save(request: Request) -> Response:
             "qualification_enabled": fields.get("qualification_enabled") == "on",
             **{key: fields.get(key) == "on" for key in _CHECKBOXES},
         }
-        return render(request, "settings.html", _context(values, exc.errors), status=422)
+        return render(request, "settings.html", _context(request, values, exc.errors), status=422)
     flash(request, "Configurações salvas.")
     return RedirectResponse("/settings", status_code=303)
 
