@@ -339,7 +339,29 @@ def scenario_outage(
         f"in {figures['sent']:.1f} s, backlog answered in {figures['answered']:.1f} s",
         f"  webhook answers: {dict(sorted(d.codes.items()))}; unanswered {unanswered}; "
         f"API and worker still the same processes: {alive}",
+        *[f"  unanswered: {row}" for row in _unanswered(d.url, "outage")],
     ]
+
+
+_UNANSWERED = """
+SELECT m.id, m.processed_at IS NOT NULL AS processed,
+       (SELECT string_agg(j.status::text || '/' || j.attempts, ',') FROM procrastinate_jobs j
+         WHERE j.args->>'message_id' = m.id::text) AS inbound_jobs,
+       (SELECT string_agg(o.status || coalesce(' since ' || o.sending_since::text, '')
+                          || coalesce(' ' || o.error, '') || ' job ' || coalesce(
+                 (SELECT string_agg(j.status::text || '/' || j.attempts, ',')
+                    FROM procrastinate_jobs j WHERE j.args->>'message_id' = o.id::text), 'none'),
+                          '; ')
+          FROM messages o WHERE o.media->>'in_reply_to' = m.id::text) AS replies
+FROM messages m
+WHERE m.external_id LIKE %(p)s AND NOT EXISTS (
+    SELECT 1 FROM messages o WHERE o.media->>'in_reply_to' = m.id::text AND o.sent_at IS NOT NULL)
+"""
+
+
+def _unanswered(url: str, prefix: str) -> list[tuple[Any, ...]]:
+    """What became of each stored message left without a sent reply (its jobs, its replies)."""
+    return query(url, _UNANSWERED, p=f"wamid.{prefix}.%")
 
 
 def run(args: argparse.Namespace, workdir: Path) -> str:

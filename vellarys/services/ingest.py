@@ -278,6 +278,17 @@ async def _record_echo(
     if await message_queries.outbound_exists(session, channel.tenant_id, message.external_id):
         return 0
     now = deps.clock.now()
+    if message.type == "text" and await message_queries.settle_by_echo(
+        session,
+        tenant_id=channel.tenant_id,
+        phone=phone,
+        content=message.text,
+        external_id=message.external_id,
+        at=now,
+    ):
+        # Ours, echoed before the worker recorded it (or after its answer was lost): settled.
+        log.info("echo settled a send in flight", extra={"external_id": message.external_id})
+        return 0
     lead = await lead_queries.upsert_by_phone(
         session,
         tenant_id=channel.tenant_id,

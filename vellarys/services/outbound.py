@@ -58,6 +58,16 @@ class NoSend:
     outcome: str
 
 
+@dataclass(frozen=True, slots=True)
+class Uncertain:
+    """An earlier attempt may have reached the provider: the message is marked uncertain and
+    never sent again. ``plan`` (None when the lead or channel is gone) lets a provider that
+    keeps what it sent be asked for it (``SentLookup``); ``since`` is when that attempt began."""
+
+    plan: SendPlan | None
+    since: datetime
+
+
 PACE_SLACK = 0.8
 UNCERTAIN_ERROR = (
     "envio interrompido depois de entregue ao provedor: aguardando a confirmação do provedor"
@@ -115,7 +125,7 @@ async def queue_outbound(
 
 async def claim_send(
     session: AsyncSession, deps: PipelineDeps, *, message_id: uuid.UUID
-) -> SendPlan | SendLater | NoSend:
+) -> SendPlan | SendLater | NoSend | Uncertain:
     """Lock the message and decide whether to send it now.
 
     The attempt is recorded (``sending_since``) and committed before the provider is called:
@@ -127,7 +137,7 @@ async def claim_send(
         return NoSend("skipped")  # already sent, failed or gone: never send twice
     if message.sending_since is not None:
         message.status, message.error = "uncertain", UNCERTAIN_ERROR
-        return NoSend("uncertain")
+        return Uncertain(await _lookup_plan(session, message), since=message.sending_since)
     lead = await lead_queries.get(session, message.tenant_id, message.lead_id)
     refusal = _refusal(message, lead)
     channel = None
@@ -158,6 +168,39 @@ async def claim_send(
         text=message.content,
         attempt=message.attempts,
         template=template if isinstance(template, Mapping) else None,
+    )
+
+
+async def _lookup_plan(session: AsyncSession, message: Message) -> SendPlan | None:
+    """What the lost attempt sent, and where: enough to ask the provider for it."""
+    lead = await lead_queries.get(session, message.tenant_id, message.lead_id)
+    channel = None
+    if lead is not None and message.channel_id is not None:
+        channel = await channel_queries.get(session, message.tenant_id, message.channel_id)
+    if lead is None or channel is None:
+        return None
+    return SendPlan(
+        message_id=message.id,
+        tenant_id=message.tenant_id,
+        lead_id=message.lead_id,
+        channel=channel,
+        to=lead.phone,
+        text=message.content,
+        attempt=message.attempts,
+    )
+
+
+async def settle_uncertain(
+    session: AsyncSession, deps: PipelineDeps, *, plan: SendPlan, external_id: str
+) -> bool:
+    """The provider has the message (its own record says so): sent, with the provider's id."""
+    return await message_queries.reconcile_uncertain(
+        session,
+        tenant_id=plan.tenant_id,
+        message_id=plan.message_id,
+        external_id=external_id,
+        status="sent",
+        at=deps.clock.now(),
     )
 
 
