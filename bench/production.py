@@ -50,9 +50,11 @@ TEXTS = (
     "Boa tarde, procuro studio para alugar perto do metrô",
 )
 GOAL_P95_SECONDS = 8.0
-# The demo agency's listings give multi-part replies, but its embeddings take minutes to build
-# and the embedder runs on the worker's event loop (it stalls every job while it does).
+# --demo: agency A is the demo agency, whose listings give multi-part replies.
 WITH_DEMO = False
+# --index: the demo's listings and documents are embedded by the worker while the stream runs
+# (a new agency's first indexing), so leads' query embeddings compete with indexing batches.
+KEEP_INDEXING = False
 FIRST_REPLY = """
 SELECT extract(epoch FROM min(o.sent_at) - m.created_at)
 FROM messages m
@@ -98,7 +100,8 @@ async def seed_agencies(url: str, data_dir: Path) -> tuple[str, str]:
                     allow_private_urls=True,
                 )
                 paths.append(webhook_path(channel))
-            await session.execute(text("DELETE FROM procrastinate_jobs"))
+            if not KEEP_INDEXING:
+                await session.execute(text("DELETE FROM procrastinate_jobs"))
     finally:
         await container.aclose()
     return paths[0], paths[1]
@@ -459,6 +462,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--outage", type=float, default=15, help="seconds PostgreSQL is away")
     parser.add_argument("--demo", action="store_true", help="agency A is the demo agency")
     parser.add_argument(
+        "--index",
+        action="store_true",
+        help="--demo, and its listings and documents are embedded while the stream runs",
+    )
+    parser.add_argument(
         "--only", default=",".join(SCENARIOS), help="scenarios to run: stream,flood,outage"
     )
     parser.add_argument(
@@ -468,8 +476,8 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--rounds", type=int, default=1, help="stream runs per code tree")
     args = parser.parse_args(argv)
-    global WITH_DEMO
-    WITH_DEMO = args.demo
+    global WITH_DEMO, KEEP_INDEXING
+    WITH_DEMO, KEEP_INDEXING = args.demo or args.index, args.index
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="vellarys-bench-prod-") as tmp:
         print(run(args, Path(tmp)))
