@@ -74,7 +74,8 @@ def parse_webhook(body: bytes) -> WebhookBatch:
     # "messages.upsert", or "MESSAGES_UPSERT" when webhooks are split by event
     event = root["event"].text().lower().replace("_", ".")
     identity = root["instance"].text()
-    if event == "messages.upsert":
+    # "send.message" is Evolution's echo of what its API sent: ours, read like a fromMe message.
+    if event in ("messages.upsert", "send.message"):
         messages, rejected = read_messages(_records(root["data"]), _message)
         return WebhookBatch(identity, messages, rejected=rejected)
     if event == "messages.update":
