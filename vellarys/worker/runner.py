@@ -148,7 +148,7 @@ def _worker(
     return Worker(
         app=queue,
         queues=list(queues),
-        concurrency=settings.outbound_concurrency if outbound else settings.worker_concurrency,
+        concurrency=settings.outbound_concurrency if outbound else pipeline_slots(settings),
         wait=wait,
         install_signal_handlers=False,
         update_heartbeat_interval=max(0.5, min(10.0, stalled_after / 4)),
@@ -157,6 +157,20 @@ def _worker(
         worker_middleware=[observe_job],
         name="outbound" if outbound else "pipeline",
     )
+
+
+def pipeline_slots(settings: Settings) -> int:
+    """``worker_concurrency``, or fewer when the process's connection pool cannot serve that
+    many jobs beside its send slots (each running job holds one connection at a time): a
+    slot without a connection only waits ``db_pool_timeout`` and fails."""
+    capacity = settings.db_pool_size + settings.db_max_overflow
+    slots = min(settings.worker_concurrency, max(1, capacity - settings.outbound_concurrency))
+    if slots < settings.worker_concurrency:
+        log.warning(
+            "worker slots lowered to fit the connection pool",
+            extra={"slots": slots, "pool": capacity, "asked": settings.worker_concurrency},
+        )
+    return slots
 
 
 async def _run(worker: Any) -> None:
