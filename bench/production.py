@@ -262,7 +262,15 @@ def fig(values: list[float]) -> str:
 
 
 def drain(d: Deployment, timeout: float = 300) -> None:
-    _until(lambda: not _pending(d.url), timeout, "jobs still pending")
+    try:
+        _until(lambda: not _pending(d.url), timeout * (3 if KEEP_INDEXING else 1), "pending")
+    except RuntimeError:
+        left = query(
+            d.url,
+            "SELECT task_name, status, count(*), min(scheduled_at) FROM procrastinate_jobs "
+            "WHERE status IN ('todo', 'doing') GROUP BY 1, 2",
+        )
+        raise RuntimeError(f"jobs still pending: {left}") from None
 
 
 # --- scenarios -------------------------------------------------------------------------------
