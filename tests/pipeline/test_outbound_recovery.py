@@ -23,7 +23,7 @@ from tests.pipeline.harness import Stack, meta_status, meta_text
 from tests.pipeline.periodic import run_periodic
 from vellarys.adapters.whatsapp.evolution import EvolutionProvider
 from vellarys.db.models import Lead, Message
-from vellarys.db.queue import SEND_OUTBOUND, defer_send, task_name
+from vellarys.db.queue import FIRST_PART_PRIORITY, SEND_OUTBOUND, defer_send, task_name
 from vellarys.db.uow import unit_of_work
 from vellarys.services import outbound
 from vellarys.services.channel import add_channel, webhook_path
@@ -161,12 +161,15 @@ async def test_the_parts_of_a_reply_are_scheduled_a_pace_apart_instead_of_slept(
     async with stack.container.engine.connect() as conn:
         scheduled = await conn.execute(
             text(
-                "SELECT scheduled_at FROM procrastinate_jobs WHERE task_name = :t "
+                "SELECT scheduled_at, priority FROM procrastinate_jobs WHERE task_name = :t "
                 "AND args->>'message_id' = ANY(:ids) ORDER BY id"
             ),
             {"t": task_name(SEND_OUTBOUND), "ids": [str(m.id) for m in queued]},
         )
-        times = list(scheduled.scalars())
+        rows = scheduled.all()
+        times = [row[0] for row in rows]
+    # The first part goes ahead of other replies' later parts (those are paced anyway).
+    assert [row[1] for row in rows] == [FIRST_PART_PRIORITY, 0, 0]
     assert times[0] is None  # the first part goes at once, the others a pace apart
     assert [b - a for a, b in itertools.pairwise(times[1:])] == [timedelta(seconds=pace)]
 

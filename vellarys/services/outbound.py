@@ -75,13 +75,20 @@ UNCERTAIN_ERROR = (
 
 
 async def enqueue_send(
-    session: AsyncSession, message: Message, *, delay_seconds: float = 0.0
+    session: AsyncSession, message: Message, *, delay_seconds: float = 0.0, first: bool = False
 ) -> None:
-    """The job that sends ``message``; one at a time per lead, so replies arrive in order."""
+    """The job that sends ``message``; one at a time per lead, so replies arrive in order.
+    A reply's ``first`` part goes ahead of the queue's later parts."""
     run_at = None
     if delay_seconds > 0:
         run_at = await message_queries.database_now(session) + timedelta(seconds=delay_seconds)
-    await queue.defer_send(session, message_id=message.id, lead_id=message.lead_id, run_at=run_at)
+    await queue.defer_send(
+        session,
+        message_id=message.id,
+        lead_id=message.lead_id,
+        run_at=run_at,
+        priority=queue.FIRST_PART_PRIORITY if first else 0,
+    )
 
 
 async def queue_outbound(
@@ -119,7 +126,7 @@ async def queue_outbound(
         messages.append(message)
     await session.flush()
     for index, message in enumerate(messages):
-        await enqueue_send(session, message, delay_seconds=index * pace_seconds)
+        await enqueue_send(session, message, delay_seconds=index * pace_seconds, first=index == 0)
     return messages
 
 
