@@ -26,9 +26,11 @@ from vellarys.db.models import (
     LeadNote,
     Message,
     Notification,
+    Opportunity,
     PlannedMessage,
 )
 from vellarys.db.queries import erasure as erasure_queries
+from vellarys.db.queries import integration as integration_queries
 from vellarys.db.queries import message as message_queries
 from vellarys.domain import erasure
 from vellarys.domain.clock import SystemClock
@@ -97,6 +99,7 @@ async def export_lead(
     notes = await _all(session, LeadNote, lead, LeadNote.created_at)
     planned = await _all(session, PlannedMessage, lead, PlannedMessage.created_at)
     alerts = await _all(session, Notification, lead, Notification.created_at)
+    deals = await _all(session, Opportunity, lead, Opportunity.created_at)
     entries = await _entries_about(session, lead)
     return {
         "exported_at": clock.now().isoformat(),
@@ -107,6 +110,7 @@ async def export_lead(
         "notes": [_fields(n) for n in notes],
         "planned_messages": [_fields(p) for p in planned],
         "notifications": [_fields(n) for n in alerts],
+        "opportunities": [_fields(o) for o in deals],
         "audit": [_fields(e, AUDIT_FIELDS) for e in entries],
     }
 
@@ -158,6 +162,8 @@ async def erase_lead(
     notes = await _delete(session, LeadNote, lead)
     for copies in (PlannedMessage, Notification):  # nudge texts and alerts name the lead
         await _delete(session, copies, lead)
+    # Webhook bodies (sent or waiting) carry the lead's name, phone and messages.
+    await integration_queries.delete_deliveries_about(session, lead.tenant_id, lead.id)
     handoffs = await _all(session, Handoff, lead, Handoff.created_at)
     for handoff in handoffs:
         handoff.summary, handoff.profile, handoff.notify_error = None, {}, None
@@ -209,6 +215,8 @@ def _anonymize(lead: Lead, now: datetime) -> None:
     # 32 characters fit the phone column and keep (phone, tenant) unique.
     lead.phone = f"erased:{lead.id.hex[:25]}"
     lead.name, lead.summary, lead.custom_data = None, None, {}
+    lead.source_details = {}  # the portal's or form's e-mail and message, an ad's click id
+    lead.tags, lead.listing_asks = [], {}  # staff's words about the person, and what they asked
     lead.opted_out, lead.ai_paused = True, True
     lead.opted_out_at = lead.opted_out_at or now
     lead.erased_at = now

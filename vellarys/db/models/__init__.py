@@ -3,11 +3,19 @@
 from vellarys.db.models.channel import Channel
 from vellarys.db.models.feed import ListingFeed
 from vellarys.db.models.followup import Notification, PlannedMessage
+from vellarys.db.models.integration import (
+    LeadIntake,
+    PortalIntake,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from vellarys.db.models.knowledge import KnowledgeChunk, KnowledgeDocument, KnowledgeEmbedding
 from vellarys.db.models.lead import Handoff, Lead, LeadNote
 from vellarys.db.models.login import LoginAttempt
+from vellarys.db.models.mail import OutgoingEmail
 from vellarys.db.models.media import MediaFile
 from vellarys.db.models.message import Message, RejectedInbound
+from vellarys.db.models.opportunity import Opportunity
 from vellarys.db.models.property import Property, PropertyEmbedding
 from vellarys.db.models.security import ErasedIdentifier, ErasureSalt, PasswordReset, UserSession
 from vellarys.db.models.system import LlmUsage, MessageRate, SystemSetting
@@ -24,6 +32,7 @@ __all__ = [
     "KnowledgeDocument",
     "KnowledgeEmbedding",
     "Lead",
+    "LeadIntake",
     "LeadNote",
     "ListingFeed",
     "LlmUsage",
@@ -32,8 +41,11 @@ __all__ = [
     "Message",
     "MessageRate",
     "Notification",
+    "Opportunity",
+    "OutgoingEmail",
     "PasswordReset",
     "PlannedMessage",
+    "PortalIntake",
     "Property",
     "PropertyEmbedding",
     "RejectedInbound",
@@ -41,4 +53,6 @@ __all__ = [
     "Tenant",
     "User",
     "UserSession",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]
