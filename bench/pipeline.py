@@ -185,8 +185,9 @@ class Children:
 
     def start(self, name: str, argv: list[str], env: dict[str, str], **kw: Any) -> Child:
         log = (self.workdir / f"{name}.log").open("wb")
+        cwd = kw.pop("cwd", ROOT)
         process = subprocess.Popen(
-            argv, env=env, cwd=ROOT, stderr=log, stdout=kw.pop("stdout", log), **kw
+            argv, env=env, cwd=cwd, stderr=log, stdout=kw.pop("stdout", log), **kw
         )
         child = Child(name, process, log)
         self.running.append(child)

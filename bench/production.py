@@ -40,6 +40,7 @@ from bench.pipeline import (
     postgres_server,
     query,
 )
+from bench.stages import cpu_seconds, stage_line, stage_times
 
 ROOT = Path(__file__).resolve().parent.parent
 TEXTS = (
@@ -49,9 +50,11 @@ TEXTS = (
     "Boa tarde, procuro studio para alugar perto do metrô",
 )
 GOAL_P95_SECONDS = 8.0
-# The demo agency's listings give multi-part replies, but its embeddings take minutes to build
-# and the embedder runs on the worker's event loop (it stalls every job while it does).
+# --demo: agency A is the demo agency, whose listings give multi-part replies.
 WITH_DEMO = False
+# --index: the demo's listings and documents are embedded by the worker while the stream runs
+# (a new agency's first indexing), so leads' query embeddings compete with indexing batches.
+KEEP_INDEXING = False
 FIRST_REPLY = """
 SELECT extract(epoch FROM min(o.sent_at) - m.created_at)
 FROM messages m
@@ -92,11 +95,13 @@ async def seed_agencies(url: str, data_dir: Path) -> tuple[str, str]:
                     tenant_id=tenant.id,
                     provider="meta",
                     identity=number,
-                    credentials={"access_token": "bench"},
-                    app_secret=APP_SECRET,
+                    credentials={"access_token": "bench", "app_secret": APP_SECRET},
+                    secret_key=container.settings.resolved_secret_key,
+                    allow_private_urls=True,
                 )
                 paths.append(webhook_path(channel))
-            await session.execute(text("DELETE FROM procrastinate_jobs"))
+            if not KEEP_INDEXING:
+                await session.execute(text("DELETE FROM procrastinate_jobs"))
     finally:
         await container.aclose()
     return paths[0], paths[1]
@@ -113,13 +118,23 @@ class Deployment:
     codes: dict[int, int] = field(default_factory=dict)
 
 
-def start(children: Children, url: str, workdir: Path, graph_url: str, name: str) -> Deployment:
+def start(
+    children: Children,
+    url: str,
+    workdir: Path,
+    graph_url: str,
+    name: str,
+    *,
+    source: Path = ROOT,
+) -> Deployment:
+    """Seed ``url`` and run an API and a worker on it from the code at ``source`` (this
+    checkout, or the baseline's exported tree in a comparison)."""
     import os
 
     paths = asyncio.run(seed_agencies(url, workdir / f"seed-{name}"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("VELLARYS_")}
     env |= {
-        "PYTHONPATH": str(ROOT),
+        "PYTHONPATH": str(source),
         "VELLARYS_DATABASE_URL": url,
         "VELLARYS_DATA_DIR": str(workdir / f"data-{name}"),
         "VELLARYS_SECRET_KEY": "bench-secret",
@@ -127,9 +142,14 @@ def start(children: Children, url: str, workdir: Path, graph_url: str, name: str
     }
     port = free_port()
     api = children.start(
-        f"{name}-api", [sys.executable, "-m", "vellarys", "api", "--port", str(port)], env
+        f"{name}-api",
+        [sys.executable, "-m", "vellarys", "api", "--port", str(port)],
+        env,
+        cwd=source,
     )
-    worker = children.start(f"{name}-worker", [sys.executable, "-m", "vellarys", "worker"], env)
+    worker = children.start(
+        f"{name}-worker", [sys.executable, "-m", "vellarys", "worker"], env, cwd=source
+    )
     base = f"http://127.0.0.1:{port}"
     _until(lambda: _healthy(base), 90, "the API did not start")
     return Deployment(url, base, children, api, worker, paths)
@@ -147,7 +167,9 @@ def _pending(url: str) -> int:
         query(
             url,
             "SELECT count(*) FROM procrastinate_jobs WHERE status IN ('todo', 'doing') "
-            "AND queue_name <> 'maintenance'",
+            "AND queue_name <> 'maintenance' "
+            # A broker notice held for the demo agency's next opening is not the run's work.
+            "AND (scheduled_at IS NULL OR scheduled_at < now() + interval '2 minutes')",
         )[0][0]
     )
 
@@ -240,23 +262,36 @@ def fig(values: list[float]) -> str:
 
 
 def drain(d: Deployment, timeout: float = 300) -> None:
-    _until(lambda: not _pending(d.url), timeout, "jobs still pending")
+    try:
+        _until(lambda: not _pending(d.url), timeout * (3 if KEEP_INDEXING else 1), "pending")
+    except RuntimeError:
+        left = query(
+            d.url,
+            "SELECT task_name, status, count(*), min(scheduled_at) FROM procrastinate_jobs "
+            "WHERE status IN ('todo', 'doing') GROUP BY 1, 2",
+        )
+        raise RuntimeError(f"jobs still pending: {left}") from None
 
 
 # --- scenarios -------------------------------------------------------------------------------
 
 
-def scenario_stream(d: Deployment, args: argparse.Namespace) -> list[str]:
+def scenario_stream(d: Deployment, args: argparse.Namespace, label: str = "") -> list[str]:
+    cpu_before = cpu_seconds(d.worker.process.pid)
     asyncio.run(stream(d, "steady", rate=args.rate, seconds=args.seconds))
     drain(d)
+    cpu = cpu_seconds(d.worker.process.pid) - cpu_before
     values = first_replies(d.url, "steady")
     p95 = pct(values, 95)
     verdict = "PASS" if p95 is not None and p95 <= GOAL_P95_SECONDS else "MISS"
+    count = stored(d.url, "steady")
     return [
-        f"stream: {args.rate:g} new leads/s for {args.seconds:g} s, "
-        f"{stored(d.url, 'steady')} stored",
+        f"stream{label}: {args.rate:g} new leads/s for {args.seconds:g} s, {count} stored, "
+        f"load average {load_average()}",
         f"  first reply part sent after: {fig(values)}",
-        f"  reply parts per answer: {parts_per_answer(d.url, 'steady'):.1f}",
+        stage_line(stage_times(d.url, "steady")),
+        f"  reply parts per answer: {parts_per_answer(d.url, 'steady'):.1f}; worker CPU "
+        f"{cpu / max(1, count) * 1000:.0f} ms per message",
         f"goal: first-reply p95 <= {GOAL_P95_SECONDS:g} s at {args.rate:g} leads/s: {verdict}",
     ]
 
@@ -317,31 +352,99 @@ def scenario_outage(
         f"in {figures['sent']:.1f} s, backlog answered in {figures['answered']:.1f} s",
         f"  webhook answers: {dict(sorted(d.codes.items()))}; unanswered {unanswered}; "
         f"API and worker still the same processes: {alive}",
+        *[f"  unanswered: {row}" for row in _unanswered(d.url, "outage")],
     ]
+
+
+_UNANSWERED = """
+SELECT m.id, m.processed_at IS NOT NULL AS processed,
+       (SELECT string_agg(j.status::text || '/' || j.attempts, ',') FROM procrastinate_jobs j
+         WHERE j.args->>'message_id' = m.id::text) AS inbound_jobs,
+       (SELECT string_agg(o.status || coalesce(' since ' || o.sending_since::text, '')
+                          || coalesce(' ' || o.error, '') || ' job ' || coalesce(
+                 (SELECT string_agg(j.status::text || '/' || j.attempts, ',')
+                    FROM procrastinate_jobs j WHERE j.args->>'message_id' = o.id::text), 'none'),
+                          '; ')
+          FROM messages o WHERE o.media->>'in_reply_to' = m.id::text) AS replies
+FROM messages m
+WHERE m.external_id LIKE %(p)s AND NOT EXISTS (
+    SELECT 1 FROM messages o WHERE o.media->>'in_reply_to' = m.id::text AND o.sent_at IS NOT NULL)
+"""
+
+
+def _unanswered(url: str, prefix: str) -> list[tuple[Any, ...]]:
+    """What became of each stored message left without a sent reply (its jobs, its replies)."""
+    return query(url, _UNANSWERED, p=f"wamid.{prefix}.%")
 
 
 def run(args: argparse.Namespace, workdir: Path) -> str:
     lines = [f"load average before: {load_average()}"]
-    with (
-        postgres_server() as server_url,
-        databases(server_url, ("stream", "flood", "outage")) as urls,
-    ):
+    scenarios = [name for name in SCENARIOS if name in args.only.split(",")]
+    variants = _variants(args, workdir)
+    names = [f"stream-{v}-{r}" for r in range(args.rounds) for v in variants]
+    names += [n for n in ("flood", "outage") if n in scenarios]
+    with postgres_server() as server_url, databases(server_url, names) as urls:
         children = Children(workdir)
         with FakeGraph() as graph:
             try:
-                for name, scenario in (("stream", scenario_stream), ("flood", scenario_flood)):
-                    print(f"{name} ...", file=sys.stderr)
-                    d = start(children, urls[name], workdir, graph.url, name)
-                    lines += scenario(d, args)
+                if "stream" in scenarios:
+                    lines += _streams(args, children, urls, workdir, graph.url, variants)
+                if "flood" in scenarios:
+                    print("flood ...", file=sys.stderr)
+                    d = start(children, urls["flood"], workdir, graph.url, "flood")
+                    lines += scenario_flood(d, args)
                     print("\n".join(lines), flush=True)
                     children.stop_all()
-                print("outage ...", file=sys.stderr)
-                d = start(children, urls["outage"], workdir, graph.url, "outage")
-                stop_db, start_db = _embedded_controls()
-                lines += scenario_outage(d, args, stop_db, start_db)
+                if "outage" in scenarios:
+                    print("outage ...", file=sys.stderr)
+                    d = start(children, urls["outage"], workdir, graph.url, "outage")
+                    stop_db, start_db = _embedded_controls()
+                    lines += scenario_outage(d, args, stop_db, start_db)
             finally:
                 children.stop_all()
     return "\n".join(lines)
+
+
+SCENARIOS = ("stream", "flood", "outage")
+
+
+def _variants(args: argparse.Namespace, workdir: Path) -> dict[str, Path]:
+    """The code trees the stream runs on: this checkout, and with ``--baseline REF`` that
+    commit's tree (exported with ``git archive``), so both are measured in the same run on
+    the same machine, one after the other, round after round."""
+    if not args.baseline:
+        return {"ours": ROOT}
+    import subprocess
+
+    tree = workdir / "baseline-src"
+    tree.mkdir()
+    archive = subprocess.run(
+        ["git", "archive", args.baseline], cwd=ROOT, capture_output=True, check=True
+    )
+    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive.stdout, check=True)
+    return {"baseline": tree, "ours": ROOT}
+
+
+def _streams(
+    args: argparse.Namespace,
+    children: Children,
+    urls: dict[str, str],
+    workdir: Path,
+    graph_url: str,
+    variants: dict[str, Path],
+) -> list[str]:
+    lines: list[str] = []
+    for r in range(args.rounds):
+        order = list(variants.items())
+        for variant, source in order if r % 2 == 0 else order[::-1]:
+            name = f"stream-{variant}-{r}"
+            print(f"{name} ...", file=sys.stderr)
+            d = start(children, urls[name], workdir, graph_url, name, source=source)
+            label = f" [{variant}{f' = {args.baseline}' if variant == 'baseline' else ''}, "
+            lines += scenario_stream(d, args, label=f"{label}round {r + 1}]")
+            print("\n".join(lines[-5:]), flush=True)
+            children.stop_all()
+    return lines
 
 
 def _embedded_controls() -> tuple[Any, Any]:
@@ -368,9 +471,23 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--flood-rate", type=float, default=15, help="agency A's leads/s")
     parser.add_argument("--outage", type=float, default=15, help="seconds PostgreSQL is away")
     parser.add_argument("--demo", action="store_true", help="agency A is the demo agency")
+    parser.add_argument(
+        "--index",
+        action="store_true",
+        help="--demo, and its listings and documents are embedded while the stream runs",
+    )
+    parser.add_argument(
+        "--only", default=",".join(SCENARIOS), help="scenarios to run: stream,flood,outage"
+    )
+    parser.add_argument(
+        "--baseline",
+        metavar="REF",
+        help="also run the stream on this git commit's code (e.g. main), alternating with ours",
+    )
+    parser.add_argument("--rounds", type=int, default=1, help="stream runs per code tree")
     args = parser.parse_args(argv)
-    global WITH_DEMO
-    WITH_DEMO = args.demo
+    global WITH_DEMO, KEEP_INDEXING
+    WITH_DEMO, KEEP_INDEXING = args.demo or args.index, args.index
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="vellarys-bench-prod-") as tmp:
         print(run(args, Path(tmp)))

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from vellarys.adapters.embeddings import build_embedder
+from vellarys.adapters.embeddings import build_embedder, indexing_twin
 from vellarys.adapters.llm.openai_compatible import OpenAICompatibleChat
 from vellarys.adapters.mail import SmtpMailer
 from vellarys.adapters.outbound import GuardedTransport
@@ -131,11 +131,18 @@ class Container:
     clock: Clock = field(default_factory=SystemClock)
     started_at: float = field(default_factory=time.monotonic)
     pdf: PdfReader = field(default_factory=PdfReader)
+    # Indexing jobs embed with this one (see adapters.embeddings.indexing_twin).
+    indexing: Embedder | None = None
 
     @property
     def embedder(self) -> Embedder:
         assert self.pipeline.embedder is not None
         return self.pipeline.embedder
+
+    @property
+    def index_embedder(self) -> Embedder:
+        """For bulk indexing: never the engine that answers leads' queries, when local."""
+        return self.indexing or self.embedder
 
     @property
     def pool(self) -> PoolConfig:
@@ -201,4 +208,5 @@ def build(settings: Settings, *, database_url: str | None = None) -> Container:
             text_reader=RapidTextReader(timeout_seconds=settings.ocr_timeout_seconds),
         ),
         pdf=PdfReader(workers=settings.pdf_workers, timeout_seconds=settings.pdf_timeout_seconds),
+        indexing=indexing_twin(embedder),
     )

@@ -62,7 +62,7 @@ class Settings(BaseSettings):
     migration_maintenance_work_mem: str = "512MB"
 
     embedding_dim: int = Field(default=384, ge=1)
-    worker_concurrency: int = Field(default=4, ge=1)
+    worker_concurrency: int = Field(default=16, ge=1)
     outbound_concurrency: int = Field(default=8, ge=1)
     worker_give_up_seconds: float = Field(default=600, gt=0)
     job_time_budget_seconds: float = Field(default=45, gt=0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -16,6 +17,7 @@ from vellarys.adapters.embeddings import (
     LocalE5Embedder,
     OpenAICompatibleEmbedder,
     build_embedder,
+    indexing_twin,
 )
 from vellarys.errors import EmbeddingError
 
@@ -250,6 +252,17 @@ def test_build_embedder_picks_the_adapter_from_configuration(
     )
     assert isinstance(embedder, OpenAICompatibleEmbedder)
     assert embedder.query("oi").shape == (8,)
+    assert indexing_twin(embedder) is embedder  # a remote endpoint serves both at once
+
+
+def test_a_leads_query_does_not_wait_behind_an_indexing_batch(local: LocalE5Embedder) -> None:
+    twin = indexing_twin(local)
+    assert isinstance(twin, LocalE5Embedder) and twin is not local
+    with twin._lock, ThreadPoolExecutor(1) as pool:  # a batch holds the indexing engine
+        # The guard only stops a broken build from hanging the suite; nothing is timed.
+        vector = pool.submit(local.query, "tem apartamento em Moema?").result(timeout=300)
+    assert vector.shape == (384,)
+    assert twin.passages(["Apartamento em Moema."])[0] @ vector > 0.5
 
 
 @pytest.mark.parametrize(

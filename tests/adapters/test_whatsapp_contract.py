@@ -339,6 +339,12 @@ def test_evolution_own_message_is_from_me(channels: dict[str, WhatsAppProvider])
     assert (message.phone, message.from_me, message.name) == (PHONE, True, None)
 
 
+def test_evolution_echo_of_an_api_send_is_from_me(channels: dict[str, WhatsAppProvider]) -> None:
+    message = only_message(parse(channels, "evolution", "send_message.json"))
+    assert (message.external_id, message.from_me, message.name) == ("BAE5A1B2C3D4E5F6", True, None)
+    assert message.text.startswith("Temos 3 opções")
+
+
 def test_evolution_privacy_id_uses_the_alternative_phone(
     channels: dict[str, WhatsAppProvider],
 ) -> None:

@@ -16,6 +16,7 @@ import itertools
 import json
 import re
 import threading
+import time
 import uuid
 from collections import deque
 from collections.abc import Iterable
@@ -334,13 +335,16 @@ class FakeZApi(FakeProvider):
 
 
 class FakeEvolution(FakeProvider):
-    """Evolution API: ``POST /message/sendText/{instance}`` (and ``sendMedia``, base64) with
-    an ``apikey`` header."""
+    """Evolution API: ``POST /message/sendText/{instance}`` (and ``sendMedia``, base64) with an
+    ``apikey`` header, and ``POST /chat/findMessages/{instance}``, which answers from the messages
+    it accepted (newest first), as Evolution answers from its own database."""
 
     route = re.compile(r"/message/send(?:Text|Media)/(?P<instance>[^/]+)")
+    _find_route = re.compile(r"/chat/findMessages/(?P<instance>[^/]+)")
 
     def __init__(self, *, api_key: str | None = None) -> None:
         self.api_key = api_key
+        self.stored: list[dict[str, Any]] = []  # what Evolution keeps of each message sent
         super().__init__()
 
     def check(self, request: Recorded) -> Reply | None:
@@ -348,25 +352,51 @@ class FakeEvolution(FakeProvider):
             return Reply(401, self._error(401, "Unauthorized", "Unauthorized"))
         return None
 
+    @staticmethod
+    def chat_id(number: str) -> str:
+        """Evolution's chat id: a Brazilian mobile outside areas 11-30 loses its ninth digit."""
+        brazilian_mobile = number.startswith("55") and len(number) == 13
+        if brazilian_mobile and int(number[2:4]) >= 31 and int(number[5]) >= 7:
+            number = number[:4] + number[5:]
+        return f"{number}@s.whatsapp.net"
+
     def success(self, request: Recorded, number: int) -> Reply:
         body = request.body if isinstance(request.body, dict) else {}
-        return Reply(
-            201,
-            {
-                "key": {
-                    "remoteJid": f"{body.get('number')}@s.whatsapp.net",
-                    "fromMe": True,
-                    "id": f"BAE5{number:012X}",
-                },
-                "pushName": "",
-                "status": "PENDING",
-                "message": {"conversation": body.get("text") or body.get("caption")},
-                "messageType": "conversation",
-                "messageTimestamp": 1767261600,
-                "instanceId": "5f0c2b7e-8d1a-4c3b-9e6f-1a2b3c4d5e6f",
-                "source": "unknown",
+        record = {
+            "key": {
+                "remoteJid": self.chat_id(str(body.get("number"))),
+                "fromMe": True,
+                "id": f"BAE5{number:012X}",
             },
-        )
+            "pushName": "",
+            "status": "PENDING",
+            "message": {"conversation": body.get("text") or body.get("caption")},
+            "messageType": "conversation",
+            "messageTimestamp": int(time.time()),
+            "instanceId": "5f0c2b7e-8d1a-4c3b-9e6f-1a2b3c4d5e6f",
+            "source": "unknown",
+        }
+        self.stored.append(record)
+        return Reply(201, record)
+
+    def _handle(self, handler: _Handler) -> None:
+        if self._find_route.fullmatch(handler.path) is None:
+            super()._handle(handler)
+            return
+        raw = handler.rfile.read(int(handler.headers.get("Content-Length") or 0))
+        headers = {k.lower(): v for k, v in handler.headers.items()}
+        request = Recorded("POST", handler.path, headers, json.loads(raw or b"{}"))
+        with self._lock:
+            self.requests.append(request)
+            refused = self.check(request)
+            where = (request.body.get("where") or {}).get("key") or {}
+            found = [
+                {"id": uuid.uuid4().hex, **r, "MessageUpdate": []}
+                for r in reversed(self.stored)
+                if all(r["key"].get(k) == v for k, v in where.items())
+            ][: int(request.body.get("offset") or 50)]
+        body = {"messages": {"total": len(found), "pages": 1, "currentPage": 1, "records": found}}
+        self._respond(handler, refused or Reply(200, body))
 
     def error_body(self, status: int) -> Any:
         if status == 404:

@@ -1,21 +1,33 @@
-"""Sends that heal: retries by strategy, the stuck-outbound sweep, uncertain sends settled by
-the provider's status callbacks, and paced parts scheduled rather than slept."""
+"""Sends that heal: retries by strategy (and after the database went away), the stuck-outbound
+sweep, uncertain sends settled by the provider's status callbacks (Meta), records and echoes
+(Evolution), and paced parts scheduled rather than slept."""
 
 from __future__ import annotations
 
 import itertools
+import json
+import time
 import uuid
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
+from procrastinate.jobs import Job
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from tests.fakes.providers import FakeEvolution
 from tests.pipeline.harness import Stack, meta_status, meta_text
 from tests.pipeline.periodic import run_periodic
+from vellarys.adapters.whatsapp.evolution import EvolutionProvider
 from vellarys.db.models import Lead, Message
-from vellarys.db.queue import SEND_OUTBOUND, defer_send, task_name
+from vellarys.db.queue import FIRST_PART_PRIORITY, SEND_OUTBOUND, defer_send, task_name
 from vellarys.db.uow import unit_of_work
 from vellarys.services import outbound
+from vellarys.services.channel import add_channel, webhook_path
+from vellarys.worker.tasks import RetryWhenAsked
 
 
 async def _pending_reply(
@@ -149,12 +161,15 @@ async def test_the_parts_of_a_reply_are_scheduled_a_pace_apart_instead_of_slept(
     async with stack.container.engine.connect() as conn:
         scheduled = await conn.execute(
             text(
-                "SELECT scheduled_at FROM procrastinate_jobs WHERE task_name = :t "
+                "SELECT scheduled_at, priority FROM procrastinate_jobs WHERE task_name = :t "
                 "AND args->>'message_id' = ANY(:ids) ORDER BY id"
             ),
             {"t": task_name(SEND_OUTBOUND), "ids": [str(m.id) for m in queued]},
         )
-        times = list(scheduled.scalars())
+        rows = scheduled.all()
+        times = [row[0] for row in rows]
+    # The first part goes ahead of other replies' later parts (those are paced anyway).
+    assert [row[1] for row in rows] == [FIRST_PART_PRIORITY, 0, 0]
     assert times[0] is None  # the first part goes at once, the others a pace apart
     assert [b - a for a, b in itertools.pairwise(times[1:])] == [timedelta(seconds=pace)]
 
@@ -167,3 +182,109 @@ async def test_the_parts_of_a_reply_are_scheduled_a_pace_apart_instead_of_slept(
         for a, b in itertools.pairwise(sent)
         if a and b
     )
+
+
+PAYLOADS = Path(__file__).resolve().parent.parent / "payloads" / "evolution"
+
+
+def _evolution_payload(name: str, **data: Any) -> dict[str, Any]:
+    body: dict[str, Any] = json.loads((PAYLOADS / name).read_text())
+    body.pop("apikey", None)
+    body["data"].update(messageTimestamp=int(time.time()), **data)
+    return body
+
+
+async def _lead(stack: Stack, lead_id: uuid.UUID) -> Lead:
+    async with unit_of_work(stack.container.sessions) as session:
+        found = await session.get(Lead, lead_id)
+        assert found is not None
+        return found
+
+
+async def _in_flight(stack: Stack, lead: Lead, text_: str) -> uuid.UUID:
+    """An outbound message whose attempt was recorded and whose outcome was lost."""
+    async with unit_of_work(stack.container.sessions) as session:
+        message = Message(
+            id=uuid.uuid4(),
+            tenant_id=stack.tenant_id,
+            lead_id=lead.id,
+            channel_id=lead.channel_id,
+            role="assistant",
+            direction="outbound",
+            status="pending",
+            type="text",
+            content=text_,
+            media={},
+            attempts=1,
+            sending_since=datetime.now(UTC),
+        )
+        session.add(message)
+    return message.id
+
+
+async def test_evolution_sends_cut_off_are_settled_from_its_records_and_its_echoes(
+    stack: Stack,
+) -> None:
+    with FakeEvolution(api_key="evo-key") as evolution:
+        async with unit_of_work(stack.container.sessions) as session:
+            channel = await add_channel(
+                session,
+                tenant_id=stack.tenant_id,
+                provider="evolution",
+                identity="imobiliaria-batel",
+                credentials={"api_key": "evo-key", "base_url": evolution.url},
+                secret_key=stack.container.settings.resolved_secret_key,
+                allow_private_urls=True,
+            )
+        url = webhook_path(channel)
+        inbound = _evolution_payload("text_conversation.json")
+        assert (await stack.client.post(url, json=inbound)).status_code == 200
+        await stack.drain()
+        [message] = await stack.messages(direction="inbound")
+        found = await _lead(stack, message.lead_id)
+        # The worker died after Evolution accepted A; B never reached Evolution; C is in flight.
+        reached = await _in_flight(stack, found, "Temos 3 opções no Batel.")
+        provider = EvolutionProvider(
+            instance="imobiliaria-batel",
+            api_key="evo-key",
+            base_url=evolution.url,
+            http=stack.container.http,
+        )
+        await provider.send_text(to=found.phone, text="Temos 3 opções no Batel.")
+        lost = await _in_flight(stack, found, "Quer agendar uma visita?")
+        echoed = await _in_flight(stack, found, "Posso te mandar as fotos?")
+        async with unit_of_work(stack.container.sessions) as session:
+            for message_id in (reached, lost):
+                await defer_send(session, message_id=message_id, lead_id=found.id, run_at=None)
+        sends_before = len(evolution.sent)
+        await stack.drain()
+
+        settled, uncertain = await _message(stack, reached), await _message(stack, lost)
+        assert settled.status == "sent" and settled.external_id == evolution.stored[-1]["key"]["id"]
+        assert uncertain.status == "uncertain" and uncertain.external_id is None
+        assert len(evolution.sent) == sends_before, "an uncertain send was sent again"
+
+        # Evolution echoes C (fromMe) before the worker wrote its answer down: it is ours,
+        # settled, and not taken for a person answering from the agency's phone.
+        echo = _evolution_payload(
+            "from_me.json",
+            key={"remoteJid": "554199998888@s.whatsapp.net", "fromMe": True, "id": "3EB0C0FFEE"},
+            message={"conversation": "Posso te mandar as fotos?"},
+        )
+        assert (await stack.client.post(url, json=echo)).status_code == 200
+    by_echo = await _message(stack, echoed)
+    assert by_echo.status == "sent" and by_echo.external_id == "3EB0C0FFEE"
+    assert not (await _lead(stack, found.id)).ai_paused
+    assert not [m for m in await stack.messages(direction="outbound") if m.role == "broker"]
+
+
+def test_a_send_job_that_lost_the_database_is_retried_with_backoff_and_others_are_not() -> None:
+    strategy = RetryWhenAsked()
+    job = Job(id=1, queue="outbound", lock=None, queueing_lock=None, task_name="x", attempts=2)
+    away = DBAPIError("SELECT 1", {}, ConnectionError("connection was closed"))
+    for exception in (away, ConnectionError("closed while opening"), PoolTimeout("pool")):
+        decision = strategy.get_retry_decision(exception=exception, job=job)
+        assert decision is not None and decision.retry_at is not None
+    assert strategy.get_retry_decision(exception=ValueError("a bug"), job=job) is None
+    worn = Job(id=1, queue="outbound", lock=None, queueing_lock=None, task_name="x", attempts=99)
+    assert strategy.get_retry_decision(exception=away, job=worn) is None

@@ -27,7 +27,7 @@ from tests.pipeline.harness import Stack, build_stack, meta_text
 from vellarys.cli.supervise import Database, watch_database
 from vellarys.db import migrate
 from vellarys.db.embedded import embedded_running, pg_data_dir, restart_embedded, start_embedded
-from vellarys.worker.runner import run_worker
+from vellarys.worker.runner import pipeline_slots, run_worker
 
 
 def _stop_postgres(data_dir: Path) -> None:
@@ -209,3 +209,11 @@ def test_the_supervisor_starts_the_embedded_postgresql_again_when_it_dies(tmp_pa
     finally:
         if embedded_running(data_dir):
             _stop_postgres(data_dir)
+
+
+def test_worker_slots_fit_the_connection_pool(tmp_path: Path) -> None:
+    nowhere = f"postgresql://postgres:@/vellarys?host={tmp_path}"
+    shipped = make_settings(nowhere, tmp_path)
+    assert pipeline_slots(shipped) == shipped.worker_concurrency == 16  # 10 + 20 serve 16 + 8
+    small = make_settings(nowhere, tmp_path, db_pool_size=5, db_max_overflow=10)
+    assert pipeline_slots(small) == 15 - small.outbound_concurrency

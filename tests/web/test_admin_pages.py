@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.web.conftest import Dashboard, soup
+from vellarys.domain.rate_limit import NOTICES
 from vellarys.domain.secretbox import open_sealed
 
 GOOD_CSV = (
@@ -333,3 +334,35 @@ async def test_simulator_message_is_answered_through_the_pipeline(dashboard: Das
     assert roles[0] == "user" and "assistant" in roles
     assert page.select_one("#sim-chat")["data-waiting"] == "false"
     assert page.select_one("#sim-lead-link")["href"].startswith("/leads/")
+
+
+async def test_an_agencys_own_message_limit_is_set_on_the_settings_page_and_read_by_the_limiter(
+    dashboard: Dashboard,
+) -> None:
+    await dashboard.login()
+    form = {
+        "persona_name": "Bia",
+        "agency_name": "Casa Paulista",
+        "tone": "formal",
+        "handoff_threshold": "70",
+        "lead_messages_per_minute": "0",
+    }
+    refused = await dashboard.post("/settings", form, page="/settings")
+    assert refused.status_code == 422
+    assert soup(refused).select_one("[data-error-for='lead_messages_per_minute']") is not None
+    form["lead_messages_per_minute"] = "2"
+    assert (await dashboard.post("/settings", form, page="/settings")).status_code == 303
+    page = soup(await dashboard.http.get("/settings"))
+    assert page.select_one("#lead_messages_per_minute")["value"] == "2"
+    assert page.select_one("#agency_messages_per_minute")["value"] == ""  # the deployment's
+    default = dashboard.container.settings.agency_messages_per_minute
+    assert page.select_one("#agency_messages_per_minute")["placeholder"].startswith(str(default))
+
+    for text in ("Oi", "Quero alugar", "Em Pinheiros"):  # the deployment allows 20 a minute
+        await dashboard.post("/simulator/send", {"text": text}, page="/simulator")
+    if await dashboard.scalar("SELECT count(DISTINCT window_start) FROM message_rates") > 1:
+        return  # the three straddled a minute: the count restarted midway
+    notice = await dashboard.scalar(
+        "SELECT array_agg(content) FROM messages WHERE role = 'system' AND direction = 'outbound'"
+    )
+    assert notice == [NOTICES["lead"]]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import asyncpg  # type: ignore[import-untyped]
 from pgvector.asyncpg import register_vector
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import (
@@ -56,6 +57,12 @@ def _register_vector_codec(dbapi_conn: Any, _record: Any) -> None:
         # Before the first migration the extension does not exist yet; nothing to register.
         if "unknown type" not in str(exc):
             raise
+    except (asyncpg.InterfaceError, asyncpg.PostgresError) as exc:
+        # PostgreSQL went away between connecting and this first query (it was shutting
+        # down): raised unwrapped from this hook, it would be a 500 instead of "database away".
+        raise ConnectionError(
+            f"the database closed a new connection ({type(exc).__name__})"
+        ) from exc
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -150,8 +150,19 @@ async def defer_answer_backlog(
     )
 
 
+# A reply's first part goes ahead of other replies' later parts: they are paced anyway, while
+# the first part is what the lead is waiting for (measured: with multi-part replies at 5 new
+# leads/s, first parts queued behind later ones for tens of seconds).
+FIRST_PART_PRIORITY = 1
+
+
 async def defer_send(
-    session: AsyncSession, *, message_id: uuid.UUID, lead_id: uuid.UUID, run_at: datetime | None
+    session: AsyncSession,
+    *,
+    message_id: uuid.UUID,
+    lead_id: uuid.UUID,
+    run_at: datetime | None,
+    priority: int = 0,
 ) -> int:
     """Send one outbound message at ``run_at`` (the lead's pace), after the lead's earlier ones."""
     return await _defer(
@@ -161,6 +172,7 @@ async def defer_send(
         args={"message_id": str(message_id)},
         lock=send_lock(lead_id),
         scheduled_at=run_at,
+        priority=priority,
     )
 
 

@@ -45,6 +45,16 @@ class TemplateSender(Protocol):
 
 
 @runtime_checkable
+class SentLookup(Protocol):
+    """A provider that keeps what it sent and can be asked for it, so a send whose answer was
+    lost is settled from the provider's record instead of being sent again."""
+
+    async def find_sent(self, *, to: str, text: str, since: datetime) -> str | None:
+        """The provider's id of ``text`` sent to ``to`` at or after ``since``; None when it
+        has no such record. ``ProviderError`` when it cannot be asked."""
+
+
+@runtime_checkable
 class MediaSource(Protocol):
     """A provider that can hand over the file of a message a lead sent."""
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 Over = Literal["lead", "agency"]
 
@@ -28,6 +29,36 @@ class MinuteCounts:
 
     agency: int
     lead: int
+
+
+# An agency's own limits, in its settings (``tenants.settings``); absent: the deployment's.
+LEAD_LIMIT_KEY = "lead_messages_per_minute"
+AGENCY_LIMIT_KEY = "agency_messages_per_minute"
+LEAD_LIMIT_RANGE = (1, 600)
+AGENCY_LIMIT_RANGE = (1, 100_000)
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Messages per minute past which a lead, or the whole agency, waits for the next minute."""
+
+    lead: int
+    agency: int
+
+
+def agency_limits(settings: Mapping[str, Any] | None, *, default: Limits) -> Limits:
+    """The agency's own limits where it set them (within range), the deployment's elsewhere."""
+    own = settings or {}
+    return Limits(
+        lead=_own(own.get(LEAD_LIMIT_KEY), LEAD_LIMIT_RANGE, default.lead),
+        agency=_own(own.get(AGENCY_LIMIT_KEY), AGENCY_LIMIT_RANGE, default.agency),
+    )
+
+
+def _own(value: object, bounds: tuple[int, int], default: int) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and bounds[0] <= value <= bounds[1]:
+        return value
+    return default
 
 
 def over_limit(counts: MinuteCounts, *, lead_limit: int, agency_limit: int) -> Over | None:

@@ -30,7 +30,14 @@ from vellarys.domain.message import (
     clean_text,
 )
 from vellarys.domain.phone import normalize_phone
-from vellarys.domain.rate_limit import NOTICES, Over, fair_priority, over_limit
+from vellarys.domain.rate_limit import (
+    NOTICES,
+    Limits,
+    Over,
+    agency_limits,
+    fair_priority,
+    over_limit,
+)
 from vellarys.domain.webhook import LEAD_CREATED, MESSAGE_RECEIVED
 from vellarys.errors import BadRequest
 from vellarys.services import intake, webhooks
@@ -295,18 +302,18 @@ async def _enqueue_processing(
     """Schedule the answer (or, for a file, its download) after the debounce (a burst gets
     one answer), at the agency's fair priority; past a per-minute limit, after the minute is
     over, with one polite notice."""
-    counts, window_start = await rate_queries.count_message(
-        session, tenant_id=lead.tenant_id, lead_id=lead.id
-    )
+    counted = await rate_queries.count_message(session, tenant_id=lead.tenant_id, lead_id=lead.id)
+    counts = counted.counts
     debounce = timedelta(seconds=deps.settings.debounce_seconds)
     run_at = deps.clock.now() + debounce
-    over = over_limit(
-        counts,
-        lead_limit=deps.settings.lead_messages_per_minute,
-        agency_limit=deps.settings.agency_messages_per_minute,
+    deployment = Limits(
+        lead=deps.settings.lead_messages_per_minute,
+        agency=deps.settings.agency_messages_per_minute,
     )
+    limits = agency_limits(counted.own_limits, default=deployment)
+    over = over_limit(counts, lead_limit=limits.lead, agency_limit=limits.agency)
     if over is not None:
-        window_end = window_start + timedelta(seconds=rate_queries.WINDOW_SECONDS)
+        window_end = counted.window_start + timedelta(seconds=rate_queries.WINDOW_SECONDS)
         run_at = max(run_at, window_end + debounce)
         await _notify_rate_limited(session, lead=lead, over=over)
     # A file is fetched and read first; that job queues the answer.
@@ -339,6 +346,17 @@ async def _record_echo(
     if await message_queries.outbound_exists(session, channel.tenant_id, message.external_id):
         return 0
     now = deps.clock.now()
+    if message.type == "text" and await message_queries.settle_by_echo(
+        session,
+        tenant_id=channel.tenant_id,
+        phone=phone,
+        content=message.text,
+        external_id=message.external_id,
+        at=now,
+    ):
+        # Ours, echoed before the worker recorded it (or after its answer was lost): settled.
+        log.info("echo settled a send in flight", extra={"external_id": message.external_id})
+        return 0
     lead = await lead_queries.upsert_by_phone(
         session,
         tenant_id=channel.tenant_id,

@@ -63,6 +63,18 @@ class NoSend:
 
 
 OUTBOUND_FILE_KINDS = frozenset({"image", "document"})
+
+
+@dataclass(frozen=True, slots=True)
+class Uncertain:
+    """An earlier attempt may have reached the provider: the message is marked uncertain and
+    never sent again. ``plan`` (None when the lead or channel is gone) lets a provider that
+    keeps what it sent be asked for it (``SentLookup``); ``since`` is when that attempt began."""
+
+    plan: SendPlan | None
+    since: datetime
+
+
 PACE_SLACK = 0.8
 UNCERTAIN_ERROR = (
     "envio interrompido depois de entregue ao provedor: aguardando a confirmação do provedor"
@@ -70,13 +82,20 @@ UNCERTAIN_ERROR = (
 
 
 async def enqueue_send(
-    session: AsyncSession, message: Message, *, delay_seconds: float = 0.0
+    session: AsyncSession, message: Message, *, delay_seconds: float = 0.0, first: bool = False
 ) -> None:
-    """The job that sends ``message``; one at a time per lead, so replies arrive in order."""
+    """The job that sends ``message``; one at a time per lead, so replies arrive in order.
+    A reply's ``first`` part goes ahead of the queue's later parts."""
     run_at = None
     if delay_seconds > 0:
         run_at = await message_queries.database_now(session) + timedelta(seconds=delay_seconds)
-    await queue.defer_send(session, message_id=message.id, lead_id=message.lead_id, run_at=run_at)
+    await queue.defer_send(
+        session,
+        message_id=message.id,
+        lead_id=message.lead_id,
+        run_at=run_at,
+        priority=queue.FIRST_PART_PRIORITY if first else 0,
+    )
 
 
 async def queue_outbound(
@@ -114,13 +133,13 @@ async def queue_outbound(
         messages.append(message)
     await session.flush()
     for index, message in enumerate(messages):
-        await enqueue_send(session, message, delay_seconds=index * pace_seconds)
+        await enqueue_send(session, message, delay_seconds=index * pace_seconds, first=index == 0)
     return messages
 
 
 async def claim_send(
     session: AsyncSession, deps: PipelineDeps, *, message_id: uuid.UUID
-) -> SendPlan | SendLater | NoSend:
+) -> SendPlan | SendLater | NoSend | Uncertain:
     """Lock the message and decide whether to send it now.
 
     The attempt is recorded (``sending_since``) and committed before the provider is called:
@@ -132,7 +151,7 @@ async def claim_send(
         return NoSend("skipped")  # already sent, failed or gone: never send twice
     if message.sending_since is not None:
         message.status, message.error = "uncertain", UNCERTAIN_ERROR
-        return NoSend("uncertain")
+        return Uncertain(await _lookup_plan(session, message), since=message.sending_since)
     lead = await lead_queries.get(session, message.tenant_id, message.lead_id)
     refusal = _refusal(message, lead)
     channel = None
@@ -180,6 +199,39 @@ async def _file_of(session: AsyncSession, message: Message) -> OutgoingFile | No
         content_type=stored.content_type,
         filename=str((message.media or {}).get("filename") or message.type),
         caption=message.content,
+    )
+
+
+async def _lookup_plan(session: AsyncSession, message: Message) -> SendPlan | None:
+    """What the lost attempt sent, and where: enough to ask the provider for it."""
+    lead = await lead_queries.get(session, message.tenant_id, message.lead_id)
+    channel = None
+    if lead is not None and message.channel_id is not None:
+        channel = await channel_queries.get(session, message.tenant_id, message.channel_id)
+    if lead is None or channel is None:
+        return None
+    return SendPlan(
+        message_id=message.id,
+        tenant_id=message.tenant_id,
+        lead_id=message.lead_id,
+        channel=channel,
+        to=lead.phone,
+        text=message.content,
+        attempt=message.attempts,
+    )
+
+
+async def settle_uncertain(
+    session: AsyncSession, deps: PipelineDeps, *, plan: SendPlan, external_id: str
+) -> bool:
+    """The provider has the message (its own record says so): sent, with the provider's id."""
+    return await message_queries.reconcile_uncertain(
+        session,
+        tenant_id=plan.tenant_id,
+        message_id=plan.message_id,
+        external_id=external_id,
+        status="sent",
+        at=deps.clock.now(),
     )
 
 

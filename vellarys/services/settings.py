@@ -21,6 +21,12 @@ from vellarys.db.models import Tenant
 from vellarys.db.queries import tenant as tenant_queries
 from vellarys.domain.address import UnsafeUrl
 from vellarys.domain.business_hours import DEFAULT_TIMEZONE
+from vellarys.domain.rate_limit import (
+    AGENCY_LIMIT_KEY,
+    AGENCY_LIMIT_RANGE,
+    LEAD_LIMIT_KEY,
+    LEAD_LIMIT_RANGE,
+)
 from vellarys.domain.scoring import HOT_THRESHOLD
 from vellarys.domain.secretbox import open_sealed, seal
 from vellarys.errors import BadRequest, NotFound
@@ -119,6 +125,7 @@ async def save_settings(
     updated["business_hours"] = _hours(form, errors)
     updated.update(_calendar(form, errors))
     updated.update(_follow_ups(form, errors))
+    updated.update(_rate_limits(form, errors))
     updated.update(_briefing(form, errors))
     updated["llm"] = _llm(form, dict(current.get("llm") or {}), errors, secret_key)
     if updated["llm"]["base_url"] and "llm_base_url" not in errors:
@@ -227,6 +234,22 @@ def _follow_ups(form: Mapping[str, str], errors: dict[str, str]) -> dict[str, An
             form, "handoff_alert_minutes", 15, 1, 1440, errors, "De 1 a 1440 minutos."
         ),
     }
+
+
+def _rate_limits(form: Mapping[str, str], errors: dict[str, str]) -> dict[str, int | None]:
+    """The agency's own messages-per-minute limits; blank keeps the deployment's default."""
+    found: dict[str, int | None] = {}
+    for key, (low, high) in (
+        (LEAD_LIMIT_KEY, LEAD_LIMIT_RANGE),
+        (AGENCY_LIMIT_KEY, AGENCY_LIMIT_RANGE),
+    ):
+        text = (form.get(key) or "").strip()
+        if text and not (text.isdigit() and low <= int(text) <= high):
+            errors[key] = (
+                f"Use um número de {low} a {high:,}".replace(",", ".") + ", ou deixe em branco."
+            )
+        found[key] = int(text) if text and key not in errors else None
+    return found
 
 
 def _briefing(form: Mapping[str, str], errors: dict[str, str]) -> dict[str, Any]:

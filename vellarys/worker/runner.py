@@ -38,6 +38,9 @@ DATABASE_AWAY = (ConnectorException, psycopg.Error, OSError)
 # A run that lasted this long was healthy: the next failure starts the backoff afresh.
 HEALTHY_RUN_SECONDS = 30.0
 BACKOFF_FIRST, BACKOFF_MAX = 0.5, 10.0
+# How often an idle worker looks for jobs that became due (debounced answers, paced parts):
+# a new job wakes it at once, but nothing announces that a scheduled one is due.
+POLL_SECONDS = 0.5
 
 
 async def observe_job(call_next: Any, context: procrastinate.JobContext, worker: Any) -> Any:
@@ -145,14 +148,29 @@ def _worker(
     return Worker(
         app=queue,
         queues=list(queues),
-        concurrency=settings.outbound_concurrency if outbound else settings.worker_concurrency,
+        concurrency=settings.outbound_concurrency if outbound else pipeline_slots(settings),
         wait=wait,
         install_signal_handlers=False,
         update_heartbeat_interval=max(0.5, min(10.0, stalled_after / 4)),
         stalled_worker_timeout=stalled_after,
+        fetch_job_polling_interval=POLL_SECONDS,
         worker_middleware=[observe_job],
         name="outbound" if outbound else "pipeline",
     )
+
+
+def pipeline_slots(settings: Settings) -> int:
+    """``worker_concurrency``, or fewer when the process's connection pool cannot serve that
+    many jobs beside its send slots (each running job holds one connection at a time): a
+    slot without a connection only waits ``db_pool_timeout`` and fails."""
+    capacity = settings.db_pool_size + settings.db_max_overflow
+    slots = min(settings.worker_concurrency, max(1, capacity - settings.outbound_concurrency))
+    if slots < settings.worker_concurrency:
+        log.warning(
+            "worker slots lowered to fit the connection pool",
+            extra={"slots": slots, "pool": capacity, "asked": settings.worker_concurrency},
+        )
+    return slots
 
 
 async def _run(worker: Any) -> None:

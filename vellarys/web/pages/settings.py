@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
+from vellarys.domain.rate_limit import Limits
 from vellarys.errors import BadRequest
 from vellarys.services import pipeline
 from vellarys.services import settings as assistant
@@ -25,8 +26,12 @@ _CHECKBOXES = (
 
 
 def _context(
-    values: dict[str, Any], errors: dict[str, str], reasons: list[str] | None = None
+    request: Request,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    reasons: list[str] | None = None,
 ) -> dict[str, Any]:
+    settings = container_of(request).settings
     return {
         "loss_reasons": reasons or [],
         "reasons_error": None,
@@ -35,6 +40,10 @@ def _context(
         "days": assistant.DAYS,
         "day_names": assistant.DAY_NAMES,
         "tones": assistant.TONES,
+        # Shown where the agency keeps the deployment's limits.
+        "limit_defaults": Limits(
+            lead=settings.lead_messages_per_minute, agency=settings.agency_messages_per_minute
+        ),
     }
 
 
@@ -43,7 +52,7 @@ async def settings_page(request: Request) -> Response:
     async with staff_work(request, admin=True) as (session, viewer):
         values = await assistant.read_settings(session, viewer.tenant_id)
         reasons = await pipeline.loss_reasons(session, viewer.tenant_id)
-    return render(request, "settings.html", _context(values, {}, reasons))
+    return render(request, "settings.html", _context(request, values, {}, reasons))
 
 
 @router.post("/settings")
@@ -70,7 +79,9 @@ async def save(request: Request) -> Response:
             "qualification_enabled": fields.get("qualification_enabled") == "on",
             **{key: fields.get(key) == "on" for key in _CHECKBOXES},
         }
-        return render(request, "settings.html", _context(values, exc.errors, reasons), status=422)
+        return render(
+            request, "settings.html", _context(request, values, exc.errors, reasons), status=422
+        )
     flash(request, "Configurações salvas.")
     return RedirectResponse("/settings", status_code=303)
 
@@ -93,7 +104,7 @@ async def save_loss_reasons(request: Request) -> Response:
         async with staff_work(request, admin=True) as (session, viewer):
             values = await assistant.read_settings(session, viewer.tenant_id)
             reasons = await pipeline.loss_reasons(session, viewer.tenant_id)
-        context = {**_context(values, {}, reasons), "reasons_error": exc.message}
+        context = {**_context(request, values, {}, reasons), "reasons_error": exc.message}
         return render(request, "settings.html", context, status=exc.status_code)
     flash(request, "Motivos de perda salvos.")
     return RedirectResponse("/settings", status_code=303)
