@@ -28,6 +28,7 @@ from vellarys.domain.ports import Clock, Embedder, Transcriber, WhatsAppProvider
 from vellarys.domain.secretbox import open_sealed
 from vellarys.services.channel import open_credentials
 from vellarys.services.deps import PipelineDeps, PipelineSettings
+from vellarys.telemetry import metrics
 
 
 def resolve_database_url(settings: Settings, *, keep_running: bool = False) -> str:
@@ -190,6 +191,7 @@ def build(settings: Settings, *, database_url: str | None = None) -> Container:
             chat_for=chat_model_factory(settings, http, guarded_http),
             transcriber=build_transcriber(settings, http),
             text_reader=RapidTextReader(timeout_seconds=settings.ocr_timeout_seconds),
+            observe_llm=metrics.observe_llm,
         ),
         pdf=PdfReader(workers=settings.pdf_workers, timeout_seconds=settings.pdf_timeout_seconds),
     )

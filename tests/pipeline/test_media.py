@@ -18,8 +18,8 @@ from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy import select
 
 from tests.fakes.providers import FakeGraphAPI
-from tests.pipeline.periodic import run_periodic
 from tests.pipeline.harness import PHONE_NUMBER_ID, Stack, build_stack
+from tests.pipeline.periodic import run_periodic
 from vellarys.db.models import MediaFile, Message, Property
 from vellarys.db.uow import unit_of_work
 from vellarys.worker import runtime, tasks

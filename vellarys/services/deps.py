@@ -8,7 +8,7 @@ from typing import Any
 
 from vellarys.db.models import Channel
 from vellarys.domain.clock import SystemClock
-from vellarys.domain.llm import ChatModel
+from vellarys.domain.llm import ChatModel, LlmReport
 from vellarys.domain.ports import Clock, Embedder, TextReader, Transcriber, WhatsAppProvider
 
 
@@ -41,3 +41,5 @@ class PipelineDeps:
     chat_for: Callable[[Mapping[str, Any]], ChatModel | None] = lambda _settings: None
     transcriber: Transcriber | None = None
     text_reader: TextReader | None = None
+    # Told about every LLM reply (bootstrap counts it in the Prometheus metrics).
+    observe_llm: Callable[[LlmReport], None] = lambda _report: None

@@ -41,15 +41,19 @@ async def hand_off(
     property_codes: Sequence[str] = (),
     staff_name: str | None = None,
     route: str | None = None,
+    note: str | None = None,
 ) -> tuple[Handoff, User | None]:
     """Assign ``lead`` to a broker (round robin, area first), record the handoff, pause the AI.
 
     ``staff_name`` is a person the lead asked for; ``route`` a duty ("listings" for owners,
-    "support" for current clients) that goes to whoever has it, else to an admin.
+    "support" for current clients) that goes to whoever has it, else to an admin. ``note``
+    (the LLM's line for the broker) leads the summary the broker reads.
     The broker is notified on WhatsApp by a job, so a provider failure never undoes this.
     """
     broker = await _chosen(session, lead, staff_name=staff_name, route=route)
     summary = summarize(lead.custom_data, history, name=lead.name)
+    if note:
+        summary = f"Nota da assistente: {note}\n{summary}"
     handoff = Handoff(
         id=uuid.uuid4(),
         tenant_id=lead.tenant_id,

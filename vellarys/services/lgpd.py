@@ -24,6 +24,7 @@ from vellarys.db.models import (
     Handoff,
     Lead,
     LeadNote,
+    LlmTrace,
     Message,
     Notification,
     PlannedMessage,
@@ -76,7 +77,8 @@ async def export_lead(
     clock: Clock = _CLOCK,
 ) -> dict[str, Any]:
     """Everything about the lead as JSON-ready data: every column of the lead, its messages
-    (raw provider payloads included), handoffs, notes, planned follow-ups and staff alerts;
+    (raw provider payloads included), handoffs, notes, planned follow-ups, staff alerts and
+    LLM traces;
     the audit entries about it (this export's included) and those whose details quote it
     (a search for its name).
 
@@ -97,6 +99,7 @@ async def export_lead(
     notes = await _all(session, LeadNote, lead, LeadNote.created_at)
     planned = await _all(session, PlannedMessage, lead, PlannedMessage.created_at)
     alerts = await _all(session, Notification, lead, Notification.created_at)
+    traces = await _all(session, LlmTrace, lead, LlmTrace.created_at)
     entries = await _entries_about(session, lead)
     return {
         "exported_at": clock.now().isoformat(),
@@ -107,6 +110,7 @@ async def export_lead(
         "notes": [_fields(n) for n in notes],
         "planned_messages": [_fields(p) for p in planned],
         "notifications": [_fields(n) for n in alerts],
+        "llm_traces": [_fields(t) for t in traces],
         "audit": [_fields(e, AUDIT_FIELDS) for e in entries],
     }
 
@@ -156,7 +160,8 @@ async def erase_lead(
     scrubbed = await _scrub_audit(session, lead)
     messages = await _delete(session, Message, lead)
     notes = await _delete(session, LeadNote, lead)
-    for copies in (PlannedMessage, Notification):  # nudge texts and alerts name the lead
+    # Nudge texts and alerts name the lead; LLM traces quote the conversation.
+    for copies in (PlannedMessage, Notification, LlmTrace):
         await _delete(session, copies, lead)
     handoffs = await _all(session, Handoff, lead, Handoff.created_at)
     for handoff in handoffs:

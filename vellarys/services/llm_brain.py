@@ -13,7 +13,7 @@ import logging
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -23,13 +23,18 @@ from vellarys.db.queries import usage as usage_queries
 from vellarys.domain import costs, qualification
 from vellarys.domain.cards import PropertyHit
 from vellarys.domain.conversation import BrainReply, ConversationContext
-from vellarys.domain.guardrail import check_reply, money_amounts
+from vellarys.domain.guardrail import check_reply, money_amounts, role_mismatches
 from vellarys.domain.intent import listing_codes
 from vellarys.domain.knowledge_answer import answer_question
 from vellarys.domain.listing_facts import answer_facts, asked_facts
 from vellarys.domain.llm import ChatModel, ChatResult, ToolCall
 from vellarys.domain.ports import Embedder
-from vellarys.domain.prompt import TOOLS, build_messages, validate_profile_update
+from vellarys.domain.prompt import (
+    HANDOFF_REASONS,
+    TOOLS,
+    build_messages,
+    validate_profile_update,
+)
 from vellarys.errors import LLMError
 from vellarys.services import knowledge, property_search
 
@@ -54,6 +59,8 @@ class ToolState:
     amounts: set[float] = field(default_factory=set)
     shown: list[str] = field(default_factory=list)
     handoff_reason: str | None = None
+    route: str | None = None
+    handoff_note: str | None = None
     open_question: str | None = None
 
     def allow_hit(self, hit: PropertyHit) -> dict[str, Any]:
@@ -90,11 +97,28 @@ class LlmSpend:
     rounds: int = 0
     refused: list[str] = field(default_factory=list)
     state: ToolState | None = None
+    # For the trace: the first round's messages, every tool call, refused drafts, the error.
+    prompt: list[dict[str, Any]] = field(default_factory=list)
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
+    drafts: list[str] = field(default_factory=list)
+    model: str = ""
+    error: str | None = None
 
     def add(self, result: ChatResult) -> None:
         self.prompt_tokens += result.prompt_tokens
         self.completion_tokens += result.completion_tokens
         self.rounds += 1
+        self.model = result.model or self.model
+        self.tool_calls += [{"name": c.name, "arguments": c.arguments} for c in result.tool_calls]
+
+    @property
+    def outcome(self) -> str:
+        """answered (first draft passed), repaired, fallback (refused or no answer), error."""
+        if self.error is None:
+            return "repaired" if self.refused else "answered"
+        if self.refused or "kept calling tools" in self.error:
+            return "fallback"
+        return "error"
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +129,7 @@ class LlmTurn:
     text: str
     settings: Mapping[str, Any] = field(default_factory=dict)
     spend: LlmSpend = field(default_factory=LlmSpend)
+    now: datetime | None = None  # the agency's clock goes into the prompt
 
 
 async def tokens_used_today(session: AsyncSession, tenant_id: uuid.UUID, today: date) -> int:
@@ -155,7 +180,11 @@ async def llm_reply(
         async with asyncio.timeout(deadline):
             return await _rounds(turn, chat, context, profile)
     except TimeoutError:
-        raise LLMError(f"the reply took longer than {deadline:.0f} s") from None
+        turn.spend.error = f"the reply took longer than {deadline:.0f} s"
+        raise LLMError(turn.spend.error) from None
+    except LLMError as exc:
+        turn.spend.error = str(exc)[:500]
+        raise
 
 
 async def _rounds(
@@ -163,7 +192,9 @@ async def _rounds(
 ) -> BrainReply:
     state = verified_facts(context, profile)
     turn.spend.state = state
-    messages = build_messages(context, profile=profile)
+    messages = build_messages(context, profile=profile, now=turn.now)
+    turn.spend.prompt = [dict(m) for m in messages]
+    turn.spend.model = getattr(chat, "model", "") or ""
     repairs = 0
     for _ in range(MAX_TOOL_ROUNDS + 2):
         result = await chat.complete(messages, tools=() if repairs >= 2 else TOOLS)
@@ -173,6 +204,7 @@ async def _rounds(
             if not violations:
                 return _final(result, state)
             turn.spend.refused.append("; ".join(violations))
+            turn.spend.drafts.append((result.content or "")[:1000])
             repairs += 1
             if repairs > 2:
                 raise LLMError("reply refused by the guardrail: " + "; ".join(violations))
@@ -215,7 +247,9 @@ def _violations(result: ChatResult, state: ToolState) -> list[str]:
     text = (result.content or "").strip()
     if not text:
         return ["empty reply"]
-    return check_reply(text, allowed_codes=state.codes, allowed_amounts=state.amounts)
+    return check_reply(
+        text, allowed_codes=state.codes, allowed_amounts=state.amounts
+    ) + role_mismatches(text, state.profile)
 
 
 def _final(result: ChatResult, state: ToolState) -> BrainReply:
@@ -227,6 +261,8 @@ def _final(result: ChatResult, state: ToolState) -> BrainReply:
         messages=parts,
         profile=state.profile,
         handoff_reason=state.handoff_reason,
+        route=state.route,
+        handoff_note=state.handoff_note,
         property_codes=state.shown,
         brain="llm",
         open_question=state.open_question,
@@ -415,9 +451,18 @@ async def _update_profile(turn: LlmTurn, state: ToolState, args: dict[str, Any])
     return {"saved": sorted(update)}
 
 
+_ROUTES = {"owner": "listings", "client": "support"}
+
+
 async def _hand_off(turn: LlmTurn, state: ToolState, args: dict[str, Any]) -> Any:
-    state.handoff_reason = "hot" if args.get("reason") == "hot" else "requested"
-    return {"ok": True, "note": "a broker will take over after this reply"}
+    """Owners go to whoever takes listings, clients to whoever serves them; the note goes
+    with the handoff to the person who takes over."""
+    reason = str(args.get("reason") or "")
+    state.handoff_reason = reason if reason in HANDOFF_REASONS else "requested"
+    state.route = _ROUTES.get(state.handoff_reason)
+    note = " ".join(str(args.get("note") or "").split())[:300]
+    state.handoff_note = note or None
+    return {"ok": True, "note": "a person will take over after this reply"}
 
 
 _TOOLS = {

@@ -15,6 +15,7 @@ from vellarys.bootstrap import Container
 from vellarys.web.headers import SecurityHeaders
 from vellarys.web.pages import (
     account,
+    ai_traces,
     channel_templates,
     channels,
     knowledge,
@@ -44,6 +45,7 @@ def web_router() -> APIRouter:
         overview,
         leads,
         lead,
+        ai_traces,
         properties,
         knowledge,
         settings,

@@ -5,6 +5,7 @@ from vellarys.db.models.feed import ListingFeed
 from vellarys.db.models.followup import Notification, PlannedMessage
 from vellarys.db.models.knowledge import KnowledgeChunk, KnowledgeDocument, KnowledgeEmbedding
 from vellarys.db.models.lead import Handoff, Lead, LeadNote
+from vellarys.db.models.llm_trace import LlmTrace
 from vellarys.db.models.login import LoginAttempt
 from vellarys.db.models.media import MediaFile
 from vellarys.db.models.message import Message, RejectedInbound
@@ -26,6 +27,7 @@ __all__ = [
     "Lead",
     "LeadNote",
     "ListingFeed",
+    "LlmTrace",
     "LlmUsage",
     "LoginAttempt",
     "MediaFile",
