@@ -57,6 +57,7 @@ def pipeline_settings(settings: Settings) -> PipelineSettings:
         send_retry_base_seconds=settings.send_retry_base_seconds,
         send_pace_seconds=settings.send_pace_seconds,
         llm_daily_token_budget=settings.llm_daily_token_budget,
+        llm_lead_daily_tokens=settings.llm_lead_daily_tokens,
         summary_every=settings.summary_every,
         lead_messages_per_minute=settings.lead_messages_per_minute,
         agency_messages_per_minute=settings.agency_messages_per_minute,

@@ -22,6 +22,7 @@ class PipelineSettings:
     send_pace_seconds: float = 1.5
     history_limit: int = 30
     llm_daily_token_budget: int = 200_000
+    llm_lead_daily_tokens: int = 60_000  # per lead, over the last 24 hours; 0: no cap
     summary_every: int = 6
     lead_messages_per_minute: int = 20
     agency_messages_per_minute: int = 600

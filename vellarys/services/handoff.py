@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,6 +15,7 @@ from vellarys.db.models import Channel, Handoff, Lead, User
 from vellarys.db.queries import channel as channel_queries
 from vellarys.db.queries import handoff as handoff_queries
 from vellarys.db.queries import lead as lead_queries
+from vellarys.db.queries import property as property_queries
 from vellarys.db.queries import tenant as tenant_queries
 from vellarys.db.queries import user as user_queries
 from vellarys.domain import business_hours, nudge
@@ -50,7 +52,9 @@ async def hand_off(
     (the LLM's line for the broker) leads the summary the broker reads.
     The broker is notified on WhatsApp by a job, so a provider failure never undoes this.
     """
-    broker = await _chosen(session, lead, staff_name=staff_name, route=route)
+    broker = await _chosen(
+        session, lead, staff_name=staff_name, route=route, codes=list(property_codes)
+    )
     summary = summarize(lead.custom_data, history, name=lead.name)
     if note:
         summary = f"Nota da assistente: {note}\n{summary}"
@@ -81,7 +85,12 @@ async def hand_off(
 
 
 async def _chosen(
-    session: AsyncSession, lead: Lead, *, staff_name: str | None, route: str | None
+    session: AsyncSession,
+    lead: Lead,
+    *,
+    staff_name: str | None,
+    route: str | None,
+    codes: list[str],
 ) -> User | None:
     if staff_name or route:
         staff = await user_queries.active_staff(session, lead.tenant_id)
@@ -90,8 +99,21 @@ async def _chosen(
         if found is not None:
             return found
     brokers = await user_queries.active_brokers(session, lead.tenant_id)
-    chosen = choose_broker([_option(b) for b in brokers], lead.custom_data)
+    wanted = await _routing_profile(session, lead, codes)
+    chosen = choose_broker([_option(b) for b in brokers], wanted)
     return next((b for b in brokers if chosen and str(b.id) == chosen.key), None)
+
+
+async def _routing_profile(session: AsyncSession, lead: Lead, codes: list[str]) -> dict[str, Any]:
+    """Where the lead's interest is: the listings they were shown or named (the broker of
+    that area knows them), else the neighborhoods and city of their profile."""
+    profile = dict(lead.custom_data or {})
+    listings = await property_queries.by_codes(session, lead.tenant_id, codes)
+    places = [p for p in (listings.get(c) for c in codes) if p is not None]
+    if not places:
+        return profile
+    hoods = list(dict.fromkeys(p.neighborhood for p in places if p.neighborhood))
+    return {**profile, "neighborhoods": hoods, "city": places[0].city or profile.get("city")}
 
 
 def _staff(user: User) -> StaffOption:

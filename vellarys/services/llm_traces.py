@@ -98,6 +98,11 @@ async def lead_traces(session: AsyncSession, viewer: Viewer, lead_id: uuid.UUID)
     return await trace_queries.of_lead(session, viewer.tenant_id, lead.id, limit=30)
 
 
+async def tokens_of_lead(session: AsyncSession, lead: Lead, *, since: datetime) -> int:
+    """Tokens the lead's LLM replies spent since ``since`` (the per-lead cap)."""
+    return await trace_queries.tokens_since(session, lead.tenant_id, lead.id, since=since)
+
+
 async def prune_traces(session: AsyncSession, *, now: datetime, days: int) -> int:
     """Delete traces older than ``days`` (every agency); returns how many."""
     return await trace_queries.prune_before(session, before=now - timedelta(days=days))

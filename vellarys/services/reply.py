@@ -17,6 +17,7 @@ import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -43,6 +44,7 @@ __all__ = ["OPTIONAL_FAILURES", "answer", "learn_while_paused", "optional_step"]
 
 
 _EMPTY = BrainReply(messages=[], brain="llm")
+_LEAD_WINDOW = timedelta(hours=24)
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,12 +338,10 @@ async def _llm_reply(
     if chat is None:
         return None
     today = deps.clock.now().date()
-    if (
-        await tokens_used_today(session, lead.tenant_id, today)
-        >= deps.settings.llm_daily_token_budget
-    ):
-        log.warning("daily LLM token budget spent; the offline brain answers")
-        deps.observe_llm(llm_traces.skipped("budget"))
+    spent = await _budget_spent(session, deps, lead)
+    if spent is not None:
+        log.warning("LLM token budget spent (%s); the offline brain answers", spent)
+        deps.observe_llm(llm_traces.skipped(spent))
         return None
     turn = LlmTurn(
         session=session,
@@ -372,6 +372,18 @@ async def _llm_reply(
             handoff_note=state.handoff_note,
         )
     return reply
+
+
+async def _budget_spent(session: AsyncSession, deps: PipelineDeps, lead: Lead) -> str | None:
+    """ "budget" when the agency's daily tokens are spent, "lead_budget" when this lead's are."""
+    now = deps.clock.now()
+    used = await tokens_used_today(session, lead.tenant_id, now.date())
+    if used >= deps.settings.llm_daily_token_budget:
+        return "budget"
+    cap = deps.settings.llm_lead_daily_tokens
+    if cap and await llm_traces.tokens_of_lead(session, lead, since=now - _LEAD_WINDOW) >= cap:
+        return "lead_budget"
+    return None
 
 
 def _update_lead(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vellarys.db.models import LlmTrace
@@ -22,6 +22,21 @@ async def of_lead(
     )
     found = await session.execute(query.limit(limit) if limit else query)
     return list(found.scalars())
+
+
+async def tokens_since(
+    session: AsyncSession, tenant_id: uuid.UUID, lead_id: uuid.UUID, *, since: datetime
+) -> int:
+    found = await session.execute(
+        select(
+            func.coalesce(func.sum(LlmTrace.prompt_tokens + LlmTrace.completion_tokens), 0)
+        ).where(
+            LlmTrace.tenant_id == tenant_id,
+            LlmTrace.lead_id == lead_id,
+            LlmTrace.created_at >= since,
+        )
+    )
+    return int(found.scalar_one())
 
 
 async def prune_before(session: AsyncSession, *, before: datetime, limit: int = 5000) -> int:
