@@ -25,6 +25,7 @@ from tests.pipeline.periodic import run_periodic
 from tests.web.conftest import Dashboard, soup
 from vellarys.db.models import LlmTrace, User
 from vellarys.db.uow import unit_of_work
+from vellarys.domain.intent import listing_codes
 from vellarys.services import lgpd
 
 call, text = FakeOpenAI.tool_call, FakeOpenAI.text
@@ -158,7 +159,12 @@ async def test_replayed_conversation_reaches_the_lead(
         table.append(
             {"turn": n, "rounds": rounds, "tokens": rounds * (PROMPT_TOKENS + COMPLETION_TOKENS)}
         )
-        assert llm.requests[sent]["messages"][1]["content"].startswith("Agora: ")
+        first = llm.requests[sent]["messages"]
+        assert first[1]["content"].startswith("Agora: ")
+        # A listing the lead names is looked up before the first call.
+        looked_up = [m["content"] for m in first if m["role"] == "tool"]
+        for code in listing_codes(step.lead):
+            assert any(f'"code": "{code}"' in c for c in looked_up), (name, n, code)
     assert {m.media["brain"] for m in await _assistant_replies(demo)} == {"llm"}
     traces = await _traces(demo, (await chat.lead()).id)
     assert [t.outcome for t in traces] == [s.outcome for s in SCRIPTS[name]]

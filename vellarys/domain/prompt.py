@@ -49,7 +49,8 @@ Regras:
 dúvidas sobre taxas, documentos, regras e processos, simulate_financing para simulações, \
 listing_facts para perguntas sobre um imóvel (pet, IPTU, condomínio, andar...), \
 purchase_costs e affordability para custos e renda, \
-update_lead_profile sempre que o lead contar algo sobre si ou sobre o que procura.
+update_lead_profile só para corrigir ou completar o perfil (o que o lead diz já é \
+extraído automaticamente). Imóveis cujo código o lead citou já vêm consultados.
 - Valores de exemplo dos documentos nunca são do lead: calcule com as ferramentas.
 - Quando disser que um corretor vai confirmar, chame record_open_question.
 - NUNCA informe imóvel, código, preço, taxa, juros ou condição que nenhuma ferramenta tenha \

@@ -22,7 +22,7 @@ from vellarys.db.queries import usage as usage_queries
 from vellarys.domain.conversation import BrainReply, ConversationContext
 from vellarys.domain.guardrail import check_reply, money_amounts, role_mismatches
 from vellarys.domain.intent import listing_codes
-from vellarys.domain.llm import ChatModel, ChatResult
+from vellarys.domain.llm import ChatModel, ChatResult, ToolCall
 from vellarys.domain.ports import Embedder
 from vellarys.domain.prompt import TOOLS, build_messages
 from vellarys.errors import LLMError
@@ -38,6 +38,7 @@ REPAIR_NOTE = (
 )
 # WhatsApp reads better in short bubbles: split the model's answer on blank lines.
 MAX_PARTS = 4
+PREFETCH_CODES = 3  # listings named in the lead's message, looked up before the first call
 
 
 @dataclass
@@ -145,6 +146,7 @@ async def _rounds(
     state = verified_facts(context, profile)
     turn.spend.state = state
     messages = build_messages(context, profile=profile, now=turn.now)
+    messages += await _prefetched(turn, state)
     turn.spend.prompt = [dict(m) for m in messages]
     turn.spend.model = getattr(chat, "model", "") or ""
     repairs = 0
@@ -167,15 +169,31 @@ async def _rounds(
             continue
         messages.append(_assistant_message(result))
         for call in result.tool_calls:
-            output = await run_tool(turn, state, call)
-            messages.append(
-                {
-                    "role": "tool",
-                    "tool_call_id": call.id,
-                    "content": json.dumps(output, ensure_ascii=False, default=str),
-                }
-            )
+            messages.append(_tool_message(call, await run_tool(turn, state, call)))
     raise LLMError("the model kept calling tools without answering")
+
+
+async def _prefetched(turn: LlmTurn, state: ToolState) -> list[dict[str, Any]]:
+    """The listings the lead names, looked up before the first call (as if the model had
+    called lookup_property), so a typical turn needs one model round."""
+    codes = list(dict.fromkeys(listing_codes(turn.text)))[:PREFETCH_CODES]
+    if not codes:
+        return []
+    calls = tuple(
+        ToolCall(id=f"prefetch_{n}", name="lookup_property", arguments={"code": code})
+        for n, code in enumerate(codes, 1)
+    )
+    asked = ChatResult(None, calls, prompt_tokens=0, completion_tokens=0, model="")
+    messages = [_assistant_message(asked)]
+    for call in calls:
+        output = await run_tool(turn, state, call)
+        messages.append(_tool_message(call, output))
+    return messages
+
+
+def _tool_message(call: ToolCall, output: Any) -> dict[str, Any]:
+    content = json.dumps(output, ensure_ascii=False, default=str)
+    return {"role": "tool", "tool_call_id": call.id, "content": content}
 
 
 def verified_facts(context: ConversationContext, profile: Mapping[str, Any]) -> ToolState:
