@@ -260,3 +260,27 @@ async def test_admin_reads_the_traces_of_a_lead(demo: Stack, llm: FakeOpenAI) ->
     )
     assert await run_periodic(demo, "prune_llm_traces") == "succeeded"
     assert await _traces(demo, other_id) == []
+
+
+async def test_the_summary_is_updated_from_the_previous_one_and_the_new_messages(
+    demo: Stack, llm: FakeOpenAI
+) -> None:
+    _use_llm(demo, llm)
+    pipeline = demo.container.pipeline
+    demo.container.pipeline = replace(
+        pipeline, settings=replace(pipeline.settings, summary_every=1)
+    )
+    chat = Conversation(demo, "5511977000097")
+    llm.script([text("Que bom! Qual bairro?"), text("Quer alugar em Pinheiros; tem um cachorro.")])
+    await chat.say("Quero alugar um apê, tenho um cachorro")
+    assert (await chat.lead()).summary == "Quer alugar em Pinheiros; tem um cachorro."
+    llm.script([text("Anotado!"), text("Quer alugar em Pinheiros até R$ 5 mil; tem cachorro.")])
+    sent = len(llm.requests)
+    await chat.say("Meu limite é 5 mil")
+    (summary_request,) = [
+        r for r in llm.requests[sent:] if r["messages"][0]["content"].startswith("Resuma")
+    ]
+    data = summary_request["messages"][1]["content"]
+    assert data.startswith("Resumo anterior:\nQuer alugar em Pinheiros; tem um cachorro.")
+    assert "Meu limite é 5 mil" in data and "tenho um cachorro" not in data
+    assert (await chat.lead()).summary == "Quer alugar em Pinheiros até R$ 5 mil; tem cachorro."
