@@ -57,6 +57,7 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/leads"): R(WEB), ("GET", "/leads/export.csv"): R(WEB),
     ("GET", "/leads/{lead_id}"): R(WEB, "lead"),
     ("GET", "/leads/{lead_id}/messages"): R(WEB, "lead"),
+    ("GET", "/leads/{lead_id}/ai"): R(WEB, "lead", admin_only=True),
     ("POST", "/leads/{lead_id}/take-over"): R(WEB, "lead"),
     ("POST", "/leads/{lead_id}/give-back"): R(WEB, "lead"),
     ("POST", "/leads/{lead_id}/reply"): R(WEB, "lead", data={"text": "Olá, aqui é o corretor."}),
