@@ -8,6 +8,7 @@ goes to the person its reason routes to, with the model's note.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -156,8 +157,15 @@ async def test_replayed_conversation_reaches_the_lead(
         for wanted in step.expect:
             assert wanted in received, (name, n, replies)
         rounds = len(llm.requests) - sent
+        # What a real provider would bill: about 4 characters a token for the JSON sent.
+        sent_chars = sum(len(json.dumps(r, ensure_ascii=False)) for r in llm.requests[sent:])
         table.append(
-            {"turn": n, "rounds": rounds, "tokens": rounds * (PROMPT_TOKENS + COMPLETION_TOKENS)}
+            {
+                "turn": n,
+                "rounds": rounds,
+                "tokens": rounds * (PROMPT_TOKENS + COMPLETION_TOKENS),
+                "est_prompt_tokens": sent_chars // 4,
+            }
         )
         first = llm.requests[sent]["messages"]
         assert first[1]["content"].startswith("Agora: ")
@@ -174,6 +182,8 @@ async def test_replayed_conversation_reaches_the_lead(
     assert after["tokens"] - before["tokens"] == sum(row["tokens"] for row in table)
     assert after["replies"] - before["replies"] == len(table)
     await _check_handoff(demo, chat, name)
+    for row, trace in zip(table, traces, strict=True):
+        row["latency_ms"] = trace.latency_ms
     print(f"\nREPLAY {name}: {table}")
 
 
