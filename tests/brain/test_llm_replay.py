@@ -9,6 +9,7 @@ goes to the person its reason routes to, with the model's note.
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -28,6 +29,7 @@ from vellarys.db.models import LlmTrace, User
 from vellarys.db.uow import unit_of_work
 from vellarys.domain.intent import listing_codes
 from vellarys.services import lgpd
+from vellarys.worker import runtime, tasks
 
 call, text = FakeOpenAI.tool_call, FakeOpenAI.text
 
@@ -268,7 +270,8 @@ async def test_admin_reads_the_traces_of_a_lead(demo: Stack, llm: FakeOpenAI) ->
         "UPDATE llm_traces SET created_at = now() - make_interval(days => :d) RETURNING 1",
         d=days + 1,
     )
-    assert await run_periodic(demo, "prune_llm_traces") == "succeeded"
+    runtime.install(demo.container)
+    assert await tasks.prune_llm_traces(int(time.time())) == 1
     assert await _traces(demo, other_id) == []
 
 
