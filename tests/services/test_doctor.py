@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from tests.conftest import make_settings
+from vellarys.domain import doctor
 from vellarys.domain.doctor import GIB, Budget, budget_check, disk_check, versions_check
 from vellarys.services.doctor import tls_checks
 
@@ -123,3 +124,11 @@ def test_the_tls_check_refuses_an_untrusted_certificate_and_reads_a_trusted_ones
     trusted = tls_checks(settings, str(cert_file))[1]
     assert trusted.status == "ok"
     assert "valid for 29 more days" in trusted.detail or "valid for 30 more days" in trusted.detail
+
+
+def test_workers_are_counted_as_the_processes_the_operator_started() -> None:
+    two_of_two = doctor.workers_check(alive=4, heartbeat_seconds=60, per_process=2, expected=2)
+    assert (two_of_two.status, two_of_two.detail.split(" (")[0]) == ("ok", "2 of 2 processes alive")
+    one_missing = doctor.workers_check(alive=2, heartbeat_seconds=60, per_process=2, expected=2)
+    assert one_missing.status == "warn" and "1 of 2" in one_missing.detail
+    assert doctor.workers_check(alive=0, heartbeat_seconds=60).status == "warn"

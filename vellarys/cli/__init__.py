@@ -3,6 +3,7 @@
 from vellarys.cli.accounts import tenant_app, user_app
 from vellarys.cli.api_key import api_key_app
 from vellarys.cli.backup import backup
+from vellarys.cli.briefing import briefing_app
 from vellarys.cli.channel import channel_app
 from vellarys.cli.chat import chat
 from vellarys.cli.database import db_app
@@ -14,6 +15,7 @@ from vellarys.cli.server import app
 from vellarys.cli.template import template_app
 
 app.add_typer(api_key_app, name="api-key")
+app.add_typer(briefing_app, name="briefing")
 channel_app.add_typer(template_app, name="template")
 app.add_typer(channel_app, name="channel")
 app.add_typer(secrets_app, name="secrets")

@@ -1,16 +1,18 @@
-"""Operator commands: ``vellarys tenant create`` and ``vellarys user create``."""
+"""Operator commands: ``vellarys tenant create|usage`` and ``vellarys user create``."""
 
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated
+import json
+from typing import Annotated, Any
 
 import typer
 
 from vellarys.cli.common import DataDir, command_container, fail, settings_from
 from vellarys.db.uow import unit_of_work
+from vellarys.domain.clock import SystemClock
 from vellarys.errors import VellarysError
-from vellarys.services import accounts, staff
+from vellarys.services import accounts, staff, tenant_usage
 from vellarys.services.audit import Actor
 from vellarys.services.simulator import tenant_by_slug
 
@@ -39,6 +41,38 @@ def create_tenant(
     except VellarysError as exc:
         raise fail(exc.message) from exc
     typer.echo(f"agency {slug} created")
+
+
+@tenant_app.command("usage")
+def usage(
+    tenant: Annotated[str | None, typer.Option(help="Agency slug (default: every agency).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """This month's leads, messages, LLM tokens, brokers and storage per agency."""
+    settings = settings_from(data_dir)
+
+    async def run() -> list[dict[str, Any]]:
+        async with (
+            command_container(settings) as container,
+            unit_of_work(container.sessions) as session,
+        ):
+            return await tenant_usage.this_month(session, now=SystemClock().now(), slug=tenant)
+
+    try:
+        rows = asyncio.run(run())
+    except VellarysError as exc:
+        raise fail(exc.message) from exc
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False))
+        return
+    for row in rows:
+        typer.echo(
+            f"{row['slug']:<24} {row['month']}  leads {row['leads']}  "
+            f"messages {row['messages_in']} in / {row['messages_out']} out  "
+            f"tokens {row['llm_tokens']}  brokers {row['brokers']}  "
+            f"storage {int(row['storage_bytes']) / 1e6:.1f} MB"
+        )
 
 
 @user_app.command("create")

@@ -36,6 +36,9 @@ OUTBOUND_QUEUE = "outbound"
 INDEXING_QUEUE = "indexing"
 MAINTENANCE_QUEUE = "maintenance"
 WORK_QUEUES = (PIPELINE_QUEUE, INDEXING_QUEUE, MAINTENANCE_QUEUE)
+# Each `vellarys worker` process runs one queue worker on WORK_QUEUES and one on OUTBOUND_QUEUE,
+# each with its own heartbeat row.
+QUEUE_WORKERS_PER_PROCESS = 2
 
 _DEFER = text(
     """

@@ -108,7 +108,10 @@ def disk_check(path: str, *, free: int, total: int) -> Check:
     return Check("disk", "ok", detail)
 
 
-def workers_check(*, alive: int, heartbeat_seconds: float) -> Check:
+def workers_check(
+    *, alive: int, heartbeat_seconds: float, per_process: int = 1, expected: int = 1
+) -> Check:
+    """``alive`` queue workers with a fresh heartbeat; each process runs ``per_process``."""
     if alive == 0:
         return Check(
             "workers",
@@ -116,7 +119,9 @@ def workers_check(*, alive: int, heartbeat_seconds: float) -> Check:
             f"no worker sent a heartbeat in the last {heartbeat_seconds:g} s "
             "(start one: vellarys worker)",
         )
-    return Check("workers", "ok", f"{alive} alive (heartbeat within {heartbeat_seconds:g} s)")
+    processes = -(-alive // per_process)
+    detail = f"{processes} of {expected} processes alive (heartbeat within {heartbeat_seconds:g} s)"
+    return Check("workers", "ok" if processes >= expected else "warn", detail)
 
 
 def queue_check(*, depth: int, oldest_seconds: float | None, limit_seconds: float) -> Check:

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from vellarys.adapters.tls import CertificateProblem, Unreachable, certificate_days_left
 from vellarys.config import MIN_SECRET_BYTES, Settings
+from vellarys.db import queue as jobs
 from vellarys.db.queries import server, system
 from vellarys.db.uow import unit_of_work
 from vellarys.domain import doctor
@@ -136,7 +137,12 @@ async def _queue_checks(session: AsyncSession, settings: Settings) -> list[Check
     workers = await server.worker_facts(session, heartbeat_seconds=settings.stalled_job_seconds)
     status = await system.database_status(session)
     return [
-        doctor.workers_check(alive=workers.alive, heartbeat_seconds=settings.stalled_job_seconds),
+        doctor.workers_check(
+            alive=workers.alive,
+            heartbeat_seconds=settings.stalled_job_seconds,
+            per_process=jobs.QUEUE_WORKERS_PER_PROCESS,
+            expected=settings.worker_processes,
+        ),
         doctor.queue_check(
             depth=status.queue_depth,
             oldest_seconds=status.oldest_pending_seconds,
