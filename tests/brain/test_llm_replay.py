@@ -117,8 +117,7 @@ SCRIPTS: dict[str, list[Step]] = {
     "visit-saturday": [
         Step(
             "Tenho crédito aprovado e quero visitar o AP1106 no sábado",
-            [
-                call("lookup_property", {"code": "AP1106"}),
+            [  # AP1106 was looked up before the call: one round fewer
                 call("hand_off", {"reason": "hot"}),
                 text(
                     "Ótimo! O *AP1106* está disponível. Um corretor vai confirmar a visita de sábado."
