@@ -356,6 +356,8 @@ async def _llm_reply(
         session, "llm", lambda: llm_reply(turn, chat, context, profile=profile, today=today), None
     )
     seconds = time.monotonic() - started
+    if reply is None and turn.spend.error is None:
+        turn.spend.error = "the LLM step failed outside the model (see the log)"
     await record_spend(session, lead.tenant_id, today, turn.spend)
     report = await llm_traces.record_trace(
         session, lead=lead, message_id=message_id, spend=turn.spend, seconds=seconds
