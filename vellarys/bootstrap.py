@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from vellarys.adapters.embeddings import build_embedder
 from vellarys.adapters.llm.openai_compatible import OpenAICompatibleChat
+from vellarys.adapters.mail import SmtpMailer
 from vellarys.adapters.outbound import GuardedTransport
 from vellarys.adapters.pdf import PdfReader
 from vellarys.adapters.speech.local_whisper import LocalWhisper
@@ -141,6 +142,14 @@ class Container:
     @property
     def pool(self) -> PoolConfig:
         return pool_config(self.settings)
+
+    @property
+    def mailer(self) -> SmtpMailer | None:
+        """SMTP when ``VELLARYS_SMTP_URL`` is set; None keeps e-mails in the outbox."""
+        url = self.settings.smtp_url
+        if url is None:
+            return None
+        return SmtpMailer.from_url(url.get_secret_value(), self.settings.mail_from)
 
     async def aclose(self) -> None:
         await self.http.aclose()

@@ -113,6 +113,9 @@ class Settings(BaseSettings):
     transcription_model: str = "whisper-1"
     transcription_timeout_seconds: float = Field(default=60, gt=0)
     ocr_timeout_seconds: float = Field(default=30, gt=0)
+    # smtp://user:password@host:587 (STARTTLS) or smtps://...:465; unset: kept in the outbox.
+    smtp_url: SecretStr | None = None
+    mail_from: str = "Vellarys <no-reply@localhost>"
 
     health_queue_age_seconds: float = Field(default=60, gt=0)
     worker_metrics_port: int | None = Field(default=None, ge=1, le=65535)

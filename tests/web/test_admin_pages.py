@@ -203,6 +203,8 @@ async def test_settings_are_saved_and_the_llm_key_is_sealed_and_never_shown(
         "llm_base_url": "https://api.openai.com/v1",
         "llm_model": "gpt-4o-mini",
         "llm_api_key": "sk-segredo-123",
+        "briefing_enabled": "on",
+        "briefing_hour": "7",
     }
     assert (await dashboard.post("/settings", form, page="/settings")).status_code == 303
     page = await dashboard.http.get("/settings")
@@ -219,6 +221,7 @@ async def test_settings_are_saved_and_the_llm_key_is_sealed_and_never_shown(
     )
     assert hours == ["08:00", "17:00"]
     assert await dashboard.scalar("SELECT settings->>'follow_up_enabled' FROM tenants") == "false"
+    assert await dashboard.scalar("SELECT settings->>'briefing_hour' FROM tenants") == "7"
 
 
 async def test_bad_settings_are_shown_with_field_messages_and_nothing_saved(
@@ -233,6 +236,7 @@ async def test_bad_settings_are_shown_with_field_messages_and_nothing_saved(
         "handoff_threshold": "7",
         "hours_tue_open": "18:00",
         "hours_tue_close": "09:00",
+        "briefing_hour": "25",
     }
     response = await dashboard.post("/settings", form, page="/settings")
     assert response.status_code == 422
@@ -240,6 +244,7 @@ async def test_bad_settings_are_shown_with_field_messages_and_nothing_saved(
     assert page.select_one("[data-error-for='persona_name']") is not None
     assert page.select_one("[data-error-for='handoff_threshold']") is not None
     assert page.select_one("[data-error-for='hours_tue']") is not None
+    assert page.select_one("[data-error-for='briefing_hour']") is not None
     assert (
         await dashboard.scalar("SELECT settings::text FROM tenants WHERE slug = 'demo'") == before
     )

@@ -1,16 +1,22 @@
-"""The manager's morning briefing of one agency, built from yesterday's figures."""
+"""The manager's morning briefing: built from yesterday's figures, queued as e-mail at the
+agency's hour, sent over SMTP when the deployment has it (else kept in the outbox)."""
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vellarys.db.models import Tenant
+from vellarys.adapters.mail import MailError, SmtpMailer
+from vellarys.db.models import OutgoingEmail, Tenant
 from vellarys.db.queries import briefing as queries
+from vellarys.db.queries import mail
 from vellarys.domain import business_hours
-from vellarys.domain.briefing import Briefing, BrokerDay, LeadLine, profile_line
+from vellarys.domain.briefing import Briefing, BrokerDay, LeadLine, profile_line, render
 
 
 async def build(session: AsyncSession, tenant: Tenant, *, now: datetime) -> Briefing:
@@ -51,3 +57,60 @@ def _brokers(timings: list[queries.HandoffTiming]) -> tuple[BrokerDay, ...]:
         BrokerDay(name=name, handoffs=count, response_minutes=tuple(answered[name]))
         for name, count in sorted(handoffs.items())
     )
+
+
+DEFAULT_HOUR = 8
+SUBJECT = "Resumo da manhã — {agency} ({day:%d/%m})"
+
+
+def schedule(settings: Mapping[str, Any]) -> tuple[bool, int]:
+    """Whether the agency wants the e-mail briefing, and at which local hour (0–23)."""
+    hour = settings.get("briefing_hour", DEFAULT_HOUR)
+    return bool(settings.get("briefing_enabled", True)), hour if isinstance(
+        hour, int
+    ) else DEFAULT_HOUR
+
+
+async def queue_due(session: AsyncSession, *, now: datetime) -> int:
+    """Queue today's briefing for each agency whose hour it is, once per manager and day."""
+    queued = 0
+    for tenant in await mail.all_tenants(session):
+        enabled, hour = schedule(tenant.settings or {})
+        local = now.astimezone(business_hours.from_settings(tenant.settings or {}).zone)
+        if not enabled or local.hour != hour:
+            continue
+        recipients = await mail.managers(session, tenant.id)
+        if not recipients:
+            continue
+        made = await build(session, tenant, now=now)
+        subject = SUBJECT.format(agency=tenant.name, day=made.day)
+        for to in recipients:
+            queued += await mail.queue_once(
+                session,
+                tenant.id,
+                kind="briefing",
+                day=local.date(),
+                recipient=to,
+                subject=subject,
+                body=render(made).replace("*", ""),  # e-mail is plain text
+            )
+    return queued
+
+
+async def deliver(session: AsyncSession, mailer: SmtpMailer, *, now: datetime) -> int:
+    """Send what the outbox holds; a refused send is counted and retried on the next run."""
+    sent = 0
+    for email in await mail.unsent(session, limit=50):
+        try:
+            await mailer.send(to=email.recipient, subject=email.subject, body=email.body)
+        except MailError as exc:
+            mail.mark(email, now=now, error=str(exc))
+            continue
+        mail.mark(email, now=now, error=None)
+        sent += 1
+    return sent
+
+
+async def outbox(session: AsyncSession, tenant_id: uuid.UUID) -> list[OutgoingEmail]:
+    """The agency's latest e-mails, sent or waiting."""
+    return await mail.outbox(session, tenant_id, limit=100)

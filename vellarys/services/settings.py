@@ -50,6 +50,8 @@ _DEFAULTS: dict[str, Any] = {
     "reactivation_enabled": True,
     "reactivation_days": 45,
     "handoff_alert_minutes": 15,
+    "briefing_enabled": True,
+    "briefing_hour": 8,
 }
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _TEXT_LIMITS = {
@@ -117,6 +119,7 @@ async def save_settings(
     updated["business_hours"] = _hours(form, errors)
     updated.update(_calendar(form, errors))
     updated.update(_follow_ups(form, errors))
+    updated.update(_briefing(form, errors))
     updated["llm"] = _llm(form, dict(current.get("llm") or {}), errors, secret_key)
     if updated["llm"]["base_url"] and "llm_base_url" not in errors:
         try:
@@ -223,6 +226,14 @@ def _follow_ups(form: Mapping[str, str], errors: dict[str, str]) -> dict[str, An
         "handoff_alert_minutes": _number(
             form, "handoff_alert_minutes", 15, 1, 1440, errors, "De 1 a 1440 minutos."
         ),
+    }
+
+
+def _briefing(form: Mapping[str, str], errors: dict[str, str]) -> dict[str, Any]:
+    """The managers' morning e-mail and the local hour it goes out."""
+    return {
+        "briefing_enabled": form.get("briefing_enabled") == "on",
+        "briefing_hour": _number(form, "briefing_hour", 8, 0, 23, errors, "De 0 a 23 horas."),
     }
 
 

@@ -23,6 +23,7 @@ from vellarys.web.pages import (
     leads,
     login,
     notifications,
+    outbox,
     overview,
     properties,
     reengagement,
@@ -54,6 +55,7 @@ def web_router() -> APIRouter:
         channel_templates,
         users,
         notifications,
+        outbox,
         simulator,
     ):
         router.include_router(module.router)

@@ -22,6 +22,7 @@ from vellarys.domain.ports import MediaSource, TemplateSender, WhatsAppProvider
 from vellarys.errors import ProviderError
 from vellarys.services import (
     alerts,
+    briefing,
     feeds,
     followups,
     handoff,
@@ -540,6 +541,20 @@ def make_blueprint() -> procrastinate.Blueprint:
     return bp
 
 
+async def send_briefings(timestamp: int) -> int:
+    """Queue each agency's morning briefing at its hour and send the outbox over SMTP."""
+    container = runtime.container()
+    now = container.clock.now()
+    async with unit_of_work(container.sessions) as session:
+        queued = await briefing.queue_due(session, now=now)
+    mailer = container.mailer
+    if mailer is None:
+        return queued  # development: the outbox page shows them
+    async with unit_of_work(container.sessions) as session:
+        await briefing.deliver(session, mailer, now=now)
+    return queued
+
+
 def _periodic(bp: procrastinate.Blueprint) -> None:
     every_minute, maintenance = "* * * * *", queue.MAINTENANCE_QUEUE
     rescue_task = bp.task(name="rescue_stalled_jobs", queue=maintenance, pass_context=True)
@@ -568,3 +583,5 @@ def _periodic(bp: procrastinate.Blueprint) -> None:
     bp.periodic(cron="17 * * * *")(expire(prune_media))
     traces = bp.task(name="prune_llm_traces", queue=maintenance, queueing_lock="prune_llm_traces")
     bp.periodic(cron="23 * * * *")(traces(prune_llm_traces))
+    brief = bp.task(name="send_briefings", queue=maintenance, queueing_lock="send_briefings")
+    bp.periodic(cron="*/10 * * * *")(brief(send_briefings))

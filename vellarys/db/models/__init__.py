@@ -7,6 +7,7 @@ from vellarys.db.models.knowledge import KnowledgeChunk, KnowledgeDocument, Know
 from vellarys.db.models.lead import Handoff, Lead, LeadNote
 from vellarys.db.models.llm_trace import LlmTrace
 from vellarys.db.models.login import LoginAttempt
+from vellarys.db.models.mail import OutgoingEmail
 from vellarys.db.models.media import MediaFile
 from vellarys.db.models.message import Message, RejectedInbound
 from vellarys.db.models.property import Property, PropertyEmbedding
@@ -34,6 +35,7 @@ __all__ = [
     "Message",
     "MessageRate",
     "Notification",
+    "OutgoingEmail",
     "PasswordReset",
     "PlannedMessage",
     "Property",

@@ -14,7 +14,12 @@ from vellarys.web.route import WebRoute
 from vellarys.web.session import container_of, flash, staff_work
 
 router = APIRouter(route_class=WebRoute)
-_CHECKBOXES = ("follow_up_enabled", "reactivation_enabled", "notify_hot_any_hour")
+_CHECKBOXES = (
+    "follow_up_enabled",
+    "reactivation_enabled",
+    "notify_hot_any_hour",
+    "briefing_enabled",
+)
 
 
 def _context(values: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
