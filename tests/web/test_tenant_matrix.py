@@ -90,6 +90,7 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/reengagement/cancel"): R(WEB, admin_only=True),
     ("POST", "/reengagement/send"): R(WEB, admin_only=True),
     ("GET", "/notifications"): R(WEB, admin_only=True),
+    ("GET", "/outbox"): R(WEB, admin_only=True),
     ("GET", "/notifications/bell"): R(WEB, admin_only=True),
     ("POST", "/notifications/read"): R(WEB, admin_only=True),
     ("POST", "/notifications/preferences"): R(WEB, admin_only=True),
