@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint fmt venv clean bench eval
+.PHONY: run test lint fmt venv clean bench eval chaos chaos-short
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("Vellarys needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -18,8 +18,10 @@ venv: $(STAMP)
 run: venv
 	$(BIN)/vellarys up
 
+# TEST_WORKERS=0 runs the suite in one process (pytest-xdist's -n; auto = one per core).
+TEST_WORKERS ?= auto
 test: venv
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal
 
 lint: venv
 	$(BIN)/ruff check vellarys tests bench
@@ -38,6 +40,13 @@ bench: venv
 	$(BIN)/python -m bench.retrieval
 	$(BIN)/python -m bench.intent_accuracy
 	$(BIN)/python -m bench.profile_accuracy
+
+# Faults under a webhook stream (bench/chaos.py); exits 1 when a message is lost or sent twice.
+chaos: venv
+	$(BIN)/python -m bench.chaos
+
+chaos-short: venv
+	$(BIN)/python -m bench.chaos --short
 
 # Plays tests/conversations/ against the configured brain (offline, or VELLARYS_LLM_*).
 eval: venv

@@ -3,11 +3,19 @@
 The server is ``TEST_DATABASE_URL`` when set, otherwise an embedded pgserver in a
 temporary folder, deleted at the end. A template database is migrated once per run;
 ``fresh_database`` clones it for tests that need real commits across connections.
+
+Under pytest-xdist (``make test`` runs ``-n``) the workers of one run share the embedded
+server and its templates, each template built once under a file lock; the databases a
+worker writes in keep names of their own (``worker_database``). On an external server every
+worker builds its own templates under its own names, so concurrent runs never meet.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
+import shutil
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -27,7 +35,38 @@ from vellarys.config import Settings
 from vellarys.db import migrate
 from vellarys.db.url import libpq_url
 
-TEMPLATE_DB = "vellarys_test_template"
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+RUN_ID = os.environ.get("PYTEST_XDIST_TESTRUNUID", "")
+EXTERNAL = bool(os.environ.get("TEST_DATABASE_URL"))
+
+
+def worker_database(base: str) -> str:
+    """A database name that only this xdist worker uses (the base name when not under xdist)."""
+    return f"{base}_{WORKER}" if WORKER else base
+
+
+def shared_database(base: str) -> str:
+    """A template's name: one for all workers on the run's embedded server, one per worker on
+    an external server (where other runs may build theirs at the same time)."""
+    return worker_database(base) if EXTERNAL else base
+
+
+TEMPLATE_DB = shared_database("vellarys_test_template")
+
+# The test server's data may be lost in a crash, so it need not survive one: no fsync and no
+# full-page writes make CREATE DATABASE (a checkpoint each) and every commit much cheaper.
+_THROWAWAY_SETTINGS = ("fsync", "synchronous_commit", "full_page_writes")
+
+
+LOCKS = Path(tempfile.gettempdir()) / f"vellarys-test-locks-{RUN_ID}"
+
+
+def _embedded_folder() -> Path:
+    if RUN_ID:
+        folder = Path(tempfile.gettempdir()) / f"vellarys-test-pg-{RUN_ID}"
+        folder.mkdir(exist_ok=True)
+        return folder
+    return Path(tempfile.mkdtemp(prefix="vellarys-test-pg-"))
 
 
 def _server_url() -> Iterator[str]:
@@ -37,15 +76,22 @@ def _server_url() -> Iterator[str]:
         return
     import pgserver
 
-    folder = Path(tempfile.mkdtemp(prefix="vellarys-test-pg-"))
+    folder = _embedded_folder()
     server: Any = pgserver.get_server(folder, cleanup_mode="delete")
+    url = str(server.get_uri())
+    with _admin(url) as conn:
+        for setting in _THROWAWAY_SETTINGS:
+            conn.execute(sql.SQL("ALTER SYSTEM SET {} = off").format(sql.Identifier(setting)))
+        conn.execute("SELECT pg_reload_conf()")
     try:
-        yield str(server.get_uri())
+        yield url
     finally:
         server.cleanup()
+        if not folder.exists():  # the run's last worker deleted the server: the locks go too
+            shutil.rmtree(LOCKS, ignore_errors=True)
 
 
-def _database_url(server_url: str, name: str) -> str:
+def database_url_for(server_url: str, name: str) -> str:
     return make_url(server_url).set(database=name).render_as_string(hide_password=False)
 
 
@@ -67,7 +113,7 @@ def create_database(server_url: str, name: str, template: str | None = None) -> 
         if template:
             query += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
         conn.execute(query)
-    return _database_url(server_url, name)
+    return database_url_for(server_url, name)
 
 
 def drop_database(server_url: str, name: str) -> None:
@@ -77,13 +123,47 @@ def drop_database(server_url: str, name: str) -> None:
         )
 
 
+def database_exists(server_url: str, name: str) -> bool:
+    with _admin(server_url) as conn:
+        found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+        return found.fetchone() is not None
+
+
+@contextlib.contextmanager
+def build_once(server_url: str, name: str) -> Iterator[bool]:
+    """Yields whether the caller must build template ``name``, holding the run's lock on it.
+
+    Workers sharing the embedded server build each template once: the first takes the lock and
+    builds, the others wait and find it done. A failed build drops the half-made database."""
+    shared = bool(RUN_ID) and not EXTERNAL
+    with contextlib.ExitStack() as stack:
+        if shared:
+            LOCKS.mkdir(exist_ok=True)
+            lock = stack.enter_context((LOCKS / f"{name}.lock").open("w"))
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        build = not (shared and database_exists(server_url, name))
+        try:
+            yield build
+        except BaseException:
+            if build:
+                drop_database(server_url, name)
+            raise
+
+
+def drop_shared(server_url: str, name: str) -> None:
+    # A shared template is left to the embedded server's deletion: another worker may still clone it.
+    if EXTERNAL or not RUN_ID:
+        drop_database(server_url, name)
+
+
 @pytest.fixture(scope="session")
 def template_url(pg_server: str) -> Iterator[str]:
     """A database migrated to head: running the migrations here tests them on every run."""
-    url = create_database(pg_server, TEMPLATE_DB)
-    migrate.upgrade(url)
-    yield url
-    drop_database(pg_server, TEMPLATE_DB)
+    with build_once(pg_server, TEMPLATE_DB) as build:
+        if build:
+            migrate.upgrade(create_database(pg_server, TEMPLATE_DB))
+    yield database_url_for(pg_server, TEMPLATE_DB)
+    drop_shared(pg_server, TEMPLATE_DB)
 
 
 @pytest.fixture
@@ -113,9 +193,10 @@ def empty_database(pg_server: str) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def database_url(pg_server: str, template_url: str) -> Iterator[str]:
     """The shared test database; tests isolate themselves with a rolled-back outer transaction."""
-    url = create_database(pg_server, "vellarys_test", template=TEMPLATE_DB)
+    name = worker_database("vellarys_test")
+    url = create_database(pg_server, name, template=TEMPLATE_DB)
     yield url
-    drop_database(pg_server, "vellarys_test")
+    drop_database(pg_server, name)
 
 
 def make_settings(url: str, tmp: Path, **overrides: Any) -> Settings:

@@ -10,7 +10,16 @@ import httpx
 import pytest
 from sqlalchemy import select, text
 
-from tests.conftest import TEMPLATE_DB, create_database, drop_database, make_settings
+from tests.conftest import (
+    TEMPLATE_DB,
+    build_once,
+    create_database,
+    database_url_for,
+    drop_database,
+    drop_shared,
+    make_settings,
+    shared_database,
+)
 from tests.fakes.providers import FakeGraphAPI
 from tests.pipeline.harness import APP_SECRET, FAST, PHONE_NUMBER_ID, Stack
 from vellarys.asgi import create_app
@@ -22,7 +31,7 @@ from vellarys.services import knowledge, property_search
 from vellarys.services.channel import add_channel
 from vellarys.services.demo import seed_demo
 
-DEMO_TEMPLATE = "vellarys_demo_template"
+DEMO_TEMPLATE = shared_database("vellarys_demo_template")
 
 
 async def _seed_and_index(url: str, tmp: Path) -> None:
@@ -56,10 +65,12 @@ async def _seed_and_index(url: str, tmp: Path) -> None:
 async def demo_template(
     pg_server: str, template_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[str]:
-    url = create_database(pg_server, DEMO_TEMPLATE, template=TEMPLATE_DB)
-    await _seed_and_index(url, tmp_path_factory.mktemp("demo"))
-    yield url
-    drop_database(pg_server, DEMO_TEMPLATE)
+    with build_once(pg_server, DEMO_TEMPLATE) as build:
+        if build:
+            url = create_database(pg_server, DEMO_TEMPLATE, template=TEMPLATE_DB)
+            await _seed_and_index(url, tmp_path_factory.mktemp("demo"))
+    yield database_url_for(pg_server, DEMO_TEMPLATE)
+    drop_shared(pg_server, DEMO_TEMPLATE)
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from sqlalchemy import update
 
 from tests.brain.chat import Conversation
@@ -150,11 +149,6 @@ async def test_an_unknown_listing_code_is_admitted_honestly(demo: Stack) -> None
     await chat.mentioned_properties()
 
 
-@pytest.mark.xfail(
-    reason="issue 8 open: the sentence picker answers 'documentos para alugar' from the visit "
-    "documents passage instead of the rental-documents list",
-    strict=False,
-)
 async def test_a_knowledge_question_is_answered_from_the_agency_documents(demo: Stack) -> None:
     chat = Conversation(demo, "5511988110011")
     replies = await chat.say("Quais documentos eu preciso para alugar um imóvel?")
@@ -162,11 +156,6 @@ async def test_a_knowledge_question_is_answered_from_the_agency_documents(demo: 
     assert "rg" in text or "cpf" in text or "comprovante" in text, replies
 
 
-@pytest.mark.xfail(
-    reason="issue 8 open: 'quanto fica a parcela?' right after a listing code asks for the "
-    "property value instead of simulating with that listing's price",
-    strict=False,
-)
 async def test_a_financing_question_gets_an_estimate_clearly_marked(demo: Stack) -> None:
     chat = Conversation(demo, "5511988110012")
     await chat.say("Oi, vi o anúncio AP1501")

@@ -168,6 +168,7 @@ SCRIPTS: tuple[Script, ...] = (
         "crédito aprovado, quer fechar",
         "hot buyer",
         (Turn("oi, meu credito foi aprovado e quero fechar o AP1601", says=(r"corretor",)),),
+        profile={"intent": "buy"},
         handoff=True,
         temperature="hot",
     ),

@@ -19,8 +19,9 @@ from vellarys.errors import QueryTimeout
 @pytest.fixture
 async def strict_container(database_url: str, tmp_path: Path) -> AsyncIterator[Container]:
     # One connection only, so "usable afterwards" is about the very connection that timed out.
+    # 1.5 s: short enough to wait for, long enough that a loaded machine's setup queries pass.
     settings = make_settings(
-        database_url, tmp_path, statement_timeout_ms=200, db_pool_size=1, db_max_overflow=0
+        database_url, tmp_path, statement_timeout_ms=1500, db_pool_size=1, db_max_overflow=0
     )
     built = build(settings)
     yield built
@@ -35,7 +36,7 @@ async def test_a_slow_query_is_cancelled_with_a_clear_error_and_the_connection_s
 
     with pytest.raises(QueryTimeout) as caught:
         async with unit_of_work(strict_container.sessions) as session:
-            await session.execute(text("SELECT pg_sleep(2)"))
+            await session.execute(text("SELECT pg_sleep(6)"))
     assert "cancelled" in caught.value.message
     assert caught.value.status_code == 503
 

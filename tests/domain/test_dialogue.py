@@ -79,3 +79,9 @@ def test_friday_night_promises_tomorrow_and_open_hours_promise_soon() -> None:
     wednesday = datetime(2026, 11, 25, 14, 0, tzinfo=SP)
     opening = business_hours.next_opening(hours, wednesday)
     assert "em breve" in dialogue.handoff_notice(None, opening=opening, now=wednesday)
+
+
+def test_a_lead_ready_to_close_is_a_buyer_or_a_renter() -> None:
+    assert dialogue.closing_intent("oi, meu credito foi aprovado e quero fechar o AP1601") == "buy"
+    assert dialogue.closing_intent("quero fechar o aluguel do AP1102") == "rent"
+    assert dialogue.closing_intent("quero comprar um ap em Moema") is None

@@ -566,6 +566,12 @@ def test_a_slot_asked_before_is_asked_in_other_words() -> None:
     assert everything(first) != everything(again)
 
 
+def test_the_neighbourhoods_are_not_asked_right_after_the_city_question_that_named_them() -> None:
+    profile = {"name": "Ana", "intent": "rent", "property_type": "studio", "budget_max": 3500}
+    reply = plan("tem mais?", profile=profile, last_asked="city", asked_before=["name", "city"])
+    assert reply.asked not in ("city", "neighborhoods")
+
+
 def test_wording_varies_with_the_conversation_but_is_deterministic() -> None:
     longer = (*HISTORY, Turn("user", "ok"), Turn("assistant", "Certo!"))
     a = plan("ok", profile={"name": "Ana"}, history=HISTORY)
@@ -795,3 +801,19 @@ def test_a_whole_conversation_never_repeats_or_re_asks_an_answered_slot() -> Non
         "payment",
     ]
     assert everything(reply) == phrases.ALL_SET
+
+
+def test_the_question_is_answered_before_the_listings_a_search_found() -> None:
+    text = "quero comprar um ap, ganho 12 mil por mes, consigo financiar ate quanto?"
+    profile = {"intent": "buy", "property_type": "apartment", "monthly_income": 12_000}
+    reply = plan(text, profile=profile, stored={}, retrieval=Retrieval(properties=HITS[:2]))
+    joined = everything(reply)
+    assert "R$ 3.600" in joined and "AP1000" in joined
+    assert joined.index("R$ 3.600") < joined.index("AP1000")
+
+
+def test_the_leads_own_amounts_are_acknowledged_not_passed_over() -> None:
+    stored = {"name": "Ana", "intent": "buy", "property_type": "apartment", "budget_max": 700_000}
+    profile = {**stored, "payment": ["financing", "fgts"], "fgts_balance": 80_000}
+    reply = plan("vou financiar, tenho 80 mil de fundo de garantia", profile=profile, stored=stored)
+    assert "Anotado: R$ 80.000 de FGTS." in everything(reply)

@@ -324,6 +324,13 @@ MESSAGES: list[tuple[str, str | None, dict[str, Any]]] = [
         {"intent": "buy", "property_type": "apartment"},
     ),
     ("hoje trabalho em casa, preciso de um escritório", None, {"property_type": "commercial"}),
+    (
+        "vi 3 imoveis no site de vcs, queria mais opcoes de casa pra comprar",
+        None,
+        {"intent": "buy", "property_type": "house"},
+    ),
+    ("tem algum tipo de casa com quintal?", None, {"property_type": "house"}),
+    ("quero um ap perto de casa", None, {"property_type": "apartment"}),
     # --- location
     ("em Pinheiros", None, {"neighborhoods": ["Pinheiros"]}),
     ("pinheros", None, {"neighborhoods": ["Pinheiros"]}),
@@ -430,6 +437,13 @@ MESSAGES: list[tuple[str, str | None, dict[str, Any]]] = [
     ("não vou financiar, é à vista", None, {"payment": ["cash"]}),
     ("sem financiamento", None, {"payment": ["cash"]}),
     ("fgts e financiamento", None, {"payment": ["fgts", "financing"]}),
+    ("nao tenho fiador, tem outra opcao?", None, {"intent": "rent"}),
+    (
+        "vou financiar e usar o FGTS, tenho 80 mil de fundo de garantia",
+        None,
+        {"payment": ["financing", "fgts"], "fgts_balance": 80_000},
+    ),
+    ("uns 45 mil no fundo de garantia", None, {"payment": ["fgts"], "fgts_balance": 45_000}),
     # --- pets
     ("tenho um cachorro", None, {"pets": True}),
     ("aceita pet?", None, {"pets": True}),
@@ -603,3 +617,8 @@ def test_owners_and_current_clients_are_not_asked_a_buyers_questions() -> None:
         "city",
         "neighborhoods",
     ]
+
+
+def test_a_studio_is_not_asked_how_many_bedrooms() -> None:
+    assert "bedrooms" not in missing_slots({"intent": "rent", "property_type": "studio"})
+    assert "bedrooms" in missing_slots({"intent": "rent", "property_type": "apartment"})

@@ -52,3 +52,20 @@ def test_named_staff_member_is_an_entity_of_ask_human() -> None:
 def test_each_question_of_a_run_on_message_is_its_own_act() -> None:
     acts = understand("como funciona o seguro fiança? e precisa de fiador?", CONTEXT)
     assert [a.text for a in acts] == ["como funciona o seguro fiança?", "e precisa de fiador?"]
+
+
+class _NearestSays:
+    """A classifier at the port that places every clause among one kind's examples."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+
+    def classify(self, text: str) -> tuple[str, float]:
+        return self.kind, 0.9
+
+
+def test_a_statement_near_the_cost_questions_is_not_a_question_to_answer() -> None:
+    near_costs = _NearestSays("cost_question")
+    assert kinds(understand("tenho 80 mil de fgts", CONTEXT, classifier=near_costs)) == []
+    asked = understand("e o fgts, da pra usar?", CONTEXT, classifier=near_costs)
+    assert "cost_question" in kinds(asked)

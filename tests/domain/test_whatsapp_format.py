@@ -31,6 +31,8 @@ def _leaks(text: str) -> list[str]:
         found.append("double mark")
     if re.search(r"(?m)^\s*#", text):
         found.append("heading")
+    if re.search(r"##|#(?!\w)", text):
+        found.append("heading mark inside a line")
     if re.search(r"\|\s*:?-+:?\s*\|", text) or re.search(r"(?m)^\s*\|.*\|\s*$", text):
         found.append("table")
     return found
@@ -76,6 +78,13 @@ def test_headings_are_bold_lines_and_lists_are_bullets() -> None:
         render(text)
         == "*Próximos passos*\n• visitar o AP1234\n• simular a parcela\n• enviar documentos"
     )
+
+
+def test_a_heading_mark_inside_a_line_never_reaches_a_lead() -> None:
+    assert render("Ótimo! ### Opções para você") == "Ótimo! Opções para você"
+    assert render("Custos:## Total\nveja # isso") == "Custos: Total\nveja isso"
+    # One "#" before a word or number is plain text that WhatsApp shows as written.
+    assert render("apto #12, #casapaulista") == "apto #12, #casapaulista"
 
 
 def test_two_column_table_becomes_item_value_lines() -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,13 +16,23 @@ import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import text
 
-from tests.conftest import make_settings
+from tests.conftest import (
+    TEMPLATE_DB,
+    build_once,
+    create_database,
+    database_url_for,
+    drop_database,
+    drop_shared,
+    make_settings,
+    shared_database,
+)
 from vellarys.asgi import create_app
 from vellarys.bootstrap import Container, build
 from vellarys.db.models import Lead, Tenant, User
+from vellarys.db.queries.tenant import by_slug
 from vellarys.db.uow import unit_of_work
 from vellarys.domain.password import hash_password
-from vellarys.services.demo import DEMO_LOGIN, seed_demo
+from vellarys.services.demo import DEMO_LOGIN, DEMO_SLUG, seed_demo
 from vellarys.worker import runtime
 from vellarys.worker.queue import make_queue
 from vellarys.worker.runner import observe_job
@@ -104,15 +114,46 @@ async def drain_jobs(container: Container, *, seconds: float = 300) -> None:
             await asyncio.sleep(0.05)
 
 
+SEEDED_TEMPLATE = shared_database("vellarys_seeded_template")
+
+
+@pytest.fixture(scope="session")
+async def seeded_template(
+    pg_server: str, template_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[str]:
+    """The demo agency as ``seed_demo`` leaves it (indexing jobs queued, nothing embedded),
+    seeded once: cloning it costs a fraction of seeding (three argon2 hashes, 61 listings)."""
+    with build_once(pg_server, SEEDED_TEMPLATE) as build_it:
+        if build_it:
+            url = create_database(pg_server, SEEDED_TEMPLATE, template=TEMPLATE_DB)
+            container = build(make_settings(url, tmp_path_factory.mktemp("seeded")))
+            try:
+                async with unit_of_work(container.sessions) as session:
+                    await seed_demo(session)
+            finally:
+                await container.aclose()
+    yield database_url_for(pg_server, SEEDED_TEMPLATE)
+    drop_shared(pg_server, SEEDED_TEMPLATE)
+
+
 @pytest.fixture
-async def dashboard(fresh_database: Callable[[], str], tmp_path: Path) -> AsyncIterator[Dashboard]:
-    container = build(make_settings(fresh_database(), tmp_path, **FAST))
-    async with unit_of_work(container.sessions) as session:
-        seeded = await seed_demo(session)
-    transport = httpx.ASGITransport(app=create_app(container))
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-        yield Dashboard(container, seeded.tenant.id, http)
-    await container.aclose()
+async def dashboard(
+    pg_server: str, seeded_template: str, tmp_path: Path
+) -> AsyncIterator[Dashboard]:
+    """A fresh database with the demo agency freshly seeded, and a client on it."""
+    name = f"vellarys_w_{uuid.uuid4().hex[:12]}"
+    url = create_database(pg_server, name, template=SEEDED_TEMPLATE)
+    container = build(make_settings(url, tmp_path, **FAST))
+    try:
+        async with unit_of_work(container.sessions) as session:
+            tenant = await by_slug(session, DEMO_SLUG)
+            assert tenant is not None
+        transport = httpx.ASGITransport(app=create_app(container))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            yield Dashboard(container, tenant.id, http)
+    finally:
+        await container.aclose()
+        drop_database(pg_server, name)
 
 
 async def add_lead(container: Container, tenant_id: uuid.UUID, **values: Any) -> uuid.UUID:

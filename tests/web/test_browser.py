@@ -255,3 +255,83 @@ async def test_the_dashboard_runs_under_its_content_security_policy(server: Serv
             assert blocked == [], blocked
         finally:
             await browser.close()
+
+
+async def _drag(page: object, card: object, column: object) -> None:
+    """Drag ``card`` by its text (links and selects do not start a drag) onto ``column``."""
+    grip = card.locator(".muted").first  # type: ignore[attr-defined]
+    start = await grip.bounding_box()
+    end = await column.bounding_box()  # type: ignore[attr-defined]
+    assert start is not None and end is not None
+    mouse = page.mouse  # type: ignore[attr-defined]
+    await mouse.move(start["x"] + 5, start["y"] + start["height"] / 2)
+    await mouse.down()
+    for step in range(1, 11):
+        x = start["x"] + (end["x"] + end["width"] / 2 - start["x"]) * step / 10
+        y = start["y"] + (end["y"] + 20 - start["y"]) * step / 10
+        await mouse.move(x, y)
+    await mouse.up()
+
+
+async def test_the_board_moves_leads_by_drag_and_drop_and_by_keyboard(
+    server: Server, screenshots: Path
+) -> None:
+    """A lead typed on the leads page is dragged across the board (the move is saved), moved
+    again with the keyboard alone, and dropped on "lost", which waits for a loss reason."""
+    _require_chromium()
+    from playwright.async_api import async_playwright, expect
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = await browser.new_page(viewport={"width": 1400, "height": 900})
+        page.set_default_timeout(30_000)
+        blocked: list[str] = []
+        page.on(
+            "console", lambda m: blocked.append(m.text) if "Security Policy" in m.text else None
+        )
+        try:
+            await page.goto(f"{server.url}/login")
+            await page.fill("#email", DEMO_LOGIN[0])
+            await page.fill("#password", DEMO_LOGIN[1])
+            await page.click("button[type=submit]")
+            await page.goto(f"{server.url}/leads")
+            await page.fill("#new-phone", "11 93333-2222")
+            await page.fill("#new-name", "Lia Arrasta")
+            await page.click("#new-lead-form button[type=submit]")
+            await expect(page.locator("h1")).to_contain_text("Lia Arrasta")
+            lead_id = page.url.rsplit("/", 1)[-1]
+
+            await page.goto(f"{server.url}/board")
+            assert await page.evaluate("typeof window.Sortable") == "function"
+            card = page.locator(f"li.board-card[data-lead='{lead_id}']")
+            await expect(card).to_have_attribute("data-stage", "new")
+            await _drag(page, card, page.locator("ul.board-cards[data-stage='qualified']"))
+            # htmx redraws the board from the server: the card is there with its new stage.
+            moved = page.locator(f"ul[data-stage='qualified'] li[data-lead='{lead_id}']")
+            await expect(moved).to_have_attribute("data-stage", "qualified")
+            await page.reload()
+            await expect(moved).to_have_attribute("data-stage", "qualified")
+            await page.screenshot(path=screenshots / "board.png", full_page=True)
+
+            # The keyboard way: the card's own select and button.
+            await page.focus(f"#stage-{lead_id}")
+            await page.keyboard.press("End")  # the last stage: won
+            await page.focus(f"li[data-lead='{lead_id}'] button[type=submit]")
+            await page.keyboard.press("Enter")
+            won = page.locator(f"ul[data-stage='won'] li[data-lead='{lead_id}']")
+            await expect(won).to_have_attribute("data-stage", "won")
+
+            # Dropped on "lost" it waits for the reason; choosing one completes the move.
+            await _drag(page, won, page.locator("ul.board-cards[data-stage='lost']"))
+            reason = page.locator(f"#reason-{lead_id}")
+            await expect(reason).to_be_focused()
+            await reason.select_option("Parou de responder")
+            lost = page.locator(f"ul[data-stage='lost'] li[data-lead='{lead_id}']")
+            await expect(lost).to_have_attribute("data-stage", "lost")
+            await expect(lost).to_contain_text("Parou de responder")
+            await page.goto(f"{server.url}/leads/{lead_id}")
+            await expect(page.locator("#timeline")).to_contain_text("Perdido")
+            await expect(page.locator("#timeline li")).to_have_count(4)
+            assert blocked == [], blocked
+        finally:
+            await browser.close()

@@ -1,5 +1,5 @@
-"""The tenant wall as a matrix: every route x {anonymous, broker, admin, another agency's admin}
-x {own object, foreign object} -> the expected outcome. A foreign object is a 404, never a 403
+"""The tenant wall as a matrix: every route x {anonymous, broker, manager, admin, another
+agency's admin} x {own object, foreign object} -> the expected outcome. A foreign object is a 404, never a 403
 that would confirm it exists. A new route fails `test_every_route_is_in_the_matrix` until it
 is added here."""
 
@@ -18,22 +18,36 @@ from sqlalchemy import text
 
 from tests.web.conftest import PASSWORD, Dashboard, add_agency, add_lead, csrf_of
 from vellarys.asgi import create_app
-from vellarys.db.models import Channel, KnowledgeDocument, MediaFile, Property, User
+from vellarys.db.models import (
+    Channel,
+    KnowledgeDocument,
+    MediaFile,
+    Opportunity,
+    Property,
+    User,
+)
 from vellarys.db.uow import unit_of_work
 from vellarys.domain.password import hash_password
 from vellarys.services.api_keys import create_api_key
 from vellarys.services.demo import DEMO_LOGIN
 
-PERSONAS = ("anonymous", "broker", "admin", "other_admin")
+PERSONAS = ("anonymous", "broker", "manager", "admin", "other_admin")
 OK, LOGIN, FORBIDDEN, MISSING = "ok", "login", "forbidden", "missing"
+MANAGER = "gerente@matriz.local"
 
 
 @dataclass(frozen=True)
 class Rule:
     kind: str  # public | web | api | webhook | static
-    obj: str | None = None  # lead | property | document | channel | user
-    admin_only: bool = False
+    obj: str | None = None  # lead | property | document | channel | user | opportunity
+    admin_only: bool = False  # brokers are refused
+    managers: bool = False  # ... but managers are let in (not channels, keys, users, settings)
     data: dict[str, Any] = field(default_factory=dict)
+
+
+def M(kind: str, obj: str | None = None, **rest: Any) -> Rule:
+    """A route for admins and managers only."""
+    return Rule(kind, obj, admin_only=True, managers=True, **rest)
 
 
 WEB, API = "web", "api"
@@ -55,6 +69,13 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/reset/{token}"): R("public"), ("POST", "/reset/{token}"): R("public"),
     ("GET", "/"): R(WEB),
     ("GET", "/leads"): R(WEB), ("GET", "/leads/export.csv"): R(WEB),
+    ("POST", "/leads"): R(WEB, data={"phone": "+5511977776666", "name": "Lead à mão"}),
+    ("POST", "/leads/import"): M(WEB),
+    ("POST", "/leads/{lead_id}/edit"): R(WEB, "lead", data={"name": "Nome novo", "tags": "vip"}),
+    ("POST", "/leads/{lead_id}/opportunities"): R(WEB, "lead", data={"code": "NAO-EXISTE"}),
+    ("POST", "/opportunities/{opportunity_id}"): R(WEB, "opportunity", data={"stage": "proposal"}),
+    ("GET", "/board"): R(WEB),
+    ("POST", "/board/{lead_id}/stage"): R(WEB, "lead", data={"stage": "qualifying"}),
     ("GET", "/leads/{lead_id}"): R(WEB, "lead"),
     ("GET", "/leads/{lead_id}/messages"): R(WEB, "lead"),
     ("GET", "/leads/{lead_id}/ai"): R(WEB, "lead", admin_only=True),
@@ -67,18 +88,20 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/media/{message_id}"): R(WEB, "media"),
     ("POST", "/simulator/upload"): R(WEB),
     ("GET", "/properties"): R(WEB),
-    ("GET", "/properties/new"): R(WEB, admin_only=True),
-    ("POST", "/properties"): R(WEB, admin_only=True),
-    ("GET", "/properties/{prop_id}/edit"): R(WEB, "property", admin_only=True),
-    ("POST", "/properties/{prop_id}/edit"): R(WEB, "property", admin_only=True),
-    ("POST", "/properties/{prop_id}/deactivate"): R(WEB, "property", admin_only=True),
-    ("POST", "/properties/{prop_id}/activate"): R(WEB, "property", admin_only=True),
-    ("POST", "/properties/import"): R(WEB, admin_only=True),
-    ("POST", "/properties/feed"): R(WEB, admin_only=True),
+    ("GET", "/properties/new"): M(WEB),
+    ("POST", "/properties"): M(WEB),
+    ("GET", "/properties/{prop_id}/edit"): M(WEB, "property"),
+    ("POST", "/properties/{prop_id}/edit"): M(WEB, "property"),
+    ("POST", "/properties/{prop_id}/deactivate"): M(WEB, "property"),
+    ("POST", "/properties/{prop_id}/activate"): M(WEB, "property"),
+    ("POST", "/properties/import"): M(WEB),
+    ("POST", "/properties/feed"): M(WEB),
+    ("POST", "/properties/{prop_id}/broker"): M(WEB, "property", data={"user_id": ""}),
     ("GET", "/knowledge"): R(WEB),
-    ("POST", "/knowledge"): R(WEB, admin_only=True),
-    ("POST", "/knowledge/{document_id}/delete"): R(WEB, "document", admin_only=True),
+    ("POST", "/knowledge"): M(WEB),
+    ("POST", "/knowledge/{document_id}/delete"): M(WEB, "document"),
     ("GET", "/settings"): R(WEB, admin_only=True), ("POST", "/settings"): R(WEB, admin_only=True),
+    ("POST", "/settings/loss-reasons"): R(WEB, admin_only=True, data={"reasons": "Preço\nOutro"}),
     ("GET", "/channels"): R(WEB, admin_only=True), ("POST", "/channels"): R(WEB, admin_only=True),
     ("POST", "/channels/{channel_id}/test"): R(WEB, "channel", admin_only=True,
                                                data={"phone": "+5511988887777"}),
@@ -86,9 +109,9 @@ MATRIX: dict[tuple[str, str], Rule] = {
         "template_name": "retomada", "template_purpose": "follow_up"}),
     ("POST", "/channels/{channel_id}/templates/remove"): R(WEB, "channel", admin_only=True,
                                                            data={"template_name": "nenhum"}),
-    ("GET", "/reengagement"): R(WEB, admin_only=True),
-    ("POST", "/reengagement/cancel"): R(WEB, admin_only=True),
-    ("POST", "/reengagement/send"): R(WEB, admin_only=True),
+    ("GET", "/reengagement"): M(WEB),
+    ("POST", "/reengagement/cancel"): M(WEB),
+    ("POST", "/reengagement/send"): M(WEB),
     ("GET", "/notifications"): R(WEB, admin_only=True),
     ("GET", "/outbox"): R(WEB, admin_only=True),
     ("GET", "/notifications/bell"): R(WEB, admin_only=True),
@@ -99,6 +122,8 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/users/{user_id}/activate"): R(WEB, "user", admin_only=True),
     ("POST", "/users/{user_id}/reset-link"): R(WEB, "user", admin_only=True),
     ("POST", "/users/{user_id}/sessions/revoke"): R(WEB, "user", admin_only=True),
+    ("POST", "/users/{user_id}/profile"): R(WEB, "user", admin_only=True,
+                                           data={"daily_lead_cap": "5", "available": "on"}),
     ("GET", "/simulator"): R(WEB), ("GET", "/simulator/chat"): R(WEB),
     ("POST", "/simulator/send"): R(WEB, data={"text": "Oi"}),
     ("POST", "/simulator/reset"): R(WEB),
@@ -169,10 +194,13 @@ async def world(dashboard: Dashboard) -> AsyncIterator[World]:
             "SELECT email FROM users WHERE tenant_id = :t AND role = 'broker' LIMIT 1"
         ), {"t": dashboard.tenant_id})).scalar_one()  # fmt: skip
         _, own_key = await create_api_key(session, tenant_id=dashboard.tenant_id, name="matriz")
+        session.add(User(tenant_id=dashboard.tenant_id, email=MANAGER, name="Gerente Matriz",
+                         role="manager", password_hash=hash_password(PASSWORD)))  # fmt: skip
         _, other_key = await create_api_key(session, tenant_id=other, name="matriz")
     clients = {
         "anonymous": await _client(dashboard),
         "broker": await _signed_in(dashboard, broker, DEMO_LOGIN[1]),
+        "manager": await _signed_in(dashboard, MANAGER, PASSWORD),
         "admin": await _signed_in(dashboard, *DEMO_LOGIN),
         "other_admin": await _signed_in(dashboard, other_email, PASSWORD),
     }
@@ -213,6 +241,14 @@ async def _make(world: World, kind: str, tenant_id: uuid.UUID) -> str:
             session.add(thing)
             await session.flush()
             return str(message_id)
+        elif kind == "opportunity":
+            lead_id = await add_lead(container, tenant_id)
+            listing = Property(tenant_id=tenant_id, code=f"OP{suffix[:5]}", title="Apto",
+                               property_type="apartment", transaction="sale", price=500000,
+                               neighborhood="Pinheiros", city="São Paulo")  # fmt: skip
+            session.add(listing)
+            await session.flush()
+            thing = Opportunity(tenant_id=tenant_id, lead_id=lead_id, property_id=listing.id)
         elif kind == "handoff":
             lead_id = await add_lead(container, tenant_id)
             await session.execute(text(
@@ -236,6 +272,8 @@ def _expected(rule: Rule, persona: str, whose: str) -> str:
     if persona == "anonymous":
         return LOGIN
     if rule.kind == WEB and rule.admin_only and persona == "broker":
+        return FORBIDDEN
+    if rule.kind == WEB and rule.admin_only and not rule.managers and persona == "manager":
         return FORBIDDEN
     if rule.obj is not None and whose == "foreign":
         return MISSING

@@ -80,7 +80,7 @@ def create_user(
     tenant: Annotated[str, typer.Option(help="Agency slug.")],
     email: Annotated[str, typer.Option(help="Login e-mail.")],
     password: Annotated[str, typer.Option(help="Initial password (at least 8 characters).")],
-    role: Annotated[str, typer.Option(help="admin or broker.")] = "broker",
+    role: Annotated[str, typer.Option(help="admin, manager or broker.")] = "broker",
     name: Annotated[str | None, typer.Option(help="Full name.")] = None,
     phone: Annotated[str | None, typer.Option(help="WhatsApp number for handoff alerts.")] = None,
     data_dir: DataDir = None,
@@ -109,3 +109,58 @@ def create_user(
     except VellarysError as exc:
         raise fail(exc.message) from exc
     typer.echo(f"{role} {email} created in {tenant}")
+
+
+@user_app.command("update")
+def update_user(
+    tenant: Annotated[str, typer.Option(help="Agency slug.")],
+    email: Annotated[str, typer.Option(help="The user's login e-mail.")],
+    phone: Annotated[str | None, typer.Option(help="WhatsApp number ('' clears it).")] = None,
+    role: Annotated[str | None, typer.Option(help="admin, manager or broker.")] = None,
+    neighborhoods: Annotated[
+        str | None, typer.Option(help="Neighbourhoods they cover, comma separated.")
+    ] = None,
+    cities: Annotated[str | None, typer.Option(help="Cities they cover, comma separated.")] = None,
+    specialities: Annotated[
+        str | None, typer.Option(help="sale, rent, commercial, high_end (comma separated).")
+    ] = None,
+    cap: Annotated[
+        str | None, typer.Option(help="New leads a day at most ('' removes it).")
+    ] = None,
+    available: Annotated[
+        bool | None, typer.Option("--available/--unavailable", help="Takes new leads now.")
+    ] = None,
+    vacation_from: Annotated[str | None, typer.Option(help="First day away, YYYY-MM-DD.")] = None,
+    vacation_until: Annotated[str | None, typer.Option(help="Last day away, YYYY-MM-DD.")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Change a user's routing profile: only the options given change."""
+    settings = settings_from(data_dir)
+    given = {
+        "phone": phone,
+        "role": role,
+        "neighborhoods": neighborhoods,
+        "cities": cities,
+        "specialities": specialities,
+        "daily_lead_cap": cap,
+        "available": None if available is None else ("on" if available else "off"),
+        "vacation_from": vacation_from,
+        "vacation_until": vacation_until,
+    }
+    fields = {key: value for key, value in given.items() if value is not None}
+
+    async def run() -> None:
+        async with (
+            command_container(settings) as container,
+            unit_of_work(container.sessions) as session,
+        ):
+            agency = await tenant_by_slug(session, tenant)
+            await staff.update_user_by_email(
+                session, Actor(tenant_id=agency.id), email=email, fields=fields
+            )
+
+    try:
+        asyncio.run(run())
+    except VellarysError as exc:
+        raise fail(exc.message) from exc
+    typer.echo(f"{email} updated in {tenant}")

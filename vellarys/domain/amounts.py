@@ -19,6 +19,8 @@ _CUES = (
     ("monthly_income", word_set("renda ganho ganhamos ganha salario recebo recebemos ganhando")),
     ("monthly_instalment", word_set("parcela parcelas prestacao prestacoes mensalidade")),
 )
+# Cues of more than one word, read as their one-word synonym before the amounts are typed.
+_PHRASE_CUES = re.compile(r"\bfundo de garantia(?: por tempo de servico)?\b")
 _CLAUSE_ENDS = frozenset({",", ".", ";", "!", "?", "mas", "porem"})
 _FEE_WORD = r"(?:condominio|cond|condo)"
 _INCLUDES_FEES = re.compile(
@@ -36,7 +38,7 @@ _EXCLUDES_FEES = re.compile(
 
 def typed_amounts(text: str) -> dict[str, Any]:
     """Down payment, FGTS balance, monthly income and instalment stated in ``text``."""
-    tokens = tokenize(text)
+    tokens = tokenize(_PHRASE_CUES.sub("fgts", fold(text)))
     found: dict[str, Any] = {}
     for money in money_amounts(tokens):
         kind = _kind(tokens, money)

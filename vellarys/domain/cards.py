@@ -1,5 +1,6 @@
 """Retrieval hits (properties and knowledge chunks) and the WhatsApp card of a property."""
 
+import uuid
 from dataclasses import dataclass
 
 from vellarys.domain.budget import format_brl
@@ -37,6 +38,7 @@ class KnowledgeHit:
     content: str
     score: float
     document: str = ""
+    document_id: uuid.UUID | None = None
 
 
 def property_card(hit: PropertyHit) -> str:

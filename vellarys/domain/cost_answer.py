@@ -66,6 +66,16 @@ def lead_amount(profile: Mapping[str, Any], keys: tuple[str, ...]) -> int | None
     return None
 
 
+def search_ceiling(profile: Mapping[str, Any], text: str) -> int | None:
+    """ "ganho 12 mil, consigo financiar até quanto?" with no budget said: the price their
+    income reaches is the ceiling of the listings shown with the answer."""
+    income = lead_amount(profile, INCOME_KEYS)
+    if profile.get("budget_max") or not income or "affordability" not in asked_costs(text):
+        return None
+    savings = (lead_amount(profile, FGTS_KEYS) or 0) + (lead_amount(profile, DOWN_KEYS) or 0)
+    return int(costs.affordability(income, savings=savings).max_price)
+
+
 def answer_costs(
     kinds: list[str],
     *,

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from vellarys.domain.conversation import BrainReply, Turn
+from vellarys.domain.intent import listing_codes
 from vellarys.domain.text import find_affirmed, fold
 
 # Said once, these are a buyer ready to close: hand off at once, with the lead marked hot.
@@ -23,6 +24,7 @@ _CLOSING = re.compile(
     r"|(?:fazer|faco|faço|mandar|tenho) uma (?:proposta|oferta)|ofere[cç]o \w+"
     r"|quero comprar (?:esse|este|o ap\w*|ele)|fechar negocio|dou (?:um )?sinal)\b"
 )
+_RENTING = re.compile(r"\b(?:alug\w*|locac\w*|locar)\b")
 _MORE = re.compile(
     r"\b(?:mais opc\w*|outras opc\w*|mais imove\w*|outros imove\w*|tem mais|mais algum"
     r"|manda mais|mais op\w*|outras? sugest\w*|ver mais)\b"
@@ -88,6 +90,17 @@ def last_shown(history: Sequence[Turn]) -> str | None:
     return None
 
 
+def named_listing(history: Sequence[Turn]) -> str | None:
+    """The last card sent when the lead had asked for it by code ("vi o anúncio AP1501"):
+    what "quanto fica a parcela?" is about, until another card is sent."""
+    shown = last_shown(history)
+    for turn in reversed(history):
+        codes = listing_codes(turn.content) if turn.role == "user" else []
+        if codes:
+            return shown if shown in codes else None
+    return None
+
+
 def last_batch(history: Sequence[Turn]) -> list[str]:
     for turn in reversed(history):
         shown = turn.media.get("properties") if turn.role == "assistant" else None
@@ -99,6 +112,14 @@ def last_batch(history: Sequence[Turn]) -> list[str]:
 def closing_signal(text: str) -> bool:
     """Approved credit, an offer, "quero fechar": the lead is ready to close."""
     return find_affirmed(fold(text), _CLOSING) is not None
+
+
+def closing_intent(text: str) -> str | None:
+    """A lead ready to close is buying (or renting, when they say so), never an owner or a
+    client with a problem, whatever the nearest examples say: "meu crédito foi aprovado"."""
+    if not closing_signal(text):
+        return None
+    return "rent" if _RENTING.search(fold(text)) else "buy"
 
 
 def points_at_listing(text: str) -> bool:

@@ -93,6 +93,40 @@ class AuditAction(StrEnum):
     LEAD_ASSIGNED = "lead.assigned"
     DOCUMENT_UPLOADED = "document.uploaded"
     USER_CREATED = "user.created"
+    LEAD_CREATED = "lead.created"
+    LEAD_EDITED = "lead.edited"
+    LEADS_IMPORTED = "leads.imported"
+    LEAD_HANDED_OFF = "lead.handed_off"
+    LEAD_NOTE_ADDED = "lead.note_added"
+    OPPORTUNITY_OPENED = "opportunity.opened"
+    OPPORTUNITY_CHANGED = "opportunity.changed"
+    USER_UPDATED = "user.updated"
+    USER_RESET_LINK_ISSUED = "user.reset_link_issued"
+
+
+class Role(StrEnum):
+    """Staff roles, from most to least power: a manager sees every lead and the figures but
+    does not touch channels, keys or users; a broker sees their leads and the queue."""
+
+    ADMIN = "admin"
+    MANAGER = "manager"
+    BROKER = "broker"
+
+
+class OpportunityStage(StrEnum):
+    NEW = "new"
+    VISIT = "visit"
+    PROPOSAL = "proposal"
+    NEGOTIATION = "negotiation"
+    WON = "won"
+    LOST = "lost"
+
+
+class Speciality(StrEnum):
+    SALE = "sale"
+    RENT = "rent"
+    COMMERCIAL = "commercial"
+    HIGH_END = "high_end"
 
 
 # Spellings the audit log used before ``AuditAction`` (migration 0006 maps stored rows).
@@ -119,6 +153,40 @@ STAGE_LABELS: Mapping[str, str] = {
     Stage.HANDED_OFF: "Com corretor",
     Stage.LOST: "Perdido",
     Stage.WON: "Fechado",
+}
+ROLE_LABELS: Mapping[str, str] = {
+    Role.ADMIN: "Administrador",
+    Role.MANAGER: "Gerente",
+    Role.BROKER: "Corretor",
+}
+OPPORTUNITY_STAGE_LABELS: Mapping[str, str] = {
+    OpportunityStage.NEW: "Nova",
+    OpportunityStage.VISIT: "Visita",
+    OpportunityStage.PROPOSAL: "Proposta",
+    OpportunityStage.NEGOTIATION: "Negociação",
+    OpportunityStage.WON: "Ganha",
+    OpportunityStage.LOST: "Perdida",
+}
+SPECIALITY_LABELS: Mapping[str, str] = {
+    Speciality.SALE: "Venda",
+    Speciality.RENT: "Locação",
+    Speciality.COMMERCIAL: "Comercial",
+    Speciality.HIGH_END: "Alto padrão",
+}
+AUDIT_ACTION_LABELS: Mapping[str, str] = {
+    AuditAction.LEAD_CREATED: "Lead criado",
+    AuditAction.LEAD_EDITED: "Dados editados",
+    AuditAction.LEADS_IMPORTED: "Importado de CSV",
+    AuditAction.LEAD_STAGE_CHANGED: "Etapa alterada",
+    AuditAction.LEAD_ASSIGNED: "Corretor atribuído",
+    AuditAction.LEAD_HANDED_OFF: "Repassado a um corretor",
+    AuditAction.LEAD_TAKEN_OVER: "Conversa assumida",
+    AuditAction.LEAD_GIVEN_BACK: "Devolvido à assistente",
+    AuditAction.LEAD_MESSAGE_SENT: "Mensagem do corretor",
+    AuditAction.LEAD_NOTE_ADDED: "Anotação",
+    AuditAction.OPPORTUNITY_OPENED: "Oportunidade aberta",
+    AuditAction.OPPORTUNITY_CHANGED: "Oportunidade alterada",
+    AuditAction.LEAD_EXPORTED: "Dados exportados (LGPD)",
 }
 TEMPERATURE_LABELS: Mapping[str, str] = {
     Temperature.COLD: "frio",
@@ -190,6 +258,7 @@ PROFILE_LABELS: Mapping[str, str] = {
     "payment": "Pagamento",
     "pets": "Animais de estimação",
     "wants_human": "Pediu um corretor",
+    "source": "Origem",
 }
 _VALUE_LABELS: Mapping[str, Mapping[str, str]] = {
     "intent": INTENT_LABELS,

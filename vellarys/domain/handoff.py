@@ -1,40 +1,12 @@
-"""Who gets a hot lead, and what the broker and the lead are told."""
+"""Who a lead asked for by name or duty, and what the broker and the lead are told (the
+distribution rules are ``domain.routing``)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from vellarys.domain.text import fold
-
-
-@dataclass(frozen=True, slots=True)
-class BrokerOption:
-    """A broker as routing sees them, in round-robin order (longest without a lead first)."""
-
-    key: str
-    name: str
-    neighborhoods: tuple[str, ...] = ()
-    cities: tuple[str, ...] = ()
-
-
-def choose_broker(
-    brokers: Sequence[BrokerOption], profile: Mapping[str, Any]
-) -> BrokerOption | None:
-    """Round robin, preferring a broker who covers the lead's neighborhoods, then their city."""
-    if not brokers:
-        return None
-    wanted = {fold(n) for n in profile.get("neighborhoods") or []}
-    city = fold(str(profile.get("city") or ""))
-    for broker in brokers:
-        if wanted & {fold(n) for n in broker.neighborhoods}:
-            return broker
-    if city:
-        for broker in brokers:
-            if city in {fold(c) for c in broker.cities}:
-                return broker
-    return brokers[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +56,7 @@ _WHY = {
     "hot": "está quente",
     "owner": "é proprietário e quer vender ou alugar o imóvel",
     "client": "é cliente e precisa de atendimento",
-    "manual": "foi encaminhado pela equipe",
+    "manual": "foi atribuído a você pela equipe",
 }
 
 

@@ -26,6 +26,7 @@ SECOND_DOCUMENT_MARGIN = 0.015
 class KnowledgeAnswer:
     text: str
     documents: tuple[str, ...]
+    framed: bool = False  # the text opens with its own title or lead-in ("Sem fiador, ...:")
 
 
 def trusted(hits: Sequence[KnowledgeHit], question: str | None = None) -> list[KnowledgeHit]:

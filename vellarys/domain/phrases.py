@@ -200,6 +200,12 @@ TYPE_LABELS = {
     "land": "terreno",
 }
 NICE_TO_MEET = "Prazer, {name}! 😊"
+NOTED = "Anotado: {amounts}. 👍"
+AMOUNT_WORDS = {
+    "fgts_balance": "de FGTS",
+    "down_payment": "de entrada",
+    "monthly_income": "de renda por mês",
+}
 BUDGET_SOURCE = "(o valor máximo que você comentou)"
 CODE_SOURCE = "do {code}"
 

@@ -72,5 +72,23 @@ class Draft:
     answered_kinds: set[str] = field(default_factory=set)  # facts / costs given from data
     route: str | None = None  # who takes the handoff: "listings", "support", or any broker
 
+    answers: list[str] = field(default_factory=list)  # put before the search's cards
+    listings_at: int | None = None  # where in ``before`` the search results are introduced
+
     def say(self, text: str) -> None:
         (self.after if self.cards else self.before).append(text)
+
+    def answer(self, text: str) -> None:
+        """An answer to what the lead asked: before the listings a search found (the question
+        first, in the order asked), after the card of a listing the lead named."""
+        if self.listings_at is None:
+            self.say(text)
+        else:
+            self.answers.append(text)
+
+    def opening(self) -> list[str]:
+        """``before`` with the answers placed ahead of the listings' introduction."""
+        if self.listings_at is None:
+            return list(self.before)
+        at = self.listings_at
+        return [*self.before[:at], *self.answers, *self.before[at:]]

@@ -84,6 +84,8 @@ def listing_facts(t: PlanTurn, d: Draft) -> None:
         d.say(f"{text} {phrases.IPTU_PER_MONTH}" if yearly else text)
         d.handled = True
         d.answered_kinds.add("listing_question")
+        if len(t.retrieval.answers) <= 1:  # the message's one question: no passage after it
+            d.answered_kinds.add("knowledge_question")
         return
     facts = asked_facts(t.context.text) if focus else []
     if focus is None or not facts or not ("question" in t.intents or "?" in t.context.text):
@@ -141,10 +143,10 @@ def costs(t: PlanTurn, d: Draft) -> None:
             d.handled = True
         return
     for line in answer.lines:
-        d.say(line)
+        d.answer(line)
     if answer.lines:
         loan = "instalment" in kinds or "affordability" in kinds
-        d.say(phrases.FINANCING_DISCLAIMER if loan else phrases.COSTS_DISCLAIMER)
+        d.answer(phrases.FINANCING_DISCLAIMER if loan else phrases.COSTS_DISCLAIMER)
         d.handled = True
         d.answered_kinds.add("cost_question")
 

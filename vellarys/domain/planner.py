@@ -13,6 +13,7 @@ from typing import Any
 
 from vellarys.domain import phrases
 from vellarys.domain import plan_steps as steps
+from vellarys.domain.budget import format_brl
 from vellarys.domain.cards import PropertyHit, property_card
 from vellarys.domain.conversation import BrainReply, ConversationContext
 from vellarys.domain.cost_answer import asked_costs
@@ -158,6 +159,8 @@ def _courtesy(t: PlanTurn, d: Draft) -> None:
             d.say(phrases.THANKS[t.variant % len(phrases.THANKS)])
     elif "name" in t.learned and t.name:
         d.say(phrases.NICE_TO_MEET.format(name=t.name))
+    elif _noted_amounts(t):
+        d.say(phrases.NOTED.format(amounts=_noted_amounts(t)))
     elif "greeting" in t.intents and not t.context.first_contact:
         hello = phrases.HELLO_AGAIN[t.variant % len(phrases.HELLO_AGAIN)]
         d.say(hello.format(name=f", {t.name}" if t.name else ""))
@@ -191,10 +194,13 @@ def _knowledge(t: PlanTurn, d: Draft) -> None:
     if not t.retrieval.answers and not d.handled:
         found = answer_question(t.retrieval.knowledge, t.context.text)
         pending = [("knowledge_question", found, t.context.text)]
-    answers = [a.text.strip() for _, a, _ in pending if a is not None and a.text.strip()]
+    given = [a for _, a, _ in pending if a is not None and a.text.strip()]
+    answers = [a.text.strip() for a in given]
     if answers:
-        intro = phrases.KNOWLEDGE_INTROS[t.variant % len(phrases.KNOWLEDGE_INTROS)]
-        d.say(intro + "\n" + "\n\n".join(dict.fromkeys(answers)))
+        text = "\n\n".join(dict.fromkeys(answers))
+        if not all(a.framed for a in given):  # a list under its own title needs no lead-in
+            text = phrases.KNOWLEDGE_INTROS[t.variant % len(phrases.KNOWLEDGE_INTROS)] + "\n" + text
+        d.answer(text)
         d.handled = True
     missing = [q for _, a, q in pending if a is None]
     if answers and missing:
@@ -224,6 +230,7 @@ def _properties(t: PlanTurn, d: Draft) -> None:
         return
     if hits:
         widened = t.retrieval.widened
+        d.listings_at = len(d.before) if not d.cards else None
         d.say(properties_intro(len(hits), t.profile, widened=widened, variant=t.variant))
         _add_cards(d, hits)
         above = over_budget([h for h in hits if h.code in d.codes], t.profile)
@@ -341,6 +348,14 @@ def _next_slot(t: PlanTurn) -> str | None:
     return askable[0] if askable else None
 
 
+def _noted_amounts(t: PlanTurn) -> str:
+    """ "R$ 80.000 de FGTS": the lead's own amounts this message told, when it asked nothing."""
+    if t.intents & {"question", "financing_question"}:
+        return ""
+    told = [key for key in phrases.AMOUNT_WORDS if key in t.learned and t.profile.get(key)]
+    return " e ".join(f"{format_brl(t.profile[key])} {phrases.AMOUNT_WORDS[key]}" for key in told)
+
+
 def _substantive(t: PlanTurn) -> bool:
     retrieval = t.retrieval
     found = retrieval.looked_up is not None or retrieval.missing_code is not None
@@ -375,7 +390,7 @@ def _finish(t: PlanTurn, d: Draft) -> BrainReply:
     if not d.asked and not d.question_done and not d.follow_up:
         d.before = [phrases.AUDIO if p == phrases.AUDIO_THEN_QUESTION else p for p in d.before]
     return BrainReply(
-        messages=lay_out(d.before, d.cards, d.after),
+        messages=lay_out(d.opening(), d.cards, d.after),
         profile=dict(t.profile),
         asked=d.asked,
         handoff_reason=d.handoff_reason,

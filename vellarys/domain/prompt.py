@@ -304,3 +304,18 @@ _PROFILE_CHECKS: dict[str, Callable[[Any], Any]] = {
     "pets": _flag,
     "wants_human": _flag,
 }
+
+
+PROFILE_KEYS = tuple(_PROFILE_CHECKS)
+
+
+def checked_profile_value(key: str, value: Any) -> Any:
+    """One profile value held to the schema the assistant's profile tool uses (the same
+    checks, strictly): ``ValueError`` for an unknown key or a value the schema refuses."""
+    check = _PROFILE_CHECKS.get(key)
+    if check is None:
+        raise ValueError(f"unknown profile field: {key}")
+    checked = check(value)
+    if checked is None:
+        raise ValueError(f"invalid value for {key}")
+    return checked

@@ -48,6 +48,7 @@ _NOT_SEEKING = (("sell", av.SELL), ("rent_out", av.RENT_OUT), ("support", av.SUP
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PERIOD_BUCKETS = ((1, "now"), (3, "3_months"), (6, "6_months"), (12, "12_months"))
 _NUMBER_NOUNS = vocab.BEDROOM_WORDS | vocab.PARKING_WORDS | set(vocab.TIME_UNITS)
+_GUARANTEE = re.compile(r"\b(?:fiador\w*|seguro.?fianca|caucao|titulo de capitaliza\w*)\b")
 _MAX_CUE = re.compile(r"\b(?:ate|maximo|max|teto|limite)\b")
 _MONEY_WORDS = frozenset({"mil", "k", "mi", "milhao", "milhoes", "reais", "r$"})
 _MONTHLY = re.compile(r"\b(?:por mes|ao mes|mensais|mensal|mensalmente)\b|/ ?mes\b")
@@ -162,7 +163,7 @@ def _is_missing(slot: str, profile: Mapping[str, Any]) -> bool:
         return not profile.get("city") and not profile.get("neighborhoods")
     if slot == "budget_max":
         return not any(profile.get(key) is not None for key in BUDGET_SLOTS)
-    if slot == "bedrooms" and profile.get("property_type") in _NO_ROOMS:
+    if slot == "bedrooms" and profile.get("property_type") in (*_NO_ROOMS, "studio"):
         return False
     if slot == "payment" and profile.get("intent") == "rent":
         return False
@@ -180,7 +181,10 @@ def _intent(folded: str) -> str | None:
         if seeking is None and (intent != "support" or not av.SEEKING.search(folded)):
             return intent
         return seeking or intent
-    return _seeking_intent(folded)
+    seeking = _seeking_intent(folded)
+    if seeking is None and _GUARANTEE.search(folded):
+        return "rent"  # "não tenho fiador": only a tenant needs a guarantee, said or lacked
+    return seeking
 
 
 def _seeking_intent(folded: str) -> str | None:
@@ -215,9 +219,13 @@ def _property_type(folded: str) -> str | None:
 
 def _is_owned(folded: str, start: int, kind: str) -> bool:
     """ "meu ap", "minha casa", "em casa": what they have or where they are, not what they want."""
-    before = folded[:start].split()[-1:]
+    before = folded[:start].split()[-2:]
+    if not before:
+        return False
+    if kind == "house" and before[-1] == "de" and before[0] in vocab.KIND_NOUNS:
+        return False  # "mais opções de casa"
     excluded = vocab.POSSESSIVES | (vocab.HOUSE_IDIOMS if kind == "house" else frozenset())
-    return bool(before) and before[0] in excluded
+    return before[-1] in excluded
 
 
 def _city(body: str, known_cities: Sequence[str]) -> str | None:

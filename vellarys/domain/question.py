@@ -15,6 +15,8 @@ EVADED_AFTER = 2  # a slot asked this many times and still open was evaded: stop
 # Slots asked although ``missing_slots`` leaves them out, each right after the slot named here.
 _EXTRA_AFTER = {"parking": "bedrooms", "pets": "timeline"}
 _NO_PARKING_TYPES = frozenset({"land"})
+# Questions a lead reads as the same one ("Em quais bairros ou região...?").
+_TWINS = {"city": ("neighborhoods",), "neighborhoods": ("city",)}
 
 
 def open_slots(profile: Mapping[str, Any]) -> list[str]:
@@ -33,11 +35,13 @@ def open_slots(profile: Mapping[str, Any]) -> list[str]:
 def askable_slots(
     profile: Mapping[str, Any], *, last_asked: str | None, asked_before: Sequence[str]
 ) -> list[str]:
-    """Open slots that may be asked now: not the one just asked, not an evaded one."""
+    """Open slots that may be asked now: not the one just asked (nor its twin: the city
+    question already names the neighbourhoods), not an evaded one."""
+    recent = {last_asked, *_TWINS.get(last_asked or "", ())}
     return [
         slot
         for slot in open_slots(profile)
-        if slot != last_asked and not is_evaded(slot, asked_before)
+        if slot not in recent and not is_evaded(slot, asked_before)
     ]
 
 

@@ -168,6 +168,9 @@ def _guessed(clause: _Clause, classifier: ClauseClassifier | None) -> list[Act]:
     """The nearest examples' kind for a clause no rule explains; a question by default."""
     guess = classifier.classify(clause.text) if classifier is not None else None
     question = _is_question(clause.folded)
+    if guess is not None and guess[0] in _QUESTIONS and not question:
+        # "tenho 80 mil de fgts" is near the FGTS questions, but states a fact: no answer due.
+        return []
     if guess is not None and guess[0] not in _RULE_ONLY:
         kind = guess[0]
         # A question the examples place among statements is still a question to answer.

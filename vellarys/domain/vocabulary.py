@@ -115,6 +115,11 @@ TYPE_TYPOS = {"apartamento": "apartment", "apartamentos": "apartment", "sobrado"
 # "minha casa" is what they own, not what they look for.
 POSSESSIVES = frozenset({"minha", "meu", "nossa", "nosso", "sua", "seu"})
 HOUSE_IDIOMS = frozenset({"em", "da", "do", "de"})  # "estou em casa", "perto da casa"
+# "opções de casa", "tipo de casa": after these nouns "de casa" names what the lead wants.
+KIND_NOUNS = word_set(
+    "opcoes opcao tipo tipos anuncio anuncios modelo modelos estilo sugestoes sugestao"
+    " alternativas imoveis imovel fotos algo"
+)
 
 BEDROOM_WORDS = word_set(
     "quartos quarto qts qt qto qtos q dorms dorm dormitorios dormitorio dormis suites suite"

@@ -29,6 +29,10 @@ _STRIKE = re.compile(r"~~(?=\S)(.+?)(?<=\S)~~")
 _SEPARATOR_PIECE = re.compile(r"\|(?:\s*:?-+:?\s*\|)+")
 _LEFTOVER = re.compile(r"\*{2,}|_{2,}|~{2,}")
 _BLANK_RUN = re.compile(r"\n{3,}")
+# A heading mark inside a line ("Ótimo! ### Opções"): any run of two or more, or a lone "#".
+# One "#" before a word or a number ("#12", "#casapaulista") is plain text on WhatsApp.
+# The lookbehind starts a match only where a run of blanks starts (linear on long runs).
+_STRAY_HASH = re.compile(r"(?<![ \t])[ \t]*(?:#{2,}|#(?!\w))[ \t]*")
 _MAX_PASSES = 6
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
@@ -63,6 +67,7 @@ def _sanitised(text: str) -> str:
             previous = line
             line = _LEFTOVER.sub("", _SEPARATOR_PIECE.sub(" ", line)).strip()
             line = line.lstrip("#").strip() if line.startswith("#") else line
+            line = _without_stray_hashes(line).strip()
             line = line.strip("|").strip() if _TABLE_ROW.match(line) else line
         lines.append(line)
     return _BLANK_RUN.sub("\n\n", "\n".join(lines)).strip()
@@ -111,7 +116,19 @@ def _inline(text: str) -> str:
         text = _LEFTOVER.sub("", _SEPARATOR_PIECE.sub(" ", text))
         if text.lstrip().startswith("#"):  # a heading mark with no space after it
             text = text.lstrip().lstrip("#").lstrip()
+        text = _without_stray_hashes(text)
     return text
+
+
+def _without_stray_hashes(text: str) -> str:
+    """Heading marks inside a line removed; the words on either side keep one space."""
+
+    def gap(match: re.Match[str]) -> str:
+        spaced = match.group() != match.group().strip()
+        inside = match.start() > 0 and match.end() < len(text)
+        return " " if spaced and inside else ""
+
+    return _STRAY_HASH.sub(gap, text)
 
 
 def _mark(marker: str, inner: str) -> str:

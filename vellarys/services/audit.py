@@ -31,7 +31,7 @@ DOCUMENT = "document"
 @dataclass(frozen=True, slots=True)
 class Actor:
     """Who does an act. A broker (``admin=False``) sees only their leads and the unassigned
-    queue; an admin, an API key and the command line see all of the agency's."""
+    queue; an admin, a manager, an API key and the command line see all of the agency's."""
 
     tenant_id: uuid.UUID
     user_id: uuid.UUID | None = None

@@ -39,11 +39,17 @@ class Viewer:
 
     @property
     def is_admin(self) -> bool:
+        """Configures the agency: channels, keys, users, the assistant."""
         return self.role == "admin"
 
     @property
+    def is_manager(self) -> bool:
+        """Sees every lead and the figures (admins and managers)."""
+        return self.role in ("admin", "manager")
+
+    @property
     def actor(self) -> Actor:
-        return Actor(tenant_id=self.tenant_id, user_id=self.user_id, admin=self.is_admin)
+        return Actor(tenant_id=self.tenant_id, user_id=self.user_id, admin=self.is_manager)
 
 
 async def authenticate(

@@ -19,6 +19,7 @@ from vellarys.db import queue
 from vellarys.db.models import Property
 from vellarys.db.queries import feed as feed_queries
 from vellarys.db.queries import property as queries
+from vellarys.db.queries import user as user_queries
 from vellarys.db.queries.page import Page, page_request
 from vellarys.domain.listing_csv import MAX_IMPORT_ROWS, read_listing_csv
 from vellarys.domain.listing_input import (
@@ -43,6 +44,7 @@ __all__ = [
     "list_listings",
     "publish_feed_listings",
     "queue_indexing",
+    "set_listing_broker",
     "unpublish_feed_listings",
     "update_listing",
 ]
@@ -268,6 +270,24 @@ async def unpublish_feed_listings(
     """Unpublish the feed listings the feed no longer has (kept for history and for the
     leads who asked about them); returns their codes."""
     return await feed_queries.unpublish_feed_listings_except(session, tenant_id, keep)
+
+
+async def set_listing_broker(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    property_id: uuid.UUID,
+    user_id: uuid.UUID | None,
+) -> Property:
+    """The listing's own broker (None: nobody); the user must be active in the agency."""
+    prop = await get_listing(session, tenant_id=tenant_id, property_id=property_id)
+    if user_id is not None:
+        user = await user_queries.get(session, tenant_id, user_id)
+        if user is None or not user.active:
+            raise BadRequest("Esse corretor não existe nesta imobiliária ou está desativado.")
+    prop.broker_id = user_id
+    await session.flush()
+    return prop
 
 
 async def queue_indexing(session: AsyncSession, *, tenant_id: uuid.UUID) -> None:

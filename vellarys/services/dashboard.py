@@ -21,14 +21,17 @@ from vellarys.db.models import (
     LeadNote,
     MediaFile,
     Message,
+    Opportunity,
     Property,
     User,
 )
 from vellarys.db.queries import dashboard as queries
 from vellarys.db.queries import media as media_queries
 from vellarys.db.queries import tenant as tenant_queries
+from vellarys.domain.glossary import AuditAction
 from vellarys.errors import BadRequest, NotFound
-from vellarys.services import lead_acts
+from vellarys.services import lead_acts, opportunities, pipeline, timeline
+from vellarys.services.audit import record_act
 from vellarys.services.auth import Viewer
 
 DEFAULT_TIMEZONE = "America/Sao_Paulo"
@@ -37,7 +40,9 @@ MAX_NOTE_CHARS = 5000
 
 
 def scope_of(viewer: Viewer) -> queries.Scope:
-    return queries.Scope(tenant_id=viewer.tenant_id, user_id=viewer.user_id, admin=viewer.is_admin)
+    return queries.Scope(
+        tenant_id=viewer.tenant_id, user_id=viewer.user_id, admin=viewer.is_manager
+    )
 
 
 async def agency_timezone(session: AsyncSession, tenant_id: uuid.UUID) -> str:
@@ -60,6 +65,9 @@ class LeadView:
     properties: list[Property]
     staff: list[User]
     assignee: User | None
+    opportunities: list[tuple[Opportunity, Property]]
+    timeline: list[timeline.Event]
+    loss_reasons: list[str]
 
 
 async def lead_view(session: AsyncSession, viewer: Viewer, lead_id: uuid.UUID) -> LeadView:
@@ -77,6 +85,9 @@ async def lead_view(session: AsyncSession, viewer: Viewer, lead_id: uuid.UUID) -
         properties=await queries.properties_by_code(session, viewer.tenant_id, codes),
         staff=[u for u in staff if u.active],
         assignee=next((u for u in staff if u.id == lead.assigned_user_id), None),
+        opportunities=await opportunities.of_lead(session, viewer.actor, lead_id=lead.id),
+        timeline=await timeline.lead_timeline(session, viewer.actor, lead_id=lead.id),
+        loss_reasons=await pipeline.loss_reasons(session, viewer.tenant_id),
     )
     return view
 
@@ -105,6 +116,9 @@ async def add_note(
     note = LeadNote(tenant_id=viewer.tenant_id, lead_id=lead.id, user_id=viewer.user_id, body=body)
     session.add(note)
     await session.flush()
+    details = {"note_id": str(note.id)}  # the body stays in lead_notes (erased with the lead)
+    action = AuditAction.LEAD_NOTE_ADDED
+    await record_act(session, viewer.actor, action, target_id=lead.id, details=details)
     return note
 
 

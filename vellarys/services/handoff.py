@@ -6,7 +6,6 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,21 +14,18 @@ from vellarys.db.models import Channel, Handoff, Lead, User
 from vellarys.db.queries import channel as channel_queries
 from vellarys.db.queries import handoff as handoff_queries
 from vellarys.db.queries import lead as lead_queries
-from vellarys.db.queries import property as property_queries
 from vellarys.db.queries import tenant as tenant_queries
 from vellarys.db.queries import user as user_queries
 from vellarys.domain import business_hours, nudge
 from vellarys.domain.conversation import Turn
-from vellarys.domain.handoff import (
-    BrokerOption,
-    StaffOption,
-    broker_notice,
-    choose_broker,
-    choose_staff,
-)
+from vellarys.domain.glossary import AuditAction
+from vellarys.domain.handoff import StaffOption, broker_notice, choose_staff
 from vellarys.domain.nudge import window_open
+from vellarys.domain.routing import takes_leads
 from vellarys.domain.summary import summarize
 from vellarys.domain.template import WhatsAppTemplate, fill, pick, stored_templates
+from vellarys.services import routing
+from vellarys.services.audit import Actor, record_act
 from vellarys.services.deps import PipelineDeps
 
 
@@ -45,15 +41,16 @@ async def hand_off(
     route: str | None = None,
     note: str | None = None,
 ) -> tuple[Handoff, User | None]:
-    """Assign ``lead`` to a broker (round robin, area first), record the handoff, pause the AI.
+    """Assign ``lead`` to a broker (``services.routing``), record the handoff, pause the AI.
 
     ``staff_name`` is a person the lead asked for; ``route`` a duty ("listings" for owners,
     "support" for current clients) that goes to whoever has it, else to an admin. ``note``
     (the LLM's line for the broker) leads the summary the broker reads.
     The broker is notified on WhatsApp by a job, so a provider failure never undoes this.
     """
+    now = deps.clock.now()
     broker = await _chosen(
-        session, lead, staff_name=staff_name, route=route, codes=list(property_codes)
+        session, lead, staff_name=staff_name, route=route, codes=property_codes, now=now
     )
     summary = summarize(lead.custom_data, history, name=lead.name)
     if note:
@@ -67,9 +64,9 @@ async def hand_off(
         summary=summary,
         profile=dict(lead.custom_data),
         property_ids=list(property_codes),
+        created_at=now,  # the clock's time: a broker's daily count is by the agency's day
     )
     session.add(handoff)
-    now = deps.clock.now()
     if broker is not None:
         broker.last_assigned_at = now
         lead.assigned_user_id = broker.id
@@ -81,6 +78,11 @@ async def hand_off(
         handoff_id=handoff.id,
         run_at=await notify_at(session, lead=lead, reason=reason, now=now),
     )
+    details = {"reason": reason, "user_id": str(broker.id) if broker else None}
+    assistant = Actor(tenant_id=lead.tenant_id)
+    await record_act(
+        session, assistant, AuditAction.LEAD_HANDED_OFF, target_id=lead.id, details=details
+    )
     return handoff, broker
 
 
@@ -90,30 +92,25 @@ async def _chosen(
     *,
     staff_name: str | None,
     route: str | None,
-    codes: list[str],
+    codes: Sequence[str],
+    now: datetime,
 ) -> User | None:
     if staff_name or route:
+        today = (await routing.agency_day(session, lead.tenant_id, now)).date()
         staff = await user_queries.active_staff(session, lead.tenant_id)
+        # Someone on vacation or unavailable gets nothing, even when asked for by name.
+        staff = [u for u in staff if takes_leads(routing.candidate(u), today)]
         person = choose_staff([_staff(u) for u in staff], named=staff_name, route=route)
         found = next((u for u in staff if person and str(u.id) == person.key), None)
         if found is not None:
             return found
-    brokers = await user_queries.active_brokers(session, lead.tenant_id)
-    wanted = await _routing_profile(session, lead, codes)
-    chosen = choose_broker([_option(b) for b in brokers], wanted)
-    return next((b for b in brokers if chosen and str(b.id) == chosen.key), None)
-
-
-async def _routing_profile(session: AsyncSession, lead: Lead, codes: list[str]) -> dict[str, Any]:
-    """Where the lead's interest is: the listings they were shown or named (the broker of
-    that area knows them), else the neighborhoods and city of their profile."""
-    profile = dict(lead.custom_data or {})
-    listings = await property_queries.by_codes(session, lead.tenant_id, codes)
-    places = [p for p in (listings.get(c) for c in codes) if p is not None]
-    if not places:
-        return profile
-    hoods = list(dict.fromkeys(p.neighborhood for p in places if p.neighborhood))
-    return {**profile, "neighborhoods": hoods, "city": places[0].city or profile.get("city")}
+    return await routing.pick(
+        session,
+        tenant_id=lead.tenant_id,
+        profile=lead.custom_data or {},
+        property_codes=codes,
+        now=now,
+    )
 
 
 def _staff(user: User) -> StaffOption:
@@ -138,14 +135,27 @@ async def notify_at(
     return business_hours.next_opening(hours, now)
 
 
-def _option(user: User) -> BrokerOption:
-    areas = user.areas or {}
-    return BrokerOption(
-        key=str(user.id),
-        name=user.name,
-        neighborhoods=tuple(areas.get("neighborhoods") or ()),
-        cities=tuple(areas.get("cities") or ()),
+async def notify_assignment(
+    session: AsyncSession, *, lead: Lead, user_id: uuid.UUID, now: datetime
+) -> Handoff:
+    """A lead staff gave to a broker by hand: recorded as a manual handoff (the assistant
+    keeps answering) and the broker is told on WhatsApp by the same job as any handoff."""
+    handoff = Handoff(
+        id=uuid.uuid4(),
+        tenant_id=lead.tenant_id,
+        lead_id=lead.id,
+        reason="manual",
+        user_id=user_id,
+        summary=lead.summary or summarize(lead.custom_data, [], name=lead.name),
+        profile=dict(lead.custom_data or {}),
+        property_ids=[],
+        created_at=now,
     )
+    session.add(handoff)
+    await session.flush()
+    run_at = await notify_at(session, lead=lead, reason="manual", now=now)
+    await queue.defer_notify_broker(session, handoff_id=handoff.id, run_at=run_at)
+    return handoff
 
 
 async def release(session: AsyncSession, deps: PipelineDeps, *, lead: Lead) -> None:

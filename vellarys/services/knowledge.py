@@ -208,7 +208,13 @@ async def search_knowledge(
         for doc, content, title, filename in [texts[row.chunk_id]]
     ]
     return [
-        KnowledgeHit(title=r.title, content=r.content, score=r.score, document=r.document)
+        KnowledgeHit(
+            title=r.title,
+            content=r.content,
+            score=r.score,
+            document=r.document,
+            document_id=r.document_id,
+        )
         for r in _one_per_document(ranked, k)
     ]
 

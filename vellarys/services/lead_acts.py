@@ -8,14 +8,16 @@ A lead the actor may not see is ``NotFound``, the same as a lead that does not e
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vellarys.db.models import Lead, Message
 from vellarys.db.queries import user as user_queries
 from vellarys.domain.glossary import STAGE_LABELS, AuditAction, Stage
+from vellarys.domain.routing import on_vacation
 from vellarys.errors import BadRequest, Conflict
-from vellarys.services import handoff
+from vellarys.services import handoff, pipeline, routing
 from vellarys.services.audit import Actor, record_act
 from vellarys.services.deps import PipelineDeps
 from vellarys.services.leads import get_lead
@@ -39,29 +41,48 @@ async def view_lead(session: AsyncSession, actor: Actor, *, lead_id: uuid.UUID) 
 
 
 async def change_stage(
-    session: AsyncSession, actor: Actor, *, lead_id: uuid.UUID, stage: str
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    lead_id: uuid.UUID,
+    stage: str,
+    loss_reason: str | None = None,
 ) -> Lead:
-    """Move the lead to ``stage`` (one of ``Stage``)."""
+    """Move the lead to ``stage`` (one of ``Stage``); ``lost`` needs one of the agency's
+    loss reasons (``pipeline.loss_reasons``)."""
     if stage not in STAGE_LABELS:
         raise BadRequest(f"Etapa desconhecida: use {', '.join(Stage)}")
     lead = await find_lead(session, actor, lead_id)
-    before, lead.stage = lead.stage, Stage(stage).value
+    reason = None
+    if stage == Stage.LOST:
+        reasons = await pipeline.loss_reasons(session, actor.tenant_id)
+        reason = pipeline.checked_reason(loss_reason, reasons)
+    before, lead.stage, lead.loss_reason = lead.stage, Stage(stage).value, reason
     await session.flush()
     changed = {"from": before, "to": lead.stage}
+    if reason:
+        changed["loss_reason"] = reason
     action = AuditAction.LEAD_STAGE_CHANGED
     await record_act(session, actor, action, target_id=lead.id, details=changed)
     return lead
 
 
 async def assign_lead(
-    session: AsyncSession, actor: Actor, *, lead_id: uuid.UUID, user_id: uuid.UUID | None
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    lead_id: uuid.UUID,
+    user_id: uuid.UUID | None,
+    now: datetime | None = None,
 ) -> Lead:
-    """Give the lead to an active user of the agency, or (``None``) back to the queue.
+    """Give the lead to an active user of the agency, or (``None``) back to the queue; the
+    new broker is told on WhatsApp (a manual handoff). Nobody is given leads on vacation.
 
     A broker may only take a lead for themself. The same message whether the user is
     another agency's or does not exist.
     """
     lead = await find_lead(session, actor, lead_id)
+    now = now or datetime.now(UTC)
     if not actor.admin and user_id != actor.user_id:
         raise BadRequest("Corretores só podem assumir o lead para si.")
     if user_id is not None:
@@ -70,10 +91,14 @@ async def assign_lead(
             raise BadRequest("Esse usuário não existe nesta imobiliária")
         if not user.active:
             raise BadRequest("Esse usuário está desativado")
-    lead.assigned_user_id = user_id
+        if on_vacation(routing.candidate(user), now.date()):
+            raise BadRequest(f"{user.name} está de férias e não recebe leads.")
+    before, lead.assigned_user_id = lead.assigned_user_id, user_id
     await session.flush()
     details = {"user_id": None if user_id is None else str(user_id)}
     await record_act(session, actor, AuditAction.LEAD_ASSIGNED, target_id=lead.id, details=details)
+    if user_id is not None and user_id != before and user_id != actor.user_id:
+        await handoff.notify_assignment(session, lead=lead, user_id=user_id, now=now)
     return lead
 
 

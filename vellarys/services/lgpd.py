@@ -27,6 +27,7 @@ from vellarys.db.models import (
     LlmTrace,
     Message,
     Notification,
+    Opportunity,
     PlannedMessage,
 )
 from vellarys.db.queries import erasure as erasure_queries
@@ -100,6 +101,7 @@ async def export_lead(
     planned = await _all(session, PlannedMessage, lead, PlannedMessage.created_at)
     alerts = await _all(session, Notification, lead, Notification.created_at)
     traces = await _all(session, LlmTrace, lead, LlmTrace.created_at)
+    deals = await _all(session, Opportunity, lead, Opportunity.created_at)
     entries = await _entries_about(session, lead)
     return {
         "exported_at": clock.now().isoformat(),
@@ -111,6 +113,7 @@ async def export_lead(
         "planned_messages": [_fields(p) for p in planned],
         "notifications": [_fields(n) for n in alerts],
         "llm_traces": [_fields(t) for t in traces],
+        "opportunities": [_fields(o) for o in deals],
         "audit": [_fields(e, AUDIT_FIELDS) for e in entries],
     }
 
@@ -214,6 +217,7 @@ def _anonymize(lead: Lead, now: datetime) -> None:
     # 32 characters fit the phone column and keep (phone, tenant) unique.
     lead.phone = f"erased:{lead.id.hex[:25]}"
     lead.name, lead.summary, lead.custom_data = None, None, {}
+    lead.tags, lead.listing_asks = [], {}  # staff's words about the person, and what they asked
     lead.opted_out, lead.ai_paused = True, True
     lead.opted_out_at = lead.opted_out_at or now
     lead.erased_at = now

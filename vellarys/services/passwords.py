@@ -16,9 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from vellarys.db.models import PasswordReset, User
 from vellarys.db.queries import security as security_queries
 from vellarys.db.queries import user as user_queries
+from vellarys.domain.glossary import AuditAction
 from vellarys.domain.password import hash_password, verify_password
 from vellarys.errors import BadRequest, NotFound, VellarysError
 from vellarys.services.accounts import MIN_PASSWORD
+from vellarys.services.audit import USER, record
 from vellarys.services.sessions import PASSWORD_CHANGED, revoke_user_sessions, token_hash
 
 MAX_PASSWORD = 200
@@ -95,6 +97,14 @@ async def issue_reset_link(
         )
     )
     await session.flush()
+    await record(
+        session,
+        tenant_id=tenant_id,
+        user_id=issued_by,
+        action=AuditAction.USER_RESET_LINK_ISSUED,
+        target_type=USER,
+        target_id=user.id,
+    )
     return token
 
 

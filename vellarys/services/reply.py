@@ -34,6 +34,7 @@ from vellarys.services import llm_traces
 from vellarys.services.deps import PipelineDeps
 from vellarys.services.handoff import hand_off
 from vellarys.services.llm_brain import LlmTurn, llm_reply, record_spend, tokens_used_today
+from vellarys.services.opportunities import note_listing_asks
 from vellarys.services.retrieval import OPTIONAL_FAILURES, optional_step, places_of, retrieve
 from vellarys.services.understanding import read_message
 
@@ -74,6 +75,12 @@ async def answer(
     tenant = await tenant_queries.get(session, lead.tenant_id)
     settings: dict[str, Any] = dict(tenant.settings) if tenant else {}
     heard = await _understand(session, deps, lead=lead, history=history, burst=burst)
+    asked = [a.listing_code for a in heard.acts if a.kind == "listing_question" and a.listing_code]
+    if asked:
+        # A second question about one listing opens a deal on it; never at the reply's cost.
+        await optional_step(
+            session, "opportunity", lambda: note_listing_asks(session, lead=lead, codes=asked), 0
+        )
     context = ConversationContext(
         agency_name=settings.get("agency_name") or (tenant.name if tenant else ""),
         settings=settings,
@@ -130,8 +137,14 @@ async def _understand(
     )
     found |= _owner_answer(asked, text)
     owner = [a.kind for a in acts if a.kind in _OWNER_INTENTS]
-    if owner:
+    closing = dialogue.closing_intent(text)
+    if closing and before.get("intent") not in ("buy", "invest", "rent"):
+        found.setdefault("intent", closing)
+    elif owner:
         found["intent"] = owner[-1]
+    if (found.get("intent") or before.get("intent")) in ("sell", "rent_out"):
+        for key in qualification.BUDGET_SLOTS:  # an owner's price is ``expected_price``
+            found.pop(key, None)
     profile = qualification.merge(before, found)
     return Understood(
         text=text,
@@ -199,6 +212,7 @@ def _intents(text: str, acts: Sequence[Act]) -> frozenset[str]:
         found.add("question")
     if dialogue.closing_signal(text):
         found.add("closing")
+        found -= _OWNER_INTENTS  # ready to close: a buyer, not a client with a problem
     if dialogue.wants_more(text):
         found.add("more")
     return frozenset(found)

@@ -16,12 +16,20 @@ import numpy as np
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vellarys.db.queries import knowledge as knowledge_queries
 from vellarys.db.queries import property as property_queries
 from vellarys.domain import dialogue
 from vellarys.domain.cards import KnowledgeHit, PropertyHit
 from vellarys.domain.conversation import Turn
+from vellarys.domain.cost_answer import search_ceiling
 from vellarys.domain.intent import listing_codes
-from vellarys.domain.knowledge_answer import KnowledgeAnswer, answer_question, candidate_sentences
+from vellarys.domain.knowledge_answer import (
+    KnowledgeAnswer,
+    answer_question,
+    candidate_sentences,
+    trusted,
+)
+from vellarys.domain.knowledge_lists import asks_for_structure, structured_answer
 from vellarys.domain.listing import ready_to_search
 from vellarys.domain.listing_facts import asked_facts
 from vellarys.domain.planner import Retrieval
@@ -96,7 +104,9 @@ async def retrieve(
         missing_code=codes[0] if codes and looked_up is None else None,
         focus=focus,
         focus_description=description,
-        focus_explicit=looked_up is not None or dialogue.points_at_listing(text),
+        focus_explicit=looked_up is not None
+        or dialogue.points_at_listing(text)
+        or (focus is not None and focus.code == dialogue.named_listing(history)),
         answers=answers,
         shown_before=base.shown_before,
         iptu_period=base.iptu_period,
@@ -182,14 +192,30 @@ async def _answers(
     asked = [(a.kind, a.text) for a in acts if a.kind in _QUESTION_ACTS][:MAX_QUESTIONS]
     if len(asked) <= 1:
         asked = [(asked[0][0] if asked else "knowledge_question", text)]
-    found = []
+    found: list[tuple[str, KnowledgeAnswer | None, str]] = []
     for kind, question in asked:
         hits = await knowledge.search_knowledge(
             session, embedder, tenant_id=tenant_id, query=question, k=3
         )
+        shaped = await _structured(session, tenant_id, hits, question)
+        if shaped is not None:
+            found.append((kind, shaped, question))
+            continue
         scores = await asyncio.to_thread(_sentence_scores, embedder, hits, question)
         found.append((kind, answer_question(hits, question, sentence_scores=scores), question))
     return tuple(found)
+
+
+async def _structured(
+    session: AsyncSession, tenant_id: uuid.UUID, hits: Sequence[KnowledgeHit], question: str
+) -> KnowledgeAnswer | None:
+    """A list or the other options, from the whole document of the best trusted chunk."""
+    best = trusted(hits, question)
+    if not best or best[0].document_id is None or not asks_for_structure(question):
+        return None
+    document = await knowledge_queries.get_document(session, tenant_id, best[0].document_id)
+    text = structured_answer(document.content, question) if document else None
+    return KnowledgeAnswer(text, (best[0].document,), framed=True) if text else None
 
 
 def _sentence_scores(
@@ -224,6 +250,9 @@ async def _search(
         return None
     # "mais opções" pages past every card sent, and never widens into something else.
     more = "more" in intents
+    ceiling = search_ceiling(profile, text)
+    if ceiling:
+        profile = {**profile, "budget_max": ceiling}
     return await optional_step(
         session,
         "properties",

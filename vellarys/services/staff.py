@@ -1,4 +1,4 @@
-"""The agency's team: create or invite a user, list, deactivate.
+"""The agency's team: create or invite a user, edit their routing profile, list, deactivate.
 
 ``create_user`` is the one act behind the dashboard's invitation form and the operator's
 ``vellarys user create``: same checks, same messages, same audit entry.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,6 +19,7 @@ from vellarys.db.queries import user as user_queries
 from vellarys.domain.glossary import AuditAction
 from vellarys.domain.password import hash_password
 from vellarys.domain.phone import normalize_phone
+from vellarys.domain.staff_profile import profile_changes
 from vellarys.errors import BadRequest, Conflict, NotFound
 from vellarys.services.accounts import EMAIL, MIN_PASSWORD
 from vellarys.services.audit import USER, Actor, record_act
@@ -46,7 +48,9 @@ def _checked(email: str, name: str | None, role: str, password: str | None) -> t
     if len(name) > MAX_NAME_CHARS:
         raise BadRequest(f"O nome tem no máximo {MAX_NAME_CHARS} caracteres.")
     if role not in USER_ROLES:
-        raise BadRequest("Escolha o papel: administrador (admin) ou corretor (broker).")
+        raise BadRequest(
+            "Escolha o papel: administrador (admin), gerente (manager) ou corretor (broker)."
+        )
     if password is not None and len(password) < MIN_PASSWORD:
         raise BadRequest(f"A senha precisa de pelo menos {MIN_PASSWORD} caracteres.")
     return email, name
@@ -99,3 +103,42 @@ async def set_active(
     user.active = active
     await session.flush()
     return user
+
+
+async def update_user(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    user_id: uuid.UUID,
+    fields: Mapping[str, str | None],
+) -> User:
+    """Change a user's phone, areas, specialities, daily cap, availability, vacation or role
+    (the keys of ``domain.staff_profile.profile_changes``; only the given ones). Checked
+    whole before anything is written; an admin cannot take their own admin role away."""
+    changes = profile_changes(fields)
+    user = await user_queries.get(session, actor.tenant_id, user_id)
+    if user is None:
+        raise NotFound("Usuário não encontrado.")
+    if user.id == actor.user_id and changes.get("role", user.role) != user.role:
+        raise BadRequest("Você não pode mudar o seu próprio papel.")
+    areas = changes.pop("areas", None)
+    if areas is not None:
+        user.areas = {**(user.areas or {}), **areas}
+    for key, value in changes.items():
+        setattr(user, key, value)
+    await session.flush()
+    details = {"fields": sorted([*changes, *(["areas"] if areas is not None else [])])}
+    action = AuditAction.USER_UPDATED
+    await record_act(session, actor, action, target_type=USER, target_id=user.id, details=details)
+    return user
+
+
+async def update_user_by_email(
+    session: AsyncSession, actor: Actor, *, email: str, fields: Mapping[str, str | None]
+) -> User:
+    """``update_user`` for the user of the actor's agency with this e-mail."""
+    users = await user_queries.all_of(session, actor.tenant_id)
+    found = next((u for u in users if u.email.lower() == email.strip().lower()), None)
+    if found is None:
+        raise NotFound("Usuário não encontrado.")
+    return await update_user(session, actor, user_id=found.id, fields=fields)

@@ -16,6 +16,7 @@ from vellarys.web.headers import SecurityHeaders
 from vellarys.web.pages import (
     account,
     ai_traces,
+    board,
     channel_templates,
     channels,
     knowledge,
@@ -47,6 +48,7 @@ def web_router() -> APIRouter:
         leads,
         lead,
         ai_traces,
+        board,
         properties,
         knowledge,
         settings,

@@ -15,13 +15,14 @@ from vellarys.adapters.whatsapp import REGISTRY
 from vellarys.domain import glossary
 from vellarys.domain.budget import format_brl
 from vellarys.domain.glossary import STAGE_LABELS, TEMPERATURE_LABELS
+from vellarys.domain.lead_form import form_text
 from vellarys.domain.template import PURPOSES, VARIABLES
 from vellarys.web.session import csrf_token, take_flashes
 
 TEMPLATES = Path(__file__).parent / "templates"
 ZONE = ZoneInfo("America/Sao_Paulo")
 
-ROLE_LABELS = {"admin": "Administrador", "broker": "Corretor"}
+ROLE_LABELS = glossary.ROLE_LABELS
 STATUS_TICKS = {
     "pending": ("🕓", "pendente"),
     "uncertain": ("⚠", "envio incerto: aguardando confirmação do WhatsApp"),
@@ -70,6 +71,10 @@ templates.env.filters.update(
     stage=lambda s: STAGE_LABELS.get(s, s),
     role=lambda r: ROLE_LABELS.get(r, r),
     provider=lambda p: PROVIDER_LABELS.get(p, p),
+    opportunity_stage=lambda s: glossary.label(glossary.OPPORTUNITY_STAGE_LABELS, s),
+    speciality=lambda s: glossary.label(glossary.SPECIALITY_LABELS, s),
+    audit_action=lambda a: glossary.label(glossary.AUDIT_ACTION_LABELS, a),
+    form_text=lambda value, key: form_text(key, value),
 )
 templates.env.globals.update(
     STAGE_LABELS=STAGE_LABELS,
@@ -78,6 +83,8 @@ templates.env.globals.update(
     TRANSACTION_LABELS=glossary.TRANSACTION_LABELS,
     STATUS_TICKS=STATUS_TICKS,
     ROLE_LABELS=ROLE_LABELS,
+    OPPORTUNITY_STAGE_LABELS=glossary.OPPORTUNITY_STAGE_LABELS,
+    SPECIALITY_LABELS=glossary.SPECIALITY_LABELS,
     template_purposes=PURPOSES,
     template_variables=list(VARIABLES),
 )

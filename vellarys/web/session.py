@@ -110,16 +110,19 @@ async def sign_out(request: Request) -> None:
 
 @asynccontextmanager
 async def staff_work(
-    request: Request, *, admin: bool = False
+    request: Request, *, admin: bool = False, manager: bool = False
 ) -> AsyncIterator[tuple[AsyncSession, Viewer]]:
     """One unit of work for a signed-in request; it commits when the block ends, before the
-    response is sent. ``admin=True`` refuses brokers."""
+    response is sent. ``admin=True`` lets only admins in; ``manager=True`` admins and
+    managers (everything but channels, keys, users and the assistant's settings)."""
     _, tenant_id = _cookie_ids(request)
     # Row-level security then shows this transaction the signed-in agency's rows only.
     async with unit_of_work(container_of(request).sessions, tenant_id=tenant_id) as session:
         viewer = await viewer_of(session, request)
         if admin and not viewer.is_admin:
             raise Forbidden("Somente administradores da imobiliária podem acessar esta página.")
+        if manager and not viewer.is_manager:
+            raise Forbidden("Somente gestores da imobiliária podem acessar esta página.")
         yield session, viewer
 
 

@@ -13,7 +13,13 @@ import pytest
 from tests.api.v1.factories import make_tenant
 from tests.api.v1.harness import Agency, Api
 from tests.api.v1.openapi_check import OpenApiChecker
-from tests.conftest import TEMPLATE_DB, create_database, drop_database, make_settings
+from tests.conftest import (
+    TEMPLATE_DB,
+    create_database,
+    drop_database,
+    make_settings,
+    worker_database,
+)
 from vellarys.asgi import create_app
 from vellarys.bootstrap import Container, build
 from vellarys.db.uow import unit_of_work
@@ -31,9 +37,10 @@ async def _agency(container: Container) -> Agency:
 def api_database(pg_server: str, template_url: str) -> Iterator[str]:
     """One migrated database for every API test; each test works in agencies of its own,
     so committed rows never meet (and the API commits for real, as in production)."""
-    url = create_database(pg_server, "vellarys_api_v1", template=TEMPLATE_DB)
+    name = worker_database("vellarys_api_v1")
+    url = create_database(pg_server, name, template=TEMPLATE_DB)
     yield url
-    drop_database(pg_server, "vellarys_api_v1")
+    drop_database(pg_server, name)
 
 
 @pytest.fixture(scope="session")

@@ -132,7 +132,13 @@ async def update_lead(lead_id: uuid.UUID, body: LeadPatch, auth: Auth) -> LeadOu
     async with auth.session() as (session, caller):
         lead = await lead_acts.find_lead(session, caller.actor, lead_id)
         if body.stage is not None:
-            await lead_acts.change_stage(session, caller.actor, lead_id=lead_id, stage=body.stage)
+            await lead_acts.change_stage(
+                session,
+                caller.actor,
+                lead_id=lead_id,
+                stage=body.stage,
+                loss_reason=body.loss_reason,
+            )
         if "assigned_user_id" in body.model_fields_set:
             user_id = body.assigned_user_id
             await lead_acts.assign_lead(session, caller.actor, lead_id=lead_id, user_id=user_id)

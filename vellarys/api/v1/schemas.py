@@ -92,6 +92,9 @@ class LeadPageOut(BaseModel):
 
 class LeadPatch(Input):
     stage: Stage | None = None
+    loss_reason: str | None = Field(
+        default=None, max_length=120, description="Required with stage lost: one of the agency's."
+    )
     assigned_user_id: uuid.UUID | None = Field(
         default=None, description="A user of the agency; null takes the lead off its broker."
     )

@@ -10,6 +10,7 @@ from vellarys.db.models.login import LoginAttempt
 from vellarys.db.models.mail import OutgoingEmail
 from vellarys.db.models.media import MediaFile
 from vellarys.db.models.message import Message, RejectedInbound
+from vellarys.db.models.opportunity import Opportunity
 from vellarys.db.models.property import Property, PropertyEmbedding
 from vellarys.db.models.security import ErasedIdentifier, ErasureSalt, PasswordReset, UserSession
 from vellarys.db.models.system import LlmUsage, MessageRate, SystemSetting
@@ -35,6 +36,7 @@ __all__ = [
     "Message",
     "MessageRate",
     "Notification",
+    "Opportunity",
     "OutgoingEmail",
     "PasswordReset",
     "PlannedMessage",

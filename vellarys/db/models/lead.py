@@ -48,6 +48,11 @@ class Lead(IdMixin, TimestampMixin, Base):
     last_inbound_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     first_response_seconds: Mapped[float | None] = mapped_column()
     erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    tags: Mapped[list[Any]] = mapped_column(default=list, server_default=text("'[]'"))
+    # Why a lost lead was lost: one of the agency's reasons (settings), kept as written.
+    loss_reason: Mapped[str | None] = mapped_column(String(120))
+    # How many times the lead asked about each listing code (a second ask opens a deal).
+    listing_asks: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default=text("'{}'"))
 
 
 class Handoff(IdMixin, TimestampMixin, Base):

@@ -65,6 +65,8 @@ class Property(IdMixin, TimestampMixin, Base):
     # Kept by a database trigger whenever the price goes down.
     previous_price: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     price_reduced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The listing's own broker: a lead asking about it goes to them first.
+    broker_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
 
 class PropertyEmbedding(IdMixin, TimestampMixin, Base):

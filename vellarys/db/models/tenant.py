@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, Text, func, text
+from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, String, Text, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vellarys.db.base import Base, IdMixin, TimestampMixin, check_in
-from vellarys.domain.glossary import AuditAction, values
+from vellarys.domain.glossary import AuditAction, Role, values
 
-USER_ROLES = ("admin", "broker")
+USER_ROLES = values(Role)
 AUDIT_ACTIONS = values(AuditAction)
 ALERT_KINDS = ("new_lead", "hot_lead", "after_hours_lead", "handoff_untaken")
 _ALL_ALERTS = "'" + '["new_lead", "hot_lead", "after_hours_lead", "handoff_untaken"]' + "'"
@@ -32,6 +32,7 @@ class User(IdMixin, TimestampMixin, Base):
     __tablename__ = "users"
     __table_args__ = (
         CheckConstraint(check_in("role", USER_ROLES), name="role"),
+        CheckConstraint("daily_lead_cap IS NULL OR daily_lead_cap >= 0", name="lead_cap"),
         Index("ux_users_email", func.lower(text("email")), unique=True),
     )
 
@@ -43,6 +44,13 @@ class User(IdMixin, TimestampMixin, Base):
     phone: Mapped[str | None] = mapped_column(String(32))
     areas: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default=text("'{}'"))
     active: Mapped[bool] = mapped_column(default=True, server_default=text("true"))
+    # Routing: what they sell (``Speciality``), how many new leads a day, whether they take
+    # leads now, and the days they are away (both included).
+    specialities: Mapped[list[Any]] = mapped_column(default=list, server_default=text("'[]'"))
+    daily_lead_cap: Mapped[int | None] = mapped_column()
+    available: Mapped[bool] = mapped_column(default=True, server_default=text("true"))
+    vacation_from: Mapped[date | None] = mapped_column(Date)
+    vacation_until: Mapped[date | None] = mapped_column(Date)
     last_assigned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Which manager alerts also go to this user's WhatsApp (the dashboard shows them all).
@@ -81,4 +89,7 @@ class AuditEntry(IdMixin, Base):
     target_type: Mapped[str] = mapped_column(String(64))
     target_id: Mapped[str | None] = mapped_column(String(64))
     details: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default=text("'{}'"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # clock_timestamp(): several acts of one transaction keep their order in a timeline.
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.clock_timestamp()
+    )

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vellarys.db.models import Handoff, Lead, Message
@@ -55,3 +55,19 @@ async def untaken_since(
         )
     )
     return [(handoff, lead) for handoff, lead in found.all()]
+
+
+async def assigned_since(
+    session: AsyncSession, tenant_id: uuid.UUID, since: datetime
+) -> dict[uuid.UUID, int]:
+    """How many handoffs each user got at or after ``since`` (a broker's daily load)."""
+    found = await session.execute(
+        select(Handoff.user_id, func.count())
+        .where(
+            Handoff.tenant_id == tenant_id,
+            Handoff.user_id.is_not(None),
+            Handoff.created_at >= since,
+        )
+        .group_by(Handoff.user_id)
+    )
+    return {row[0]: int(row[1]) for row in found.all() if row[0] is not None}

@@ -12,17 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from vellarys.db.models import Tenant, User
 
 
-async def active_brokers(session: AsyncSession, tenant_id: uuid.UUID) -> list[User]:
-    """Active brokers, the longest-waiting first (round robin by last assignment)."""
-    found = await session.execute(
-        select(User)
-        .where(User.tenant_id == tenant_id, User.role == "broker", User.active)
-        .order_by(User.last_assigned_at.asc().nulls_first(), User.created_at)
-        .with_for_update()
-    )
-    return list(found.scalars())
-
-
 async def active_staff(session: AsyncSession, tenant_id: uuid.UUID) -> list[User]:
     """Every active user (admins and brokers) of the tenant, by name."""
     found = await session.execute(
@@ -114,3 +103,15 @@ async def active_by_email(session: AsyncSession, email: str) -> tuple[User, Tena
     )
     row = found.first()
     return None if row is None else (row[0], row[1])
+
+
+async def routable_staff(session: AsyncSession, tenant_id: uuid.UUID) -> list[User]:
+    """Every active user, the longest without a lead first (the round robin), locked so
+    two handoffs at once do not both pick the same broker as "least busy"."""
+    found = await session.execute(
+        select(User)
+        .where(User.tenant_id == tenant_id, User.active)
+        .order_by(User.last_assigned_at.asc().nulls_first(), User.created_at)
+        .with_for_update()
+    )
+    return list(found.scalars())

@@ -55,7 +55,7 @@ async def upload(request: Request) -> Response:
     if upload is not None:
         content = await upload.read(MAX_DOCUMENT_BYTES + 1)
     try:
-        async with staff_work(request, admin=True) as (session, viewer):
+        async with staff_work(request, manager=True) as (session, viewer):
             document = await documents.upload_document(
                 session,
                 viewer.actor,
@@ -78,7 +78,7 @@ async def delete(request: Request, document_id: str) -> Response:
         key = uuid.UUID(document_id)
     except ValueError as exc:
         raise NotFound("Documento não encontrado.") from exc
-    async with staff_work(request, admin=True) as (session, viewer):
+    async with staff_work(request, manager=True) as (session, viewer):
         await documents.remove_document(session, tenant_id=viewer.tenant_id, document_id=key)
     flash(request, "Documento excluído.")
     return RedirectResponse("/knowledge", status_code=303)

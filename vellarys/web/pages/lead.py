@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
 from vellarys.errors import BadRequest, Conflict, NotFound
-from vellarys.services import dashboard, lead_acts
+from vellarys.services import dashboard, lead_acts, lead_entry, opportunities
 from vellarys.web.pages.forms import form_fields
 from vellarys.web.render import render
 from vellarys.web.route import WebRoute
@@ -30,9 +31,59 @@ def _back(lead_id: uuid.UUID) -> Response:
 
 @router.get("/leads/{lead_id}")
 async def lead_page(request: Request, lead_id: str) -> Response:
+    return await _lead_page(request, lead_key(lead_id))
+
+
+async def _lead_page(
+    request: Request, key: uuid.UUID, *, status: int = 200, **extra: Any
+) -> Response:
     async with staff_work(request) as (session, viewer):
-        view = await dashboard.lead_view(session, viewer, lead_key(lead_id))
-    return render(request, "lead.html", {"view": view, "lead": view.lead})
+        view = await dashboard.lead_view(session, viewer, key)
+    context = {"view": view, "lead": view.lead, "edit_error": None, "edit_values": None, **extra}
+    return render(request, "lead.html", context, status=status)
+
+
+@router.post("/leads/{lead_id}/edit")
+async def edit(request: Request, lead_id: str) -> Response:
+    """Name, tags, stage and profile fields; a refused value is a 422 and nothing is saved."""
+    key, fields = lead_key(lead_id), await form_fields(request)
+    try:
+        async with staff_work(request) as (session, viewer):
+            await lead_entry.edit_lead(session, viewer.actor, lead_id=key, fields=fields)
+    except BadRequest as exc:
+        return await _lead_page(
+            request, key, status=exc.status_code, edit_error=exc.message, edit_values=fields
+        )
+    flash(request, "Dados do lead salvos.")
+    return _back(key)
+
+
+@router.post("/leads/{lead_id}/opportunities")
+async def open_opportunity(request: Request, lead_id: str) -> Response:
+    return await _act(request, lead_id, "Oportunidade aberta.")
+
+
+@router.post("/opportunities/{opportunity_id}")
+async def update_opportunity(request: Request, opportunity_id: str) -> Response:
+    key, fields = _opportunity_key(opportunity_id), await form_fields(request)
+    container = container_of(request)
+    try:
+        async with staff_work(request) as (session, viewer):
+            found = await opportunities.update_opportunity(
+                session, viewer.actor, opportunity_id=key, fields=fields, now=container.clock.now()
+            )
+    except BadRequest as exc:
+        flash(request, exc.message, "error")
+        return _back(lead_key(fields.get("lead_id", "")))
+    flash(request, "Oportunidade atualizada.")
+    return _back(found.lead_id)
+
+
+def _opportunity_key(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError as exc:
+        raise NotFound(opportunities.NOT_FOUND) from exc
 
 
 @router.get("/leads/{lead_id}/messages")
@@ -70,11 +121,16 @@ async def _act(request: Request, lead_id: str, done: str) -> Response:
                 text = fields.get("text", "")
                 await lead_acts.send_broker_message(session, actor, lead_id=key, text=text)
             elif action == "assign":
-                user = _user(fields.get("user_id") or None)
-                await lead_acts.assign_lead(session, actor, lead_id=key, user_id=user)
+                user, now = _user(fields.get("user_id") or None), container_of(request).clock.now()
+                await lead_acts.assign_lead(session, actor, lead_id=key, user_id=user, now=now)
             elif action == "stage":
-                stage = fields.get("stage", "")
-                await lead_acts.change_stage(session, actor, lead_id=key, stage=stage)
+                stage, reason = fields.get("stage", ""), fields.get("loss_reason") or None
+                await lead_acts.change_stage(
+                    session, actor, lead_id=key, stage=stage, loss_reason=reason
+                )
+            elif action == "opportunities":
+                code = fields.get("code", "")
+                await opportunities.open_for_code(session, actor, lead_id=key, code=code)
             elif action == "notes":
                 await dashboard.add_note(session, viewer, key, body=fields.get("body", ""))
     except (BadRequest, Conflict) as exc:

@@ -8,16 +8,18 @@ from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
+from fastapi.responses import RedirectResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vellarys.db.queries import dashboard as dashboard_queries
 from vellarys.db.queries.page import parse_page_number
-from vellarys.errors import BadRequest
-from vellarys.services import dashboard, leads
+from vellarys.errors import BadRequest, Conflict
+from vellarys.services import dashboard, lead_entry, leads
 from vellarys.services.auth import Viewer
+from vellarys.web.pages.forms import form_fields, form_file
 from vellarys.web.render import render
 from vellarys.web.route import WebRoute
-from vellarys.web.session import staff_work
+from vellarys.web.session import flash, staff_work
 
 router = APIRouter(route_class=WebRoute)
 PER_PAGE = 25
@@ -105,8 +107,12 @@ async def _options(session: AsyncSession, viewer: Viewer) -> dict[str, Any]:
 
 @router.get("/leads")
 async def lead_list(request: Request) -> Response:
+    return await _list(request)
+
+
+async def _list(request: Request, *, status: int = 200, **extra: Any) -> Response:
     params = dict(request.query_params)
-    error, result, status = None, None, 200
+    error, result = None, None
     async with staff_work(request) as (session, viewer):
         options = await _options(session, viewer)
         try:
@@ -132,8 +138,49 @@ async def lead_list(request: Request) -> Response:
         "channel_names": channel_names,
         "filtered": filtered,
         "export_query": request.url.query,
+        "new_error": None,
+        "import_report": None,
+        "import_error": None,
+        **extra,
     }
     return render(request, "leads.html", context, status=status)
+
+
+@router.post("/leads")
+async def create(request: Request) -> Response:
+    """A lead typed by staff (WhatsApp, name, where it came from)."""
+    fields = await form_fields(request)
+    try:
+        async with staff_work(request) as (session, viewer):
+            lead = await lead_entry.create_lead(
+                session,
+                viewer.actor,
+                phone=fields.get("phone", ""),
+                name=fields.get("name"),
+                source=fields.get("source"),
+            )
+    except (BadRequest, Conflict) as exc:
+        return await _list(request, status=exc.status_code, new_error=exc.message)
+    flash(request, "Lead criado.")
+    return RedirectResponse(f"/leads/{lead.id}", status_code=303)
+
+
+@router.post("/leads/import")
+async def import_csv(request: Request) -> Response:
+    """Old leads from a CSV file: all or nothing, with what to fix on which line."""
+    upload = await form_file(request, "file")
+    content = await upload.read() if upload is not None else None
+    try:
+        async with staff_work(request, manager=True) as (session, viewer):
+            if content is None:
+                raise BadRequest("Escolha um arquivo CSV.")
+            report = await lead_entry.import_csv(session, viewer.actor, content=content)
+    except BadRequest as exc:
+        return await _list(request, status=exc.status_code, import_error=exc.message)
+    if not report.ok:
+        return await _list(request, status=422, import_report=report)
+    flash(request, f"Importação concluída: {report.created} novos, {report.updated} atualizados.")
+    return RedirectResponse("/leads", status_code=303)
 
 
 @router.get("/leads/export.csv")

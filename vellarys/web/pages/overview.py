@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from vellarys.db.models.lead import STAGES, TEMPERATURES
-from vellarys.services import dashboard
+from vellarys.services import dashboard, sales
 from vellarys.web.render import ZONE, render
 from vellarys.web.route import WebRoute
 from vellarys.web.session import container_of, staff_work
@@ -15,12 +15,15 @@ router = APIRouter(route_class=WebRoute)
 
 @router.get("/")
 async def overview(request: Request) -> Response:
-    today = container_of(request).clock.now().astimezone(ZONE).date()
+    now = container_of(request).clock.now()
+    today = now.astimezone(ZONE).date()
     async with staff_work(request) as (session, viewer):
         counts = await dashboard.overview(session, viewer, today=today)
+        figures = await sales.sales_figures(session, dashboard.scope_of(viewer), now=now)
     peak = max((n for _, n in counts.per_day), default=0)
     context = {
         "counts": counts,
+        "sales": figures,
         "peak": max(peak, 1),
         "stages": STAGES,
         "temperatures": TEMPERATURES,

@@ -12,7 +12,7 @@ from vellarys.db.queries.page import MAX_PER_PAGE, parse_page_number
 from vellarys.domain.glossary import PROPERTY_TYPE_LABELS, TRANSACTION_LABELS
 from vellarys.domain.listing_input import FIELDS, listing_from_text
 from vellarys.errors import BadRequest, NotFound
-from vellarys.services import catalog, feeds
+from vellarys.services import catalog, feeds, staff
 from vellarys.services.catalog import InvalidListing
 from vellarys.web.pages.forms import form_fields, form_file
 from vellarys.web.render import render
@@ -64,8 +64,12 @@ def _form(
     prop_id: uuid.UUID | None,
     errors: list[str] | None = None,
     status: int = 200,
+    brokers: list[Any] | None = None,
+    broker_id: uuid.UUID | None = None,
 ) -> Response:
     context = {
+        "brokers": brokers or [],
+        "broker_id": broker_id,
         "values": values,
         "prop_id": prop_id,
         "errors": errors or [],
@@ -77,7 +81,7 @@ def _form(
 
 @router.get("/properties/new")
 async def new_property(request: Request) -> Response:
-    async with staff_work(request, admin=True):
+    async with staff_work(request, manager=True):
         pass
     return _form(request, values={"state": "SP"}, prop_id=None)
 
@@ -86,7 +90,7 @@ async def new_property(request: Request) -> Response:
 async def create(request: Request) -> Response:
     fields = await form_fields(request)
     try:
-        async with staff_work(request, admin=True) as (session, viewer):
+        async with staff_work(request, manager=True) as (session, viewer):
             listing = listing_from_text(fields)
             prop = await catalog.create_listing(
                 session, tenant_id=viewer.tenant_id, listing=listing
@@ -99,19 +103,37 @@ async def create(request: Request) -> Response:
 
 @router.get("/properties/{prop_id}/edit")
 async def edit(request: Request, prop_id: str) -> Response:
-    async with staff_work(request, admin=True) as (session, viewer):
+    async with staff_work(request, manager=True) as (session, viewer):
         prop = await catalog.get_listing(
             session, tenant_id=viewer.tenant_id, property_id=_key(prop_id)
         )
         values = _form_values(prop)
-    return _form(request, values=values, prop_id=prop.id)
+        team = await staff.list_users(session, viewer.tenant_id)
+    brokers = [u for u in team if u.active]
+    return _form(request, values=values, prop_id=prop.id, brokers=brokers, broker_id=prop.broker_id)
+
+
+@router.post("/properties/{prop_id}/broker")
+async def set_broker(request: Request, prop_id: str) -> Response:
+    """The listing's own broker: leads asking about it go to them first."""
+    fields, key = await form_fields(request), _key(prop_id)
+    try:
+        chosen = uuid.UUID(fields["user_id"]) if fields.get("user_id") else None
+    except ValueError as exc:
+        raise BadRequest("Corretor inválido.") from exc
+    async with staff_work(request, manager=True) as (session, viewer):
+        prop = await catalog.set_listing_broker(
+            session, tenant_id=viewer.tenant_id, property_id=key, user_id=chosen
+        )
+    flash(request, f"Corretor do imóvel {prop.code} atualizado.")
+    return RedirectResponse(f"/properties/{prop.id}/edit", status_code=303)
 
 
 @router.post("/properties/{prop_id}/edit")
 async def update(request: Request, prop_id: str) -> Response:
     fields, key = await form_fields(request), _key(prop_id)
     try:
-        async with staff_work(request, admin=True) as (session, viewer):
+        async with staff_work(request, manager=True) as (session, viewer):
             prop = await catalog.update_listing(
                 session, tenant_id=viewer.tenant_id, property_id=key, form=fields
             )
@@ -132,7 +154,7 @@ async def activate(request: Request, prop_id: str) -> Response:
 
 
 async def _availability(request: Request, prop_id: str, *, available: bool) -> Response:
-    async with staff_work(request, admin=True) as (session, viewer):
+    async with staff_work(request, manager=True) as (session, viewer):
         prop = await catalog.update_listing(
             session, tenant_id=viewer.tenant_id, property_id=_key(prop_id), available=available
         )
@@ -151,7 +173,7 @@ async def import_csv(request: Request) -> Response:
     content = await upload.read() if upload is not None else None
     try:
         # The admin check comes first: a broker learns nothing from a validation message.
-        async with staff_work(request, admin=True) as (session, viewer):
+        async with staff_work(request, manager=True) as (session, viewer):
             if content is None:
                 raise BadRequest("Escolha um arquivo CSV.")
             report = await catalog.import_csv(session, tenant_id=viewer.tenant_id, content=content)
@@ -169,7 +191,7 @@ async def import_csv(request: Request) -> Response:
 async def configure_feed(request: Request) -> Response:
     """The agency's VRSync feed address and sync interval (hours); an empty address stops it."""
     try:
-        async with staff_work(request, admin=True) as (session, viewer):
+        async with staff_work(request, manager=True) as (session, viewer):
             fields = await form_fields(request)
             hours = fields.get("interval_hours", "").strip()
             if not hours.isdigit() or not 1 <= int(hours) <= 168:

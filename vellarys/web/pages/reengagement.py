@@ -26,7 +26,7 @@ STATUSES = {"sent": "enviada", "cancelled": "cancelada", "skipped": "não enviad
 @router.get("/reengagement")
 async def reengagement_page(request: Request) -> Response:
     now = container_of(request).clock.now()
-    async with staff_work(request, admin=True) as (session, viewer):
+    async with staff_work(request, manager=True) as (session, viewer):
         tenant = await tenant_queries.get(session, viewer.tenant_id)
         if tenant is None:
             raise NotFound("Imobiliária não encontrada.")
@@ -68,7 +68,7 @@ async def _act(request: Request, done: Act) -> Response:
     fields = await form_fields(request)
     now = container_of(request).clock.now()
     try:
-        async with staff_work(request, admin=True) as (session, viewer):
+        async with staff_work(request, manager=True) as (session, viewer):
             lead_id, kind, step = _step(fields)
             tenant = await tenant_queries.get(session, viewer.tenant_id)
             assert tenant is not None

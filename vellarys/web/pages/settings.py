@@ -7,6 +7,8 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
+from vellarys.errors import BadRequest
+from vellarys.services import pipeline
 from vellarys.services import settings as assistant
 from vellarys.web.pages.forms import form_fields
 from vellarys.web.render import render
@@ -22,8 +24,12 @@ _CHECKBOXES = (
 )
 
 
-def _context(values: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
+def _context(
+    values: dict[str, Any], errors: dict[str, str], reasons: list[str] | None = None
+) -> dict[str, Any]:
     return {
+        "loss_reasons": reasons or [],
+        "reasons_error": None,
         "values": values,
         "errors": errors,
         "days": assistant.DAYS,
@@ -36,7 +42,8 @@ def _context(values: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
 async def settings_page(request: Request) -> Response:
     async with staff_work(request, admin=True) as (session, viewer):
         values = await assistant.read_settings(session, viewer.tenant_id)
-    return render(request, "settings.html", _context(values, {}))
+        reasons = await pipeline.loss_reasons(session, viewer.tenant_id)
+    return render(request, "settings.html", _context(values, {}, reasons))
 
 
 @router.post("/settings")
@@ -55,6 +62,7 @@ async def save(request: Request) -> Response:
     except assistant.InvalidSettings as exc:
         async with staff_work(request, admin=True) as (session, viewer):
             stored = await assistant.read_settings(session, viewer.tenant_id)
+            reasons = await pipeline.loss_reasons(session, viewer.tenant_id)
         values = {
             **fields,
             "llm": stored["llm"],
@@ -62,7 +70,7 @@ async def save(request: Request) -> Response:
             "qualification_enabled": fields.get("qualification_enabled") == "on",
             **{key: fields.get(key) == "on" for key in _CHECKBOXES},
         }
-        return render(request, "settings.html", _context(values, exc.errors), status=422)
+        return render(request, "settings.html", _context(values, exc.errors, reasons), status=422)
     flash(request, "Configurações salvas.")
     return RedirectResponse("/settings", status_code=303)
 
@@ -72,3 +80,20 @@ def _hours(fields: dict[str, str]) -> dict[str, list[str]]:
         d: [fields.get(f"hours_{d}_open", ""), fields.get(f"hours_{d}_close", "")]
         for d in assistant.DAYS
     }
+
+
+@router.post("/settings/loss-reasons")
+async def save_loss_reasons(request: Request) -> Response:
+    """The agency's reasons a lead is lost (one a line), offered when a lead or deal is lost."""
+    fields = await form_fields(request)
+    try:
+        async with staff_work(request, admin=True) as (session, viewer):
+            await pipeline.save_loss_reasons(session, viewer.actor, text=fields.get("reasons", ""))
+    except BadRequest as exc:
+        async with staff_work(request, admin=True) as (session, viewer):
+            values = await assistant.read_settings(session, viewer.tenant_id)
+            reasons = await pipeline.loss_reasons(session, viewer.tenant_id)
+        context = {**_context(values, {}, reasons), "reasons_error": exc.message}
+        return render(request, "settings.html", context, status=exc.status_code)
+    flash(request, "Motivos de perda salvos.")
+    return RedirectResponse("/settings", status_code=303)

@@ -29,6 +29,7 @@ async def _page(request: Request, *, status: int = 200, **extra: Any) -> Respons
         "values": {},
         "invitation": None,
         "reset_link": None,
+        "profile_error": None,
         **extra,
     }
     return render(request, "users.html", context, status=status)
@@ -137,4 +138,23 @@ async def revoke_sessions(request: Request, user_id: str) -> Response:
             reason=sessions.BY_ADMIN,
         )
     flash(request, f"{ended} sessão(ões) de {user.name} encerrada(s).")
+    return RedirectResponse("/users", status_code=303)
+
+
+@router.post("/users/{user_id}/profile")
+async def update_profile(request: Request, user_id: str) -> Response:
+    """Phone, role, areas, specialities, daily cap, availability and vacation of a user."""
+    key = _user_key(user_id)
+    form = await request.form()
+    fields = await form_fields(request)
+    # Checkboxes: several specialities under one name; an unchecked box is simply absent.
+    fields["specialities"] = ",".join(str(v) for v in form.getlist("specialities"))
+    fields["available"] = "on" if fields.get("available") == "on" else "off"
+    try:
+        async with staff_work(request, admin=True) as (session, viewer):
+            user = await staff.update_user(session, viewer.actor, user_id=key, fields=fields)
+    except BadRequest as exc:
+        error = {"user": str(key), "message": exc.message}
+        return await _page(request, profile_error=error, status=exc.status_code)
+    flash(request, f"Perfil de {user.name} salvo.")
     return RedirectResponse("/users", status_code=303)

@@ -24,6 +24,7 @@ branch_labels = None
 depends_on = None
 
 ROLE = "vellarys_app"
+_ALREADY_DONE = "EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;"
 CURRENT_TENANT = "nullif(current_setting('app.tenant_id', true), '')::uuid"
 TENANT_TABLES = (
     "users",
@@ -47,15 +48,18 @@ def upgrade() -> None:
     # With separate migration and runtime roles, `vellarys db bootstrap` (a superuser) created
     # the role and made the runtime role a member: nothing to do here, and no CREATEROLE needed.
     # A single role that may create roles (the embedded server, tests) does both itself.
+    # Roles belong to the whole server: two databases of one server migrated at once (two
+    # deployments, parallel test workers) may both find the role missing; the second one's
+    # CREATE or GRANT then fails on the first one's row, which is the state wanted.
     op.execute(
         f"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{ROLE}') "
-        f"THEN CREATE ROLE {ROLE} NOLOGIN; END IF; END $$"
+        f"THEN CREATE ROLE {ROLE} NOLOGIN; END IF; {_ALREADY_DONE} END $$"
     )
     op.execute(
         "DO $$ BEGIN "
         f"IF NOT pg_has_role(current_user, '{ROLE}', 'MEMBER') "
         "AND (SELECT rolsuper OR rolcreaterole FROM pg_roles WHERE rolname = current_user) THEN "
-        f"EXECUTE format('GRANT {ROLE} TO %I', current_user); END IF; END $$"
+        f"EXECUTE format('GRANT {ROLE} TO %I', current_user); END IF; {_ALREADY_DONE} END $$"
     )
     op.execute(
         "DO $$ DECLARE s text := current_schema(); BEGIN "

@@ -1,7 +1,7 @@
 """LLM traces (one row per LLM reply, kept 30 days) and the owner/client handoff reasons.
 
 Revision ID: 0008_llm_traces
-Revises: 0008_mail
+Revises: 0008_board
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 revision = "0008_llm_traces"
-down_revision = "0008_mail"
+down_revision = "0008_board"
 branch_labels = None
 depends_on = None
 
