@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from vellarys import __version__
-from vellarys.api import health, metrics, v1, webhooks
+from vellarys.api import health, metrics, portal, v1, webhooks
 from vellarys.api.body_limit import BodyLimit, BodyLimits
 from vellarys.api.errors import install_error_handlers
 from vellarys.bootstrap import Container, build
@@ -30,6 +30,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(webhooks.router)
+    app.include_router(portal.router)
     app.include_router(v1.router)
     install_web(app, container)
     # Added after the dashboard, so it runs before its session cookie is even read.

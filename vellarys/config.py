@@ -108,6 +108,8 @@ class Settings(BaseSettings):
     media_max_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
     media_timeout_seconds: float = Field(default=30, gt=0)
     media_retention_days: int = Field(default=90, ge=1)
+    webhook_timeout_seconds: float = Field(default=10, gt=0, le=60)
+    webhook_retry_base_seconds: float = Field(default=30, ge=0)
     transcription_base_url: str | None = None
     transcription_api_key: SecretStr | None = None
     transcription_model: str = "whisper-1"

@@ -77,7 +77,7 @@ class Stack:
                     wait=False,
                     install_signal_handlers=False,
                     concurrency=2,
-                    queues=["pipeline", "outbound", "indexing"],
+                    queues=["pipeline", "outbound", "indexing", "webhooks"],
                     worker_middleware=[observe_job],
                 )
                 due = await self.scalar(

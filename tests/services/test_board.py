@@ -239,6 +239,7 @@ async def test_a_lead_typed_by_hand_is_created_once_per_whatsapp(session: AsyncS
         "Rita",
         "plantão",
     )
+    assert (lead.source, lead.campaign) == ("manual", "plantão")  # the one source field
     with pytest.raises(Exception, match="Já existe"):
         await lead_entry.create_lead(session, actor, phone="11966665555", name=None, source=None)
     # Another agency may have a lead with the same number.

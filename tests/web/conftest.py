@@ -96,7 +96,7 @@ async def drain_jobs(container: Container, *, seconds: float = 300) -> None:
                 wait=False,
                 install_signal_handlers=False,
                 concurrency=2,
-                queues=["pipeline", "outbound", "indexing"],
+                queues=["pipeline", "outbound", "indexing", "webhooks"],
                 worker_middleware=[observe_job],
             )
             async with unit_of_work(container.sessions) as session:

@@ -25,6 +25,7 @@ from vellarys.db.models import (
     Opportunity,
     Property,
     User,
+    WebhookEndpoint,
 )
 from vellarys.db.uow import unit_of_work
 from vellarys.domain.password import hash_password
@@ -62,6 +63,7 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/static"): R("static"),
     ("GET", "/webhooks/{provider}/{key}"): R("webhook"),
     ("POST", "/webhooks/{provider}/{key}"): R("webhook"),
+    ("POST", "/portal-leads/{key}"): R("webhook"),
     ("GET", "/login"): R("public"), ("POST", "/login"): R("login_form"),
     ("POST", "/logout"): R(WEB),
     ("GET", "/account/password"): R(WEB),
@@ -109,6 +111,12 @@ MATRIX: dict[tuple[str, str], Rule] = {
         "template_name": "retomada", "template_purpose": "follow_up"}),
     ("POST", "/channels/{channel_id}/templates/remove"): R(WEB, "channel", admin_only=True,
                                                            data={"template_name": "nenhum"}),
+    ("GET", "/integrations"): R(WEB, admin_only=True),
+    ("POST", "/integrations/portal"): R(WEB, admin_only=True),
+    ("POST", "/integrations/webhooks"): R(WEB, admin_only=True, data={
+        "url": "https://crm.example/hook", "event:lead.created": "on"}),
+    ("POST", "/integrations/webhooks/{endpoint_id}/test"): R(WEB, "webhook", admin_only=True),
+    ("POST", "/integrations/webhooks/{endpoint_id}/delete"): R(WEB, "webhook", admin_only=True),
     ("GET", "/reengagement"): M(WEB),
     ("POST", "/reengagement/cancel"): M(WEB),
     ("POST", "/reengagement/send"): M(WEB),
@@ -128,6 +136,7 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/simulator/send"): R(WEB, data={"text": "Oi"}),
     ("POST", "/simulator/reset"): R(WEB),
     ("GET", "/api/v1/leads"): R(API), ("GET", "/api/v1/leads/{lead_id}"): R(API, "lead"),
+    ("POST", "/api/v1/leads"): R(API, data={"phone": "+5511988880000"}),
     ("PATCH", "/api/v1/leads/{lead_id}"): R(API, "lead", data={"stage": "qualifying"}),
     ("GET", "/api/v1/leads/{lead_id}/messages"): R(API, "lead"),
     ("POST", "/api/v1/leads/{lead_id}/messages"): R(API, "lead", data={"text": "Olá!"}),
@@ -226,6 +235,9 @@ async def _make(world: World, kind: str, tenant_id: uuid.UUID) -> str:
         elif kind == "channel":
             thing = Channel(tenant_id=tenant_id, provider="simulator", name="Sim",
                             identity=f"sim-{suffix}", webhook_key=suffix)  # fmt: skip
+        elif kind == "webhook":
+            thing = WebhookEndpoint(tenant_id=tenant_id, url="https://crm.example/hook",
+                                    events=["lead.created"], secret="sealed")  # fmt: skip
         elif kind == "user":
             thing = User(tenant_id=tenant_id, email=f"mx-{suffix}@x.local", name="Corretor",
                          role="broker", password_hash=hash_password(PASSWORD))  # fmt: skip

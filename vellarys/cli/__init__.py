@@ -9,6 +9,7 @@ from vellarys.cli.chat import chat
 from vellarys.cli.database import db_app
 from vellarys.cli.doctor import doctor
 from vellarys.cli.followups import followups_app
+from vellarys.cli.integrations import portal_app
 from vellarys.cli.listings import listings_app
 from vellarys.cli.secrets import secrets_app
 from vellarys.cli.server import app
@@ -22,6 +23,7 @@ app.add_typer(secrets_app, name="secrets")
 app.add_typer(db_app, name="db")
 app.add_typer(followups_app, name="followups")
 app.add_typer(listings_app, name="listings")
+app.add_typer(portal_app, name="portal")
 app.add_typer(tenant_app, name="tenant")
 app.add_typer(user_app, name="user")
 app.command()(chat)

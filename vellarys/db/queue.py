@@ -29,13 +29,16 @@ NOTIFY_MANAGER = "notify_manager"
 SUMMARIZE_LEAD = "summarize_lead"
 INDEX_DOCUMENT = "index_document"
 INDEX_PROPERTIES = "index_properties"
+DELIVER_WEBHOOK = "deliver_webhook"
 
 # Queues. Sends have their own, served by their own slots: a slow brain never delays a send.
 PIPELINE_QUEUE = "pipeline"
 OUTBOUND_QUEUE = "outbound"
 INDEXING_QUEUE = "indexing"
 MAINTENANCE_QUEUE = "maintenance"
-WORK_QUEUES = (PIPELINE_QUEUE, INDEXING_QUEUE, MAINTENANCE_QUEUE)
+# Agencies' webhook receivers: a slow one never delays a lead's answer or a send.
+WEBHOOKS_QUEUE = "webhooks"
+WORK_QUEUES = (PIPELINE_QUEUE, INDEXING_QUEUE, MAINTENANCE_QUEUE, WEBHOOKS_QUEUE)
 # Each `vellarys worker` process runs one queue worker on WORK_QUEUES and one on OUTBOUND_QUEUE,
 # each with its own heartbeat row.
 QUEUE_WORKERS_PER_PROCESS = 2
@@ -180,6 +183,19 @@ async def defer_notify_manager(session: AsyncSession, *, notification_id: uuid.U
         task=NOTIFY_MANAGER,
         queue=OUTBOUND_QUEUE,
         args={"notification_id": str(notification_id)},
+    )
+
+
+async def defer_deliver_webhook(
+    session: AsyncSession, *, delivery_id: uuid.UUID, run_at: datetime | None = None
+) -> int:
+    """POST one event to one agency endpoint (retried by the job with backoff)."""
+    return await _defer(
+        session,
+        task=DELIVER_WEBHOOK,
+        queue=WEBHOOKS_QUEUE,
+        args={"delivery_id": str(delivery_id)},
+        scheduled_at=run_at,
     )
 
 

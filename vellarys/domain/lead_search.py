@@ -53,6 +53,8 @@ class LeadFilters:
     budget_min: int | None = None
     budget_max: int | None = None
     custom: Mapping[str, str] = field(default_factory=dict)
+    source: str | None = None  # "portal" takes every portal:<name>
+    campaign: str | None = None
 
 
 def check_bounds(filters: LeadFilters) -> None:

@@ -14,6 +14,7 @@ PURPOSES = {
     "reactivation": "Reativação",
     "broker_notice": "Aviso ao corretor",
     "manager_alert": "Alerta ao gestor",
+    "first_contact": "Primeiro contato (lead de portal ou site)",
 }
 VARIABLES = {
     "lead_name": "primeiro nome do lead",
@@ -25,6 +26,7 @@ VARIABLES = {
     "summary": "resumo do atendimento",
     "link": "link do lead no painel",
     "text": "o texto inteiro da mensagem",
+    "origin": "onde o lead nos encontrou (portal, site)",
 }
 MAX_VARIABLE_CHARS = 1024  # Meta's limit for one body parameter
 _NAME = re.compile(r"^[a-z0-9_]{1,512}$")

@@ -24,7 +24,8 @@ from vellarys.domain.nudge import window_open
 from vellarys.domain.routing import takes_leads
 from vellarys.domain.summary import summarize
 from vellarys.domain.template import WhatsAppTemplate, fill, pick, stored_templates
-from vellarys.services import routing
+from vellarys.domain.webhook import LEAD_HANDED_OFF
+from vellarys.services import routing, webhooks
 from vellarys.services.audit import Actor, record_act
 from vellarys.services.deps import PipelineDeps
 
@@ -82,6 +83,14 @@ async def hand_off(
     assistant = Actor(tenant_id=lead.tenant_id)
     await record_act(
         session, assistant, AuditAction.LEAD_HANDED_OFF, target_id=lead.id, details=details
+    )
+    data = {
+        **webhooks.lead_data(lead),
+        "handoff": {"id": str(handoff.id), "reason": reason, "summary": summary},
+        "broker": {"id": str(broker.id), "name": broker.name} if broker else None,
+    }
+    await webhooks.emit(
+        session, tenant_id=lead.tenant_id, event=LEAD_HANDED_OFF, data=data, now=now
     )
     return handoff, broker
 

@@ -17,6 +17,7 @@ from vellarys.domain import phrases
 from vellarys.domain.conversation import Turn
 from vellarys.domain.intent import detect_intents
 from vellarys.domain.media import understood_line
+from vellarys.services import webhooks
 from vellarys.services.deps import PipelineDeps
 from vellarys.services.outbound import queue_outbound
 from vellarys.services.reply import answer, learn_while_paused
@@ -65,7 +66,10 @@ async def handle_inbound(
     )
     assert found is not None  # the message's foreign key guarantees the lead
     lead, history = found
-    return await _respond(session, deps, lead=lead, history=history, burst=burst, now=now)
+    stage, temperature = lead.stage, lead.temperature
+    outcome = await _respond(session, deps, lead=lead, history=history, burst=burst, now=now)
+    await webhooks.announce_changes(session, lead, stage=stage, temperature=temperature)
+    return outcome
 
 
 async def _respond(

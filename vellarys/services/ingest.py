@@ -30,7 +30,9 @@ from vellarys.domain.message import (
 )
 from vellarys.domain.phone import normalize_phone
 from vellarys.domain.rate_limit import NOTICES, Over, fair_priority, over_limit
+from vellarys.domain.webhook import LEAD_CREATED, MESSAGE_RECEIVED
 from vellarys.errors import BadRequest
+from vellarys.services import intake, webhooks
 from vellarys.services.deps import PipelineDeps
 from vellarys.services.outbound import queue_outbound
 
@@ -172,7 +174,7 @@ async def _ingest_message(
             session, deps, channel=channel, phone=phone, message=message
         )
         return
-    lead = await lead_queries.upsert_by_phone(
+    lead, created = await lead_queries.upsert_contact(
         session,
         tenant_id=channel.tenant_id,
         phone=phone,
@@ -180,6 +182,9 @@ async def _ingest_message(
         channel_id=channel.id,
         seen_at=now,
     )
+    referral = message.media.get("referral")
+    if isinstance(referral, dict):
+        intake.note_referral(lead, referral)
     stale = now - message.timestamp > timedelta(seconds=deps.settings.stale_after_seconds)
     message_id = await message_queries.insert_inbound(
         session,
@@ -194,6 +199,9 @@ async def _ingest_message(
         provider_timestamp=message.timestamp,
         processed_at=now if stale else None,
     )
+    await _announce(
+        session, deps, lead=lead, created=created, message_id=message_id, text=message.text
+    )
     if message_id is None:
         result.duplicates += 1
     elif stale:
@@ -206,6 +214,29 @@ async def _ingest_message(
         )
         result.rate_limited += over is not None
         result.stored.append(str(message_id))
+
+
+async def _announce(
+    session: AsyncSession,
+    deps: PipelineDeps,
+    *,
+    lead: Lead,
+    created: bool,
+    message_id: uuid.UUID | None,
+    text: str,
+) -> None:
+    """The agency's webhooks hear of a new lead and of every message stored."""
+    now = deps.clock.now()
+    if created:
+        data = webhooks.lead_data(lead)
+        await webhooks.emit(
+            session, tenant_id=lead.tenant_id, event=LEAD_CREATED, data=data, now=now
+        )
+    if message_id is not None:
+        data = {"lead": webhooks.lead_data(lead), "message": {"id": str(message_id), "text": text}}
+        await webhooks.emit(
+            session, tenant_id=lead.tenant_id, event=MESSAGE_RECEIVED, data=data, now=now
+        )
 
 
 async def _erased(

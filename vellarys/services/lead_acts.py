@@ -17,7 +17,7 @@ from vellarys.db.queries import user as user_queries
 from vellarys.domain.glossary import STAGE_LABELS, AuditAction, Stage
 from vellarys.domain.routing import on_vacation
 from vellarys.errors import BadRequest, Conflict
-from vellarys.services import handoff, pipeline, routing
+from vellarys.services import handoff, pipeline, routing, webhooks
 from vellarys.services.audit import Actor, record_act
 from vellarys.services.deps import PipelineDeps
 from vellarys.services.leads import get_lead
@@ -64,6 +64,8 @@ async def change_stage(
         changed["loss_reason"] = reason
     action = AuditAction.LEAD_STAGE_CHANGED
     await record_act(session, actor, action, target_id=lead.id, details=changed)
+    if before != lead.stage:
+        await webhooks.announce_stage(session, lead, before=before)
     return lead
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vellarys.db.models import Lead
 from vellarys.db.queries import lead_entry as queries
+from vellarys.domain import lead_source
 from vellarys.domain.glossary import AuditAction, Stage
 from vellarys.domain.lead_form import (
     CSV_COLUMNS,
@@ -26,6 +27,7 @@ from vellarys.domain.lead_form import (
     read_lead_csv,
     tags_from_text,
 )
+from vellarys.domain.lead_source import MAX_CAMPAIGN
 from vellarys.errors import Conflict
 from vellarys.services import lead_acts, pipeline
 from vellarys.services.audit import Actor, record_act
@@ -100,6 +102,8 @@ async def create_lead(
     if who:
         profile["name"] = who
     values = {"id": uuid.uuid4(), "tenant_id": actor.tenant_id, "phone": number, "name": who}
+    # The origin staff typed ("plantão", "indicação") is the campaign of a manual lead.
+    values |= {"source": lead_source.MANUAL, "campaign": origin[:MAX_CAMPAIGN] if origin else None}
     lead = await queries.insert_unless_phone_taken(session, {**values, "custom_data": profile})
     if lead is None:
         raise Conflict("Já existe um lead com esse WhatsApp.")
@@ -146,6 +150,9 @@ async def import_csv(session: AsyncSession, actor: Actor, *, content: bytes) -> 
         lead = existing.get(row.phone)
         if lead is None:
             lead = Lead(id=uuid.uuid4(), tenant_id=actor.tenant_id, phone=row.phone)
+            lead.source = lead_source.IMPORT
+            origin = row.profile.get("source")
+            lead.campaign = str(origin)[:MAX_CAMPAIGN] if origin else None
             session.add(lead)
             report.created += 1
         else:

@@ -19,6 +19,7 @@ from vellarys.db.models import Handoff, Lead, Message
 from vellarys.db.models.lead import HANDOFF_STATUSES, STAGES, TEMPERATURES
 from vellarys.db.queries import lead_search as queries
 from vellarys.db.queries.page import MAX_PER_PAGE, Page, page_request
+from vellarys.domain import lead_source
 from vellarys.domain.glossary import AuditAction
 from vellarys.domain.lead_search import (
     DEFAULT_SORT,
@@ -100,6 +101,11 @@ def validate_filters(filters: LeadFilters, sort: str) -> None:
     low, high = filters.budget_min, filters.budget_max
     if low is not None and high is not None and low > high:
         raise BadRequest("O orçamento mínimo é maior que o máximo")
+    if filters.source:
+        try:
+            lead_source.matches(filters.source)
+        except ValueError as exc:
+            raise BadRequest(str(exc)) from exc
     start, end = filters.created_from, filters.created_to
     if start is not None and end is not None and start > end:
         raise BadRequest("A data inicial é posterior à data final")

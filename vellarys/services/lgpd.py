@@ -31,6 +31,7 @@ from vellarys.db.models import (
     PlannedMessage,
 )
 from vellarys.db.queries import erasure as erasure_queries
+from vellarys.db.queries import integration as integration_queries
 from vellarys.db.queries import message as message_queries
 from vellarys.domain import erasure
 from vellarys.domain.clock import SystemClock
@@ -166,6 +167,8 @@ async def erase_lead(
     # Nudge texts and alerts name the lead; LLM traces quote the conversation.
     for copies in (PlannedMessage, Notification, LlmTrace):
         await _delete(session, copies, lead)
+    # Webhook bodies (sent or waiting) carry the lead's name, phone and messages.
+    await integration_queries.delete_deliveries_about(session, lead.tenant_id, lead.id)
     handoffs = await _all(session, Handoff, lead, Handoff.created_at)
     for handoff in handoffs:
         handoff.summary, handoff.profile, handoff.notify_error = None, {}, None
@@ -217,6 +220,7 @@ def _anonymize(lead: Lead, now: datetime) -> None:
     # 32 characters fit the phone column and keep (phone, tenant) unique.
     lead.phone = f"erased:{lead.id.hex[:25]}"
     lead.name, lead.summary, lead.custom_data = None, None, {}
+    lead.source_details = {}  # the portal's or form's e-mail and message, an ad's click id
     lead.tags, lead.listing_asks = [], {}  # staff's words about the person, and what they asked
     lead.opted_out, lead.ai_paused = True, True
     lead.opted_out_at = lead.opted_out_at or now

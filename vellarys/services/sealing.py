@@ -1,8 +1,9 @@
 """Re-seal every stored secret under a new deployment key (``vellarys secrets rotate``).
 
-Sealed values are the channels' secret credentials and app secrets and the agencies' own LLM
-keys. A value the old key cannot open but the new one can is already rotated (a rotation
-that stopped halfway can be run again); a value neither opens is counted, never destroyed.
+Sealed values are the channels' secret credentials and app secrets, the agencies' own LLM
+keys and their webhooks' signing secrets. A value the old key cannot open but the new one
+can is already rotated (a rotation that stopped halfway can be run again); a value neither
+opens is counted, never destroyed.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vellarys.adapters.whatsapp import REGISTRY
 from vellarys.db.queries import channel as channel_queries
+from vellarys.db.queries import integration as integration_queries
 from vellarys.db.queries import tenant as tenant_queries
 from vellarys.domain.secretbox import PREFIX, open_sealed, seal
 
@@ -62,5 +64,7 @@ async def rotate_secrets(session: AsyncSession, *, old_key: str, new_key: str) -
                 llm["api_key"], old_key=old_key, new_key=new_key, report=report
             )
             tenant.settings = {**tenant.settings, "llm": llm}
+    for endpoint in await integration_queries.every_endpoint(session):
+        endpoint.secret = _rotate(endpoint.secret, old_key=old_key, new_key=new_key, report=report)
     await session.flush()
     return report

@@ -12,7 +12,7 @@ from fastapi import Request
 from starlette.templating import Jinja2Templates, _TemplateResponse
 
 from vellarys.adapters.whatsapp import REGISTRY
-from vellarys.domain import glossary
+from vellarys.domain import glossary, lead_source
 from vellarys.domain.budget import format_brl
 from vellarys.domain.glossary import STAGE_LABELS, TEMPERATURE_LABELS
 from vellarys.domain.lead_form import form_text
@@ -75,6 +75,7 @@ templates.env.filters.update(
     speciality=lambda s: glossary.label(glossary.SPECIALITY_LABELS, s),
     audit_action=lambda a: glossary.label(glossary.AUDIT_ACTION_LABELS, a),
     form_text=lambda value, key: form_text(key, value),
+    lead_source=lead_source.label,
 )
 templates.env.globals.update(
     STAGE_LABELS=STAGE_LABELS,

@@ -33,6 +33,7 @@ from vellarys.services import (
     outbound,
     rescue,
     summary,
+    webhooks,
 )
 from vellarys.services.feeds import FeedRefused
 from vellarys.services.reply import optional_step
@@ -493,6 +494,45 @@ async def _sync_one(tenant_id: uuid.UUID, url: str) -> None:
         )
 
 
+async def deliver_webhook(delivery_id: str) -> str:
+    """POST one event to an agency's endpoint, outside any transaction; a failure is tried
+    again with backoff (the job asks to be run again at the time the service picked)."""
+    container, key = runtime.container(), uuid.UUID(delivery_id)
+    settings = container.settings
+    async with unit_of_work(container.sessions) as session:
+        plan = await webhooks.plan_delivery(
+            session, delivery_id=key, secret_key=settings.resolved_secret_key
+        )
+    if plan is None:
+        return "skipped"
+    with log_context(tenant_id=str(plan.tenant_id)):
+        attempt = await webhooks.attempt_delivery(
+            plan,
+            timestamp=int(container.clock.now().timestamp()),
+            allow_private=settings.private_urls_allowed,
+            seconds=settings.webhook_timeout_seconds,
+        )
+        async with unit_of_work(container.sessions) as session:
+            retry_at = await webhooks.record_attempt(
+                session,
+                delivery_id=key,
+                attempt=attempt,
+                now=container.clock.now(),
+                retry_base_seconds=settings.webhook_retry_base_seconds,
+            )
+        if retry_at is not None:
+            log.warning("webhook delivery failed; retrying", extra={"error": attempt.error})
+            raise RetryAt(retry_at, "webhook receiver failed")
+    return "delivered" if attempt.delivered else "failed"
+
+
+async def prune_webhook_deliveries(timestamp: int) -> int:
+    """Delete webhook deliveries finished more than a month ago (the log keeps the rest)."""
+    container = runtime.container()
+    async with unit_of_work(container.sessions) as session:
+        return await webhooks.prune_deliveries(session, now=container.clock.now())
+
+
 async def prune_media(timestamp: int) -> int:
     """Delete the bytes of media past the retention setting; transcripts and OCR text stay."""
     container = runtime.container()
@@ -537,6 +577,9 @@ def make_blueprint() -> procrastinate.Blueprint:
     bp.task(name=queue.SUMMARIZE_LEAD, queue=queue.PIPELINE_QUEUE)(summarize_lead)
     bp.task(name=queue.INDEX_DOCUMENT, queue=queue.INDEXING_QUEUE)(index_document)
     bp.task(name=queue.INDEX_PROPERTIES, queue=queue.INDEXING_QUEUE)(index_properties)
+    bp.task(name=queue.DELIVER_WEBHOOK, queue=queue.WEBHOOKS_QUEUE, retry=RetryWhenAsked())(
+        deliver_webhook
+    )
     _periodic(bp)
     return bp
 
@@ -583,5 +626,9 @@ def _periodic(bp: procrastinate.Blueprint) -> None:
     bp.periodic(cron="17 * * * *")(expire(prune_media))
     traces = bp.task(name="prune_llm_traces", queue=maintenance, queueing_lock="prune_llm_traces")
     bp.periodic(cron="23 * * * *")(traces(prune_llm_traces))
+    prune_hooks = bp.task(
+        name="prune_webhook_deliveries", queue=maintenance, queueing_lock="prune_webhook_deliveries"
+    )
+    bp.periodic(cron="23 3 * * *")(prune_hooks(prune_webhook_deliveries))
     brief = bp.task(name="send_briefings", queue=maintenance, queueing_lock="send_briefings")
     bp.periodic(cron="*/10 * * * *")(brief(send_briefings))

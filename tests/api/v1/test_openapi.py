@@ -35,6 +35,7 @@ async def test_every_route_answers_as_the_document_says(api: Api) -> None:
     leads, lead_path = "/api/v1/leads", f"/api/v1/leads/{lead.id}"
     tour = [
         ("GET", leads, {"params": {"neighborhood": "Moema", "sort": "score"}}),
+        ("POST", leads, {"json": {"phone": "11987650000", "source": "site"}}),
         ("GET", lead_path, {}),
         ("PATCH", lead_path, {"json": {"stage": "qualified", "assigned_user_id": str(broker.id)}}),
         ("GET", f"{lead_path}/messages", {}),
@@ -107,7 +108,7 @@ def test_every_api_route_is_documented_with_the_error_shape_for_401(api: Api) ->
         responses = paths[path][method.lower()]["responses"]
         schema = responses["401"]["content"]["application/json"]["schema"]
         assert schema == {"$ref": "#/components/schemas/ErrorOut"}, (method, path)
-    assert len(routes) == 21  # 19 + take-over and give-back
+    assert len(routes) == 22  # 19 + take-over, give-back and POST /leads
 
 
 LEAD = {
@@ -128,6 +129,9 @@ LEAD = {
     "created_at": "2025-01-01T00:00:00Z",
     "updated_at": "2025-01-01T00:00:00Z",
     "erased_at": None,
+    "source": "whatsapp",
+    "campaign": None,
+    "source_details": {},
 }
 
 

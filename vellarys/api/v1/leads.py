@@ -6,13 +6,16 @@ import uuid
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Header, Query
+from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vellarys.api.v1.auth import Auth
 from vellarys.api.v1.schemas import (
     ErasureOut,
     ExportOut,
+    LeadIn,
+    LeadIntakeOut,
     LeadOut,
     LeadPageOut,
     LeadPatch,
@@ -29,7 +32,7 @@ from vellarys.db.queries.page import MAX_PAGE, MAX_PER_PAGE
 from vellarys.domain.glossary import Intent
 from vellarys.domain.lead_search import LeadFilters
 from vellarys.errors import BadRequest
-from vellarys.services import lead_acts, leads, lgpd
+from vellarys.services import intake, lead_acts, leads, lgpd
 
 router = APIRouter(prefix="/leads", tags=["leads"])
 PerPage = Annotated[int, Query(ge=1, le=MAX_PER_PAGE)]
@@ -57,6 +60,13 @@ def lead_filters(
         list[str] | None,
         Query(description="`key:value` equality on any profile field; repeatable."),
     ] = None,
+    source: Annotated[
+        str | None,
+        Query(
+            description="whatsapp, ad, site, api, import, manual, portal (any) or portal:<name>."
+        ),
+    ] = None,
+    campaign: Annotated[str | None, Query(description="The exact campaign.")] = None,
 ) -> LeadFilters:
     return LeadFilters(
         stage=stage,
@@ -73,6 +83,8 @@ def lead_filters(
         budget_min=budget_min,
         budget_max=budget_max,
         custom=_custom(custom or []),
+        source=source,
+        campaign=campaign,
     )
 
 
@@ -113,6 +125,61 @@ async def list_leads(
         )
         items = [lead_out(lead, found.assignee_names) for lead in found.items]
     return LeadPageOut(items=items, total=found.total, page=found.page, per_page=found.per_page)
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=LeadIntakeOut,
+    responses={
+        200: {"model": LeadIntakeOut, "description": "Matched by phone, or replayed."},
+        **errors(400, 409, 422),
+    },
+)
+async def create_lead(
+    body: LeadIn,
+    auth: Auth,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            max_length=200,
+            description="Retries with the same key return the first answer; another body "
+            "under the same key is a 409.",
+        ),
+    ] = None,
+) -> JSONResponse:
+    """Create a lead (or match it by phone), link the listing asked about and open the
+    WhatsApp conversation, like a portal lead. 201 when the lead is new, 200 otherwise."""
+    key = f"idem:{idempotency_key}" if idempotency_key else None
+    if key is None and body.external_id:
+        key = f"ext:{body.external_id}"
+    details = {**body.details, **({"external_id": body.external_id} if body.external_id else {})}
+    lead_in = intake.LeadIn(
+        phone=body.phone,
+        source=body.source,
+        name=body.name,
+        email=body.email,
+        message=body.message,
+        listing_code=body.listing_code,
+        campaign=body.campaign,
+        details=details,
+        key=key,
+        greet=body.greet,
+    )
+    async with auth.session() as (session, caller):
+        taken = await intake.take_lead(
+            session, tenant_id=caller.tenant_id, lead_in=lead_in, now=auth.container.clock.now()
+        )
+        out = await _lead_out(session, caller.tenant_id, taken.lead)
+        result = LeadIntakeOut(
+            lead=out,
+            created=taken.created,
+            replayed=taken.replayed,
+            listing_found=taken.listing is not None,
+            first_message_id=taken.first_message.id if taken.first_message else None,
+            not_greeted=taken.not_greeted,
+        )
+    return JSONResponse(result.model_dump(mode="json"), status_code=201 if taken.created else 200)
 
 
 @router.get("/{lead_id}", response_model=LeadOut, responses=errors(404, 422))

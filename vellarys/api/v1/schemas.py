@@ -81,6 +81,15 @@ class LeadOut(Model):
     created_at: datetime
     updated_at: datetime
     erased_at: datetime | None
+    source: str = Field(
+        description="Where the lead came from: whatsapp, ad, site, api, import, manual or "
+        "portal:<name>."
+    )
+    campaign: str | None = None
+    source_details: dict[str, Any] = Field(
+        default_factory=dict,
+        description="What arrived with the lead: Meta's ad `referral`, intake details.",
+    )
 
 
 class LeadPageOut(BaseModel):
@@ -98,6 +107,48 @@ class LeadPatch(Input):
     assigned_user_id: uuid.UUID | None = Field(
         default=None, description="A user of the agency; null takes the lead off its broker."
     )
+
+
+class LeadIn(Input):
+    """A lead from the agency's site or another system."""
+
+    phone: Annotated[str, StringConstraints(strip_whitespace=True, min_length=8, max_length=32)] = (
+        Field(description="With DDD; +55 is assumed when no country code is given.")
+    )
+    name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+    email: Annotated[str, StringConstraints(strip_whitespace=True, max_length=320)] | None = None
+    message: Annotated[str, StringConstraints(max_length=4096)] | None = Field(
+        default=None, description="What the lead wrote on the form (kept, not answered)."
+    )
+    listing_code: Code | None = Field(
+        default=None, description="The listing asked about; the first message names it."
+    )
+    source: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] = Field(
+        default="site", description="site, api, manual, import, ad or portal:<name>."
+    )
+    campaign: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+    details: dict[str, str | int | float | bool] = Field(
+        default_factory=dict, max_length=20, description="UTM and other flat details."
+    )
+    external_id: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+        | None
+    ) = Field(
+        default=None,
+        description="Your id for this lead: sending it again returns the same lead.",
+    )
+    greet: bool = Field(
+        default=True, description="Send the first WhatsApp message (a template when required)."
+    )
+
+
+class LeadIntakeOut(BaseModel):
+    lead: LeadOut
+    created: bool = Field(description="A new lead (false: matched by phone, or a replay).")
+    replayed: bool = Field(description="The same Idempotency-Key or external_id was seen.")
+    listing_found: bool
+    first_message_id: uuid.UUID | None
+    not_greeted: str | None = Field(description="Why no first message was queued, if none.")
 
 
 class MessageOut(Model):

@@ -3,6 +3,12 @@
 from vellarys.db.models.channel import Channel
 from vellarys.db.models.feed import ListingFeed
 from vellarys.db.models.followup import Notification, PlannedMessage
+from vellarys.db.models.integration import (
+    LeadIntake,
+    PortalIntake,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from vellarys.db.models.knowledge import KnowledgeChunk, KnowledgeDocument, KnowledgeEmbedding
 from vellarys.db.models.lead import Handoff, Lead, LeadNote
 from vellarys.db.models.llm_trace import LlmTrace
@@ -27,6 +33,7 @@ __all__ = [
     "KnowledgeDocument",
     "KnowledgeEmbedding",
     "Lead",
+    "LeadIntake",
     "LeadNote",
     "ListingFeed",
     "LlmTrace",
@@ -40,6 +47,7 @@ __all__ = [
     "OutgoingEmail",
     "PasswordReset",
     "PlannedMessage",
+    "PortalIntake",
     "Property",
     "PropertyEmbedding",
     "RejectedInbound",
@@ -47,4 +55,6 @@ __all__ = [
     "Tenant",
     "User",
     "UserSession",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

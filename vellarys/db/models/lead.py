@@ -48,6 +48,13 @@ class Lead(IdMixin, TimestampMixin, Base):
     last_inbound_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     first_response_seconds: Mapped[float | None] = mapped_column()
     erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Where the lead came from (domain.lead_source): "whatsapp", "ad", "portal:zap", ...
+    source: Mapped[str] = mapped_column(String(40), default="whatsapp", server_default="whatsapp")
+    campaign: Mapped[str | None] = mapped_column(String(200))
+    # What arrived with it: Meta's ad referral, the portal's lead and listing ids, a form's UTM.
+    source_details: Mapped[dict[str, Any]] = mapped_column(
+        default=dict, server_default=text("'{}'")
+    )
     tags: Mapped[list[Any]] = mapped_column(default=list, server_default=text("'[]'"))
     # Why a lost lead was lost: one of the agency's reasons (settings), kept as written.
     loss_reason: Mapped[str | None] = mapped_column(String(120))

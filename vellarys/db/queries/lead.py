@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import func, select, true
+from sqlalchemy import Boolean, func, literal_column, select, true
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -23,6 +23,27 @@ async def upsert_by_phone(
     seen_at: datetime,
 ) -> Lead:
     """The lead of (tenant, phone), created on first contact; concurrent calls get the same row."""
+    lead, _ = await upsert_contact(
+        session,
+        tenant_id=tenant_id,
+        phone=phone,
+        name=name,
+        channel_id=channel_id,
+        seen_at=seen_at,
+    )
+    return lead
+
+
+async def upsert_contact(
+    session: AsyncSession,
+    *,
+    tenant_id: uuid.UUID,
+    phone: str,
+    name: str | None,
+    channel_id: uuid.UUID | None,
+    seen_at: datetime,
+) -> tuple[Lead, bool]:
+    """``upsert_by_phone``, and whether this call created the lead (one round trip)."""
     statement = (
         insert(Lead)
         .values(
@@ -44,13 +65,15 @@ async def upsert_by_phone(
                 "updated_at": func.now(),
             },
         )
-        .returning(Lead)
+        # A row this statement inserted has no deleting transaction yet: xmax is 0.
+        .returning(*Lead.__table__.c, literal_column("xmax = 0").label("inserted"))
     )
+    inserted = literal_column("inserted", Boolean)
     result = await session.execute(
-        select(Lead).from_statement(statement).execution_options(populate_existing=True)
+        select(Lead, inserted).from_statement(statement).execution_options(populate_existing=True)
     )
-    lead: Lead = result.scalar_one()
-    return lead
+    lead, created = result.one()
+    return lead, bool(created)
 
 
 async def get(session: AsyncSession, tenant_id: uuid.UUID, lead_id: uuid.UUID) -> Lead | None:

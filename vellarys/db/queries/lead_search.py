@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vellarys.db.models import Handoff, Lead, Message, User
 from vellarys.db.queries.page import Page, PageRequest, counted, fetch_page
+from vellarys.domain import lead_source
 from vellarys.domain.lead_search import (
     UNASSIGNED,
     LeadFilters,
@@ -69,6 +70,11 @@ def conditions(
         where.append(Lead.created_at < _day_start(f.created_to + timedelta(days=1)))
     if f.text and f.text.strip():
         where.append(_text_condition(f.text.strip()))
+    if f.source:
+        value, prefix = lead_source.matches(f.source)
+        where.append(Lead.source.startswith(value) if prefix else Lead.source == value)
+    if f.campaign:
+        where.append(Lead.campaign == f.campaign)
     where.extend(profile_conditions(f))
     return where
 

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vellarys.db.queries import dashboard as dashboard_queries
 from vellarys.db.queries.page import parse_page_number
+from vellarys.domain import lead_source
 from vellarys.errors import BadRequest, Conflict
 from vellarys.services import dashboard, lead_entry, leads
 from vellarys.services.auth import Viewer
@@ -28,6 +29,12 @@ SORT_LABELS = {
     "last_message": "Última mensagem",
     "score": "Maior pontuação",
     "name": "Nome",
+}
+
+SOURCE_CHOICES = {
+    **{s: lead_source.label(s) for s in lead_source.SOURCES if s != lead_source.PORTAL},
+    lead_source.PORTAL: "Portais (todos)",
+    **{f"portal:{k}": f"Portal · {v}" for k, v in lead_source.PORTAL_NAMES.items()},
 }
 
 
@@ -60,6 +67,8 @@ def _parse(params: dict[str, str]) -> ListQuery:
         budget_min=_int(_text(params, "budget_min")),
         budget_max=_int(_text(params, "budget_max")),
         custom=custom,
+        source=_text(params, "source"),
+        campaign=_text(params, "campaign"),
     )
     page = parse_page_number(params.get("page"))
     return ListQuery(filters=filters, sort=_text(params, "sort") or leads.DEFAULT_SORT, page=page)
@@ -102,6 +111,7 @@ async def _options(session: AsyncSession, viewer: Viewer) -> dict[str, Any]:
         "stages": leads.STAGES,
         "temperatures": leads.TEMPERATURES,
         "sorts": SORT_LABELS,
+        "sources": SOURCE_CHOICES,
     }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from vellarys.db.models.lead import STAGES, TEMPERATURES
-from vellarys.services import dashboard, sales
+from vellarys.services import dashboard, intake, sales
 from vellarys.web.render import ZONE, render
 from vellarys.web.route import WebRoute
 from vellarys.web.session import container_of, staff_work
@@ -20,6 +20,9 @@ async def overview(request: Request) -> Response:
     async with staff_work(request) as (session, viewer):
         counts = await dashboard.overview(session, viewer, today=today)
         figures = await sales.sales_figures(session, dashboard.scope_of(viewer), now=now)
+        sources = await intake.leads_by_source(
+            session, tenant_id=viewer.tenant_id, visible_to=viewer.actor.visible_to
+        )
     peak = max((n for _, n in counts.per_day), default=0)
     context = {
         "counts": counts,
@@ -29,5 +32,6 @@ async def overview(request: Request) -> Response:
         "temperatures": TEMPERATURES,
         "stage_peak": max(max(counts.stages.values(), default=0), 1),
         "temp_total": max(sum(counts.temperatures.values()), 1),
+        "sources": sources,
     }
     return render(request, "overview.html", context)

@@ -1,7 +1,7 @@
 """LLM traces (one row per LLM reply, kept 30 days) and the owner/client handoff reasons.
 
 Revision ID: 0008_llm_traces
-Revises: 0008_board
+Revises: 0008_leads
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 revision = "0008_llm_traces"
-down_revision = "0008_board"
+down_revision = "0008_leads"
 branch_labels = None
 depends_on = None
 
