@@ -29,6 +29,7 @@ from vellarys.domain.ports import Clock, Embedder, Transcriber, WhatsAppProvider
 from vellarys.domain.secretbox import open_sealed
 from vellarys.services.channel import open_credentials
 from vellarys.services.deps import PipelineDeps, PipelineSettings
+from vellarys.telemetry import metrics
 
 
 def resolve_database_url(settings: Settings, *, keep_running: bool = False) -> str:
@@ -57,6 +58,7 @@ def pipeline_settings(settings: Settings) -> PipelineSettings:
         send_retry_base_seconds=settings.send_retry_base_seconds,
         send_pace_seconds=settings.send_pace_seconds,
         llm_daily_token_budget=settings.llm_daily_token_budget,
+        llm_lead_daily_tokens=settings.llm_lead_daily_tokens,
         summary_every=settings.summary_every,
         lead_messages_per_minute=settings.lead_messages_per_minute,
         agency_messages_per_minute=settings.agency_messages_per_minute,
@@ -206,6 +208,7 @@ def build(settings: Settings, *, database_url: str | None = None) -> Container:
             chat_for=chat_model_factory(settings, http, guarded_http),
             transcriber=build_transcriber(settings, http),
             text_reader=RapidTextReader(timeout_seconds=settings.ocr_timeout_seconds),
+            observe_llm=metrics.observe_llm,
         ),
         pdf=PdfReader(workers=settings.pdf_workers, timeout_seconds=settings.pdf_timeout_seconds),
         indexing=indexing_twin(embedder),

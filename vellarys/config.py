@@ -79,6 +79,8 @@ class Settings(BaseSettings):
     llm_model: str | None = None
     llm_timeout_seconds: float = Field(default=20, gt=0)
     llm_daily_token_budget: int = Field(default=200_000, ge=0)
+    llm_trace_retention_days: int = Field(default=30, ge=1)
+    llm_lead_daily_tokens: int = Field(default=60_000, ge=0)
     summary_every: int = Field(default=6, ge=1)
 
     meta_graph_url: str = "https://graph.facebook.com"

@@ -125,3 +125,31 @@ def test_discounts_and_promises_are_refused() -> None:
     assert check_reply("Consigo 30% de desconto para você!", allowed_codes=[], allowed_amounts=[])
     assert check_reply("Garanto que o banco aprova.", allowed_codes=[], allowed_amounts=[])
     assert not check_reply("O banco analisa o crédito.", allowed_codes=[], allowed_amounts=[])
+
+
+PROFILE = {"fgts_balance": 80_000, "monthly_income": 12_000, "budget_max": 700_000}
+
+
+@pytest.mark.parametrize(
+    ("text", "wrong"),
+    [
+        ("Com seu FGTS de R$ 12 mil dá para começar.", "FGTS"),
+        ("Sua renda de R$ 80 mil por mês já basta.", "renda"),
+        ("Seu orçamento de R$ 650 mil cobre o AP1234.", "orçamento"),
+        ("Com R$ 12 mil de entrada e FGTS de R$ 80 mil, financia o resto.", None),
+        ("Com seu FGTS de R$ 80 mil e renda de R$ 12 mil, cabe.", None),
+        ("Seu orçamento de R$ 700 mil cobre o AP1234 de R$ 650 mil.", None),
+        ("A entrada mínima é de R$ 140 mil.", None),  # what is required, not what they have
+    ],
+)
+def test_an_amount_given_in_the_leads_role_must_be_what_they_said(
+    text: str, wrong: str | None
+) -> None:
+    from vellarys.domain.guardrail import role_mismatches
+
+    found = role_mismatches(text, PROFILE)
+    if wrong is None:
+        assert found == []
+    else:
+        assert len(found) == 1 and wrong in found[0]
+    assert role_mismatches(text, {}) == []  # nothing said in any role: nothing to contradict

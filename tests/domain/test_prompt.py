@@ -263,3 +263,25 @@ def test_single_values_for_lists_are_accepted() -> None:
         "payment": ["fgts"],
         "neighborhoods": ["Batel"],
     }
+
+
+def test_the_agency_clock_follows_the_system_prompt_in_the_agency_zone() -> None:
+    from datetime import UTC, datetime
+
+    hours = {"mon": ["09:00", "18:00"], "fri": ["09:00", "18:00"], "sat": ["09:00", "13:00"]}
+    settings = {**SETTINGS, "business_hours": hours, "timezone": "America/Sao_Paulo"}
+    # Friday 27/11/2026 22:30 in São Paulo is already Saturday in UTC.
+    friday_night = datetime(2026, 11, 28, 1, 30, tzinfo=UTC)
+    messages = build_messages(context(settings=settings), profile={}, now=friday_night)
+    assert (
+        messages[0]["content"]
+        == build_messages(context(settings=settings), profile={})[0]["content"]
+    )  # the cached part does not change with the clock
+    clock = messages[1]["content"]
+    assert messages[1]["role"] == "system"
+    assert clock.startswith("Agora: sexta, 27/11/2026, 22:30 (fuso America/Sao_Paulo).")
+    assert "fechada agora; os corretores voltam amanhã às 9h" in clock
+    assert "amanhã, sábado 28/11" in clock and "domingo 29/11" in clock
+    saturday_morning = datetime(2026, 11, 28, 13, 0, tzinfo=UTC)  # 10:00 in São Paulo
+    clock = build_messages(context(settings=settings), profile={}, now=saturday_morning)[1]
+    assert "hoje, sábado 28/11" in clock["content"] and "aberta agora" in clock["content"]

@@ -83,6 +83,7 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/board/{lead_id}/stage"): R(WEB, "lead", data={"stage": "qualifying"}),
     ("GET", "/leads/{lead_id}"): R(WEB, "lead"),
     ("GET", "/leads/{lead_id}/messages"): R(WEB, "lead"),
+    ("GET", "/leads/{lead_id}/ai"): R(WEB, "lead", admin_only=True),
     ("POST", "/leads/{lead_id}/take-over"): R(WEB, "lead"),
     ("POST", "/leads/{lead_id}/give-back"): R(WEB, "lead"),
     ("POST", "/leads/{lead_id}/reply"): R(WEB, "lead", data={"text": "Olá, aqui é o corretor."}),

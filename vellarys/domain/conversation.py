@@ -53,6 +53,7 @@ class BrainReply:
     needs_broker_answer: bool = False  # a question the brain could not answer from the knowledge
     open_question: str | None = None  # recorded on the lead, so the broker keeps the promise
     route: str | None = None  # who takes a handoff: "listings" (owners), "support", any broker
+    handoff_note: str | None = None  # the LLM's one line for the broker
 
 
 class Brain(Protocol):

@@ -75,6 +75,8 @@ class HandoffReason(StrEnum):
     HOT = "hot"
     REQUESTED = "requested"
     MANUAL = "manual"
+    OWNER = "owner"  # an owner selling or renting out: whoever takes listings
+    CLIENT = "client"  # a current client with a problem or request: whoever serves clients
 
 
 class AuditAction(StrEnum):
@@ -229,6 +231,8 @@ HANDOFF_REASON_LABELS: Mapping[str, str] = {
     HandoffReason.HOT: "Lead quente",
     HandoffReason.REQUESTED: "Pediu um corretor",
     HandoffReason.MANUAL: "Manual",
+    HandoffReason.OWNER: "Proprietário (captação)",
+    HandoffReason.CLIENT: "Cliente (atendimento)",
 }
 PAYMENT_LABELS: Mapping[str, str] = {
     "financing": "Financiamento",

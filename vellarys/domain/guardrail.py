@@ -12,13 +12,16 @@ years are not money.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from decimal import Decimal
+from typing import Any
 
+from vellarys.domain import budget
+from vellarys.domain.amounts import typed_amounts
 from vellarys.domain.budget import format_brl
 from vellarys.domain.intent import listing_codes
 from vellarys.domain.numerals import Token, tokenize
-from vellarys.domain.text import word_set
+from vellarys.domain.text import fold, word_set
 
 TOLERANCE = Decimal("0.01")
 
@@ -175,3 +178,55 @@ def _close(amount: Decimal, allowed: Decimal) -> bool:
 
 def _code(code: str) -> str:
     return _NOT_CODE.sub("", code.upper())
+
+
+# The lead's own amounts, by the profile key the offline understanding stores them under.
+_LEAD_ROLES = {"fgts_balance": "FGTS", "down_payment": "entrada", "monthly_income": "renda"}
+_BUDGET_KEYS = ("budget_max", "budget_min")
+# A clause about what is required ("a entrada mínima é de R$ 80 mil") is not the lead's amount.
+_REQUIREMENT = word_set("minima minimo exigida exigido necessaria necessario precisa precisaria")
+_CLAUSE = re.compile(r"[.;!?\n]+")
+_BUDGET_CUE_REACH = 4
+
+
+def role_mismatches(text: str, profile: Mapping[str, Any]) -> list[str]:
+    """Amounts the reply gives as the lead's FGTS, down payment, income or budget that differ
+    from what the lead said in that role ("seu FGTS de R$ 60 mil" when they said 80 mil)."""
+    found: list[str] = []
+    for clause in _CLAUSE.split(text):
+        if not clause.strip() or _REQUIREMENT & set(fold(clause).split()):
+            continue
+        for key, value in typed_amounts(clause).items():
+            said = _number_of(profile.get(key))
+            if key in _LEAD_ROLES and said is not None and not _close(Decimal(value), said):
+                found.append(_role_violation(_LEAD_ROLES[key], value, said))
+        stated = _budget_stated(clause)
+        saids = [n for n in (_number_of(profile.get(k)) for k in _BUDGET_KEYS) if n is not None]
+        if stated is not None and saids and not any(_close(stated, n) for n in saids):
+            found.append(_role_violation("orçamento", stated, saids[0]))
+    return found
+
+
+def _budget_stated(clause: str) -> Decimal | None:
+    """The amount right after "orçamento" in a clause, if any."""
+    tokens = tokenize(clause)
+    cues = [i for i, t in enumerate(tokens) if t.text == "orcamento"]
+    if not cues:
+        return None
+    for money in budget.money_amounts(tokens):
+        if any(0 < money.start - cue <= _BUDGET_CUE_REACH for cue in cues):
+            return Decimal(money.value)
+    return None
+
+
+def _number_of(value: Any) -> Decimal | None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        return None
+    return Decimal(str(value))
+
+
+def _role_violation(role: str, stated: Any, said: Decimal) -> str:
+    return (
+        f"amount {format_brl(Decimal(stated))} given as the lead's {role}, "
+        f"but the lead said {format_brl(said)}"
+    )

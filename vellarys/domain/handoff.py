@@ -51,6 +51,15 @@ def lead_notice(broker_name: str | None) -> str:
     )
 
 
+_WHY = {
+    "requested": "pediu para falar com um corretor",
+    "hot": "está quente",
+    "owner": "é proprietário e quer vender ou alugar o imóvel",
+    "client": "é cliente e precisa de atendimento",
+    "manual": "foi atribuído a você pela equipe",
+}
+
+
 def broker_notice(
     *,
     lead_name: str | None,
@@ -61,10 +70,7 @@ def broker_notice(
     dashboard_url: str | None,
 ) -> str:
     """The WhatsApp message a broker receives with a new lead."""
-    why = {
-        "requested": "pediu para falar com um corretor",
-        "manual": "foi atribuído a você pela equipe",
-    }.get(reason, "está quente")
+    why = _WHY.get(reason, "está quente")
     lines = [f"🔥 Novo lead para você: {lead_name or 'sem nome'} ({phone}) {why}.", "", summary]
     if codes:
         lines += ["", "Imóveis apresentados: " + ", ".join(codes)]

@@ -8,7 +8,7 @@ from typing import Any
 
 from vellarys.db.models import Channel
 from vellarys.domain.clock import SystemClock
-from vellarys.domain.llm import ChatModel
+from vellarys.domain.llm import ChatModel, LlmReport
 from vellarys.domain.ports import Clock, Embedder, TextReader, Transcriber, WhatsAppProvider
 
 
@@ -22,6 +22,7 @@ class PipelineSettings:
     send_pace_seconds: float = 1.5
     history_limit: int = 30
     llm_daily_token_budget: int = 200_000
+    llm_lead_daily_tokens: int = 60_000  # per lead, over the last 24 hours; 0: no cap
     summary_every: int = 6
     lead_messages_per_minute: int = 20
     agency_messages_per_minute: int = 600
@@ -41,3 +42,5 @@ class PipelineDeps:
     chat_for: Callable[[Mapping[str, Any]], ChatModel | None] = lambda _settings: None
     transcriber: Transcriber | None = None
     text_reader: TextReader | None = None
+    # Told about every LLM reply (bootstrap counts it in the Prometheus metrics).
+    observe_llm: Callable[[LlmReport], None] = lambda _report: None

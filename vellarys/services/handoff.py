@@ -41,11 +41,13 @@ async def hand_off(
     staff_name: str | None = None,
     route: str | None = None,
     broker: User | None = None,
+    note: str | None = None,
 ) -> tuple[Handoff, User | None]:
     """Assign ``lead`` to a broker (``services.routing``), record the handoff, pause the AI.
 
     ``staff_name`` is a person the lead asked for; ``route`` a duty ("listings" for owners,
-    "support" for current clients) that goes to whoever has it, else to an admin.
+    "support" for current clients) that goes to whoever has it, else to an admin. ``note``
+    (the LLM's line for the broker) leads the summary the broker reads.
     The broker is notified on WhatsApp by a job, so a provider failure never undoes this.
     ``broker`` is given when the lead is already someone's (the broker of a booked visit).
     """
@@ -55,6 +57,8 @@ async def hand_off(
             session, lead, staff_name=staff_name, route=route, codes=property_codes, now=now
         )
     summary = summarize(lead.custom_data, history, name=lead.name)
+    if note:
+        summary = f"Nota da assistente: {note}\n{summary}"
     handoff = Handoff(
         id=uuid.uuid4(),
         tenant_id=lead.tenant_id,

@@ -111,6 +111,7 @@ async def _respond(
         lead=lead,
         history=[_turn(m) for m in history if m.id not in in_burst],
         burst=[_turn(m) for m in burst],
+        message_id=burst[-1].id if burst else None,
     )
     media = {
         "asked": reply.asked,

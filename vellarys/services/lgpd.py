@@ -24,6 +24,7 @@ from vellarys.db.models import (
     Handoff,
     Lead,
     LeadNote,
+    LlmTrace,
     Message,
     Notification,
     Opportunity,
@@ -78,7 +79,8 @@ async def export_lead(
     clock: Clock = _CLOCK,
 ) -> dict[str, Any]:
     """Everything about the lead as JSON-ready data: every column of the lead, its messages
-    (raw provider payloads included), handoffs, notes, planned follow-ups and staff alerts;
+    (raw provider payloads included), handoffs, notes, planned follow-ups, staff alerts and
+    LLM traces;
     the audit entries about it (this export's included) and those whose details quote it
     (a search for its name).
 
@@ -99,6 +101,7 @@ async def export_lead(
     notes = await _all(session, LeadNote, lead, LeadNote.created_at)
     planned = await _all(session, PlannedMessage, lead, PlannedMessage.created_at)
     alerts = await _all(session, Notification, lead, Notification.created_at)
+    traces = await _all(session, LlmTrace, lead, LlmTrace.created_at)
     deals = await _all(session, Opportunity, lead, Opportunity.created_at)
     entries = await _entries_about(session, lead)
     return {
@@ -110,6 +113,7 @@ async def export_lead(
         "notes": [_fields(n) for n in notes],
         "planned_messages": [_fields(p) for p in planned],
         "notifications": [_fields(n) for n in alerts],
+        "llm_traces": [_fields(t) for t in traces],
         "opportunities": [_fields(o) for o in deals],
         "audit": [_fields(e, AUDIT_FIELDS) for e in entries],
     }
@@ -160,7 +164,8 @@ async def erase_lead(
     scrubbed = await _scrub_audit(session, lead)
     messages = await _delete(session, Message, lead)
     notes = await _delete(session, LeadNote, lead)
-    for copies in (PlannedMessage, Notification):  # nudge texts and alerts name the lead
+    # Nudge texts and alerts name the lead; LLM traces quote the conversation.
+    for copies in (PlannedMessage, Notification, LlmTrace):
         await _delete(session, copies, lead)
     # Webhook bodies (sent or waiting) carry the lead's name, phone and messages.
     await integration_queries.delete_deliveries_about(session, lead.tenant_id, lead.id)

@@ -13,25 +13,20 @@ import logging
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
-from decimal import Decimal
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vellarys.db.queries import usage as usage_queries
-from vellarys.domain import costs, qualification
-from vellarys.domain.cards import PropertyHit
 from vellarys.domain.conversation import BrainReply, ConversationContext
-from vellarys.domain.guardrail import check_reply, money_amounts
+from vellarys.domain.guardrail import check_reply, money_amounts, role_mismatches
 from vellarys.domain.intent import listing_codes
-from vellarys.domain.knowledge_answer import answer_question
-from vellarys.domain.listing_facts import answer_facts, asked_facts
 from vellarys.domain.llm import ChatModel, ChatResult, ToolCall
 from vellarys.domain.ports import Embedder
-from vellarys.domain.prompt import TOOLS, build_messages, validate_profile_update
+from vellarys.domain.prompt import TOOLS, build_messages
 from vellarys.errors import LLMError
-from vellarys.services import knowledge, property_search
+from vellarys.services.llm_tools import ToolState, run_tool
 
 log = logging.getLogger(__name__)
 MAX_TOOL_ROUNDS = 4
@@ -43,42 +38,7 @@ REPAIR_NOTE = (
 )
 # WhatsApp reads better in short bubbles: split the model's answer on blank lines.
 MAX_PARTS = 4
-
-
-@dataclass
-class ToolState:
-    """What the tools returned during one reply: the only facts the answer may state."""
-
-    profile: dict[str, Any]
-    codes: set[str] = field(default_factory=set)
-    amounts: set[float] = field(default_factory=set)
-    shown: list[str] = field(default_factory=list)
-    handoff_reason: str | None = None
-    open_question: str | None = None
-
-    def allow_hit(self, hit: PropertyHit) -> dict[str, Any]:
-        self.codes.add(hit.code)
-        if hit.code not in self.shown:
-            self.shown.append(hit.code)
-        for value in (hit.price, hit.condo_fee, hit.iptu):
-            if value:
-                self.amounts.add(float(value))
-        return {
-            "code": hit.code,
-            "title": hit.title,
-            "type": hit.property_type,
-            "transaction": hit.transaction,
-            "price": hit.price,
-            "condo_fee": hit.condo_fee,
-            "iptu": hit.iptu,
-            "bedrooms": hit.bedrooms,
-            "suites": hit.suites,
-            "parking": hit.parking,
-            "area_m2": hit.area_m2,
-            "neighborhood": hit.neighborhood,
-            "city": hit.city,
-            "features": list(hit.features),
-        }
+PREFETCH_CODES = 3  # listings named in the lead's message, looked up before the first call
 
 
 @dataclass
@@ -90,11 +50,28 @@ class LlmSpend:
     rounds: int = 0
     refused: list[str] = field(default_factory=list)
     state: ToolState | None = None
+    # For the trace: the first round's messages, every tool call, refused drafts, the error.
+    prompt: list[dict[str, Any]] = field(default_factory=list)
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
+    drafts: list[str] = field(default_factory=list)
+    model: str = ""
+    error: str | None = None
 
     def add(self, result: ChatResult) -> None:
         self.prompt_tokens += result.prompt_tokens
         self.completion_tokens += result.completion_tokens
         self.rounds += 1
+        self.model = result.model or self.model
+        self.tool_calls += [{"name": c.name, "arguments": c.arguments} for c in result.tool_calls]
+
+    @property
+    def outcome(self) -> str:
+        """answered (first draft passed), repaired, fallback (refused or no answer), error."""
+        if self.error is None:
+            return "repaired" if self.refused else "answered"
+        if self.refused or "kept calling tools" in self.error:
+            return "fallback"
+        return "error"
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +82,7 @@ class LlmTurn:
     text: str
     settings: Mapping[str, Any] = field(default_factory=dict)
     spend: LlmSpend = field(default_factory=LlmSpend)
+    now: datetime | None = None  # the agency's clock goes into the prompt
 
 
 async def tokens_used_today(session: AsyncSession, tenant_id: uuid.UUID, today: date) -> int:
@@ -155,7 +133,11 @@ async def llm_reply(
         async with asyncio.timeout(deadline):
             return await _rounds(turn, chat, context, profile)
     except TimeoutError:
-        raise LLMError(f"the reply took longer than {deadline:.0f} s") from None
+        turn.spend.error = f"the reply took longer than {deadline:.0f} s"
+        raise LLMError(turn.spend.error) from None
+    except LLMError as exc:
+        turn.spend.error = str(exc)[:500]
+        raise
 
 
 async def _rounds(
@@ -163,7 +145,10 @@ async def _rounds(
 ) -> BrainReply:
     state = verified_facts(context, profile)
     turn.spend.state = state
-    messages = build_messages(context, profile=profile)
+    messages = build_messages(context, profile=profile, now=turn.now)
+    messages += await _prefetched(turn, state)
+    turn.spend.prompt = [dict(m) for m in messages]
+    turn.spend.model = getattr(chat, "model", "") or ""
     repairs = 0
     for _ in range(MAX_TOOL_ROUNDS + 2):
         result = await chat.complete(messages, tools=() if repairs >= 2 else TOOLS)
@@ -173,6 +158,7 @@ async def _rounds(
             if not violations:
                 return _final(result, state)
             turn.spend.refused.append("; ".join(violations))
+            turn.spend.drafts.append((result.content or "")[:1000])
             repairs += 1
             if repairs > 2:
                 raise LLMError("reply refused by the guardrail: " + "; ".join(violations))
@@ -183,20 +169,37 @@ async def _rounds(
             continue
         messages.append(_assistant_message(result))
         for call in result.tool_calls:
-            output = await _run_tool(turn, state, call)
-            messages.append(
-                {
-                    "role": "tool",
-                    "tool_call_id": call.id,
-                    "content": json.dumps(output, ensure_ascii=False, default=str),
-                }
-            )
+            messages.append(_tool_message(call, await run_tool(turn, state, call)))
     raise LLMError("the model kept calling tools without answering")
+
+
+async def _prefetched(turn: LlmTurn, state: ToolState) -> list[dict[str, Any]]:
+    """The listings the lead names, looked up before the first call (as if the model had
+    called lookup_property), so a typical turn needs one model round."""
+    codes = list(dict.fromkeys(listing_codes(turn.text)))[:PREFETCH_CODES]
+    if not codes:
+        return []
+    calls = tuple(
+        ToolCall(id=f"prefetch_{n}", name="lookup_property", arguments={"code": code})
+        for n, code in enumerate(codes, 1)
+    )
+    asked = ChatResult(None, calls, prompt_tokens=0, completion_tokens=0, model="")
+    messages = [_assistant_message(asked)]
+    for call in calls:
+        output = await run_tool(turn, state, call)
+        messages.append(_tool_message(call, output))
+    return messages
+
+
+def _tool_message(call: ToolCall, output: Any) -> dict[str, Any]:
+    content = json.dumps(output, ensure_ascii=False, default=str)
+    return {"role": "tool", "tool_call_id": call.id, "content": content}
 
 
 def verified_facts(context: ConversationContext, profile: Mapping[str, Any]) -> ToolState:
     """Facts already vouched for in this conversation: sent replies, the lead's own words."""
-    state = ToolState(profile=dict(profile))
+    period = "month" if context.settings.get("iptu_period") == "month" else "year"
+    state = ToolState(profile=dict(profile), iptu_period=period)
     state.amounts |= {
         float(v)
         for v in profile.values()
@@ -215,7 +218,9 @@ def _violations(result: ChatResult, state: ToolState) -> list[str]:
     text = (result.content or "").strip()
     if not text:
         return ["empty reply"]
-    return check_reply(text, allowed_codes=state.codes, allowed_amounts=state.amounts)
+    return check_reply(
+        text, allowed_codes=state.codes, allowed_amounts=state.amounts
+    ) + role_mismatches(text, state.profile)
 
 
 def _final(result: ChatResult, state: ToolState) -> BrainReply:
@@ -227,6 +232,8 @@ def _final(result: ChatResult, state: ToolState) -> BrainReply:
         messages=parts,
         profile=state.profile,
         handoff_reason=state.handoff_reason,
+        route=state.route,
+        handoff_note=state.handoff_note,
         property_codes=state.shown,
         brain="llm",
         open_question=state.open_question,
@@ -249,186 +256,3 @@ def _assistant_message(result: ChatResult) -> dict[str, Any]:
             for c in result.tool_calls
         ],
     }
-
-
-async def _run_tool(turn: LlmTurn, state: ToolState, call: ToolCall) -> Any:
-    runner = _TOOLS.get(call.name)
-    if runner is None:
-        raise LLMError(f"the model called an unknown tool {call.name!r}")
-    return await runner(turn, state, call.arguments)
-
-
-async def _search_properties(turn: LlmTurn, state: ToolState, args: dict[str, Any]) -> Any:
-    if turn.embedder is None:
-        return {"error": "property search is unavailable"}
-    wanted = qualification.merge(state.profile, validate_profile_update(args))
-    search = await property_search.search_properties(
-        turn.session,
-        turn.embedder,
-        tenant_id=turn.tenant_id,
-        profile=wanted,
-        text=str(args.get("query") or turn.text),
-        k=3,
-    )
-    return {
-        "properties": [state.allow_hit(h) for h in search.hits],
-        "relaxed_filters": list(search.widened),
-    }
-
-
-async def _lookup_property(turn: LlmTurn, state: ToolState, args: dict[str, Any]) -> Any:
-    hit = await property_search.lookup_code(
-        turn.session, tenant_id=turn.tenant_id, code=str(args.get("code") or "")
-    )
-    if hit is None:
-        state.codes.add(str(args.get("code") or ""))  # "Não encontrei o AP9999" is true
-        return {"error": "no listing with that code"}
-    return {"property": state.allow_hit(hit)}
-
-
-async def _search_knowledge(turn: LlmTurn, state: ToolState, args: dict[str, Any]) -> Any:
-    if turn.embedder is None:
-        return {"error": "knowledge search is unavailable"}
-    hits = await knowledge.search_knowledge(
-        turn.session,
-        turn.embedder,
-        tenant_id=turn.tenant_id,
-        query=str(args.get("question") or turn.text),
-        k=3,
-    )
-    found = answer_question(hits, str(args.get("question") or turn.text))
-    if found is None:
-        return {
-            "answer": None,
-            "note": "nothing in the documents answers this; say a broker "
-            "will confirm and call record_open_question",
-        }
-    state.amounts |= {float(a) for a in money_amounts(found.text)}
-    return {"answer": found.text, "documents": list(found.documents)}
-
-
-async def _simulate(turn: LlmTurn, state: ToolState, args: dict[str, Any]) -> Any:
-    """The shared calculator: the FGTS counts as down payment (R$ 400k, R$ 80k FGTS: 320k)."""
-    try:
-        price = Decimal(str(args["price"]))
-        down = args.get("down_payment")
-        result = costs.loan(
-            price,
-            fgts=Decimal(str(args.get("fgts") or 0)),
-            down_payment=Decimal(str(down)) if down is not None else None,
-            years=int(args.get("years") or costs.YEARS),
-            annual_rate=Decimal(str(args.get("annual_rate") or costs.ANNUAL_RATE)),
-        )
-    except (KeyError, ValueError, ArithmeticError) as exc:
-        return {"error": f"invalid simulation: {exc}"}
-    chosen = result.sac if args.get("system") == "sac" else result.price_table
-    figures = {
-        "price": price,
-        "fgts": result.fgts,
-        "down_payment": result.down_payment,
-        "financed": chosen.financed,
-        "first_installment": chosen.first_installment,
-        "last_installment": chosen.last_installment,
-        "total_paid": chosen.total_paid,
-        "sac_first_installment": result.sac.first_installment,
-        "price_installment": result.price_table.first_installment,
-    }
-    state.amounts |= {float(v) for v in figures.values() if v}
-    return {k: float(v) for k, v in figures.items()} | {
-        "months": chosen.months,
-        "system": chosen.system,
-        "below_min_down": result.below_min_down,
-    }
-
-
-async def _listing_facts(turn: LlmTurn, state: ToolState, args: dict[str, Any]) -> Any:
-    hit = await property_search.lookup_code(
-        turn.session, tenant_id=turn.tenant_id, code=str(args.get("code") or "")
-    )
-    if hit is None:
-        return {"error": "no listing with that code"}
-    state.allow_hit(hit)
-    facts = [str(f) for f in args.get("facts") or []] or asked_facts(turn.text)
-    found = answer_facts(
-        hit,
-        facts,
-        iptu_period=str(turn.settings.get("iptu_period") or "year"),
-        question=turn.text,
-    )
-    for line in found.lines:
-        state.amounts |= {float(a) for a in money_amounts(line)}
-    return {"facts": list(found.lines), "not_in_listing": list(found.unknown)}
-
-
-async def _purchase_costs(turn: LlmTurn, state: ToolState, args: dict[str, Any]) -> Any:
-    try:
-        found = costs.purchase_costs(
-            Decimal(str(args["price"])),
-            city=str(args.get("city") or "") or None,
-            financed=bool(args.get("financed")),
-            rates=turn.settings.get("itbi_rates") or {},
-        )
-    except (KeyError, ValueError, ArithmeticError) as exc:
-        return {"error": f"invalid price: {exc}"}
-    figures: dict[str, Any] = {
-        "itbi": found.itbi.amount,
-        "itbi_rate": float(found.itbi.rate),
-        "registry": list(found.registry),
-        "certificates": list(found.certificates),
-        "deed": list(found.deed) if found.deed else None,
-        "bank_appraisal": list(found.appraisal) if found.appraisal else None,
-        "total": list(found.total),
-    }
-    state.amounts |= {float(found.price), float(found.itbi.amount)}
-    for pair in (found.registry, found.certificates, found.deed, found.appraisal, found.total):
-        state.amounts |= {float(v) for v in pair or ()}
-    return json.loads(json.dumps(figures, default=float))
-
-
-async def _affordability(turn: LlmTurn, state: ToolState, args: dict[str, Any]) -> Any:
-    try:
-        found = costs.affordability(
-            Decimal(str(args["monthly_income"])), savings=Decimal(str(args.get("savings") or 0))
-        )
-    except (KeyError, ValueError, ArithmeticError) as exc:
-        return {"error": f"invalid income: {exc}"}
-    figures = {
-        "monthly_income": found.income,
-        "max_instalment": found.max_instalment,
-        "max_loan": found.max_loan,
-        "max_price": found.max_price,
-    }
-    state.amounts |= {float(v) for v in figures.values()}
-    return {k: float(v) for k, v in figures.items()}
-
-
-async def _record_open_question(turn: LlmTurn, state: ToolState, args: dict[str, Any]) -> Any:
-    question = str(args.get("question") or turn.text).strip()[:240]
-    state.open_question = question or None
-    return {"recorded": bool(question)}
-
-
-async def _update_profile(turn: LlmTurn, state: ToolState, args: dict[str, Any]) -> Any:
-    update = validate_profile_update(args)
-    state.profile = qualification.merge(state.profile, update)
-    state.amounts |= {float(v) for k, v in update.items() if k.startswith("budget_") and v}
-    return {"saved": sorted(update)}
-
-
-async def _hand_off(turn: LlmTurn, state: ToolState, args: dict[str, Any]) -> Any:
-    state.handoff_reason = "hot" if args.get("reason") == "hot" else "requested"
-    return {"ok": True, "note": "a broker will take over after this reply"}
-
-
-_TOOLS = {
-    "search_properties": _search_properties,
-    "lookup_property": _lookup_property,
-    "search_knowledge": _search_knowledge,
-    "simulate_financing": _simulate,
-    "listing_facts": _listing_facts,
-    "purchase_costs": _purchase_costs,
-    "affordability": _affordability,
-    "record_open_question": _record_open_question,
-    "update_lead_profile": _update_profile,
-    "hand_off": _hand_off,
-}

@@ -13,8 +13,11 @@ and a failing step never rolls back the lead's message.
 from __future__ import annotations
 
 import logging
+import time
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,6 +30,7 @@ from vellarys.domain.conversation import BrainReply, ConversationContext, Turn
 from vellarys.domain.intent import detect_intents
 from vellarys.domain.planner import plan_reply
 from vellarys.domain.understanding import INTENT_ACTS, Act
+from vellarys.services import llm_traces
 from vellarys.services.deps import PipelineDeps
 from vellarys.services.handoff import hand_off
 from vellarys.services.llm_brain import LlmTurn, llm_reply, record_spend, tokens_used_today
@@ -42,6 +46,7 @@ __all__ = ["OPTIONAL_FAILURES", "answer", "learn_while_paused", "optional_step"]
 
 
 _EMPTY = BrainReply(messages=[], brain="llm")
+_LEAD_WINDOW = timedelta(hours=24)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,8 +68,11 @@ async def answer(
     lead: Lead,
     history: Sequence[Turn],
     burst: Sequence[Turn],
+    message_id: uuid.UUID | None = None,
 ) -> BrainReply:
-    """The reply to ``burst``; also merges the profile, scores the lead and hands off when due."""
+    """The reply to ``burst``; also merges the profile, scores the lead and hands off when due.
+
+    ``message_id`` (the burst's last message) names the LLM trace of this reply."""
     tenant = await tenant_queries.get(session, lead.tenant_id)
     settings: dict[str, Any] = dict(tenant.settings) if tenant else {}
     heard = await _understand(session, deps, lead=lead, history=history, burst=burst)
@@ -92,7 +100,9 @@ async def answer(
         offer = await offer_visit(session, deps, lead=lead, text=heard.text, history=history)
     if offer is not None:
         reason, heard = None, replace(heard, intents=heard.intents | {"visit_offered"})
-    reply = await _compose(session, deps, lead=lead, heard=heard, context=context, reason=reason)
+    reply = await _compose(
+        session, deps, lead=lead, heard=heard, context=context, reason=reason, message_id=message_id
+    )
     if offer is not None:
         return replace(reply, messages=[*reply.messages, *offer.messages], asked=None)
     if reply.open_question:
@@ -236,13 +246,20 @@ async def _compose(
     heard: Understood,
     context: ConversationContext,
     reason: str | None,
+    message_id: uuid.UUID | None = None,
 ) -> BrainReply:
     """The LLM's reply when one is configured and succeeds, else the offline planner's."""
     settings = dict(context.settings)
     reply = None
     if reason is None and heard.text and "visit_offered" not in heard.intents:
         reply = await _llm_reply(
-            session, deps, lead=lead, settings=settings, context=context, profile=heard.profile
+            session,
+            deps,
+            lead=lead,
+            settings=settings,
+            context=context,
+            profile=heard.profile,
+            message_id=message_id,
         )
     if reply is not None and reply.profile:
         merged = qualification.merge(heard.profile, reply.profile)
@@ -250,7 +267,7 @@ async def _compose(
         heard = replace(heard, profile=merged)
     if reply is not None and reply.messages:
         return reply
-    kept_handoff = reply.handoff_reason if reply is not None else None
+    kept = reply if reply is not None and reply.handoff_reason else None
     retrieval = await retrieve(
         session,
         deps,
@@ -274,7 +291,14 @@ async def _compose(
         asked_before=dialogue.asked_before(context.history),
         learned=heard.found.keys(),
     )
-    return replace(planned, handoff_reason=planned.handoff_reason or kept_handoff)
+    if kept is None or planned.handoff_reason:
+        return planned
+    return replace(
+        planned,
+        handoff_reason=kept.handoff_reason,
+        route=kept.route,
+        handoff_note=kept.handoff_note,
+    )
 
 
 async def _finish_handoff(
@@ -301,6 +325,7 @@ async def _finish_handoff(
         property_codes=reply.property_codes,
         staff_name=heard.staff_name,
         route=reply.route,
+        note=reply.handoff_note,
     )
     now = deps.clock.now()
     hours = business_hours.from_settings(settings)
@@ -312,7 +337,9 @@ async def _finish_handoff(
         after_hours_message=settings.get("after_hours_message"),
     )
     # What the lead asked is still answered; a bare "quero falar com alguém" needs only the notice.
+    # The model's own words already answer the lead (an owner, a client with a leak).
     said_why = bool(reply.route) or bool(heard.intents & {"closing", "visit"})
+    said_why = said_why or (reply.brain == "llm" and bool(reply.messages))
     answered = dialogue.without_question(reply) if reason == "hot" or said_why else []
     return replace(reply, messages=[*answered, notice], handoff_reason=reason, asked=None)
 
@@ -325,17 +352,19 @@ async def _llm_reply(
     settings: dict[str, Any],
     context: ConversationContext,
     profile: dict[str, Any],
+    message_id: uuid.UUID | None = None,
 ) -> BrainReply | None:
-    """The configured LLM's reply, or None (no LLM, budget spent, or any failure)."""
+    """The configured LLM's reply, or None (no LLM, budget spent, or any failure).
+
+    Every call leaves a trace (outside the savepoint, like its tokens) and reports metrics."""
     chat = deps.chat_for(settings)
     if chat is None:
         return None
     today = deps.clock.now().date()
-    if (
-        await tokens_used_today(session, lead.tenant_id, today)
-        >= deps.settings.llm_daily_token_budget
-    ):
-        log.warning("daily LLM token budget spent; the offline brain answers")
+    spent = await _budget_spent(session, deps, lead)
+    if spent is not None:
+        log.warning("LLM token budget spent (%s); the offline brain answers", spent)
+        deps.observe_llm(llm_traces.skipped(spent))
         return None
     turn = LlmTurn(
         session=session,
@@ -343,16 +372,43 @@ async def _llm_reply(
         tenant_id=lead.tenant_id,
         text=context.text,
         settings=settings,
+        now=deps.clock.now(),
     )
+    started = time.monotonic()
     reply = await optional_step(
         session, "llm", lambda: llm_reply(turn, chat, context, profile=profile, today=today), None
     )
+    seconds = time.monotonic() - started
+    if reply is None and turn.spend.error is None:
+        turn.spend.error = "the LLM step failed outside the model (see the log)"
     await record_spend(session, lead.tenant_id, today, turn.spend)
+    report = await llm_traces.record_trace(
+        session, lead=lead, message_id=message_id, spend=turn.spend, seconds=seconds
+    )
+    deps.observe_llm(report)
     if reply is None and turn.spend.state is not None:
         # The fallback keeps what the model validly learned: profile fields and a handoff.
         state = turn.spend.state
-        return replace(_EMPTY, profile=state.profile, handoff_reason=state.handoff_reason)
+        return replace(
+            _EMPTY,
+            profile=state.profile,
+            handoff_reason=state.handoff_reason,
+            route=state.route,
+            handoff_note=state.handoff_note,
+        )
     return reply
+
+
+async def _budget_spent(session: AsyncSession, deps: PipelineDeps, lead: Lead) -> str | None:
+    """ "budget" when the agency's daily tokens are spent, "lead_budget" when this lead's are."""
+    now = deps.clock.now()
+    used = await tokens_used_today(session, lead.tenant_id, now.date())
+    if used >= deps.settings.llm_daily_token_budget:
+        return "budget"
+    cap = deps.settings.llm_lead_daily_tokens
+    if cap and await llm_traces.tokens_of_lead(session, lead, since=now - _LEAD_WINDOW) >= cap:
+        return "lead_budget"
+    return None
 
 
 def _update_lead(

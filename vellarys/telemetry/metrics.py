@@ -21,6 +21,8 @@ from prometheus_client import (
 )
 from prometheus_client.core import REGISTRY
 
+from vellarys.domain.llm import LlmReport
+
 INBOUND = Counter(
     "vellarys_inbound_messages_total",
     "Inbound messages by channel provider and outcome (stored, duplicate, stale, echo, ignored).",
@@ -62,6 +64,42 @@ JOB_START_DELAY = Histogram(
     ["task"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
 )
+
+LLM_CALLS = Counter(
+    "vellarys_llm_replies_total",
+    "LLM replies by outcome (answered, repaired, fallback, error, skipped).",
+    ["outcome"],
+)
+LLM_FALLBACKS = Counter(
+    "vellarys_llm_fallbacks_total",
+    "Replies the offline brain gave instead of the LLM, by reason (refused, tools, deadline, "
+    "error, budget).",
+    ["reason"],
+)
+LLM_TOKENS = Counter(
+    "vellarys_llm_tokens_total", "LLM tokens spent, by kind (prompt, completion).", ["kind"]
+)
+LLM_ROUNDS = Histogram(
+    "vellarys_llm_rounds", "Model rounds one reply took.", buckets=(1, 2, 3, 4, 5, 6, 8)
+)
+LLM_SECONDS = Histogram(
+    "vellarys_llm_reply_seconds",
+    "Time one LLM reply took, every round and tool included.",
+    buckets=(0.25, 0.5, 1, 2, 3, 5, 8, 13, 20, 30, 45),
+)
+
+
+def observe_llm(report: LlmReport) -> None:
+    """Count one LLM reply (``PipelineDeps.observe_llm``)."""
+    LLM_CALLS.labels(report.outcome).inc()
+    if report.fallback_reason:
+        LLM_FALLBACKS.labels(report.fallback_reason).inc()
+    if report.outcome == "skipped":
+        return
+    LLM_TOKENS.labels("prompt").inc(report.prompt_tokens)
+    LLM_TOKENS.labels("completion").inc(report.completion_tokens)
+    LLM_ROUNDS.observe(report.rounds)
+    LLM_SECONDS.observe(report.seconds)
 
 
 def _process_registry() -> CollectorRegistry:

@@ -15,6 +15,7 @@ from vellarys.bootstrap import Container
 from vellarys.web.headers import SecurityHeaders
 from vellarys.web.pages import (
     account,
+    ai_traces,
     board,
     channel_templates,
     channels,
@@ -50,6 +51,7 @@ def web_router() -> APIRouter:
         leads,
         lead,
         inbox,
+        ai_traces,
         board,
         properties,
         knowledge,

@@ -35,6 +35,7 @@ from vellarys.services import (
     handoff,
     inbound,
     knowledge,
+    llm_traces,
     media,
     outbound,
     rescue,
@@ -635,6 +636,17 @@ async def prune_media(timestamp: int) -> int:
         return await media.prune_media(session, now=container.clock.now())
 
 
+async def prune_llm_traces(timestamp: int) -> int:
+    """Delete LLM traces past the retention setting (every agency)."""
+    container = runtime.container()
+    async with unit_of_work(container.sessions) as session:
+        return await llm_traces.prune_traces(
+            session,
+            now=container.clock.now(),
+            days=container.settings.llm_trace_retention_days,
+        )
+
+
 class MediaDownloadFailed(Exception):
     """A media download worth another attempt (procrastinate retries on it)."""
 
@@ -713,6 +725,8 @@ def _periodic(bp: procrastinate.Blueprint) -> None:
 
     expire = bp.task(name="prune_media", queue=maintenance, queueing_lock="prune_media")
     bp.periodic(cron="17 * * * *")(expire(prune_media))
+    traces = bp.task(name="prune_llm_traces", queue=maintenance, queueing_lock="prune_llm_traces")
+    bp.periodic(cron="23 * * * *")(traces(prune_llm_traces))
     prune_hooks = bp.task(
         name="prune_webhook_deliveries", queue=maintenance, queueing_lock="prune_webhook_deliveries"
     )

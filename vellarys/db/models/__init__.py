@@ -12,6 +12,7 @@ from vellarys.db.models.integration import (
 )
 from vellarys.db.models.knowledge import KnowledgeChunk, KnowledgeDocument, KnowledgeEmbedding
 from vellarys.db.models.lead import Handoff, Lead, LeadNote
+from vellarys.db.models.llm_trace import LlmTrace
 from vellarys.db.models.login import LoginAttempt
 from vellarys.db.models.mail import OutgoingEmail
 from vellarys.db.models.media import MediaFile
@@ -40,6 +41,7 @@ __all__ = [
     "LeadIntake",
     "LeadNote",
     "ListingFeed",
+    "LlmTrace",
     "LlmUsage",
     "LoginAttempt",
     "MediaFile",
