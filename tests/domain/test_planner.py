@@ -817,3 +817,31 @@ def test_the_leads_own_amounts_are_acknowledged_not_passed_over() -> None:
     profile = {**stored, "payment": ["financing", "fgts"], "fgts_balance": 80_000}
     reply = plan("vou financiar, tenho 80 mil de fundo de garantia", profile=profile, stored=stored)
     assert "Anotado: R$ 80.000 de FGTS." in everything(reply)
+
+
+def test_a_visit_request_answered_by_slots_gets_no_passage_on_how_visits_work() -> None:
+    text = "Posso visitar o AP1234 no sábado de manhã?"
+    passage = (
+        "Você pode marcar a visita diretamente pelo WhatsApp: a assistente anota o pedido e um "
+        "corretor confirma o horário."
+    )
+    retrieval = Retrieval(knowledge=(KnowledgeHit("Visitas", passage, 0.9),))
+    asked = plan_reply(
+        context(text, stored=BUYER),
+        profile=BUYER,
+        retrieval=retrieval,
+        intents=detect_intents(text),
+        last_asked=None,
+        asked_before=(),
+    )
+    assert "corretor confirma" in everything(asked)  # without slots, the documents answer
+    offered = plan_reply(
+        context(text, stored=BUYER),
+        profile=BUYER,
+        retrieval=retrieval,
+        intents=detect_intents(text) | {"visit_offered"},
+        last_asked=None,
+        asked_before=(),
+    )
+    assert "corretor confirma" not in everything(offered)
+    assert question_count(offered) == 0  # the slot offer that follows asks the one question

@@ -194,6 +194,11 @@ def _knowledge(t: PlanTurn, d: Draft) -> None:
     if not t.retrieval.answers and not d.handled:
         found = answer_question(t.retrieval.knowledge, t.context.text)
         pending = [("knowledge_question", found, t.context.text)]
+    if "visit_offered" in t.intents:
+        # A visit request answered by the slots that follow needs no passage on how visits work.
+        pending = [
+            p for p in pending if not (p[0] == "knowledge_question" and "visit" in p[2].lower())
+        ]
     given = [a for _, a, _ in pending if a is not None and a.text.strip()]
     answers = [a.text.strip() for a in given]
     if answers:
