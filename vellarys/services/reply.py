@@ -22,15 +22,15 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vellarys.db.models import Lead
+from vellarys.db.models import Lead, Tenant
 from vellarys.db.queries import tenant as tenant_queries
-from vellarys.domain import business_hours, dialogue, qualification, scoring
+from vellarys.domain import business_hours, dialogue, features, qualification, scoring
 from vellarys.domain.budget import parse_budget
 from vellarys.domain.conversation import BrainReply, ConversationContext, Turn
 from vellarys.domain.intent import detect_intents
 from vellarys.domain.planner import plan_reply
 from vellarys.domain.understanding import INTENT_ACTS, Act
-from vellarys.services import llm_traces
+from vellarys.services import llm_traces, plans
 from vellarys.services.deps import PipelineDeps
 from vellarys.services.handoff import hand_off
 from vellarys.services.llm_brain import LlmTurn, llm_reply, record_spend, tokens_used_today
@@ -76,6 +76,7 @@ async def answer(
     tenant = await tenant_queries.get(session, lead.tenant_id)
     settings: dict[str, Any] = dict(tenant.settings) if tenant else {}
     heard = await _understand(session, deps, lead=lead, history=history, burst=burst)
+    llm_off = await _llm_withheld(session, deps, tenant)
     asked = [a.listing_code for a in heard.acts if a.kind == "listing_question" and a.listing_code]
     if asked:
         # A second question about one listing opens a deal on it; never at the reply's cost.
@@ -101,7 +102,14 @@ async def answer(
     if offer is not None:
         reason, heard = None, replace(heard, intents=heard.intents | {"visit_offered"})
     reply = await _compose(
-        session, deps, lead=lead, heard=heard, context=context, reason=reason, message_id=message_id
+        session,
+        deps,
+        lead=lead,
+        heard=heard,
+        context=context,
+        reason=reason,
+        message_id=message_id,
+        llm_off=llm_off,
     )
     if offer is not None:
         return replace(reply, messages=[*reply.messages, *offer.messages], asked=None)
@@ -247,11 +255,13 @@ async def _compose(
     context: ConversationContext,
     reason: str | None,
     message_id: uuid.UUID | None = None,
+    llm_off: str | None = None,
 ) -> BrainReply:
-    """The LLM's reply when one is configured and succeeds, else the offline planner's."""
+    """The LLM's reply when one is configured, allowed (``llm_off`` None) and succeeds, else
+    the offline planner's."""
     settings = dict(context.settings)
     reply = None
-    if reason is None and heard.text and "visit_offered" not in heard.intents:
+    if llm_off is None and reason is None and heard.text and "visit_offered" not in heard.intents:
         reply = await _llm_reply(
             session,
             deps,
@@ -397,6 +407,22 @@ async def _llm_reply(
             handoff_note=state.handoff_note,
         )
     return reply
+
+
+async def _llm_withheld(
+    session: AsyncSession, deps: PipelineDeps, tenant: Tenant | None
+) -> str | None:
+    """Why the LLM must not answer this agency now: "switched_off" (the operator's feature
+    switch) or the plan limit past this month ("messages", "llm_tokens"); None when it may.
+    Admins are told of limits near or past here, whether or not an LLM is configured."""
+    if tenant is None:
+        return None
+    stopped = await plans.observe(session, tenant, deps.clock.now())
+    if not features.enabled(tenant.features, features.LLM_BRAIN):
+        return "switched_off"
+    if stopped is not None:
+        log.warning("plan limit past (%s); the offline brain answers", stopped)
+    return stopped
 
 
 async def _budget_spent(session: AsyncSession, deps: PipelineDeps, lead: Lead) -> str | None:

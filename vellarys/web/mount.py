@@ -19,6 +19,7 @@ from vellarys.web.pages import (
     board,
     channel_templates,
     channels,
+    console,
     inbox,
     integrations,
     knowledge,
@@ -65,6 +66,7 @@ def web_router() -> APIRouter:
         outbox,
         simulator,
         visits,
+        console,
     ):
         router.include_router(module.router)
     return router

@@ -198,6 +198,7 @@ async def _read_and_finish(plan: media.FetchPlan, *, error: str | None) -> str:
                 data=stored.data,
                 content_type=stored.content_type,
                 prompt=prompt,
+                voice=plan.voice,
             )
     async with unit_of_work(container.sessions) as session:
         await media.finish(

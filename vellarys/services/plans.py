@@ -1,0 +1,114 @@
+"""Plans and their limits, per agency: the month's usage against the plan, the admins told at
+80 % and past 100 %, the LLM stopped (never the answer) past the message or token limit, and
+one more broker refused past the broker limit."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vellarys.db.models import Notification, Plan, Tenant, User
+from vellarys.db.queries import usage as usage_queries
+from vellarys.db.queries import user as user_queries
+from vellarys.domain import plan_limits
+from vellarys.domain.plan_limits import Reading
+from vellarys.errors import Conflict
+from vellarys.services.tenant_usage import month_bounds
+
+LIMIT_FIELDS = (
+    "max_brokers",
+    "max_leads_month",
+    "max_messages_month",
+    "max_llm_tokens_month",
+    "max_storage_mb",
+)
+NOTICE_KIND = "plan_limit"
+
+
+async def plan_of(session: AsyncSession, tenant: Tenant) -> Plan | None:
+    return None if tenant.plan_id is None else await session.get(Plan, tenant.plan_id)
+
+
+async def month_readings(
+    session: AsyncSession, tenant: Tenant, plan: Plan, now: datetime
+) -> list[Reading]:
+    """The plan's monthly limits against the agency's month so far."""
+    start, end = month_bounds(now)
+    rows = await usage_queries.month_usage(session, start=start, end=end, slug=tenant.slug)
+    row = rows[0]
+    used = {
+        plan_limits.MESSAGES: row.messages_in + row.messages_out,
+        plan_limits.LLM_TOKENS: row.llm_tokens,
+        plan_limits.LEADS: row.leads,
+        plan_limits.STORAGE: row.storage_bytes // (1024 * 1024),
+    }
+    limits = {
+        plan_limits.MESSAGES: plan.max_messages_month,
+        plan_limits.LLM_TOKENS: plan.max_llm_tokens_month,
+        plan_limits.LEADS: plan.max_leads_month,
+        plan_limits.STORAGE: plan.max_storage_mb,
+    }
+    return plan_limits.readings(used, limits)
+
+
+async def observe(session: AsyncSession, tenant: Tenant, now: datetime) -> str | None:
+    """Tell the admins (once per month and level) about limits near or past, and return the
+    kind that stops the LLM this month ("messages", "llm_tokens"), or None."""
+    plan = await plan_of(session, tenant)
+    if plan is None:
+        return None
+    found = await month_readings(session, tenant, plan, now)
+    month = f"{month_bounds(now)[0]:%Y-%m}"
+    for reading in found:
+        if reading.level is not None:
+            await _tell_admins(session, tenant.id, reading, month)
+    return plan_limits.llm_stopped(found)
+
+
+async def _tell_admins(
+    session: AsyncSession, tenant_id: uuid.UUID, reading: Reading, month: str
+) -> None:
+    ref = f"{reading.kind}:{reading.level}:{month}"
+    for admin in await user_queries.active_admins(session, tenant_id):
+        told = await session.execute(
+            select(Notification.id).where(
+                Notification.tenant_id == tenant_id,
+                Notification.user_id == admin.id,
+                Notification.kind == NOTICE_KIND,
+                Notification.ref == ref,
+            )
+        )
+        if told.first() is None:
+            text = plan_limits.notice(reading, month)
+            session.add(
+                Notification(
+                    tenant_id=tenant_id, user_id=admin.id, kind=NOTICE_KIND, ref=ref, text=text
+                )
+            )
+    await session.flush()
+
+
+async def ensure_broker_room(session: AsyncSession, tenant_id: uuid.UUID) -> None:
+    """``Conflict`` when the agency's plan has no room for one more active staff member."""
+    tenant = await session.get(Tenant, tenant_id)
+    plan = None if tenant is None else await plan_of(session, tenant)
+    if plan is None or plan.max_brokers is None:
+        return
+    staff = await session.execute(
+        select(func.count()).where(
+            User.tenant_id == tenant_id, User.active.is_(True), User.role != "admin"
+        )
+    )
+    if int(staff.scalar_one()) >= plan.max_brokers:
+        raise Conflict(
+            f"O plano da imobiliária permite até {plan.max_brokers} corretores ativos. "
+            "Desative um corretor ou fale com o suporte para ampliar o plano."
+        )
+
+
+def limits_of(plan: Plan) -> dict[str, Any]:
+    return {name: getattr(plan, name) for name in LIMIT_FIELDS}
