@@ -17,7 +17,8 @@ from vellarys.domain import phrases
 from vellarys.domain.conversation import Turn
 from vellarys.domain.intent import detect_intents
 from vellarys.domain.media import understood_line
-from vellarys.services import webhooks
+from vellarys.domain.privacy_request import OPT_OUT
+from vellarys.services import privacy_requests, webhooks
 from vellarys.services.deps import PipelineDeps
 from vellarys.services.nearby import listings_near
 from vellarys.services.outbound import queue_outbound
@@ -37,7 +38,8 @@ FALLBACK_ANSWER = (
 @dataclass(frozen=True, slots=True)
 class InboundOutcome:
     """What processing did: ``answered``, ``fallback`` (past its time budget), ``folded`` (a
-    newer message answers the burst), ``opted_out``, ``paused``, ``silent`` (lead opted out
+    newer message answers the burst), ``opted_out``, ``lgpd_request`` (confirmed, a task for the
+    admins), ``paused``, ``silent`` (lead opted out
     earlier) or ``already`` (done before)."""
 
     outcome: str
@@ -88,7 +90,13 @@ async def _respond(
     if any("opt_out" in detect_intents(m.content) for m in burst if m.type == "text"):
         lead.opted_out, lead.opted_out_at = True, now
         await queue_outbound(session, lead=lead, texts=[phrases.OPT_OUT], role="system")
+        await privacy_requests.take_request(session, lead=lead, kind=OPT_OUT, now=now)
         return InboundOutcome("opted_out", lead.id, 1)
+    asked = privacy_requests.requested_in(burst)
+    if asked is not None:
+        # A legal request: recorded and confirmed even while a broker has the lead.
+        await privacy_requests.take_request(session, lead=lead, kind=asked, now=now)
+        return InboundOutcome("lgpd_request", lead.id, 1)
     in_burst = {m.id for m in burst}
     # A choice among offered slots, "não vou conseguir", "remarcar", "cancelar": answered
     # even while a broker has the lead, because the calendar is the assistant's.

@@ -29,6 +29,7 @@ from vellarys.web.pages import (
     notifications,
     outbox,
     overview,
+    privacy,
     properties,
     reengagement,
     settings,
@@ -67,6 +68,7 @@ def web_router() -> APIRouter:
         simulator,
         visits,
         console,
+        privacy,
     ):
         router.include_router(module.router)
     return router

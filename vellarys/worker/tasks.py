@@ -38,6 +38,7 @@ from vellarys.services import (
     llm_traces,
     media,
     outbound,
+    privacy_requests,
     rescue,
     summary,
     visit_notices,
@@ -512,6 +513,15 @@ async def index_properties(tenant_id: str) -> int:
         )
 
 
+async def erase_lead_after_notice(request_id: str) -> str:
+    """Erase a lead who asked for it, after the message telling them went out."""
+    container = runtime.container()
+    async with unit_of_work(container.sessions) as session:
+        return await privacy_requests.erase_after_notice(
+            session, request_id=uuid.UUID(request_id), now=container.clock.now()
+        )
+
+
 async def summarize_lead(lead_id: str, tenant_id: str) -> str:
     """Refresh a lead's rolling summary; a failure is logged and skipped, never retried forever."""
     container = runtime.container()
@@ -673,6 +683,7 @@ def make_blueprint() -> procrastinate.Blueprint:
     bp.task(name=queue.NOTIFY_MANAGER, queue=queue.OUTBOUND_QUEUE)(notify_manager)
     bp.task(name=queue.NOTIFY_VISIT, queue=queue.OUTBOUND_QUEUE)(notify_visit)
     bp.task(name=queue.SUMMARIZE_LEAD, queue=queue.PIPELINE_QUEUE)(summarize_lead)
+    bp.task(name=queue.ERASE_AFTER_NOTICE, queue=queue.OUTBOUND_QUEUE)(erase_lead_after_notice)
     bp.task(name=queue.INDEX_DOCUMENT, queue=queue.INDEXING_QUEUE)(index_document)
     bp.task(name=queue.INDEX_PROPERTIES, queue=queue.INDEXING_QUEUE)(index_properties)
     bp.task(name=queue.DELIVER_WEBHOOK, queue=queue.WEBHOOKS_QUEUE, retry=RetryWhenAsked())(
