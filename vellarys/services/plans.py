@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from vellarys.db.models import Notification, Plan, Tenant, User
 from vellarys.db.queries import usage as usage_queries
 from vellarys.db.queries import user as user_queries
-from vellarys.domain import plan_limits
+from vellarys.domain import features, plan_limits
 from vellarys.domain.plan_limits import Reading
 from vellarys.errors import Conflict
 from vellarys.services.tenant_usage import month_bounds
@@ -67,6 +67,16 @@ async def observe(session: AsyncSession, tenant: Tenant, now: datetime) -> str |
         if reading.level is not None:
             await _tell_admins(session, tenant.id, reading, month)
     return plan_limits.llm_stopped(found)
+
+
+async def llm_withheld(session: AsyncSession, tenant: Tenant, now: datetime) -> str | None:
+    """Why the LLM must not be called for this agency now: "switched_off" (the operator's
+    feature switch) or the plan limit past this month ("messages", "llm_tokens"); None when
+    it may. Admins are told of limits near or past here."""
+    stopped = await observe(session, tenant, now)
+    if not features.enabled(tenant.features, features.LLM_BRAIN):
+        return "switched_off"
+    return stopped
 
 
 async def _tell_admins(

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vellarys.db.models import Lead, Tenant
 from vellarys.db.queries import tenant as tenant_queries
-from vellarys.domain import business_hours, dialogue, features, qualification, scoring
+from vellarys.domain import business_hours, dialogue, qualification, scoring
 from vellarys.domain.budget import parse_budget
 from vellarys.domain.conversation import BrainReply, ConversationContext, Turn
 from vellarys.domain.intent import detect_intents
@@ -412,17 +412,12 @@ async def _llm_reply(
 async def _llm_withheld(
     session: AsyncSession, deps: PipelineDeps, tenant: Tenant | None
 ) -> str | None:
-    """Why the LLM must not answer this agency now: "switched_off" (the operator's feature
-    switch) or the plan limit past this month ("messages", "llm_tokens"); None when it may.
-    Admins are told of limits near or past here, whether or not an LLM is configured."""
     if tenant is None:
         return None
-    stopped = await plans.observe(session, tenant, deps.clock.now())
-    if not features.enabled(tenant.features, features.LLM_BRAIN):
-        return "switched_off"
-    if stopped is not None:
-        log.warning("plan limit past (%s); the offline brain answers", stopped)
-    return stopped
+    withheld = await plans.llm_withheld(session, tenant, deps.clock.now())
+    if withheld is not None:
+        log.warning("LLM withheld (%s); the offline brain answers", withheld)
+    return withheld
 
 
 async def _budget_spent(session: AsyncSession, deps: PipelineDeps, lead: Lead) -> str | None:

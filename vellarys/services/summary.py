@@ -14,6 +14,7 @@ from vellarys.domain.conversation import Turn
 from vellarys.domain.llm import ChatModel, ChatResult
 from vellarys.domain.summary import summarize
 from vellarys.errors import LLMError
+from vellarys.services import plans
 from vellarys.services.deps import PipelineDeps
 from vellarys.services.llm_brain import record_usage, tokens_used_today
 
@@ -55,8 +56,13 @@ async def refresh_summary(
     tenant = await tenant_queries.get(session, tenant_id)
     chat = deps.chat_for(dict(tenant.settings) if tenant else {})
     today = deps.clock.now().date()
-    if chat is not None and await tokens_used_today(session, tenant_id, today) < (
-        deps.settings.llm_daily_token_budget
+    # The operator's LLM switch and the plan's monthly limits hold for the summary too.
+    withheld = tenant is None or await plans.llm_withheld(session, tenant, deps.clock.now())
+    if (
+        chat is not None
+        and not withheld
+        and await tokens_used_today(session, tenant_id, today)
+        < deps.settings.llm_daily_token_budget
     ):
         previous = lead.summary if since is not None else None
         result = await _llm_summary(chat, new or turns[-2:], previous=previous)
