@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vellarys.db.models import LoginEvent, Operator, OperatorSession
+from vellarys.db.models import LoginEvent, Operator, OperatorSession, User
 from vellarys.db.queries import security as security_queries
 from vellarys.domain.password import hash_password, verify_password
 from vellarys.errors import BadRequest, Conflict
@@ -126,7 +126,15 @@ async def record_login(
     user_id: uuid.UUID | None = None,
     operator_id: uuid.UUID | None = None,
 ) -> None:
-    """One line of the login history (no password, ever)."""
+    """One line of the login history (no password, ever). A failure for a staff e-mail is
+    filed under that person's agency, so the agency filter shows it."""
+    if tenant_id is None and operator_id is None:
+        known = await session.execute(
+            select(User.tenant_id, User.id).where(func.lower(User.email) == email.strip().lower())
+        )
+        row = known.first()
+        if row is not None:
+            tenant_id, user_id = row[0], row[1]
     session.add(
         LoginEvent(
             at=at,
