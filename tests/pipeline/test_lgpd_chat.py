@@ -13,13 +13,14 @@ from sqlalchemy import select
 from tests.fakes.providers import FakeGraphAPI
 from tests.pipeline.harness import Stack, build_stack, meta_text
 from tests.web.conftest import PASSWORD, csrf_of, soup
-from vellarys.db.models import AuditEntry, LgpdRequest, Notification, User
+from vellarys.db.models import AuditEntry, LgpdRequest, Notification, Tenant, User
 from vellarys.db.uow import unit_of_work
 from vellarys.domain.password import hash_password
 from vellarys.services.privacy_requests import DONE, REPLIES
 
 ANA, BETO, CAIO = "5511911112222", "5511933334444", "5511955556666"
 ADMIN = "gestor@lgpd.local"
+OWN_TEXT = "Recebemos seu pedido de acesso aos seus dados. Em até 15 dias enviamos tudo por aqui."
 
 
 async def _requests(stack: Stack) -> list[LgpdRequest]:
@@ -56,12 +57,16 @@ async def test_access_erase_and_opt_out_requests_from_the_chat(
     stack = await build_stack(fresh_database(), tmp_path, graph)
     try:
         csrf = await _sign_in(stack)
+        async with unit_of_work(stack.container.sessions) as session:
+            tenant = await session.get(Tenant, stack.tenant_id)
+            assert tenant is not None
+            tenant.settings = {**tenant.settings, "lgpd_access_reply": OWN_TEXT}
         await stack.post(meta_text("Oi! Quero saber que dados vocês têm de mim", phone=ANA))
         await stack.post(meta_text("Apaguem meus dados, por favor", phone=BETO))
         await stack.post(meta_text("não quero mais receber mensagens", phone=CAIO))
         await stack.drain()
         agency = "Imobiliária Teste"
-        assert await _texts_to(stack, ANA) == [REPLIES["access"].format(agency=agency)]
+        assert await _texts_to(stack, ANA) == [OWN_TEXT]  # the agency's own words
         assert await _texts_to(stack, BETO) == [REPLIES["erase"].format(agency=agency)]
         access, erase, opt_out = await _requests(stack)
         assert [(r.kind, r.status) for r in (access, erase, opt_out)] == [

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vellarys.db.models import Plan, Tenant
@@ -46,7 +45,7 @@ async def agencies(session: AsyncSession, *, now: datetime) -> list[Agency]:
 
 
 async def all_plans(session: AsyncSession) -> list[Plan]:
-    return list((await session.execute(select(Plan).order_by(Plan.name))).scalars())
+    return await queries.all_plans(session)
 
 
 def _limit(value: str | int | None) -> int | None:
@@ -69,8 +68,7 @@ async def save_plan(
     if not 1 <= len(name) <= 80:
         raise BadRequest("Dê um nome de até 80 caracteres ao plano.")
     values = {field: _limit(limits.get(field)) for field in plans.LIMIT_FIELDS}
-    found = await session.execute(select(Plan).where(Plan.name == name))
-    plan = found.scalar_one_or_none()
+    plan = await queries.plan_named(session, name)
     if plan is None:
         plan = Plan(name=name)
         session.add(plan)

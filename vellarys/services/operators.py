@@ -9,10 +9,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vellarys.db.models import LoginEvent, Operator, OperatorSession, User
+from vellarys.db.models import LoginEvent, Operator, OperatorSession
+from vellarys.db.queries import operator as operator_queries
 from vellarys.db.queries import security as security_queries
 from vellarys.domain.password import hash_password, verify_password
 from vellarys.errors import BadRequest, Conflict
@@ -38,8 +38,7 @@ async def create_operator(
         raise BadRequest("Informe um e-mail válido.")
     if len(password) < MIN_PASSWORD:
         raise BadRequest(f"A senha precisa de pelo menos {MIN_PASSWORD} caracteres.")
-    taken = await session.execute(select(Operator.id).where(func.lower(Operator.email) == email))
-    if taken.first() is not None:
+    if await operator_queries.by_email(session, email) is not None:
         raise Conflict("Já existe um operador com esse e-mail.")
     operator = Operator(
         email=email, name=name.strip()[:200] or email, password_hash=hash_password(password)
@@ -54,12 +53,7 @@ async def authenticate_operator(
 ) -> OperatorViewer | None:
     """The active operator with these credentials, or None. Called after the staff check
     (which counts failures per e-mail and IP): a success clears that count."""
-    found = await session.execute(
-        select(Operator).where(
-            func.lower(Operator.email) == email.strip().lower(), Operator.active.is_(True)
-        )
-    )
-    operator = found.scalar_one_or_none()
+    operator = await operator_queries.by_email(session, email, active=True)
     if operator is None or not verify_password(operator.password_hash, password):
         return None
     operator.last_login_at = now
@@ -92,26 +86,12 @@ async def open_operator_session(
 
 async def operator_of(session: AsyncSession, *, token: str, now: datetime) -> OperatorViewer | None:
     """The operator behind a session token, or None (unknown, revoked, expired, inactive)."""
-    found = await session.execute(
-        select(Operator)
-        .join(OperatorSession, OperatorSession.operator_id == Operator.id)
-        .where(
-            OperatorSession.token_hash == token_hash(token),
-            OperatorSession.revoked_at.is_(None),
-            OperatorSession.expires_at > now,
-            Operator.active.is_(True),
-        )
-    )
-    operator = found.scalar_one_or_none()
+    operator = await operator_queries.by_session(session, token_hash(token), now)
     return None if operator is None else OperatorViewer(operator.id, operator.email, operator.name)
 
 
 async def revoke_operator_session(session: AsyncSession, *, token: str, now: datetime) -> None:
-    await session.execute(
-        update(OperatorSession)
-        .where(OperatorSession.token_hash == token_hash(token))
-        .values(revoked_at=now)
-    )
+    await operator_queries.revoke(session, token_hash(token), now)
 
 
 async def record_login(
@@ -129,12 +109,9 @@ async def record_login(
     """One line of the login history (no password, ever). A failure for a staff e-mail is
     filed under that person's agency, so the agency filter shows it."""
     if tenant_id is None and operator_id is None:
-        known = await session.execute(
-            select(User.tenant_id, User.id).where(func.lower(User.email) == email.strip().lower())
-        )
-        row = known.first()
-        if row is not None:
-            tenant_id, user_id = row[0], row[1]
+        known = await operator_queries.staff_of_email(session, email)
+        if known is not None:
+            tenant_id, user_id = known
     session.add(
         LoginEvent(
             at=at,

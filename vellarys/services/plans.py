@@ -8,10 +8,10 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vellarys.db.models import Notification, Plan, Tenant, User
+from vellarys.db.models import Notification, Plan, Tenant
+from vellarys.db.queries import console as console_queries
 from vellarys.db.queries import usage as usage_queries
 from vellarys.db.queries import user as user_queries
 from vellarys.domain import features, plan_limits
@@ -84,15 +84,7 @@ async def _tell_admins(
 ) -> None:
     ref = f"{reading.kind}:{reading.level}:{month}"
     for admin in await user_queries.active_admins(session, tenant_id):
-        told = await session.execute(
-            select(Notification.id).where(
-                Notification.tenant_id == tenant_id,
-                Notification.user_id == admin.id,
-                Notification.kind == NOTICE_KIND,
-                Notification.ref == ref,
-            )
-        )
-        if told.first() is None:
+        if not await console_queries.notice_given(session, tenant_id, admin.id, NOTICE_KIND, ref):
             text = plan_limits.notice(reading, month)
             session.add(
                 Notification(
@@ -108,12 +100,7 @@ async def ensure_broker_room(session: AsyncSession, tenant_id: uuid.UUID) -> Non
     plan = None if tenant is None else await plan_of(session, tenant)
     if plan is None or plan.max_brokers is None:
         return
-    staff = await session.execute(
-        select(func.count()).where(
-            User.tenant_id == tenant_id, User.active.is_(True), User.role != "admin"
-        )
-    )
-    if int(staff.scalar_one()) >= plan.max_brokers:
+    if await console_queries.active_staff_count(session, tenant_id) >= plan.max_brokers:
         raise Conflict(
             f"O plano da imobiliária permite até {plan.max_brokers} corretores ativos. "
             "Desative um corretor ou fale com o suporte para ampliar o plano."

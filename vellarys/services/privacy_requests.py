@@ -16,11 +16,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vellarys.db import queue
 from vellarys.db.models import Lead, LgpdRequest, Message, Notification, Tenant
+from vellarys.db.queries import privacy as privacy_queries
 from vellarys.db.queries import user as user_queries
 from vellarys.domain import privacy_request
 from vellarys.domain.glossary import AuditAction
@@ -88,15 +88,7 @@ async def take_request(session: AsyncSession, *, lead: Lead, kind: str, now: dat
 
 
 async def _record(session: AsyncSession, *, lead: Lead, kind: str, now: datetime) -> LgpdRequest:
-    found = await session.execute(
-        select(LgpdRequest).where(
-            LgpdRequest.tenant_id == lead.tenant_id,
-            LgpdRequest.lead_id == lead.id,
-            LgpdRequest.kind == kind,
-            LgpdRequest.status != "done",
-        )
-    )
-    request = found.scalars().first()
+    request = await privacy_queries.pending_of_lead(session, lead.tenant_id, lead.id, kind)
     if request is not None:
         return request
     done = kind == privacy_request.OPT_OUT
@@ -136,16 +128,10 @@ async def _record(session: AsyncSession, *, lead: Lead, kind: str, now: datetime
 
 async def list_requests(session: AsyncSession, actor: Actor) -> list[dict[str, Any]]:
     """The agency's requests, open ones first, newest first."""
-    found = await session.execute(
-        select(LgpdRequest, Lead.name, Lead.phone)
-        .join(Lead, Lead.id == LgpdRequest.lead_id)
-        .where(LgpdRequest.tenant_id == actor.tenant_id)
-        .order_by((LgpdRequest.status == "done").asc(), LgpdRequest.created_at.desc())
-        .limit(200)
-    )
+    found = await privacy_queries.of_tenant(session, actor.tenant_id, limit=200)
     return [
         {"request": request, "lead_name": name, "lead_phone": phone}
-        for request, name, phone in found.all()
+        for request, name, phone in found
     ]
 
 

@@ -8,10 +8,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vellarys.db.models import AuditEntry, LoginEvent, Operator, Tenant, User
+from vellarys.db.models import AuditEntry, LoginEvent, Notification, Operator, Plan, Tenant, User
 
 PAGE = 100
 
@@ -67,3 +67,36 @@ async def login_events(
         statement = statement.where(LoginEvent.at < filters.until)
     found = await session.execute(statement.order_by(LoginEvent.at.desc()).limit(PAGE))
     return [(row[0], row[1]) for row in found.all()]
+
+
+async def all_plans(session: AsyncSession) -> list[Plan]:
+    return list((await session.execute(select(Plan).order_by(Plan.name))).scalars())
+
+
+async def plan_named(session: AsyncSession, name: str) -> Plan | None:
+    return (await session.execute(select(Plan).where(Plan.name == name))).scalar_one_or_none()
+
+
+async def notice_given(
+    session: AsyncSession, tenant_id: uuid.UUID, user_id: uuid.UUID, kind: str, ref: str
+) -> bool:
+    """Whether this user already has the alert ``kind``/``ref`` (alerts about no lead)."""
+    found = await session.execute(
+        select(Notification.id).where(
+            Notification.tenant_id == tenant_id,
+            Notification.user_id == user_id,
+            Notification.kind == kind,
+            Notification.ref == ref,
+        )
+    )
+    return found.first() is not None
+
+
+async def active_staff_count(session: AsyncSession, tenant_id: uuid.UUID) -> int:
+    """Active users who are not admins (what a plan's broker limit counts)."""
+    found = await session.execute(
+        select(func.count()).where(
+            User.tenant_id == tenant_id, User.active.is_(True), User.role != "admin"
+        )
+    )
+    return int(found.scalar_one())
