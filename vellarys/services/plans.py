@@ -34,23 +34,29 @@ async def plan_of(session: AsyncSession, tenant: Tenant) -> Plan | None:
 
 
 async def month_readings(
-    session: AsyncSession, tenant: Tenant, plan: Plan, now: datetime
+    session: AsyncSession, tenant: Tenant, plan: Plan, now: datetime, *, storage: bool = True
 ) -> list[Reading]:
-    """The plan's monthly limits against the agency's month so far."""
+    """The plan's monthly limits against the agency's month so far (``storage=False``: the
+    pipeline's per-message check, which skips summing the stored bytes)."""
     start, end = month_bounds(now)
-    rows = await usage_queries.month_usage(session, start=start, end=end, slug=tenant.slug)
-    row = rows[0]
+    if storage:
+        [row] = await usage_queries.month_usage(session, start=start, end=end, slug=tenant.slug)
+        counts = (row.messages_in + row.messages_out, row.llm_tokens, row.leads)
+        stored_mb = row.storage_bytes // (1024 * 1024)
+    else:
+        counts = await usage_queries.month_counts(session, tenant.id, start=start, end=end)
+        stored_mb = 0
     used = {
-        plan_limits.MESSAGES: row.messages_in + row.messages_out,
-        plan_limits.LLM_TOKENS: row.llm_tokens,
-        plan_limits.LEADS: row.leads,
-        plan_limits.STORAGE: row.storage_bytes // (1024 * 1024),
+        plan_limits.MESSAGES: counts[0],
+        plan_limits.LLM_TOKENS: counts[1],
+        plan_limits.LEADS: counts[2],
+        plan_limits.STORAGE: stored_mb,
     }
     limits = {
         plan_limits.MESSAGES: plan.max_messages_month,
         plan_limits.LLM_TOKENS: plan.max_llm_tokens_month,
         plan_limits.LEADS: plan.max_leads_month,
-        plan_limits.STORAGE: plan.max_storage_mb,
+        plan_limits.STORAGE: plan.max_storage_mb if storage else None,
     }
     return plan_limits.readings(used, limits)
 
@@ -61,7 +67,7 @@ async def observe(session: AsyncSession, tenant: Tenant, now: datetime) -> str |
     plan = await plan_of(session, tenant)
     if plan is None:
         return None
-    found = await month_readings(session, tenant, plan, now)
+    found = await month_readings(session, tenant, plan, now, storage=False)
     month = f"{month_bounds(now)[0]:%Y-%m}"
     for reading in found:
         if reading.level is not None:
