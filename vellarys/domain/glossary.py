@@ -77,6 +77,7 @@ class HandoffReason(StrEnum):
     MANUAL = "manual"
     OWNER = "owner"  # an owner selling or renting out: whoever takes listings
     CLIENT = "client"  # a current client with a problem or request: whoever serves clients
+    DELAYED = "delayed"  # the assistant could not answer in time, try after try: a person does
 
 
 class AuditAction(StrEnum):
@@ -233,6 +234,7 @@ HANDOFF_REASON_LABELS: Mapping[str, str] = {
     HandoffReason.MANUAL: "Manual",
     HandoffReason.OWNER: "Proprietário (captação)",
     HandoffReason.CLIENT: "Cliente (atendimento)",
+    HandoffReason.DELAYED: "Assistente sem resposta a tempo",
 }
 PAYMENT_LABELS: Mapping[str, str] = {
     "financing": "Financiamento",

@@ -55,6 +55,11 @@ log = logging.getLogger(__name__)
 KEEP_FINISHED_HOURS = 72
 # A media download is tried this many times before the lead is told it could not be opened.
 FETCH_ATTEMPTS = 3
+# A lead's message that keeps running past its time budget is tried this many times in all
+# (the lead hears once that the answer is coming); then a broker takes the lead.
+HOLD_TRIES = 4
+# The pause before the next try grows with each try: this (or the budget, if shorter), times n.
+HOLD_WAIT_SECONDS = 15.0
 # How long a worker keeps trying to record a send the provider accepted.
 RECORD_SENT_PATIENCE_SECONDS = 120.0
 
@@ -92,13 +97,26 @@ class RetryWhenAsked(procrastinate.BaseRetryStrategy):
         return None
 
 
-async def handle_inbound(message_id: str) -> str:
+class RetryInbound(procrastinate.RetryStrategy):
+    """A lead's message: again when the job asked (after a holding reply), else on an
+    unexpected error with a growing wait, a bounded number of times."""
+
+    def get_retry_decision(
+        self, *, exception: BaseException, job: procrastinate.jobs.Job
+    ) -> procrastinate.RetryDecision | None:
+        if isinstance(exception, RetryAt):
+            return procrastinate.RetryDecision(retry_at=exception.at)
+        return super().get_retry_decision(exception=exception, job=job)
+
+
+async def handle_inbound(context: procrastinate.JobContext, message_id: str) -> str:
     """Answer a lead's message (or the burst it belongs to). Retried on unexpected errors.
 
-    The work has a time budget: past it, it is cancelled (its transaction rolls back) and
-    the lead gets the short fallback answer instead of waiting."""
+    The work has a time budget: past it, it is cancelled (its transaction rolls back), the
+    lead is told once that the answer is coming, and the job runs again a little later;
+    past the budget on the last try, a broker takes the lead."""
     container = runtime.container()
-    key = uuid.UUID(message_id)
+    key, attempt = uuid.UUID(message_id), _attempts(context)
     with log_context(message_id=message_id):
         try:
             async with asyncio.timeout(container.settings.job_time_budget_seconds):
@@ -108,11 +126,18 @@ async def handle_inbound(message_id: str) -> str:
                     )
         except TimeoutError:
             metrics.JOB_BUDGET_EXCEEDED.labels(queue.HANDLE_INBOUND).inc()
-            log.warning("processing ran past its time budget; answering with the fallback")
+            log.warning("processing ran past its time budget", extra={"attempt": attempt})
             async with unit_of_work(container.sessions) as session:
-                result = await inbound.answer_with_fallback(
-                    session, container.pipeline, message_id=key
+                result = await inbound.hold(
+                    session,
+                    container.pipeline,
+                    message_id=key,
+                    give_up=attempt + 1 >= HOLD_TRIES,
                 )
+            if result.outcome == "holding":
+                wait = min(container.settings.job_time_budget_seconds, HOLD_WAIT_SECONDS)
+                at = container.clock.now() + timedelta(seconds=wait * (attempt + 1))
+                raise RetryAt(at, "answer after the holding reply") from None
         with log_context(lead_id=result.lead_id):
             log.info("inbound processed", extra={"outcome": result.outcome})
     return result.outcome
@@ -655,10 +680,12 @@ def make_blueprint() -> procrastinate.Blueprint:
     """A fresh blueprint of every job (procrastinate namespaces a blueprint's tasks in place,
     so each queue app gets its own)."""
     bp = procrastinate.Blueprint()
-    retry_inbound = procrastinate.RetryStrategy(max_attempts=5, exponential_wait=2)
-    bp.task(name=queue.HANDLE_INBOUND, queue=queue.PIPELINE_QUEUE, retry=retry_inbound)(
-        handle_inbound
-    )
+    bp.task(
+        name=queue.HANDLE_INBOUND,
+        queue=queue.PIPELINE_QUEUE,
+        retry=RetryInbound(max_attempts=5 + HOLD_TRIES, exponential_wait=2),
+        pass_context=True,
+    )(handle_inbound)
     retry_media = procrastinate.RetryStrategy(
         max_attempts=FETCH_ATTEMPTS, wait=1, retry_exceptions={MediaDownloadFailed}
     )
