@@ -555,18 +555,16 @@ async def summarize_lead(lead_id: str, tenant_id: str) -> str:
 
 
 async def reindex_stale_tenants(timestamp: int) -> int:
-    """Embed what has no embedding for the configured model yet: new listings, and everything
-    after the embedding model changed. Each agency in its own unit of work."""
+    """Embed what has no embedding for the configured model yet (new listings, and everything
+    after the embedding model changed): one indexing job per agency, behind the agency's
+    indexing lock, unless one is already waiting or running. Returns the jobs queued."""
     container = runtime.container()
     async with unit_of_work(container.sessions) as session:
-        tenant_ids = await tenant_queries.all_ids(session)
-    done = 0
-    for tenant_id in tenant_ids:
-        async with unit_of_work(container.sessions) as session:
-            done += await knowledge.reindex_stale(
-                session, container.index_embedder, tenant_id=tenant_id
-            )
-    return done
+        busy = await queue.tenants_being_indexed(session)
+        tenant_ids = [t for t in await tenant_queries.all_ids(session) if str(t) not in busy]
+        for tenant_id in tenant_ids:
+            await queue.defer_index_properties(session, tenant_id=tenant_id)
+    return len(tenant_ids)
 
 
 # At most this many feeds per run; the next run takes the rest.
