@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Mapping
-from datetime import datetime, time, timedelta
+from datetime import datetime, time, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,6 +29,7 @@ async def build(session: AsyncSession, tenant: Tenant, *, now: datetime) -> Brie
     hot = await queries.hot_leads(session, tenant.id, start, end)
     waiting = await queries.waiting(session, tenant.id, now)
     timings = await queries.handoff_timings(session, tenant.id, start, end)
+    visits = await queries.visits_between(session, tenant.id, end, end + timedelta(days=1))
     return Briefing(
         agency=tenant.name,
         day=start.date(),
@@ -39,7 +40,15 @@ async def build(session: AsyncSession, tenant: Tenant, *, now: datetime) -> Brie
         ),
         first_response_seconds=first_response,
         brokers=_brokers(timings),
+        visits_today=tuple(_visit_line(row, zone) for row in visits),
     )
+
+
+def _visit_line(row: queries.VisitRow, zone: tzinfo) -> LeadLine:
+    """ "14:30 com Ana Souza · AP-101": the time in the agency's zone, the broker, the listing."""
+    who = f"com {row.broker}" if row.broker else "sem corretor"
+    detail = f"{row.starts_at.astimezone(zone):%H:%M} {who} · {row.code}"
+    return LeadLine(name=row.lead or "Sem nome", phone=row.phone, detail=detail)
 
 
 def _line(row: queries.LeadRow, detail: str) -> LeadLine:

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vellarys.db.models import Handoff, Lead, Message, User
+from vellarys.db.models import Handoff, Lead, Message, User, Visit
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,3 +117,32 @@ async def handoff_timings(
         )
         for name, email, created, answered in found.all()
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class VisitRow:
+    starts_at: datetime
+    lead: str | None
+    phone: str
+    broker: str | None
+    code: str
+
+
+async def visits_between(
+    session: AsyncSession, tenant_id: uuid.UUID, start: datetime, end: datetime
+) -> list[VisitRow]:
+    """Scheduled and confirmed visits starting in [start, end), earliest first."""
+    found = await session.execute(
+        select(Visit.starts_at, Lead.name, Lead.phone, User.name, Visit.property_code)
+        .join(Lead, (Lead.id == Visit.lead_id) & (Lead.tenant_id == tenant_id))
+        .outerjoin(User, (User.id == Visit.user_id) & (User.tenant_id == tenant_id))
+        .where(
+            Visit.tenant_id == tenant_id,
+            Visit.status.in_(("scheduled", "confirmed")),
+            Visit.starts_at >= start,
+            Visit.starts_at < end,
+            Lead.erased_at.is_(None),
+        )
+        .order_by(Visit.starts_at)
+    )
+    return [VisitRow(*row) for row in found.all()]
