@@ -6,6 +6,8 @@ Revises: 0008_llm_traces
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import UUID
@@ -19,7 +21,7 @@ CURRENT_TENANT = "nullif(current_setting('app.tenant_id', true), '')::uuid"
 TABLES = ("broker_goals", "briefing_messages")
 
 
-def _owned(table: str) -> list[sa.SchemaItem]:
+def _owned(table: str) -> list[Any]:
     return [
         sa.Column("id", UUID(as_uuid=True), nullable=False),
         sa.Column("tenant_id", UUID(as_uuid=True), nullable=False),
