@@ -59,7 +59,10 @@ def add(
     purpose: Annotated[
         str,
         typer.Option(
-            help="follow_up, reactivation, broker_notice, manager_alert, briefing, visit_reminder or first_contact."
+            help=(
+                "follow_up, reactivation, broker_notice, manager_alert, briefing, "
+                "visit_reminder or first_contact."
+            )
         ),
     ],
     language: Annotated[str, typer.Option(help="Template language code.")] = "pt_BR",
