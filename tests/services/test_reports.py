@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.api.v1.factories import make_handoff, make_lead, make_message, make_tenant, make_user
 from vellarys.db.models import Lead, Opportunity, Property, Tenant, User, Visit
+from vellarys.db.queries import sales as sales_queries
 from vellarys.domain.report import period
 from vellarys.errors import BadRequest, Forbidden, NotFound
 from vellarys.services import reports
@@ -128,6 +129,12 @@ async def test_the_report_counts_the_period_and_never_another_agency(
     assert (first.goal_won, first.goal_visits) == (2, 3)
     assert (second.name, second.won, second.median_answer_seconds) == (EVIL, 1, 3600.0)
     assert second.goal_won is None
+    # The overview reads the same per-broker figure, from the month's start with no end.
+    overview = await sales_queries.per_broker(session, tenant.id, DAY.replace(day=1))
+    assert {b.name: b.median_response_seconds for b in overview} == {
+        "Ana Souza": 600.0,
+        EVIL: 3600.0,
+    }
     names = {row.name for row in report.ranking} | {b for b, _ in report.by_broker}
     assert "Espiã" not in names and "feirao" not in dict(report.by_source)
 
