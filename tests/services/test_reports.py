@@ -186,6 +186,7 @@ async def test_brokers_are_refused_and_bad_input_is_a_clear_400(session: AsyncSe
         ("2026-12-10", "2026-12-01"),
         ("ontem", None),
         ("2024-01-01", "2026-01-01"),
+        ("9999-12-31", None),
     ):
         with pytest.raises(BadRequest):
             await reports.choose_period(
@@ -193,7 +194,7 @@ async def test_brokers_are_refused_and_bad_input_is_a_clear_400(session: AsyncSe
             )
     with pytest.raises(BadRequest):
         await reports.choose_period(session, viewer, preset="ano", first=None, last=None, now=NOW)
-    for month, visits in (("dez", "1"), ("2026-12", "-1"), ("2026-12", "muitas")):
+    for month, visits in (("dez", "1"), ("9999-12", "1"), ("2026-12", "-1"), ("2026-12", "muitas")):
         with pytest.raises(BadRequest):
             await reports.set_goal(session, viewer, user_id=ana.id, month=month, visits=visits,
                                    won="0")  # fmt: skip

@@ -14,6 +14,7 @@ from vellarys.domain.lead_source import label as source_label
 PRESETS = {"today": "Hoje", "7d": "Últimos 7 dias", "30d": "Últimos 30 dias", "month": "Este mês"}
 DEFAULT_PRESET = "30d"
 MAX_DAYS = 366
+EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
 VISIT_LABELS = {
     "booked": "Marcadas",
     "upcoming": "A realizar",
@@ -54,6 +55,8 @@ def period(preset: str | None, first: str | None, last: str | None, *, today: da
             raise ValueError("Datas inválidas: use o formato AAAA-MM-DD.") from exc
         if end < start:
             raise ValueError("A data final vem antes da inicial.")
+        if start < EARLIEST or end > LATEST:
+            raise ValueError(f"Escolha datas entre {EARLIEST.year} e {LATEST.year}.")
         if (end - start).days >= MAX_DAYS:
             raise ValueError(f"Escolha um período de até {MAX_DAYS} dias.")
         return Period(start, end)

@@ -22,7 +22,7 @@ from vellarys.db.queries import sales as sales_queries
 from vellarys.db.queries import tenant as tenant_queries
 from vellarys.db.queries import user as user_queries
 from vellarys.domain import business_hours
-from vellarys.domain.report import Period, RankRow, Report, period, ranked, tables
+from vellarys.domain.report import EARLIEST, LATEST, Period, RankRow, Report, period, ranked, tables
 from vellarys.errors import BadRequest, Forbidden, NotFound
 from vellarys.services.auth import Viewer
 
@@ -146,9 +146,12 @@ async def goals_of(
 
 def parse_month(text: str) -> date:
     try:
-        return date.fromisoformat(f"{text.strip()}-01")
+        month = date.fromisoformat(f"{text.strip()}-01")
     except ValueError as exc:
         raise BadRequest("Mês inválido: use AAAA-MM.") from exc
+    if not EARLIEST <= month <= LATEST:
+        raise BadRequest(f"Mês inválido: entre {EARLIEST.year} e {LATEST.year}.")
+    return month
 
 
 def _goal(text: str, what: str) -> int:
