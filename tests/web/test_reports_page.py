@@ -16,6 +16,8 @@ async def test_admins_read_the_report_set_goals_and_export_while_brokers_are_ref
     dashboard: Dashboard,
 ) -> None:
     await dashboard.login()
+    overview = soup(await dashboard.http.get("/"))
+    assert overview.select_one("#ranking-link")["href"] == "/reports?preset=month"
     page = soup(await dashboard.http.get("/reports?preset=month"))
     assert page.select_one('nav a[href="/reports"]') is not None
     titles = [h.text for h in page.select(".report-table h2")]
