@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from fpdf import FPDF
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from vellarys.domain.report import Cell, Table, safe_cell
 
@@ -41,12 +42,18 @@ def to_xlsx(tables: Sequence[Table]) -> bytes:
     for title, header, rows in tables:
         name = title.translate(_BAD_SHEET_CHARS)[:_SHEET_TITLE_MAX].strip() or "Tabela"
         sheet = book.create_sheet(name)
-        sheet.append([safe_cell(h) for h in header])
+        sheet.append([_xlsx_cell(h) for h in header])
         for row in rows:
-            sheet.append([safe_cell(cell) for cell in row])
+            sheet.append([_xlsx_cell(cell) for cell in row])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _xlsx_cell(value: Cell) -> Cell:
+    """Control characters make openpyxl refuse the whole file: they are dropped."""
+    safe = safe_cell(value)
+    return ILLEGAL_CHARACTERS_RE.sub("", safe) if isinstance(safe, str) else safe
 
 
 def to_pdf(heading: str, tables: Sequence[Table]) -> bytes:
