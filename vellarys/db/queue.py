@@ -27,6 +27,7 @@ SEND_OUTBOUND = "send_outbound"
 NOTIFY_BROKER = "notify_broker"
 NOTIFY_MANAGER = "notify_manager"
 NOTIFY_VISIT = "notify_visit"
+SEND_BRIEFING = "send_briefing_whatsapp"
 SUMMARIZE_LEAD = "summarize_lead"
 INDEX_DOCUMENT = "index_document"
 INDEX_PROPERTIES = "index_properties"
@@ -196,6 +197,16 @@ async def defer_notify_manager(session: AsyncSession, *, notification_id: uuid.U
         task=NOTIFY_MANAGER,
         queue=OUTBOUND_QUEUE,
         args={"notification_id": str(notification_id)},
+    )
+
+
+async def defer_send_briefing(session: AsyncSession, *, message_id: uuid.UUID) -> int:
+    """Send one manager the morning briefing on WhatsApp."""
+    return await _defer(
+        session,
+        task=SEND_BRIEFING,
+        queue=OUTBOUND_QUEUE,
+        args={"message_id": str(message_id)},
     )
 
 

@@ -30,6 +30,7 @@ from vellarys.errors import ProviderError
 from vellarys.services import (
     alerts,
     briefing,
+    briefing_whatsapp,
     feeds,
     followups,
     handoff,
@@ -428,7 +429,10 @@ async def notify_broker(handoff_id: str) -> str:
 
 async def _notify(
     provider: WhatsAppProvider,
-    note: handoff.BrokerNotification | alerts.ManagerMessage | visit_notices.BrokerMessage,
+    note: handoff.BrokerNotification
+    | alerts.ManagerMessage
+    | visit_notices.BrokerMessage
+    | briefing_whatsapp.BriefingWhatsApp,
 ) -> str:
     if note.template is None:
         return await provider.send_text(to=note.to, text=note.text)
@@ -696,6 +700,7 @@ def make_blueprint() -> procrastinate.Blueprint:
     bp.task(name=queue.NOTIFY_BROKER, queue=queue.OUTBOUND_QUEUE)(notify_broker)
     bp.task(name=queue.NOTIFY_MANAGER, queue=queue.OUTBOUND_QUEUE)(notify_manager)
     bp.task(name=queue.NOTIFY_VISIT, queue=queue.OUTBOUND_QUEUE)(notify_visit)
+    bp.task(name=queue.SEND_BRIEFING, queue=queue.OUTBOUND_QUEUE)(send_briefing_whatsapp)
     bp.task(name=queue.SUMMARIZE_LEAD, queue=queue.PIPELINE_QUEUE)(summarize_lead)
     bp.task(name=queue.INDEX_DOCUMENT, queue=queue.INDEXING_QUEUE)(index_document)
     bp.task(name=queue.INDEX_PROPERTIES, queue=queue.INDEXING_QUEUE)(index_properties)
@@ -718,6 +723,28 @@ async def send_briefings(timestamp: int) -> int:
     async with unit_of_work(container.sessions) as session:
         await briefing.deliver(session, mailer, now=now)
     return queued
+
+
+async def send_briefing_whatsapp(message_id: str) -> str:
+    """One manager's morning briefing on WhatsApp (claimed once per manager and day)."""
+    container = runtime.container()
+    key = uuid.UUID(message_id)
+    async with unit_of_work(container.sessions) as session:
+        message = await briefing_whatsapp.prepare(
+            session, message_id=key, now=container.clock.now()
+        )
+    if message is None:
+        return "skipped"
+    error = None
+    try:
+        await _notify(container.pipeline.provider_for(message.channel), message)
+    except ProviderError as exc:
+        error = exc.message
+    async with unit_of_work(container.sessions) as session:
+        await briefing_whatsapp.record(
+            session, message_id=key, error=error, now=container.clock.now()
+        )
+    return "failed" if error else "sent"
 
 
 def _periodic(bp: procrastinate.Blueprint) -> None:
