@@ -1,7 +1,7 @@
 """Brokers' monthly goals and the WhatsApp copy of the morning briefing.
 
 Revision ID: 0009_reports
-Revises: 0008_llm_traces
+Revises: 0009_delayed_handoff
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from alembic import op
 from sqlalchemy.dialects.postgresql import UUID
 
 revision = "0009_reports"
-down_revision = "0008_llm_traces"
+down_revision = "0009_delayed_handoff"
 branch_labels = None
 depends_on = None
 
