@@ -47,11 +47,14 @@ def test_closing_costs_have_a_deed_only_for_cash_and_an_appraisal_only_when_fina
     assert Decimal("18000") < low < high
 
 
-def test_affordability_caps_the_instalment_at_30_percent_of_income() -> None:
+def test_affordability_caps_the_first_sac_instalment_at_30_percent_of_income() -> None:
     found = costs.affordability(12_000)
     assert found.max_instalment == Decimal("3600")
+    # Banks cap the first SAC instalment (the highest), not a PRICE one: about R$ 313 mil, not 394.
     loan = costs.loan(found.max_loan + 1, down_payment=1)
-    assert abs(loan.price_table.first_installment - found.max_instalment) < 1
+    assert abs(loan.sac.first_installment - found.max_instalment) < 1
+    assert loan.price_table.first_installment < found.max_instalment
+    assert Decimal("310000") < found.max_loan < Decimal("316000")
     with_savings = costs.affordability(12_000, savings=50_000)
     assert with_savings.max_price == Decimal("250000")  # 50k carries at most 4 x 50k of loan
 
