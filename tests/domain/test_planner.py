@@ -457,7 +457,7 @@ def test_widened_search_is_said_out_loud() -> None:
     profile = {**BUYER, "budget_max": 700_000}
     retrieval = Retrieval(properties=HITS[:2], widened=("neighborhoods", "budget"))
     reply = plan("tem algo?", profile=profile, retrieval=retrieval)
-    assert "Não encontrei exatamente em Moema até R$ 700 mil, mas veja opções próximas:" in (
+    assert "Não encontrei exatamente em Moema até R$ 700 mil, mas veja opções parecidas:" in (
         everything(reply)
     )
 

@@ -17,8 +17,8 @@ OPT_OUT = (
 DEFAULT_PERSONA = "assistente virtual"
 
 HANDOFF = (
-    "Combinado! Um dos nossos corretores vai falar com você em instantes por aqui. 😊",
-    "Claro! Já pedi para um corretor da nossa equipe te chamar por aqui em breve. 😊",
+    "Combinado! Vou te passar para um dos nossos corretores. 😊",
+    "Claro! Vou pedir para um corretor da nossa equipe falar com você. 😊",
 )
 VISIT_HANDOFF = (
     "Ótimo, vamos marcar essa visita! O corretor combina com você o melhor dia e horário. 😊",
@@ -34,8 +34,15 @@ PROPERTIES_INTRO = (
     "Encontrei estas opções para você:",
 )
 PROPERTY_INTRO_ONE = "Encontrei esta opção para você:"
-WIDENED_INTRO = "Não encontrei exatamente {criteria}, mas veja opções próximas:"
-WIDENED_INTRO_GENERIC = "Não encontrei exatamente o que você pediu, mas veja opções próximas:"
+WIDENED_INTRO = "Não encontrei exatamente {criteria}, mas veja {where}:"
+WIDENED_INTRO_GENERIC = "Não encontrei exatamente o que você pediu, mas veja {where}:"
+# Where the widened search found them, ring by ring (``domain.vicinity``).
+WIDENED_WHERE = {
+    "same": "opções parecidas",
+    "nearby": "opções em bairros vizinhos",
+    "zone": "opções na mesma região ({zone})",
+    "city": "opções em outros bairros",
+}
 NO_MATCH = (
     "Por enquanto não encontrei imóveis com esse perfil na nossa carteira. Vou pedir para um"
     " corretor procurar outras opções para você."
@@ -45,12 +52,12 @@ BOT_ANSWER = (
     " acompanhando. Se preferir falar com uma pessoa, é só pedir."
 )
 SUPPORT_HANDOFF = (
-    "Poxa, sinto muito pelo transtorno! 😟 Vou passar agora para a pessoa da nossa equipe que"
-    " cuida de quem já é cliente, para resolver isso com você."
+    "Poxa, sinto muito pelo transtorno! 😟 Vou passar o seu caso para a pessoa da nossa equipe"
+    " que cuida de quem já é cliente, para resolver isso com você."
 )
 SUPPORT_ROUTE = (
-    "Entendi! Vou passar agora para a pessoa da nossa equipe que cuida de quem já é cliente,"
-    " para ver isso com você."
+    "Entendi! Vou passar o seu pedido para a pessoa da nossa equipe que cuida de quem já é"
+    " cliente, para ver isso com você."
 )
 APOLOGY = "Poxa, me desculpe pela demora! 😕 Vamos resolver agora."
 OWNER_RENT_PRICE = "Quanto você gostaria de receber de aluguel por ele?"
@@ -64,10 +71,7 @@ OUT_OF_AREA = (
     "Hoje atendemos {served}, então nessa região não tenho imóveis para te mostrar. 😕"
     " Se também considerar a nossa região, posso procurar por aqui."
 )
-CLOSING_HANDOFF = (
-    "Perfeito! Vou chamar agora um corretor para seguir com você na proposta e nos próximos"
-    " passos. 🤝"
-)
+CLOSING_HANDOFF = "Perfeito! Um corretor vai seguir com você na proposta e nos próximos passos. 🤝"
 IPTU_PERIOD = "Nos nossos anúncios, o IPTU aparece como valor *{period}*."
 IPTU_PER_MONTH = "Para saber o peso no mês, é só dividir por 12."
 COSTS_ASK_PRICE = "Se me disser o valor do imóvel (ou o código dele), eu calculo para você. 😊"
@@ -78,6 +82,9 @@ NO_MORE = (
     " outros bairros ou com outro valor."
 )
 OVER_BUDGET = "Obs.: {codes} fica um pouco acima do seu orçamento."
+OVER_BUDGET_WITH_FEES = (
+    "Obs.: no {code}, aluguel + condomínio dá {total}, acima dos {budget} que você falou."
+)
 AFTER_CARDS = "Gostou de alguma? Se quiser, posso pedir para um corretor agendar uma visita."
 ALL_SET = (
     "Perfeito, já tenho o que preciso! Um corretor vai entrar em contato com opções para você"
@@ -234,7 +241,7 @@ def widened_criteria(widened: Sequence[str], profile: Mapping[str, Any]) -> str:
     if "bedrooms" in widened and profile.get("bedrooms"):
         parts.append(f"com {profile['bedrooms']} quartos")
     places = list(profile.get("neighborhoods") or []) or [profile.get("city")]
-    if {"neighborhoods", "city"} & set(widened) and places[0]:
+    if {"nearby", "zone", "neighborhoods", "city"} & set(widened) and places[0]:
         parts.append("em " + " ou ".join(str(p) for p in places))
     if "parking" in widened and profile.get("parking"):
         parts.append(f"com {profile['parking']} vagas")

@@ -22,7 +22,7 @@ from vellarys.domain.knowledge_answer import KNOWLEDGE_MIN_SCORE, answer_questio
 from vellarys.domain.layout import fits, lay_out
 from vellarys.domain.listing import (
     fresh_properties,
-    over_budget,
+    over_budget_notes,
     properties_intro,
     ready_to_search,
 )
@@ -236,11 +236,12 @@ def _properties(t: PlanTurn, d: Draft) -> None:
     if hits:
         widened = t.retrieval.widened
         d.listings_at = len(d.before) if not d.cards else None
-        d.say(properties_intro(len(hits), t.profile, widened=widened, variant=t.variant))
+        d.say(properties_intro(hits, t.profile, widened=widened, variant=t.variant))
         _add_cards(d, hits)
-        above = over_budget([h for h in hits if h.code in d.codes], t.profile)
-        if above and "budget" not in widened:
-            d.say(phrases.OVER_BUDGET.format(codes=", ".join(above)))
+        sent = [h for h in hits if h.code in d.codes]
+        if "budget" not in widened or t.profile.get("rent_includes_fees") is True:
+            for note in over_budget_notes(sent, t.profile):
+                d.say(note)
         d.handled = True
     elif not t.retrieval.properties and t.learned & _SEARCH_SLOTS:
         d.say(phrases.NO_MATCH)

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vellarys.db.models import Lead
 from vellarys.db.queries import tenant as tenant_queries
-from vellarys.domain import business_hours, dialogue, qualification, scoring
+from vellarys.domain import dialogue, handoff_promise, qualification, scoring
 from vellarys.domain.budget import parse_budget
 from vellarys.domain.conversation import BrainReply, ConversationContext, Turn
 from vellarys.domain.intent import detect_intents
@@ -327,14 +327,11 @@ async def _finish_handoff(
         route=reply.route,
         note=reply.handoff_note,
     )
-    now = deps.clock.now()
-    hours = business_hours.from_settings(settings)
-    opening = business_hours.next_opening(hours, now) if not hours.always_open else now
-    notice = dialogue.handoff_notice(
+    notice = handoff_promise.handoff_notice(
         broker.name if broker else None,
-        opening=opening,
-        now=now,
-        after_hours_message=settings.get("after_hours_message"),
+        settings=settings,
+        now=deps.clock.now(),
+        lead_text=heard.text,
     )
     # What the lead asked is still answered; a bare "quero falar com alguém" needs only the notice.
     # The model's own words already answer the lead (an owner, a client with a leak).
