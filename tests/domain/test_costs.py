@@ -85,10 +85,14 @@ def test_the_answer_is_computed_on_the_listing_not_on_the_documents_example() ->
     assert "R$ 12.000" in text  # 3 % of 400k
     assert "R$ 2.922,74" in text
     assert "R$ 80.000 do FGTS" in text
-    assert "Cabe nos 30% da sua renda" in text
+    # Banks cap the first SAC instalment (R$ 3.683,96), over 30 % of R$ 12.000.
+    assert "Passa dos 30% da sua renda" in text
     assert "18.000" not in text
 
 
 def test_without_a_price_the_answer_asks_for_one() -> None:
     answer = answer_costs(["itbi"], price=None, source="", city=None, profile={})
     assert answer.needs_price and not answer.lines
+    # The city's rate on file is still said: "quanto é o ITBI em SP?"
+    in_sp = answer_costs(["itbi"], price=None, source="", city="São Paulo", profile={})
+    assert in_sp.needs_price and "*3%*" in in_sp.lines[0]

@@ -93,6 +93,8 @@ def answer_costs(
         lines.append(affordability_text(income, profile))
     priced = [k for k in kinds if k in ("itbi", "closing", "instalment")]
     if priced and not price:
+        if "itbi" in kinds:
+            lines += itbi_rate_text(city, rates)
         return CostAnswer(tuple(lines), needs_price=True)
     financed = "financing" in (profile.get("payment") or []) or "instalment" in kinds
     if "itbi" in kinds and price:
@@ -102,6 +104,17 @@ def answer_costs(
     if "instalment" in kinds and price:
         lines.append(loan_text(price, source, profile, income))
     return CostAnswer(tuple(lines))
+
+
+def itbi_rate_text(city: str | None, rates: Mapping[str, Any] | None) -> list[str]:
+    """ "Em São Paulo, o ITBI é de *3%* do valor do imóvel." — only a rate on file."""
+    tax = costs.itbi(100, city, rates=rates)
+    if city is None or not tax.known_rate:
+        return []
+    return [
+        f"Em {tax.city}, o ITBI é de *{_percent(tax.rate)}* do valor do imóvel, pago pelo "
+        "comprador na transferência."
+    ]
 
 
 def itbi_text(price: int, source: str, city: str | None, rates: Mapping[str, Any] | None) -> str:

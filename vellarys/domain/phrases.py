@@ -92,7 +92,6 @@ ALL_SET = (
 )
 STILL_HERE = "Qualquer dúvida, é só me chamar por aqui. 😊"
 
-KNOWLEDGE_INTROS = ("Sobre isso:", "Te explico:", "Boa pergunta!")
 PART_BROKER_WILL_CONFIRM = "O resto eu confirmo com um corretor e te retorno. 😊"
 BROKER_WILL_CONFIRM = "Vou confirmar essa informação com um corretor e já te retorno. 😊"
 SEARCH_ACK = "Posso te ajudar a procurar, sim! 😊"

@@ -142,6 +142,16 @@ def costs(t: PlanTurn, d: Draft) -> None:
         if "question" not in t.intents:
             d.handled = True
         return
+    if answer.needs_price and kinds == ["itbi"]:
+        # "quanto é o ITBI em SP?": the city's rate first, then the price to compute it.
+        for line in answer.lines:
+            d.answer(line)
+        d.follow_up = phrases.COSTS_ASK_PRICE
+        d.handled = True
+        d.answered_kinds.add("cost_question")
+        if len(t.retrieval.answers) <= 1:  # the message's one question: no passage after it
+            d.answered_kinds.add("knowledge_question")
+        return
     for line in answer.lines:
         d.answer(line)
     if answer.lines:

@@ -18,7 +18,12 @@ from vellarys.domain.cards import PropertyHit, property_card
 from vellarys.domain.conversation import BrainReply, ConversationContext
 from vellarys.domain.cost_answer import asked_costs
 from vellarys.domain.intent import listing_codes
-from vellarys.domain.knowledge_answer import KNOWLEDGE_MIN_SCORE, answer_question, best_knowledge
+from vellarys.domain.knowledge_answer import (
+    KNOWLEDGE_MIN_SCORE,
+    answer_question,
+    best_knowledge,
+    yes_first,
+)
 from vellarys.domain.layout import fits, lay_out
 from vellarys.domain.listing import (
     fresh_properties,
@@ -199,13 +204,14 @@ def _knowledge(t: PlanTurn, d: Draft) -> None:
         pending = [
             p for p in pending if not (p[0] == "knowledge_question" and "visit" in p[2].lower())
         ]
-    given = [a for _, a, _ in pending if a is not None and a.text.strip()]
-    answers = [a.text.strip() for a in given]
+    # Each answer opens with what answers it ("Sim! ..."), with no lead-in before it.
+    answers = [
+        a.text.strip() if a.framed else yes_first(q, a.text.strip())
+        for _, a, q in pending
+        if a is not None and a.text.strip()
+    ]
     if answers:
-        text = "\n\n".join(dict.fromkeys(answers))
-        if not all(a.framed for a in given):  # a list under its own title needs no lead-in
-            text = phrases.KNOWLEDGE_INTROS[t.variant % len(phrases.KNOWLEDGE_INTROS)] + "\n" + text
-        d.answer(text)
+        d.answer("\n\n".join(dict.fromkeys(answers)))
         d.handled = True
     missing = [q for _, a, q in pending if a is None]
     if answers and missing:

@@ -24,6 +24,7 @@ from vellarys.domain.conversation import Turn
 from vellarys.domain.cost_answer import search_ceiling
 from vellarys.domain.intent import listing_codes
 from vellarys.domain.knowledge_answer import (
+    SCORED_SENTENCES,
     KnowledgeAnswer,
     answer_question,
     candidate_sentences,
@@ -202,7 +203,15 @@ async def _answers(
             found.append((kind, shaped, question))
             continue
         scores = await asyncio.to_thread(_sentence_scores, embedder, hits, question)
-        found.append((kind, answer_question(hits, question, sentence_scores=scores), question))
+        # Several questions in one message: each gets its one best sentence, in order.
+        most = 1 if len(asked) > 1 else SCORED_SENTENCES
+        found.append(
+            (
+                kind,
+                answer_question(hits, question, sentence_scores=scores, sentences=most),
+                question,
+            )
+        )
     return tuple(found)
 
 
