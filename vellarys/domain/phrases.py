@@ -7,6 +7,7 @@ same lead does not read the same words every time and tests stay deterministic.
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from vellarys.domain import vicinity
 from vellarys.domain.budget import format_brl
 
 # Sent once, by the inbound service, when a lead opts out; the brain never sees that message.
@@ -47,6 +48,10 @@ NO_MATCH = (
     "Por enquanto não encontrei imóveis com esse perfil na nossa carteira. Vou pedir para um"
     " corretor procurar outras opções para você."
 )
+NO_LISTINGS_HANDOFF = (
+    "Nossa carteira de imóveis ainda está sendo cadastrada por aqui, então não consigo te"
+    " mostrar opções agora. 😕 Vou passar o seu contato para um corretor, que procura com você."
+)
 BOT_ANSWER = (
     "Sim, sou uma assistente virtual 🤖, mas aqui na {agency} tem corretores de verdade"
     " acompanhando. Se preferir falar com uma pessoa, é só pedir."
@@ -60,6 +65,7 @@ SUPPORT_ROUTE = (
     " cliente, para ver isso com você."
 )
 APOLOGY = "Poxa, me desculpe pela demora! 😕 Vamos resolver agora."
+OWNER_STREET = "Qual é o endereço do imóvel {place} (rua e número)?"
 OWNER_RENT_PRICE = "Quanto você gostaria de receber de aluguel por ele?"
 OWNER_WELCOME = "Que bom que pensou na gente para o seu imóvel! 😊"
 OWNER_HANDOFF = (
@@ -241,7 +247,7 @@ def widened_criteria(widened: Sequence[str], profile: Mapping[str, Any]) -> str:
         parts.append(f"com {profile['bedrooms']} quartos")
     places = list(profile.get("neighborhoods") or []) or [profile.get("city")]
     if {"nearby", "zone", "neighborhoods", "city"} & set(widened) and places[0]:
-        parts.append("em " + " ou ".join(str(p) for p in places))
+        parts.append(" ou ".join(vicinity.in_place(str(p)) for p in places))
     if "parking" in widened and profile.get("parking"):
         parts.append(f"com {profile['parking']} vagas")
     budget = profile.get("budget_max")

@@ -29,6 +29,7 @@ class Retrieval:
     shown_before: tuple[str, ...] = ()  # every card sent in this conversation
     iptu_period: str = "year"
     itbi_rates: Mapping[str, Any] = field(default_factory=dict)
+    no_listings: bool = False  # the agency has no listing at all (a new account, a paused feed)
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,6 @@ from vellarys.domain.budget import format_brl
 from vellarys.domain.cards import PropertyHit, property_card
 from vellarys.domain.conversation import BrainReply, ConversationContext
 from vellarys.domain.cost_answer import asked_costs
-from vellarys.domain.intent import listing_codes
 from vellarys.domain.knowledge_answer import (
     KNOWLEDGE_MIN_SCORE,
     answer_question,
@@ -34,6 +33,7 @@ from vellarys.domain.listing import (
 from vellarys.domain.listing_facts import asked_facts
 from vellarys.domain.opening import QUIET_TYPES, greeting, media_notes, quiet_reply
 from vellarys.domain.plan_state import Draft, PlanTurn, Retrieval
+from vellarys.domain.plan_turn import build_turn
 from vellarys.domain.question import (
     askable_slots,
     question_text,
@@ -52,8 +52,6 @@ _HOT = frozenset({"closing", "visit"})
 _NOT_SEEKING = frozenset({"sell", "rent_out", "support"})
 # "vou pensar": the lead is stepping back; no more questions this time.
 _THINKING = re.compile(r"\bvou pensar\b|\bvou ver (?:com|aqui)\b|\bdepois (?:eu )?(?:vejo|falo)\b")
-# An injection attempt is ignored: nothing it asks for is acted on.
-_IGNORED_ON_INJECTION = frozenset({"question", "financing_question", "visit", "human"})
 
 
 def plan_reply(
@@ -74,7 +72,15 @@ def plan_reply(
     """
     if learned is None:
         learned = [k for k, v in profile.items() if context.profile.get(k) != v]
-    turn = _turn(context, profile, retrieval, intents, last_asked, asked_before, learned)
+    turn = build_turn(
+        context,
+        profile,
+        retrieval,
+        intents,
+        last_asked=last_asked,
+        asked_before=asked_before,
+        learned=learned,
+    )
     draft = Draft()
     if _only_quiet_media(turn):
         draft.before = quiet_reply(context.new_messages, turn.variant)
@@ -85,42 +91,6 @@ def plan_reply(
         if draft.stop:
             break
     return _finish(turn, draft)
-
-
-def _turn(
-    context: ConversationContext,
-    profile: Mapping[str, Any],
-    retrieval: Retrieval,
-    intents: frozenset[str],
-    last_asked: str | None,
-    asked_before: Sequence[str],
-    learned: Collection[str],
-) -> PlanTurn:
-    injection = "prompt_injection" in intents
-    previous = _previous_reply(context)
-    return PlanTurn(
-        context=context,
-        profile=profile,
-        retrieval=retrieval,
-        intents=intents - _IGNORED_ON_INJECTION if injection else intents,
-        injection=injection,
-        last_asked=last_asked,
-        asked_before=asked_before,
-        learned=frozenset(learned),
-        shown_before=frozenset(listing_codes(previous)) | frozenset(retrieval.shown_before),
-        previous_reply=previous,
-    )
-
-
-def _previous_reply(context: ConversationContext) -> str:
-    """The text of the last run of assistant messages: one reply is often several messages."""
-    collected: list[str] = []
-    for turn in reversed(context.history):
-        if turn.role == "assistant":
-            collected.append(turn.content)
-        elif collected:
-            break
-    return "\n".join(reversed(collected))
 
 
 def _only_quiet_media(t: PlanTurn) -> bool:
@@ -345,6 +315,7 @@ _STEPS = (
     # Owners and clients get their questions answered first, then their own path.
     steps.support,
     steps.owner,
+    steps.empty_catalog,
     _visit,
     _unanswered,
     _not_understood,

@@ -109,3 +109,35 @@ def is_near(place: str, of: Iterable[str]) -> bool:
     """Whether ``place`` is one of ``of`` or next to one of them."""
     folded = [fold(p) for p in of]
     return fold(place) in folded or fold(place) in {fold(n) for n in neighbours(of)}
+
+
+# "na Mooca", "no Tatuapé", "em Moema": São Paulo says most bairros with an article.
+_FEMININE = frozenset(
+    fold(p)
+    for p in (
+        "Mooca", "Saúde", "Lapa", "Penha", "Aclimação", "Liberdade", "Consolação", "Bela Vista",
+        "Barra Funda", "Água Branca", "Água Rasa", "Pompeia", "Casa Verde", "Sé", "República",
+        "Chácara Klabin", "Zona Sul", "Zona Oeste", "Zona Leste", "Zona Norte",
+    )
+)  # fmt: skip
+_MASCULINE = frozenset(
+    fold(p)
+    for p in (
+        "Tatuapé", "Butantã", "Itaim Bibi", "Brooklin", "Morumbi", "Ipiranga", "Paraíso",
+        "Cambuci", "Brás", "Belém", "Carrão", "Jabaquara", "Campo Belo", "Bom Retiro",
+        "Jaguaré", "Rio Pequeno", "Mandaqui", "Jaçanã", "Tucuruvi", "Sumaré", "Centro",
+        "Alto de Pinheiros", "Jardim Paulista",
+    )
+)  # fmt: skip
+
+
+def in_place(place: str) -> str:
+    """ "na Vila Mariana", "no Butantã", "em Pinheiros"."""
+    folded = fold(place)
+    if folded.startswith(("vila ", "chacara ")) or folded in _FEMININE:
+        return f"na {place}"
+    if folded.startswith("jardim ") or folded in _MASCULINE:
+        return f"no {place}"
+    if folded == "jardins":
+        return f"nos {place}"
+    return f"em {place}"

@@ -28,6 +28,7 @@ from vellarys.domain import dialogue, handoff_promise, qualification, scoring
 from vellarys.domain.budget import parse_budget
 from vellarys.domain.conversation import BrainReply, ConversationContext, Turn
 from vellarys.domain.intent import detect_intents
+from vellarys.domain.plan_turn import implied_slots
 from vellarys.domain.planner import plan_reply
 from vellarys.domain.understanding import INTENT_ACTS, Act
 from vellarys.services import llm_traces
@@ -291,6 +292,11 @@ async def _compose(
         asked_before=dialogue.asked_before(context.history),
         learned=heard.found.keys(),
     )
+    implied = implied_slots(heard.profile, retrieval)  # "o AP1402 aceita pet?": a renter
+    if implied:
+        _update_lead(
+            lead, {**heard.profile, **implied}, context.history, context.new_messages, settings
+        )
     if kept is None or planned.handoff_reason:
         return planned
     return replace(

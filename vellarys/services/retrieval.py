@@ -81,10 +81,12 @@ async def retrieve(
 ) -> Retrieval:
     """Knowledge for questions, the listing being talked about, and matching listings."""
     settings = settings or {}
+    neighborhoods, cities = await places_of(session, tenant_id)
     base = Retrieval(
         shown_before=tuple(dialogue.shown_codes(history)),
         iptu_period=str(settings.get("iptu_period") or "year"),
         itbi_rates=dict(settings.get("itbi_rates") or {}),
+        no_listings=not neighborhoods and not cities,
     )
     if not text:
         return base
@@ -112,6 +114,7 @@ async def retrieve(
         shown_before=base.shown_before,
         iptu_period=base.iptu_period,
         itbi_rates=base.itbi_rates,
+        no_listings=base.no_listings,
     )
 
 
