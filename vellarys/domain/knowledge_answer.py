@@ -55,6 +55,10 @@ SENTENCE_MARGIN = 0.04
 SCORED_SENTENCES = 3
 WORD_BONUS = 0.01
 OPENING_BONUS = 0.005
+# "qual a taxa?", "quanto custa?": a sentence with the figure answers; one without only talks.
+VALUE_BONUS = 0.02
+_ASKS_VALUE = re.compile(r"\b(?:qual|quanto|quanta|taxa|valor|preco|custa|percentual)\b")
+_FIGURE = re.compile(r"\d")
 
 
 def candidate_sentences(hits: Sequence[KnowledgeHit], question: str) -> list[str]:
@@ -123,14 +127,17 @@ def _by_scores(
     and for opening its section (where documents state the rule before the details).
     """
     keys = stems(question)
+    value = VALUE_BONUS if _ASKS_VALUE.search(fold(question)) else 0.0
     placed = []
     for h, hit in enumerate(hits):
         seen: set[int] = set()
         for section, line, text in units(hit.content):
             if text not in scores:
                 continue
-            bonus = WORD_BONUS * len(keys & stems(text)) + (
-                OPENING_BONUS if section not in seen else 0
+            bonus = (
+                WORD_BONUS * len(keys & stems(text))
+                + (value if _FIGURE.search(text) else 0.0)
+                + (OPENING_BONUS if section not in seen else 0)
             )
             seen.add(section)
             placed.append((scores[text] + bonus, h, line, text))
