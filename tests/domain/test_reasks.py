@@ -35,6 +35,7 @@ def test_an_agency_with_no_listings_hands_over_instead_of_qualifying() -> None:
     reply = plan("até 800 mil", profile={"budget_max": 800_000}, stored={}, retrieval=empty)
     assert phrases.NO_LISTINGS_HANDOFF in everything(reply)
     assert reply.handoff_reason == "requested" and reply.asked is None
+    assert reply.handoff_note  # the broker reads why; the lead keeps the explanation
 
 
 def test_an_owner_who_named_the_bairro_is_asked_only_the_street() -> None:

@@ -52,6 +52,7 @@ NO_LISTINGS_HANDOFF = (
     "Nossa carteira de imóveis ainda está sendo cadastrada por aqui, então não consigo te"
     " mostrar opções agora. 😕 Vou passar o seu contato para um corretor, que procura com você."
 )
+NO_LISTINGS_NOTE = "A agência ainda não tem imóveis cadastrados; o lead procura um imóvel."
 BOT_ANSWER = (
     "Sim, sou uma assistente virtual 🤖, mas aqui na {agency} tem corretores de verdade"
     " acompanhando. Se preferir falar com uma pessoa, é só pedir."

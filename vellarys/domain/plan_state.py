@@ -72,6 +72,7 @@ class Draft:
     open_question: str | None = None
     answered_kinds: set[str] = field(default_factory=set)  # facts / costs given from data
     route: str | None = None  # who takes the handoff: "listings", "support", or any broker
+    note: str | None = None  # a line for the broker; the reply then also explains the handoff
 
     answers: list[str] = field(default_factory=list)  # put before the search's cards
     listings_at: int | None = None  # where in ``before`` the search results are introduced

@@ -69,7 +69,7 @@ def empty_catalog(t: PlanTurn, d: Draft) -> None:
     if not t.retrieval.no_listings or t.profile.get("intent") not in _SEEKING:
         return
     d.say(phrases.NO_LISTINGS_HANDOFF)
-    d.handoff_reason = "requested"
+    d.handoff_reason, d.note = "requested", phrases.NO_LISTINGS_NOTE
     d.handled = d.question_done = d.stop = True
 
 

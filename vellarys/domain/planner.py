@@ -386,4 +386,5 @@ def _finish(t: PlanTurn, d: Draft) -> BrainReply:
         needs_broker_answer=d.needs_broker_answer,
         open_question=d.open_question,
         route=d.route,
+        handoff_note=d.note,
     )

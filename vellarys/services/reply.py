@@ -343,6 +343,7 @@ async def _finish_handoff(
     # The model's own words already answer the lead (an owner, a client with a leak).
     said_why = bool(reply.route) or bool(heard.intents & {"closing", "visit"})
     said_why = said_why or (reply.brain == "llm" and bool(reply.messages))
+    said_why = said_why or bool(reply.handoff_note)  # the planner explained it (no listings)
     answered = dialogue.without_question(reply) if reason == "hot" or said_why else []
     return replace(reply, messages=[*answered, notice], handoff_reason=reason, asked=None)
 
