@@ -325,6 +325,60 @@ def test_zapi_other_callbacks_are_an_empty_batch(channels: dict[str, WhatsAppPro
     assert parse(channels, "zapi", "connected.json") == WebhookBatch(IDENTITIES["zapi"])
 
 
+@pytest.mark.parametrize(
+    ("name", "kind", "text", "media"),
+    [
+        (
+            "template.json",
+            "text",
+            "Visita confirmada\nSua visita ao AP1102 está confirmada para sábado às 10h."
+            "\nImobiliária Batel",
+            {"template_id": "790118069824606", "buttons": ["Confirmar", "Ver imóvel"]},
+        ),
+        (
+            "buttons_message.json",
+            "text",
+            "Quer agendar uma visita ao AP1102?",
+            {"buttons": ["Sim, quero visitar", "Agora não"]},
+        ),
+        ("call_missed.json", "call", "", {"call": "missed", "video": False}),
+        ("call_received.json", "call", "", {"call": "received", "video": False}),
+        (
+            "live_location.json",
+            "location",
+            "Estou aqui no Batel",
+            {"latitude": -25.4425, "longitude": -49.2904, "live": True},
+        ),
+        ("ptv.json", "video", "", {"mime_type": "video/mp4"}),
+    ],
+)
+def test_zapi_templates_buttons_calls_live_locations_and_video_notes_keep_their_content(
+    channels: dict[str, WhatsAppProvider],
+    name: str,
+    kind: str,
+    text: str,
+    media: dict[str, Any],
+) -> None:
+    message = only_message(parse(channels, "zapi", name))
+    assert (message.phone, message.type, message.text) == (PHONE, kind, text)
+    assert media.items() <= message.media.items()
+
+
+def test_zapi_click_to_whatsapp_ad_data_is_kept_as_a_referral(
+    channels: dict[str, WhatsAppProvider],
+) -> None:
+    message = only_message(parse(channels, "zapi", "text_from_ad.json"))
+    assert message.text == "Olá! Tenho interesse nesse apartamento."
+    assert message.media["referral"] == {
+        "source_url": "https://fb.me/batel-ad",
+        "source_id": "23722824350495506",
+        "source_type": "ad",
+        "headline": "Apartamentos no Batel",
+        "body": "3 quartos, 2 vagas, a partir de R$ 890 mil",
+        "media_type": "1",
+    }
+
+
 # Evolution -----------------------------------------------------------------------------
 
 
