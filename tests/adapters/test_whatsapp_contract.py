@@ -364,19 +364,39 @@ def test_zapi_templates_buttons_calls_live_locations_and_video_notes_keep_their_
     assert media.items() <= message.media.items()
 
 
-def test_zapi_click_to_whatsapp_ad_data_is_kept_as_a_referral(
-    channels: dict[str, WhatsAppProvider],
+@pytest.mark.parametrize("provider", ["zapi", "evolution"])
+def test_click_to_whatsapp_ad_data_is_kept_as_a_referral(
+    channels: dict[str, WhatsAppProvider], provider: str
 ) -> None:
-    message = only_message(parse(channels, "zapi", "text_from_ad.json"))
+    message = only_message(parse(channels, provider, "text_from_ad.json"))
     assert message.text == "Olá! Tenho interesse nesse apartamento."
-    assert message.media["referral"] == {
-        "source_url": "https://fb.me/batel-ad",
-        "source_id": "23722824350495506",
-        "source_type": "ad",
-        "headline": "Apartamentos no Batel",
-        "body": "3 quartos, 2 vagas, a partir de R$ 890 mil",
-        "media_type": "1",
+    assert (
+        message.media["referral"].items()
+        >= {
+            "source_url": "https://fb.me/batel-ad",
+            "source_id": "23722824350495506",
+            "source_type": "ad",
+            "headline": "Apartamentos no Batel",
+            "body": "3 quartos, 2 vagas, a partir de R$ 890 mil",
+            "media_type": "1",
+        }.items()
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "outcome"), [("call_missed.json", "missed"), ("call_offer.json", "received")]
+)
+def test_evolution_calls_are_messages_of_type_call(
+    channels: dict[str, WhatsAppProvider], name: str, outcome: str
+) -> None:
+    message = only_message(parse(channels, "evolution", name))
+    assert (message.phone, message.type, message.text) == (PHONE, "call", "")
+    assert message.media == {
+        "call": outcome,
+        "video": False,
+        "call_id": "B1C2D3E4F5A6B7C8D9E0F1A2B3C4D5E6",
     }
+    assert message.external_id.endswith(outcome)  # the ring and the miss are two records
 
 
 # Evolution -----------------------------------------------------------------------------

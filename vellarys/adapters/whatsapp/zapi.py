@@ -20,6 +20,7 @@ import httpx
 
 from vellarys.adapters.whatsapp.payload import (
     Node,
+    ad_referral,
     compact,
     header,
     joined,
@@ -166,7 +167,7 @@ def _message(root: Node) -> InboundMessage | None:
     from_me = root.opt_flag("fromMe")
     kind, text, media = _content(root)
     if root.has("externalAdReply"):  # the lead came from a click-to-WhatsApp ad
-        media = {**media, "referral": _ad_referral(root["externalAdReply"])}
+        media = {**media, "referral": ad_referral(root["externalAdReply"])}
     return InboundMessage(
         external_id=external_id,
         phone=root["phone"].phone(),
@@ -191,20 +192,6 @@ def _content(root: Node) -> Content:
         return "call", "", compact(call=outcome, video=video, call_id=root.opt_text("callId"))
     # e.g. a payment notice, or a message the phone could not decrypt yet ("waitingMessage")
     return "unknown", "", compact(original_type=notification or None)
-
-
-def _ad_referral(node: Node) -> dict[str, Any]:
-    """Z-API's ``externalAdReply`` in the names of Meta's ``referral``, so both keep the same
-    fields on the lead."""
-    media_type = node.get("mediaType")
-    return compact(
-        source_url=node.opt_text("sourceUrl"),
-        source_id=node.opt_text("sourceId"),
-        source_type=node.opt_text("sourceType"),
-        headline=node.opt_text("title"),
-        body=node.opt_text("body"),
-        media_type=None if media_type is None else str(media_type.value),
-    )
 
 
 def _text(node: Node) -> Content:
