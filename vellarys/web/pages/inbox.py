@@ -36,7 +36,8 @@ STREAM_LIFETIME_SECONDS = 300.0
 # Rows written in a transaction that commits later than its clock said are still caught.
 STREAM_OVERLAP = timedelta(seconds=10)
 KEEPALIVE_SECONDS = 15.0
-SESSION_CHECK_SECONDS = 10.0  # a signed-out or revoked session stops within ~10 s
+# A signed-out or revoked session stops being fed within this plus the feed's idle wait.
+SESSION_CHECK_SECONDS = 10.0
 
 
 def _filters(request: Request) -> dict[str, bool]:
