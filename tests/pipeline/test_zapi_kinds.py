@@ -14,6 +14,7 @@ from sqlalchemy import update
 
 from tests.fakes.providers import FakeZApi
 from tests.pipeline.harness import Stack
+from tests.web.conftest import Dashboard, soup
 from vellarys.db.models import Tenant, User
 from vellarys.db.uow import unit_of_work
 from vellarys.domain import phrases
@@ -26,6 +27,7 @@ PAYLOADS = Path(__file__).resolve().parent.parent / "payloads" / "zapi"
 INSTANCE = "3C4A1B2D5E6F7A8B9C0D1E2F3A4B5C6D"
 LEAD = "+5541999998888"
 BROKER_PHONE = "5541988880000"
+PASSWORD = "senha-forte-123"
 
 
 def _payload(name: str, message_id: str) -> dict[str, Any]:
@@ -60,7 +62,7 @@ async def test_zapi_calls_live_locations_and_ad_data_are_stored_and_answered(
                     name="Bia Corretora",
                     role="broker",
                     phone="+" + BROKER_PHONE,
-                    password_hash=hash_password("senha-forte-123"),
+                    password_hash=hash_password(PASSWORD),
                 )
             )
             channel = await add_channel(
@@ -110,6 +112,16 @@ async def test_zapi_calls_live_locations_and_ad_data_are_stored_and_answered(
         # The broker hears of it on WhatsApp, through the same instance.
         to_broker = [r.body for r in zapi.sent if r.body["phone"] == BROKER_PHONE]
         assert len(to_broker) == 1 and calls.BROKER_NOTE in to_broker[0]["message"]
+
+        # The broker sees the missed call in the conversation.
+        dashboard = Dashboard(stack.container, stack.tenant_id, stack.client)
+        assert (await dashboard.login("bia@zapi.local", PASSWORD)).status_code == 303
+        page = soup(await stack.client.get(f"/leads/{lead.id}"))
+        calls_shown = [c.text for c in page.select(".msg .call")]
+        assert calls_shown == [
+            "📞 Ligação recebida pelo WhatsApp",
+            *["📞 Ligação perdida pelo WhatsApp"] * 2,
+        ]
 
     stored = {m.external_id: m for m in await stack.messages(direction="inbound")}
     assert stored["Z1"].type == "call" and stored["Z1"].media["call"] == "received"
