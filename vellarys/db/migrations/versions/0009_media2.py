@@ -7,7 +7,7 @@
   so each API process's one listener wakes the open inbox feeds of that agency.
 
 Revision ID: 0009_media2
-Revises: 0008_llm_traces
+Revises: 0009_reports
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0009_media2"
-down_revision = "0008_llm_traces"
+down_revision = "0009_reports"
 branch_labels = None
 depends_on = None
 
