@@ -9,7 +9,11 @@ The API and the worker run as their own processes (``python -m vellarys api`` / 
 throwaway embedded PostgreSQL, against an in-process fake Graph API that records every send it
 accepts. Webhooks are delivered as providers do: retried until answered 200, some twice (the
 same wamid), some of a lead's messages in the wrong order. Each fault is injected while the
-stream runs; its recovery is the time from the fault's end until a reply is sent again.
+stream runs; its recovery is the time from the fault's end until the app serves again: a new
+lead's webhook sent then (a probe) is acknowledged and a reply is sent. The time until the
+probe itself is answered (after the backlog the fault left) is shown beside it. The API and
+the worker each have a warm standby, as under ``vellarys up``, so a restart does not wait for
+the interpreter to import the app; the worker runs at the shipped concurrency.
 
 The table counts, from the database and the fake provider: webhooks delivered and acknowledged,
 messages stored, replies expected (one per burst the pipeline answered, plus every message
@@ -24,10 +28,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import os
 import random
 import signal
+import subprocess
 import sys
 import tempfile
 import threading
@@ -55,6 +61,8 @@ from bench.pipeline import (
 from bench.production import _embedded_controls
 
 RECOVERY_GOAL_SECONDS = 60.0
+# Starting the processes, before the stream: minutes on a loaded machine.
+START_SECONDS = 300.0
 TEXTS = (
     "Oi, procuro um apartamento para alugar em Pinheiros",
     "Tem algo com 2 quartos?",
@@ -131,6 +139,9 @@ class FaultyGraph:
 
 @dataclass
 class Deployment:
+    """The API and the worker as ``vellarys up`` runs them: each with a warm standby
+    (``vellarys.cli.standby``) that a restart hands over to, as the supervisor does."""
+
     url: str
     env: dict[str, str]
     children: Children
@@ -138,19 +149,47 @@ class Deployment:
     path: str
     api: Child | None = None
     worker: Child | None = None
+    standbys: dict[str, Child] = field(default_factory=dict)
+    spawned: int = 0
 
     @property
     def base(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    def _argv(self, command: str) -> list[str]:
+        if command == "api":
+            return ["api", "--port", str(self.port)]
+        return [command]
+
+    def _start(self, command: str) -> Child:
+        spare = self.standbys.pop(command, None)
+        if spare is not None and spare.process.poll() is None and spare.process.stdin:
+            spare.process.stdin.write(b"run\n")
+            spare.process.stdin.close()
+            return spare
+        argv = [sys.executable, "-m", "vellarys", *self._argv(command)]
+        return self.children.start(command, argv, self.env)
+
+    def warm(self, command: str) -> Child:
+        """A standby for ``command``, started now; ``standby_ready`` tells when it waits."""
+        argv = [sys.executable, "-m", "vellarys.cli.standby", *self._argv(command)]
+        self.spawned += 1
+        name = f"{command}-standby-{self.spawned}"
+        spare = self.children.start(name, argv, self.env, stdin=subprocess.PIPE)
+        self.standbys[command] = spare
+        return spare
+
+    def standby_ready(self, command: str) -> bool:
+        spare = self.standbys.get(command)
+        if spare is None or spare.process.poll() is not None:
+            return False
+        return "ready" in Path(spare.log.name).read_text(errors="replace")
+
     def start_api(self) -> None:
-        argv = [sys.executable, "-m", "vellarys", "api", "--port", str(self.port)]
-        self.api = self.children.start("api", argv, self.env)
+        self.api = self._start("api")
 
     def start_worker(self) -> None:
-        self.worker = self.children.start(
-            "worker", [sys.executable, "-m", "vellarys", "worker"], self.env
-        )
+        self.worker = self._start("worker")
 
     def kill(self, child: Child | None, sig: int) -> None:
         if child is not None and child.process.poll() is None:
@@ -180,14 +219,14 @@ async def until(check: Callable[[], bool], seconds: float) -> float | None:
     return None
 
 
-def sent_since(url: str, moment: float) -> bool:
-    rows = query(
-        url,
-        "SELECT count(*) FROM messages WHERE direction = 'outbound' AND sent_at IS NOT NULL "
-        "AND sent_at > to_timestamp(%(t)s)",
-        t=moment,
-    )
-    return bool(rows[0][0])
+REPLIED = """
+SELECT count(*) FROM messages o JOIN messages i ON o.media->>'in_reply_to' = i.id::text
+WHERE i.external_id = %(wamid)s AND o.direction = 'outbound' AND o.sent_at IS NOT NULL
+"""
+
+
+def replied(url: str, wamid: str) -> bool:
+    return bool(query(url, REPLIED, wamid=wamid)[0][0])
 
 
 # --- the stream ----------------------------------------------------------------------------
@@ -202,8 +241,11 @@ class Delivery:
     wamids: set[str] = field(default_factory=set)  # acknowledged at least once
 
 
-async def deliver(http: httpx.AsyncClient, d: Deployment, payload: Any, out: Delivery) -> None:
-    """One webhook, retried the way providers retry until it is answered 200."""
+async def deliver(
+    http: httpx.AsyncClient, d: Deployment, payload: Any, out: Delivery, *, backoff: float = 4.0
+) -> None:
+    """One webhook, retried the way providers retry until it is answered 200 (the delay
+    doubles from 0.5 s up to ``backoff``)."""
     body, headers = signed(payload)
     delay = 0.5
     while True:
@@ -218,17 +260,20 @@ async def deliver(http: httpx.AsyncClient, d: Deployment, payload: Any, out: Del
             out.wamids.add(payload["entry"][0]["changes"][0]["value"]["messages"][0]["id"])
             return
         await asyncio.sleep(delay)
-        delay = min(4.0, delay * 2)
+        delay = min(backoff, delay * 2)
 
 
-def plan(messages: int, per_lead: int, seed_value: int) -> list[tuple[float, dict[str, Any]]]:
-    """(offset in the stream, webhook): each lead's messages a few seconds apart, one lead in five
-    delivered in reverse order, one webhook in five delivered twice."""
+def plan(
+    messages: int, per_lead: int, seed_value: int, seconds: float
+) -> list[tuple[float, dict[str, Any]]]:
+    """(offset in the stream, webhook): new leads spread over ``seconds``, each lead's messages
+    a few seconds apart, one lead in five delivered in reverse order, one webhook in five
+    delivered twice."""
     rng = random.Random(seed_value)
     leads = max(1, messages // per_lead)
     plan: list[tuple[float, dict[str, Any]]] = []
     for lead in range(leads):
-        start = lead * 0.35
+        start = lead * seconds / leads
         phone = f"55119{70_000_000 + lead:08d}"
         order = list(range(per_lead))
         if lead % 5 == 4:
@@ -255,6 +300,40 @@ async def stream(d: Deployment, items: list[tuple[float, dict[str, Any]]], out: 
         await asyncio.gather(*tasks)
 
 
+def sent_since(url: str, moment: float) -> bool:
+    rows = query(
+        url,
+        "SELECT count(*) FROM messages WHERE direction = 'outbound' AND sent_at IS NOT NULL "
+        "AND sent_at > to_timestamp(%(t)s)",
+        t=moment,
+    )
+    return bool(rows[0][0])
+
+
+async def probe(d: Deployment, out: Delivery, number: int) -> tuple[float | None, float | None]:
+    """After a fault has ended: seconds until the app serves again (a new lead's webhook is
+    acknowledged and a reply is sent, to anyone), and until that new lead is answered (which
+    also waits for the backlog the fault left). None past twice the goal."""
+    wamid = f"wamid.probe.{number:03d}"
+    payload = meta_text(TEXTS[0], wamid=wamid, phone=f"55119{60_000_000 + number:08d}")
+    started, ended, limit = time.monotonic(), time.time(), RECOVERY_GOAL_SECONDS * 2
+    out.delivered += 1
+
+    async def acknowledged() -> float | None:
+        async with httpx.AsyncClient(base_url=d.base, timeout=10) as http:
+            try:
+                await asyncio.wait_for(deliver(http, d, payload, out, backoff=0.5), limit)
+            except TimeoutError:
+                return None
+        return time.monotonic() - started
+
+    ack, sent = await asyncio.gather(acknowledged(), until(lambda: sent_since(d.url, ended), limit))
+    served = None if ack is None or sent is None else max(ack, sent)
+    left = max(1.0, limit - (time.monotonic() - started))
+    answered = await until(lambda: replied(d.url, wamid), left)
+    return served, None if answered is None else time.monotonic() - started
+
+
 # --- the faults ----------------------------------------------------------------------------
 
 
@@ -263,41 +342,33 @@ class Fault:
     name: str
     at: float  # seconds into the stream
     recovery: float | None = None
+    answered: float | None = None  # the probe's own reply, after the backlog
 
 
-async def worker_killed(d: Deployment, pause: float) -> float | None:
+async def worker_killed(d: Deployment, pause: float) -> None:
     d.kill(d.worker, signal.SIGKILL)
     await asyncio.sleep(pause)
-    back = time.time()
-    d.start_worker()
-    return await until(lambda: sent_since(d.url, back), RECOVERY_GOAL_SECONDS * 2)
+    d.start_worker()  # as ``vellarys up`` does: its warm standby takes over
 
 
-async def api_restarted(d: Deployment, pause: float) -> float | None:
+async def api_restarted(d: Deployment, pause: float) -> None:
     d.kill(d.api, signal.SIGTERM)
     await asyncio.sleep(pause)
     d.start_api()
-    return await until(lambda: healthy(d.base), RECOVERY_GOAL_SECONDS * 2)
 
 
-async def postgres_stopped(d: Deployment, pause: float) -> float | None:
+async def postgres_stopped(d: Deployment, pause: float) -> None:
     stop_db, start_db = _embedded_controls()
     await asyncio.to_thread(stop_db)
     await asyncio.sleep(pause)
     await asyncio.to_thread(start_db)
-    back = time.time()
-    api = await until(lambda: healthy(d.base), RECOVERY_GOAL_SECONDS * 2)
-    sends = await until(lambda: sent_since(d.url, back), RECOVERY_GOAL_SECONDS * 2)
-    return None if api is None or sends is None else max(api, sends)
 
 
-def provider(graph: FaultyGraph, mode: str) -> Callable[[Deployment, float], Awaitable[Any]]:
-    async def fault(d: Deployment, pause: float) -> float | None:
+def provider(graph: FaultyGraph, mode: str) -> Callable[[Deployment, float], Awaitable[None]]:
+    async def fault(d: Deployment, pause: float) -> None:
         graph.mode = mode
         await asyncio.sleep(pause)
         graph.mode = "ok"
-        back = time.time()
-        return await until(lambda: sent_since(d.url, back), RECOVERY_GOAL_SECONDS * 2)
 
     return fault
 
@@ -392,7 +463,9 @@ def settled(url: str) -> bool:
 
 
 def environment(url: str, workdir: Path, graph_url: str) -> dict[str, str]:
-    return child_env(url, workdir, graph_url, "chaos") | {
+    env = child_env(url, workdir, graph_url, "chaos")
+    env.pop("VELLARYS_WORKER_CONCURRENCY")  # as shipped
+    return env | {
         "VELLARYS_PROVIDER_TIMEOUT_SECONDS": "2",
         "VELLARYS_STALLED_JOB_SECONDS": "5",
         "VELLARYS_OUTBOUND_STUCK_SECONDS": "20",
@@ -403,9 +476,8 @@ def environment(url: str, workdir: Path, graph_url: str) -> dict[str, str]:
 
 
 async def run_chaos(d: Deployment, graph: FaultyGraph, args: argparse.Namespace) -> list[Fault]:
-    items = plan(args.messages, 2, args.seed)
-    span = items[-1][0]
-    kinds: list[tuple[str, Callable[[Deployment, float], Awaitable[float | None]]]] = [
+    items = plan(args.messages, 2, args.seed, args.seconds)
+    kinds: list[tuple[str, Callable[[Deployment, float], Awaitable[None]]]] = [
         ("worker SIGKILLed", worker_killed),
         ("API restarted", api_restarted),
         ("PostgreSQL stopped", postgres_stopped),
@@ -413,14 +485,20 @@ async def run_chaos(d: Deployment, graph: FaultyGraph, args: argparse.Namespace)
         ("provider hangs", provider(graph, "hang")),
     ]
     schedule = [k for _ in range(args.rounds) for k in kinds]
-    faults = [Fault(name, span * (i + 0.5) / len(schedule)) for i, (name, _) in enumerate(schedule)]
+    span = args.seconds
+    faults = [Fault(name, span * i / len(schedule)) for i, (name, _) in enumerate(schedule)]
     out = Delivery()
     load = asyncio.create_task(stream(d, items, out))
     started = time.monotonic()
-    for fault, (_, inject) in zip(faults, schedule, strict=True):
+    for number, (fault, (_, inject)) in enumerate(zip(faults, schedule, strict=True)):
         await asyncio.sleep(max(0.0, started + fault.at - time.monotonic()))
         print(f"  {time.monotonic() - started:5.1f} s  {fault.name}", file=sys.stderr, flush=True)
-        fault.recovery = await inject(d, args.pause)
+        await inject(d, args.pause)
+        fault.recovery, fault.answered = await probe(d, out, number)
+        if fault.name == "worker SIGKILLed":
+            d.warm("worker")  # the next standby, once the new worker no longer shares the CPU
+        elif fault.name == "API restarted":
+            d.warm("api")
     await load
     args.delivery = out
     await until(lambda: settled(d.url), 180)
@@ -453,10 +531,7 @@ def table(d: Delivery, a: Accounts, accepted: list[str], faults: list[Fault]) ->
         ("answers out of order", a.out_of_order),
         ("jobs stuck at the end", a.stuck),
     ]
-    rows += [
-        (f"recovery: {f.name}", "not recovered" if f.recovery is None else f"{f.recovery:.1f} s")
-        for f in faults
-    ]
+    rows += [(f"recovery: {f.name}", _recovery(f)) for f in faults]
     width = max(len(label) for label, _ in rows)
     lines = [f"{label:<{width}}  {value}" for label, value in rows]
     lines.append(
@@ -473,16 +548,25 @@ def table(d: Delivery, a: Accounts, accepted: list[str], faults: list[Fault]) ->
     return "\n".join(lines), ok
 
 
+def _recovery(fault: Fault) -> str:
+    if fault.recovery is None:
+        return "not recovered"
+    answered = "never" if fault.answered is None else f"{fault.answered:.1f} s"
+    return f"{fault.recovery:.1f} s (a new lead answered after {answered})"
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--short", action="store_true", help="fewer messages, each fault once")
     parser.add_argument("--messages", type=int, default=None, help="webhooks in the stream")
     parser.add_argument("--rounds", type=int, default=None, help="times each fault is injected")
     parser.add_argument("--pause", type=float, default=5.0, help="seconds each fault lasts")
+    parser.add_argument("--seconds", type=float, default=None, help="seconds of new leads")
     parser.add_argument("--seed", type=int, default=15)
     args = parser.parse_args(argv)
     args.messages = args.messages or (120 if args.short else 400)
     args.rounds = args.rounds or (1 if args.short else 2)
+    args.seconds = args.seconds or (50.0 if args.short else 150.0)
     if os.environ.get("TEST_DATABASE_URL"):
         parser.error("chaos stops PostgreSQL: it runs on its own embedded server only")
     started = time.monotonic()
@@ -506,10 +590,16 @@ def chaos(args: argparse.Namespace, workdir: Path) -> tuple[str, bool]:
         try:
             d.start_api()
             d.start_worker()
+            d.warm("api")
+            d.warm("worker")
             assert d.worker is not None
-            if not asyncio.run(until(lambda: healthy(d.base), 90)):
+            if not asyncio.run(until(lambda: healthy(d.base), START_SECONDS)):
                 raise RuntimeError(f"the API did not start:\n{children.tail('api')}")
-            wait_for_worker(url, d.worker)
+            wait_for_worker(url, d.worker, START_SECONDS)
+            for command in ("api", "worker"):
+                ready = functools.partial(d.standby_ready, command)
+                if not asyncio.run(until(ready, START_SECONDS)):
+                    raise RuntimeError(f"the {command} standby did not start")
             faults = asyncio.run(run_chaos(d, graph, args))
             return table(args.delivery, accounts(url), list(graph.accepted), faults)
         finally:

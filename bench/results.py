@@ -70,6 +70,17 @@ def render(figures: Sequence[Figure], *, commit: str, cores: int, load: tuple[st
     return "\n".join(lines) + "\n"
 
 
+# What follows this line in RESULTS.md (the benches that only print, pasted with their
+# command and load) survives the rewrite of the table above it.
+KEPT = "<!-- kept by make bench: the benches that print their own tables -->"
+
+
+def kept(path: Path) -> str:
+    """The part of an existing RESULTS.md from ``KEPT`` on, or nothing."""
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    return "\n" + text[text.index(KEPT) :] if KEPT in text else ""
+
+
 def commit() -> str:
     try:
         out = subprocess.run(
@@ -166,7 +177,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(f"  {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
     load = (load_before, pipeline.load_average())
     text = render(figures, commit=commit(), cores=os.cpu_count() or 0, load=load)
-    args.out.write_text(text, encoding="utf-8")
+    args.out.write_text(text + kept(args.out), encoding="utf-8")
     print(text)
 
 

@@ -79,6 +79,19 @@ def test_up_serves_health_seeds_the_demo_and_stops_cleanly(tmp_path: Path) -> No
     assert not (data_dir / "pg" / "postmaster.pid").exists()
 
 
+def test_a_standby_runs_its_command_only_when_told_to() -> None:
+    standby = [sys.executable, "-m", "vellarys.cli.standby", "doctor", "--help"]
+    pipe = subprocess.PIPE
+    told = subprocess.Popen(standby, env=_env(), stdin=pipe, stdout=pipe, stderr=pipe)
+    out, err = told.communicate(b"run\n", timeout=300)
+    assert told.returncode == 0 and "standby for doctor ready" in err.decode()
+    assert "Usage:" in out.decode() and "doctor" in out.decode()
+    # The supervisor went away before handing over: nothing runs.
+    idle = subprocess.Popen(standby, env=_env(), stdin=pipe, stdout=pipe, stderr=pipe)
+    out, err = idle.communicate(b"", timeout=300)
+    assert idle.returncode == 0 and out == b"" and "ready" in err.decode()
+
+
 @pytest.mark.timeout(900)  # seed-demo embeds the demo agency before it returns
 def test_migrate_and_seed_demo_work_on_an_external_database(empty_database: str) -> None:
     env = _env(VELLARYS_DATABASE_URL=empty_database)

@@ -123,6 +123,7 @@ class Settings(BaseSettings):
     worker_metrics_port: int | None = Field(default=None, ge=1, le=65535)
     api_processes: int = Field(default=1, ge=1)
     worker_processes: int = Field(default=1, ge=1)
+    supervisor_standby: bool = True
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -68,10 +68,11 @@ SCRIPTS: dict[str, list[Step]] = {
                 call("update_lead_profile", {"intent": "buy"}),
                 call("affordability", {"monthly_income": 12000, "savings": 80000}),
                 text(
-                    "Com renda de R$ 12 mil, a parcela pode ir até R$ 3.600 e o imóvel até R$ 400 mil."
+                    "Com renda de R$ 12 mil, a primeira parcela (SAC) pode ir até R$ 3.600 e o"
+                    " imóvel até R$ 393 mil."
                 ),
             ],
-            ["R$ 3.600", "R$ 400 mil"],
+            ["R$ 3.600", "R$ 393 mil"],
         ),
         Step(
             "E o ITBI do AP1106?",

@@ -28,6 +28,11 @@ MUST_PASS = (
     "pergunta que os documentos não respondem",
     "mais opções",
     "pede para parar",
+    "pede para ligar depois do expediente",
+    "quanto consigo financiar com minha renda",
+    "duas perguntas numa mensagem",
+    "abreviações",
+    "proposta numa sexta à noite",
 )
 
 

@@ -20,7 +20,8 @@ SCRIPTS: tuple[Script, ...] = (
             Turn("Quero comprar um apartamento de 2 quartos na Vila Mariana"),
             Turn("até 700 mil"),
             Turn("vou financiar e usar o FGTS, tenho 80 mil de fundo de garantia"),
-            Turn("quanto fica a parcela do AP1501?", says=(r"price", r"80\.000")),
+            # The parking question was passed over once: it is not asked again.
+            Turn("quanto fica a parcela do AP1501?", says=(r"price", r"80\.000"), never=(r"vaga",)),
         ),
         profile={
             "intent": "buy",
@@ -76,7 +77,8 @@ SCRIPTS: tuple[Script, ...] = (
         (
             Turn(
                 "quero comprar um ap, ganho 12 mil por mes, consigo financiar ate quanto?",
-                says=(r"3\.600", r"30%"),
+                # The first SAC instalment is what banks cap: about R$ 313 mil, not 394.
+                says=(r"3\.600", r"30%", r"313 mil"),
             ),
         ),
         profile={"intent": "buy", "monthly_income": 12_000},
@@ -97,8 +99,10 @@ SCRIPTS: tuple[Script, ...] = (
             Turn(
                 "o AP1402 aceita pet? e qual o iptu?",
                 says=(r"aceita pets", r"2\.600 por ano"),
+                never=(r"comprar ou (?:para )?alugar\?",),  # a rental listing: a renter
             ),
         ),
+        profile={"intent": "rent"},
     ),
     Script(
         "um por andar",
@@ -118,7 +122,10 @@ SCRIPTS: tuple[Script, ...] = (
         "proprietário que quer vender",
         "owner",
         (
-            Turn("boa tarde, quero vender meu apartamento na mooca", never=(r"alugar\?",)),
+            Turn(
+                "boa tarde, quero vender meu apartamento na mooca",
+                never=(r"alugar\?", r"bairro"),  # the bairro was just said
+            ),
             Turn("Rua da Mooca, 1200, apto 54", never=(r"alugar\?",)),
             Turn("uns 600 mil"),
             Turn("ja esta quitado"),
@@ -191,7 +198,7 @@ SCRIPTS: tuple[Script, ...] = (
     Script(
         "pede a corretora pelo nome",
         "named staff",
-        (Turn("quero falar com a Juliana por favor"),),
+        (Turn("quero falar com a Juliana por favor", says=(r"em ate 15 minutos",)),),
         handoff=True,
         handoff_to="Juliana",
     ),
@@ -221,6 +228,7 @@ SCRIPTS: tuple[Script, ...] = (
             Turn(
                 "quero fazer uma proposta de 850 mil no AP1107",
                 says=(r"amanha as 9h",),
+                never=(r"\bagora\b", r"em breve"),
             ),
         ),
         handoff=True,
@@ -230,7 +238,8 @@ SCRIPTS: tuple[Script, ...] = (
     Script(
         "abreviações",
         "abbreviations",
-        (Turn("oi qro alugar ap 2 qts na vl mariana ate 4 mil"),),
+        # Vila Madalena, Tatuapé and Santana are not "próximas" of Vila Mariana.
+        (Turn("oi qro alugar ap 2 qts na vl mariana ate 4 mil", never=(r"proxima",)),),
         profile={"intent": "rent", "bedrooms": 2, "property_type": "apartment"},
         listings={"transaction": "rent"},
     ),
@@ -247,7 +256,8 @@ SCRIPTS: tuple[Script, ...] = (
         (
             Turn(
                 "posso usar o fgts pra dar entrada? e qual ta sendo a taxa de juros hj?",
-                says=(r"fgts", r"10% e 12%"),
+                says=(r"sim! .*fgts", r"10% e 12%"),
+                never=(r"sobre isso", r"sac"),
             ),
         ),
     ),
@@ -381,7 +391,25 @@ SCRIPTS: tuple[Script, ...] = (
     Script(
         "ITBI sem imóvel escolhido",
         "general cost",
-        (Turn("quanto é o ITBI em sp?", says=(r"3%",)),),
+        (
+            Turn(
+                "quanto é o ITBI em sp?",
+                says=(r"itbi e de \*3%\*",),
+                never=(r"sobre isso",),
+            ),
+        ),
+    ),
+    Script(
+        "pede para ligar depois do expediente",
+        "handoff with a named time",
+        (
+            Turn(
+                "quero falar com um corretor, pode me ligar amanhã depois das 18h?",
+                says=(r"amanha depois das 18h", r"em ate 15 minutos"),
+                never=(r"em breve",),
+            ),
+        ),
+        handoff=True,
     ),
     Script(
         "à vista e quer ver amanhã",

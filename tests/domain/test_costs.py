@@ -47,11 +47,14 @@ def test_closing_costs_have_a_deed_only_for_cash_and_an_appraisal_only_when_fina
     assert Decimal("18000") < low < high
 
 
-def test_affordability_caps_the_instalment_at_30_percent_of_income() -> None:
+def test_affordability_caps_the_first_sac_instalment_at_30_percent_of_income() -> None:
     found = costs.affordability(12_000)
     assert found.max_instalment == Decimal("3600")
+    # Banks cap the first SAC instalment (the highest), not a PRICE one: about R$ 313 mil, not 394.
     loan = costs.loan(found.max_loan + 1, down_payment=1)
-    assert abs(loan.price_table.first_installment - found.max_instalment) < 1
+    assert abs(loan.sac.first_installment - found.max_instalment) < 1
+    assert loan.price_table.first_installment < found.max_instalment
+    assert Decimal("310000") < found.max_loan < Decimal("316000")
     with_savings = costs.affordability(12_000, savings=50_000)
     assert with_savings.max_price == Decimal("250000")  # 50k carries at most 4 x 50k of loan
 
@@ -82,10 +85,14 @@ def test_the_answer_is_computed_on_the_listing_not_on_the_documents_example() ->
     assert "R$ 12.000" in text  # 3 % of 400k
     assert "R$ 2.922,74" in text
     assert "R$ 80.000 do FGTS" in text
-    assert "Cabe nos 30% da sua renda" in text
+    # Banks cap the first SAC instalment (R$ 3.683,96), over 30 % of R$ 12.000.
+    assert "Passa dos 30% da sua renda" in text
     assert "18.000" not in text
 
 
 def test_without_a_price_the_answer_asks_for_one() -> None:
     answer = answer_costs(["itbi"], price=None, source="", city=None, profile={})
     assert answer.needs_price and not answer.lines
+    # The city's rate on file is still said: "quanto é o ITBI em SP?"
+    in_sp = answer_costs(["itbi"], price=None, source="", city="São Paulo", profile={})
+    assert in_sp.needs_price and "*3%*" in in_sp.lines[0]

@@ -1,26 +1,9 @@
-"""Dialogue rules: hot signals, shown cards, open questions and the handoff notice after hours."""
+"""Dialogue rules: hot signals, shown cards and open questions."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
-from vellarys.domain import business_hours, dialogue
+from vellarys.domain import dialogue
 from vellarys.domain.conversation import Turn
-
-SP = ZoneInfo("America/Sao_Paulo")
-DEMO_HOURS = {
-    "business_hours": {
-        "mon": ["09:00", "18:00"],
-        "tue": ["09:00", "18:00"],
-        "wed": ["09:00", "18:00"],
-        "thu": ["09:00", "18:00"],
-        "fri": ["09:00", "18:00"],
-        "sat": ["09:00", "13:00"],
-        "sun": None,
-    },
-    "timezone": "America/Sao_Paulo",
-}
 
 
 def test_closing_signals_are_hot() -> None:
@@ -56,29 +39,6 @@ def test_open_questions_are_added_once() -> None:
     profile = dialogue.add_open_question({}, "vcs fazem mudança?")
     profile = dialogue.add_open_question(profile, "vcs fazem mudança?")
     assert profile["open_questions"] == ["vcs fazem mudança?"]
-
-
-def test_after_hours_on_saturday_night_the_notice_promises_monday_at_nine() -> None:
-    hours = business_hours.from_settings(DEMO_HOURS)
-    now = datetime(2026, 11, 28, 23, 40, tzinfo=SP)
-    opening = business_hours.next_opening(hours, now)
-    notice = dialogue.handoff_notice(
-        "Juliana Ferraz", opening=opening, now=now, after_hours_message="Atendemos até as 18h."
-    )
-    assert "Juliana" in notice and "segunda às 9h" in notice
-    assert "Atendemos até as 18h." in notice
-    assert "em breve" not in notice
-
-
-def test_friday_night_promises_tomorrow_and_open_hours_promise_soon() -> None:
-    hours = business_hours.from_settings(DEMO_HOURS)
-    friday = datetime(2026, 11, 27, 20, 30, tzinfo=SP)
-    assert dialogue.when_text(business_hours.next_opening(hours, friday), friday) == (
-        "amanhã às 9h"
-    )
-    wednesday = datetime(2026, 11, 25, 14, 0, tzinfo=SP)
-    opening = business_hours.next_opening(hours, wednesday)
-    assert "em breve" in dialogue.handoff_notice(None, opening=opening, now=wednesday)
 
 
 def test_a_lead_ready_to_close_is_a_buyer_or_a_renter() -> None:

@@ -10,6 +10,7 @@ from vellarys.domain.cards import KnowledgeHit, PropertyHit, property_card
 from vellarys.domain.conversation import BrainReply, ConversationContext, Turn
 from vellarys.domain.excerpt import sentences
 from vellarys.domain.intent import detect_intents, listing_codes
+from vellarys.domain.knowledge_answer import yes_first
 from vellarys.domain.planner import KNOWLEDGE_MIN_SCORE, Retrieval, plan_reply
 from vellarys.domain.qualification import extract, merge
 
@@ -343,9 +344,8 @@ def test_knowledge_answer_quotes_the_chunk_verbatim() -> None:
     question = "Posso usar o FGTS? Quantos anos de trabalho precisa?"
     knowledge = (KnowledgeHit("FGTS", FGTS_CHUNK, 0.88),)
     reply = plan(question, profile=BUYER, retrieval=Retrieval(knowledge=knowledge))
-    answer = next(m for m in reply.messages if "FGTS" in m).split("\n\n")[0]
-    intro, _, quote = answer.partition("\n")
-    assert intro in phrases.KNOWLEDGE_INTROS
+    quote = next(m for m in reply.messages if "FGTS" in m).split("\n\n")[0]
+    assert not quote.startswith(("Sobre isso", "Te explico"))  # the answer itself comes first
     quoted = [s for line in quote.splitlines() for s in sentences(line)]
     assert 1 <= len(quoted) <= 4
     for sentence in quoted:
@@ -353,6 +353,26 @@ def test_knowledge_answer_quotes_the_chunk_verbatim() -> None:
     assert "pelo menos 3 anos de trabalho" in quote
     assert "segunda a sábado" not in quote  # irrelevant sentences are left out
     assert not reply.needs_broker_answer
+
+
+def test_a_yes_no_question_is_answered_yes_first_in_whatsapp_bold() -> None:
+    chunk = (
+        "# Administração\n**Taxa de administração:** **10% do aluguel**, descontada todo mês. "
+        "O proprietário pode contratar só a intermediação."
+    )
+    knowledge = (KnowledgeHit("Administração", chunk, 0.9),)
+    text = "tenho uma casa e quero colocar pra alugar, vcs administram a locação?"
+    reply = plan(text, profile={}, retrieval=Retrieval(knowledge=knowledge))
+    answer = next(m for m in reply.messages if "10%" in m)
+    assert answer.startswith("Sim! ") or "\n\nSim! " in answer
+    assert "Taxa de administração: *10% do aluguel*" in answer  # no bold label beside bold
+    assert "Sobre isso" not in answer
+    assert yes_first("posso usar o fgts pra dar entrada?", "O FGTS entra na entrada.") == (
+        "Sim! O FGTS entra na entrada."
+    )
+    assert yes_first("qual a taxa de juros?", "Entre 10% e 12%.") == "Entre 10% e 12%."
+    assert yes_first("é por mês ou por ano?", "Anual.") == "Anual."
+    assert yes_first("aceita pet?", "Não aceita animais.") == "Não aceita animais."
 
 
 def test_knowledge_answer_stays_in_the_section_of_its_best_sentence() -> None:
@@ -457,7 +477,7 @@ def test_widened_search_is_said_out_loud() -> None:
     profile = {**BUYER, "budget_max": 700_000}
     retrieval = Retrieval(properties=HITS[:2], widened=("neighborhoods", "budget"))
     reply = plan("tem algo?", profile=profile, retrieval=retrieval)
-    assert "Não encontrei exatamente em Moema até R$ 700 mil, mas veja opções próximas:" in (
+    assert "Não encontrei exatamente em Moema até R$ 700 mil, mas veja opções parecidas:" in (
         everything(reply)
     )
 

@@ -1,7 +1,7 @@
 """Hypothesis profiles for the fuzz tests.
 
-``fuzz-ci`` (the default) keeps every property small so CI stays fast; set
-``VELLARYS_FUZZ_PROFILE=fuzz-deep`` for a long local run.
+``fuzz-ci`` (the default) keeps every property small so CI stays fast; for a long local run
+pass ``--hypothesis-profile=fuzz-deep`` to pytest (or set ``VELLARYS_FUZZ_PROFILE=fuzz-deep``).
 """
 
 from __future__ import annotations
@@ -22,4 +22,6 @@ settings.register_profile(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
-settings.load_profile(os.environ.get("VELLARYS_FUZZ_PROFILE", "fuzz-ci"))
+# A profile named on pytest's command line (loaded before this file) is kept.
+if settings.get_current_profile_name() == "default":
+    settings.load_profile(os.environ.get("VELLARYS_FUZZ_PROFILE", "fuzz-ci"))

@@ -142,6 +142,10 @@ def _children(pid: int) -> dict[int, str]:
     return found
 
 
+def _pids(parent: int, command: str) -> list[int]:
+    return [pid for pid, cmdline in _children(parent).items() if command in cmdline]
+
+
 def _wait(check: Any, seconds: float = 120) -> Any:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -177,9 +181,12 @@ def test_up_restarts_a_worker_that_dies(fresh_database: Any, tmp_path: Path) -> 
     base = f"http://127.0.0.1:{port}"
     try:
         _wait(lambda: _healthy(base), 500)
-        worker = _wait(lambda: [p for p, cmd in _children(up.pid).items() if " worker" in cmd])[0]
+        worker = _wait(lambda: _pids(up.pid, "-m vellarys worker"))[0]
+        spare = _wait(lambda: _pids(up.pid, "standby worker"))[0]
         os.kill(worker, signal.SIGKILL)
-        _wait(lambda: [p for p, c in _children(up.pid).items() if " worker" in c and p != worker])
+        # The standby takes over (no cold start) and the next standby is started.
+        _wait(lambda: [p for p in _pids(up.pid, "standby worker") if p != spare])
+        assert spare in _children(up.pid) and not _pids(up.pid, "-m vellarys worker")
         assert up.poll() is None and _healthy(base)
     finally:
         up.send_signal(signal.SIGTERM)

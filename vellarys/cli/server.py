@@ -159,11 +159,21 @@ def up(
     # The API's /metrics then adds up the worker's counters too.
     env = os.environ | {"VELLARYS_DATABASE_URL": url, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
     exe = [sys.executable, "-m", "vellarys"]
-    children = [Child("api", [*exe, "api"], env), Child("worker", [*exe, "worker"], env)]
+    children = [
+        Child(name, [*exe, name], env, standby_argv=_standby(settings, name))
+        for name in ("api", "worker")
+    ]
     typer.echo(f"\nVellarys is running on {settings.base_url}")
     typer.echo(_welcome(settings, seeded))
     typer.echo("Press Ctrl+C to stop.\n")
     supervise(children, _embedded_database(settings))
+
+
+def _standby(settings: Settings, command: str) -> list[str] | None:
+    """A warm standby's command line, so a restart does not wait for the imports."""
+    if not settings.supervisor_standby:
+        return None
+    return [sys.executable, "-m", "vellarys.cli.standby", command]
 
 
 def _production(settings: Settings) -> bool:

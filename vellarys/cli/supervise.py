@@ -1,5 +1,9 @@
 """Keep the processes of ``vellarys up`` alive: restart a child that dies, with backoff.
 
+A child may have a warm standby (``vellarys.cli.standby``): a process that has already imported
+the application and waits. A restart hands over to it and starts the next standby, so the
+child serves again as soon as it has connected instead of after the interpreter's start.
+
 In embedded mode the supervisor also watches the embedded PostgreSQL and starts it again
 when it dies; the API's pool and the worker reconnect by themselves.
 """
@@ -31,10 +35,29 @@ class Child:
     backoff: float = BACKOFF_FIRST
     restart_at: float | None = None
     restarts: int = field(default=0)
+    standby_argv: list[str] | None = None
+    standby: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        self.process = subprocess.Popen(self.argv, env=dict(self.env))  # noqa: S603 - our own
+        spare = self._take_standby()
+        self.process = spare or subprocess.Popen(self.argv, env=dict(self.env))  # noqa: S603
         self.started, self.restart_at = time.monotonic(), None
+        if self.standby_argv is not None:
+            self.standby = subprocess.Popen(  # noqa: S603 - our own
+                self.standby_argv, env=dict(self.env), stdin=subprocess.PIPE
+            )
+
+    def _take_standby(self) -> subprocess.Popen[bytes] | None:
+        """The waiting standby, told to run; None when there is none or it died."""
+        spare, self.standby = self.standby, None
+        if spare is None or spare.poll() is not None or spare.stdin is None:
+            return None
+        try:
+            spare.stdin.write(b"run\n")
+            spare.stdin.close()
+        except OSError:
+            return None
+        return spare
 
     def exited(self) -> int | None:
         return None if self.process is None else self.process.poll()
@@ -108,7 +131,8 @@ def watch_database(database: Database) -> None:
 
 
 def _stop_all(children: list[Child]) -> None:
-    running = [c.process for c in children if c.process is not None and c.process.poll() is None]
+    processes = [p for c in children for p in (c.process, c.standby) if p is not None]
+    running = [p for p in processes if p.poll() is None]
     for process in running:
         process.terminate()
     for process in running:

@@ -15,6 +15,7 @@ from typing import Any
 
 from vellarys.domain import costs
 from vellarys.domain.budget import format_brl
+from vellarys.domain.phrases import short_brl
 from vellarys.domain.text import fold
 
 _ASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -92,6 +93,8 @@ def answer_costs(
         lines.append(affordability_text(income, profile))
     priced = [k for k in kinds if k in ("itbi", "closing", "instalment")]
     if priced and not price:
+        if "itbi" in kinds:
+            lines += itbi_rate_text(city, rates)
         return CostAnswer(tuple(lines), needs_price=True)
     financed = "financing" in (profile.get("payment") or []) or "instalment" in kinds
     if "itbi" in kinds and price:
@@ -101,6 +104,17 @@ def answer_costs(
     if "instalment" in kinds and price:
         lines.append(loan_text(price, source, profile, income))
     return CostAnswer(tuple(lines))
+
+
+def itbi_rate_text(city: str | None, rates: Mapping[str, Any] | None) -> list[str]:
+    """ "Em São Paulo, o ITBI é de *3%* do valor do imóvel." — only a rate on file."""
+    tax = costs.itbi(100, city, rates=rates)
+    if city is None or not tax.known_rate:
+        return []
+    return [
+        f"Em {tax.city}, o ITBI é de *{_percent(tax.rate)}* do valor do imóvel, pago pelo "
+        "comprador na transferência."
+    ]
 
 
 def itbi_text(price: int, source: str, city: str | None, rates: Mapping[str, Any] | None) -> str:
@@ -150,19 +164,26 @@ def loan_text(price: int, source: str, profile: Mapping[str, Any], income: int |
     if sim.below_min_down:
         lines.append("Os bancos pedem ao menos 20% de entrada; talvez seja preciso completar.")
     if income:
-        lines.append(_income_check(sim.price_table.first_installment, income))
+        # Banks hold the first SAC instalment (the highest) to 30 % of the income.
+        lines.append(_income_check(sim.sac.first_installment, income))
     return "\n".join(lines)
 
 
 def affordability_text(income: int, profile: Mapping[str, Any]) -> str:
     savings = (lead_amount(profile, FGTS_KEYS) or 0) + (lead_amount(profile, DOWN_KEYS) or 0)
     found = costs.affordability(income, savings=savings)
+    entry = f"Somando os seus {format_brl(savings)}" if savings else "Com 20% de entrada"
     return (
-        f"Com renda de {format_brl(income)}, a parcela pode chegar a cerca de "
-        f"*{format_brl(found.max_instalment)}* (30% da renda), o que financia uns "
-        f"{format_brl(found.max_loan)} em {costs.YEARS} anos: imóveis de até cerca de "
-        f"{format_brl(found.max_price)}."
+        f"Com renda de {format_brl(income)}, dá para financiar cerca de "
+        f"*{_thousands(found.max_loan)}* em {costs.YEARS} anos: os bancos limitam a primeira "
+        f"parcela (SAC) a 30% da renda, {format_brl(found.max_instalment)}. {entry}, "
+        f"dá para imóveis de até cerca de {_thousands(found.max_price)}."
     )
+
+
+def _thousands(amount: Decimal) -> str:
+    """An estimate the way a broker says it: "R$ 313 mil" (to the nearest thousand)."""
+    return short_brl(round(amount / 1000) * 1000 if amount >= 10_000 else int(amount))
 
 
 def _income_check(instalment: Decimal, income: int) -> str:

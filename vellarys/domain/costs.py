@@ -82,7 +82,7 @@ class Loan:
 class Affordability:
     income: Decimal
     max_instalment: Decimal
-    max_loan: Decimal  # what a PRICE loan at that instalment repays
+    max_loan: Decimal  # the loan whose first SAC instalment is that instalment
     max_price: Decimal  # loan plus the money the lead has, capped by the 80 % rule
 
 
@@ -165,14 +165,20 @@ def affordability(
     years: int = YEARS,
     annual_rate: Decimal = ANNUAL_RATE,
 ) -> Affordability:
-    """The largest instalment (30 % of the gross monthly income) and the price it reaches."""
+    """The largest instalment (30 % of the gross monthly income) and the price it reaches.
+
+    Banks apply the 30 % cap to the FIRST instalment of a SAC loan (the highest one: the
+    principal share P / n plus a month's interest on the whole loan), so the loan is
+    P = instalment / (1 / n + i). A PRICE loan at the same instalment would reach about a
+    quarter more, a figure no bank approves on that income.
+    """
     income_d = Decimal(income)
     if income_d <= 0:
         raise ValueError("income must be greater than zero")
     instalment = _round(income_d * INCOME_SHARE)
     monthly = (1 + annual_rate) ** (Decimal(1) / 12) - 1
-    months = years * 12
-    max_loan = _round(instalment * (1 - (1 + monthly) ** -months) / monthly)
+    months = min(max(years, 1), MAX_YEARS) * 12
+    max_loan = _round(instalment / (Decimal(1) / months + monthly))
     own = Decimal(savings)
     if own > 0:
         # The loan is at most 80 % of the price: own money S carries at most 4 x S of loan.

@@ -1,15 +1,14 @@
-"""Dialogue rules around the reply: what the history says, the hottest signals, the handoff notice.
+"""Dialogue rules around the reply: what the history says, the hottest signals, open questions.
 
 The pure half of ``services.reply.answer``: which slot was asked last, which cards were already
 sent, whether the lead said something that makes them hot at once (a visit, approved credit, an
-offer, "quero fechar"), and what a lead is told when a person takes over, in or out of hours.
+offer, "quero fechar"); what a lead is told at a handoff is ``domain.handoff_promise``.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
 from typing import Any
 
 from vellarys.domain.conversation import BrainReply, Turn
@@ -51,7 +50,6 @@ OWNER_QUESTIONS = {
         "exclusividade com a gente?"
     ),
 }
-_DAY_NAMES = ("segunda", "terça", "quarta", "quinta", "sexta", "sábado", "domingo")
 
 
 def last_asked(history: Sequence[Turn]) -> str | None:
@@ -158,37 +156,3 @@ def next_owner_slot(profile: Mapping[str, Any], just_asked: str | None) -> str |
     return next(
         (slot for slot in OWNER_SLOTS if not profile.get(slot) and slot != just_asked), None
     )
-
-
-def when_text(opening: datetime, now: datetime) -> str:
-    """ "amanhã às 9h", "segunda às 9h", "hoje às 14h30" in the agency's zone."""
-    local_now = now.astimezone(opening.tzinfo)
-    days = (opening.date() - local_now.date()).days
-    hour = f"{opening.hour}h" + (f"{opening.minute:02d}" if opening.minute else "")
-    if days == 0:
-        return f"hoje às {hour}"
-    if days == 1:
-        return f"amanhã às {hour}"
-    if days < 7:
-        return f"{_DAY_NAMES[opening.weekday()]} às {hour}"
-    return f"em {opening:%d/%m} às {hour}"
-
-
-def handoff_notice(
-    broker_name: str | None,
-    *,
-    opening: datetime | None = None,
-    now: datetime | None = None,
-    after_hours_message: str | None = None,
-) -> str:
-    """What the lead reads when a person takes over; out of hours, when that person will."""
-    who = f"{broker_name.split()[0]}, do nosso time," if broker_name else "um de nossos corretores"
-    if opening is None or now is None or opening - now < timedelta(minutes=1):
-        return f"Vou passar seu atendimento para {who} que vai falar com você em breve. 🙂"
-    text = (
-        f"Vou passar seu atendimento para {who} que te chama {when_text(opening, now)}, "
-        "quando nosso expediente começa. 🙂"
-    )
-    if after_hours_message:
-        text += "\n\n" + after_hours_message.strip()
-    return text

@@ -11,11 +11,13 @@ the lead. Below the threshold the honest answer is that a broker will confirm.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from vellarys.domain.cards import KnowledgeHit
 from vellarys.domain.excerpt import quote, shares_words, stems, units
+from vellarys.domain.text import fold
 
 KNOWLEDGE_MIN_SCORE = 0.85  # E5 cosine similarity under which a chunk is not trusted
 # A second document's sentences are added only when its chunk is nearly as close as the first.
@@ -53,6 +55,10 @@ SENTENCE_MARGIN = 0.04
 SCORED_SENTENCES = 3
 WORD_BONUS = 0.01
 OPENING_BONUS = 0.005
+# "qual a taxa?", "quanto custa?": a sentence with the figure answers; one without only talks.
+VALUE_BONUS = 0.02
+_ASKS_VALUE = re.compile(r"\b(?:qual|quanto|quanta|taxa|valor|preco|custa|percentual)\b")
+_FIGURE = re.compile(r"\d")
 
 
 def candidate_sentences(hits: Sequence[KnowledgeHit], question: str) -> list[str]:
@@ -88,6 +94,7 @@ def answer_question(
     question: str,
     *,
     sentence_scores: Mapping[str, float] | None = None,
+    sentences: int = SCORED_SENTENCES,
 ) -> KnowledgeAnswer | None:
     """The answering sentences, from the best chunk (and a close second document), or None.
 
@@ -98,19 +105,21 @@ def answer_question(
     if not found:
         return None
     if sentence_scores:
-        return _by_scores(_chosen_hits(found), sentence_scores, question)
+        return _by_scores(_chosen_hits(found), sentence_scores, question, sentences)
     chosen = _chosen_hits(found)
     parts = [quote(hit.content, question) for hit in chosen]
     parts = [p for p in dict.fromkeys(parts) if p]
     if not parts:
         return None
-    # Documents are Markdown; WhatsApp bolds with one asterisk.
-    text = "\n".join(parts).replace("**", "*")
+    text = whatsapp_prose("\n".join(parts))
     return KnowledgeAnswer(text, tuple(h.document for h in chosen))
 
 
 def _by_scores(
-    hits: Sequence[KnowledgeHit], scores: Mapping[str, float], question: str
+    hits: Sequence[KnowledgeHit],
+    scores: Mapping[str, float],
+    question: str,
+    sentences: int = SCORED_SENTENCES,
 ) -> KnowledgeAnswer | None:
     """The best sentences, in the documents' order, within the answer's size.
 
@@ -118,14 +127,17 @@ def _by_scores(
     and for opening its section (where documents state the rule before the details).
     """
     keys = stems(question)
+    value = VALUE_BONUS if _ASKS_VALUE.search(fold(question)) else 0.0
     placed = []
     for h, hit in enumerate(hits):
         seen: set[int] = set()
         for section, line, text in units(hit.content):
             if text not in scores:
                 continue
-            bonus = WORD_BONUS * len(keys & stems(text)) + (
-                OPENING_BONUS if section not in seen else 0
+            bonus = (
+                WORD_BONUS * len(keys & stems(text))
+                + (value if _FIGURE.search(text) else 0.0)
+                + (OPENING_BONUS if section not in seen else 0)
             )
             seen.add(section)
             placed.append((scores[text] + bonus, h, line, text))
@@ -135,12 +147,43 @@ def _by_scores(
     ranked = sorted((p for p in placed if p[0] >= best - SENTENCE_MARGIN), key=lambda p: -p[0])
     chosen: list[tuple[float, int, int, str]] = []
     size = 0
-    for item in ranked[:SCORED_SENTENCES]:
+    for item in ranked[:sentences]:
         if chosen and size + len(item[3]) > MAX_CHARS:
             continue
         chosen.append(item)
         size += len(item[3]) + 1
-    chosen.sort(key=lambda p: (p[1], p[2]))
-    text = " ".join(dict.fromkeys(p[3] for p in chosen)).replace("**", "*")
+    # The best sentence first (it answers), the rest in the documents' order.
+    chosen = chosen[:1] + sorted(chosen[1:], key=lambda p: (p[1], p[2]))
+    text = whatsapp_prose(" ".join(dict.fromkeys(p[3] for p in chosen)))
     documents = tuple(dict.fromkeys(hits[p[1]].document for p in chosen))
     return KnowledgeAnswer(text, documents)
+
+
+# "**Taxa de administração:**" opens a line of a document; quoted in a sentence, the label in
+# bold next to the value in bold reads as doubled bold on WhatsApp.
+_BOLD_LABEL = re.compile(r"\*([^*\n]{1,60}:)\*")
+_YES_NO = re.compile(
+    r"^(?:e |mas )?(?:posso|pode|podem|da pra|da para|e possivel|tem como|vcs|voces|voce|vc"
+    r"|aceita\w*|consigo|preciso|precisa|pago|tem|existe|fazem|faz|administram|trabalham"
+    r"|cobra\w*|financia\w*|e obrigatori\w*)\b"
+)
+_WH = re.compile(r"\b(?:qual|quais|quanto|quanta|quantos|quantas|como|quando|onde|que|ou)\b")
+_NEGATIVE = re.compile(r"\b(?:nao|nunca|proibid\w*|vedad\w*|impossivel|nenhum\w*)\b")
+
+
+def whatsapp_prose(text: str) -> str:
+    """A quoted passage as WhatsApp shows it: single-asterisk bold, no bold label lead-ins."""
+    return _BOLD_LABEL.sub(r"\1", text.replace("**", "*"))
+
+
+def yes_first(question: str, answer: str) -> str:
+    """ "posso usar o FGTS na entrada?" answered "Sim! ..." when the passage says yes.
+
+    Only a yes/no question (no "qual", "quanto", "ou") whose answer has no negation gets the
+    "Sim!"; anything else is left as the passage says it.
+    """
+    clauses = [c.strip() for c in re.split(r"[,.;!]|\?(?=.)", fold(question)) if c.strip()]
+    last = clauses[-1] if clauses else ""
+    if not _YES_NO.search(last) or _WH.search(last) or _NEGATIVE.search(fold(answer)):
+        return answer
+    return f"Sim! {answer}"

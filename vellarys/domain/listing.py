@@ -7,8 +7,10 @@ listing, a code or a price.
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from vellarys.domain import phrases
+from vellarys.domain import phrases, vicinity
+from vellarys.domain.budget import format_brl
 from vellarys.domain.cards import PropertyHit
+from vellarys.domain.text import fold
 
 MAX_CARDS = 3
 _TRANSACTION = {"rent": "rent", "buy": "sale", "invest": "sale"}
@@ -34,17 +36,36 @@ def fresh_properties(
 
 
 def properties_intro(
-    count: int, profile: Mapping[str, Any], *, widened: Sequence[str], variant: int
+    hits: Sequence[PropertyHit],
+    profile: Mapping[str, Any],
+    *,
+    widened: Sequence[str],
+    variant: int,
 ) -> str:
-    """One line before the cards; it says so when filters had to be relaxed."""
+    """One line before the cards; it says so when filters had to be relaxed, and where the
+    cards are: only bairros next to the one asked are called "vizinhos" (``domain.vicinity``)."""
     if widened:
+        where = _where(hits, profile)
         criteria = phrases.widened_criteria(widened, profile)
         if criteria:
-            return phrases.WIDENED_INTRO.format(criteria=criteria)
-        return phrases.WIDENED_INTRO_GENERIC
-    if count == 1:
+            return phrases.WIDENED_INTRO.format(criteria=criteria, where=where)
+        return phrases.WIDENED_INTRO_GENERIC.format(where=where)
+    if len(hits) == 1:
         return phrases.PROPERTY_INTRO_ONE
     return phrases.PROPERTIES_INTRO[variant % len(phrases.PROPERTIES_INTRO)]
+
+
+def _where(hits: Sequence[PropertyHit], profile: Mapping[str, Any]) -> str:
+    asked = [str(p) for p in profile.get("neighborhoods") or []]
+    places = {h.neighborhood for h in hits}
+    if not asked or all(fold(p) in {fold(a) for a in asked} for p in places):
+        return phrases.WIDENED_WHERE["same"]
+    if all(vicinity.is_near(p, asked) for p in places):
+        return phrases.WIDENED_WHERE["nearby"]
+    zones = vicinity.zones(asked)
+    if zones and all(vicinity.zones([p]) and vicinity.zones([p])[0] in zones for p in places):
+        return phrases.WIDENED_WHERE["zone"].format(zone=" ou ".join(zones))
+    return phrases.WIDENED_WHERE["city"]
 
 
 def financing_price(
@@ -66,9 +87,29 @@ def over_budget(hits: Sequence[PropertyHit], profile: Mapping[str, Any]) -> list
     budget = profile.get("budget_max")
     if not isinstance(budget, int) or budget <= 0:
         return []
-    fees = profile.get("rent_includes_fees") is True
+    return [hit.code for hit in hits if monthly_total(hit, profile) > budget]
+
+
+def monthly_total(hit: PropertyHit, profile: Mapping[str, Any]) -> int:
+    """What the lead compares with their budget: rent + condomínio when they said "com
+    condomínio", the price otherwise."""
+    fees = profile.get("rent_includes_fees") is True and hit.transaction == "rent"
+    return hit.price + ((hit.condo_fee or 0) if fees else 0)
+
+
+def over_budget_notes(hits: Sequence[PropertyHit], profile: Mapping[str, Any]) -> list[str]:
+    """ "Obs.: no AP1703, aluguel + condomínio dá R$ 3.420, acima dos R$ 3.000 que você falou."
+    A total the lead capped is always said with its figures, even after the budget widened."""
+    above = over_budget(hits, profile)
+    if not above:
+        return []
+    if profile.get("rent_includes_fees") is not True:
+        return [phrases.OVER_BUDGET.format(codes=", ".join(above))]
+    budget = format_brl(int(profile["budget_max"]))
     return [
-        hit.code
-        for hit in hits
-        if hit.price + ((hit.condo_fee or 0) if fees and hit.transaction == "rent" else 0) > budget
+        phrases.OVER_BUDGET_WITH_FEES.format(
+            code=h.code, total=format_brl(monthly_total(h, profile)), budget=budget
+        )
+        for h in hits
+        if h.code in above
     ]

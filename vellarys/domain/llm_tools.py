@@ -133,7 +133,8 @@ TOOLS: list[dict[str, Any]] = [
     ),
     _tool(
         "affordability",
-        "The largest instalment (30 % of the gross monthly income) and the price it reaches.",
+        "The loan and price a monthly income reaches: banks cap the first SAC instalment at "
+        "30 % of the gross income.",
         {
             "monthly_income": _number("Gross monthly income in BRL"),
             "savings": _number("FGTS plus money for the down payment, in BRL"),

@@ -7,6 +7,7 @@ same lead does not read the same words every time and tests stay deterministic.
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from vellarys.domain import vicinity
 from vellarys.domain.budget import format_brl
 
 # Sent once, by the inbound service, when a lead opts out; the brain never sees that message.
@@ -17,8 +18,8 @@ OPT_OUT = (
 DEFAULT_PERSONA = "assistente virtual"
 
 HANDOFF = (
-    "Combinado! Um dos nossos corretores vai falar com você em instantes por aqui. 😊",
-    "Claro! Já pedi para um corretor da nossa equipe te chamar por aqui em breve. 😊",
+    "Combinado! Vou te passar para um dos nossos corretores. 😊",
+    "Claro! Vou pedir para um corretor da nossa equipe falar com você. 😊",
 )
 VISIT_HANDOFF = (
     "Ótimo, vamos marcar essa visita! O corretor combina com você o melhor dia e horário. 😊",
@@ -34,25 +35,38 @@ PROPERTIES_INTRO = (
     "Encontrei estas opções para você:",
 )
 PROPERTY_INTRO_ONE = "Encontrei esta opção para você:"
-WIDENED_INTRO = "Não encontrei exatamente {criteria}, mas veja opções próximas:"
-WIDENED_INTRO_GENERIC = "Não encontrei exatamente o que você pediu, mas veja opções próximas:"
+WIDENED_INTRO = "Não encontrei exatamente {criteria}, mas veja {where}:"
+WIDENED_INTRO_GENERIC = "Não encontrei exatamente o que você pediu, mas veja {where}:"
+# Where the widened search found them, ring by ring (``domain.vicinity``).
+WIDENED_WHERE = {
+    "same": "opções parecidas",
+    "nearby": "opções em bairros vizinhos",
+    "zone": "opções na mesma região ({zone})",
+    "city": "opções em outros bairros",
+}
 NO_MATCH = (
     "Por enquanto não encontrei imóveis com esse perfil na nossa carteira. Vou pedir para um"
     " corretor procurar outras opções para você."
 )
+NO_LISTINGS_HANDOFF = (
+    "Nossa carteira de imóveis ainda está sendo cadastrada por aqui, então não consigo te"
+    " mostrar opções agora. 😕 Vou passar o seu contato para um corretor, que procura com você."
+)
+NO_LISTINGS_NOTE = "A agência ainda não tem imóveis cadastrados; o lead procura um imóvel."
 BOT_ANSWER = (
     "Sim, sou uma assistente virtual 🤖, mas aqui na {agency} tem corretores de verdade"
     " acompanhando. Se preferir falar com uma pessoa, é só pedir."
 )
 SUPPORT_HANDOFF = (
-    "Poxa, sinto muito pelo transtorno! 😟 Vou passar agora para a pessoa da nossa equipe que"
-    " cuida de quem já é cliente, para resolver isso com você."
+    "Poxa, sinto muito pelo transtorno! 😟 Vou passar o seu caso para a pessoa da nossa equipe"
+    " que cuida de quem já é cliente, para resolver isso com você."
 )
 SUPPORT_ROUTE = (
-    "Entendi! Vou passar agora para a pessoa da nossa equipe que cuida de quem já é cliente,"
-    " para ver isso com você."
+    "Entendi! Vou passar o seu pedido para a pessoa da nossa equipe que cuida de quem já é"
+    " cliente, para ver isso com você."
 )
 APOLOGY = "Poxa, me desculpe pela demora! 😕 Vamos resolver agora."
+OWNER_STREET = "Qual é o endereço do imóvel {place} (rua e número)?"
 OWNER_RENT_PRICE = "Quanto você gostaria de receber de aluguel por ele?"
 OWNER_WELCOME = "Que bom que pensou na gente para o seu imóvel! 😊"
 OWNER_HANDOFF = (
@@ -64,10 +78,7 @@ OUT_OF_AREA = (
     "Hoje atendemos {served}, então nessa região não tenho imóveis para te mostrar. 😕"
     " Se também considerar a nossa região, posso procurar por aqui."
 )
-CLOSING_HANDOFF = (
-    "Perfeito! Vou chamar agora um corretor para seguir com você na proposta e nos próximos"
-    " passos. 🤝"
-)
+CLOSING_HANDOFF = "Perfeito! Um corretor vai seguir com você na proposta e nos próximos passos. 🤝"
 IPTU_PERIOD = "Nos nossos anúncios, o IPTU aparece como valor *{period}*."
 IPTU_PER_MONTH = "Para saber o peso no mês, é só dividir por 12."
 COSTS_ASK_PRICE = "Se me disser o valor do imóvel (ou o código dele), eu calculo para você. 😊"
@@ -78,6 +89,9 @@ NO_MORE = (
     " outros bairros ou com outro valor."
 )
 OVER_BUDGET = "Obs.: {codes} fica um pouco acima do seu orçamento."
+OVER_BUDGET_WITH_FEES = (
+    "Obs.: no {code}, aluguel + condomínio dá {total}, acima dos {budget} que você falou."
+)
 AFTER_CARDS = "Gostou de alguma? Se quiser, posso pedir para um corretor agendar uma visita."
 ALL_SET = (
     "Perfeito, já tenho o que preciso! Um corretor vai entrar em contato com opções para você"
@@ -85,7 +99,6 @@ ALL_SET = (
 )
 STILL_HERE = "Qualquer dúvida, é só me chamar por aqui. 😊"
 
-KNOWLEDGE_INTROS = ("Sobre isso:", "Te explico:", "Boa pergunta!")
 PART_BROKER_WILL_CONFIRM = "O resto eu confirmo com um corretor e te retorno. 😊"
 BROKER_WILL_CONFIRM = "Vou confirmar essa informação com um corretor e já te retorno. 😊"
 SEARCH_ACK = "Posso te ajudar a procurar, sim! 😊"
@@ -130,6 +143,14 @@ MEDIA = {
     "contacts": "Recebi o contato que você enviou; vou repassar para um corretor.",
     "unknown": "Recebi sua mensagem, mas não consegui abrir esse formato por aqui.",
 }
+CALL_MISSED_OPEN = (
+    "Vi que você tentou me ligar! 📞 Já pedi para um corretor te retornar a ligação; enquanto"
+    " isso, pode me contar por aqui o que você procura."
+)
+CALL_MISSED_CLOSED = (
+    "Vi que você tentou me ligar! 📞 Por aqui eu atendo por mensagem, a qualquer hora."
+    " Me conta: como posso te ajudar?"
+)
 LOCATION = "Agradeço pela localização{place}! Vou deixar anotado para o corretor."
 LOCATION_NEAR = "Obrigada pela localização! Perto daí, em *{place}*, separei estas opções:"
 LOCATION_NOTHING_NEAR = (
@@ -234,8 +255,8 @@ def widened_criteria(widened: Sequence[str], profile: Mapping[str, Any]) -> str:
     if "bedrooms" in widened and profile.get("bedrooms"):
         parts.append(f"com {profile['bedrooms']} quartos")
     places = list(profile.get("neighborhoods") or []) or [profile.get("city")]
-    if {"neighborhoods", "city"} & set(widened) and places[0]:
-        parts.append("em " + " ou ".join(str(p) for p in places))
+    if {"nearby", "zone", "neighborhoods", "city"} & set(widened) and places[0]:
+        parts.append(" ou ".join(vicinity.in_place(str(p)) for p in places))
     if "parking" in widened and profile.get("parking"):
         parts.append(f"com {profile['parking']} vagas")
     budget = profile.get("budget_max")

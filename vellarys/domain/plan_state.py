@@ -29,6 +29,7 @@ class Retrieval:
     shown_before: tuple[str, ...] = ()  # every card sent in this conversation
     iptu_period: str = "year"
     itbi_rates: Mapping[str, Any] = field(default_factory=dict)
+    no_listings: bool = False  # the agency has no listing at all (a new account, a paused feed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +72,7 @@ class Draft:
     open_question: str | None = None
     answered_kinds: set[str] = field(default_factory=set)  # facts / costs given from data
     route: str | None = None  # who takes the handoff: "listings", "support", or any broker
+    note: str | None = None  # a line for the broker; the reply then also explains the handoff
 
     answers: list[str] = field(default_factory=list)  # put before the search's cards
     listings_at: int | None = None  # where in ``before`` the search results are introduced

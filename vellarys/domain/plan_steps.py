@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from vellarys.domain import phrases
+from vellarys.domain import phrases, vicinity
 from vellarys.domain.cost_answer import answer_costs, asked_costs
 from vellarys.domain.dialogue import OWNER_QUESTIONS, next_owner_slot
 from vellarys.domain.listing import financing_price
@@ -47,8 +47,11 @@ def owner(t: PlanTurn, d: Draft) -> None:
     slot = next_owner_slot(t.profile, None)
     if slot == "owner_property_type" and t.profile.get("property_type"):
         slot = next_owner_slot({**t.profile, slot: t.profile["property_type"]}, None)
+    places = t.profile.get("neighborhoods") or []
     if slot == "expected_price" and t.profile.get("intent") == "rent_out":
         question = phrases.OWNER_RENT_PRICE
+    elif slot == "owner_address" and places:  # the bairro was said: only the street is asked
+        question = phrases.OWNER_STREET.format(place=vicinity.in_place(str(places[0])))
     else:
         question = OWNER_QUESTIONS.get(slot or "", "")
     if slot is None or slot in t.asked_before:
@@ -58,6 +61,16 @@ def owner(t: PlanTurn, d: Draft) -> None:
         d.say(question)
         d.asked = slot
     d.handled = d.stop = True
+
+
+def empty_catalog(t: PlanTurn, d: Draft) -> None:
+    """An agency with no listings yet: no qualification that leads nowhere; the lead's contact
+    goes to a broker, honestly."""
+    if not t.retrieval.no_listings or t.profile.get("intent") not in _SEEKING:
+        return
+    d.say(phrases.NO_LISTINGS_HANDOFF)
+    d.handoff_reason, d.note = "requested", phrases.NO_LISTINGS_NOTE
+    d.handled = d.question_done = d.stop = True
 
 
 def out_of_area(t: PlanTurn, d: Draft) -> None:
@@ -142,6 +155,16 @@ def costs(t: PlanTurn, d: Draft) -> None:
         if "question" not in t.intents:
             d.handled = True
         return
+    if answer.needs_price and kinds == ["itbi"]:
+        # "quanto é o ITBI em SP?": the city's rate first, then the price to compute it.
+        for line in answer.lines:
+            d.answer(line)
+        d.follow_up = phrases.COSTS_ASK_PRICE
+        d.handled = True
+        d.answered_kinds.add("cost_question")
+        if len(t.retrieval.answers) <= 1:  # the message's one question: no passage after it
+            d.answered_kinds.add("knowledge_question")
+        return
     for line in answer.lines:
         d.answer(line)
     if answer.lines:
@@ -151,6 +174,7 @@ def costs(t: PlanTurn, d: Draft) -> None:
         d.answered_kinds.add("cost_question")
 
 
+_SEEKING = frozenset({"buy", "rent", "invest"})
 _PROBLEM = re.compile(
     r"\b(?:vazamento|vazando|quebr\w*|estrag\w*|problema|reclama\w*|infiltra\w*|ninguem resolve"
     r"|urgente|goteira|sem agua|sem luz)\b"

@@ -17,18 +17,23 @@ from vellarys.domain.budget import format_brl
 from vellarys.domain.cards import PropertyHit, property_card
 from vellarys.domain.conversation import BrainReply, ConversationContext
 from vellarys.domain.cost_answer import asked_costs
-from vellarys.domain.intent import listing_codes
-from vellarys.domain.knowledge_answer import KNOWLEDGE_MIN_SCORE, answer_question, best_knowledge
+from vellarys.domain.knowledge_answer import (
+    KNOWLEDGE_MIN_SCORE,
+    answer_question,
+    best_knowledge,
+    yes_first,
+)
 from vellarys.domain.layout import fits, lay_out
 from vellarys.domain.listing import (
     fresh_properties,
-    over_budget,
+    over_budget_notes,
     properties_intro,
     ready_to_search,
 )
 from vellarys.domain.listing_facts import asked_facts
 from vellarys.domain.opening import QUIET_TYPES, greeting, media_notes, quiet_reply
 from vellarys.domain.plan_state import Draft, PlanTurn, Retrieval
+from vellarys.domain.plan_turn import build_turn
 from vellarys.domain.question import (
     askable_slots,
     question_text,
@@ -47,8 +52,6 @@ _HOT = frozenset({"closing", "visit"})
 _NOT_SEEKING = frozenset({"sell", "rent_out", "support"})
 # "vou pensar": the lead is stepping back; no more questions this time.
 _THINKING = re.compile(r"\bvou pensar\b|\bvou ver (?:com|aqui)\b|\bdepois (?:eu )?(?:vejo|falo)\b")
-# An injection attempt is ignored: nothing it asks for is acted on.
-_IGNORED_ON_INJECTION = frozenset({"question", "financing_question", "visit", "human"})
 
 
 def plan_reply(
@@ -69,7 +72,15 @@ def plan_reply(
     """
     if learned is None:
         learned = [k for k, v in profile.items() if context.profile.get(k) != v]
-    turn = _turn(context, profile, retrieval, intents, last_asked, asked_before, learned)
+    turn = build_turn(
+        context,
+        profile,
+        retrieval,
+        intents,
+        last_asked=last_asked,
+        asked_before=asked_before,
+        learned=learned,
+    )
     draft = Draft()
     if _only_quiet_media(turn):
         draft.before = quiet_reply(context.new_messages, turn.variant)
@@ -80,42 +91,6 @@ def plan_reply(
         if draft.stop:
             break
     return _finish(turn, draft)
-
-
-def _turn(
-    context: ConversationContext,
-    profile: Mapping[str, Any],
-    retrieval: Retrieval,
-    intents: frozenset[str],
-    last_asked: str | None,
-    asked_before: Sequence[str],
-    learned: Collection[str],
-) -> PlanTurn:
-    injection = "prompt_injection" in intents
-    previous = _previous_reply(context)
-    return PlanTurn(
-        context=context,
-        profile=profile,
-        retrieval=retrieval,
-        intents=intents - _IGNORED_ON_INJECTION if injection else intents,
-        injection=injection,
-        last_asked=last_asked,
-        asked_before=asked_before,
-        learned=frozenset(learned),
-        shown_before=frozenset(listing_codes(previous)) | frozenset(retrieval.shown_before),
-        previous_reply=previous,
-    )
-
-
-def _previous_reply(context: ConversationContext) -> str:
-    """The text of the last run of assistant messages: one reply is often several messages."""
-    collected: list[str] = []
-    for turn in reversed(context.history):
-        if turn.role == "assistant":
-            collected.append(turn.content)
-        elif collected:
-            break
-    return "\n".join(reversed(collected))
 
 
 def _only_quiet_media(t: PlanTurn) -> bool:
@@ -199,13 +174,14 @@ def _knowledge(t: PlanTurn, d: Draft) -> None:
         pending = [
             p for p in pending if not (p[0] == "knowledge_question" and "visit" in p[2].lower())
         ]
-    given = [a for _, a, _ in pending if a is not None and a.text.strip()]
-    answers = [a.text.strip() for a in given]
+    # Each answer opens with what answers it ("Sim! ..."), with no lead-in before it.
+    answers = [
+        a.text.strip() if a.framed else yes_first(q, a.text.strip())
+        for _, a, q in pending
+        if a is not None and a.text.strip()
+    ]
     if answers:
-        text = "\n\n".join(dict.fromkeys(answers))
-        if not all(a.framed for a in given):  # a list under its own title needs no lead-in
-            text = phrases.KNOWLEDGE_INTROS[t.variant % len(phrases.KNOWLEDGE_INTROS)] + "\n" + text
-        d.answer(text)
+        d.answer("\n\n".join(dict.fromkeys(answers)))
         d.handled = True
     missing = [q for _, a, q in pending if a is None]
     if answers and missing:
@@ -236,11 +212,12 @@ def _properties(t: PlanTurn, d: Draft) -> None:
     if hits:
         widened = t.retrieval.widened
         d.listings_at = len(d.before) if not d.cards else None
-        d.say(properties_intro(len(hits), t.profile, widened=widened, variant=t.variant))
+        d.say(properties_intro(hits, t.profile, widened=widened, variant=t.variant))
         _add_cards(d, hits)
-        above = over_budget([h for h in hits if h.code in d.codes], t.profile)
-        if above and "budget" not in widened:
-            d.say(phrases.OVER_BUDGET.format(codes=", ".join(above)))
+        sent = [h for h in hits if h.code in d.codes]
+        if "budget" not in widened or t.profile.get("rent_includes_fees") is True:
+            for note in over_budget_notes(sent, t.profile):
+                d.say(note)
         d.handled = True
     elif not t.retrieval.properties and t.learned & _SEARCH_SLOTS:
         d.say(phrases.NO_MATCH)
@@ -338,6 +315,7 @@ _STEPS = (
     # Owners and clients get their questions answered first, then their own path.
     steps.support,
     steps.owner,
+    steps.empty_catalog,
     _visit,
     _unanswered,
     _not_understood,
@@ -408,4 +386,5 @@ def _finish(t: PlanTurn, d: Draft) -> BrainReply:
         needs_broker_answer=d.needs_broker_answer,
         open_question=d.open_question,
         route=d.route,
+        handoff_note=d.note,
     )

@@ -9,13 +9,23 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from vellarys.domain import vicinity
 from vellarys.domain.cards import PropertyHit
 
 PRICE_FLOOR_TOLERANCE = 0.90  # budget_min * 0.90 ...
 PRICE_CEILING_TOLERANCE = 1.05  # ... up to budget_max * 1.05
 WIDENED_CEILING = 1.20  # after widening the budget: up to budget_max * 1.20
 WIDENED_FLOOR = 0.80
-WIDENING_ORDER = ("neighborhoods", "budget", "parking", "bedrooms", "property_type")
+# Neighbourhoods widen in rings: the bairros next door, the rest of the zone, the whole city.
+WIDENING_ORDER = (
+    "nearby",
+    "zone",
+    "neighborhoods",
+    "budget",
+    "parking",
+    "bedrooms",
+    "property_type",
+)
 
 PETS_WELCOME = "aceita pets"
 PETS_REFUSED = "não aceita pets"
@@ -106,15 +116,21 @@ def widenings(filters: PropertyFilters) -> Iterator[tuple[str, PropertyFilters]]
     """
     current = filters
     for step in WIDENING_ORDER:
-        widened = _widen(current, step)
+        widened = _widen(current, step, asked=filters.neighborhoods)
         if widened != current:
             current = widened
             yield step, current
 
 
-def _widen(f: PropertyFilters, step: str) -> PropertyFilters:
+def _widen(f: PropertyFilters, step: str, *, asked: tuple[str, ...] = ()) -> PropertyFilters:
+    if step in ("nearby", "zone") and f.neighborhoods:
+        ring = vicinity.neighbours(asked) if step == "nearby" else _zone_ring(asked)
+        wider = tuple(dict.fromkeys([*f.neighborhoods, *ring]))
+        if len(wider) == len(f.neighborhoods):
+            return f
+        return replace(f, neighborhoods=wider, cities_of=() if f.city else asked)
     if step == "neighborhoods" and f.neighborhoods:
-        return replace(f, neighborhoods=(), cities_of=() if f.city else f.neighborhoods)
+        return replace(f, neighborhoods=(), cities_of=() if f.city else asked or f.neighborhoods)
     if step == "budget" and (f.budget_min or f.budget_max):
         return replace(f, budget_widened=True)
     if step == "parking" and f.parking:
@@ -124,6 +140,10 @@ def _widen(f: PropertyFilters, step: str) -> PropertyFilters:
     if step == "property_type" and f.property_type:
         return replace(f, property_type=None)
     return f
+
+
+def _zone_ring(asked: tuple[str, ...]) -> tuple[str, ...]:
+    return vicinity.zone_places(vicinity.zones(asked))
 
 
 def search_text(text: str, profile: Mapping[str, Any]) -> str:

@@ -11,7 +11,10 @@ from vellarys.domain import phrases
 from vellarys.domain.qualification import ASK_ORDER, missing_slots
 from vellarys.domain.text import fold
 
-EVADED_AFTER = 2  # a slot asked this many times and still open was evaded: stop asking it
+# A slot asked once and left unanswered was passed over: asking it again annoys. Only whether
+# the lead buys or rents is asked a second time (nothing can be shown without it).
+EVADED_AFTER = 1
+EVADED_AFTER_FOR = {"intent": 2}
 # Slots asked although ``missing_slots`` leaves them out, each right after the slot named here.
 _EXTRA_AFTER = {"parking": "bedrooms", "pets": "timeline"}
 _NO_PARKING_TYPES = frozenset({"land"})
@@ -46,7 +49,7 @@ def askable_slots(
 
 
 def is_evaded(slot: str, asked_before: Sequence[str]) -> bool:
-    return list(asked_before).count(slot) >= EVADED_AFTER
+    return list(asked_before).count(slot) >= EVADED_AFTER_FOR.get(slot, EVADED_AFTER)
 
 
 def question_text(

@@ -24,10 +24,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vellarys.db.models import Lead, Tenant
 from vellarys.db.queries import tenant as tenant_queries
-from vellarys.domain import business_hours, dialogue, qualification, scoring
+from vellarys.domain import dialogue, handoff_promise, qualification, scoring
 from vellarys.domain.budget import parse_budget
 from vellarys.domain.conversation import BrainReply, ConversationContext, Turn
 from vellarys.domain.intent import detect_intents
+from vellarys.domain.plan_turn import implied_slots
 from vellarys.domain.planner import plan_reply
 from vellarys.domain.understanding import INTENT_ACTS, Act
 from vellarys.services import llm_traces, plans
@@ -301,6 +302,11 @@ async def _compose(
         asked_before=dialogue.asked_before(context.history),
         learned=heard.found.keys(),
     )
+    implied = implied_slots(heard.profile, retrieval)  # "o AP1402 aceita pet?": a renter
+    if implied:
+        _update_lead(
+            lead, {**heard.profile, **implied}, context.history, context.new_messages, settings
+        )
     if kept is None or planned.handoff_reason:
         return planned
     return replace(
@@ -337,19 +343,17 @@ async def _finish_handoff(
         route=reply.route,
         note=reply.handoff_note,
     )
-    now = deps.clock.now()
-    hours = business_hours.from_settings(settings)
-    opening = business_hours.next_opening(hours, now) if not hours.always_open else now
-    notice = dialogue.handoff_notice(
+    notice = handoff_promise.handoff_notice(
         broker.name if broker else None,
-        opening=opening,
-        now=now,
-        after_hours_message=settings.get("after_hours_message"),
+        settings=settings,
+        now=deps.clock.now(),
+        lead_text=heard.text,
     )
     # What the lead asked is still answered; a bare "quero falar com alguém" needs only the notice.
     # The model's own words already answer the lead (an owner, a client with a leak).
     said_why = bool(reply.route) or bool(heard.intents & {"closing", "visit"})
     said_why = said_why or (reply.brain == "llm" and bool(reply.messages))
+    said_why = said_why or bool(reply.handoff_note)  # the planner explained it (no listings)
     answered = dialogue.without_question(reply) if reason == "hot" or said_why else []
     return replace(reply, messages=[*answered, notice], handoff_reason=reason, asked=None)
 

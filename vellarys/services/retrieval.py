@@ -24,6 +24,7 @@ from vellarys.domain.conversation import Turn
 from vellarys.domain.cost_answer import search_ceiling
 from vellarys.domain.intent import listing_codes
 from vellarys.domain.knowledge_answer import (
+    SCORED_SENTENCES,
     KnowledgeAnswer,
     answer_question,
     candidate_sentences,
@@ -80,10 +81,12 @@ async def retrieve(
 ) -> Retrieval:
     """Knowledge for questions, the listing being talked about, and matching listings."""
     settings = settings or {}
+    neighborhoods, cities = await places_of(session, tenant_id)
     base = Retrieval(
         shown_before=tuple(dialogue.shown_codes(history)),
         iptu_period=str(settings.get("iptu_period") or "year"),
         itbi_rates=dict(settings.get("itbi_rates") or {}),
+        no_listings=not neighborhoods and not cities,
     )
     if not text:
         return base
@@ -111,6 +114,7 @@ async def retrieve(
         shown_before=base.shown_before,
         iptu_period=base.iptu_period,
         itbi_rates=base.itbi_rates,
+        no_listings=base.no_listings,
     )
 
 
@@ -202,7 +206,15 @@ async def _answers(
             found.append((kind, shaped, question))
             continue
         scores = await asyncio.to_thread(_sentence_scores, embedder, hits, question)
-        found.append((kind, answer_question(hits, question, sentence_scores=scores), question))
+        # Several questions in one message: each gets its one best sentence, in order.
+        most = 1 if len(asked) > 1 else SCORED_SENTENCES
+        found.append(
+            (
+                kind,
+                answer_question(hits, question, sentence_scores=scores, sentences=most),
+                question,
+            )
+        )
     return tuple(found)
 
 

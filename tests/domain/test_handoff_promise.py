@@ -1,0 +1,58 @@
+"""What a lead is promised at a handoff: a time that holds, and the day they asked for."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from vellarys.domain.handoff_promise import handoff_notice, lead_named_when
+
+SP = ZoneInfo("America/Sao_Paulo")
+DEMO = {
+    "business_hours": {
+        "mon": ["09:00", "18:00"],
+        "tue": ["09:00", "18:00"],
+        "wed": ["09:00", "18:00"],
+        "thu": ["09:00", "18:00"],
+        "fri": ["09:00", "18:00"],
+        "sat": ["09:00", "13:00"],
+        "sun": None,
+    },
+    "timezone": "America/Sao_Paulo",
+    "after_hours_message": "Atendemos até as 18h.",
+}
+WEDNESDAY = datetime(2026, 11, 25, 14, 0, tzinfo=SP)
+
+
+def test_after_hours_the_notice_promises_the_next_opening_never_soon() -> None:
+    saturday_night = datetime(2026, 11, 28, 23, 40, tzinfo=SP)
+    notice = handoff_notice("Juliana Ferraz", settings=DEMO, now=saturday_night)
+    assert "Juliana" in notice and "segunda às 9h" in notice
+    assert "Atendemos até as 18h." in notice
+    assert "em breve" not in notice and "agora" not in notice
+    friday_night = datetime(2026, 11, 27, 20, 30, tzinfo=SP)
+    assert "amanhã às 9h" in handoff_notice(None, settings=DEMO, now=friday_night)
+    # Five minutes before closing the alert would fire tomorrow: promise tomorrow's opening.
+    closing = datetime(2026, 11, 25, 17, 55, tzinfo=SP)
+    assert "amanhã às 9h" in handoff_notice(None, settings=DEMO, now=closing)
+    # Christmas Eve is a Thursday; the 25th is a holiday: the next opening is the 26th (Saturday).
+    christmas_eve = datetime(2026, 12, 24, 19, 0, tzinfo=SP)
+    assert "sábado às 9h" in handoff_notice(None, settings=DEMO, now=christmas_eve)
+
+
+def test_in_hours_the_notice_promises_the_agencys_alert_time() -> None:
+    notice = handoff_notice(None, settings=DEMO, now=WEDNESDAY)
+    assert "em até 15 minutos" in notice and "em breve" not in notice
+    assert "Atendemos" not in notice
+    quicker = handoff_notice(None, settings={**DEMO, "handoff_alert_minutes": 5}, now=WEDNESDAY)
+    assert "em até 5 minutos" in quicker
+
+
+def test_the_day_and_time_the_lead_named_are_repeated_back() -> None:
+    assert lead_named_when("posso ir ver no sábado de manhã?", WEDNESDAY) == "sábado de manhã"
+    assert lead_named_when("me liga amanhã depois das 18h", WEDNESDAY) == "amanhã depois das 18h"
+    assert lead_named_when("boa tarde, quero falar com um corretor", WEDNESDAY) is None
+    notice = handoff_notice(
+        None, settings=DEMO, now=WEDNESDAY, lead_text="pode me ligar amanhã depois das 18h?"
+    )
+    assert "*amanhã depois das 18h*" in notice
