@@ -16,8 +16,6 @@ from tests.pipeline.harness import Stack, build_stack, meta_text
 from vellarys.db.models import Notification, Plan, Tenant, User
 from vellarys.db.uow import unit_of_work
 
-PHONE = "5511977770001"
-
 
 async def _set(stack: Stack, **values: Any) -> None:
     async with unit_of_work(stack.container.sessions) as session:
@@ -39,7 +37,8 @@ async def _turn(stack: Stack, llm: FakeOpenAI, text: str) -> tuple[str, int]:
     """Send one message; the brain of the reply and how many LLM requests it took."""
     before = len(llm.requests)
     sent = len(await stack.messages(direction="outbound"))
-    await stack.post(meta_text(text, phone=PHONE))
+    # A new lead each turn: the limits are the agency's, and no lead's handoff pauses the test.
+    await stack.post(meta_text(text, phone=f"55119{uuid.uuid4().int % 10**8:08d}"))
     await stack.drain()
     replies = (await stack.messages(direction="outbound"))[sent:]
     assert replies, f"{text!r} left unanswered"
@@ -75,22 +74,22 @@ async def test_limits_warn_then_switch_to_the_offline_brain_and_the_switch_stops
             month = (await _notices(stack))[0].rsplit(":", 1)[1]
             assert await _notices(stack) == [f"llm_tokens:warn:{month}"]
             # Past the token limit: answered by the offline brain, the admins told once.
-            brain, calls = await _turn(stack, llm, "Quero um apartamento em Pinheiros")
+            brain, calls = await _turn(stack, llm, "Vocês abrem aos sábados?")
             assert (calls, brain != "llm") == (0, True)
             assert await _notices(stack) == [f"llm_tokens:over:{month}", f"llm_tokens:warn:{month}"]
-            brain, calls = await _turn(stack, llm, "Com dois quartos")
+            brain, calls = await _turn(stack, llm, "Vocês têm casas para alugar em Moema?")
             assert (calls, brain != "llm") == (0, True)
             assert len(await _notices(stack)) == 2
             # No plan, but the LLM brain switched off: the offline brain answers.
             await _set(stack, plan_id=None, features={"llm_brain": False})
-            brain, calls = await _turn(stack, llm, "Até 800 mil")
+            brain, calls = await _turn(stack, llm, "Onde fica a imobiliária?")
             assert (calls, brain != "llm") == (0, True)
             await _set(stack, features={})
-            brain, calls = await _turn(stack, llm, "Tem vaga de garagem?")
+            brain, calls = await _turn(stack, llm, "Vocês trabalham com venda também?")
             assert (brain, calls >= 1) == ("llm", True)  # the summary may ask it too
             # Past the monthly message limit: the same, for messages.
             await _set(stack, plan_id=await _plan(stack, max_messages_month=3))
-            brain, calls = await _turn(stack, llm, "E o condomínio?")
+            brain, calls = await _turn(stack, llm, "Vocês atendem em Osasco?")
             assert (calls, brain != "llm") == (0, True)
             assert f"messages:over:{month}" in await _notices(stack)
         finally:
