@@ -29,6 +29,8 @@ from vellarys.web.pages import (
     outbox,
     overview,
     properties,
+    push,
+    pwa,
     reengagement,
     settings,
     simulator,
@@ -65,6 +67,8 @@ def web_router() -> APIRouter:
         outbox,
         simulator,
         visits,
+        push,
+        pwa,
     ):
         router.include_router(module.router)
     return router
