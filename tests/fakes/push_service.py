@@ -127,7 +127,7 @@ class PushService:
                     body, private_key=self.browser_key, auth_secret=self.auth, version="aes128gcm"
                 )
                 payload = json.loads(plain)
-            except Exception:  # noqa: BLE001 - a body that does not decrypt is recorded as None
+            except Exception:  # a body that does not decrypt is recorded as None
                 payload = None
         status = 410 if path.rsplit("/", 1)[-1] in self.gone else 201
         return Push(path, headers, status, key, problem, claims, payload)

@@ -37,7 +37,8 @@ def vapid_public_key(*, configured: str | None, data_dir: Path) -> str:
 async def announce(
     session: AsyncSession, *, notification_id: uuid.UUID | None, run_at: datetime | None = None
 ) -> bool:
-    """Queue the push of a just-recorded alert (None: the alert existed, nothing to do)."""
+    """Queue the push of a just-recorded alert (None: the alert existed, nothing to do) when
+    its user chose that kind and has a device."""
     if notification_id is None:
         return False
     note = await session.get(Notification, notification_id)
@@ -46,6 +47,9 @@ async def announce(
     if push_kind(note.kind) not in await push_queries.kinds_of(
         session, note.tenant_id, note.user_id
     ):
+        return False
+    # Most staff never turn push on: no job for a user without a device.
+    if not await push_queries.has_device(session, note.tenant_id, note.user_id):
         return False
     await queue.defer_send_push(session, notification_id=note.id, run_at=run_at)
     return True

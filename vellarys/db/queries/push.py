@@ -46,6 +46,15 @@ async def of_user(
     return list(found.scalars())
 
 
+async def has_device(session: AsyncSession, tenant_id: uuid.UUID, user_id: uuid.UUID) -> bool:
+    found = await session.execute(
+        select(PushSubscription.id)
+        .where(PushSubscription.tenant_id == tenant_id, PushSubscription.user_id == user_id)
+        .limit(1)
+    )
+    return found.first() is not None
+
+
 async def remove(
     session: AsyncSession, tenant_id: uuid.UUID, user_id: uuid.UUID, subscription_id: uuid.UUID
 ) -> int:
