@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import UTC, datetime, timedelta
 
 from tests.fakes.push_service import PushService
 from tests.web.conftest import Dashboard, add_lead, csrf_of, soup, user_id
 from vellarys.adapters.webpush import KEY_FILE
+from vellarys.db.models import Lead, Visit
+from vellarys.db.uow import unit_of_work
+from vellarys.services import visit_notices
 from vellarys.services.demo import DEMO_LOGIN
 from vellarys.worker import runtime, tasks
 from vellarys.worker.queue import make_queue
@@ -76,9 +80,23 @@ async def test_pushes_reach_the_brokers_devices_signed_and_encrypted(
         runtime.install(dashboard.container)
         await tasks.raise_manager_alerts(0)
         await _run_pushes(dashboard)
+        # A visit booked with the broker: the visit notice pushes too.
+        now = datetime.now(UTC)
+        async with unit_of_work(dashboard.container.sessions) as session:
+            visit = Visit(tenant_id=dashboard.tenant_id, lead_id=lead, user_id=broker,
+                          property_code="AP1501", status="scheduled",
+                          starts_at=now + timedelta(days=2),
+                          ends_at=now + timedelta(days=2, minutes=45))  # fmt: skip
+            session.add(visit)
+            await session.flush()
+            found = await session.get(Lead, lead)
+            assert found is not None
+            await visit_notices.announce(session, visit=visit, lead=found, kind="booked", now=now)
+        await _run_pushes(dashboard)
 
     to_phone = [p for p in service.received if p.path == "/push/phone"]
     assert sorted(p.payload["title"] for p in to_phone if p.payload) == [
+        "Agenda de visitas",
         "Lead quente",
         "Novo lead para você",
     ]
@@ -89,7 +107,8 @@ async def test_pushes_reach_the_brokers_devices_signed_and_encrypted(
     for push in to_phone:
         assert push.payload is not None
         assert "Carla Push" in push.payload["body"] and "*" not in push.payload["body"]
-        assert push.payload["url"] == f"/leads/{lead}"
+        visit_push = push.payload["title"] == "Agenda de visitas"
+        assert push.payload["url"] == ("/visits" if visit_push else f"/leads/{lead}")
     # The device the push service answered 410 for is forgotten; the alerts are marked sent.
     assert {p.path for p in service.received} == {"/push/phone", "/push/old-phone"}
     assert await dashboard.scalar("SELECT count(*) FROM push_subscriptions") == 1
@@ -98,7 +117,7 @@ async def test_pushes_reach_the_brokers_devices_signed_and_encrypted(
         " FROM notifications WHERE user_id = :u",
         u=broker,
     )
-    assert statuses == "handoff:sent,hot_lead:sent"
+    assert statuses == "handoff:sent,hot_lead:sent,visit:sent"
 
 
 async def test_a_kind_turned_off_does_not_push_and_devices_are_per_user(

@@ -36,6 +36,8 @@ LABELS = {
     "after_hours_lead": "Lead fora do horário",
     "handoff_untaken": "Repasse sem corretor",
 }
+# Every alert's name on the list, including the ones raised elsewhere (handoffs, visits).
+NAMES = {**LABELS, "handoff": "Lead para você", "visit": "Visita"}
 
 
 @dataclass(frozen=True, slots=True)

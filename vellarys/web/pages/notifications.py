@@ -20,7 +20,7 @@ async def notifications_page(request: Request) -> Response:
         tenant_id, user_id = viewer.tenant_id, viewer.user_id
         items = await alerts.list_notifications(session, tenant_id=tenant_id, user_id=user_id)
         chosen = await alerts.whatsapp_alerts(session, tenant_id=tenant_id, user_id=user_id)
-    context = {"items": items, "chosen": chosen, "labels": alerts.LABELS}
+    context = {"items": items, "chosen": chosen, "labels": alerts.LABELS, "names": alerts.NAMES}
     return render(request, "notifications.html", context)
 
 

@@ -59,14 +59,9 @@ async def save_choices(request: Request) -> Response:
 @router.post("/account/push/subscribe")
 async def subscribe(request: Request) -> Response:
     """The browser's ``PushSubscription.toJSON()``, posted by pwa.js."""
-    try:
-        body = json.loads(await request.body())
-    except ValueError as exc:
-        raise BadRequest("Inscrição inválida: o corpo não é JSON.") from exc
-    if not isinstance(body, dict):
-        raise BadRequest("Inscrição inválida: esperado um objeto JSON.")
     settings = container_of(request).settings
     async with staff_work(request) as (session, viewer):
+        body = await _json_object(request)
         await push.subscribe(
             session,
             tenant_id=viewer.tenant_id,
@@ -78,12 +73,27 @@ async def subscribe(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
+async def _json_object(request: Request) -> dict[str, object]:
+    try:
+        body = json.loads(await request.body())
+    except ValueError as exc:
+        raise BadRequest("Inscrição inválida: o corpo não é JSON.") from exc
+    if not isinstance(body, dict):
+        raise BadRequest("Inscrição inválida: esperado um objeto JSON.")
+    return body
+
+
 @router.post("/account/push/devices/{device_id}/forget")
-async def forget(request: Request, device_id: uuid.UUID) -> Response:
+async def forget(request: Request, device_id: str) -> Response:
     await form_fields(request)
     async with staff_work(request) as (session, viewer):
-        await push.forget_device(
-            session, tenant_id=viewer.tenant_id, user_id=viewer.user_id, device_id=device_id
-        )
+        try:
+            key = uuid.UUID(device_id)
+        except ValueError:
+            key = None  # nothing of this user's has that id: nothing to remove
+        if key is not None:
+            await push.forget_device(
+                session, tenant_id=viewer.tenant_id, user_id=viewer.user_id, device_id=key
+            )
     flash(request, "Aparelho removido: ele não recebe mais notificações.")
     return RedirectResponse("/account", status_code=303)

@@ -17,6 +17,15 @@
     });
   });
 
+  // A table wider than the screen scrolls inside its card; the keyboard must reach it too.
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll(".table-wrap, main table").forEach(function (box) {
+      if (box.scrollWidth > box.clientWidth && !box.hasAttribute("tabindex")) {
+        box.setAttribute("tabindex", "0");
+      }
+    });
+  });
+
   if ("serviceWorker" in navigator) {
     window.addEventListener("load", function () {
       navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(function () {});
