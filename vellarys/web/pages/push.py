@@ -74,6 +74,8 @@ async def subscribe(request: Request) -> Response:
 
 
 async def _json_object(request: Request) -> dict[str, object]:
+    if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+        raise BadRequest("Inscrição inválida: envie o JSON da inscrição (application/json).")
     try:
         body = json.loads(await request.body())
     except ValueError as exc:
