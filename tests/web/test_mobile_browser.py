@@ -241,6 +241,7 @@ async def test_every_page_fits_a_phone_and_passes_axe(phone: Phone) -> None:
             await expect(nav_link).to_be_hidden()
             await menu.tap()
             await expect(menu).to_have_attribute("aria-expanded", "true")
+            await page.screenshot(path=ARTIFACTS / "menu-open.png")
             await nav_link.tap()
             await expect(page.locator("h1")).to_contain_text("Simulador")
             await expect(page.locator("#sim-text")).to_be_visible()
