@@ -22,7 +22,7 @@ from vellarys.db.queries import handoff as handoff_queries
 from vellarys.db.queries import lead as lead_queries
 from vellarys.db.queries import notification as notification_queries
 from vellarys.db.queries import user as user_queries
-from vellarys.domain import business_hours, nudge
+from vellarys.domain import business_hours, glossary, nudge
 from vellarys.domain.nudge import window_open
 from vellarys.domain.template import WhatsAppTemplate, fill, pick, stored_templates
 from vellarys.services import push
@@ -30,14 +30,8 @@ from vellarys.services import push
 LOOKBACK = timedelta(days=1)
 # Alerts the lead's own broker gets too (the rest are the managers').
 BROKER_KINDS = ("hot_lead", "handoff_untaken")
-LABELS = {
-    "new_lead": "Novo lead",
-    "hot_lead": "Lead quente",
-    "after_hours_lead": "Lead fora do horário",
-    "handoff_untaken": "Repasse sem corretor",
-}
 # Every alert's name on the list, including the ones raised elsewhere (handoffs, visits).
-NAMES = {**LABELS, "handoff": "Lead para você", "visit": "Visita"}
+NAMES = {**glossary.ALERT_KIND_LABELS, "handoff": "Lead para você", "visit": "Visita"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +156,7 @@ async def set_whatsapp_alerts(
     session: AsyncSession, *, tenant_id: uuid.UUID, user_id: uuid.UUID, kinds: Sequence[str]
 ) -> list[str]:
     """Which alerts also go to this user's WhatsApp; unknown kinds are ignored."""
-    chosen = [kind for kind in LABELS if kind in kinds]
+    chosen = [kind for kind in glossary.ALERT_KIND_LABELS if kind in kinds]
     await user_queries.set_whatsapp_alerts(session, tenant_id, user_id, chosen)
     return chosen
 
