@@ -58,6 +58,7 @@ PAGES = [
     "/users",
     "/notifications",
     "/outbox",
+    "/reports",
     "/account",
     "/account/password",
 ]
