@@ -26,6 +26,7 @@ from vellarys.domain.nudge import window_open
 from vellarys.domain.template import WhatsAppTemplate, fill, pick, stored_templates
 from vellarys.domain.visit_ics import ics_token
 from vellarys.domain.visit_talk import slot_label
+from vellarys.services import push
 from vellarys.services.handoff import notify_at
 from vellarys.services.outbound import queue_outbound
 
@@ -66,7 +67,7 @@ async def announce(
     if claimed is None or visit.user_id is None:
         return
     facts = await describe(session, visit, lead, now=now)
-    await notification_queries.record(
+    alert = await notification_queries.record(
         session,
         visit.tenant_id,
         user_id=visit.user_id,
@@ -76,6 +77,7 @@ async def announce(
         text=visit_text.in_app(kind, facts),
     )
     run_at = await notify_at(session, lead=lead, reason="hot", now=now)
+    await push.announce(session, notification_id=alert, run_at=run_at)
     await queue.defer_notify_visit(session, reminder_id=claimed.id, run_at=run_at)
 
 

@@ -29,6 +29,8 @@ from vellarys.web.pages import (
     outbox,
     overview,
     properties,
+    push,
+    pwa,
     reengagement,
     reports,
     settings,
@@ -67,6 +69,8 @@ def web_router() -> APIRouter:
         outbox,
         simulator,
         visits,
+        push,
+        pwa,
     ):
         router.include_router(module.router)
     return router

@@ -14,6 +14,7 @@ import tenacity
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from vellarys.adapters import webpush
 from vellarys.db import queue
 from vellarys.db.queries import rate as rate_queries
 from vellarys.db.queries import tenant as tenant_queries
@@ -39,6 +40,7 @@ from vellarys.services import (
     llm_traces,
     media,
     outbound,
+    push,
     rescue,
     summary,
     visit_notices,
@@ -502,6 +504,35 @@ async def notify_visit(reminder_id: str) -> str:
     return "failed" if error else "sent"
 
 
+async def send_push(notification_id: str) -> str:
+    """Push an alert to each of its user's devices, outside any transaction."""
+    container = runtime.container()
+    settings, key = container.settings, uuid.UUID(notification_id)
+    async with unit_of_work(container.sessions) as session:
+        plan = await push.plan_push(session, notification_id=key)
+    if plan is None:
+        return "skipped"
+    vapid = webpush.load_vapid(
+        configured=settings.vapid_private_key.get_secret_value()
+        if settings.vapid_private_key
+        else None,
+        data_dir=settings.data_dir,
+    )
+    results = {}
+    for device_id, subscriber in plan.devices:
+        results[device_id] = await webpush.send(
+            subscriber,
+            plan.message.payload(),
+            vapid=vapid,
+            subject=settings.vapid_subject,
+            now=container.clock.now(),
+            allow_private=settings.private_urls_allowed,
+            seconds=settings.push_timeout_seconds,
+        )
+    async with unit_of_work(container.sessions) as session:
+        return await push.record_push(session, plan=plan, results=results)
+
+
 async def send_visit_reminders(timestamp: int) -> int:
     """Remind leads and brokers of visits, the day before and 2 h before; each agency in its
     own unit of work, each reminder claimed first (safe on any number of workers)."""
@@ -700,6 +731,7 @@ def make_blueprint() -> procrastinate.Blueprint:
     bp.task(name=queue.NOTIFY_BROKER, queue=queue.OUTBOUND_QUEUE)(notify_broker)
     bp.task(name=queue.NOTIFY_MANAGER, queue=queue.OUTBOUND_QUEUE)(notify_manager)
     bp.task(name=queue.NOTIFY_VISIT, queue=queue.OUTBOUND_QUEUE)(notify_visit)
+    bp.task(name=queue.SEND_PUSH, queue=queue.OUTBOUND_QUEUE)(send_push)
     bp.task(name=queue.SEND_BRIEFING, queue=queue.OUTBOUND_QUEUE)(send_briefing_whatsapp)
     bp.task(name=queue.SUMMARIZE_LEAD, queue=queue.PIPELINE_QUEUE)(summarize_lead)
     bp.task(name=queue.INDEX_DOCUMENT, queue=queue.INDEXING_QUEUE)(index_document)
