@@ -1,7 +1,7 @@
 """Web push: each user's devices (push subscriptions) and which events push to them.
 
 Revision ID: 0009_push
-Revises: 0009_reports
+Revises: 0009_media2
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 revision = "0009_push"
-down_revision = "0009_reports"
+down_revision = "0009_media2"
 branch_labels = None
 depends_on = None
 
