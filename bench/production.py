@@ -20,10 +20,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import shutil
+import signal
+import subprocess
 import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -278,8 +283,9 @@ def drain(d: Deployment, timeout: float = 300) -> None:
 
 def scenario_stream(d: Deployment, args: argparse.Namespace, label: str = "") -> list[str]:
     cpu_before = cpu_seconds(d.worker.process.pid)
-    asyncio.run(stream(d, "steady", rate=args.rate, seconds=args.seconds))
-    drain(d)
+    with profiled(d.worker.process.pid, args.profile, label):
+        asyncio.run(stream(d, "steady", rate=args.rate, seconds=args.seconds))
+        drain(d)
     cpu = cpu_seconds(d.worker.process.pid) - cpu_before
     values = first_replies(d.url, "steady")
     p95 = pct(values, 95)
@@ -294,6 +300,26 @@ def scenario_stream(d: Deployment, args: argparse.Namespace, label: str = "") ->
         f"{cpu / max(1, count) * 1000:.0f} ms per message",
         f"goal: first-reply p95 <= {GOAL_P95_SECONDS:g} s at {args.rate:g} leads/s: {verdict}",
     ]
+
+
+@contextlib.contextmanager
+def profiled(pid: int, out: Path | None, label: str) -> Iterator[None]:
+    """With ``--profile DIR``: sample the worker with py-spy while the block runs and write
+    its stacks (collapsed, one line per stack with its sample count) under DIR."""
+    spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    if out is None or not Path(spy).exists():
+        yield
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    name = "".join(c if c.isalnum() else "-" for c in label).strip("-") or "stream"
+    argv = [spy, "record", "--pid", str(pid), "--format", "raw", "--rate", "50", "--gil"]
+    argv += ["--output", str(out / f"{name}.txt")]
+    recorder = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        yield
+    finally:
+        recorder.send_signal(signal.SIGINT)
+        recorder.wait(timeout=60)
 
 
 async def _flood_and_chat(d: Deployment, args: argparse.Namespace) -> None:
@@ -414,8 +440,6 @@ def _variants(args: argparse.Namespace, workdir: Path) -> dict[str, Path]:
     the same machine, one after the other, round after round."""
     if not args.baseline:
         return {"ours": ROOT}
-    import subprocess
-
     tree = workdir / "baseline-src"
     tree.mkdir()
     archive = subprocess.run(
@@ -485,6 +509,12 @@ def main(argv: list[str] | None = None) -> None:
         help="also run the stream on this git commit's code (e.g. main), alternating with ours",
     )
     parser.add_argument("--rounds", type=int, default=1, help="stream runs per code tree")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="DIR",
+        help="sample the stream's worker with py-spy (if installed) into DIR",
+    )
     args = parser.parse_args(argv)
     global WITH_DEMO, KEEP_INDEXING
     WITH_DEMO, KEEP_INDEXING = args.demo or args.index, args.index
