@@ -160,11 +160,19 @@ def start(
     return Deployment(url, base, children, api, worker, paths)
 
 
-def _healthy(base: str) -> bool:
+def _healthy(base: str, probes: list[str] | None = None) -> bool:
+    """Whether /health answers 200 within 2 s; each answer (or failure) is noted in ``probes``
+    as ``what@seconds taken``, so a slow recovery shows what the API said meanwhile."""
+    started, answer = time.monotonic(), "timeout"
     try:
-        return httpx.get(f"{base}/health", timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False
+        answer = str(httpx.get(f"{base}/health", timeout=2).status_code)
+    except httpx.TimeoutException:
+        pass
+    except httpx.HTTPError as exc:
+        answer = type(exc).__name__
+    if probes is not None:
+        probes.append(f"{answer}@{time.monotonic() - started:.1f}")
+    return answer == "200"
 
 
 def _pending(url: str) -> int:
@@ -343,6 +351,8 @@ def scenario_flood(d: Deployment, args: argparse.Namespace) -> list[str]:
 def scenario_outage(
     d: Deployment, args: argparse.Namespace, stop_db: Any, start_db: Any
 ) -> list[str]:
+    probes: list[str] = []
+
     async def run() -> dict[str, float]:
         load = asyncio.create_task(
             stream(d, "outage", rate=args.rate, seconds=args.seconds + args.outage)
@@ -353,7 +363,7 @@ def scenario_outage(
         await asyncio.to_thread(start_db)
         back = time.monotonic()
         print("  PostgreSQL is back", file=sys.stderr, flush=True)
-        health = await asyncio.to_thread(_until, lambda: _healthy(d.base), 300, "API")
+        health = await asyncio.to_thread(_until, lambda: _healthy(d.base, probes), 300, "API")
         print(f"  API healthy after {health:.1f} s", file=sys.stderr, flush=True)
         sent = await asyncio.to_thread(
             _until,
@@ -376,10 +386,22 @@ def scenario_outage(
         f"outage: PostgreSQL stopped for {args.outage:g} s under {args.rate:g} new leads/s",
         f"  after PostgreSQL returned: API healthy in {figures['health']:.1f} s, worker sending "
         f"in {figures['sent']:.1f} s, backlog answered in {figures['answered']:.1f} s",
+        f"  /health probes after PostgreSQL returned (answer@seconds): {_runs(probes)}",
         f"  webhook answers: {dict(sorted(d.codes.items()))}; unanswered {unanswered}; "
         f"API and worker still the same processes: {alive}",
         *[f"  unanswered: {row}" for row in _unanswered(d.url, "outage")],
     ]
+
+
+def _runs(probes: list[str]) -> str:
+    """``a, a, b`` as ``a x2, b``."""
+    runs: list[list[Any]] = []
+    for probe in probes:
+        if runs and runs[-1][0] == probe.split("@")[0]:
+            runs[-1][1] += 1
+        else:
+            runs.append([probe.split("@")[0], 1, probe])
+    return ", ".join(f"{first} x{n}" if n > 1 else first for _, n, first in runs)
 
 
 _UNANSWERED = """
