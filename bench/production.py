@@ -363,7 +363,8 @@ def scenario_outage(
         await asyncio.to_thread(start_db)
         back = time.monotonic()
         print("  PostgreSQL is back", file=sys.stderr, flush=True)
-        health = await asyncio.to_thread(_until, lambda: _healthy(d.base, probes), 300, "API")
+        with profiled(d.api.process.pid, args.profile, "outage-api-recovery"):
+            health = await asyncio.to_thread(_until, lambda: _healthy(d.base, probes), 300, "API")
         print(f"  API healthy after {health:.1f} s", file=sys.stderr, flush=True)
         sent = await asyncio.to_thread(
             _until,
