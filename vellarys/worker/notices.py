@@ -16,13 +16,18 @@ from vellarys.db import queue
 from vellarys.db.uow import unit_of_work
 from vellarys.domain.ports import TemplateSender, WhatsAppProvider
 from vellarys.errors import ProviderError
-from vellarys.services import alerts, handoff, outbound, visit_notices
+from vellarys.services import alerts, briefing_whatsapp, handoff, outbound, visit_notices
 from vellarys.worker import runtime
 from vellarys.worker.retry import RetryAt, RetryWhenAsked, attempt_of, keep_recording
 
 log = logging.getLogger(__name__)
 
-Notice = handoff.BrokerNotification | alerts.ManagerMessage | visit_notices.BrokerMessage
+Notice = (
+    handoff.BrokerNotification
+    | alerts.ManagerMessage
+    | visit_notices.BrokerMessage
+    | briefing_whatsapp.BriefingWhatsApp
+)
 # Writes down how an attempt went: the error (None once sent) and whether it was the last.
 Record = Callable[[AsyncSession, str | None, bool], Awaitable[None]]
 
@@ -86,7 +91,7 @@ async def _deliver(note: Notice, record: Record, attempt: int) -> str:
     left (``send_max_attempts``, as for leads' messages), tried again after a backoff."""
     container, deps = runtime.container(), runtime.container().pipeline
     try:
-        await _send(deps.provider_for(note.channel), note)
+        await send_notice(deps.provider_for(note.channel), note)
     except ProviderError as exc:
         final = not exc.retryable or attempt >= deps.settings.send_max_attempts
         async with unit_of_work(container.sessions) as session:
@@ -100,7 +105,8 @@ async def _deliver(note: Notice, record: Record, attempt: int) -> str:
     return "sent"
 
 
-async def _send(provider: WhatsAppProvider, note: Notice) -> str:
+async def send_notice(provider: WhatsAppProvider, note: Notice) -> str:
+    """Free text inside the recipient's 24-hour window, else the approved template."""
     if note.template is None:
         return await provider.send_text(to=note.to, text=note.text)
     if not isinstance(provider, TemplateSender):
