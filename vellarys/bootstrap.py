@@ -22,7 +22,9 @@ from vellarys.adapters.whatsapp import build_provider, spec_of
 from vellarys.config import Settings
 from vellarys.db.embedded import start_embedded
 from vellarys.db.engine import PoolConfig, create_engine, create_sessionmaker
+from vellarys.db.feed import MessageFeed
 from vellarys.db.models import Channel
+from vellarys.db.url import libpq_url
 from vellarys.domain.clock import SystemClock
 from vellarys.domain.llm import ChatModel
 from vellarys.domain.ports import Clock, Embedder, Transcriber, WhatsAppProvider
@@ -147,6 +149,8 @@ class Container:
     # backlog of webhooks (after an outage it waited 18-55 s there), only for the database.
     probe_engine: AsyncEngine | None = None
     probe_sessions: async_sessionmaker[AsyncSession] | None = None
+    # Wakes the inbox's live feeds on message writes (LISTEN/NOTIFY); None: they poll.
+    feed: MessageFeed | None = None
 
     @property
     def embedder(self) -> Embedder:
@@ -171,6 +175,8 @@ class Container:
         return SmtpMailer.from_url(url.get_secret_value(), self.settings.mail_from)
 
     async def aclose(self) -> None:
+        if self.feed is not None:
+            await self.feed.aclose()
         await self.http.aclose()
         if self.guarded_http is not None:
             await self.guarded_http.aclose()
@@ -229,4 +235,5 @@ def build(settings: Settings, *, database_url: str | None = None) -> Container:
         indexing=indexing_twin(embedder),
         probe_engine=probe,
         probe_sessions=create_sessionmaker(probe),
+        feed=MessageFeed(libpq_url(url)),
     )
