@@ -8,11 +8,14 @@ goes to the person its reason routes to, with the model's note.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import threading
 import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from datetime import date, datetime
 from typing import Any
 
 import pytest
@@ -22,13 +25,14 @@ from sqlalchemy import select
 from tests.brain.chat import Conversation
 from tests.brain.test_llm_brain import _assistant_replies, _use_llm
 from tests.fakes.openai import COMPLETION_TOKENS, PROMPT_TOKENS, Answer, FakeOpenAI
-from tests.pipeline.harness import Stack
+from tests.pipeline.harness import Stack, meta_text
 from tests.pipeline.periodic import run_periodic
 from tests.web.conftest import Dashboard, soup
-from vellarys.db.models import LlmTrace, User
+from vellarys.db.models import LlmTrace, User, Visit
 from vellarys.db.uow import unit_of_work
 from vellarys.domain.intent import listing_codes
 from vellarys.services import lgpd
+from vellarys.services.llm_brain import tokens_used_today
 from vellarys.worker import runtime, tasks
 
 call, text = FakeOpenAI.tool_call, FakeOpenAI.text
@@ -114,16 +118,26 @@ SCRIPTS: dict[str, list[Step]] = {
             outcome="repaired",
         ),
     ],
+    # The model offers the broker's free Saturday slots, then books the one the lead chose.
     "visit-saturday": [
         Step(
             "Tenho crédito aprovado e quero visitar o AP1106 no sábado",
-            [  # AP1106 was looked up before the call: one round fewer
-                call("hand_off", {"reason": "hot"}),
+            [  # AP1106 was looked up before the call
+                call("visit", {"action": "offer", "code": "AP1106", "when": "sábado"}),
                 text(
-                    "Ótimo! O *AP1106* está disponível. Um corretor vai confirmar a visita de sábado."
+                    "Ótimo! Para o *AP1106* tenho no sábado (05/12):\n\n"
+                    "• 9h\n• 10h\n• 11h\n\nQual horário fica melhor?"
                 ),
             ],
-            ["AP1106", "sábado"],
+            ["AP1106", "sábado (05/12)", "10h"],
+        ),
+        Step(
+            "Pode ser às 10h",
+            [
+                call("visit", {"action": "book", "slot": 2}),
+                text("Combinado! Visita ao *AP1106* no sábado (05/12) às 10h. Até lá! 🙂"),
+            ],
+            ["sábado (05/12) às 10h"],
         ),
     ],
 }
@@ -142,21 +156,25 @@ def llm() -> Iterator[FakeOpenAI]:
         yield fake
 
 
-# With an LLM configured, a visit request is answered by the booking's slot offer (issue 13),
-# not by the model: the replay's "every reply from the LLM" does not hold until the model books.
-_OFFLINE_VISIT = pytest.mark.xfail(
-    strict=True, reason="issue 17 open: a visit request is answered by the offline slot offer"
-)
+class FixedClock:
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+
+    def now(self) -> datetime:
+        return self.at
 
 
-@pytest.mark.parametrize(
-    "name",
-    [pytest.param(n, marks=_OFFLINE_VISIT) if n == "visit-saturday" else n for n in SCRIPTS],
-)
+# A visit's slots depend on the day: the visit conversation happens on a Wednesday morning.
+CLOCKS = {"visit-saturday": datetime.fromisoformat("2026-12-02T10:00:00-03:00")}
+
+
+@pytest.mark.parametrize("name", list(SCRIPTS))
 async def test_replayed_conversation_reaches_the_lead(
     demo: Stack, llm: FakeOpenAI, name: str
 ) -> None:
     _use_llm(demo, llm)
+    if name in CLOCKS:
+        demo.container.pipeline = replace(demo.container.pipeline, clock=FixedClock(CLOCKS[name]))
     before = _llm_metrics((await demo.client.get("/metrics")).text)
     chat = Conversation(demo, "55119770009" + f"{list(SCRIPTS).index(name):02d}")
     table: list[dict[str, Any]] = []
@@ -193,6 +211,8 @@ async def test_replayed_conversation_reaches_the_lead(
     assert after["tokens"] - before["tokens"] == sum(row["tokens"] for row in table)
     assert after["replies"] - before["replies"] == len(table)
     await _check_handoff(demo, chat, name)
+    if name == "visit-saturday":
+        await _check_visit(demo, chat, llm)
     for row, trace in zip(table, traces, strict=True):
         row["latency_ms"] = trace.latency_ms
     print(f"\nREPLAY {name}: {table}")
@@ -210,6 +230,25 @@ async def _check_handoff(demo: Stack, chat: Conversation, name: str) -> None:
     assert handoffs[0].user_id == user.id
     if note:
         assert note in (handoffs[0].summary or "")
+
+
+async def _check_visit(demo: Stack, chat: Conversation, llm: FakeOpenAI) -> None:
+    """The offer came from the broker's calendar; the chosen slot is booked; on the second
+    turn the open offer was in the prompt before the first call."""
+    offers = [
+        m["content"]
+        for r in llm.requests
+        for m in r["messages"]
+        if m["role"] == "tool" and '"slots"' in m["content"]
+    ]
+    assert "sábado (05/12) às 10h" in offers[0] and '"2": "sábado (05/12) às 10h"' in offers[-1]
+    async with unit_of_work(demo.container.sessions) as session:
+        (visit,) = (
+            await session.execute(select(Visit).where(Visit.lead_id == (await chat.lead()).id))
+        ).scalars()
+    assert visit.status == "scheduled" and visit.property_code == "AP1106"
+    assert visit.starts_at == datetime.fromisoformat("2026-12-05T10:00:00-03:00")
+    assert visit.handoff_id is not None
 
 
 async def _traces(demo: Stack, lead_id: Any) -> list[LlmTrace]:
@@ -309,3 +348,40 @@ async def test_the_summary_is_updated_from_the_previous_one_and_the_new_messages
     assert data.startswith("Resumo anterior:\nQuer alugar em Pinheiros; tem um cachorro.")
     assert "Meu limite é 5 mil" in data and "tenho um cachorro" not in data
     assert (await chat.lead()).summary == "Quer alugar em Pinheiros até R$ 5 mil; tem cachorro."
+
+
+async def test_a_message_sent_while_the_model_thinks_is_answered_with_the_whole_burst(
+    demo: Stack, llm: FakeOpenAI
+) -> None:
+    """On the real queue: the first job's model answer is held until a second message has
+    arrived; that job then gives up without sending, and the second job answers both
+    messages once. Nothing is answered twice or dropped, and the tokens of the reply never
+    sent still count (its trace says superseded)."""
+    _use_llm(demo, llm, llm_timeout_seconds=30)
+    gate = threading.Event()
+    llm.script(
+        [
+            FakeOpenAI.held(gate, text("Oi! Você quer comprar ou alugar?")),
+            text("Anotado: alugar em Pinheiros. Quantos quartos?"),
+        ]
+    )
+    chat = Conversation(demo, "5511977000096")
+    await demo.post(meta_text("Oi", phone=chat.phone, name=chat.name))
+    worker = asyncio.create_task(demo.drain())
+    assert await asyncio.to_thread(llm.holding.wait, 120), "the first job never asked the model"
+    await demo.post(meta_text("Quero alugar em Pinheiros", phone=chat.phone, name=chat.name))
+    gate.set()
+    await worker
+    assert [m.content for m in await _assistant_replies(demo)] == [
+        "Anotado: alugar em Pinheiros. Quantos quartos?"
+    ]
+    assert len(llm.requests) == 2
+    assert llm.requests[1]["messages"][-1]["content"] == "Oi\nQuero alugar em Pinheiros"
+    inbound = await demo.messages(direction="inbound")
+    assert len(inbound) == 2 and all(m.processed_at is not None for m in inbound)
+    traces = await _traces(demo, (await chat.lead()).id)
+    assert [t.outcome for t in traces] == ["superseded", "answered"]
+    assert [t.prompt_tokens for t in traces] == [PROMPT_TOKENS, PROMPT_TOKENS]
+    async with unit_of_work(demo.container.sessions) as session:
+        used = await tokens_used_today(session, demo.tenant_id, date.today())
+    assert used == 2 * (PROMPT_TOKENS + COMPLETION_TOKENS)

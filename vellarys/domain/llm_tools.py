@@ -13,6 +13,7 @@ PROPERTY_TYPES = values(PropertyType)
 TIMELINES = ("now", "3_months", "6_months", "12_months", "browsing")
 PAYMENTS = ("financing", "fgts", "cash", "consortium", "trade")
 HANDOFF_REASONS = ("requested", "hot", "owner", "client")
+VISIT_ACTIONS = ("offer", "book", "cancel", "status")
 LISTING_FACTS = (
     "transaction",
     "pets",
@@ -170,6 +171,19 @@ TOOLS: list[dict[str, Any]] = [
             "pets": {"type": "boolean", "description": "The lead has pets"},
             "wants_human": {"type": "boolean", "description": "The lead asked for a person"},
         },
+    ),
+    _tool(
+        "visit",
+        "Visits. offer: free slots of a listing (when: the lead's wish, pt-BR). book: the slot "
+        "number the lead chose from the offer (hands the lead to the broker). cancel. To move a "
+        "booked visit: offer, then book.",
+        {
+            "action": _enum(VISIT_ACTIONS, ""),
+            "code": {"type": "string"},
+            "when": {"type": "string"},
+            "slot": {"type": "integer", "minimum": 1},
+        },
+        "action",
     ),
     _tool(
         "hand_off",

@@ -11,21 +11,24 @@ import asyncio
 import json
 import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vellarys.db.models import Lead
 from vellarys.db.queries import usage as usage_queries
-from vellarys.domain.conversation import BrainReply, ConversationContext
+from vellarys.domain.conversation import BrainReply, ConversationContext, Turn
 from vellarys.domain.guardrail import check_reply, money_amounts, role_mismatches
 from vellarys.domain.intent import listing_codes
 from vellarys.domain.llm import ChatModel, ChatResult, ToolCall
 from vellarys.domain.ports import Embedder
 from vellarys.domain.prompt import TOOLS, build_messages
 from vellarys.errors import LLMError
+from vellarys.services import llm_visits
+from vellarys.services.deps import PipelineDeps
 from vellarys.services.llm_tools import ToolState, run_tool
 
 log = logging.getLogger(__name__)
@@ -56,6 +59,9 @@ class LlmSpend:
     drafts: list[str] = field(default_factory=list)
     model: str = ""
     error: str | None = None
+    superseded: bool = False  # a newer lead message took over: this reply was never sent
+    names: list[str] = field(default_factory=list)  # the lead's names, masked in the trace
+    kind: str = "reply"  # or "summary": the lead's rolling summary
 
     def add(self, result: ChatResult) -> None:
         self.prompt_tokens += result.prompt_tokens
@@ -66,12 +72,26 @@ class LlmSpend:
 
     @property
     def outcome(self) -> str:
-        """answered (first draft passed), repaired, fallback (refused or no answer), error."""
+        """answered (first draft passed), repaired, fallback (refused or no answer), error;
+        superseded when a newer message took over the burst before it was sent."""
+        if self.superseded:
+            return "superseded"
+        if self.kind == "summary":
+            return "summary" if self.error is None else "error"
         if self.error is None:
             return "repaired" if self.refused else "answered"
         if self.refused or "kept calling tools" in self.error:
             return "fallback"
         return "error"
+
+
+@dataclass(frozen=True, slots=True)
+class Spent:
+    """One LLM reply of a job: what it cost, how long it took, the message it answered."""
+
+    spend: LlmSpend
+    seconds: float
+    message_id: uuid.UUID | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +103,10 @@ class LlmTurn:
     settings: Mapping[str, Any] = field(default_factory=dict)
     spend: LlmSpend = field(default_factory=LlmSpend)
     now: datetime | None = None  # the agency's clock goes into the prompt
+    # For the visit tool: the lead, the pipeline (clock, handoff) and the earlier turns.
+    lead: Lead | None = None
+    deps: PipelineDeps | None = None
+    history: Sequence[Turn] = ()
 
 
 async def tokens_used_today(session: AsyncSession, tenant_id: uuid.UUID, today: date) -> int:
@@ -101,18 +125,6 @@ async def record_spend(
             prompt=spend.prompt_tokens,
             completion=spend.completion_tokens,
         )
-
-
-async def record_usage(
-    session: AsyncSession, tenant_id: uuid.UUID, today: date, result: ChatResult
-) -> None:
-    await usage_queries.add(
-        session,
-        tenant_id,
-        today,
-        prompt=result.prompt_tokens,
-        completion=result.completion_tokens,
-    )
 
 
 async def llm_reply(
@@ -177,13 +189,17 @@ async def _prefetched(turn: LlmTurn, state: ToolState) -> list[dict[str, Any]]:
     """The listings the lead names, looked up before the first call (as if the model had
     called lookup_property), so a typical turn needs one model round."""
     codes = list(dict.fromkeys(listing_codes(turn.text)))[:PREFETCH_CODES]
-    if not codes:
-        return []
-    calls = tuple(
+    calls = [
         ToolCall(id=f"prefetch_{n}", name="lookup_property", arguments={"code": code})
         for n, code in enumerate(codes, 1)
-    )
-    asked = ChatResult(None, calls, prompt_tokens=0, completion_tokens=0, model="")
+    ]
+    # An open offer or a booked visit: the model can book, move or cancel in round one.
+    lead, deps = turn.lead, turn.deps
+    if lead and deps and await llm_visits.open_visit(turn.session, deps, lead=lead):
+        calls.append(ToolCall(id="prefetch_visit", name="visit", arguments={"action": "status"}))
+    if not calls:
+        return []
+    asked = ChatResult(None, tuple(calls), prompt_tokens=0, completion_tokens=0, model="")
     messages = [_assistant_message(asked)]
     for call in calls:
         output = await run_tool(turn, state, call)
