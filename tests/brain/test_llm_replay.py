@@ -46,22 +46,19 @@ class Step:
     outcome: str = "answered"  # of the turn's trace
 
 
+# One round a typical turn: the listing the lead names (or the one in focus), the facts asked
+# and the calculation asked are prefetched; a hand-off or a profile correction comes with the
+# reply's text. Booking a visit needs the tool's answer: two rounds.
 SCRIPTS: dict[str, list[Step]] = {
     "renter-with-dog": [
         Step(
             "Oi! Tenho um cachorro. O AP1102 aceita pets?",
-            [
-                call("listing_facts", {"code": "AP1102", "facts": ["pets"]}),
-                text("Sim! O *AP1102* aceita pets 🐶\n\nQuer saber o valor total por mês?"),
-            ],
+            [text("Sim! O *AP1102* aceita pets 🐶\n\nQuer saber o valor total por mês?")],
             ["AP1102", "aceita pets"],
         ),
         Step(
             "Quero, quanto fica com o condomínio?",
-            [
-                call("lookup_property", {"code": "AP1102"}),
-                text("No *AP1102*: aluguel R$ 5.200 + condomínio R$ 980 por mês."),
-            ],
+            [text("No *AP1102*: aluguel R$ 5.200 + condomínio R$ 980 por mês.")],
             ["R$ 5.200", "R$ 980"],
         ),
     ],
@@ -69,20 +66,18 @@ SCRIPTS: dict[str, list[Step]] = {
         Step(
             "Ganho 12 mil por mês e tenho 80 mil de FGTS. Até quanto consigo comprar?",
             [
-                call("update_lead_profile", {"intent": "buy"}),
-                call("affordability", {"monthly_income": 12000, "savings": 80000}),
-                text(
-                    "Com renda de R$ 12 mil, a parcela pode ir até R$ 3.600 e o imóvel até R$ 400 mil."
+                call(
+                    "update_lead_profile",
+                    {"intent": "buy"},
+                    content="Com renda de R$ 12 mil, a parcela pode ir até R$ 3.600 e o "
+                    "imóvel até R$ 400 mil.",
                 ),
             ],
             ["R$ 3.600", "R$ 400 mil"],
         ),
         Step(
             "E o ITBI do AP1106?",
-            [
-                call("purchase_costs", {"price": 690000, "city": "São Paulo", "financed": True}),
-                text("O ITBI do *AP1106* em São Paulo fica em cerca de R$ 20.700 (3%)."),
-            ],
+            [text("O ITBI do *AP1106* em São Paulo fica em cerca de R$ 20.700 (3%).")],
             ["R$ 20.700"],
         ),
     ],
@@ -90,8 +85,12 @@ SCRIPTS: dict[str, list[Step]] = {
         Step(
             "Boa tarde, quero vender meu apartamento em Pinheiros",
             [
-                call("hand_off", {"reason": "owner", "note": "Quer vender apto em Pinheiros"}),
-                text("Que bom! Vou te passar para nossa equipe de captação avaliar seu imóvel."),
+                call(
+                    "hand_off",
+                    {"reason": "owner", "note": "Quer vender apto em Pinheiros"},
+                    content="Que bom! Vou te passar para nossa equipe de captação avaliar "
+                    "seu imóvel.",
+                ),
             ],
             ["captação", "Renata"],
         ),
@@ -100,8 +99,11 @@ SCRIPTS: dict[str, list[Step]] = {
         Step(
             "Sou inquilino de vocês e tem um vazamento no banheiro",
             [
-                call("hand_off", {"reason": "client", "note": "Inquilino: vazamento no banheiro"}),
-                text("Sinto muito pelo vazamento! Já estou chamando a equipe responsável."),
+                call(
+                    "hand_off",
+                    {"reason": "client", "note": "Inquilino: vazamento no banheiro"},
+                    content="Sinto muito pelo vazamento! Já estou chamando a equipe responsável.",
+                ),
             ],
             ["vazamento", "Renata"],
         ),
@@ -140,6 +142,13 @@ SCRIPTS: dict[str, list[Step]] = {
             ["sábado (05/12) às 10h"],
         ),
     ],
+}
+# What the first request carries as tool results, beyond the codes the lead named.
+PREFETCHED = {
+    ("renter-with-dog", 1): ['"code": "AP1102"', "pets"],
+    ("renter-with-dog", 2): ['"code": "AP1102"', '"monthly_total"'],
+    ("buyer-with-fgts", 1): ['"max_instalment": 3600', '"max_price": 400000'],
+    ("buyer-with-fgts", 2): ['"code": "AP1106"', '"itbi": 20700'],
 }
 # Who takes each conversation's hand-off: no one has the listings or clients duty in the demo,
 # so owners and clients go to the admin; a hot lead in Pinheiros to the broker of Pinheiros.
@@ -198,10 +207,12 @@ async def test_replayed_conversation_reaches_the_lead(
         )
         first = llm.requests[sent]["messages"]
         assert first[1]["content"].startswith("Agora: ")
-        # A listing the lead names is looked up before the first call.
-        looked_up = [m["content"] for m in first if m["role"] == "tool"]
-        for code in listing_codes(step.lead):
-            assert any(f'"code": "{code}"' in c for c in looked_up), (name, n, code)
+        # The listing in focus, the facts and the sums asked are looked up before the call.
+        looked_up = "\n".join(m["content"] for m in first if m["role"] == "tool")
+        for wanted in PREFETCHED.get(
+            (name, n), [f'"code": "{c}"' for c in listing_codes(step.lead)]
+        ):
+            assert wanted in looked_up, (name, n, wanted)
     assert {m.media["brain"] for m in await _assistant_replies(demo)} == {"llm"}
     traces = await _traces(demo, (await chat.lead()).id)
     assert [t.outcome for t in traces] == [s.outcome for s in SCRIPTS[name]]
@@ -329,14 +340,16 @@ async def test_admin_reads_the_traces_of_a_lead(demo: Stack, llm: FakeOpenAI) ->
 async def test_the_summary_is_updated_from_the_previous_one_and_the_new_messages(
     demo: Stack, llm: FakeOpenAI
 ) -> None:
+    """The summary's call is traced (names masked like the replies') and held to the
+    per-lead cap."""
     _use_llm(demo, llm)
     pipeline = demo.container.pipeline
     demo.container.pipeline = replace(
         pipeline, settings=replace(pipeline.settings, summary_every=1)
     )
-    chat = Conversation(demo, "5511977000097")
+    chat = Conversation(demo, "5511977000097", name="Joana Prado")
     llm.script([text("Que bom! Qual bairro?"), text("Quer alugar em Pinheiros; tem um cachorro.")])
-    await chat.say("Quero alugar um apê, tenho um cachorro")
+    await chat.say("Quero alugar um apê, tenho um cachorro. Meu nome é Beatriz")
     assert (await chat.lead()).summary == "Quer alugar em Pinheiros; tem um cachorro."
     llm.script([text("Anotado!"), text("Quer alugar em Pinheiros até R$ 5 mil; tem cachorro.")])
     sent = len(llm.requests)
@@ -348,6 +361,27 @@ async def test_the_summary_is_updated_from_the_previous_one_and_the_new_messages
     assert data.startswith("Resumo anterior:\nQuer alugar em Pinheiros; tem um cachorro.")
     assert "Meu limite é 5 mil" in data and "tenho um cachorro" not in data
     assert (await chat.lead()).summary == "Quer alugar em Pinheiros até R$ 5 mil; tem cachorro."
+
+    lead_id = (await chat.lead()).id
+    traces = await _traces(demo, lead_id)
+    assert [t.outcome for t in traces] == ["answered", "summary", "answered", "summary"]
+    assert all(t.prompt_tokens == PROMPT_TOKENS for t in traces)
+    assert traces[1].prompt[0]["content"].startswith("Resuma")
+    # Names are masked in every trace: the WhatsApp name and the one the lead gave.
+    stored = json.dumps([t.prompt for t in traces], ensure_ascii=False)
+    assert "[nome]" in stored
+    assert not {"Joana", "Prado", "Beatriz"} & set(stored.replace('"', " ").split())
+    assert "Beatriz" in json.dumps(llm.requests[0], ensure_ascii=False)  # the model saw it
+
+    # Past the per-lead cap neither the reply nor the summary calls the model.
+    demo.container.pipeline = replace(
+        demo.container.pipeline,
+        settings=replace(demo.container.pipeline.settings, llm_lead_daily_tokens=100),
+    )
+    sent = len(llm.requests)
+    await chat.say("Tenho dois gatos também")
+    assert llm.requests[sent:] == [] and len(await _traces(demo, lead_id)) == 4
+    assert (await chat.lead()).summary != "Quer alugar em Pinheiros até R$ 5 mil; tem cachorro."
 
 
 async def test_a_message_sent_while_the_model_thinks_is_answered_with_the_whole_burst(

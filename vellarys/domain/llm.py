@@ -57,6 +57,7 @@ class LlmReport:
     completion_tokens: int = 0
     seconds: float = 0.0
     fallback_reason: str | None = None
+    agency: str = ""  # the tenant's slug: a metrics label bounded by the number of agencies
 
 
 # Ten digits or more, separators allowed: phone numbers, CPF, CNPJ (prices stay below this).

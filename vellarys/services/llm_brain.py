@@ -8,7 +8,6 @@ falls back to the offline brain, so the lead always gets an answer.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import uuid
 from collections.abc import Mapping, Sequence
@@ -23,13 +22,13 @@ from vellarys.db.queries import usage as usage_queries
 from vellarys.domain.conversation import BrainReply, ConversationContext, Turn
 from vellarys.domain.guardrail import check_reply, money_amounts, role_mismatches
 from vellarys.domain.intent import listing_codes
-from vellarys.domain.llm import ChatModel, ChatResult, ToolCall
+from vellarys.domain.llm import ChatModel, ChatResult
 from vellarys.domain.ports import Embedder
 from vellarys.domain.prompt import TOOLS, build_messages
 from vellarys.errors import LLMError
-from vellarys.services import llm_visits
 from vellarys.services.deps import PipelineDeps
-from vellarys.services.llm_tools import ToolState, run_tool
+from vellarys.services.llm_prefetch import assistant_message, prefetched, tool_message
+from vellarys.services.llm_tools import FIRE_AND_FORGET, ToolState, run_tool
 
 log = logging.getLogger(__name__)
 MAX_TOOL_ROUNDS = 4
@@ -41,7 +40,6 @@ REPAIR_NOTE = (
 )
 # WhatsApp reads better in short bubbles: split the model's answer on blank lines.
 MAX_PARTS = 4
-PREFETCH_CODES = 3  # listings named in the lead's message, looked up before the first call
 
 
 @dataclass
@@ -158,58 +156,40 @@ async def _rounds(
     state = verified_facts(context, profile)
     turn.spend.state = state
     messages = build_messages(context, profile=profile, now=turn.now)
-    messages += await _prefetched(turn, state)
+    messages += await prefetched(turn, state, context, profile)
     turn.spend.prompt = [dict(m) for m in messages]
     turn.spend.model = getattr(chat, "model", "") or ""
     repairs = 0
     for _ in range(MAX_TOOL_ROUNDS + 2):
         result = await chat.complete(messages, tools=() if repairs >= 2 else TOOLS)
         turn.spend.add(result)
+        if result.tool_calls:
+            messages.append(assistant_message(result))
+            for call in result.tool_calls:
+                messages.append(tool_message(call, await run_tool(turn, state, call)))
+            if not _answered_with_calls(result):
+                continue
+        violations = _violations(result, state)
+        if not violations:
+            return _final(result, state)
+        turn.spend.refused.append("; ".join(violations))
+        turn.spend.drafts.append((result.content or "")[:1000])
+        repairs += 1
+        if repairs > 2:
+            raise LLMError("reply refused by the guardrail: " + "; ".join(violations))
         if not result.tool_calls:
-            violations = _violations(result, state)
-            if not violations:
-                return _final(result, state)
-            turn.spend.refused.append("; ".join(violations))
-            turn.spend.drafts.append((result.content or "")[:1000])
-            repairs += 1
-            if repairs > 2:
-                raise LLMError("reply refused by the guardrail: " + "; ".join(violations))
             messages.append({"role": "assistant", "content": result.content or ""})
-            messages.append(
-                {"role": "user", "content": REPAIR_NOTE.format(reasons="; ".join(violations))}
-            )
-            continue
-        messages.append(_assistant_message(result))
-        for call in result.tool_calls:
-            messages.append(_tool_message(call, await run_tool(turn, state, call)))
+        messages.append(
+            {"role": "user", "content": REPAIR_NOTE.format(reasons="; ".join(violations))}
+        )
     raise LLMError("the model kept calling tools without answering")
 
 
-async def _prefetched(turn: LlmTurn, state: ToolState) -> list[dict[str, Any]]:
-    """The listings the lead names, looked up before the first call (as if the model had
-    called lookup_property), so a typical turn needs one model round."""
-    codes = list(dict.fromkeys(listing_codes(turn.text)))[:PREFETCH_CODES]
-    calls = [
-        ToolCall(id=f"prefetch_{n}", name="lookup_property", arguments={"code": code})
-        for n, code in enumerate(codes, 1)
-    ]
-    # An open offer or a booked visit: the model can book, move or cancel in round one.
-    lead, deps = turn.lead, turn.deps
-    if lead and deps and await llm_visits.open_visit(turn.session, deps, lead=lead):
-        calls.append(ToolCall(id="prefetch_visit", name="visit", arguments={"action": "status"}))
-    if not calls:
-        return []
-    asked = ChatResult(None, tuple(calls), prompt_tokens=0, completion_tokens=0, model="")
-    messages = [_assistant_message(asked)]
-    for call in calls:
-        output = await run_tool(turn, state, call)
-        messages.append(_tool_message(call, output))
-    return messages
-
-
-def _tool_message(call: ToolCall, output: Any) -> dict[str, Any]:
-    content = json.dumps(output, ensure_ascii=False, default=str)
-    return {"role": "tool", "tool_call_id": call.id, "content": content}
+def _answered_with_calls(result: ChatResult) -> bool:
+    """Text that comes with calls whose results it does not need (a hand-off, a profile
+    correction) is the reply: no further round."""
+    names = {c.name for c in result.tool_calls}
+    return bool((result.content or "").strip()) and names <= FIRE_AND_FORGET
 
 
 def verified_facts(context: ConversationContext, profile: Mapping[str, Any]) -> ToolState:
@@ -254,21 +234,3 @@ def _final(result: ChatResult, state: ToolState) -> BrainReply:
         brain="llm",
         open_question=state.open_question,
     )
-
-
-def _assistant_message(result: ChatResult) -> dict[str, Any]:
-    return {
-        "role": "assistant",
-        "content": result.content,
-        "tool_calls": [
-            {
-                "id": c.id,
-                "type": "function",
-                "function": {
-                    "name": c.name,
-                    "arguments": json.dumps(c.arguments, ensure_ascii=False),
-                },
-            }
-            for c in result.tool_calls
-        ],
-    }

@@ -130,7 +130,9 @@ async def _search_properties(turn: ToolTurn, state: ToolState, args: dict[str, A
     }
 
 
-async def _lookup_property(turn: ToolTurn, state: ToolState, args: dict[str, Any]) -> Any:
+async def _lookup_property(
+    turn: ToolTurn, state: ToolState, args: dict[str, Any]
+) -> dict[str, Any]:
     hit = await property_search.lookup_code(
         turn.session, tenant_id=turn.tenant_id, code=str(args.get("code") or "")
     )
@@ -326,7 +328,31 @@ def _whole(value: Any) -> int:
         return 0
 
 
+async def _listing(turn: ToolTurn, state: ToolState, args: dict[str, Any]) -> Any:
+    """The listing by code and, when the lead asked about some, those facts from its fields."""
+    found = await _lookup_property(turn, state, args)
+    if "property" in found and (args.get("facts") or asked_facts(turn.text)):
+        found |= await _listing_facts(turn, state, args)
+    return found
+
+
+_CALCULATIONS = {
+    "financing": _simulate,
+    "purchase_costs": _purchase_costs,
+    "affordability": _affordability,
+}
+
+
+async def _calculate(turn: ToolTurn, state: ToolState, args: dict[str, Any]) -> Any:
+    runner = _CALCULATIONS.get(str(args.get("what") or ""))
+    if runner is None:
+        return {"error": "what must be one of " + ", ".join(_CALCULATIONS)}
+    return await runner(turn, state, args)
+
+
 _TOOLS = {
+    "listing": _listing,
+    "calculate": _calculate,
     "visit": _visit,
     "search_properties": _search_properties,
     "lookup_property": _lookup_property,
@@ -339,3 +365,6 @@ _TOOLS = {
     "update_lead_profile": _update_profile,
     "hand_off": _hand_off,
 }
+# Tools whose result the model does not need to write its answer: text that comes with
+# them is the reply, with no further round.
+FIRE_AND_FORGET = frozenset({"hand_off", "update_lead_profile", "record_open_question"})

@@ -37,9 +37,9 @@ async def budget_spent(session: AsyncSession, deps: PipelineDeps, lead: Lead) ->
     return None
 
 
-def skipped(reason: str) -> LlmReport:
-    """A reply the LLM was not asked for (the agency's daily budget is spent)."""
-    return LlmReport(outcome="skipped", fallback_reason=reason)
+def skipped(reason: str, agency: str = "") -> LlmReport:
+    """A reply the LLM was not asked for (the agency's or the lead's budget is spent)."""
+    return LlmReport(outcome="skipped", fallback_reason=reason, agency=agency)
 
 
 async def keep_superseded(
@@ -73,6 +73,7 @@ async def record_trace(
     message_id: uuid.UUID | None,
     spend: LlmSpend,
     seconds: float,
+    agency: str = "",
 ) -> LlmReport:
     """Store the trace of one LLM reply and return what the metrics count of it; names
     (the lead's, and any the lead gave in the prompt) are masked like e-mails and numbers."""
@@ -106,6 +107,7 @@ async def record_trace(
         completion_tokens=spend.completion_tokens,
         seconds=seconds,
         fallback_reason=_fallback_reason(spend),
+        agency=agency,
     )
 
 

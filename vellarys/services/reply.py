@@ -13,7 +13,6 @@ and a failing step never rolls back the lead's message.
 from __future__ import annotations
 
 import logging
-import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -29,15 +28,11 @@ from vellarys.domain.conversation import BrainReply, ConversationContext, Turn
 from vellarys.domain.intent import detect_intents
 from vellarys.domain.planner import plan_reply
 from vellarys.domain.understanding import INTENT_ACTS, Act
-from vellarys.services import llm_traces, llm_visits
+from vellarys.services import llm_visits
 from vellarys.services.deps import PipelineDeps
 from vellarys.services.handoff import hand_off
-from vellarys.services.llm_brain import (
-    LlmTurn,
-    Spent,
-    llm_reply,
-    record_spend,
-)
+from vellarys.services.llm_answer import llm_answer, llm_configured
+from vellarys.services.llm_brain import Spent
 from vellarys.services.opportunities import note_listing_asks
 from vellarys.services.retrieval import OPTIONAL_FAILURES, optional_step, places_of, retrieve
 from vellarys.services.understanding import read_message
@@ -47,9 +42,6 @@ log = logging.getLogger(__name__)
 _OWNER_INTENTS = frozenset({"sell", "rent_out", "support"})
 
 __all__ = ["OPTIONAL_FAILURES", "answer", "learn_while_paused", "llm_configured", "optional_step"]
-
-
-_EMPTY = BrainReply(messages=[], brain="llm")
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +114,8 @@ async def answer(
         )
         if said is not None:
             return BrainReply(messages=said.messages, brain="visits")
+        if not visiting:  # the planner already answered; the model is not asked twice
+            return await _conclude(session, deps, lead, reply, reason, heard, history, burst)
     offer = None
     if visiting:
         # A visit is booked first; the lead is handed over once a slot is chosen.
@@ -301,7 +295,7 @@ async def _compose(
     settings = dict(context.settings)
     reply = None
     if reason is None and heard.text and "visit_offered" not in heard.intents:
-        reply = await _llm_reply(
+        reply = await llm_answer(
             session,
             deps,
             lead=lead,
@@ -393,79 +387,6 @@ async def _finish_handoff(
     said_why = said_why or (reply.brain == "llm" and bool(reply.messages))
     answered = dialogue.without_question(reply) if reason == "hot" or said_why else []
     return replace(reply, messages=[*answered, notice], handoff_reason=reason, asked=None)
-
-
-async def _llm_reply(
-    session: AsyncSession,
-    deps: PipelineDeps,
-    *,
-    lead: Lead,
-    settings: dict[str, Any],
-    context: ConversationContext,
-    profile: dict[str, Any],
-    message_id: uuid.UUID | None = None,
-    spent: list[Spent] | None = None,
-) -> BrainReply | None:
-    """The configured LLM's reply, or None (no LLM, budget spent, or any failure).
-
-    Every call leaves a trace (outside the savepoint, like its tokens) and reports metrics."""
-    chat = deps.chat_for(settings)
-    if chat is None:
-        return None
-    today = deps.clock.now().date()
-    over = await llm_traces.budget_spent(session, deps, lead)
-    if over is not None:
-        log.warning("LLM token budget spent (%s); the offline brain answers", over)
-        deps.observe_llm(llm_traces.skipped(over))
-        return None
-    turn = LlmTurn(
-        session=session,
-        embedder=deps.embedder,
-        tenant_id=lead.tenant_id,
-        text=context.text,
-        settings=settings,
-        now=deps.clock.now(),
-        lead=lead,
-        deps=deps,
-        history=context.history,
-    )
-    turn.spend.names = [n for n in (lead.name, profile.get("name")) if isinstance(n, str)]
-    started = time.monotonic()
-    reply = await optional_step(
-        session, "llm", lambda: llm_reply(turn, chat, context, profile=profile, today=today), None
-    )
-    seconds = time.monotonic() - started
-    if reply is None and turn.spend.error is None:
-        turn.spend.error = "the LLM step failed outside the model (see the log)"
-    await record_spend(session, lead.tenant_id, today, turn.spend)
-    report = await llm_traces.record_trace(
-        session,
-        tenant_id=lead.tenant_id,
-        lead_id=lead.id,
-        message_id=message_id,
-        spend=turn.spend,
-        seconds=seconds,
-    )
-    if spent is not None:
-        spent.append(Spent(turn.spend, seconds, message_id))
-    deps.observe_llm(report)
-    if reply is None and turn.spend.state is not None:
-        # The fallback keeps what the model validly learned: profile fields and a handoff.
-        state = turn.spend.state
-        return replace(
-            _EMPTY,
-            profile=state.profile,
-            handoff_reason=state.handoff_reason,
-            route=state.route,
-            handoff_note=state.handoff_note,
-        )
-    return reply
-
-
-async def llm_configured(session: AsyncSession, deps: PipelineDeps, lead: Lead) -> bool:
-    """Whether the lead's agency answers with a model (its own, or the deployment's)."""
-    tenant = await tenant_queries.get(session, lead.tenant_id)
-    return deps.chat_for(dict(tenant.settings) if tenant else {}) is not None
 
 
 def _update_lead(

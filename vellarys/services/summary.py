@@ -58,7 +58,9 @@ async def refresh_summary(
     chat = deps.chat_for(dict(tenant.settings) if tenant else {})
     if chat is not None and await llm_traces.budget_spent(session, deps, lead) is None:
         previous = lead.summary if since is not None else None
-        written = await _llm_summary(session, deps, chat, lead, new or turns[-2:], previous)
+        written = await _llm_summary(
+            session, deps, chat, lead, new or turns[-2:], previous, tenant.slug if tenant else ""
+        )
         text = written or text
     lead.summary, lead.summary_updated_at = text, deps.clock.now()
     return text
@@ -71,6 +73,7 @@ async def _llm_summary(
     lead: Lead,
     turns: list[Turn],
     previous: str | None,
+    agency: str,
 ) -> str | None:
     """The model's summary, or None when it failed; either way traced and its tokens counted
     (the agency's daily budget and the lead's cap)."""
@@ -98,6 +101,7 @@ async def _llm_summary(
         message_id=None,
         spend=spend,
         seconds=time.monotonic() - started,
+        agency=agency,
     )
     deps.observe_llm(report)
     return (result.content or "").strip() or None if result is not None else None
