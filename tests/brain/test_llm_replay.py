@@ -15,8 +15,9 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -121,25 +122,29 @@ SCRIPTS: dict[str, list[Step]] = {
         ),
     ],
     # The model offers the broker's free Saturday slots, then books the one the lead chose.
+    # Its words quote the slots the tool returned (they depend on the day the test runs).
     "visit-saturday": [
         Step(
             "Tenho crédito aprovado e quero visitar o AP1106 no sábado",
             [  # AP1106 was looked up before the call
                 call("visit", {"action": "offer", "code": "AP1106", "when": "sábado"}),
-                text(
-                    "Ótimo! Para o *AP1106* tenho no sábado (05/12):\n\n"
-                    "• 9h\n• 10h\n• 11h\n\nQual horário fica melhor?"
+                FakeOpenAI.written(
+                    lambda body: (
+                        "Ótimo! Para o *AP1106* tenho estes horários:\n\n"
+                        + "\n".join(f"• {n}) {label}" for n, label in _slots(body).items())
+                        + "\n\nQual fica melhor?"
+                    )
                 ),
             ],
-            ["AP1106", "sábado (05/12)", "10h"],
+            ["AP1106", "2) "],
         ),
         Step(
-            "Pode ser às 10h",
+            "Pode ser o segundo horário",
             [
                 call("visit", {"action": "book", "slot": 2}),
-                text("Combinado! Visita ao *AP1106* no sábado (05/12) às 10h. Até lá! 🙂"),
+                FakeOpenAI.written(lambda body: f"Combinado! {_booked(body)}"),
             ],
-            ["sábado (05/12) às 10h"],
+            ["Combinado!", "AP1106"],
         ),
     ],
 }
@@ -165,16 +170,17 @@ def llm() -> Iterator[FakeOpenAI]:
         yield fake
 
 
-class FixedClock:
-    def __init__(self, at: datetime) -> None:
-        self.at = at
-
-    def now(self) -> datetime:
-        return self.at
+def _tool_results(body: Any) -> list[Any]:
+    return [json.loads(m["content"]) for m in body["messages"] if m["role"] == "tool"]
 
 
-# A visit's slots depend on the day: the visit conversation happens on a Wednesday morning.
-CLOCKS = {"visit-saturday": datetime.fromisoformat("2026-12-02T10:00:00-03:00")}
+def _slots(body: Any) -> dict[str, str]:
+    """The slots of the last visit offer the model was sent."""
+    return [r for r in _tool_results(body) if isinstance(r, dict) and "slots" in r][-1]["slots"]
+
+
+def _booked(body: Any) -> str:
+    return str(_tool_results(body)[-1]["result"])
 
 
 @pytest.mark.parametrize("name", list(SCRIPTS))
@@ -182,8 +188,6 @@ async def test_replayed_conversation_reaches_the_lead(
     demo: Stack, llm: FakeOpenAI, name: str
 ) -> None:
     _use_llm(demo, llm)
-    if name in CLOCKS:
-        demo.container.pipeline = replace(demo.container.pipeline, clock=FixedClock(CLOCKS[name]))
     before = _llm_metrics((await demo.client.get("/metrics")).text)
     chat = Conversation(demo, "55119770009" + f"{list(SCRIPTS).index(name):02d}")
     table: list[dict[str, Any]] = []
@@ -244,22 +248,26 @@ async def _check_handoff(demo: Stack, chat: Conversation, name: str) -> None:
 
 
 async def _check_visit(demo: Stack, chat: Conversation, llm: FakeOpenAI) -> None:
-    """The offer came from the broker's calendar; the chosen slot is booked; on the second
-    turn the open offer was in the prompt before the first call."""
-    offers = [
-        m["content"]
+    """The offer came from the broker's calendar (Saturdays); the second slot is booked and
+    the lead was told so; on the second turn the open offer was in the prompt already."""
+    offer_turn = next(
+        r
         for r in llm.requests
-        for m in r["messages"]
-        if m["role"] == "tool" and '"slots"' in m["content"]
-    ]
-    assert "sábado (05/12) às 10h" in offers[0] and '"2": "sábado (05/12) às 10h"' in offers[-1]
+        if any('"slots"' in m["content"] for m in r["messages"] if m["role"] == "tool")
+    )
+    slots = _slots(offer_turn)
     async with unit_of_work(demo.container.sessions) as session:
-        (visit,) = (
-            await session.execute(select(Visit).where(Visit.lead_id == (await chat.lead()).id))
-        ).scalars()
+        lead = await chat._lead(session)
+        (visit,) = (await session.execute(select(Visit).where(Visit.lead_id == lead.id))).scalars()
     assert visit.status == "scheduled" and visit.property_code == "AP1106"
-    assert visit.starts_at == datetime.fromisoformat("2026-12-05T10:00:00-03:00")
+    assert visit.starts_at.astimezone(ZoneInfo("America/Sao_Paulo")).weekday() == 5
     assert visit.handoff_id is not None
+    told = chat.text_since(0)
+    assert slots["2"] in told and all(label in told for label in slots.values())
+    second_turn = [
+        r for r in llm.requests if r["messages"][-1]["content"] == "Pode ser o segundo horário"
+    ]
+    assert '"offered"' in json.dumps(second_turn[0]["messages"], ensure_ascii=False)
 
 
 async def _traces(demo: Stack, lead_id: Any) -> list[LlmTrace]:

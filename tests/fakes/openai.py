@@ -22,7 +22,7 @@ import itertools
 import json
 import threading
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
@@ -41,6 +41,8 @@ class Answer:
     delay: float = 0.0
     headers: dict[str, str] = field(default_factory=dict)
     gate: threading.Event | None = None  # answered only once set (see ``FakeOpenAI.held``)
+    # Builds the assistant message from the request (see ``FakeOpenAI.written``).
+    write: Callable[[Any], dict[str, Any]] | None = None
 
 
 @dataclass(frozen=True)
@@ -146,6 +148,12 @@ class FakeOpenAI:
         return Answer(status, body=_error_body(status, message), headers=headers)
 
     @staticmethod
+    def written(write: Callable[[Any], str]) -> Answer:
+        """A text answer written from the request body, like a model that reads the tool
+        results it was sent (a visit's free slots depend on the day the test runs)."""
+        return Answer(write=lambda body: {"role": "assistant", "content": write(body)})
+
+    @staticmethod
     def held(gate: threading.Event, then: Answer) -> Answer:
         """``then``, sent once ``gate`` is set: the request stays in flight meanwhile (and
         ``holding`` tells the test it arrived), so a test can act while the model "thinks"."""
@@ -202,6 +210,8 @@ class FakeOpenAI:
             return Answer(401, body=_error_body(401, "Incorrect API key provided."))
         with self._lock:
             answer = self._script.popleft() if self._script else self.text(DEFAULT_TEXT)
+        if answer.write is not None:
+            answer = Answer(message=answer.write(request.body), gate=answer.gate)
         if answer.body is not None or answer.message is None:
             body = answer.body if answer.body is not None else _error_body(answer.status)
             return Answer(
