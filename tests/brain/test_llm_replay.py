@@ -264,10 +264,10 @@ async def _check_visit(demo: Stack, chat: Conversation, llm: FakeOpenAI) -> None
     assert visit.handoff_id is not None
     told = chat.text_since(0)
     assert slots["2"] in told and all(label in told for label in slots.values())
-    second_turn = [
-        r for r in llm.requests if r["messages"][-1]["content"] == "Pode ser o segundo horário"
-    ]
-    assert '"offered"' in json.dumps(second_turn[0]["messages"], ensure_ascii=False)
+    said = {"role": "user", "content": "Pode ser o segundo horário"}
+    second_turn = next(r for r in llm.requests if said in r["messages"])
+    prefetched = [m["content"] for m in second_turn["messages"] if m["role"] == "tool"]
+    assert any('"offered"' in c and slots["2"] in c for c in prefetched)
 
 
 async def _traces(demo: Stack, lead_id: Any) -> list[LlmTrace]:

@@ -12,7 +12,9 @@ import uuid
 from dataclasses import replace
 from typing import Any
 
+from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.base import NO_VALUE
 
 from vellarys.db.models import Lead
 from vellarys.db.queries import tenant as tenant_queries
@@ -40,6 +42,33 @@ async def llm_answer(
     """The configured LLM's reply, or None (no LLM, budget spent, or any failure).
 
     Every call leaves a trace (outside the savepoint, like its tokens) and reports metrics."""
+    held = _hold_back(lead)
+    try:
+        return await _answer(
+            session,
+            deps,
+            lead=lead,
+            settings=settings,
+            context=context,
+            profile=profile,
+            message_id=message_id,
+            spent=spent,
+        )
+    finally:
+        _put_back(lead, held)
+
+
+async def _answer(
+    session: AsyncSession,
+    deps: PipelineDeps,
+    *,
+    lead: Lead,
+    settings: dict[str, Any],
+    context: ConversationContext,
+    profile: dict[str, Any],
+    message_id: uuid.UUID | None = None,
+    spent: list[Spent] | None = None,
+) -> BrainReply | None:
     chat = deps.chat_for(settings)
     if chat is None:
         return None
@@ -100,3 +129,26 @@ async def llm_configured(session: AsyncSession, deps: PipelineDeps, lead: Lead) 
     """Whether the lead's agency answers with a model (its own, or the deployment's)."""
     tenant = await tenant_queries.get(session, lead.tenant_id)
     return deps.chat_for(dict(tenant.settings) if tenant else {}) is not None
+
+
+def _hold_back(lead: Lead) -> dict[str, tuple[Any, Any]]:
+    """Set the lead's unwritten changes aside (back to the stored values) while the model
+    thinks: the savepoint's flush then leaves the lead's row unlocked, so the webhook can
+    store the lead's next message meanwhile, and that message's job answers the whole burst
+    (``inbound.handle_inbound``)."""
+    state = inspect(lead)
+    held: dict[str, tuple[Any, Any]] = {}
+    for key, stored in list(state.committed_state.items()):
+        if stored is not NO_VALUE:
+            held[key] = (stored, getattr(lead, key))
+    for key, (stored, _) in held.items():
+        setattr(lead, key, stored)
+    return held
+
+
+def _put_back(lead: Lead, held: dict[str, tuple[Any, Any]]) -> None:
+    """The changes set aside, except where a tool changed the field meanwhile (a handoff)."""
+    unloaded = inspect(lead).unloaded  # expired by a rolled-back savepoint: left as stored
+    for key, (stored, changed) in held.items():
+        if key not in unloaded and getattr(lead, key) == stored:
+            setattr(lead, key, changed)

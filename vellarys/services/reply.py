@@ -93,9 +93,11 @@ async def answer(
     _update_lead(lead, heard.profile, history, burst, settings)
     reason = _handoff_due(lead, settings)
     visiting = "visit" in heard.intents and lead.stage not in ("handed_off", "won", "lost")
-    if deps.chat_for(settings) is not None and (
-        visiting or await llm_visits.open_visit(session, deps, lead=lead)
-    ):
+    with session.no_autoflush:  # the lead's row stays unlocked while the model thinks
+        open_visit = deps.chat_for(settings) is not None and (
+            visiting or bool(await llm_visits.open_visit(session, deps, lead=lead))
+        )
+    if open_visit:
         # The model books with its visit tool (the lead is handed over once a slot is
         # booked); when it fails, the offline booking answers as it does with no model.
         reply = await _compose(
