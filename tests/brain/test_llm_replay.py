@@ -32,6 +32,7 @@ from tests.web.conftest import Dashboard, soup
 from vellarys.db.models import LlmTrace, User, Visit
 from vellarys.db.uow import unit_of_work
 from vellarys.domain.intent import listing_codes
+from vellarys.domain.llm import redact
 from vellarys.services import lgpd
 from vellarys.services.llm_brain import tokens_used_today
 from vellarys.worker import runtime, tasks
@@ -427,3 +428,10 @@ async def test_a_message_sent_while_the_model_thinks_is_answered_with_the_whole_
     async with unit_of_work(demo.container.sessions) as session:
         used = await tokens_used_today(session, demo.tenant_id, date.today())
     assert used == 2 * (PROMPT_TOKENS + COMPLETION_TOKENS)
+
+
+def test_redaction_masks_the_lead_names_as_whole_words_in_any_case() -> None:
+    text = "Oi, sou a BEATRIZ Prado, beatriz@x.com.br, 11 98888-7777; moro na Rua Pradopolis"
+    masked = redact(text, ["Beatriz Prado", "Bia"])
+    assert masked == "Oi, sou a [nome] [nome], [e-mail], [número]; moro na Rua Pradopolis"
+    assert redact("Oi, Bia!", []) == "Oi, Bia!"
