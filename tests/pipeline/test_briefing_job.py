@@ -17,7 +17,7 @@ from tests.fakes.providers import FakeGraphAPI
 from tests.fakes.smtp import FakeSMTP
 from tests.pipeline.harness import Stack, build_stack
 from tests.pipeline.periodic import run_periodic
-from vellarys.db.models import OutgoingEmail, Tenant
+from vellarys.db.models import BriefingMessage, Channel, OutgoingEmail, Tenant
 from vellarys.db.uow import unit_of_work
 
 SP = ZoneInfo("America/Sao_Paulo")
@@ -104,3 +104,77 @@ async def test_without_smtp_the_briefing_waits_in_the_outbox_page(
     assert await run_periodic(stack, "send_briefings") == "succeeded"
     (kept,) = await _emails(stack)
     assert kept.sent_at is None and kept.attempts == 0
+
+
+BRIEFING_TEMPLATE = {
+    "name": "resumo_manha",
+    "language": "pt_BR",
+    "purpose": "briefing",
+    "variables": ["agency", "text"],
+}
+
+
+async def _whatsapp_agency(stack: Stack) -> None:
+    """WhatsApp only (e-mail off) at 08:00: the admin has not written to the number, the
+    manager wrote two hours ago, a broker with a phone gets nothing."""
+    async with unit_of_work(stack.container.sessions) as session:
+        tenant = await session.get(Tenant, stack.tenant_id)
+        assert tenant is not None
+        tenant.settings = {**(tenant.settings or {}), "briefing_hour": 8,
+                           "briefing_enabled": False, "briefing_whatsapp": True}  # fmt: skip
+        for role, name, phone in (("admin", "Gestora", ADMIN_PHONE),
+                                  ("manager", "Gerente", MANAGER_PHONE),
+                                  ("broker", "Corretor", "+5511900000007")):  # fmt: skip
+            user = await make_user(session, stack.tenant_id, role=role, name=name)
+            user.phone = phone
+        await make_lead(session, stack.tenant_id, phone=MANAGER_PHONE, name="Gerente",
+                        last_inbound_at=datetime(2026, 12, 2, 6, 0, tzinfo=SP))  # fmt: skip
+        channel = await session.get(Channel, stack.channel.id)
+        assert channel is not None
+        channel.templates = [BRIEFING_TEMPLATE]
+
+
+ADMIN_PHONE, MANAGER_PHONE = "+5511900000009", "+5511900000008"
+
+
+async def _briefings(stack: Stack) -> dict[str, tuple[str, str | None]]:
+    async with unit_of_work(stack.container.sessions) as session:
+        rows = (await session.execute(select(BriefingMessage))).scalars().all()
+    return {f"{r.day:%d} {r.phone}": (r.status, r.error) for r in rows}
+
+
+async def test_the_whatsapp_briefing_goes_once_as_text_in_the_window_and_as_template_outside(
+    stack: Stack,
+) -> None:
+    await _whatsapp_agency(stack)
+    stack.container.clock = FixedClock(datetime(2026, 12, 2, 8, 0, tzinfo=SP))
+    assert await run_periodic(stack, "send_briefings") == "succeeded"
+    await stack.drain()
+    stack.container.clock = FixedClock(datetime(2026, 12, 2, 8, 10, tzinfo=SP))
+    assert await run_periodic(stack, "send_briefings") == "succeeded"  # same hour: once a day
+    await stack.drain()
+
+    sent = {r.body["to"]: r.body for r in stack.graph.sent}
+    assert len(stack.graph.sent) == 2 and set(sent) == {"5511900000009", "5511900000008"}
+    inside = sent["5511900000008"]  # wrote two hours ago: free text, WhatsApp formatting kept
+    assert inside["type"] == "text" and inside["text"]["body"].startswith(
+        "*Bom dia! Resumo de 01/12"
+    )
+    outside = sent["5511900000009"]  # never wrote: only the approved template may go
+    assert outside["type"] == "template" and outside["template"]["name"] == "resumo_manha"
+    agency, text = [p["text"] for p in outside["template"]["components"][0]["parameters"]]
+    assert agency == "Imobiliária Teste" and "Visitas hoje:* 0" in text and "\n" not in text
+    assert await _briefings(stack) == {"02 " + ADMIN_PHONE: ("sent", None),
+                                       "02 " + MANAGER_PHONE: ("sent", None)}  # fmt: skip
+    assert await stack.scalar("SELECT count(*) FROM outgoing_emails") == 0  # e-mail is off
+
+    async with unit_of_work(stack.container.sessions) as session:
+        channel = await session.get(Channel, stack.channel.id)
+        assert channel is not None
+        channel.templates = []
+    stack.container.clock = FixedClock(datetime(2026, 12, 3, 8, 0, tzinfo=SP))
+    assert await run_periodic(stack, "send_briefings") == "succeeded"
+    await stack.drain()
+    assert len(stack.graph.sent) == 2  # next day, both outside the window, no template: nothing
+    found = await _briefings(stack)
+    assert found["03 " + ADMIN_PHONE][0] == found["03 " + MANAGER_PHONE][0] == "no_template"

@@ -11,12 +11,13 @@ from typing import Any
 from tests.fakes.openai import FakeOpenAI
 from tests.fakes.providers import FakeGraphAPI
 from tests.pipeline.harness import APP_SECRET, Stack, build_stack, meta_text
-from vellarys.db.models import Tenant
+from vellarys.db.models import Lead, Message, Tenant
 from vellarys.db.queue import HANDLE_INBOUND, task_name
 from vellarys.db.uow import unit_of_work
 from vellarys.domain.rate_limit import NOTICES
 from vellarys.services.channel import add_channel
 from vellarys.services.inbound import FALLBACK_ANSWER
+from vellarys.worker.tasks import HOLD_TRIES
 
 OTHER_NUMBER_ID = "206540352242999"
 
@@ -106,11 +107,56 @@ async def test_an_agency_past_its_limit_tells_each_new_lead_once(stack: Stack) -
     assert [m.content for m in notices] == [NOTICES["agency"]]
 
 
-async def test_processing_past_its_time_budget_is_cancelled_and_the_lead_gets_the_fallback(
+async def _past_the_budget(
+    stack: Stack,
+) -> tuple[list[Message], list[Message], Lead | None, list[str], int]:
+    try:
+        await stack.post(meta_text("Oi, quero comprar um apartamento"))
+        await stack.drain()
+        replies = await stack.messages(direction="outbound")
+        inbound = await stack.messages(direction="inbound")
+        lead = await stack.lead("+5511988887777")
+        reasons = await stack.scalar("SELECT array_agg(reason) FROM handoffs") or []
+        tries = await stack.scalar(
+            "SELECT attempts FROM procrastinate_jobs WHERE task_name = :name",
+            name=task_name(HANDLE_INBOUND),
+        )
+    finally:
+        await stack.client.aclose()
+        await stack.container.aclose()
+    return replies, inbound, lead, list(reasons), tries
+
+
+async def test_past_its_time_budget_the_lead_hears_once_and_then_gets_the_answer(
     fresh_database: Any, tmp_path: Path, graph: FakeGraphAPI
 ) -> None:
     with FakeOpenAI() as llm:
-        llm.script([FakeOpenAI.delay(30)] * 3)
+        # The first try hangs on the model; the next one gets its answer at once.
+        llm.script([FakeOpenAI.delay(60), FakeOpenAI.text("Ótimo! Em qual bairro você procura?")])
+        stack = await build_stack(
+            fresh_database(),
+            tmp_path,
+            graph,
+            llm_base_url=llm.base_url,
+            llm_model="fake-gpt",
+            job_time_budget_seconds=5,
+        )
+        replies, inbound, lead, reasons, _ = await _past_the_budget(stack)
+    assert [m.content for m in replies] == [
+        FALLBACK_ANSWER,
+        "Ótimo! Em qual bairro você procura?",
+    ]
+    assert replies[0].media["brain"] == "fallback" and replies[1].media["brain"] == "llm"
+    assert all(m.status == "sent" for m in replies)
+    assert all(m.processed_at is not None for m in inbound)
+    assert lead is not None and not lead.ai_paused and reasons == []
+
+
+async def test_past_the_budget_on_every_try_a_broker_takes_the_lead(
+    fresh_database: Any, tmp_path: Path, graph: FakeGraphAPI
+) -> None:
+    with FakeOpenAI() as llm:
+        llm.script([FakeOpenAI.delay(60)] * (HOLD_TRIES + 1))
         stack = await build_stack(
             fresh_database(),
             tmp_path,
@@ -119,14 +165,10 @@ async def test_processing_past_its_time_budget_is_cancelled_and_the_lead_gets_th
             llm_model="fake-gpt",
             job_time_budget_seconds=0.5,
         )
-        try:
-            await stack.post(meta_text("Oi, quero comprar um apartamento"))
-            await stack.drain()
-            replies = await stack.messages(direction="outbound")
-            inbound = await stack.messages(direction="inbound")
-        finally:
-            await stack.client.aclose()
-            await stack.container.aclose()
-    assert [m.content for m in replies] == [FALLBACK_ANSWER]
+        replies, inbound, lead, reasons, tries = await _past_the_budget(stack)
+    assert [m.content for m in replies] == [FALLBACK_ANSWER]  # told once, not once per try
     assert replies[0].status == "sent" and replies[0].media["brain"] == "fallback"
+    assert tries == HOLD_TRIES
     assert all(m.processed_at is not None for m in inbound)
+    assert lead is not None and lead.ai_paused and lead.stage == "handed_off"
+    assert reasons == ["delayed"]

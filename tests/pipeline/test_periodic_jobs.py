@@ -11,6 +11,13 @@ from sqlalchemy import text
 from tests.pipeline.harness import Stack, meta_text
 from tests.pipeline.periodic import periodic_task_names, run_periodic
 from vellarys.db.models import Property
+from vellarys.db.queue import (
+    INDEX_PROPERTIES,
+    defer_index_properties,
+    index_lock,
+    task_name,
+    tenants_being_indexed,
+)
 from vellarys.db.uow import unit_of_work
 
 TESTS = Path(__file__).resolve().parents[1]
@@ -113,4 +120,16 @@ async def test_reindex_stale_tenants_embeds_a_listing_that_has_no_embedding(
         )
     assert await stack.scalar("SELECT count(*) FROM property_embeddings") == 0
     assert await run_periodic(stack, "reindex_stale_tenants") == "succeeded"
+    await stack.drain()
     assert await stack.scalar("SELECT count(*) FROM property_embeddings") == 1
+    # The work went through the agency's indexing job, behind the agency's indexing lock.
+    locks = await stack.scalar(
+        "SELECT array_agg(lock) FROM procrastinate_jobs WHERE task_name = :t",
+        t=task_name(INDEX_PROPERTIES),
+    )
+    assert locks == [index_lock(stack.tenant_id)]
+    # While an agency's indexing job waits, the periodic run queues no second one.
+    async with unit_of_work(stack.container.sessions) as session:
+        await defer_index_properties(session, tenant_id=stack.tenant_id)
+    async with unit_of_work(stack.container.sessions) as session:
+        assert await tenants_being_indexed(session) == {str(stack.tenant_id)}

@@ -8,6 +8,7 @@ import subprocess
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.api.v1.factories import (
@@ -18,7 +19,7 @@ from tests.api.v1.factories import (
     make_user,
 )
 from tests.test_cli import VELLARYS, _env
-from vellarys.db.models import LlmUsage, Tenant
+from vellarys.db.models import LlmUsage, Tenant, User, Visit
 from vellarys.domain.briefing import as_dict, render
 from vellarys.services import briefing, tenant_usage
 
@@ -66,10 +67,42 @@ async def _agency(session: AsyncSession) -> Tenant:
     return tenant
 
 
+async def _visits_today(session: AsyncSession, tenant: Tenant, other: Tenant) -> None:
+    """Today: Carla at 14:30 with Ana; a cancelled visit, tomorrow's and another agency's
+    stay out."""
+    ana = (
+        await session.execute(
+            select(User).where(User.tenant_id == tenant.id, User.name == "Ana Souza")
+        )
+    ).scalar_one()
+    carla = await make_lead(session, tenant.id, name="Carla", phone="+5511911110009")
+    stranger = await make_lead(session, other.id, name="Estranho")
+    today = datetime(2026, 12, 2, 14, 30, tzinfo=SP)
+    for lead, starts, status in (
+        (carla, today, "scheduled"),
+        (carla, today - timedelta(hours=3), "cancelled"),
+        (carla, today + timedelta(days=1), "confirmed"),
+        (stranger, today, "scheduled"),
+    ):
+        session.add(
+            Visit(
+                tenant_id=lead.tenant_id,
+                lead_id=lead.id,
+                user_id=ana.id if lead is carla else None,
+                property_code="AP-101",
+                starts_at=starts,
+                ends_at=starts + timedelta(minutes=45),
+                status=status,
+            )
+        )
+    await session.flush()
+
+
 async def test_the_briefing_has_every_section_for_yesterday(session: AsyncSession) -> None:
     tenant = await _agency(session)
     other = await make_tenant(session)  # another agency's lead stays out
     await make_lead(session, other.id, temperature="hot", created_at=YESTERDAY)
+    await _visits_today(session, tenant, other)
 
     made = await briefing.build(session, tenant, now=NOW)
     shown = as_dict(made)
@@ -84,6 +117,9 @@ async def test_the_briefing_has_every_section_for_yesterday(session: AsyncSessio
     assert shown["best_broker"]["name"] == "Ana Souza"
     assert shown["best_broker"]["median_minutes"] == 5.0
     assert shown["slowest_broker"] == {"name": "Bruno Lima", "handoffs": 2, "median_minutes": 120.0}
+    assert shown["visits_today"] == [
+        {"name": "Carla", "phone": "+5511911110009", "detail": "14:30 com Ana Souza · AP-101"}
+    ]
     text = render(made)
     assert text.startswith("*Bom dia! Resumo de 01/12 — Casa Paulista Imóveis*")
     for line in (
@@ -94,6 +130,8 @@ async def test_the_briefing_has_every_section_for_yesterday(session: AsyncSessio
         "(mediana):* menos de 1 min",
         "• Mais rápido: Ana Souza — 5 min",
         "• Mais lento: Bruno Lima — 2 h",
+        "*Visitas hoje:* 1",
+        "• Carla (+5511911110009) — 14:30 com Ana Souza · AP-101",
     ):
         assert line in text, line
     assert "**" not in text and "#" not in text  # WhatsApp formatting only

@@ -205,6 +205,7 @@ async def test_settings_are_saved_and_the_llm_key_is_sealed_and_never_shown(
         "llm_model": "gpt-4o-mini",
         "llm_api_key": "sk-segredo-123",
         "briefing_enabled": "on",
+        "briefing_whatsapp": "on",
         "briefing_hour": "7",
     }
     assert (await dashboard.post("/settings", form, page="/settings")).status_code == 303
@@ -223,6 +224,8 @@ async def test_settings_are_saved_and_the_llm_key_is_sealed_and_never_shown(
     assert hours == ["08:00", "17:00"]
     assert await dashboard.scalar("SELECT settings->>'follow_up_enabled' FROM tenants") == "false"
     assert await dashboard.scalar("SELECT settings->>'briefing_hour' FROM tenants") == "7"
+    assert await dashboard.scalar("SELECT settings->>'briefing_whatsapp' FROM tenants") == "true"
+    assert soup(page).select_one("input[name=briefing_whatsapp]").has_attr("checked")
 
 
 async def test_bad_settings_are_shown_with_field_messages_and_nothing_saved(

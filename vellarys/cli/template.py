@@ -57,7 +57,13 @@ def add(
     name: Annotated[str, typer.Argument(help="Template name as approved by Meta.")],
     tenant: Tenant,
     purpose: Annotated[
-        str, typer.Option(help="follow_up, reactivation, broker_notice or manager_alert.")
+        str,
+        typer.Option(
+            help=(
+                "follow_up, reactivation, broker_notice, manager_alert, briefing, "
+                "visit_reminder or first_contact."
+            )
+        ),
     ],
     language: Annotated[str, typer.Option(help="Template language code.")] = "pt_BR",
     variables: Annotated[

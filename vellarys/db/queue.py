@@ -27,6 +27,7 @@ SEND_OUTBOUND = "send_outbound"
 NOTIFY_BROKER = "notify_broker"
 NOTIFY_MANAGER = "notify_manager"
 NOTIFY_VISIT = "notify_visit"
+SEND_BRIEFING = "send_briefing_whatsapp"
 SUMMARIZE_LEAD = "summarize_lead"
 INDEX_DOCUMENT = "index_document"
 INDEX_PROPERTIES = "index_properties"
@@ -199,6 +200,16 @@ async def defer_notify_manager(session: AsyncSession, *, notification_id: uuid.U
     )
 
 
+async def defer_send_briefing(session: AsyncSession, *, message_id: uuid.UUID) -> int:
+    """Send one manager the morning briefing on WhatsApp."""
+    return await _defer(
+        session,
+        task=SEND_BRIEFING,
+        queue=OUTBOUND_QUEUE,
+        args={"message_id": str(message_id)},
+    )
+
+
 async def defer_notify_visit(
     session: AsyncSession, *, reminder_id: uuid.UUID, run_at: datetime | None = None
 ) -> int:
@@ -237,6 +248,12 @@ async def defer_summarize_lead(
     )
 
 
+def index_lock(tenant_id: object) -> str:
+    """An agency's indexing jobs run one at a time: two of them upserting the same embedding
+    rows wait on each other's row locks until the statement timeout cancels one."""
+    return f"index:{tenant_id}"
+
+
 async def defer_index_document(
     session: AsyncSession, *, tenant_id: uuid.UUID, document_id: uuid.UUID
 ) -> int:
@@ -245,10 +262,27 @@ async def defer_index_document(
         task=INDEX_DOCUMENT,
         queue=INDEXING_QUEUE,
         args={"tenant_id": str(tenant_id), "document_id": str(document_id)},
+        lock=index_lock(tenant_id),
     )
 
 
 async def defer_index_properties(session: AsyncSession, *, tenant_id: uuid.UUID) -> int:
     return await _defer(
-        session, task=INDEX_PROPERTIES, queue=INDEXING_QUEUE, args={"tenant_id": str(tenant_id)}
+        session,
+        task=INDEX_PROPERTIES,
+        queue=INDEXING_QUEUE,
+        args={"tenant_id": str(tenant_id)},
+        lock=index_lock(tenant_id),
     )
+
+
+_INDEXING = text(
+    "SELECT DISTINCT lock FROM procrastinate_jobs "
+    "WHERE status IN ('todo', 'doing') AND lock LIKE 'index:%'"
+)
+
+
+async def tenants_being_indexed(session: AsyncSession) -> set[str]:
+    """The agencies (ids as text) with an indexing job waiting or running."""
+    locks = (await session.execute(_INDEXING)).scalars()
+    return {lock.removeprefix("index:") for lock in locks}

@@ -77,6 +77,7 @@ class HandoffReason(StrEnum):
     MANUAL = "manual"
     OWNER = "owner"  # an owner selling or renting out: whoever takes listings
     CLIENT = "client"  # a current client with a problem or request: whoever serves clients
+    DELAYED = "delayed"  # the assistant could not answer in time, try after try: a person does
 
 
 class AuditAction(StrEnum):
@@ -233,6 +234,37 @@ HANDOFF_REASON_LABELS: Mapping[str, str] = {
     HandoffReason.MANUAL: "Manual",
     HandoffReason.OWNER: "Proprietário (captação)",
     HandoffReason.CLIENT: "Cliente (atendimento)",
+    HandoffReason.DELAYED: "Assistente sem resposta a tempo",
+}
+# Manager alerts, by kind.
+ALERT_KIND_LABELS: Mapping[str, str] = {
+    "new_lead": "Novo lead",
+    "hot_lead": "Lead quente",
+    "after_hours_lead": "Lead fora do horário",
+    "handoff_untaken": "Repasse sem corretor",
+}
+VISIT_STATUS_LABELS: Mapping[str, str] = {
+    "proposed": "Proposta",
+    "scheduled": "Agendada",
+    "confirmed": "Confirmada",
+    "done": "Realizada",
+    "no_show": "Não compareceu",
+    "cancelled": "Cancelada",
+}
+VISIT_OUTCOME_LABELS: Mapping[str, str] = {
+    "done": "Realizada",
+    "no_show": "Não compareceu",
+    "liked": "Gostou do imóvel",
+    "proposal": "Fez proposta",
+}
+# What became of one LLM reply (llm_traces.outcome).
+LLM_OUTCOME_LABELS: Mapping[str, str] = {
+    "answered": "Respondida pela IA",
+    "repaired": "Corrigida e respondida pela IA",
+    "fallback": "Recusada: respondeu o assistente offline",
+    "error": "Erro do modelo: respondeu o assistente offline",
+    "superseded": "Não enviada: a mensagem seguinte do lead foi respondida junto",
+    "summary": "Resumo da conversa",
 }
 PAYMENT_LABELS: Mapping[str, str] = {
     "financing": "Financiamento",

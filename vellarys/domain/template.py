@@ -14,6 +14,7 @@ PURPOSES = {
     "reactivation": "Reativação",
     "broker_notice": "Aviso ao corretor",
     "manager_alert": "Alerta ao gestor",
+    "briefing": "Resumo da manhã ao gestor",
     "visit_reminder": "Lembrete de visita",
     "first_contact": "Primeiro contato (lead de portal ou site)",
 }

@@ -22,17 +22,11 @@ from vellarys.db.queries import handoff as handoff_queries
 from vellarys.db.queries import lead as lead_queries
 from vellarys.db.queries import notification as notification_queries
 from vellarys.db.queries import user as user_queries
-from vellarys.domain import business_hours, nudge
+from vellarys.domain import business_hours, glossary, nudge
 from vellarys.domain.nudge import window_open
 from vellarys.domain.template import WhatsAppTemplate, fill, pick, stored_templates
 
 LOOKBACK = timedelta(days=1)
-LABELS = {
-    "new_lead": "Novo lead",
-    "hot_lead": "Lead quente",
-    "after_hours_lead": "Lead fora do horário",
-    "handoff_untaken": "Repasse sem corretor",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +129,7 @@ async def set_whatsapp_alerts(
     session: AsyncSession, *, tenant_id: uuid.UUID, user_id: uuid.UUID, kinds: Sequence[str]
 ) -> list[str]:
     """Which alerts also go to this user's WhatsApp; unknown kinds are ignored."""
-    chosen = [kind for kind in LABELS if kind in kinds]
+    chosen = [kind for kind in glossary.ALERT_KIND_LABELS if kind in kinds]
     await user_queries.set_whatsapp_alerts(session, tenant_id, user_id, chosen)
     return chosen
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Mapping
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,6 +17,7 @@ from vellarys.db.queries import briefing as queries
 from vellarys.db.queries import mail
 from vellarys.domain import business_hours
 from vellarys.domain.briefing import Briefing, BrokerDay, LeadLine, profile_line, render
+from vellarys.services import briefing_whatsapp
 
 
 async def build(session: AsyncSession, tenant: Tenant, *, now: datetime) -> Briefing:
@@ -29,6 +30,7 @@ async def build(session: AsyncSession, tenant: Tenant, *, now: datetime) -> Brie
     hot = await queries.hot_leads(session, tenant.id, start, end)
     waiting = await queries.waiting(session, tenant.id, now)
     timings = await queries.handoff_timings(session, tenant.id, start, end)
+    visits = await queries.visits_between(session, tenant.id, end, end + timedelta(days=1))
     return Briefing(
         agency=tenant.name,
         day=start.date(),
@@ -39,7 +41,15 @@ async def build(session: AsyncSession, tenant: Tenant, *, now: datetime) -> Brie
         ),
         first_response_seconds=first_response,
         brokers=_brokers(timings),
+        visits_today=tuple(_visit_line(row, zone) for row in visits),
     )
+
+
+def _visit_line(row: queries.VisitRow, zone: tzinfo) -> LeadLine:
+    """ "14:30 com Ana Souza · AP-101": the time in the agency's zone, the broker, the listing."""
+    who = f"com {row.broker}" if row.broker else "sem corretor"
+    detail = f"{row.starts_at.astimezone(zone):%H:%M} {who} · {row.code}"
+    return LeadLine(name=row.lead or "Sem nome", phone=row.phone, detail=detail)
 
 
 def _line(row: queries.LeadRow, detail: str) -> LeadLine:
@@ -72,28 +82,40 @@ def schedule(settings: Mapping[str, Any]) -> tuple[bool, int]:
 
 
 async def queue_due(session: AsyncSession, *, now: datetime) -> int:
-    """Queue today's briefing for each agency whose hour it is, once per manager and day."""
+    """Queue today's briefing for each agency whose hour it is, once per manager and day: by
+    e-mail and, when the agency wants it, on WhatsApp. Returns how many were queued."""
     queued = 0
     for tenant in await mail.all_tenants(session):
-        enabled, hour = schedule(tenant.settings or {})
-        local = now.astimezone(business_hours.from_settings(tenant.settings or {}).zone)
-        if not enabled or local.hour != hour:
-            continue
-        recipients = await mail.managers(session, tenant.id)
-        if not recipients:
+        settings = tenant.settings or {}
+        enabled, hour = schedule(settings)
+        by_whatsapp = briefing_whatsapp.wanted(settings)
+        local = now.astimezone(business_hours.from_settings(settings).zone)
+        if not (enabled or by_whatsapp) or local.hour != hour:
             continue
         made = await build(session, tenant, now=now)
-        subject = SUBJECT.format(agency=tenant.name, day=made.day)
-        for to in recipients:
-            queued += await mail.queue_once(
-                session,
-                tenant.id,
-                kind="briefing",
-                day=local.date(),
-                recipient=to,
-                subject=subject,
-                body=render(made).replace("*", ""),  # e-mail is plain text
+        if enabled:
+            queued += await _queue_emails(session, tenant, made, day=local.date())
+        if by_whatsapp:
+            text = render(made)
+            queued += await briefing_whatsapp.queue_whatsapp(
+                session, tenant, day=local.date(), text=text
             )
+    return queued
+
+
+async def _queue_emails(session: AsyncSession, tenant: Tenant, made: Briefing, *, day: date) -> int:
+    queued = 0
+    subject = SUBJECT.format(agency=tenant.name, day=made.day)
+    for to in await mail.managers(session, tenant.id):
+        queued += await mail.queue_once(
+            session,
+            tenant.id,
+            kind="briefing",
+            day=day,
+            recipient=to,
+            subject=subject,
+            body=render(made).replace("*", ""),  # e-mail is plain text
+        )
     return queued
 
 

@@ -15,10 +15,12 @@ from vellarys.db.queries import lead as lead_queries
 from vellarys.db.queries import message as message_queries
 from vellarys.domain import phrases
 from vellarys.domain.conversation import Turn
+from vellarys.domain.glossary import HandoffReason
 from vellarys.domain.intent import detect_intents
 from vellarys.domain.media import understood_line
 from vellarys.services import llm_traces, webhooks
 from vellarys.services.deps import PipelineDeps
+from vellarys.services.handoff import hand_off
 from vellarys.services.llm_brain import Spent
 from vellarys.services.nearby import listings_near
 from vellarys.services.outbound import queue_outbound
@@ -37,10 +39,12 @@ FALLBACK_ANSWER = (
 
 @dataclass(frozen=True, slots=True)
 class InboundOutcome:
-    """What processing did: ``answered``, ``fallback`` (past its time budget), ``folded`` (a
-    newer message answers the burst), ``superseded`` (one arrived while this burst was being
-    answered: nothing was sent, its job answers them all), ``opted_out``, ``paused``,
-    ``silent`` (lead opted out earlier) or ``already`` (done before)."""
+    """What processing did: ``answered``, ``holding`` (past its time budget: the lead was
+    told the answer is coming and the job runs again), ``handed_off`` (past the budget on the
+    last try: a broker answers), ``folded`` (a newer message answers the burst),
+    ``superseded`` (one arrived while this burst was being answered: nothing was sent, its
+    job answers them all), ``opted_out``, ``paused``, ``silent`` (lead opted out earlier)
+    or ``already``."""
 
     outcome: str
     lead_id: uuid.UUID | None = None
@@ -92,8 +96,7 @@ async def _answer_burst(
     now: datetime,
     spent: list[Spent],
 ) -> InboundOutcome:
-    for item in burst:
-        item.processed_at = now
+    _close(burst, now)
     found = await lead_queries.with_history(
         session, burst[-1].tenant_id, burst[-1].lead_id, limit=deps.settings.history_limit
     )
@@ -191,24 +194,42 @@ async def _about_visit(
     return True
 
 
-async def answer_with_fallback(
-    session: AsyncSession, deps: PipelineDeps, *, message_id: uuid.UUID
+async def hold(
+    session: AsyncSession, deps: PipelineDeps, *, message_id: uuid.UUID, give_up: bool
 ) -> InboundOutcome:
-    """Answer the burst with the short fallback text: its processing ran past the time budget."""
+    """Processing ran past its time budget: tell the lead, once, that the answer is coming.
+
+    The burst stays unprocessed, so the job that runs again (or a newer message's job)
+    still answers it: the holding text is a promise, not the answer. ``give_up`` is the
+    last try: the burst is closed and a broker takes the lead, so the promise is kept by
+    a person.
+    """
     message = await message_queries.get_for_update(session, message_id)
     if message is None or message.processed_at is not None:
         return InboundOutcome("already")
     burst = await message_queries.unprocessed_inbound(session, message.tenant_id, message.lead_id)
     if burst and burst[-1].id != message.id:
         return InboundOutcome("folded", message.lead_id)
-    for item in burst:
-        item.processed_at = deps.clock.now()
     lead = await lead_queries.get(session, message.tenant_id, message.lead_id)
     if lead is None or lead.opted_out or lead.ai_paused:
+        _close(burst, deps.clock.now())
         return InboundOutcome("silent", message.lead_id)
-    media = {"brain": "fallback", "in_reply_to": str(message.id)}
-    await queue_outbound(session, lead=lead, texts=[FALLBACK_ANSWER], media=media)
-    return InboundOutcome("fallback", lead.id, 1)
+    held = any((m.media or {}).get("held") for m in burst)
+    if not held:
+        media = {"brain": "fallback", "in_reply_to": str(message.id)}
+        await queue_outbound(session, lead=lead, texts=[FALLBACK_ANSWER], media=media)
+        message.media = {**(message.media or {}), "held": True}
+    if not give_up:
+        return InboundOutcome("holding", lead.id, 0 if held else 1)
+    _close(burst, deps.clock.now())
+    turns = [_turn(m) for m in burst]
+    await hand_off(session, deps, lead=lead, reason=HandoffReason.DELAYED, history=turns)
+    return InboundOutcome("handed_off", lead.id, 0 if held else 1)
+
+
+def _close(burst: list[Message], now: datetime) -> None:
+    for item in burst:
+        item.processed_at = now
 
 
 def _turn(message: Message) -> Turn:

@@ -174,6 +174,23 @@ async def claim_send(
     file = await _file_of(session, message)
     message.attempts += 1
     message.sending_since = now
+    return _plan(
+        message,
+        channel,
+        lead,
+        template=template if isinstance(template, Mapping) else None,
+        file=file,
+    )
+
+
+def _plan(
+    message: Message,
+    channel: Channel,
+    lead: Lead,
+    *,
+    template: Mapping[str, Any] | None = None,
+    file: OutgoingFile | None = None,
+) -> SendPlan:
     return SendPlan(
         message_id=message.id,
         tenant_id=message.tenant_id,
@@ -182,7 +199,7 @@ async def claim_send(
         to=lead.phone,
         text=message.content,
         attempt=message.attempts,
-        template=template if isinstance(template, Mapping) else None,
+        template=template,
         file=file,
     )
 
@@ -210,15 +227,7 @@ async def _lookup_plan(session: AsyncSession, message: Message) -> SendPlan | No
         channel = await channel_queries.get(session, message.tenant_id, message.channel_id)
     if lead is None or channel is None:
         return None
-    return SendPlan(
-        message_id=message.id,
-        tenant_id=message.tenant_id,
-        lead_id=message.lead_id,
-        channel=channel,
-        to=lead.phone,
-        text=message.content,
-        attempt=message.attempts,
-    )
+    return _plan(message, channel, lead)
 
 
 async def settle_uncertain(

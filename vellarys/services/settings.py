@@ -58,6 +58,7 @@ _DEFAULTS: dict[str, Any] = {
     "handoff_alert_minutes": 15,
     "briefing_enabled": True,
     "briefing_hour": 8,
+    "briefing_whatsapp": False,
 }
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _TEXT_LIMITS = {
@@ -253,9 +254,10 @@ def _rate_limits(form: Mapping[str, str], errors: dict[str, str]) -> dict[str, i
 
 
 def _briefing(form: Mapping[str, str], errors: dict[str, str]) -> dict[str, Any]:
-    """The managers' morning e-mail and the local hour it goes out."""
+    """The managers' morning e-mail, its WhatsApp copy and the local hour they go out."""
     return {
         "briefing_enabled": form.get("briefing_enabled") == "on",
+        "briefing_whatsapp": form.get("briefing_whatsapp") == "on",
         "briefing_hour": _number(form, "briefing_hour", 8, 0, 23, errors, "De 0 a 23 horas."),
     }
 

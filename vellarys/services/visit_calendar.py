@@ -19,21 +19,6 @@ from vellarys.errors import BadRequest, Conflict, NotFound
 from vellarys.services.availability import agency_rules
 from vellarys.services.visit_notices import describe, send_no_show
 
-STATUS_LABELS = {
-    "proposed": "Proposta",
-    "scheduled": "Agendada",
-    "confirmed": "Confirmada",
-    "done": "Realizada",
-    "no_show": "Não compareceu",
-    "cancelled": "Cancelada",
-}
-OUTCOME_LABELS = {
-    "done": "Realizada",
-    "no_show": "Não compareceu",
-    "liked": "Gostou do imóvel",
-    "proposal": "Fez proposta",
-}
-
 
 @dataclass(frozen=True, slots=True)
 class VisitRow:

@@ -30,6 +30,7 @@ from vellarys.errors import ProviderError
 from vellarys.services import (
     alerts,
     briefing,
+    briefing_whatsapp,
     feeds,
     followups,
     handoff,
@@ -55,6 +56,11 @@ log = logging.getLogger(__name__)
 KEEP_FINISHED_HOURS = 72
 # A media download is tried this many times before the lead is told it could not be opened.
 FETCH_ATTEMPTS = 3
+# A lead's message that keeps running past its time budget is tried this many times in all
+# (the lead hears once that the answer is coming); then a broker takes the lead.
+HOLD_TRIES = 4
+# The pause before the next try grows with each try: this (or the budget, if shorter), times n.
+HOLD_WAIT_SECONDS = 15.0
 # How long a worker keeps trying to record a send the provider accepted.
 RECORD_SENT_PATIENCE_SECONDS = 120.0
 
@@ -92,13 +98,26 @@ class RetryWhenAsked(procrastinate.BaseRetryStrategy):
         return None
 
 
-async def handle_inbound(message_id: str) -> str:
+class RetryInbound(procrastinate.RetryStrategy):
+    """A lead's message: again when the job asked (after a holding reply), else on an
+    unexpected error with a growing wait, a bounded number of times."""
+
+    def get_retry_decision(
+        self, *, exception: BaseException, job: procrastinate.jobs.Job
+    ) -> procrastinate.RetryDecision | None:
+        if isinstance(exception, RetryAt):
+            return procrastinate.RetryDecision(retry_at=exception.at)
+        return super().get_retry_decision(exception=exception, job=job)
+
+
+async def handle_inbound(context: procrastinate.JobContext, message_id: str) -> str:
     """Answer a lead's message (or the burst it belongs to). Retried on unexpected errors.
 
-    The work has a time budget: past it, it is cancelled (its transaction rolls back) and
-    the lead gets the short fallback answer instead of waiting."""
+    The work has a time budget: past it, it is cancelled (its transaction rolls back), the
+    lead is told once that the answer is coming, and the job runs again a little later;
+    past the budget on the last try, a broker takes the lead."""
     container = runtime.container()
-    key = uuid.UUID(message_id)
+    key, attempt = uuid.UUID(message_id), _attempts(context)
     with log_context(message_id=message_id):
         try:
             async with asyncio.timeout(container.settings.job_time_budget_seconds):
@@ -108,11 +127,18 @@ async def handle_inbound(message_id: str) -> str:
                     )
         except TimeoutError:
             metrics.JOB_BUDGET_EXCEEDED.labels(queue.HANDLE_INBOUND).inc()
-            log.warning("processing ran past its time budget; answering with the fallback")
+            log.warning("processing ran past its time budget", extra={"attempt": attempt})
             async with unit_of_work(container.sessions) as session:
-                result = await inbound.answer_with_fallback(
-                    session, container.pipeline, message_id=key
+                result = await inbound.hold(
+                    session,
+                    container.pipeline,
+                    message_id=key,
+                    give_up=attempt + 1 >= HOLD_TRIES,
                 )
+            if result.outcome == "holding":
+                wait = min(container.settings.job_time_budget_seconds, HOLD_WAIT_SECONDS)
+                at = container.clock.now() + timedelta(seconds=wait * (attempt + 1))
+                raise RetryAt(at, "answer after the holding reply") from None
         with log_context(lead_id=result.lead_id):
             log.info("inbound processed", extra={"outcome": result.outcome})
     return result.outcome
@@ -403,7 +429,10 @@ async def notify_broker(handoff_id: str) -> str:
 
 async def _notify(
     provider: WhatsAppProvider,
-    note: handoff.BrokerNotification | alerts.ManagerMessage | visit_notices.BrokerMessage,
+    note: handoff.BrokerNotification
+    | alerts.ManagerMessage
+    | visit_notices.BrokerMessage
+    | briefing_whatsapp.BriefingWhatsApp,
 ) -> str:
     if note.template is None:
         return await provider.send_text(to=note.to, text=note.text)
@@ -530,18 +559,16 @@ async def summarize_lead(lead_id: str, tenant_id: str) -> str:
 
 
 async def reindex_stale_tenants(timestamp: int) -> int:
-    """Embed what has no embedding for the configured model yet: new listings, and everything
-    after the embedding model changed. Each agency in its own unit of work."""
+    """Embed what has no embedding for the configured model yet (new listings, and everything
+    after the embedding model changed): one indexing job per agency, behind the agency's
+    indexing lock, unless one is already waiting or running. Returns the jobs queued."""
     container = runtime.container()
     async with unit_of_work(container.sessions) as session:
-        tenant_ids = await tenant_queries.all_ids(session)
-    done = 0
-    for tenant_id in tenant_ids:
-        async with unit_of_work(container.sessions) as session:
-            done += await knowledge.reindex_stale(
-                session, container.index_embedder, tenant_id=tenant_id
-            )
-    return done
+        busy = await queue.tenants_being_indexed(session)
+        tenant_ids = [t for t in await tenant_queries.all_ids(session) if str(t) not in busy]
+        for tenant_id in tenant_ids:
+            await queue.defer_index_properties(session, tenant_id=tenant_id)
+    return len(tenant_ids)
 
 
 # At most this many feeds per run; the next run takes the rest.
@@ -655,10 +682,12 @@ def make_blueprint() -> procrastinate.Blueprint:
     """A fresh blueprint of every job (procrastinate namespaces a blueprint's tasks in place,
     so each queue app gets its own)."""
     bp = procrastinate.Blueprint()
-    retry_inbound = procrastinate.RetryStrategy(max_attempts=5, exponential_wait=2)
-    bp.task(name=queue.HANDLE_INBOUND, queue=queue.PIPELINE_QUEUE, retry=retry_inbound)(
-        handle_inbound
-    )
+    bp.task(
+        name=queue.HANDLE_INBOUND,
+        queue=queue.PIPELINE_QUEUE,
+        retry=RetryInbound(max_attempts=5 + HOLD_TRIES, exponential_wait=2),
+        pass_context=True,
+    )(handle_inbound)
     retry_media = procrastinate.RetryStrategy(
         max_attempts=FETCH_ATTEMPTS, wait=1, retry_exceptions={MediaDownloadFailed}
     )
@@ -671,6 +700,7 @@ def make_blueprint() -> procrastinate.Blueprint:
     bp.task(name=queue.NOTIFY_BROKER, queue=queue.OUTBOUND_QUEUE)(notify_broker)
     bp.task(name=queue.NOTIFY_MANAGER, queue=queue.OUTBOUND_QUEUE)(notify_manager)
     bp.task(name=queue.NOTIFY_VISIT, queue=queue.OUTBOUND_QUEUE)(notify_visit)
+    bp.task(name=queue.SEND_BRIEFING, queue=queue.OUTBOUND_QUEUE)(send_briefing_whatsapp)
     bp.task(name=queue.SUMMARIZE_LEAD, queue=queue.PIPELINE_QUEUE)(summarize_lead)
     bp.task(name=queue.INDEX_DOCUMENT, queue=queue.INDEXING_QUEUE)(index_document)
     bp.task(name=queue.INDEX_PROPERTIES, queue=queue.INDEXING_QUEUE)(index_properties)
@@ -693,6 +723,28 @@ async def send_briefings(timestamp: int) -> int:
     async with unit_of_work(container.sessions) as session:
         await briefing.deliver(session, mailer, now=now)
     return queued
+
+
+async def send_briefing_whatsapp(message_id: str) -> str:
+    """One manager's morning briefing on WhatsApp (claimed once per manager and day)."""
+    container = runtime.container()
+    key = uuid.UUID(message_id)
+    async with unit_of_work(container.sessions) as session:
+        message = await briefing_whatsapp.prepare(
+            session, message_id=key, now=container.clock.now()
+        )
+    if message is None:
+        return "skipped"
+    error = None
+    try:
+        await _notify(container.pipeline.provider_for(message.channel), message)
+    except ProviderError as exc:
+        error = exc.message
+    async with unit_of_work(container.sessions) as session:
+        await briefing_whatsapp.record(
+            session, message_id=key, error=error, now=container.clock.now()
+        )
+    return "failed" if error else "sent"
 
 
 def _periodic(bp: procrastinate.Blueprint) -> None:

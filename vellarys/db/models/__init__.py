@@ -19,6 +19,7 @@ from vellarys.db.models.media import MediaFile
 from vellarys.db.models.message import Message, RejectedInbound
 from vellarys.db.models.opportunity import Opportunity
 from vellarys.db.models.property import Property, PropertyEmbedding
+from vellarys.db.models.report import BriefingMessage, BrokerGoal
 from vellarys.db.models.security import ErasedIdentifier, ErasureSalt, PasswordReset, UserSession
 from vellarys.db.models.system import LlmUsage, MessageRate, SystemSetting
 from vellarys.db.models.tenant import ApiKey, AuditEntry, Tenant, User
@@ -27,7 +28,9 @@ from vellarys.db.models.visit import BrokerBlock, BrokerSchedule, Visit, VisitRe
 __all__ = [
     "ApiKey",
     "AuditEntry",
+    "BriefingMessage",
     "BrokerBlock",
+    "BrokerGoal",
     "BrokerSchedule",
     "Channel",
     "ConversationRead",

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vellarys.db.models import Handoff, Lead, Message, User
+from vellarys.db.models import BriefingMessage, Handoff, Lead, Message, User, Visit
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,3 +118,88 @@ async def handoff_timings(
         )
         for name, email, created, answered in found.all()
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class VisitRow:
+    starts_at: datetime
+    lead: str | None
+    phone: str
+    broker: str | None
+    code: str
+
+
+async def visits_between(
+    session: AsyncSession, tenant_id: uuid.UUID, start: datetime, end: datetime
+) -> list[VisitRow]:
+    """Scheduled and confirmed visits starting in [start, end), earliest first."""
+    found = await session.execute(
+        select(Visit.starts_at, Lead.name, Lead.phone, User.name, Visit.property_code)
+        .join(Lead, (Lead.id == Visit.lead_id) & (Lead.tenant_id == tenant_id))
+        .outerjoin(User, (User.id == Visit.user_id) & (User.tenant_id == tenant_id))
+        .where(
+            Visit.tenant_id == tenant_id,
+            Visit.status.in_(("scheduled", "confirmed")),
+            Visit.starts_at >= start,
+            Visit.starts_at < end,
+            Lead.erased_at.is_(None),
+        )
+        .order_by(Visit.starts_at)
+    )
+    return [VisitRow(*row) for row in found.all()]
+
+
+async def managers_with_phone(session: AsyncSession, tenant_id: uuid.UUID) -> list[User]:
+    """The agency's active admins and managers who have a WhatsApp number."""
+    found = await session.execute(
+        select(User)
+        .where(
+            User.tenant_id == tenant_id,
+            User.active.is_(True),
+            User.role.in_(("admin", "manager")),
+            User.phone.is_not(None),
+            User.phone != "",
+        )
+        .order_by(User.name)
+    )
+    return list(found.scalars())
+
+
+async def claim_whatsapp(
+    session: AsyncSession, tenant_id: uuid.UUID, *, user: User, day: date, text: str
+) -> uuid.UUID | None:
+    """Take this manager's briefing of ``day``; None when it was already taken."""
+    statement = (
+        insert(BriefingMessage)
+        .values(
+            id=uuid.uuid4(),
+            tenant_id=tenant_id,
+            user_id=user.id,
+            day=day,
+            phone=user.phone or "",
+            text=text,
+        )
+        .on_conflict_do_nothing(constraint="uq_briefing_messages_once")
+        .returning(BriefingMessage.id)
+    )
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def whatsapp_message(session: AsyncSession, message_id: uuid.UUID) -> BriefingMessage | None:
+    """One claimed WhatsApp briefing, locked (a job names it by id, across agencies)."""
+    found = await session.execute(
+        select(BriefingMessage).where(BriefingMessage.id == message_id).with_for_update()
+    )
+    return found.scalar_one_or_none()
+
+
+async def whatsapp_messages(
+    session: AsyncSession, tenant_id: uuid.UUID, *, limit: int
+) -> list[BriefingMessage]:
+    found = await session.execute(
+        select(BriefingMessage)
+        .where(BriefingMessage.tenant_id == tenant_id)
+        .order_by(BriefingMessage.created_at.desc())
+        .limit(limit)
+    )
+    return list(found.scalars())

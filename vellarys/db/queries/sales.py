@@ -56,9 +56,9 @@ class BrokerFigures:
     won_value: Decimal
 
 
-# One round trip: per active staff member, the handoffs they got since :since, how many they
+# One round trip: per active staff member, the handoffs they got in [:since, :until), how many they
 # answered (a broker message on the lead after the handoff) and the median time to it; the
-# opportunities won since :since on leads assigned to them.
+# opportunities won in that span on leads assigned to them (no :until: up to now).
 _PER_BROKER = text(
     """
     WITH answered AS (
@@ -70,10 +70,12 @@ _PER_BROKER = text(
                ) - h.created_at) AS seconds
         FROM handoffs h
         WHERE h.tenant_id = :tenant AND h.user_id IS NOT NULL AND h.created_at >= :since
+          AND h.created_at < coalesce(CAST(:until AS timestamptz), 'infinity')
     ), wins AS (
         SELECT l.assigned_user_id AS user_id, count(*) AS won, sum(o.value) AS value
         FROM opportunities o JOIN leads l ON l.id = o.lead_id AND l.tenant_id = o.tenant_id
         WHERE o.tenant_id = :tenant AND o.stage = 'won' AND o.closed_at >= :since
+          AND o.closed_at < coalesce(CAST(:until AS timestamptz), 'infinity')
         GROUP BY l.assigned_user_id
     )
     SELECT u.id, u.name, u.role,
@@ -90,9 +92,11 @@ _PER_BROKER = text(
 
 
 async def per_broker(
-    session: AsyncSession, tenant_id: uuid.UUID, since: datetime
+    session: AsyncSession, tenant_id: uuid.UUID, since: datetime, until: datetime | None = None
 ) -> list[BrokerFigures]:
-    found = await session.execute(_PER_BROKER, {"tenant": tenant_id, "since": since})
+    found = await session.execute(
+        _PER_BROKER, {"tenant": tenant_id, "since": since, "until": until}
+    )
     return [
         BrokerFigures(
             user_id=row[0],

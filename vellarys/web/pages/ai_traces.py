@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
+from vellarys.domain import glossary
 from vellarys.services import llm_traces
 from vellarys.web.pages.lead import lead_key
 from vellarys.web.render import render
@@ -12,13 +13,6 @@ from vellarys.web.route import WebRoute
 from vellarys.web.session import staff_work
 
 router = APIRouter(route_class=WebRoute)
-
-OUTCOME_LABELS = {
-    "answered": "Respondida pela IA",
-    "repaired": "Corrigida e respondida pela IA",
-    "fallback": "Recusada: respondeu o assistente offline",
-    "error": "Erro do modelo: respondeu o assistente offline",
-}
 
 
 @router.get("/leads/{lead_id}/ai")
@@ -28,5 +22,5 @@ async def lead_ai_traces(request: Request, lead_id: str) -> Response:
     return render(
         request,
         "lead_traces.html",
-        {"traces": traces, "lead_id": lead_key(lead_id), "outcomes": OUTCOME_LABELS},
+        {"traces": traces, "lead_id": lead_key(lead_id), "outcomes": glossary.LLM_OUTCOME_LABELS},
     )

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
+from vellarys.domain import glossary
 from vellarys.errors import BadRequest, Conflict, NotFound
 from vellarys.services import dashboard, lead_acts, lead_entry, opportunities, visit_calendar
 from vellarys.web.pages.forms import form_fields
@@ -48,8 +49,8 @@ async def _lead_page(
         "edit_error": None,
         "edit_values": None,
         "visits": visits,
-        "statuses": visit_calendar.STATUS_LABELS,
-        "outcomes": visit_calendar.OUTCOME_LABELS,
+        "statuses": glossary.VISIT_STATUS_LABELS,
+        "outcomes": glossary.VISIT_OUTCOME_LABELS,
         "now": container_of(request).clock.now(),
         **extra,
     }

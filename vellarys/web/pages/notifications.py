@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from vellarys.domain import glossary
 from vellarys.services import alerts
 from vellarys.web.pages.forms import form_fields
 from vellarys.web.render import render
@@ -20,7 +21,7 @@ async def notifications_page(request: Request) -> Response:
         tenant_id, user_id = viewer.tenant_id, viewer.user_id
         items = await alerts.list_notifications(session, tenant_id=tenant_id, user_id=user_id)
         chosen = await alerts.whatsapp_alerts(session, tenant_id=tenant_id, user_id=user_id)
-    context = {"items": items, "chosen": chosen, "labels": alerts.LABELS}
+    context = {"items": items, "chosen": chosen, "labels": glossary.ALERT_KIND_LABELS}
     return render(request, "notifications.html", context)
 
 
@@ -49,7 +50,7 @@ async def mark_read(request: Request) -> Response:
 @router.post("/notifications/preferences")
 async def preferences(request: Request) -> Response:
     fields = await form_fields(request)
-    kinds = [kind for kind in alerts.LABELS if fields.get(f"alert_{kind}") == "on"]
+    kinds = [kind for kind in glossary.ALERT_KIND_LABELS if fields.get(f"alert_{kind}") == "on"]
     async with staff_work(request, admin=True) as (session, viewer):
         await alerts.set_whatsapp_alerts(
             session, tenant_id=viewer.tenant_id, user_id=viewer.user_id, kinds=kinds

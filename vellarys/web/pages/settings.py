@@ -22,6 +22,7 @@ _CHECKBOXES = (
     "reactivation_enabled",
     "notify_hot_any_hour",
     "briefing_enabled",
+    "briefing_whatsapp",
 )
 
 

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
 from vellarys.db.uow import unit_of_work
-from vellarys.domain import business_hours
+from vellarys.domain import business_hours, glossary
 from vellarys.domain.business_hours import DAYS
 from vellarys.domain.visit_ics import token_ok
 from vellarys.errors import BadRequest, Conflict, Forbidden, NotFound
@@ -37,7 +37,7 @@ async def calendar(request: Request) -> Response:
     start = _week_start(query.get("week"))
     user = query.get("user") or ""
     status = query.get("status") or None
-    if status not in (None, *visit_calendar.STATUS_LABELS):
+    if status not in (None, *glossary.VISIT_STATUS_LABELS):
         raise BadRequest("Situação de visita desconhecida.")
     async with staff_work(request) as (session, viewer):
         brokers = await availability.brokers(session, tenant_id=viewer.tenant_id)
@@ -53,7 +53,7 @@ async def calendar(request: Request) -> Response:
         "notices": [n for n in mine if n.kind == "visit"][:10],
         "bring": str(settings.get("visit_bring") or ""),
         "days": days, "by_day": by_day, "brokers": brokers, "user": user, "status": status or "",
-        "statuses": visit_calendar.STATUS_LABELS, "outcomes": visit_calendar.OUTCOME_LABELS,
+        "statuses": glossary.VISIT_STATUS_LABELS, "outcomes": glossary.VISIT_OUTCOME_LABELS,
         "week": start, "previous": start - timedelta(days=7), "next": start + timedelta(days=7),
         "zone": hours.zone, "rules": rules, "now": container_of(request).clock.now(),
     }  # fmt: skip

@@ -2,7 +2,7 @@
 rolling summary's call, traced like the replies).
 
 Revision ID: 0009_llm_trace_outcomes
-Revises: 0008_llm_traces
+Revises: 0009_reports
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0009_llm_trace_outcomes"
-down_revision = "0008_llm_traces"
+down_revision = "0009_reports"
 branch_labels = None
 depends_on = None
 
