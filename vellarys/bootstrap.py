@@ -22,7 +22,9 @@ from vellarys.adapters.whatsapp import build_provider, spec_of
 from vellarys.config import Settings
 from vellarys.db.embedded import start_embedded
 from vellarys.db.engine import PoolConfig, create_engine, create_sessionmaker
+from vellarys.db.feed import MessageFeed
 from vellarys.db.models import Channel
+from vellarys.db.url import libpq_url
 from vellarys.domain.clock import SystemClock
 from vellarys.domain.llm import ChatModel
 from vellarys.domain.ports import Clock, Embedder, Transcriber, WhatsAppProvider
@@ -135,6 +137,8 @@ class Container:
     pdf: PdfReader = field(default_factory=PdfReader)
     # Indexing jobs embed with this one (see adapters.embeddings.indexing_twin).
     indexing: Embedder | None = None
+    # Wakes the inbox's live feeds on message writes (LISTEN/NOTIFY); None: they poll.
+    feed: MessageFeed | None = None
 
     @property
     def embedder(self) -> Embedder:
@@ -159,6 +163,8 @@ class Container:
         return SmtpMailer.from_url(url.get_secret_value(), self.settings.mail_from)
 
     async def aclose(self) -> None:
+        if self.feed is not None:
+            await self.feed.aclose()
         await self.http.aclose()
         if self.guarded_http is not None:
             await self.guarded_http.aclose()
@@ -212,4 +218,5 @@ def build(settings: Settings, *, database_url: str | None = None) -> Container:
         ),
         pdf=PdfReader(workers=settings.pdf_workers, timeout_seconds=settings.pdf_timeout_seconds),
         indexing=indexing_twin(embedder),
+        feed=MessageFeed(libpq_url(url)),
     )

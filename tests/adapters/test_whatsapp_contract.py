@@ -325,6 +325,80 @@ def test_zapi_other_callbacks_are_an_empty_batch(channels: dict[str, WhatsAppPro
     assert parse(channels, "zapi", "connected.json") == WebhookBatch(IDENTITIES["zapi"])
 
 
+@pytest.mark.parametrize(
+    ("name", "kind", "text", "media"),
+    [
+        (
+            "template.json",
+            "text",
+            "Visita confirmada\nSua visita ao AP1102 está confirmada para sábado às 10h."
+            "\nImobiliária Batel",
+            {"template_id": "790118069824606", "buttons": ["Confirmar", "Ver imóvel"]},
+        ),
+        (
+            "buttons_message.json",
+            "text",
+            "Quer agendar uma visita ao AP1102?",
+            {"buttons": ["Sim, quero visitar", "Agora não"]},
+        ),
+        ("call_missed.json", "call", "", {"call": "missed", "video": False}),
+        ("call_received.json", "call", "", {"call": "received", "video": False}),
+        (
+            "live_location.json",
+            "location",
+            "Estou aqui no Batel",
+            {"latitude": -25.4425, "longitude": -49.2904, "live": True},
+        ),
+        ("ptv.json", "video", "", {"mime_type": "video/mp4"}),
+    ],
+)
+def test_zapi_templates_buttons_calls_live_locations_and_video_notes_keep_their_content(
+    channels: dict[str, WhatsAppProvider],
+    name: str,
+    kind: str,
+    text: str,
+    media: dict[str, Any],
+) -> None:
+    message = only_message(parse(channels, "zapi", name))
+    assert (message.phone, message.type, message.text) == (PHONE, kind, text)
+    assert media.items() <= message.media.items()
+
+
+@pytest.mark.parametrize("provider", ["zapi", "evolution"])
+def test_click_to_whatsapp_ad_data_is_kept_as_a_referral(
+    channels: dict[str, WhatsAppProvider], provider: str
+) -> None:
+    message = only_message(parse(channels, provider, "text_from_ad.json"))
+    assert message.text == "Olá! Tenho interesse nesse apartamento."
+    assert (
+        message.media["referral"].items()
+        >= {
+            "source_url": "https://fb.me/batel-ad",
+            "source_id": "23722824350495506",
+            "source_type": "ad",
+            "headline": "Apartamentos no Batel",
+            "body": "3 quartos, 2 vagas, a partir de R$ 890 mil",
+            "media_type": "1",
+        }.items()
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "outcome"), [("call_missed.json", "missed"), ("call_offer.json", "received")]
+)
+def test_evolution_calls_are_messages_of_type_call(
+    channels: dict[str, WhatsAppProvider], name: str, outcome: str
+) -> None:
+    message = only_message(parse(channels, "evolution", name))
+    assert (message.phone, message.type, message.text) == (PHONE, "call", "")
+    assert message.media == {
+        "call": outcome,
+        "video": False,
+        "call_id": "B1C2D3E4F5A6B7C8D9E0F1A2B3C4D5E6",
+    }
+    assert message.external_id.endswith(outcome)  # the ring and the miss are two records
+
+
 # Evolution -----------------------------------------------------------------------------
 
 

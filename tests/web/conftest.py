@@ -39,6 +39,7 @@ from vellarys.worker.runner import observe_job
 
 FAST = {"debounce_seconds": 0.0, "send_pace_seconds": 0.0, "send_retry_base_seconds": 0.05}
 PASSWORD = "senha-forte-123"
+ALL_QUEUES = ("pipeline", "outbound", "indexing", "webhooks")
 
 
 def soup(response: httpx.Response) -> BeautifulSoup:
@@ -81,12 +82,14 @@ class Dashboard:
         async with unit_of_work(self.container.sessions) as session:
             return (await session.execute(text(sql), params)).scalar()
 
-    async def drain(self, seconds: float = 300) -> None:
-        await drain_jobs(self.container, seconds=seconds)
+    async def drain(self, seconds: float = 300, queues: tuple[str, ...] = ALL_QUEUES) -> None:
+        await drain_jobs(self.container, seconds=seconds, queues=queues)
 
 
-async def drain_jobs(container: Container, *, seconds: float = 300) -> None:
-    """Run the worker in this process until no job is waiting or running."""
+async def drain_jobs(
+    container: Container, *, seconds: float = 300, queues: tuple[str, ...] = ALL_QUEUES
+) -> None:
+    """Run the worker in this process until no job of ``queues`` is waiting or running."""
     runtime.install(container)
     queue = make_queue(container.database_url)
     deadline = time.monotonic() + seconds
@@ -96,16 +99,17 @@ async def drain_jobs(container: Container, *, seconds: float = 300) -> None:
                 wait=False,
                 install_signal_handlers=False,
                 concurrency=2,
-                queues=["pipeline", "outbound", "indexing", "webhooks"],
+                queues=list(queues),
                 worker_middleware=[observe_job],
             )
             async with unit_of_work(container.sessions) as session:
                 due = (
                     await session.execute(
                         text(
-                            "SELECT count(*) FROM procrastinate_jobs WHERE queue_name <> "
-                            "'maintenance' AND status IN ('todo', 'doing')"
-                        )
+                            "SELECT count(*) FROM procrastinate_jobs WHERE queue_name = ANY(:q)"
+                            " AND status IN ('todo', 'doing')"
+                        ),
+                        {"q": list(queues)},
                     )
                 ).scalar_one()
             if not due:

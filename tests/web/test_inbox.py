@@ -22,8 +22,10 @@ from tests.fakes.providers import FakeGraphAPI
 from tests.pipeline.harness import APP_SECRET, PHONE_NUMBER_ID, Stack, build_stack, meta_text
 from tests.web.conftest import Dashboard, soup
 from vellarys.asgi import create_app
+from vellarys.db.feed import MessageFeed
 from vellarys.db.models import Tenant, User
 from vellarys.db.uow import unit_of_work
+from vellarys.db.url import libpq_url
 from vellarys.domain.password import hash_password
 from vellarys.services.channel import add_channel, webhook_path
 
@@ -251,6 +253,45 @@ async def test_the_live_feed_delivers_a_new_inbound_message_to_an_open_inbox(
     assert event["text"] == "Oi! Vi o anúncio da casa no Batel"
     assert (event["direction"], event["lead"], event["typing"]) == ("inbound", "Ana Souza", True)
     assert event["lead_id"] == str(await lead_id(stack, ANA))
+
+
+async def test_a_stored_message_wakes_the_feed_by_notify_and_survives_a_listener_reconnect(
+    stack: Stack, served: str
+) -> None:
+    # The feed never reads on its own while its listener is up (an hour between reads), so an
+    # event can only arrive because the database notified it.
+    feed = MessageFeed(libpq_url(stack.container.database_url), idle_seconds=3600)
+    stack.container.feed = feed
+    async with httpx.AsyncClient(base_url=served, timeout=30) as http:
+        dashboard = Dashboard(stack.container, stack.tenant_id, http)
+        assert (await dashboard.login("admin@inbox.local", PASSWORD)).status_code == 303
+        async with http.stream("GET", "/inbox/events") as stream:
+            lines = stream.aiter_lines()
+            assert await anext(lines) == "retry: 3000"
+            await asyncio.wait_for(feed.wait_connected(1), timeout=60)
+            await stack.post(meta_text("Primeira mensagem", phone=ANA))
+            first = await asyncio.wait_for(_event_saying(lines, "Primeira mensagem"), 60)
+            heard = feed.heard
+            assert heard >= 1
+            # The listener's connection dies, as in a database restart: it comes back alone.
+            killed = await stack.scalar(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE application_name = 'vellarys_feed'"
+            )
+            assert killed == 1
+            await asyncio.wait_for(feed.wait_connected(2), timeout=60)
+            await stack.post(meta_text("Segunda mensagem", phone=ANA))
+            second = await asyncio.wait_for(_event_saying(lines, "Segunda mensagem"), 60)
+    assert first["lead_id"] == second["lead_id"] == str(await lead_id(stack, ANA))
+    assert feed.heard > heard and feed.connections == 2
+    await feed.aclose()
+
+
+async def _event_saying(lines: AsyncIterator[str], text: str) -> dict[str, Any]:
+    while True:
+        event = await _next_event(lines)
+        if event["text"] == text:
+            return event
 
 
 async def _post_to_another_agency(stack: Stack, said: str) -> None:

@@ -64,6 +64,7 @@ class MessageType(StrEnum):
     CONTACTS = "contacts"
     REACTION = "reaction"
     UNKNOWN = "unknown"
+    CALL = "call"  # a voice or video call the lead made to the agency's WhatsApp
 
 
 class HandoffStatus(StrEnum):
@@ -223,6 +224,7 @@ MESSAGE_TYPE_LABELS: Mapping[str, str] = {
     MessageType.CONTACTS: "Contato",
     MessageType.REACTION: "Reação",
     MessageType.UNKNOWN: "Outro",
+    MessageType.CALL: "Ligação",
 }
 HANDOFF_STATUS_LABELS: Mapping[str, str] = {
     HandoffStatus.OPEN: "Aberto",

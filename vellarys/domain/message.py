@@ -19,6 +19,8 @@ MessageType = Literal[
     "contacts",
     "reaction",
     "unknown",
+    # A call to the agency's WhatsApp: ``media["call"]`` is "missed" or "received".
+    "call",
     # Changes to an earlier message, applied to it and never stored as rows of their own:
     # ``media["target"]`` names the message edited or deleted.
     "edit",

@@ -130,6 +130,14 @@ MEDIA = {
     "contacts": "Recebi o contato que você enviou; vou repassar para um corretor.",
     "unknown": "Recebi sua mensagem, mas não consegui abrir esse formato por aqui.",
 }
+CALL_MISSED_OPEN = (
+    "Vi que você tentou me ligar! 📞 Já pedi para um corretor te retornar a ligação; enquanto"
+    " isso, pode me contar por aqui o que você procura."
+)
+CALL_MISSED_CLOSED = (
+    "Vi que você tentou me ligar! 📞 Por aqui eu atendo por mensagem, a qualquer hora."
+    " Me conta: como posso te ajudar?"
+)
 LOCATION = "Agradeço pela localização{place}! Vou deixar anotado para o corretor."
 LOCATION_NEAR = "Obrigada pela localização! Perto daí, em *{place}*, separei estas opções:"
 LOCATION_NOTHING_NEAR = (

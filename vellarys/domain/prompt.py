@@ -100,6 +100,7 @@ _MEDIA_LABELS = {
     "reaction": "reação",
     "interactive": "resposta de botão",
     "unknown": "mensagem em formato não suportado",
+    "call": "ligação pelo WhatsApp",
 }
 
 

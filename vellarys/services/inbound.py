@@ -19,6 +19,7 @@ from vellarys.domain.glossary import HandoffReason
 from vellarys.domain.intent import detect_intents
 from vellarys.domain.media import understood_line
 from vellarys.services import llm_traces, webhooks
+from vellarys.services.calls import answer_missed_call, is_missed_call
 from vellarys.services.deps import PipelineDeps
 from vellarys.services.handoff import hand_off
 from vellarys.services.llm_brain import Spent
@@ -145,6 +146,10 @@ async def _respond(
             burst=[_turn(m) for m in burst],
         )
         return InboundOutcome("paused", lead.id)
+    called = await _answer_calls(session, deps, lead=lead, history=earlier, burst=burst)
+    if called is None or isinstance(called, InboundOutcome):
+        return called or InboundOutcome("silent", lead.id)
+    calls, burst = called
     near, near_codes = await listings_near(session, deps, lead=lead, burst=burst)
     reply = await answer(
         session,
@@ -161,7 +166,7 @@ async def _respond(
         "properties": [*near_codes, *reply.property_codes],
         "in_reply_to": str(burst[-1].id),
     }
-    texts = [*media_lines(burst), *near, *reply.messages]
+    texts = [*calls, *media_lines(burst), *near, *reply.messages]
     await queue_outbound(
         session,
         lead=lead,
@@ -174,6 +179,28 @@ async def _respond(
     if await summary_due(session, deps, lead):
         await queue.defer_summarize_lead(session, lead_id=lead.id, tenant_id=lead.tenant_id)
     return InboundOutcome("answered", lead.id, len(reply.messages))
+
+
+async def _answer_calls(
+    session: AsyncSession,
+    deps: PipelineDeps,
+    *,
+    lead: Lead,
+    history: list[Turn],
+    burst: list[Message],
+) -> InboundOutcome | tuple[list[str], list[Message]] | None:
+    """A missed call is answered by message; with nothing else said, that line is the whole
+    reply. Returns the outcome when done, else the lines to open the reply with and the rest of
+    the burst (None: the burst was only calls, nothing to answer)."""
+    said = [m for m in burst if m.type != "call"]
+    if not any(is_missed_call(m) for m in burst):
+        return ([], said) if said else None
+    line, handed_off = await answer_missed_call(session, deps, lead=lead, history=history)
+    if handed_off or not said:
+        media = {"brain": "call", "in_reply_to": str(burst[-1].id)}
+        await queue_outbound(session, lead=lead, texts=[line], media=media)
+        return InboundOutcome("answered", lead.id, 1)
+    return [line], said
 
 
 async def _about_visit(

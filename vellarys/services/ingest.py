@@ -201,7 +201,11 @@ async def _ingest_message(
     if isinstance(referral, dict):
         intake.note_referral(lead, referral)
     stale = now - message.timestamp > timedelta(seconds=deps.settings.stale_after_seconds)
-    quiet = message.type == "reaction"  # stored on the message reacted to, never answered
+    # A reaction is stored on the message reacted to; a call that rang (not missed) is only
+    # recorded. Neither is answered.
+    quiet = message.type == "reaction" or (
+        message.type == "call" and message.media.get("call") != "missed"
+    )
     if quiet:
         await attach_reaction(session, channel=channel, message=message)
     message_id = await message_queries.insert_inbound(

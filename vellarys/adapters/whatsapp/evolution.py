@@ -26,8 +26,10 @@ from typing import Any
 import httpx
 
 from vellarys.adapters.whatsapp import evolution_records as records
+from vellarys.adapters.whatsapp.evolution_calls import read_call
 from vellarys.adapters.whatsapp.payload import (
     Node,
+    ad_referral,
     compact,
     header,
     joined,
@@ -81,6 +83,10 @@ def parse_webhook(body: bytes) -> WebhookBatch:
         return WebhookBatch(identity, messages, rejected=rejected)
     if event == "messages.delete":
         messages, rejected = read_messages(_records(root["data"]), _deleted)
+        return WebhookBatch(identity, messages, rejected=rejected)
+    if event == "call":
+        when = _event_time(root)
+        messages, rejected = read_messages(_records(root["data"]), partial(read_call, when=when))
         return WebhookBatch(identity, messages, rejected=rejected)
     if event == "messages.update":
         when = _event_time(root)
@@ -237,6 +243,9 @@ def _message(data: Node) -> InboundMessage | None:
     from_me = key.opt_flag("fromMe")
     message = data.get("message")
     kind, text, media = _content(message, data.opt_text("messageType"))
+    ad = _ad_of(data, message)
+    if ad is not None:  # the lead came from a click-to-WhatsApp ad
+        media = {**media, "referral": ad_referral(ad)}
     return InboundMessage(
         external_id=external_id,
         phone=phone_node.phone(),
@@ -248,6 +257,26 @@ def _message(data: Node) -> InboundMessage | None:
         media=media,
         from_me=from_me,
     )
+
+
+def _ad_of(data: Node, message: Node | None) -> Node | None:
+    """``externalAdReply`` from the record's ``contextInfo`` or its message's."""
+    holders = [data] + ([] if message is None else [n for n in _inner(message)])
+    for holder in holders:
+        context = holder.get("contextInfo")
+        if context is not None and isinstance(context.value, dict):
+            ad = context.get("externalAdReply")
+            if ad is not None and isinstance(ad.value, dict):
+                return ad
+    return None
+
+
+def _inner(message: Node) -> list[Node]:
+    if not isinstance(message.value, dict):
+        return []
+    return [
+        n for k in message.value if (n := message.get(k)) is not None and isinstance(n.value, dict)
+    ]
 
 
 def _deleted(data: Node) -> InboundMessage | None:

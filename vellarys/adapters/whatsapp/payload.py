@@ -125,6 +125,22 @@ def compact(**fields: Any) -> dict[str, Any]:
     return {key: value for key, value in fields.items() if value is not None}
 
 
+def ad_referral(node: Node) -> dict[str, Any]:
+    """A click-to-WhatsApp ad as WhatsApp Web reports it (``externalAdReply``, relayed by
+    Z-API and Evolution), in the names of Meta's ``referral``: the lead keeps the same fields
+    whichever provider brought them."""
+    media_type = node.get("mediaType")
+    return compact(
+        source_url=node.opt_text("sourceUrl"),
+        source_id=node.opt_text("sourceId"),
+        source_type=node.opt_text("sourceType"),
+        headline=node.opt_text("title"),
+        body=node.opt_text("body"),
+        media_type=None if media_type is None else str(media_type.value),
+        ctwa_clid=node.opt_text("ctwaClid"),
+    )
+
+
 def joined(*parts: str | None, sep: str = " - ") -> str:
     return sep.join(part for part in parts if part)
 

@@ -20,6 +20,7 @@ import httpx
 
 from vellarys.adapters.whatsapp.payload import (
     Node,
+    ad_referral,
     compact,
     header,
     joined,
@@ -57,6 +58,13 @@ _STATUSES: dict[str, DeliveryStatus] = {
     "PLAYED": "read",
 }
 Content = tuple[MessageType, str, dict[str, Any]]
+# Call notices (``notification``): what happened and whether it was a video call.
+_CALLS: dict[str, tuple[str, bool]] = {
+    "CALL_VOICE": ("received", False),
+    "CALL_VIDEO": ("received", True),
+    "CALL_MISSED_VOICE": ("missed", False),
+    "CALL_MISSED_VIDEO": ("missed", True),
+}
 
 
 def parse_webhook(body: bytes) -> WebhookBatch:
@@ -158,6 +166,8 @@ def _message(root: Node) -> InboundMessage | None:
         return None
     from_me = root.opt_flag("fromMe")
     kind, text, media = _content(root)
+    if root.has("externalAdReply"):  # the lead came from a click-to-WhatsApp ad
+        media = {**media, "referral": ad_referral(root["externalAdReply"])}
     return InboundMessage(
         external_id=external_id,
         phone=root["phone"].phone(),
@@ -176,8 +186,12 @@ def _content(root: Node) -> Content:
         node = root.get(key)
         if node is not None:
             return reader(node)
-    # e.g. a missed call, or a message the phone could not decrypt yet ("waitingMessage")
-    return "unknown", "", compact(original_type=root.opt_text("notification"))
+    notification = root.opt_text("notification") or ""
+    if notification in _CALLS:
+        outcome, video = _CALLS[notification]
+        return "call", "", compact(call=outcome, video=video, call_id=root.opt_text("callId"))
+    # e.g. a payment notice, or a message the phone could not decrypt yet ("waitingMessage")
+    return "unknown", "", compact(original_type=notification or None)
 
 
 def _text(node: Node) -> Content:
@@ -211,6 +225,44 @@ def _location(node: Node) -> Content:
         url=node.opt_text("url"),
     )
     return "location", joined(name, address), media
+
+
+def _live_location(node: Node) -> Content:
+    """A live location: where the lead was when they started sharing it (later moves are not
+    sent as messages)."""
+    latitude = node.get("latitude") or node["degreesLatitude"]
+    longitude = node.get("longitude") or node["degreesLongitude"]
+    caption = node.opt_text("caption")
+    media = compact(latitude=latitude.number(), longitude=longitude.number(), live=True)
+    return "location", caption or "", {**media, **compact(name=caption)}
+
+
+def _template(node: Node) -> Content:
+    """A template (HSM) message: its title, body and footer are its text."""
+    text = "\n".join(
+        part for part in (node.opt_text(k) for k in ("title", "message", "footer")) if part
+    )
+    buttons = (
+        [_button_text(b) for b in node["hydratedButtons"].items()]
+        if node.has("hydratedButtons")
+        else []
+    )
+    media = compact(template_id=node.opt_text("templateId") or None)
+    return "text", text, {**media, **({"buttons": buttons} if buttons else {})}
+
+
+def _buttons(node: Node) -> Content:
+    """A message with reply buttons: its text, and the buttons' labels for the record."""
+    buttons = [_button_text(b) for b in node["buttons"].items()] if node.has("buttons") else []
+    return "text", node.opt_text("message") or "", {"buttons": buttons} if buttons else {}
+
+
+def _button_text(node: Node) -> str:
+    for key in ("buttonText", "quickReplyButton", "urlButton", "callButton"):
+        inner = node.get(key)
+        if inner is not None:
+            return inner.opt_text("displayText") or ""
+    return ""
 
 
 def _contact(node: Node) -> Content:
@@ -248,7 +300,10 @@ _READERS: dict[str, Callable[[Node], Content]] = {
     "document": _media_reader("document", "documentUrl"),
     "sticker": _media_reader("sticker", "stickerUrl"),
     "location": _location,
+    "liveLocation": _live_location,
     "contact": _contact,
+    "hydratedTemplate": _template,
+    "buttonsMessage": _buttons,
     "buttonsResponseMessage": _buttons_response,
     "listResponseMessage": _list_response,
     "reaction": _reaction,

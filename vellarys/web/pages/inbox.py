@@ -4,14 +4,17 @@ quick replies, files, search, archive."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, timedelta
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse, StreamingResponse
 
+from vellarys.db.feed import MessageFeed
 from vellarys.db.uow import unit_of_work
 from vellarys.errors import BadRequest, Conflict, NotFound
 from vellarys.services import inbox, lead_acts
@@ -24,14 +27,17 @@ from vellarys.web.session import LoginRequired, container_of, flash, staff_work,
 
 router = APIRouter(route_class=WebRoute)
 
-# The live feed asks the database this often; a stream lasts a while, then the browser's
-# EventSource reconnects (and signs in again), so a revoked session stops being fed.
+# The live feed reads the database when the listener says the agency's messages changed
+# (LISTEN/NOTIFY, see db/feed.py), and every POLL seconds while the listener is down. A stream
+# lasts a while, then the browser's EventSource reconnects (and signs in again), so a revoked
+# session stops being fed.
 STREAM_POLL_SECONDS = 1.0
 STREAM_LIFETIME_SECONDS = 300.0
 # Rows written in a transaction that commits later than its clock said are still caught.
 STREAM_OVERLAP = timedelta(seconds=10)
-KEEPALIVE_EVERY = 15
-SESSION_CHECK_EVERY = 10  # polls: a signed-out or revoked session stops within ~10 s
+KEEPALIVE_SECONDS = 15.0
+# A signed-out or revoked session stops being fed within this plus the feed's idle wait.
+SESSION_CHECK_SECONDS = 10.0
 
 
 def _filters(request: Request) -> dict[str, bool]:
@@ -91,29 +97,51 @@ async def inbox_events(request: Request) -> Response:
 
 
 async def _stream(request: Request, viewer: Viewer, since: datetime) -> AsyncIterator[str]:
-    sessions = container_of(request).sessions
+    feed = container_of(request).feed
     sent: dict[str, str] = {}
     yield "retry: 3000\n\n"
     loop = asyncio.get_running_loop()
-    deadline, quiet, polls = loop.time() + STREAM_LIFETIME_SECONDS, 0, 0
-    while loop.time() < deadline and not await request.is_disconnected():
-        async with unit_of_work(sessions, tenant_id=viewer.tenant_id) as session:
-            polls += 1
+    deadline = loop.time() + STREAM_LIFETIME_SECONDS
+    checked = spoke = loop.time()
+    with _subscription(feed, str(viewer.tenant_id)) as woken:
+        while loop.time() < deadline and not await request.is_disconnected():
+            woken.clear()  # before reading: a write after the read wakes the next wait
+            check = loop.time() - checked >= SESSION_CHECK_SECONDS
             try:
-                if polls % SESSION_CHECK_EVERY == 0:
-                    await viewer_of(session, request)  # a revoked session ends the feed
+                events, since = await _changes(request, viewer, since, check=check)
             except LoginRequired:
-                return
-            events, now = await inbox.changes_since(session, viewer, since - STREAM_OVERLAP)
-        since = now
-        fresh = [e for e in events if sent.get(e["message_id"]) != e["at"] + e["status"]]
-        for event in fresh:
-            sent[event["message_id"]] = event["at"] + event["status"]
-            yield f"event: message\ndata: {json.dumps(event, ensure_ascii=False)}\n\n"
-        quiet = 0 if fresh else quiet + 1
-        if quiet and quiet % KEEPALIVE_EVERY == 0:
-            yield ": keepalive\n\n"
-        await asyncio.sleep(STREAM_POLL_SECONDS)  # the feed's pace, not a job's
+                return  # a revoked session ends the feed
+            checked = loop.time() if check else checked
+            for event in events:
+                if sent.get(event["message_id"]) != event["at"] + event["status"]:
+                    sent[event["message_id"]] = event["at"] + event["status"]
+                    spoke = loop.time()
+                    yield f"event: message\ndata: {json.dumps(event, ensure_ascii=False)}\n\n"
+            if loop.time() - spoke >= KEEPALIVE_SECONDS:
+                spoke = loop.time()
+                yield ": keepalive\n\n"
+            idle = feed.idle_seconds if feed is not None and feed.live else STREAM_POLL_SECONDS
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(woken.wait(), idle)
+
+
+@contextlib.contextmanager
+def _subscription(feed: MessageFeed | None, tenant_id: str) -> Iterator[asyncio.Event]:
+    if feed is None:
+        yield asyncio.Event()  # never set: the feed polls
+        return
+    with feed.subscribe(tenant_id) as woken:
+        yield woken
+
+
+async def _changes(
+    request: Request, viewer: Viewer, since: datetime, *, check: bool
+) -> tuple[list[dict[str, Any]], datetime]:
+    sessions = container_of(request).sessions
+    async with unit_of_work(sessions, tenant_id=viewer.tenant_id) as session:
+        if check:
+            await viewer_of(session, request)
+        return await inbox.changes_since(session, viewer, since - STREAM_OVERLAP)
 
 
 @router.get("/inbox/quick-replies")

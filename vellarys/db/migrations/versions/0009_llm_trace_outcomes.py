@@ -2,7 +2,7 @@
 rolling summary's call, traced like the replies).
 
 Revision ID: 0009_llm_trace_outcomes
-Revises: 0009_reports
+Revises: 0009_media2
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0009_llm_trace_outcomes"
-down_revision = "0009_reports"
+down_revision = "0009_media2"
 branch_labels = None
 depends_on = None
 
