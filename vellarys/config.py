@@ -118,6 +118,11 @@ class Settings(BaseSettings):
     # smtp://user:password@host:587 (STARTTLS) or smtps://...:465; unset: kept in the outbox.
     smtp_url: SecretStr | None = None
     mail_from: str = "Vellarys <no-reply@localhost>"
+    # Web push: the VAPID key (base64url, raw 32 bytes or DER); unset: generated into the data
+    # folder on first use. The subject is how push services reach the operator.
+    vapid_private_key: SecretStr | None = None
+    vapid_subject: str = "mailto:push@vellarys.invalid"
+    push_timeout_seconds: float = Field(default=10, gt=0, le=60)
 
     health_queue_age_seconds: float = Field(default=60, gt=0)
     worker_metrics_port: int | None = Field(default=None, ge=1, le=65535)

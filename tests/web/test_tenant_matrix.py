@@ -73,6 +73,13 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/login"): R("public"), ("POST", "/login"): R("login_form"),
     ("POST", "/logout"): R(WEB),
     ("GET", "/account/password"): R(WEB),
+    ("GET", "/account"): R(WEB), ("POST", "/account/push"): R(WEB, data={"push_handoff": "on"}),
+    # A form post is not a subscription: 400 for any signed-in user (test_push.py posts JSON).
+    ("POST", "/account/push/subscribe"): R(WEB),
+    # Only the user's own devices are removed (test_push.py); an unknown id changes nothing.
+    ("POST", "/account/push/devices/{device_id}/forget"): R(WEB),
+    ("GET", "/manifest.webmanifest"): R("public"), ("GET", "/sw.js"): R("public"),
+    ("GET", "/offline"): R("public"),
     ("POST", "/account/password"): R(WEB, data={"current_password": "errada"}),
     ("GET", "/reset/{token}"): R("public"), ("POST", "/reset/{token}"): R("public"),
     ("GET", "/"): R(WEB),

@@ -27,6 +27,7 @@ SEND_OUTBOUND = "send_outbound"
 NOTIFY_BROKER = "notify_broker"
 NOTIFY_MANAGER = "notify_manager"
 NOTIFY_VISIT = "notify_visit"
+SEND_PUSH = "send_push"
 SEND_BRIEFING = "send_briefing_whatsapp"
 SUMMARIZE_LEAD = "summarize_lead"
 INDEX_DOCUMENT = "index_document"
@@ -234,6 +235,19 @@ async def defer_notify_visit(
         task=NOTIFY_VISIT,
         queue=OUTBOUND_QUEUE,
         args={"reminder_id": str(reminder_id)},
+        scheduled_at=run_at,
+    )
+
+
+async def defer_send_push(
+    session: AsyncSession, *, notification_id: uuid.UUID, run_at: datetime | None = None
+) -> int:
+    """Push an alert to its user's devices (web push)."""
+    return await _defer(
+        session,
+        task=SEND_PUSH,
+        queue=OUTBOUND_QUEUE,
+        args={"notification_id": str(notification_id)},
         scheduled_at=run_at,
     )
 

@@ -275,6 +275,8 @@ LLM_OUTCOME_LABELS: Mapping[str, str] = {
     "repaired": "Corrigida e respondida pela IA",
     "fallback": "Recusada: respondeu o assistente offline",
     "error": "Erro do modelo: respondeu o assistente offline",
+    "superseded": "Não enviada: a mensagem seguinte do lead foi respondida junto",
+    "summary": "Resumo da conversa",
 }
 PAYMENT_LABELS: Mapping[str, str] = {
     "financing": "Financiamento",

@@ -25,8 +25,13 @@ from vellarys.db.queries import user as user_queries
 from vellarys.domain import business_hours, glossary, nudge
 from vellarys.domain.nudge import window_open
 from vellarys.domain.template import WhatsAppTemplate, fill, pick, stored_templates
+from vellarys.services import push
 
 LOOKBACK = timedelta(days=1)
+# Alerts the lead's own broker gets too (the rest are the managers').
+BROKER_KINDS = ("hot_lead", "handoff_untaken")
+# Every alert's name on the list, including the ones raised elsewhere (handoffs, visits).
+NAMES = {**glossary.ALERT_KIND_LABELS, "handoff": "Lead para você", "visit": "Visita"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,9 +54,31 @@ async def raise_alerts(session: AsyncSession, *, tenant: Tenant, now: datetime) 
             if created is None:
                 continue
             raised += 1
+            await push.announce(session, notification_id=created)
             if trigger.kind in (admin.whatsapp_alerts or ()) and admin.phone:
                 await queue.defer_notify_manager(session, notification_id=created)
+        raised += await _tell_broker(session, tenant.id, admins, trigger)
     return raised
+
+
+async def _tell_broker(
+    session: AsyncSession, tenant_id: uuid.UUID, admins: Sequence[User], trigger: Trigger
+) -> int:
+    """A hot lead or a handoff left waiting is also the lead's broker's business: an in-app
+    alert (and a push, if they chose it), no WhatsApp copy."""
+    broker_id = trigger.lead.assigned_user_id
+    if trigger.kind not in BROKER_KINDS or broker_id is None:
+        return 0
+    if any(admin.id == broker_id for admin in admins):
+        return 0
+    broker = await user_queries.get(session, tenant_id, broker_id)
+    if broker is None or not broker.active:
+        return 0
+    created = await _record(session, tenant_id, broker, trigger)
+    if created is None:
+        return 0
+    await push.announce(session, notification_id=created)
+    return 1
 
 
 async def triggers(session: AsyncSession, *, tenant: Tenant, now: datetime) -> list[Trigger]:
@@ -195,8 +222,9 @@ async def prepare_whatsapp(
 
 
 async def record_whatsapp(
-    session: AsyncSession, *, notification_id: uuid.UUID, error: str | None
+    session: AsyncSession, *, notification_id: uuid.UUID, error: str | None, final: bool = True
 ) -> None:
+    """How the WhatsApp copy went; a failure to be tried again leaves it unsettled."""
     note = await session.get(Notification, notification_id)
-    if note is not None:
+    if note is not None and (error is None or final):
         note.whatsapp_status = "failed" if error else "sent"

@@ -14,6 +14,7 @@ from vellarys.db.models import Channel, Handoff, Lead, User
 from vellarys.db.queries import channel as channel_queries
 from vellarys.db.queries import handoff as handoff_queries
 from vellarys.db.queries import lead as lead_queries
+from vellarys.db.queries import notification as notification_queries
 from vellarys.db.queries import tenant as tenant_queries
 from vellarys.db.queries import user as user_queries
 from vellarys.domain import business_hours, nudge
@@ -21,11 +22,12 @@ from vellarys.domain.conversation import Turn
 from vellarys.domain.glossary import AuditAction
 from vellarys.domain.handoff import StaffOption, broker_notice, choose_staff
 from vellarys.domain.nudge import window_open
+from vellarys.domain.push import handoff_alert
 from vellarys.domain.routing import takes_leads
 from vellarys.domain.summary import summarize
 from vellarys.domain.template import WhatsAppTemplate, fill, pick, stored_templates
 from vellarys.domain.webhook import LEAD_HANDED_OFF
-from vellarys.services import routing, webhooks
+from vellarys.services import push, routing, webhooks
 from vellarys.services.audit import Actor, record_act
 from vellarys.services.deps import PipelineDeps
 
@@ -77,11 +79,9 @@ async def hand_off(
     lead.stage, lead.ai_paused = "handed_off", True
     lead.summary, lead.summary_updated_at = summary, now
     await session.flush()
-    await queue.defer_notify_broker(
-        session,
-        handoff_id=handoff.id,
-        run_at=await notify_at(session, lead=lead, reason=reason, now=now),
-    )
+    run_at = await notify_at(session, lead=lead, reason=reason, now=now)
+    await queue.defer_notify_broker(session, handoff_id=handoff.id, run_at=run_at)
+    await alert_broker(session, handoff=handoff, lead=lead, run_at=run_at)
     details = {"reason": reason, "user_id": str(broker.id) if broker else None}
     assistant = Actor(tenant_id=lead.tenant_id)
     await record_act(
@@ -167,7 +167,27 @@ async def notify_assignment(
     await session.flush()
     run_at = await notify_at(session, lead=lead, reason="manual", now=now)
     await queue.defer_notify_broker(session, handoff_id=handoff.id, run_at=run_at)
+    await alert_broker(session, handoff=handoff, lead=lead, run_at=run_at)
     return handoff
+
+
+async def alert_broker(
+    session: AsyncSession, *, handoff: Handoff, lead: Lead, run_at: datetime | None
+) -> None:
+    """The broker's in-app alert for a lead handed to them, pushed to their devices (when
+    they chose it) at the same time as the WhatsApp notice."""
+    if handoff.user_id is None:
+        return
+    created = await notification_queries.record(
+        session,
+        lead.tenant_id,
+        user_id=handoff.user_id,
+        lead_id=lead.id,
+        kind="handoff",
+        ref=str(handoff.id),
+        text=handoff_alert(lead.name, lead.phone, handoff.reason),
+    )
+    await push.announce(session, notification_id=created, run_at=run_at)
 
 
 async def release(session: AsyncSession, deps: PipelineDeps, *, lead: Lead) -> None:

@@ -26,6 +26,7 @@ from vellarys.domain.nudge import window_open
 from vellarys.domain.template import WhatsAppTemplate, fill, pick, stored_templates
 from vellarys.domain.visit_ics import ics_token
 from vellarys.domain.visit_talk import slot_label
+from vellarys.services import push
 from vellarys.services.handoff import notify_at
 from vellarys.services.outbound import queue_outbound
 
@@ -66,7 +67,7 @@ async def announce(
     if claimed is None or visit.user_id is None:
         return
     facts = await describe(session, visit, lead, now=now)
-    await notification_queries.record(
+    alert = await notification_queries.record(
         session,
         visit.tenant_id,
         user_id=visit.user_id,
@@ -76,6 +77,7 @@ async def announce(
         text=visit_text.in_app(kind, facts),
     )
     run_at = await notify_at(session, lead=lead, reason="hot", now=now)
+    await push.announce(session, notification_id=alert, run_at=run_at)
     await queue.defer_notify_visit(session, reminder_id=claimed.id, run_at=run_at)
 
 
@@ -208,8 +210,14 @@ async def prepare_broker_message(
 
 
 async def record_broker_message(
-    session: AsyncSession, *, reminder_id: uuid.UUID, error: str | None
+    session: AsyncSession, *, reminder_id: uuid.UUID, error: str | None, final: bool = True
 ) -> None:
+    """How the broker's message went; a failure to be tried again keeps the error but leaves
+    the reminder unsettled, so the next attempt sends it."""
     found = await visit_queries.reminder(session, reminder_id)
-    if found is not None:
-        found[0].status, found[0].error = ("failed", error) if error else ("sent", None)
+    if found is None:
+        return
+    if error is not None and not final:
+        found[0].error = error
+        return
+    found[0].status, found[0].error = ("failed", error) if error else ("sent", None)

@@ -31,6 +31,8 @@ from vellarys.web.pages import (
     overview,
     privacy,
     properties,
+    push,
+    pwa,
     reengagement,
     reports,
     settings,
@@ -71,6 +73,8 @@ def web_router() -> APIRouter:
         visits,
         console,
         privacy,
+        push,
+        pwa,
     ):
         router.include_router(module.router)
     return router

@@ -20,6 +20,7 @@ from vellarys.db.models.media import MediaFile
 from vellarys.db.models.message import Message, RejectedInbound
 from vellarys.db.models.opportunity import Opportunity
 from vellarys.db.models.property import Property, PropertyEmbedding
+from vellarys.db.models.push import PushSubscription
 from vellarys.db.models.report import BriefingMessage, BrokerGoal
 from vellarys.db.models.security import ErasedIdentifier, ErasureSalt, PasswordReset, UserSession
 from vellarys.db.models.system import LlmUsage, MessageRate, SystemSetting
@@ -64,6 +65,7 @@ __all__ = [
     "PortalIntake",
     "Property",
     "PropertyEmbedding",
+    "PushSubscription",
     "QuickReply",
     "RejectedInbound",
     "SystemSetting",

@@ -69,3 +69,4 @@ class Notification(IdMixin, TimestampMixin, Base):
     text: Mapped[str] = mapped_column(Text)
     read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     whatsapp_status: Mapped[str | None] = mapped_column(String(16))
+    push_status: Mapped[str | None] = mapped_column(String(16))

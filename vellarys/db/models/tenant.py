@@ -16,6 +16,8 @@ USER_ROLES = values(Role)
 AUDIT_ACTIONS = values(AuditAction)
 ALERT_KINDS = ("new_lead", "hot_lead", "after_hours_lead", "handoff_untaken")
 _ALL_ALERTS = "'" + '["new_lead", "hot_lead", "after_hours_lead", "handoff_untaken"]' + "'"
+PUSH_KINDS = ("handoff", "hot_lead", "visit", "waiting")
+_ALL_PUSHES = "'" + '["handoff", "hot_lead", "visit", "waiting"]' + "'"
 
 
 class Tenant(IdMixin, TimestampMixin, Base):
@@ -59,6 +61,10 @@ class User(IdMixin, TimestampMixin, Base):
     # Which manager alerts also go to this user's WhatsApp (the dashboard shows them all).
     whatsapp_alerts: Mapped[list[Any]] = mapped_column(
         default=lambda: list(ALERT_KINDS), server_default=text(_ALL_ALERTS)
+    )
+    # Which events push to this user's devices (``domain.push.PUSH_LABELS``).
+    push_kinds: Mapped[list[Any]] = mapped_column(
+        default=lambda: list(PUSH_KINDS), server_default=text(_ALL_PUSHES)
     )
 
 

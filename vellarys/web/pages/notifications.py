@@ -21,7 +21,8 @@ async def notifications_page(request: Request) -> Response:
         tenant_id, user_id = viewer.tenant_id, viewer.user_id
         items = await alerts.list_notifications(session, tenant_id=tenant_id, user_id=user_id)
         chosen = await alerts.whatsapp_alerts(session, tenant_id=tenant_id, user_id=user_id)
-    context = {"items": items, "chosen": chosen, "labels": glossary.ALERT_KIND_LABELS}
+    labels = glossary.ALERT_KIND_LABELS
+    context = {"items": items, "chosen": chosen, "labels": labels, "names": alerts.NAMES}
     return render(request, "notifications.html", context)
 
 

@@ -5,7 +5,7 @@ The audit vocabulary is spelled out here (not imported) so that this migration k
 meaning what it meant when it ran.
 
 Revision ID: 0009_console
-Revises: 0009_media2
+Revises: 0009_llm_trace_outcomes
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 revision = "0009_console"
-down_revision = "0009_media2"
+down_revision = "0009_llm_trace_outcomes"
 branch_labels = None
 depends_on = None
 
