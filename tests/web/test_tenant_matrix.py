@@ -131,6 +131,8 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/knowledge"): M(WEB),
     ("POST", "/knowledge/{document_id}/delete"): M(WEB, "document"),
     ("GET", "/settings"): R(WEB, admin_only=True), ("POST", "/settings"): R(WEB, admin_only=True),
+    ("POST", "/settings/support"): R(WEB, admin_only=True, data={"hours": "24"}),
+    ("POST", "/settings/support/revoke"): R(WEB, admin_only=True),
     ("POST", "/settings/loss-reasons"): R(WEB, admin_only=True, data={"reasons": "Preço\nOutro"}),
     ("GET", "/channels"): R(WEB, admin_only=True), ("POST", "/channels"): R(WEB, admin_only=True),
     ("POST", "/channels/{channel_id}/test"): R(WEB, "channel", admin_only=True,
@@ -165,6 +167,12 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", "/console/agencies/{slug}/plan"): R("console", "agency", data={"plan_id": ""}),
     ("POST", "/console/agencies/{slug}/features"): R("console", "agency"),
     ("POST", "/console/agencies/{slug}/active"): R("console", "agency", data={"active": "1"}),
+    # An incomplete form: 400 for the operator (test_console_agencies.py creates agencies).
+    ("POST", "/console/agencies"): R("console", data={"name": "Matriz"}),
+    # Support views: 404 for everyone signed in until an agency's admin grants access
+    # (test_console_agencies.py covers the grant, the revocation and the expiry).
+    ("GET", "/console/agencies/{slug}/leads"): R("support", "agency"),
+    ("GET", "/console/support/leads/{lead_id}"): R("support", "lead"),
     ("GET", "/notifications/bell"): R(WEB, admin_only=True),
     ("POST", "/notifications/read"): R(WEB, admin_only=True),
     ("POST", "/notifications/preferences"): R(WEB, admin_only=True),
@@ -363,6 +371,8 @@ async def _make(world: World, kind: str, tenant_id: uuid.UUID) -> str:
 def _expected(rule: Rule, persona: str, whose: str) -> str:
     if rule.kind == "console":
         return {"operator": OK, "anonymous": LOGIN}.get(persona, MISSING)
+    if rule.kind == "support":
+        return LOGIN if persona == "anonymous" else MISSING
     if persona == "operator":
         persona = "anonymous"  # outside every agency: no agency page, lead or API key
     if rule.kind in ("public", "static"):

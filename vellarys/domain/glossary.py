@@ -112,6 +112,10 @@ class AuditAction(StrEnum):
     TENANT_FEATURES_SET = "tenant.features_set"
     TENANT_SUSPENDED = "tenant.suspended"
     TENANT_RESUMED = "tenant.resumed"
+    TENANT_CREATED = "tenant.created"
+    SUPPORT_GRANTED = "support.granted"  # by the agency's admin
+    SUPPORT_REVOKED = "support.revoked"
+    SUPPORT_VIEWED = "support.viewed"  # an operator read the agency's leads
 
 
 class Role(StrEnum):

@@ -31,6 +31,8 @@ class Tenant(IdMixin, TimestampMixin, Base):
     plan_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("plans.id", ondelete="SET NULL"))
     # Feature switches the operator turned off (``domain.features``); absent means on.
     features: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default=text("'{}'"))
+    # Until when the agency's admin lets the operators read its leads (None: never).
+    support_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class User(IdMixin, TimestampMixin, Base):

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
+from vellarys.adapters.whatsapp import CONNECTABLE, REGISTRY
 from vellarys.db.queries.console import Filters
 from vellarys.domain import features
 from vellarys.domain.glossary import AuditAction
@@ -28,7 +29,13 @@ async def agencies_page(request: Request) -> Response:
     async with operator_work(request) as (session, _operator):
         found = await console.agencies(session, now=container_of(request).clock.now())
         every_plan = await console.all_plans(session)
-    context = {"agencies": found, "plans": every_plan, "features": features.LABELS}
+    context = {
+        "agencies": found,
+        "plans": every_plan,
+        "features": features.LABELS,
+        "specs": [REGISTRY[name] for name in CONNECTABLE],
+        "now": container_of(request).clock.now(),
+    }
     return render(request, "console.html", context)
 
 

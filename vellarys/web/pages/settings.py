@@ -7,9 +7,10 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
+from vellarys.db.models import Tenant
 from vellarys.domain.rate_limit import Limits
 from vellarys.errors import BadRequest
-from vellarys.services import pipeline
+from vellarys.services import pipeline, support_access
 from vellarys.services import settings as assistant
 from vellarys.web.pages.forms import form_fields
 from vellarys.web.render import render
@@ -53,7 +54,31 @@ async def settings_page(request: Request) -> Response:
     async with staff_work(request, admin=True) as (session, viewer):
         values = await assistant.read_settings(session, viewer.tenant_id)
         reasons = await pipeline.loss_reasons(session, viewer.tenant_id)
-    return render(request, "settings.html", _context(request, values, {}, reasons))
+        tenant = await session.get(Tenant, viewer.tenant_id)
+    now = container_of(request).clock.now()
+    support = tenant.support_until if tenant and support_access.is_open(tenant, now) else None
+    context = {**_context(request, values, {}, reasons), "support_until": support,
+               "support_durations": support_access.DURATIONS}  # fmt: skip
+    return render(request, "settings.html", context)
+
+
+@router.post("/settings/support")
+async def grant_support(request: Request) -> Response:
+    """Let the operators read the agency's leads for 24 h, 72 h or 7 days."""
+    fields = await form_fields(request)
+    now = container_of(request).clock.now()
+    async with staff_work(request, admin=True) as (session, viewer):
+        await support_access.grant(session, viewer.actor, hours=fields.get("hours", ""), now=now)
+    flash(request, "Acesso de suporte liberado.")
+    return RedirectResponse("/settings#support", status_code=303)
+
+
+@router.post("/settings/support/revoke")
+async def revoke_support(request: Request) -> Response:
+    async with staff_work(request, admin=True) as (session, viewer):
+        await support_access.revoke(session, viewer.actor)
+    flash(request, "Acesso de suporte encerrado.")
+    return RedirectResponse("/settings#support", status_code=303)
 
 
 @router.post("/settings")
