@@ -8,13 +8,16 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests.fakes.openai import FakeOpenAI
 from tests.fakes.providers import FakeGraphAPI
 from tests.pipeline.harness import Stack, build_stack, meta_text
-from vellarys.db.models import Notification, Plan, Tenant, User
+from vellarys.db.models import Lead, Notification, OutgoingEmail, Plan, Tenant, User
 from vellarys.db.uow import unit_of_work
+from vellarys.services import console
+from vellarys.services.operators import create_operator
+from vellarys.services.plans import OPERATOR_ALERT
 
 
 async def _set(stack: Stack, **values: Any) -> None:
@@ -95,3 +98,33 @@ async def test_limits_warn_then_switch_to_the_offline_brain_and_the_switch_stops
         finally:
             await stack.client.aclose()
             await stack.container.aclose()
+
+
+async def test_past_the_lead_limit_the_lead_is_answered_and_the_operators_alerted_once(
+    fresh_database: Any, tmp_path: Path, graph: FakeGraphAPI
+) -> None:
+    stack = await build_stack(fresh_database(), tmp_path, graph)
+    try:
+        async with unit_of_work(stack.container.sessions) as session:
+            await create_operator(session, email="op@alerta.local", name="Op", password="x" * 12)
+        await _set(stack, plan_id=await _plan(stack, max_leads_month=2))
+        for text in ("Oi, bom dia", "Vocês têm aluguel?", "Procuro casa em Moema"):
+            await stack.post(meta_text(text, phone=f"55119{uuid.uuid4().int % 10**8:08d}"))
+            await stack.drain()
+        async with unit_of_work(stack.container.sessions) as session:
+            leads = await session.scalar(
+                select(func.count()).select_from(Lead).where(Lead.tenant_id == stack.tenant_id)
+            )
+            emails = list((await session.execute(select(OutgoingEmail))).scalars())
+            listed = await console.agencies(session, now=stack.container.clock.now())
+        # Every lead stored and answered past the limit; one e-mail to the operator this month.
+        assert leads == 3
+        answered = {m.lead_id for m in await stack.messages(direction="outbound")}
+        assert len(answered) == 3
+        assert [(e.kind, e.recipient) for e in emails] == [(OPERATOR_ALERT, "op@alerta.local")]
+        assert "limite de 2" in emails[0].body
+        [mine] = [a for a in listed if a.tenant.id == stack.tenant_id]
+        assert mine.lead_alert is True
+    finally:
+        await stack.client.aclose()
+        await stack.container.aclose()

@@ -10,9 +10,12 @@ import httpx
 
 from tests.web.conftest import PASSWORD, Dashboard, add_agency, add_lead, csrf_of, soup
 from tests.web.test_console import _client, _login
+from vellarys.db.queries.mail import queue_once
 from vellarys.db.uow import unit_of_work
 from vellarys.services.demo import DEMO_LOGIN, DEMO_SLUG
 from vellarys.services.operators import create_operator
+from vellarys.services.plans import OPERATOR_ALERT
+from vellarys.services.tenant_usage import month_bounds
 
 OPERATOR = "suporte@vellarys.local"
 
@@ -81,6 +84,17 @@ async def test_an_agency_created_in_one_form(dashboard: Dashboard) -> None:
         await admin.aclose()
         bare = {**form, "slug": "sem-canal", "admin_email": "b@semcanal.local", "provider": ""}
         assert (await operator.post("/console/agencies", data=bare)).status_code == 201
+
+        # An agency past its lead limit this month (the pipeline queued the operators' e-mail,
+        # tests/pipeline/test_plan_limits.py): the agency list says so at the top.
+        assert soup(await operator.get("/console")).select_one("#lead-limit-alerts") is None
+        month = month_bounds(dashboard.container.clock.now())[0].date()
+        async with unit_of_work(dashboard.container.sessions) as session:
+            await queue_once(session, dashboard.tenant_id, kind=OPERATOR_ALERT, day=month,
+                             recipient=OPERATOR, subject="Limite", body="Passou.")  # fmt: skip
+        alerts = soup(await operator.get("/console"))
+        assert alerts.select_one("#lead-limit-alerts a")["href"] == f"#agency-{DEMO_SLUG}"
+        assert alerts.select_one(f"#agency-{DEMO_SLUG}")["data-lead-alert"] == "1"
     finally:
         await operator.aclose()
 

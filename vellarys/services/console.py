@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vellarys.db.models import Plan, Tenant
 from vellarys.db.queries import console as queries
+from vellarys.db.queries import mail as mail_queries
 from vellarys.db.queries import tenant as tenant_queries
 from vellarys.domain import features
 from vellarys.domain.glossary import AuditAction
@@ -31,16 +32,20 @@ class Agency:
     usage: dict[str, Any]
     plan: Plan | None
     readings: list[Reading]
+    lead_alert: bool = False  # past the plan's lead limit this month (operators e-mailed)
 
 
 async def agencies(session: AsyncSession, *, now: datetime) -> list[Agency]:
     """Every agency with this month's usage and its plan's readings."""
     usage = {row["slug"]: row for row in await tenant_usage.this_month(session, now=now)}
+    month = tenant_usage.month_bounds(now)[0].date()
+    alerted = await mail_queries.tenants_with(session, kind=plans.OPERATOR_ALERT, day=month)
     found = []
     for tenant in await tenant_queries.every_tenant(session):
         plan = await plans.plan_of(session, tenant)
         readings = [] if plan is None else await plans.month_readings(session, tenant, plan, now)
-        found.append(Agency(tenant, usage.get(tenant.slug, {}), plan, readings))
+        alert = tenant.id in alerted
+        found.append(Agency(tenant, usage.get(tenant.slug, {}), plan, readings, alert))
     return found
 
 

@@ -5,13 +5,15 @@ one more broker refused past the broker limit."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vellarys.db.models import Notification, Plan, Tenant
 from vellarys.db.queries import console as console_queries
+from vellarys.db.queries import mail as mail_queries
+from vellarys.db.queries import operator as operator_queries
 from vellarys.db.queries import usage as usage_queries
 from vellarys.db.queries import user as user_queries
 from vellarys.domain import features, plan_limits
@@ -27,6 +29,7 @@ LIMIT_FIELDS = (
     "max_storage_mb",
 )
 NOTICE_KIND = "plan_limit"
+OPERATOR_ALERT = "operator_lead_limit"
 
 
 async def plan_of(session: AsyncSession, tenant: Tenant) -> Plan | None:
@@ -72,7 +75,30 @@ async def observe(session: AsyncSession, tenant: Tenant, now: datetime) -> str |
     for reading in found:
         if reading.level is not None:
             await _tell_admins(session, tenant.id, reading, month)
+        if reading.kind == plan_limits.LEADS and reading.level == "over":
+            await _alert_operators(session, tenant, reading, month_bounds(now)[0].date())
     return plan_limits.llm_stopped(found)
+
+
+async def _alert_operators(
+    session: AsyncSession, tenant: Tenant, reading: Reading, month: date
+) -> None:
+    """Past the lead limit, e-mail every operator once per agency and month (the lead is
+    still stored and answered); the console's agency list shows the same alert."""
+    for email in await operator_queries.active_emails(session):
+        await mail_queries.queue_once(
+            session,
+            tenant.id,
+            kind=OPERATOR_ALERT,
+            day=month,
+            recipient=email,
+            subject=f"Vellarys: {tenant.name} passou do limite de leads do plano",
+            body=(
+                f"A imobiliária {tenant.name} ({tenant.slug}) recebeu {reading.used} leads novos "
+                f"em {month:%m/%Y}, acima do limite de {reading.limit} do plano. Os leads "
+                "continuam sendo guardados e atendidos."
+            ),
+        )
 
 
 async def llm_withheld(session: AsyncSession, tenant: Tenant, now: datetime) -> str | None:

@@ -84,3 +84,11 @@ def mark(email: OutgoingEmail, *, now: datetime, error: str | None) -> None:
     email.error = error
     if error is None:
         email.sent_at = now
+
+
+async def tenants_with(session: AsyncSession, *, kind: str, day: date) -> set[uuid.UUID]:
+    """The agencies that have an e-mail of this kind queued for this day (sent or not)."""
+    found = await session.execute(
+        select(OutgoingEmail.tenant_id).where(OutgoingEmail.kind == kind, OutgoingEmail.day == day)
+    )
+    return set(found.scalars())

@@ -48,3 +48,9 @@ async def staff_of_email(session: AsyncSession, email: str) -> tuple[uuid.UUID, 
     )
     row = found.first()
     return None if row is None else (row[0], row[1])
+
+
+async def active_emails(session: AsyncSession) -> list[str]:
+    """Every active operator's e-mail (the app role may read these two columns only)."""
+    found = await session.execute(select(Operator.email).where(Operator.active.is_(True)))
+    return sorted(found.scalars())

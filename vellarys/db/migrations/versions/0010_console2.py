@@ -53,6 +53,11 @@ NEW_ACTIONS = ("tenant.created", "support.granted", "support.revoked", "support.
 def upgrade() -> None:
     op.add_column("tenants", sa.Column("support_until", sa.DateTime(timezone=True)))
     _actions((*OLD_ACTIONS, *NEW_ACTIONS))
+    # The pipeline (as the app role) e-mails the operators when an agency passes its lead limit.
+    op.execute(
+        "DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'vellarys_app') THEN "
+        "GRANT SELECT (email, active) ON operators TO vellarys_app; END IF; END $$"
+    )
 
 
 def _actions(names: tuple[str, ...]) -> None:
@@ -66,6 +71,10 @@ def downgrade() -> None:
         "DELETE FROM audit_log WHERE action IN ("
         + ", ".join(f"'{name}'" for name in NEW_ACTIONS)
         + ")"
+    )
+    op.execute(
+        "DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'vellarys_app') THEN "
+        "REVOKE SELECT (email, active) ON operators FROM vellarys_app; END IF; END $$"
     )
     _actions(OLD_ACTIONS)
     op.drop_column("tenants", "support_until")
