@@ -257,7 +257,8 @@ SCRIPTS: tuple[Script, ...] = (
             Turn(
                 "posso usar o fgts pra dar entrada? e qual ta sendo a taxa de juros hj?",
                 says=(r"sim! .*fgts", r"10% e 12%"),
-                never=(r"sobre isso", r"sac"),
+                # FGTS for a down payment is a purchase: "comprar ou alugar?" is not asked.
+                never=(r"sobre isso", r"sac", r"comprar ou"),
             ),
         ),
     ),

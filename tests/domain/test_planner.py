@@ -865,3 +865,18 @@ def test_a_visit_request_answered_by_slots_gets_no_passage_on_how_visits_work() 
     )
     assert "corretor confirma" not in everything(offered)
     assert question_count(offered) == 0  # the slot offer that follows asks the one question
+
+
+@pytest.mark.parametrize(
+    "profile",
+    [
+        {"payment": ["fgts"]},
+        {"payment": ["financing"]},
+        {"down_payment": 50_000},
+        {"fgts_balance": 80_000},
+    ],
+)
+def test_fgts_financing_or_a_down_payment_mean_buying(profile: dict[str, Any]) -> None:
+    reply = plan("posso usar o fgts pra dar entrada?", profile={"name": "Ana", **profile})
+    assert "comprar ou" not in everything(reply).lower()
+    assert reply.asked != "intent"
