@@ -10,6 +10,8 @@ from tests.conversations.player import Script, Turn
 
 SATURDAY_NIGHT = "2026-11-28T23:40:00-03:00"
 FRIDAY_NIGHT = "2026-11-27T20:30:00-03:00"
+# A Wednesday afternoon played with the agency's published hours (9h-18h), not always open.
+WEDNESDAY_WITH_HOURS = "2026-11-25T15:00:00-03:00"
 
 SCRIPTS: tuple[Script, ...] = (
     Script(
@@ -258,7 +260,7 @@ SCRIPTS: tuple[Script, ...] = (
                 "posso usar o fgts pra dar entrada? e qual ta sendo a taxa de juros hj?",
                 says=(r"sim! .*fgts", r"10% e 12%"),
                 # FGTS for a down payment is a purchase: "comprar ou alugar?" is not asked.
-                never=(r"sobre isso", r"sac", r"comprar ou"),
+                never=(r"sobre isso", r"sac", r"comprar ou (?:para )?alugar\?"),
             ),
         ),
     ),
@@ -406,11 +408,13 @@ SCRIPTS: tuple[Script, ...] = (
         (
             Turn(
                 "quero falar com um corretor, pode me ligar amanhã depois das 18h?",
-                says=(r"amanha depois das 18h", r"em ate 15 minutos"),
-                never=(r"em breve",),
+                # A call, at the time asked, honest that 18h+ is after the agency closes.
+                says=(r"te liga amanha ate as 18h", r"amanha depois das 18h\* fica fora"),
+                never=(r"em breve", r"em ate 15 minutos", r"por aqui"),
             ),
         ),
         handoff=True,
+        at=WEDNESDAY_WITH_HOURS,
     ),
     Script(
         "à vista e quer ver amanhã",
