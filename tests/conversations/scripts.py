@@ -39,7 +39,12 @@ SCRIPTS: tuple[Script, ...] = (
         "casual",
         (
             Turn("Olá, to procurando ap pra alugar em Pinheiros, tenho um cachorro grande"),
-            Turn("até 6 mil por mês"),
+            # R$ 5.200 + cond. R$ 980 is over "até 6 mil": said with its figures, never "fits".
+            Turn(
+                "até 6 mil por mês",
+                says=(r"aluguel \+ condominio da r\$ 6\.180",),
+                never=(r"dentro do que voce procura",),
+            ),
         ),
         profile={"intent": "rent", "pets": True, "budget_max": 6000},
         listings={"transaction": "rent", "pets": True},

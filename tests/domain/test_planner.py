@@ -880,3 +880,29 @@ def test_fgts_financing_or_a_down_payment_mean_buying(profile: dict[str, Any]) -
     reply = plan("posso usar o fgts pra dar entrada?", profile={"name": "Ana", **profile})
     assert "comprar ou" not in everything(reply).lower()
     assert reply.asked != "intent"
+
+
+def test_a_rent_whose_total_with_condo_passes_the_monthly_budget_is_flagged() -> None:
+    ap1102 = hit("AP1102", transaction="rent", price=5_200, condo_fee=980)
+    stored = {"name": "Ana", "intent": "rent", "neighborhoods": ["Pinheiros"]}
+    profile = {**stored, "budget_max": 6_000}
+    found = Retrieval(properties=(ap1102,))
+    fresh = everything(plan("até 6 mil por mês", profile=profile, stored=stored, retrieval=found))
+    assert "aluguel + condomínio dá R$ 6.180, acima dos R$ 6.000" in fresh
+    history = (*HISTORY, Turn("assistant", property_card(ap1102)))
+    again = everything(
+        plan("até 6 mil por mês", profile=profile, stored=stored, retrieval=found, history=history)
+    )
+    assert "dentro do que você procura" not in again
+    assert "aluguel + condomínio dá R$ 6.180, acima dos R$ 6.000" in again
+    # A total inside the budget still fits.
+    fits = replace(ap1102, condo_fee=700)
+    history = (*HISTORY, Turn("assistant", property_card(fits)))
+    within = plan(
+        "até 6 mil por mês",
+        profile=profile,
+        stored=stored,
+        retrieval=Retrieval(properties=(fits,)),
+        history=history,
+    )
+    assert "continua dentro do que você procura" in everything(within)

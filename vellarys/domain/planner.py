@@ -27,6 +27,7 @@ from vellarys.domain.layout import fits, lay_out
 from vellarys.domain.listing import (
     fresh_properties,
     over_budget_notes,
+    total_over_budget_notes,
     properties_intro,
     ready_to_search,
 )
@@ -200,9 +201,14 @@ def _properties(t: PlanTurn, d: Draft) -> None:
     if not changed and t.retrieval.shown_before:
         return
     hits = _fresh(t)
-    still = [h.code for h in t.retrieval.properties if h.code in t.shown_before]
+    still = [h for h in t.retrieval.properties if h.code in t.shown_before][:2]
     if not hits and still and not t.retrieval.widened and "more" not in t.intents:
-        d.say(phrases.SHOWN_STILL_FIT.format(codes=", ".join(still[:2])))
+        # A rent that fits but a total that does not is said with its figures, never "fits".
+        notes = total_over_budget_notes(still, t.profile)
+        for note in notes or [
+            phrases.SHOWN_STILL_FIT.format(codes=", ".join(h.code for h in still))
+        ]:
+            d.say(note)
         d.handled = True
         return
     if not hits and "more" in t.intents:
@@ -218,6 +224,8 @@ def _properties(t: PlanTurn, d: Draft) -> None:
         if "budget" not in widened or t.profile.get("rent_includes_fees") is True:
             for note in over_budget_notes(sent, t.profile):
                 d.say(note)
+        for note in total_over_budget_notes(sent, t.profile):
+            d.say(note)
         d.handled = True
     elif not t.retrieval.properties and t.learned & _SEARCH_SLOTS:
         d.say(phrases.NO_MATCH)
