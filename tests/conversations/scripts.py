@@ -23,7 +23,12 @@ SCRIPTS: tuple[Script, ...] = (
             Turn("até 700 mil"),
             Turn("vou financiar e usar o FGTS, tenho 80 mil de fundo de garantia"),
             # The parking question was passed over once: it is not asked again.
-            Turn("quanto fica a parcela do AP1501?", says=(r"price", r"80\.000"), never=(r"vaga",)),
+            # R$ 80 mil of FGTS is under 20 % of R$ 640 mil: the R$ 48 mil gap is said plainly.
+            Turn(
+                "quanto fica a parcela do AP1501?",
+                says=(r"price", r"80\.000", r"faltam \*r\$ 48\.000\*", r"financiando r\$ 512\.000"),
+                never=(r"vaga", r"talvez"),
+            ),
         ),
         profile={
             "intent": "buy",
