@@ -201,7 +201,15 @@ SCRIPTS: tuple[Script, ...] = (
                 "posso visitar o AP1406 no sabado?",
                 says=(r"sabado \(28/11\) as 9h", r"qual fica melhor"),
             ),
-            Turn("pode ser o primeiro", says=(r"visita marcada", r"sabado \(28/11\) as 9h")),
+            # Booked without the lead's name: the one question is the visitor's name.
+            Turn(
+                "pode ser o primeiro",
+                says=(
+                    r"visita marcada",
+                    r"sabado \(28/11\) as 9h",
+                    r"qual e o seu nome completo\?$",
+                ),
+            ),
         ),
         handoff=True,
         temperature="hot",

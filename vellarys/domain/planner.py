@@ -27,9 +27,9 @@ from vellarys.domain.layout import fits, lay_out
 from vellarys.domain.listing import (
     fresh_properties,
     over_budget_notes,
-    total_over_budget_notes,
     properties_intro,
     ready_to_search,
+    total_over_budget_notes,
 )
 from vellarys.domain.listing_facts import asked_facts
 from vellarys.domain.opening import QUIET_TYPES, greeting, media_notes, quiet_reply
