@@ -43,7 +43,11 @@ SCRIPTS: tuple[Script, ...] = (
         "inquilina com cachorro",
         "casual",
         (
-            Turn("Olá, to procurando ap pra alugar em Pinheiros, tenho um cachorro grande"),
+            # "aceita pets" says nothing of a big dog's size: said, not ignored.
+            Turn(
+                "Olá, to procurando ap pra alugar em Pinheiros, tenho um cachorro grande",
+                says=(r"cachorro grande: .*nao informa o porte",),
+            ),
             # R$ 5.200 + cond. R$ 980 is over "até 6 mil": said with its figures, never "fits".
             Turn(
                 "até 6 mil por mês",

@@ -906,3 +906,19 @@ def test_a_rent_whose_total_with_condo_passes_the_monthly_budget_is_flagged() ->
         history=history,
     )
     assert "continua dentro do que você procura" in everything(within)
+
+
+def test_a_big_dog_is_told_that_the_listing_does_not_say_the_size() -> None:
+    pets = hit("AP1102", transaction="rent", price=5_200, title="Apartamento, aceita pets")
+    profile = {"name": "Ana", "intent": "rent", "neighborhoods": ["Pinheiros"], "pets": True}
+    text = "to procurando ap pra alugar em Pinheiros, tenho um cachorro grande"
+    reply = everything(
+        plan(text, profile=profile, stored={}, retrieval=Retrieval(properties=(pets,)))
+    )
+    assert (
+        "cachorro grande: o anúncio do AP1102 diz que aceita pets, mas não informa o porte" in reply
+    )
+    small = everything(
+        plan("tenho um gato", profile=profile, stored={}, retrieval=Retrieval(properties=(pets,)))
+    )
+    assert "porte" not in small

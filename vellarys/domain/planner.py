@@ -31,7 +31,7 @@ from vellarys.domain.listing import (
     ready_to_search,
     total_over_budget_notes,
 )
-from vellarys.domain.listing_facts import asked_facts
+from vellarys.domain.listing_facts import asked_facts, big_dog_note
 from vellarys.domain.opening import QUIET_TYPES, greeting, media_notes, quiet_reply
 from vellarys.domain.plan_state import Draft, PlanTurn, Retrieval
 from vellarys.domain.plan_turn import build_turn
@@ -226,6 +226,10 @@ def _properties(t: PlanTurn, d: Draft) -> None:
                 d.say(note)
         for note in total_over_budget_notes(sent, t.profile):
             d.say(note)
+        said = "\n".join(m.content for m in t.context.new_messages)
+        dog = big_dog_note([h for h in sent if h.transaction == "rent"], said)
+        if dog:
+            d.say(dog)
         d.handled = True
     elif not t.retrieval.properties and t.learned & _SEARCH_SLOTS:
         d.say(phrases.NO_MATCH)
