@@ -20,10 +20,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import shutil
+import signal
+import subprocess
 import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -155,11 +160,19 @@ def start(
     return Deployment(url, base, children, api, worker, paths)
 
 
-def _healthy(base: str) -> bool:
+def _healthy(base: str, probes: list[str] | None = None) -> bool:
+    """Whether /health answers 200 within 2 s; each answer (or failure) is noted in ``probes``
+    as ``what@seconds taken``, so a slow recovery shows what the API said meanwhile."""
+    started, answer = time.monotonic(), "timeout"
     try:
-        return httpx.get(f"{base}/health", timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False
+        answer = str(httpx.get(f"{base}/health", timeout=2).status_code)
+    except httpx.TimeoutException:
+        pass
+    except httpx.HTTPError as exc:
+        answer = type(exc).__name__
+    if probes is not None:
+        probes.append(f"{answer}@{time.monotonic() - started:.1f}")
+    return answer == "200"
 
 
 def _pending(url: str) -> int:
@@ -278,8 +291,9 @@ def drain(d: Deployment, timeout: float = 300) -> None:
 
 def scenario_stream(d: Deployment, args: argparse.Namespace, label: str = "") -> list[str]:
     cpu_before = cpu_seconds(d.worker.process.pid)
-    asyncio.run(stream(d, "steady", rate=args.rate, seconds=args.seconds))
-    drain(d)
+    with profiled(d.worker.process.pid, args.profile, label):
+        asyncio.run(stream(d, "steady", rate=args.rate, seconds=args.seconds))
+        drain(d)
     cpu = cpu_seconds(d.worker.process.pid) - cpu_before
     values = first_replies(d.url, "steady")
     p95 = pct(values, 95)
@@ -294,6 +308,26 @@ def scenario_stream(d: Deployment, args: argparse.Namespace, label: str = "") ->
         f"{cpu / max(1, count) * 1000:.0f} ms per message",
         f"goal: first-reply p95 <= {GOAL_P95_SECONDS:g} s at {args.rate:g} leads/s: {verdict}",
     ]
+
+
+@contextlib.contextmanager
+def profiled(pid: int, out: Path | None, label: str) -> Iterator[None]:
+    """With ``--profile DIR``: sample the worker with py-spy while the block runs and write
+    its stacks (collapsed, one line per stack with its sample count) under DIR."""
+    spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    if out is None or not Path(spy).exists():
+        yield
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    name = "".join(c if c.isalnum() else "-" for c in label).strip("-") or "stream"
+    argv = [spy, "record", "--pid", str(pid), "--format", "raw", "--rate", "50", "--gil"]
+    argv += ["--output", str(out / f"{name}.txt")]
+    recorder = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        yield
+    finally:
+        recorder.send_signal(signal.SIGINT)
+        recorder.wait(timeout=60)
 
 
 async def _flood_and_chat(d: Deployment, args: argparse.Namespace) -> None:
@@ -317,6 +351,8 @@ def scenario_flood(d: Deployment, args: argparse.Namespace) -> list[str]:
 def scenario_outage(
     d: Deployment, args: argparse.Namespace, stop_db: Any, start_db: Any
 ) -> list[str]:
+    probes: list[str] = []
+
     async def run() -> dict[str, float]:
         load = asyncio.create_task(
             stream(d, "outage", rate=args.rate, seconds=args.seconds + args.outage)
@@ -327,7 +363,8 @@ def scenario_outage(
         await asyncio.to_thread(start_db)
         back = time.monotonic()
         print("  PostgreSQL is back", file=sys.stderr, flush=True)
-        health = await asyncio.to_thread(_until, lambda: _healthy(d.base), 300, "API")
+        with profiled(d.api.process.pid, args.profile, "outage-api-recovery"):
+            health = await asyncio.to_thread(_until, lambda: _healthy(d.base, probes), 300, "API")
         print(f"  API healthy after {health:.1f} s", file=sys.stderr, flush=True)
         sent = await asyncio.to_thread(
             _until,
@@ -350,10 +387,22 @@ def scenario_outage(
         f"outage: PostgreSQL stopped for {args.outage:g} s under {args.rate:g} new leads/s",
         f"  after PostgreSQL returned: API healthy in {figures['health']:.1f} s, worker sending "
         f"in {figures['sent']:.1f} s, backlog answered in {figures['answered']:.1f} s",
+        f"  /health probes after PostgreSQL returned (answer@seconds): {_runs(probes)}",
         f"  webhook answers: {dict(sorted(d.codes.items()))}; unanswered {unanswered}; "
         f"API and worker still the same processes: {alive}",
         *[f"  unanswered: {row}" for row in _unanswered(d.url, "outage")],
     ]
+
+
+def _runs(probes: list[str]) -> str:
+    """``a, a, b`` as ``a x2, b``."""
+    runs: list[list[Any]] = []
+    for probe in probes:
+        if runs and runs[-1][0] == probe.split("@")[0]:
+            runs[-1][1] += 1
+        else:
+            runs.append([probe.split("@")[0], 1, probe])
+    return ", ".join(f"{first} x{n}" if n > 1 else first for _, n, first in runs)
 
 
 _UNANSWERED = """
@@ -414,8 +463,6 @@ def _variants(args: argparse.Namespace, workdir: Path) -> dict[str, Path]:
     the same machine, one after the other, round after round."""
     if not args.baseline:
         return {"ours": ROOT}
-    import subprocess
-
     tree = workdir / "baseline-src"
     tree.mkdir()
     archive = subprocess.run(
@@ -485,6 +532,12 @@ def main(argv: list[str] | None = None) -> None:
         help="also run the stream on this git commit's code (e.g. main), alternating with ours",
     )
     parser.add_argument("--rounds", type=int, default=1, help="stream runs per code tree")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="DIR",
+        help="sample the stream's worker with py-spy (if installed) into DIR",
+    )
     args = parser.parse_args(argv)
     global WITH_DEMO, KEEP_INDEXING
     WITH_DEMO, KEEP_INDEXING = args.demo or args.index, args.index

@@ -115,3 +115,17 @@ async def test_health_answers_503_with_a_clear_body_when_the_database_is_unreach
     assert response.json()["database"]["status"] == "unreachable"
     assert response.json()["database"]["error"]
     assert detailed.status_code == 503
+
+
+async def test_health_answers_from_its_own_connection_when_the_pool_is_exhausted(
+    small_pool: Container,
+) -> None:
+    """After an outage, a backlog of webhooks holds every pooled connection: the probe still
+    reaches the database (and reports the pool), instead of queueing behind them."""
+    async with AsyncExitStack() as stack, _client(small_pool) as http:
+        await _hold(stack, small_pool, 10)
+        response = await http.get("/health")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["database"]["status"] == "ok"
+    assert body["status"] == "degraded" and body["pool"] == "critical"

@@ -158,21 +158,19 @@ def test_tools_are_valid_openai_function_schemas() -> None:
     names = [t["function"]["name"] for t in TOOLS]
     assert names == [
         "search_properties",
-        "lookup_property",
+        "listing",
         "search_knowledge",
-        "simulate_financing",
-        "listing_facts",
-        "purchase_costs",
-        "affordability",
+        "calculate",
         "record_open_question",
         "update_lead_profile",
+        "visit",
         "hand_off",
     ]
     for tool in TOOLS:
         assert tool["type"] == "function"
         assert tool["function"]["description"]
         jsonschema.Draft202012Validator.check_schema(tool["function"]["parameters"])
-    profile_keys = set(TOOLS[8]["function"]["parameters"]["properties"])
+    profile_keys = set(TOOLS[5]["function"]["parameters"]["properties"])
     assert profile_keys == {
         "name",
         "email",
@@ -187,7 +185,6 @@ def test_tools_are_valid_openai_function_schemas() -> None:
         "timeline",
         "payment",
         "pets",
-        "wants_human",
     }
 
 

@@ -22,7 +22,7 @@ import itertools
 import json
 import threading
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
@@ -40,6 +40,9 @@ class Answer:
     body: Any = None  # overrides everything: sent as JSON, or as is when a str
     delay: float = 0.0
     headers: dict[str, str] = field(default_factory=dict)
+    gate: threading.Event | None = None  # answered only once set (see ``FakeOpenAI.held``)
+    # Builds the assistant message from the request (see ``FakeOpenAI.written``).
+    write: Callable[[Any], dict[str, Any]] | None = None
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,7 @@ class FakeOpenAI:
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         self._stopping = threading.Event()
+        self.holding = threading.Event()  # set when a held answer's request has arrived
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.fake = self
         self._thread = threading.Thread(
@@ -144,6 +148,18 @@ class FakeOpenAI:
         return Answer(status, body=_error_body(status, message), headers=headers)
 
     @staticmethod
+    def written(write: Callable[[Any], str]) -> Answer:
+        """A text answer written from the request body, like a model that reads the tool
+        results it was sent (a visit's free slots depend on the day the test runs)."""
+        return Answer(write=lambda body: {"role": "assistant", "content": write(body)})
+
+    @staticmethod
+    def held(gate: threading.Event, then: Answer) -> Answer:
+        """``then``, sent once ``gate`` is set: the request stays in flight meanwhile (and
+        ``holding`` tells the test it arrived), so a test can act while the model "thinks"."""
+        return Answer(then.status, then.message, then.body, then.delay, then.headers, gate)
+
+    @staticmethod
     def garbage() -> Answer:
         """A 200 that is not JSON, like a captive proxy's page."""
         return Answer(body="<html><body>Bad gateway</body></html>")
@@ -194,15 +210,24 @@ class FakeOpenAI:
             return Answer(401, body=_error_body(401, "Incorrect API key provided."))
         with self._lock:
             answer = self._script.popleft() if self._script else self.text(DEFAULT_TEXT)
+        if answer.write is not None:
+            answer = Answer(message=answer.write(request.body), gate=answer.gate)
         if answer.body is not None or answer.message is None:
             body = answer.body if answer.body is not None else _error_body(answer.status)
-            return Answer(answer.status, body=body, delay=answer.delay, headers=answer.headers)
+            return Answer(
+                answer.status,
+                body=body,
+                delay=answer.delay,
+                headers=answer.headers,
+                gate=answer.gate,
+            )
         model = request.body.get("model") if isinstance(request.body, dict) else None
         return Answer(
             answer.status,
             body=self._completion(answer.message, str(model or self.model)),
             delay=answer.delay,
             headers=answer.headers,
+            gate=answer.gate,
         )
 
     def _completion(self, message: dict[str, Any], model: str) -> dict[str, Any]:
@@ -229,6 +254,11 @@ class FakeOpenAI:
     def _respond(self, handler: _Handler, answer: Answer) -> None:
         if answer.delay and self._stopping.wait(answer.delay):
             return  # shutting down: the client has long given up
+        if answer.gate is not None:
+            self.holding.set()
+            while not answer.gate.wait(0.01):
+                if self._stopping.is_set():
+                    return
         raw = isinstance(answer.body, str)
         payload = (answer.body if raw else json.dumps(answer.body)).encode()
         try:

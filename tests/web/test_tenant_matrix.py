@@ -22,6 +22,7 @@ from vellarys.db.models import (
     BrokerBlock,
     Channel,
     KnowledgeDocument,
+    LgpdRequest,
     MediaFile,
     Opportunity,
     Property,
@@ -33,9 +34,11 @@ from vellarys.db.models import (
 from vellarys.db.uow import unit_of_work
 from vellarys.domain.password import hash_password
 from vellarys.services.api_keys import create_api_key
-from vellarys.services.demo import DEMO_LOGIN
+from vellarys.services.demo import DEMO_LOGIN, DEMO_SLUG
+from vellarys.services.operators import create_operator
 
-PERSONAS = ("anonymous", "broker", "manager", "admin", "other_admin")
+PERSONAS = ("anonymous", "broker", "manager", "admin", "other_admin", "operator")
+OPERATOR = "operador@matriz.local"
 OK, LOGIN, FORBIDDEN, MISSING = "ok", "login", "forbidden", "missing"
 MANAGER = "gerente@matriz.local"
 
@@ -151,6 +154,17 @@ MATRIX: dict[tuple[str, str], Rule] = {
                                             data={"month": "2026-12", "visits": "4", "won": "1"}),
     ("GET", "/notifications"): R(WEB, admin_only=True),
     ("GET", "/outbox"): R(WEB, admin_only=True),
+    ("GET", "/lgpd"): R(WEB, admin_only=True),
+    ("GET", "/lgpd/{request_id}/export.json"): R(WEB, "lgpd", admin_only=True),
+    ("POST", "/lgpd/{request_id}/done"): R(WEB, "lgpd", admin_only=True),
+    ("POST", "/lgpd/{request_id}/erase"): R(WEB, "lgpd", admin_only=True),
+    # The operator's console: operators only, every agency; a 404 for agency staff.
+    ("GET", "/console"): R("console"), ("GET", "/console/audit"): R("console"),
+    ("GET", "/console/logins"): R("console"),
+    ("POST", "/console/plans"): R("console", data={"name": "Matriz", "max_brokers": "9"}),
+    ("POST", "/console/agencies/{slug}/plan"): R("console", "agency", data={"plan_id": ""}),
+    ("POST", "/console/agencies/{slug}/features"): R("console", "agency"),
+    ("POST", "/console/agencies/{slug}/active"): R("console", "agency", data={"active": "1"}),
     ("GET", "/notifications/bell"): R(WEB, admin_only=True),
     ("POST", "/notifications/read"): R(WEB, admin_only=True),
     ("POST", "/notifications/preferences"): R(WEB, admin_only=True),
@@ -249,12 +263,14 @@ async def world(dashboard: Dashboard) -> AsyncIterator[World]:
         session.add(User(tenant_id=dashboard.tenant_id, email=MANAGER, name="Gerente Matriz",
                          role="manager", password_hash=hash_password(PASSWORD)))  # fmt: skip
         _, other_key = await create_api_key(session, tenant_id=other, name="matriz")
+        await create_operator(session, email=OPERATOR, name="Operador", password=PASSWORD)
     clients = {
         "anonymous": await _client(dashboard),
         "broker": await _signed_in(dashboard, broker, DEMO_LOGIN[1]),
         "manager": await _signed_in(dashboard, MANAGER, PASSWORD),
         "admin": await _signed_in(dashboard, *DEMO_LOGIN),
         "other_admin": await _signed_in(dashboard, other_email, PASSWORD),
+        "operator": await _signed_in(dashboard, OPERATOR, PASSWORD),
     }
     yield World(dashboard, {"demo": dashboard.tenant_id, "outra": other}, clients,
                 {"own": own_key, "other": other_key})  # fmt: skip
@@ -266,6 +282,16 @@ async def _make(world: World, kind: str, tenant_id: uuid.UUID) -> str:
     container, suffix = world.dashboard.container, uuid.uuid4().hex[:8]
     if kind == "lead":
         return str(await add_lead(container, tenant_id))
+    if kind == "agency":
+        return DEMO_SLUG if tenant_id == world.tenants["demo"] else "outra-matriz"
+    if kind == "lgpd":
+        lead_id = await add_lead(container, tenant_id)
+        async with unit_of_work(container.sessions) as session:
+            request = LgpdRequest(tenant_id=tenant_id, lead_id=lead_id, kind="access",
+                                  created_at=datetime.now(UTC))  # fmt: skip
+            session.add(request)
+            await session.flush()
+            return str(request.id)
     async with unit_of_work(container.sessions) as session:
         thing: Any
         if kind == "property":
@@ -335,6 +361,10 @@ async def _make(world: World, kind: str, tenant_id: uuid.UUID) -> str:
 
 
 def _expected(rule: Rule, persona: str, whose: str) -> str:
+    if rule.kind == "console":
+        return {"operator": OK, "anonymous": LOGIN}.get(persona, MISSING)
+    if persona == "operator":
+        persona = "anonymous"  # outside every agency: no agency page, lead or API key
     if rule.kind in ("public", "static"):
         return OK
     if rule.kind == "webhook":
@@ -380,7 +410,7 @@ async def _call(world: World, method: str, path: str, rule: Rule, persona: str,
         url = "/static/vendor/htmx.min.js"
     http = world.clients[persona]
     if rule.kind == API:
-        key = {"anonymous": None, "other_admin": world.keys["other"]}.get(
+        key = {"anonymous": None, "operator": None, "other_admin": world.keys["other"]}.get(
             persona, world.keys["own"]
         )
         headers = {"Authorization": f"Bearer {key}"} if key else {}
@@ -390,7 +420,8 @@ async def _call(world: World, method: str, path: str, rule: Rule, persona: str,
         return await http.get(url)
     data = dict(rule.data)
     # Everyone posts a valid CSRF token, so what is tested is who may act, not the token.
-    data["csrf_token"] = csrf_of(await http.get("/login" if persona == "anonymous" else "/leads"))
+    page = {"anonymous": "/login", "operator": "/console"}.get(persona, "/leads")
+    data["csrf_token"] = csrf_of(await http.get(page))
     return await http.post(url, data=data)
 
 

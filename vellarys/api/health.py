@@ -42,7 +42,7 @@ def _describe(exc: BaseException) -> str:
 @router.get("/health")
 async def liveness(container: ContainerDep) -> Any:
     async def check() -> dict[str, Any]:
-        async with unit_of_work(container.sessions) as session:
+        async with unit_of_work(container.probe_sessions or container.sessions) as session:
             return await health.check_liveness(session)
 
     try:

@@ -11,6 +11,7 @@ from vellarys.cli.doctor import doctor
 from vellarys.cli.followups import followups_app
 from vellarys.cli.integrations import portal_app
 from vellarys.cli.listings import listings_app
+from vellarys.cli.operator import operator_app
 from vellarys.cli.secrets import secrets_app
 from vellarys.cli.server import app
 from vellarys.cli.template import template_app
@@ -24,6 +25,7 @@ app.add_typer(secrets_app, name="secrets")
 app.add_typer(db_app, name="db")
 app.add_typer(followups_app, name="followups")
 app.add_typer(listings_app, name="listings")
+app.add_typer(operator_app, name="operator")
 app.add_typer(portal_app, name="portal")
 app.add_typer(tenant_app, name="tenant")
 app.add_typer(user_app, name="user")

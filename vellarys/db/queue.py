@@ -33,6 +33,7 @@ SUMMARIZE_LEAD = "summarize_lead"
 INDEX_DOCUMENT = "index_document"
 INDEX_PROPERTIES = "index_properties"
 DELIVER_WEBHOOK = "deliver_webhook"
+ERASE_AFTER_NOTICE = "erase_lead_after_notice"
 
 # Queues. Sends have their own, served by their own slots: a slow brain never delays a send.
 PIPELINE_QUEUE = "pipeline"
@@ -175,6 +176,20 @@ async def defer_send(
         lock=send_lock(lead_id),
         scheduled_at=run_at,
         priority=priority,
+    )
+
+
+async def defer_erase_after_notice(
+    session: AsyncSession, *, request_id: uuid.UUID, lead_id: uuid.UUID
+) -> int:
+    """Erase a lead once the messages queued to it before this job are sent: the job holds
+    the lead's send lock, so it runs after the goodbye that tells the lead."""
+    return await _defer(
+        session,
+        task=ERASE_AFTER_NOTICE,
+        queue=OUTBOUND_QUEUE,
+        args={"request_id": str(request_id)},
+        lock=send_lock(lead_id),
     )
 
 

@@ -104,6 +104,14 @@ class AuditAction(StrEnum):
     OPPORTUNITY_CHANGED = "opportunity.changed"
     USER_UPDATED = "user.updated"
     USER_RESET_LINK_ISSUED = "user.reset_link_issued"
+    LGPD_REQUESTED = "lgpd.requested"  # a lead asked in the chat (access, erasure, opt-out)
+    LGPD_DONE = "lgpd.done"
+    # The operator's console (``details.operator_id`` names who).
+    PLAN_SAVED = "plan.saved"
+    TENANT_PLAN_SET = "tenant.plan_set"
+    TENANT_FEATURES_SET = "tenant.features_set"
+    TENANT_SUSPENDED = "tenant.suspended"
+    TENANT_RESUMED = "tenant.resumed"
 
 
 class Role(StrEnum):
@@ -189,6 +197,8 @@ AUDIT_ACTION_LABELS: Mapping[str, str] = {
     AuditAction.OPPORTUNITY_OPENED: "Oportunidade aberta",
     AuditAction.OPPORTUNITY_CHANGED: "Oportunidade alterada",
     AuditAction.LEAD_EXPORTED: "Dados exportados (LGPD)",
+    AuditAction.LGPD_REQUESTED: "Pedido LGPD pelo chat",
+    AuditAction.LGPD_DONE: "Pedido LGPD atendido",
 }
 TEMPERATURE_LABELS: Mapping[str, str] = {
     Temperature.COLD: "frio",
@@ -265,6 +275,8 @@ LLM_OUTCOME_LABELS: Mapping[str, str] = {
     "repaired": "Corrigida e respondida pela IA",
     "fallback": "Recusada: respondeu o assistente offline",
     "error": "Erro do modelo: respondeu o assistente offline",
+    "superseded": "Não enviada: a mensagem seguinte do lead foi respondida junto",
+    "summary": "Resumo da conversa",
 }
 PAYMENT_LABELS: Mapping[str, str] = {
     "financing": "Financiamento",

@@ -57,6 +57,7 @@ class LlmReport:
     completion_tokens: int = 0
     seconds: float = 0.0
     fallback_reason: str | None = None
+    agency: str = ""  # the tenant's slug: a metrics label bounded by the number of agencies
 
 
 # Ten digits or more, separators allowed: phone numbers, CPF, CNPJ (prices stay below this).
@@ -65,6 +66,18 @@ _LONG_NUMBER = re.compile(r"(?<!\d)\+?\d(?:[\s().-]?\d){9,}")
 _EMAIL = re.compile(r"(?<![^@\s])[^@\s]+@(?:[^@\s.]+\.)+[a-z]{2,}", re.IGNORECASE)
 
 
-def redact(text: str) -> str:
-    """A trace's text without e-mails and phone/document numbers."""
-    return _LONG_NUMBER.sub("[número]", _EMAIL.sub("[e-mail]", text))
+def redact(text: str, names: Sequence[str] = ()) -> str:
+    """A trace's text without e-mails, phone/document numbers and the words of ``names``
+    (the lead's names: WhatsApp profile, profile, and those the lead gave)."""
+    text = _LONG_NUMBER.sub("[número]", _EMAIL.sub("[e-mail]", text))
+    pattern = name_pattern(names)
+    return pattern.sub("[nome]", text) if pattern is not None else text
+
+
+def name_pattern(names: Sequence[str]) -> re.Pattern[str] | None:
+    """Each word of ``names`` (two letters or more) as a whole word, any case."""
+    words = {w for name in names for w in re.findall(r"\w{2,}", name or "")}
+    if not words:
+        return None
+    alternatives = "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)

@@ -13,6 +13,7 @@ PROPERTY_TYPES = values(PropertyType)
 TIMELINES = ("now", "3_months", "6_months", "12_months", "browsing")
 PAYMENTS = ("financing", "fgts", "cash", "consortium", "trade")
 HANDOFF_REASONS = ("requested", "hot", "owner", "client")
+VISIT_ACTIONS = ("offer", "book", "cancel", "status")
 LISTING_FACTS = (
     "transaction",
     "pets",
@@ -41,151 +42,111 @@ def _tool(
 
 
 def _enum(values: Sequence[str], description: str) -> dict[str, Any]:
-    return {"type": "string", "enum": list(values), "description": description}
+    found: dict[str, Any] = {"type": "string", "enum": list(values)}
+    return found | ({"description": description} if description else {})
 
 
 def _strings(description: str) -> dict[str, Any]:
-    return {"type": "array", "items": {"type": "string"}, "description": description}
+    found: dict[str, Any] = {"type": "array", "items": {"type": "string"}}
+    return found | ({"description": description} if description else {})
 
 
-def _number(description: str, **extra: Any) -> dict[str, Any]:
-    return {"type": "number", "minimum": 0, "description": description, **extra}
+_INTENT = _enum(INTENTS, "")
+_PROPERTY_TYPE = _enum(PROPERTY_TYPES, "")
+_STRING: dict[str, Any] = {"type": "string"}
+_AMOUNT: dict[str, Any] = {"type": "number", "minimum": 0}
+_COUNT: dict[str, Any] = {"type": "integer", "minimum": 0}
+CALCULATIONS = ("financing", "purchase_costs", "affordability")
 
-
-def _count(description: str) -> dict[str, Any]:
-    return {"type": "integer", "minimum": 0, "description": description}
-
-
-_INTENT = _enum(INTENTS, "What the lead wants to do")
-_PROPERTY_TYPE = _enum(PROPERTY_TYPES, "Kind of property")
-_BUDGET_MIN = _number("Minimum price in BRL (monthly rent when renting)")
-_BUDGET_MAX = _number("Maximum price in BRL (monthly rent when renting)")
-
+# Terse on purpose: the schemas go with every round, so each word costs on every turn. The
+# names and the system prompt's rules say the rest; amounts are BRL, rents are monthly.
 TOOLS: list[dict[str, Any]] = [
     _tool(
         "search_properties",
-        "Search the agency's listings. Use before mentioning any property. Returns at most a "
-        "few matches with code, price and details.",
+        "Search listings (the lead's profile fills what you omit).",
         {
             "intent": _INTENT,
             "property_type": _PROPERTY_TYPE,
-            "city": {"type": "string"},
-            "neighborhoods": _strings("Neighborhood names"),
-            "budget_min": _BUDGET_MIN,
-            "budget_max": _BUDGET_MAX,
-            "bedrooms": _count("Minimum bedrooms"),
-            "parking": _count("Minimum parking spaces"),
-            "pets": {"type": "boolean", "description": "Must accept pets"},
-            "query": {"type": "string", "description": "Other wishes, free text (pt-BR)"},
+            "city": _STRING,
+            "neighborhoods": _strings(""),
+            "budget_max": _AMOUNT,
+            "bedrooms": _COUNT,
+            "pets": {"type": "boolean"},
+            "query": _STRING,
         },
     ),
     _tool(
-        "lookup_property",
-        "Get one listing by its code (e.g. AP1234), when the lead mentions a code.",
-        {"code": {"type": "string"}},
+        "listing",
+        "One listing by code, with the facts asked about.",
+        {"code": _STRING, "facts": {"type": "array", "items": _enum(LISTING_FACTS, "")}},
         "code",
     ),
     _tool(
         "search_knowledge",
-        "Search the agency's documents (fees, documents, rules, process, policies) to answer "
-        "a question. Use before stating any fee, rate, rule or condition.",
-        {"question": {"type": "string", "description": "The question, in pt-BR"}},
+        "The agency's documents: fees, rules, process.",
+        {"question": _STRING},
         "question",
     ),
     _tool(
-        "simulate_financing",
-        "Estimate monthly payments of a housing loan (an estimate, never an approval).",
+        "calculate",
+        "financing (instalments; FGTS counts as down payment), purchase_costs (ITBI, deed, "
+        "registry), affordability (first SAC instalment at 30% of income).",
         {
-            "price": _number("Property price in BRL"),
-            "down_payment": _number("Down payment in BRL"),
-            "fgts": _number("FGTS balance used in BRL; it counts as down payment"),
-            "annual_rate": _number("Annual interest rate as a fraction", default=0.11),
-            "years": {"type": "integer", "minimum": 1, "maximum": 35, "default": 30},
-            "system": _enum(("sac", "price"), "Amortization system"),
-        },
-        "price",
-    ),
-    _tool(
-        "listing_facts",
-        "A listing's own facts from its fields (pets, IPTU with its period, condomínio, floor, "
-        "units per floor, parking, area, features, sale or rent). Use for any question about "
-        "one listing.",
-        {
-            "code": {"type": "string"},
-            "facts": {
-                "type": "array",
-                "items": {"type": "string", "enum": list(LISTING_FACTS)},
-                "description": "What the lead asked about",
-            },
-        },
-        "code",
-    ),
-    _tool(
-        "purchase_costs",
-        "ITBI (the city's rate), deed, registry and certificates for a price, computed for this "
-        "lead. Use instead of quoting a document's example.",
-        {
-            "price": _number("Property price in BRL"),
-            "city": {"type": "string"},
+            "what": _enum(CALCULATIONS, ""),
+            "price": _AMOUNT,
+            "fgts": _AMOUNT,
+            "down_payment": _AMOUNT,
+            "monthly_income": _AMOUNT,
+            "savings": _AMOUNT,
+            "city": _STRING,
             "financed": {"type": "boolean"},
+            "years": {"type": "integer", "minimum": 1, "maximum": 35},
+            "system": _enum(("sac", "price"), ""),
         },
-        "price",
-    ),
-    _tool(
-        "affordability",
-        "The loan and price a monthly income reaches: banks cap the first SAC instalment at "
-        "30 % of the gross income.",
-        {
-            "monthly_income": _number("Gross monthly income in BRL"),
-            "savings": _number("FGTS plus money for the down payment, in BRL"),
-        },
-        "monthly_income",
+        "what",
     ),
     _tool(
         "record_open_question",
-        "Record a question you could not answer, so the broker answers it. Use when you say a "
-        "broker will confirm.",
+        "A question a broker will answer.",
         {"question": {"type": "string", "maxLength": 240}},
         "question",
     ),
     _tool(
         "update_lead_profile",
-        "Save what the lead told about themselves or what they look for. Send only what is new.",
+        "Correct or complete the profile.",
         {
             "name": {"type": "string", "maxLength": MAX_TEXT},
-            "email": {"type": "string"},
+            "email": _STRING,
             "intent": _INTENT,
             "property_type": _PROPERTY_TYPE,
-            "city": {"type": "string"},
-            "neighborhoods": _strings("Neighborhoods of interest"),
-            "budget_min": _BUDGET_MIN,
-            "budget_max": _BUDGET_MAX,
-            "bedrooms": _count("Minimum bedrooms"),
-            "parking": _count("Minimum parking spaces"),
-            "timeline": _enum(TIMELINES, "When the lead plans to move or close"),
-            "payment": {
-                "type": "array",
-                "items": {"type": "string", "enum": list(PAYMENTS)},
-                "description": "How the lead intends to pay",
-            },
-            "pets": {"type": "boolean", "description": "The lead has pets"},
-            "wants_human": {"type": "boolean", "description": "The lead asked for a person"},
+            "city": _STRING,
+            "neighborhoods": _strings(""),
+            "budget_min": _AMOUNT,
+            "budget_max": _AMOUNT,
+            "bedrooms": _COUNT,
+            "parking": _COUNT,
+            "timeline": _enum(TIMELINES, ""),
+            "payment": {"type": "array", "items": _enum(PAYMENTS, "")},
+            "pets": {"type": "boolean"},
         },
     ),
     _tool(
-        "hand_off",
-        "Pass the conversation to a person: the lead asked for one (requested); is ready to "
-        "visit, make an offer or close (hot); owns a property to sell or rent out (owner, goes "
-        "to whoever takes listings); is a current client with a problem or request, such as a "
-        "tenant with a leak (client, goes to whoever serves clients).",
+        "visit",
+        "offer: a listing's free slots (when: the lead's wish). book: the slot number chosen. "
+        "cancel. Moving a visit: offer, then book.",
         {
-            "reason": _enum(HANDOFF_REASONS, "Why"),
-            "note": {
-                "type": "string",
-                "maxLength": 300,
-                "description": "One line for the person who takes over, in pt-BR",
-            },
+            "action": _enum(VISIT_ACTIONS, ""),
+            "code": _STRING,
+            "when": _STRING,
+            "slot": {"type": "integer", "minimum": 1},
         },
+        "action",
+    ),
+    _tool(
+        "hand_off",
+        "To a person: requested, hot (ready to offer or close), owner (sells or lets their "
+        "own), client (current client's problem). note: one line for them.",
+        {"reason": _enum(HANDOFF_REASONS, ""), "note": {"type": "string", "maxLength": 300}},
         "reason",
     ),
 ]

@@ -222,8 +222,9 @@ async def prepare_whatsapp(
 
 
 async def record_whatsapp(
-    session: AsyncSession, *, notification_id: uuid.UUID, error: str | None
+    session: AsyncSession, *, notification_id: uuid.UUID, error: str | None, final: bool = True
 ) -> None:
+    """How the WhatsApp copy went; a failure to be tried again leaves it unsettled."""
     note = await session.get(Notification, notification_id)
-    if note is not None:
+    if note is not None and (error is None or final):
         note.whatsapp_status = "failed" if error else "sent"

@@ -102,3 +102,28 @@ async def entries_about(
 ) -> list[AuditEntry]:
     """Every entry about one object, oldest first."""
     return await queries.for_target(session, tenant_id, target_type, str(target_id))
+
+
+async def record_operator(
+    session: AsyncSession,
+    *,
+    operator_id: uuid.UUID,
+    action: AuditAction,
+    tenant_id: uuid.UUID | None,
+    target_type: str,
+    target_id: uuid.UUID | str | None,
+    details: Mapping[str, object] | None = None,
+) -> AuditEntry:
+    """An entry for an act of the operator's console (``tenant_id`` None: about no agency)."""
+    entry = AuditEntry(
+        id=uuid.uuid4(),
+        tenant_id=tenant_id,
+        operator_id=operator_id,
+        action=AuditAction(action).value,
+        target_type=target_type,
+        target_id=None if target_id is None else str(target_id),
+        details=dict(details or {}),
+    )
+    session.add(entry)
+    await session.flush()
+    return entry

@@ -18,7 +18,7 @@ from vellarys.db.models import Channel, Lead, PlannedMessage, Tenant
 from vellarys.db.queries import channel as channel_queries
 from vellarys.db.queries import followup as followup_queries
 from vellarys.db.queries.followup import Candidate
-from vellarys.domain import business_hours, nudge
+from vellarys.domain import business_hours, features, nudge
 from vellarys.domain.listing import ready_to_search
 from vellarys.domain.property_search import filters_from_profile
 from vellarys.domain.template import WhatsAppTemplate, fill, pick, stored_templates
@@ -83,6 +83,8 @@ async def plan(
     ``until`` keeps only what is due by then (inside business hours); None keeps every next
     step, however far ahead (the re-engagement page).
     """
+    if not features.enabled(tenant.features, features.FOLLOW_UPS):
+        return []  # the operator switched follow-ups off for this agency
     agency = await _agency(session, tenant)
     if until is not None and not business_hours.is_open(agency.hours, until):
         return []

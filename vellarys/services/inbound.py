@@ -18,13 +18,15 @@ from vellarys.domain.conversation import Turn
 from vellarys.domain.glossary import HandoffReason
 from vellarys.domain.intent import detect_intents
 from vellarys.domain.media import understood_line
-from vellarys.services import webhooks
+from vellarys.domain.privacy_request import OPT_OUT
+from vellarys.services import llm_traces, privacy_requests, webhooks
 from vellarys.services.calls import answer_missed_call, is_missed_call
 from vellarys.services.deps import PipelineDeps
 from vellarys.services.handoff import hand_off
+from vellarys.services.llm_brain import Spent
 from vellarys.services.nearby import listings_near
 from vellarys.services.outbound import queue_outbound
-from vellarys.services.reply import answer, learn_while_paused
+from vellarys.services.reply import answer, learn_while_paused, llm_configured
 from vellarys.services.summary import summary_due
 from vellarys.services.visits import reply_in_chat
 
@@ -42,7 +44,10 @@ class InboundOutcome:
     """What processing did: ``answered``, ``holding`` (past its time budget: the lead was
     told the answer is coming and the job runs again), ``handed_off`` (past the budget on the
     last try: a broker answers), ``folded`` (a newer message answers the burst),
-    ``opted_out``, ``paused``, ``silent`` (lead opted out earlier) or ``already``."""
+    ``superseded`` (one arrived while this burst was being answered: nothing was sent, its
+    job answers them all), ``opted_out``, ``lgpd_request`` (confirmed, a task for the
+    admins), ``paused``, ``silent`` (lead opted out earlier)
+    or ``already``."""
 
     outcome: str
     lead_id: uuid.UUID | None = None
@@ -65,14 +70,45 @@ async def handle_inbound(
     if burst and burst[-1].id != message.id:
         # A newer message's job will answer the whole burst, this one included.
         return InboundOutcome("folded", message.lead_id)
+    tenant_id, lead_id = message.tenant_id, message.lead_id
+    spent: list[Spent] = []
+    try:
+        # Everything this turn writes (the reply queued, the profile, a handoff) is undone
+        # when a newer message arrived meanwhile: that message's job answers the whole burst.
+        async with session.begin_nested():
+            outcome = await _answer_burst(session, deps, burst=burst, now=now, spent=spent)
+            if await message_queries.unprocessed_inbound(session, tenant_id, lead_id):
+                raise _Superseded
+    except _Superseded:
+        await llm_traces.keep_superseded(
+            session, tenant_id=tenant_id, lead_id=lead_id, today=now.date(), spent=spent
+        )
+        return InboundOutcome("superseded", lead_id)
+    return outcome
+
+
+class _Superseded(Exception):
+    """A newer lead message arrived while this burst's reply was being composed."""
+
+
+async def _answer_burst(
+    session: AsyncSession,
+    deps: PipelineDeps,
+    *,
+    burst: list[Message],
+    now: datetime,
+    spent: list[Spent],
+) -> InboundOutcome:
     _close(burst, now)
     found = await lead_queries.with_history(
-        session, message.tenant_id, message.lead_id, limit=deps.settings.history_limit
+        session, burst[-1].tenant_id, burst[-1].lead_id, limit=deps.settings.history_limit
     )
     assert found is not None  # the message's foreign key guarantees the lead
     lead, history = found
     stage, temperature = lead.stage, lead.temperature
-    outcome = await _respond(session, deps, lead=lead, history=history, burst=burst, now=now)
+    outcome = await _respond(
+        session, deps, lead=lead, history=history, burst=burst, now=now, spent=spent
+    )
     await webhooks.announce_changes(session, lead, stage=stage, temperature=temperature)
     return outcome
 
@@ -85,18 +121,29 @@ async def _respond(
     history: list[Message],
     burst: list[Message],
     now: datetime,
+    spent: list[Spent],
 ) -> InboundOutcome:
     if lead.opted_out:
         return InboundOutcome("silent", lead.id)
     if any("opt_out" in detect_intents(m.content) for m in burst if m.type == "text"):
         lead.opted_out, lead.opted_out_at = True, now
         await queue_outbound(session, lead=lead, texts=[phrases.OPT_OUT], role="system")
+        await privacy_requests.take_request(session, lead=lead, kind=OPT_OUT, now=now)
         return InboundOutcome("opted_out", lead.id, 1)
+    asked = privacy_requests.requested_in(burst)
+    if asked is not None:
+        # A legal request: recorded and confirmed even while a broker has the lead.
+        await privacy_requests.take_request(session, lead=lead, kind=asked, now=now)
+        return InboundOutcome("lgpd_request", lead.id, 1)
     in_burst = {m.id for m in burst}
     # A choice among offered slots, "não vou conseguir", "remarcar", "cancelar": answered
     # even while a broker has the lead, because the calendar is the assistant's.
     earlier = [_turn(m) for m in history if m.id not in in_burst]
-    if await _about_visit(session, deps, lead=lead, history=earlier, burst=burst):
+    # With a model, an unpaused lead's visit talk goes to it (it books with its visit tool).
+    offline_calendar = lead.ai_paused or not await llm_configured(session, deps, lead)
+    if offline_calendar and await _about_visit(
+        session, deps, lead=lead, history=earlier, burst=burst
+    ):
         return InboundOutcome("answered", lead.id, 1)
     if lead.ai_paused:
         # The broker answers; what the lead says still updates the profile and the score.
@@ -119,6 +166,7 @@ async def _respond(
         history=[_turn(m) for m in history if m.id not in in_burst],
         burst=[_turn(m) for m in burst],
         message_id=burst[-1].id if burst else None,
+        spent=spent,
     )
     media = {
         "asked": reply.asked,

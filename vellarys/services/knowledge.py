@@ -185,6 +185,9 @@ async def search_knowledge(
     """
     if k <= 0 or not query.strip():
         return []
+    # Embedding the query costs tens of milliseconds of CPU: not for an empty knowledge base.
+    if not await queries.has_embeddings(session, tenant_id, embedder.model_name):
+        return []
     vec = await asyncio.to_thread(embedder.query, query)
     found = await queries.nearest_chunks(
         session,

@@ -8,25 +8,27 @@ falls back to the offline brain, so the lead always gets an answer.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vellarys.db.models import Lead
 from vellarys.db.queries import usage as usage_queries
-from vellarys.domain.conversation import BrainReply, ConversationContext
+from vellarys.domain.conversation import BrainReply, ConversationContext, Turn
 from vellarys.domain.guardrail import check_reply, money_amounts, role_mismatches
 from vellarys.domain.intent import listing_codes
-from vellarys.domain.llm import ChatModel, ChatResult, ToolCall
+from vellarys.domain.llm import ChatModel, ChatResult
 from vellarys.domain.ports import Embedder
 from vellarys.domain.prompt import TOOLS, build_messages
 from vellarys.errors import LLMError
-from vellarys.services.llm_tools import ToolState, run_tool
+from vellarys.services.deps import PipelineDeps
+from vellarys.services.llm_prefetch import assistant_message, prefetched, tool_message
+from vellarys.services.llm_tools import FIRE_AND_FORGET, ToolState, run_tool
 
 log = logging.getLogger(__name__)
 MAX_TOOL_ROUNDS = 4
@@ -38,7 +40,6 @@ REPAIR_NOTE = (
 )
 # WhatsApp reads better in short bubbles: split the model's answer on blank lines.
 MAX_PARTS = 4
-PREFETCH_CODES = 3  # listings named in the lead's message, looked up before the first call
 
 
 @dataclass
@@ -56,6 +57,9 @@ class LlmSpend:
     drafts: list[str] = field(default_factory=list)
     model: str = ""
     error: str | None = None
+    superseded: bool = False  # a newer lead message took over: this reply was never sent
+    names: list[str] = field(default_factory=list)  # the lead's names, masked in the trace
+    kind: str = "reply"  # or "summary": the lead's rolling summary
 
     def add(self, result: ChatResult) -> None:
         self.prompt_tokens += result.prompt_tokens
@@ -66,12 +70,26 @@ class LlmSpend:
 
     @property
     def outcome(self) -> str:
-        """answered (first draft passed), repaired, fallback (refused or no answer), error."""
+        """answered (first draft passed), repaired, fallback (refused or no answer), error;
+        superseded when a newer message took over the burst before it was sent."""
+        if self.superseded:
+            return "superseded"
+        if self.kind == "summary":
+            return "summary" if self.error is None else "error"
         if self.error is None:
             return "repaired" if self.refused else "answered"
         if self.refused or "kept calling tools" in self.error:
             return "fallback"
         return "error"
+
+
+@dataclass(frozen=True, slots=True)
+class Spent:
+    """One LLM reply of a job: what it cost, how long it took, the message it answered."""
+
+    spend: LlmSpend
+    seconds: float
+    message_id: uuid.UUID | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +101,10 @@ class LlmTurn:
     settings: Mapping[str, Any] = field(default_factory=dict)
     spend: LlmSpend = field(default_factory=LlmSpend)
     now: datetime | None = None  # the agency's clock goes into the prompt
+    # For the visit tool: the lead, the pipeline (clock, handoff) and the earlier turns.
+    lead: Lead | None = None
+    deps: PipelineDeps | None = None
+    history: Sequence[Turn] = ()
 
 
 async def tokens_used_today(session: AsyncSession, tenant_id: uuid.UUID, today: date) -> int:
@@ -101,18 +123,6 @@ async def record_spend(
             prompt=spend.prompt_tokens,
             completion=spend.completion_tokens,
         )
-
-
-async def record_usage(
-    session: AsyncSession, tenant_id: uuid.UUID, today: date, result: ChatResult
-) -> None:
-    await usage_queries.add(
-        session,
-        tenant_id,
-        today,
-        prompt=result.prompt_tokens,
-        completion=result.completion_tokens,
-    )
 
 
 async def llm_reply(
@@ -146,54 +156,40 @@ async def _rounds(
     state = verified_facts(context, profile)
     turn.spend.state = state
     messages = build_messages(context, profile=profile, now=turn.now)
-    messages += await _prefetched(turn, state)
+    messages += await prefetched(turn, state, context, profile)
     turn.spend.prompt = [dict(m) for m in messages]
     turn.spend.model = getattr(chat, "model", "") or ""
     repairs = 0
     for _ in range(MAX_TOOL_ROUNDS + 2):
         result = await chat.complete(messages, tools=() if repairs >= 2 else TOOLS)
         turn.spend.add(result)
+        if result.tool_calls:
+            messages.append(assistant_message(result))
+            for call in result.tool_calls:
+                messages.append(tool_message(call, await run_tool(turn, state, call)))
+            if not _answered_with_calls(result):
+                continue
+        violations = _violations(result, state)
+        if not violations:
+            return _final(result, state)
+        turn.spend.refused.append("; ".join(violations))
+        turn.spend.drafts.append((result.content or "")[:1000])
+        repairs += 1
+        if repairs > 2:
+            raise LLMError("reply refused by the guardrail: " + "; ".join(violations))
         if not result.tool_calls:
-            violations = _violations(result, state)
-            if not violations:
-                return _final(result, state)
-            turn.spend.refused.append("; ".join(violations))
-            turn.spend.drafts.append((result.content or "")[:1000])
-            repairs += 1
-            if repairs > 2:
-                raise LLMError("reply refused by the guardrail: " + "; ".join(violations))
             messages.append({"role": "assistant", "content": result.content or ""})
-            messages.append(
-                {"role": "user", "content": REPAIR_NOTE.format(reasons="; ".join(violations))}
-            )
-            continue
-        messages.append(_assistant_message(result))
-        for call in result.tool_calls:
-            messages.append(_tool_message(call, await run_tool(turn, state, call)))
+        messages.append(
+            {"role": "user", "content": REPAIR_NOTE.format(reasons="; ".join(violations))}
+        )
     raise LLMError("the model kept calling tools without answering")
 
 
-async def _prefetched(turn: LlmTurn, state: ToolState) -> list[dict[str, Any]]:
-    """The listings the lead names, looked up before the first call (as if the model had
-    called lookup_property), so a typical turn needs one model round."""
-    codes = list(dict.fromkeys(listing_codes(turn.text)))[:PREFETCH_CODES]
-    if not codes:
-        return []
-    calls = tuple(
-        ToolCall(id=f"prefetch_{n}", name="lookup_property", arguments={"code": code})
-        for n, code in enumerate(codes, 1)
-    )
-    asked = ChatResult(None, calls, prompt_tokens=0, completion_tokens=0, model="")
-    messages = [_assistant_message(asked)]
-    for call in calls:
-        output = await run_tool(turn, state, call)
-        messages.append(_tool_message(call, output))
-    return messages
-
-
-def _tool_message(call: ToolCall, output: Any) -> dict[str, Any]:
-    content = json.dumps(output, ensure_ascii=False, default=str)
-    return {"role": "tool", "tool_call_id": call.id, "content": content}
+def _answered_with_calls(result: ChatResult) -> bool:
+    """Text that comes with calls whose results it does not need (a hand-off, a profile
+    correction) is the reply: no further round."""
+    names = {c.name for c in result.tool_calls}
+    return bool((result.content or "").strip()) and names <= FIRE_AND_FORGET
 
 
 def verified_facts(context: ConversationContext, profile: Mapping[str, Any]) -> ToolState:
@@ -238,21 +234,3 @@ def _final(result: ChatResult, state: ToolState) -> BrainReply:
         brain="llm",
         open_question=state.open_question,
     )
-
-
-def _assistant_message(result: ChatResult) -> dict[str, Any]:
-    return {
-        "role": "assistant",
-        "content": result.content,
-        "tool_calls": [
-            {
-                "id": c.id,
-                "type": "function",
-                "function": {
-                    "name": c.name,
-                    "arguments": json.dumps(c.arguments, ensure_ascii=False),
-                },
-            }
-            for c in result.tool_calls
-        ],
-    }

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vellarys.db.models import Lead
 from vellarys.domain import costs, qualification
 from vellarys.domain.cards import PropertyHit
+from vellarys.domain.conversation import Turn
 from vellarys.domain.guardrail import money_amounts
 from vellarys.domain.knowledge_answer import answer_question
 from vellarys.domain.listing_facts import answer_facts, asked_facts, monthly_cost
@@ -24,7 +26,9 @@ from vellarys.domain.llm import ToolCall
 from vellarys.domain.ports import Embedder
 from vellarys.domain.prompt import HANDOFF_REASONS, validate_profile_update
 from vellarys.errors import LLMError
-from vellarys.services import knowledge, property_search
+from vellarys.services import knowledge, llm_visits, property_search
+from vellarys.services.deps import PipelineDeps
+from vellarys.services.visits import VisitReply
 
 
 class ToolTurn(Protocol):
@@ -40,6 +44,12 @@ class ToolTurn(Protocol):
     def text(self) -> str: ...
     @property
     def settings(self) -> Mapping[str, Any]: ...
+    @property
+    def lead(self) -> Lead | None: ...
+    @property
+    def deps(self) -> PipelineDeps | None: ...
+    @property
+    def history(self) -> Sequence[Turn]: ...
 
 
 @dataclass
@@ -120,7 +130,9 @@ async def _search_properties(turn: ToolTurn, state: ToolState, args: dict[str, A
     }
 
 
-async def _lookup_property(turn: ToolTurn, state: ToolState, args: dict[str, Any]) -> Any:
+async def _lookup_property(
+    turn: ToolTurn, state: ToolState, args: dict[str, Any]
+) -> dict[str, Any]:
     hit = await property_search.lookup_code(
         turn.session, tenant_id=turn.tenant_id, code=str(args.get("code") or "")
     )
@@ -273,7 +285,75 @@ async def _hand_off(turn: ToolTurn, state: ToolState, args: dict[str, Any]) -> A
     return {"ok": True, "note": "a person will take over after this reply"}
 
 
+async def _visit(turn: ToolTurn, state: ToolState, args: dict[str, Any]) -> Any:
+    """Offer slots, book the chosen one (the lead is then handed over hot), cancel."""
+    if turn.lead is None or turn.deps is None:
+        return {"error": "visits are unavailable"}
+    session, deps, lead, action = turn.session, turn.deps, turn.lead, args.get("action")
+    if action == "offer":
+        code = str(args.get("code") or "").strip().upper()
+        when = str(args.get("when") or turn.text)
+        offer = await llm_visits.offer_slots(
+            session, deps, lead=lead, code=code, text=when, history=turn.history
+        )
+        if offer is None:
+            return {"error": "no free slot or no such listing: say a broker will arrange it"}
+        state.codes.add(offer.code)
+        slots = dict(enumerate(offer.labels, 1))
+        return {"code": offer.code, "broker": offer.broker, "slots": slots} | (
+            {"not_available": offer.missed} if offer.missed else {}
+        )
+    if action == "book":
+        booked = await llm_visits.book_offered(
+            session, deps, lead=lead, choice=_whole(args.get("slot")), history=turn.history
+        )
+        return _visit_result(state, booked)
+    if action == "cancel":
+        cancelled = await llm_visits.cancel_open(session, deps, lead=lead)
+        return _visit_result(state, cancelled)
+    return await llm_visits.open_visit(session, deps, lead=lead) or {"visits": None}
+
+
+def _visit_result(state: ToolState, done: VisitReply | None) -> dict[str, Any]:
+    if done is None:
+        return {"error": "no such slot or visit"}
+    state.amounts |= {float(a) for a in money_amounts(done.messages[0])}
+    return {"result": done.messages[0]}
+
+
+def _whole(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+async def _listing(turn: ToolTurn, state: ToolState, args: dict[str, Any]) -> Any:
+    """The listing by code and, when the lead asked about some, those facts from its fields."""
+    found = await _lookup_property(turn, state, args)
+    if "property" in found and (args.get("facts") or asked_facts(turn.text)):
+        found |= await _listing_facts(turn, state, args)
+    return found
+
+
+_CALCULATIONS = {
+    "financing": _simulate,
+    "purchase_costs": _purchase_costs,
+    "affordability": _affordability,
+}
+
+
+async def _calculate(turn: ToolTurn, state: ToolState, args: dict[str, Any]) -> Any:
+    runner = _CALCULATIONS.get(str(args.get("what") or ""))
+    if runner is None:
+        return {"error": "what must be one of " + ", ".join(_CALCULATIONS)}
+    return await runner(turn, state, args)
+
+
 _TOOLS = {
+    "listing": _listing,
+    "calculate": _calculate,
+    "visit": _visit,
     "search_properties": _search_properties,
     "lookup_property": _lookup_property,
     "search_knowledge": _search_knowledge,
@@ -285,3 +365,6 @@ _TOOLS = {
     "update_lead_profile": _update_profile,
     "hand_off": _hand_off,
 }
+# Tools whose result the model does not need to write its answer: text that comes with
+# them is the reply, with no further round.
+FIRE_AND_FORGET = frozenset({"hand_off", "update_lead_profile", "record_open_question"})

@@ -19,11 +19,12 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vellarys.db import queue
-from vellarys.db.models import Channel, MediaFile, Message
+from vellarys.db.models import Channel, MediaFile, Message, Tenant
 from vellarys.db.queries import channel as channel_queries
 from vellarys.db.queries import media as media_queries
 from vellarys.db.queries import message as message_queries
 from vellarys.db.queries import property as property_queries
+from vellarys.domain import features
 from vellarys.domain.media import (
     FetchedMedia,
     catalog_hint,
@@ -49,6 +50,7 @@ class FetchPlan:
     media: dict[str, Any]
     channel: Channel | None
     stored: bool  # the file is already in the database (simulator upload, a retried job)
+    voice: bool = True  # the agency's voice switch: off -> the note is kept, not transcribed
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +74,7 @@ async def plan_fetch(session: AsyncSession, *, message_id: uuid.UUID) -> FetchPl
         else await channel_queries.get(session, message.tenant_id, message.channel_id)
     )
     stored = await media_queries.for_message(session, message.tenant_id, message.id)
+    tenant = await session.get(Tenant, message.tenant_id)
     return FetchPlan(
         message_id=message.id,
         tenant_id=message.tenant_id,
@@ -80,6 +83,7 @@ async def plan_fetch(session: AsyncSession, *, message_id: uuid.UUID) -> FetchPl
         media=dict(message.media or {}),
         channel=channel,
         stored=stored is not None and stored.data is not None,
+        voice=tenant is None or features.enabled(tenant.features, features.VOICE),
     )
 
 
@@ -132,13 +136,20 @@ async def load_file(
 
 
 async def read_file(
-    deps: PipelineDeps, *, kind: str, data: bytes, content_type: str, prompt: str
+    deps: PipelineDeps,
+    *,
+    kind: str,
+    data: bytes,
+    content_type: str,
+    prompt: str,
+    voice: bool = True,
 ) -> ReadText | None:
-    """Transcribe a voice note or read the text of a picture; None for other kinds.
-    A failure is a ``ReadText`` with ``error``: the lead is still answered."""
+    """Transcribe a voice note (unless the agency's ``voice`` switch is off) or read the
+    text of a picture; None for other kinds. A failure is a ``ReadText`` with ``error``: the
+    lead is still answered."""
     started = time.perf_counter()
     try:
-        if kind == "audio" and deps.transcriber is not None:
+        if kind == "audio" and voice and deps.transcriber is not None:
             text = await deps.transcriber.transcribe(data, content_type=content_type, prompt=prompt)
             return ReadText("transcript", text, time.perf_counter() - started)
         if kind == "image" and deps.text_reader is not None:

@@ -158,7 +158,14 @@ async def search_properties(
     parking, bedrooms, property type; never rent vs sale) and ``widened`` names each one.
     ``exclude_codes`` are listings already shown: "mais opções" pages forward past them.
     """
-    query = search_text(text, profile)
+    filters = replace(filters_from_profile(profile), exclude_codes=tuple(exclude_codes))
+    listed, embedded = await queries.stock(
+        session, tenant_id, transaction=filters.transaction, model=embedder.model_name
+    )
+    if not listed:  # nothing to find, however widened: no search, no query embedding
+        steps = tuple(step for step, _ in widenings(filters)) if widen else ()
+        return PropertySearch(hits=(), widened=steps)
+    query = search_text(text, profile) if embedded else ""
     vec = await asyncio.to_thread(embedder.query, query) if query else None
     search = _Search(
         session,
@@ -168,7 +175,6 @@ async def search_properties(
         k,
         EXACT_SEARCH_MAX_ROWS if exact_max_rows is None else exact_max_rows,
     )
-    filters = replace(filters_from_profile(profile), exclude_codes=tuple(exclude_codes))
     hits = await search.run(filters)
     widened: list[str] = []
     for step, relaxed in widenings(filters) if widen else ():

@@ -13,16 +13,14 @@ and a failing step never rolls back the lead's message.
 from __future__ import annotations
 
 import logging
-import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vellarys.db.models import Lead
+from vellarys.db.models import Lead, Tenant
 from vellarys.db.queries import tenant as tenant_queries
 from vellarys.domain import dialogue, handoff_promise, qualification, scoring
 from vellarys.domain.budget import parse_budget
@@ -31,23 +29,20 @@ from vellarys.domain.intent import detect_intents
 from vellarys.domain.plan_turn import implied_slots
 from vellarys.domain.planner import plan_reply
 from vellarys.domain.understanding import INTENT_ACTS, Act
-from vellarys.services import llm_traces
+from vellarys.services import llm_visits, plans
 from vellarys.services.deps import PipelineDeps
 from vellarys.services.handoff import hand_off
-from vellarys.services.llm_brain import LlmTurn, llm_reply, record_spend, tokens_used_today
+from vellarys.services.llm_answer import llm_answer, llm_configured
+from vellarys.services.llm_brain import Spent
 from vellarys.services.opportunities import note_listing_asks
 from vellarys.services.retrieval import OPTIONAL_FAILURES, optional_step, places_of, retrieve
 from vellarys.services.understanding import read_message
-from vellarys.services.visits import offer_visit
+from vellarys.services.visits import offer_visit, reply_in_chat
 
 log = logging.getLogger(__name__)
 _OWNER_INTENTS = frozenset({"sell", "rent_out", "support"})
 
-__all__ = ["OPTIONAL_FAILURES", "answer", "learn_while_paused", "optional_step"]
-
-
-_EMPTY = BrainReply(messages=[], brain="llm")
-_LEAD_WINDOW = timedelta(hours=24)
+__all__ = ["OPTIONAL_FAILURES", "answer", "learn_while_paused", "llm_configured", "optional_step"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,13 +65,17 @@ async def answer(
     history: Sequence[Turn],
     burst: Sequence[Turn],
     message_id: uuid.UUID | None = None,
+    spent: list[Spent] | None = None,
 ) -> BrainReply:
     """The reply to ``burst``; also merges the profile, scores the lead and hands off when due.
 
-    ``message_id`` (the burst's last message) names the LLM trace of this reply."""
+    ``message_id`` (the burst's last message) names the LLM trace of this reply; each LLM
+    reply is also appended to ``spent``, for a caller that may undo this turn's writes."""
+    spent = spent if spent is not None else []
     tenant = await tenant_queries.get(session, lead.tenant_id)
     settings: dict[str, Any] = dict(tenant.settings) if tenant else {}
     heard = await _understand(session, deps, lead=lead, history=history, burst=burst)
+    llm_off = await _llm_withheld(session, deps, tenant)
     asked = [a.listing_code for a in heard.acts if a.kind == "listing_question" and a.listing_code]
     if asked:
         # A second question about one listing opens a deal on it; never at the reply's cost.
@@ -95,17 +94,65 @@ async def answer(
     )
     _update_lead(lead, heard.profile, history, burst, settings)
     reason = _handoff_due(lead, settings)
+    visiting = "visit" in heard.intents and lead.stage not in ("handed_off", "won", "lost")
+    with session.no_autoflush:  # the lead's row stays unlocked while the model thinks
+        open_visit = deps.chat_for(settings) is not None and (
+            visiting or bool(await llm_visits.open_visit(session, deps, lead=lead))
+        )
+    if open_visit:
+        # The model books with its visit tool (the lead is handed over once a slot is
+        # booked); when it fails, the offline booking answers as it does with no model.
+        reply = await _compose(
+            session,
+            deps,
+            lead=lead,
+            heard=heard,
+            context=context,
+            reason=None,
+            message_id=message_id,
+        )
+        if reply.brain == "llm":
+            return await _conclude(session, deps, lead, reply, None, heard, history, burst)
+        said = await reply_in_chat(
+            session, deps, lead=lead, text=heard.text, history=[*history, *burst]
+        )
+        if said is not None:
+            return BrainReply(messages=said.messages, brain="visits")
+        if not visiting:  # the planner already answered; the model is not asked twice
+            return await _conclude(session, deps, lead, reply, reason, heard, history, burst)
     offer = None
-    if "visit" in heard.intents and lead.stage not in ("handed_off", "won", "lost"):
+    if visiting:
         # A visit is booked first; the lead is handed over once a slot is chosen.
         offer = await offer_visit(session, deps, lead=lead, text=heard.text, history=history)
     if offer is not None:
         reason, heard = None, replace(heard, intents=heard.intents | {"visit_offered"})
     reply = await _compose(
-        session, deps, lead=lead, heard=heard, context=context, reason=reason, message_id=message_id
+        session,
+        deps,
+        lead=lead,
+        heard=heard,
+        context=context,
+        reason=reason,
+        message_id=message_id,
+        llm_off=llm_off,
+        spent=spent,
     )
     if offer is not None:
         return replace(reply, messages=[*reply.messages, *offer.messages], asked=None)
+    return await _conclude(session, deps, lead, reply, reason, heard, history, burst)
+
+
+async def _conclude(
+    session: AsyncSession,
+    deps: PipelineDeps,
+    lead: Lead,
+    reply: BrainReply,
+    reason: str | None,
+    heard: Understood,
+    history: Sequence[Turn],
+    burst: Sequence[Turn],
+) -> BrainReply:
+    """Keep the reply's open question; hand the lead over when due (``reason``) or asked."""
     if reply.open_question:
         lead.custom_data = dialogue.add_open_question(lead.custom_data, reply.open_question)
     reason = reason or reply.handoff_reason
@@ -120,7 +167,6 @@ async def answer(
         heard=heard,
         history=history,
         burst=burst,
-        settings=settings,
     )
 
 
@@ -250,12 +296,15 @@ async def _compose(
     context: ConversationContext,
     reason: str | None,
     message_id: uuid.UUID | None = None,
+    llm_off: str | None = None,
+    spent: list[Spent] | None = None,
 ) -> BrainReply:
-    """The LLM's reply when one is configured and succeeds, else the offline planner's."""
+    """The LLM's reply when one is configured, allowed (``llm_off`` None) and succeeds, else
+    the offline planner's."""
     settings = dict(context.settings)
     reply = None
-    if reason is None and heard.text and "visit_offered" not in heard.intents:
-        reply = await _llm_reply(
+    if llm_off is None and reason is None and heard.text and "visit_offered" not in heard.intents:
+        reply = await llm_answer(
             session,
             deps,
             lead=lead,
@@ -263,6 +312,7 @@ async def _compose(
             context=context,
             profile=heard.profile,
             message_id=message_id,
+            spent=spent,
         )
     if reply is not None and reply.profile:
         merged = qualification.merge(heard.profile, reply.profile)
@@ -319,7 +369,6 @@ async def _finish_handoff(
     heard: Understood,
     history: Sequence[Turn],
     burst: Sequence[Turn],
-    settings: dict[str, Any],
 ) -> BrainReply:
     """Hand the lead to a person and tell them who, and when if the agency is closed."""
     if reason == "hot" or "closing" in heard.intents or "visit" in heard.intents:
@@ -335,6 +384,8 @@ async def _finish_handoff(
         route=reply.route,
         note=reply.handoff_note,
     )
+    tenant = await tenant_queries.get(session, lead.tenant_id)
+    settings: dict[str, Any] = dict(tenant.settings) if tenant else {}
     notice = handoff_promise.handoff_notice(
         broker.name if broker else None,
         settings=settings,
@@ -350,71 +401,15 @@ async def _finish_handoff(
     return replace(reply, messages=[*answered, notice], handoff_reason=reason, asked=None)
 
 
-async def _llm_reply(
-    session: AsyncSession,
-    deps: PipelineDeps,
-    *,
-    lead: Lead,
-    settings: dict[str, Any],
-    context: ConversationContext,
-    profile: dict[str, Any],
-    message_id: uuid.UUID | None = None,
-) -> BrainReply | None:
-    """The configured LLM's reply, or None (no LLM, budget spent, or any failure).
-
-    Every call leaves a trace (outside the savepoint, like its tokens) and reports metrics."""
-    chat = deps.chat_for(settings)
-    if chat is None:
+async def _llm_withheld(
+    session: AsyncSession, deps: PipelineDeps, tenant: Tenant | None
+) -> str | None:
+    if tenant is None:
         return None
-    today = deps.clock.now().date()
-    spent = await _budget_spent(session, deps, lead)
-    if spent is not None:
-        log.warning("LLM token budget spent (%s); the offline brain answers", spent)
-        deps.observe_llm(llm_traces.skipped(spent))
-        return None
-    turn = LlmTurn(
-        session=session,
-        embedder=deps.embedder,
-        tenant_id=lead.tenant_id,
-        text=context.text,
-        settings=settings,
-        now=deps.clock.now(),
-    )
-    started = time.monotonic()
-    reply = await optional_step(
-        session, "llm", lambda: llm_reply(turn, chat, context, profile=profile, today=today), None
-    )
-    seconds = time.monotonic() - started
-    if reply is None and turn.spend.error is None:
-        turn.spend.error = "the LLM step failed outside the model (see the log)"
-    await record_spend(session, lead.tenant_id, today, turn.spend)
-    report = await llm_traces.record_trace(
-        session, lead=lead, message_id=message_id, spend=turn.spend, seconds=seconds
-    )
-    deps.observe_llm(report)
-    if reply is None and turn.spend.state is not None:
-        # The fallback keeps what the model validly learned: profile fields and a handoff.
-        state = turn.spend.state
-        return replace(
-            _EMPTY,
-            profile=state.profile,
-            handoff_reason=state.handoff_reason,
-            route=state.route,
-            handoff_note=state.handoff_note,
-        )
-    return reply
-
-
-async def _budget_spent(session: AsyncSession, deps: PipelineDeps, lead: Lead) -> str | None:
-    """ "budget" when the agency's daily tokens are spent, "lead_budget" when this lead's are."""
-    now = deps.clock.now()
-    used = await tokens_used_today(session, lead.tenant_id, now.date())
-    if used >= deps.settings.llm_daily_token_budget:
-        return "budget"
-    cap = deps.settings.llm_lead_daily_tokens
-    if cap and await llm_traces.tokens_of_lead(session, lead, since=now - _LEAD_WINDOW) >= cap:
-        return "lead_budget"
-    return None
+    withheld = await plans.llm_withheld(session, tenant, deps.clock.now())
+    if withheld is not None:
+        log.warning("LLM withheld (%s); the offline brain answers", withheld)
+    return withheld
 
 
 def _update_lead(

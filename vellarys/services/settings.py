@@ -66,6 +66,9 @@ _TEXT_LIMITS = {
     "agency_name": 200,
     "greeting": 1000,
     "after_hours_message": 1000,
+    # The confirmation a lead gets for an LGPD request in the chat (empty: ours).
+    "lgpd_access_reply": 1000,
+    "lgpd_erase_reply": 1000,
 }
 
 

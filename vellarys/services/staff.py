@@ -23,6 +23,7 @@ from vellarys.domain.staff_profile import profile_changes
 from vellarys.errors import BadRequest, Conflict, NotFound
 from vellarys.services.accounts import EMAIL, MIN_PASSWORD
 from vellarys.services.audit import USER, Actor, record_act
+from vellarys.services.plans import ensure_broker_room
 
 MAX_NAME_CHARS = 200
 MAX_EMAIL_CHARS = 320
@@ -69,6 +70,8 @@ async def create_user(
     """Add a user to the actor's agency. Without ``password`` one is generated and returned
     once (an invitation). ``Conflict`` when any agency already uses the e-mail."""
     email, name = _checked(email, name, role, password)
+    if role != "admin":
+        await ensure_broker_room(session, actor.tenant_id)
     try:
         normalized = normalize_phone(phone) if phone and phone.strip() else None
     except ValueError as exc:
@@ -100,6 +103,8 @@ async def set_active(
         raise NotFound("Usuário não encontrado.")
     if user.id == by and not active:
         raise BadRequest("Você não pode desativar a sua própria conta.")
+    if active and not user.active and user.role != "admin":
+        await ensure_broker_room(session, tenant_id)
     user.active = active
     await session.flush()
     return user

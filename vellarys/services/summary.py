@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,11 +12,12 @@ from vellarys.db.models import Lead
 from vellarys.db.queries import lead as lead_queries
 from vellarys.db.queries import tenant as tenant_queries
 from vellarys.domain.conversation import Turn
-from vellarys.domain.llm import ChatModel, ChatResult
+from vellarys.domain.llm import ChatModel
 from vellarys.domain.summary import summarize
 from vellarys.errors import LLMError
+from vellarys.services import llm_traces, plans
 from vellarys.services.deps import PipelineDeps
-from vellarys.services.llm_brain import record_usage, tokens_used_today
+from vellarys.services.llm_brain import LlmSpend, record_spend
 
 log = logging.getLogger(__name__)
 
@@ -54,32 +56,58 @@ async def refresh_summary(
     new = [t for m, t in zip(history, turns, strict=True) if since is None or m.created_at > since]
     tenant = await tenant_queries.get(session, tenant_id)
     chat = deps.chat_for(dict(tenant.settings) if tenant else {})
-    today = deps.clock.now().date()
-    if chat is not None and await tokens_used_today(session, tenant_id, today) < (
-        deps.settings.llm_daily_token_budget
+    # The operator's LLM switch and the plan's monthly limits hold for the summary too.
+    withheld = tenant is None or await plans.llm_withheld(session, tenant, deps.clock.now())
+    if (
+        chat is not None
+        and not withheld
+        and await llm_traces.budget_spent(session, deps, lead) is None
     ):
         previous = lead.summary if since is not None else None
-        result = await _llm_summary(chat, new or turns[-2:], previous=previous)
-        if result is not None:
-            await record_usage(session, tenant_id, today, result)
-            text = (result.content or "").strip() or text
+        written = await _llm_summary(
+            session, deps, chat, lead, new or turns[-2:], previous, tenant.slug if tenant else ""
+        )
+        text = written or text
     lead.summary, lead.summary_updated_at = text, deps.clock.now()
     return text
 
 
 async def _llm_summary(
-    chat: ChatModel, turns: list[Turn], *, previous: str | None
-) -> ChatResult | None:
+    session: AsyncSession,
+    deps: PipelineDeps,
+    chat: ChatModel,
+    lead: Lead,
+    turns: list[Turn],
+    previous: str | None,
+    agency: str,
+) -> str | None:
+    """The model's summary, or None when it failed; either way traced and its tokens counted
+    (the agency's daily budget and the lead's cap)."""
     transcript = "\n".join(f"{t.role}: {t.content}" for t in turns if t.content)[-6000:]
     prompt, data = SUMMARY_PROMPT, transcript
     if previous:
         prompt += UPDATE_NOTE
         data = f"Resumo anterior:\n{previous[:2000]}\n\nMensagens novas:\n{transcript}"
+    messages = [{"role": "system", "content": prompt}, {"role": "user", "content": data}]
+    spend = LlmSpend(prompt=messages, model=getattr(chat, "model", "") or "", kind="summary")
+    spend.names = [n for n in (lead.name, (lead.custom_data or {}).get("name")) if n]
+    started = time.monotonic()
     try:
-        result = await chat.complete(
-            [{"role": "system", "content": prompt}, {"role": "user", "content": data}]
-        )
+        result = await chat.complete(messages)
+        spend.add(result)
     except LLMError as exc:
         log.warning("LLM summary failed; keeping the offline one", extra={"error": exc.message})
-        return None
-    return result
+        spend.error = exc.message[:500]
+        result = None
+    await record_spend(session, lead.tenant_id, deps.clock.now().date(), spend)
+    report = await llm_traces.record_trace(
+        session,
+        tenant_id=lead.tenant_id,
+        lead_id=lead.id,
+        message_id=None,
+        spend=spend,
+        seconds=time.monotonic() - started,
+        agency=agency,
+    )
+    deps.observe_llm(report)
+    return (result.content or "").strip() or None if result is not None else None

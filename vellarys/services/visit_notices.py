@@ -210,8 +210,14 @@ async def prepare_broker_message(
 
 
 async def record_broker_message(
-    session: AsyncSession, *, reminder_id: uuid.UUID, error: str | None
+    session: AsyncSession, *, reminder_id: uuid.UUID, error: str | None, final: bool = True
 ) -> None:
+    """How the broker's message went; a failure to be tried again keeps the error but leaves
+    the reminder unsettled, so the next attempt sends it."""
     found = await visit_queries.reminder(session, reminder_id)
-    if found is not None:
-        found[0].status, found[0].error = ("failed", error) if error else ("sent", None)
+    if found is None:
+        return
+    if error is not None and not final:
+        found[0].error = error
+        return
+    found[0].status, found[0].error = ("failed", error) if error else ("sent", None)

@@ -53,6 +53,17 @@ async def offer_visit(
 ) -> VisitReply | None:
     """Slots for the listing the lead wants to visit; None when no listing is in focus (the
     lead is then handed to a broker, who arranges the visit)."""
+    proposal = await propose(session, deps, lead=lead, text=text, history=history)
+    if proposal is None:
+        return None
+    visit, broker = proposal
+    return await _offer(session, deps, visit=visit, lead=lead, text=text, broker=broker)
+
+
+async def propose(
+    session: AsyncSession, deps: PipelineDeps, *, lead: Lead, text: str, history: Sequence[Turn]
+) -> tuple[Visit, User] | None:
+    """A new proposal for the listing in focus with its responsible broker (older offers go)."""
     prop = await _listing_in_focus(session, lead, text, history)
     if prop is None:
         return None
@@ -68,7 +79,7 @@ async def offer_visit(
         status="proposed",
     )
     await _drop_open_offers(session, lead)
-    return await _offer(session, deps, visit=visit, lead=lead, text=text, broker=broker)
+    return visit, broker
 
 
 async def reply_in_chat(
@@ -106,7 +117,7 @@ async def _about_offer(
     text: str,
     history: Sequence[Turn],
 ) -> VisitReply | None:
-    zone, now = await _zone(session, lead), deps.clock.now()
+    zone, now = await agency_zone(session, lead), deps.clock.now()
     act = visit_talk.act(text)
     if act == "cancel" and visit.status == "proposed":
         visit.status, visit.awaiting = "cancelled", None
@@ -122,12 +133,14 @@ async def _about_offer(
             text, offered, now=now.astimezone(zone), just_offered=_just_offered(history)
         )
         if picked is not None:
-            return await _book(session, deps, visit, offered[picked], lead=lead, history=history)
+            return await book_slot(
+                session, deps, visit, offered[picked], lead=lead, history=history
+            )
     wanted = visit_talk.preference(text, now=now.astimezone(zone))
     asked_when = visit.awaiting == "preference" and visit_talk.agrees(text)
     if wanted is None and not asked_when:
         return None
-    broker = await _broker_of(session, visit)
+    broker = await broker_of(session, visit)
     if visit.status in ("done", "no_show", "cancelled"):
         visit.awaiting = None
         visit = _again(visit)
@@ -145,7 +158,7 @@ async def _about_booking(
         visit.status, visit.awaiting = "cancelled", None
         await announce(session, visit=visit, lead=lead, kind="cancelled", now=now)
         return VisitReply([visit_text.cancelled(facts)], visit.id)
-    broker = await _broker_of(session, visit)
+    broker = await broker_of(session, visit)
     if act == "cant_make_it":
         visit.status = "cancelled"
         await announce(session, visit=visit, lead=lead, kind="cancelled", now=now)
@@ -184,13 +197,41 @@ async def _offer(
     broker: User | None,
 ) -> VisitReply:
     """Offer up to three of the broker's free slots that fit what ``text`` asks for."""
+    held = await hold_offer(session, deps, visit=visit, lead=lead, text=text, broker=broker)
+    if held is None or broker is None:
+        return VisitReply([visit_text.NO_SLOTS], visit.id)
+    moving = visit.status in visit_queries.ACTIVE
+    text = visit_text.offer(
+        visit.property_code, broker.name, held.labels, missed=held.missed, moving=moving
+    )
+    return VisitReply([text], visit.id)
+
+
+@dataclass(frozen=True, slots=True)
+class HeldOffer:
+    """The slots just offered (labels in the agency's words) and the wish none of them fit."""
+
+    labels: list[str]
+    missed: str | None
+
+
+async def hold_offer(
+    session: AsyncSession,
+    deps: PipelineDeps,
+    *,
+    visit: Visit,
+    lead: Lead,
+    text: str,
+    broker: User | None,
+) -> HeldOffer | None:
+    """Store up to three free slots that fit ``text`` as the visit's offer; None: no slot."""
     now = deps.clock.now()
-    zone = await _zone(session, lead)
+    zone = await agency_zone(session, lead)
     held = visit.starts_at if visit.status in visit_queries.ACTIVE else None
     free = [s.astimezone(zone) for s in await _free(session, visit, now) if s != held]
     if not free or broker is None:
         visit.awaiting = None
-        return VisitReply([visit_text.NO_SLOTS], visit.id)
+        return None
     local_now = now.astimezone(zone)
     wanted = visit_talk.preference(text, now=local_now)
     slots, missed = pick_offer(free, wanted)
@@ -203,11 +244,7 @@ async def _offer(
     await session.flush()
     labels = [visit_talk.slot_label(s, now=local_now) for s in slots]
     missed_label = visit_talk.wanted_label(wanted, now=local_now) if missed and wanted else None
-    moving = visit.status in visit_queries.ACTIVE
-    text = visit_text.offer(
-        visit.property_code, broker.name, labels, missed=missed_label, moving=moving
-    )
-    return VisitReply([text], visit.id)
+    return HeldOffer(labels, missed_label)
 
 
 def pick_offer(free: Sequence[datetime], wanted: Preference | None) -> tuple[list[datetime], bool]:
@@ -242,7 +279,7 @@ def _spread(free: Sequence[datetime]) -> list[datetime]:
     return picked
 
 
-async def _book(
+async def book_slot(
     session: AsyncSession,
     deps: PipelineDeps,
     visit: Visit,
@@ -279,7 +316,7 @@ async def _book(
 async def _taken(
     session: AsyncSession, deps: PipelineDeps, visit: Visit, slot: datetime, *, lead: Lead
 ) -> VisitReply:
-    zone = await _zone(session, lead)
+    zone = await agency_zone(session, lead)
     free = [s for s in await _free(session, visit, deps.clock.now()) if s > slot]
     if not free:
         visit.awaiting = None
@@ -294,7 +331,7 @@ async def _hand_over(
     session: AsyncSession, deps: PipelineDeps, visit: Visit, *, lead: Lead, history: Sequence[Turn]
 ) -> None:
     lead.temperature = "hot"
-    broker = await _broker_of(session, visit)
+    broker = await broker_of(session, visit)
     handoff, _ = await hand_off(
         session,
         deps,
@@ -344,7 +381,7 @@ async def _responsible_broker(
     )
 
 
-async def _broker_of(session: AsyncSession, visit: Visit) -> User | None:
+async def broker_of(session: AsyncSession, visit: Visit) -> User | None:
     if visit.user_id is None:
         return None
     return await user_queries.get(session, visit.tenant_id, visit.user_id)
@@ -358,6 +395,6 @@ async def _drop_open_offers(session: AsyncSession, lead: Lead) -> None:
             old.awaiting = None
 
 
-async def _zone(session: AsyncSession, lead: Lead) -> ZoneInfo:
+async def agency_zone(session: AsyncSession, lead: Lead) -> ZoneInfo:
     _, hours, _ = await agency_rules(session, lead.tenant_id)
     return hours.zone

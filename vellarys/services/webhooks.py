@@ -20,8 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from vellarys.adapters.outbound import check_url
 from vellarys.adapters.webhook_sender import Attempt, post_event
 from vellarys.db import queue
-from vellarys.db.models import Lead, WebhookDelivery, WebhookEndpoint
+from vellarys.db.models import Lead, Tenant, WebhookDelivery, WebhookEndpoint
 from vellarys.db.queries import integration as queries
+from vellarys.domain import features
 from vellarys.domain.address import UnsafeUrl
 from vellarys.domain.secretbox import open_sealed, seal
 from vellarys.domain.webhook import (
@@ -136,7 +137,11 @@ async def emit(
     data: dict[str, Any],
     now: datetime,
 ) -> int:
-    """Queue ``event`` for every active endpoint of the agency that subscribed to it."""
+    """Queue ``event`` for every active endpoint of the agency that subscribed to it (none
+    when the operator switched the agency's outgoing webhooks off)."""
+    tenant = await session.get(Tenant, tenant_id)
+    if tenant is not None and not features.enabled(tenant.features, features.WEBHOOKS):
+        return 0
     endpoints = await queries.subscribed(session, tenant_id, event)
     for endpoint in endpoints:
         await _queue(session, endpoint, event=event, data=data, now=now)

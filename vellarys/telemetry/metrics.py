@@ -65,19 +65,24 @@ JOB_START_DELAY = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
 )
 
+# The LLM counters carry ``agency`` (the tenant's slug): one series per agency and value, so
+# their cardinality is bounded by the number of agencies. Histograms stay deployment-wide.
 LLM_CALLS = Counter(
     "vellarys_llm_replies_total",
-    "LLM replies by outcome (answered, repaired, fallback, error, skipped).",
-    ["outcome"],
+    "LLM calls by outcome (answered, repaired, fallback, error, skipped, superseded, summary) "
+    "and agency.",
+    ["outcome", "agency"],
 )
 LLM_FALLBACKS = Counter(
     "vellarys_llm_fallbacks_total",
     "Replies the offline brain gave instead of the LLM, by reason (refused, tools, deadline, "
-    "error, budget).",
-    ["reason"],
+    "error, budget, lead_budget) and agency.",
+    ["reason", "agency"],
 )
 LLM_TOKENS = Counter(
-    "vellarys_llm_tokens_total", "LLM tokens spent, by kind (prompt, completion).", ["kind"]
+    "vellarys_llm_tokens_total",
+    "LLM tokens spent, by kind (prompt, completion) and agency.",
+    ["kind", "agency"],
 )
 LLM_ROUNDS = Histogram(
     "vellarys_llm_rounds", "Model rounds one reply took.", buckets=(1, 2, 3, 4, 5, 6, 8)
@@ -91,13 +96,14 @@ LLM_SECONDS = Histogram(
 
 def observe_llm(report: LlmReport) -> None:
     """Count one LLM reply (``PipelineDeps.observe_llm``)."""
-    LLM_CALLS.labels(report.outcome).inc()
+    agency = report.agency or "unknown"
+    LLM_CALLS.labels(report.outcome, agency).inc()
     if report.fallback_reason:
-        LLM_FALLBACKS.labels(report.fallback_reason).inc()
+        LLM_FALLBACKS.labels(report.fallback_reason, agency).inc()
     if report.outcome == "skipped":
         return
-    LLM_TOKENS.labels("prompt").inc(report.prompt_tokens)
-    LLM_TOKENS.labels("completion").inc(report.completion_tokens)
+    LLM_TOKENS.labels("prompt", agency).inc(report.prompt_tokens)
+    LLM_TOKENS.labels("completion", agency).inc(report.completion_tokens)
     LLM_ROUNDS.observe(report.rounds)
     LLM_SECONDS.observe(report.seconds)
 

@@ -13,8 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vellarys.bootstrap import Container
 from vellarys.db.uow import unit_of_work
-from vellarys.errors import Forbidden
+from vellarys.errors import Forbidden, NotFound
 from vellarys.services.auth import Viewer
+from vellarys.services.operators import OperatorViewer, operator_of, revoke_operator_session
 from vellarys.services.sessions import LOGOUT, SessionPolicy, revoke_session, session_viewer
 
 CSRF_FIELD = "csrf_token"
@@ -58,6 +59,12 @@ def start_session(request: Request, viewer: Viewer, token: str) -> None:
     )
 
 
+def start_operator_session(request: Request, token: str) -> None:
+    """A fresh cookie naming an operator's server-side session (no agency in it)."""
+    request.session.clear()
+    request.session.update({"osid": token, "csrf": secrets.token_urlsafe(32)})
+
+
 def end_session(request: Request) -> None:
     request.session.clear()
 
@@ -95,6 +102,13 @@ async def viewer_of(session: AsyncSession, request: Request) -> Viewer:
 
 async def sign_out(request: Request) -> None:
     """Revoke this browser's server-side session, then forget the cookie."""
+    operator_token = request.session.get("osid")
+    if isinstance(operator_token, str) and operator_token:
+        container = container_of(request)
+        async with unit_of_work(container.sessions) as session:
+            await revoke_operator_session(session, token=operator_token, now=container.clock.now())
+        end_session(request)
+        return
     try:
         token, tenant_id = _cookie_ids(request)
     except LoginRequired:
@@ -124,6 +138,26 @@ async def staff_work(
         if manager and not viewer.is_manager:
             raise Forbidden("Somente gestores da imobiliária podem acessar esta página.")
         yield session, viewer
+
+
+@asynccontextmanager
+async def operator_work(request: Request) -> AsyncIterator[tuple[AsyncSession, OperatorViewer]]:
+    """One unit of work for the operator's console. Agency staff get a 404 (the console is
+    not theirs to find); a browser with no session is sent to the login page."""
+    token = request.session.get("osid")
+    if not isinstance(token, str) or not token:
+        if request.session.get("sid"):
+            raise NotFound("Página não encontrada.")
+        raise LoginRequired()
+    container = container_of(request)
+    # The console reads across agencies: it runs as the connecting role, no tenant named.
+    async with unit_of_work(container.sessions) as session:
+        operator = await operator_of(session, token=token, now=container.clock.now())
+        if operator is None:
+            end_session(request)
+            raise LoginRequired()
+        request.state.operator = operator
+        yield session, operator
 
 
 def flash(request: Request, message: str, kind: str = "ok") -> None:

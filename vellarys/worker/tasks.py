@@ -6,13 +6,9 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Collection
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import procrastinate
-import procrastinate.jobs
-import tenacity
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from vellarys.adapters import webpush
 from vellarys.db import queue
@@ -34,12 +30,12 @@ from vellarys.services import (
     briefing_whatsapp,
     feeds,
     followups,
-    handoff,
     inbound,
     knowledge,
     llm_traces,
     media,
     outbound,
+    privacy_requests,
     push,
     rescue,
     summary,
@@ -50,7 +46,9 @@ from vellarys.services.feeds import FeedRefused
 from vellarys.services.reply import optional_step
 from vellarys.telemetry import metrics
 from vellarys.telemetry.logs import log_context
-from vellarys.worker import runtime
+from vellarys.worker import notices, runtime
+from vellarys.worker.notices import notify_broker, notify_manager, notify_visit
+from vellarys.worker.retry import RetryAt, RetryWhenAsked, keep_recording
 
 log = logging.getLogger(__name__)
 
@@ -63,41 +61,9 @@ FETCH_ATTEMPTS = 3
 HOLD_TRIES = 4
 # The pause before the next try grows with each try: this (or the budget, if shorter), times n.
 HOLD_WAIT_SECONDS = 15.0
-# How long a worker keeps trying to record a send the provider accepted.
-RECORD_SENT_PATIENCE_SECONDS = 120.0
 
-
-class RetryAt(Exception):
-    """Raised by a job to be run again (the same job, so its lock keeps its turn) at ``at``."""
-
-    def __init__(self, at: datetime, reason: str) -> None:
-        super().__init__(f"{reason}: again at {at.isoformat()}")
-        self.at = at
-
-
-# What a database that went away looks like from a job: a driver error, a pool that timed
-# out, or a connection closed while it opened (engine.py turns that one into an OSError).
-DATABASE_AWAY = (DBAPIError, PoolTimeout, OSError)
-# A job that lost the database is tried again after 2, 4, 8... seconds, at most this long,
-# this many times (about half an hour: past it the worker itself has given up).
-DATABASE_RETRY_MAX_SECONDS = 60
-DATABASE_RETRY_ATTEMPTS = 35
-
-
-class RetryWhenAsked(procrastinate.BaseRetryStrategy):
-    """Retry a job exactly when it asked to (pace, provider backoff), or when the database
-    went away under it (an outage must not leave a message pending until the stuck-outbound
-    sweep); never otherwise: the services decide whether a failure is worth another attempt."""
-
-    def get_retry_decision(
-        self, *, exception: BaseException, job: procrastinate.jobs.Job
-    ) -> procrastinate.RetryDecision | None:
-        if isinstance(exception, RetryAt):
-            return procrastinate.RetryDecision(retry_at=exception.at)
-        if isinstance(exception, DATABASE_AWAY) and job.attempts < DATABASE_RETRY_ATTEMPTS:
-            wait = min(DATABASE_RETRY_MAX_SECONDS, 2 ** min(job.attempts + 1, 6))
-            return procrastinate.RetryDecision(retry_in={"seconds": wait})
-        return None
+# Kept importable from here.
+__all__ = ["RetryAt", "RetryWhenAsked", "notify_broker", "notify_manager", "notify_visit"]
 
 
 class RetryInbound(procrastinate.RetryStrategy):
@@ -226,6 +192,7 @@ async def _read_and_finish(plan: media.FetchPlan, *, error: str | None) -> str:
                 data=stored.data,
                 content_type=stored.content_type,
                 prompt=prompt,
+                voice=plan.voice,
             )
     async with unit_of_work(container.sessions) as session:
         await media.finish(
@@ -297,24 +264,10 @@ async def _deliver(plan: outbound.SendPlan) -> str:
 
 
 async def _record_sent(plan: outbound.SendPlan, external_id: str) -> None:
-    """The provider has the message: keep trying to write that down while the database is
-    away, because a worker that gives up here leaves the send uncertain."""
     container, deps = runtime.container(), runtime.container().pipeline
-    async for attempt in tenacity.AsyncRetrying(
-        retry=tenacity.retry_if_exception_type(DATABASE_AWAY),
-        wait=tenacity.wait_exponential(multiplier=0.2, max=5.0),
-        stop=tenacity.stop_after_delay(RECORD_SENT_PATIENCE_SECONDS),
-        before_sleep=_log_record_retry,
-        reraise=True,
-    ):
-        with attempt:
-            async with unit_of_work(container.sessions) as session:
-                await outbound.record_sent(session, deps, plan=plan, external_id=external_id)
-
-
-def _log_record_retry(state: tenacity.RetryCallState) -> None:
-    log.warning(
-        "could not record a send yet; the database is away", extra={"try": state.attempt_number}
+    await keep_recording(
+        container.sessions,
+        lambda session: outbound.record_sent(session, deps, plan=plan, external_id=external_id),
     )
 
 
@@ -406,45 +359,6 @@ async def send_follow_ups(timestamp: int) -> int:
     return sent
 
 
-async def notify_broker(handoff_id: str) -> str:
-    """Tell the broker on WhatsApp that a lead is theirs (the dashboard shows it regardless)."""
-    container = runtime.container()
-    deps, key = container.pipeline, uuid.UUID(handoff_id)
-    async with unit_of_work(container.sessions) as session:
-        note = await handoff.prepare_notification(
-            session,
-            handoff_id=key,
-            dashboard_url=container.settings.base_url,
-            now=container.clock.now(),
-        )
-    if note is None:
-        return "skipped"
-    error = None
-    try:
-        await _notify(deps.provider_for(note.channel), note)
-    except ProviderError as exc:
-        error = exc.message
-    async with unit_of_work(container.sessions) as session:
-        await handoff.record_notification(session, deps, handoff_id=key, error=error)
-    return "failed" if error else "sent"
-
-
-async def _notify(
-    provider: WhatsAppProvider,
-    note: handoff.BrokerNotification
-    | alerts.ManagerMessage
-    | visit_notices.BrokerMessage
-    | briefing_whatsapp.BriefingWhatsApp,
-) -> str:
-    if note.template is None:
-        return await provider.send_text(to=note.to, text=note.text)
-    if not isinstance(provider, TemplateSender):
-        raise ProviderError(f"{note.channel.provider} cannot send templates", retryable=False)
-    return await provider.send_template(
-        to=note.to, name=note.template.name, language=note.template.language, values=note.values
-    )
-
-
 async def raise_manager_alerts(timestamp: int) -> int:
     """Record the managers' alerts due now (new, hot and after-hours leads, untaken handoffs)."""
     container = runtime.container()
@@ -458,50 +372,6 @@ async def raise_manager_alerts(timestamp: int) -> int:
                 now = container.clock.now()
                 raised += await alerts.raise_alerts(session, tenant=tenant, now=now)
     return raised
-
-
-async def notify_manager(notification_id: str) -> str:
-    """The WhatsApp copy of a manager alert (the dashboard bell shows it regardless)."""
-    container = runtime.container()
-    deps, key = container.pipeline, uuid.UUID(notification_id)
-    async with unit_of_work(container.sessions) as session:
-        message = await alerts.prepare_whatsapp(
-            session, notification_id=key, now=container.clock.now()
-        )
-    if message is None:
-        return "skipped"
-    error = None
-    try:
-        await _notify(deps.provider_for(message.channel), message)
-    except ProviderError as exc:
-        error = exc.message
-    async with unit_of_work(container.sessions) as session:
-        await alerts.record_whatsapp(session, notification_id=key, error=error)
-    return "failed" if error else "sent"
-
-
-async def notify_visit(reminder_id: str) -> str:
-    """Tell a broker on WhatsApp about a visit: booked, moved, cancelled, or a reminder."""
-    container = runtime.container()
-    key = uuid.UUID(reminder_id)
-    async with unit_of_work(container.sessions) as session:
-        message = await visit_notices.prepare_broker_message(
-            session,
-            reminder_id=key,
-            base_url=container.settings.base_url,
-            secret=container.settings.resolved_secret_key,
-            now=container.clock.now(),
-        )
-    if message is None:
-        return "skipped"
-    error = None
-    try:
-        await _notify(container.pipeline.provider_for(message.channel), message)
-    except ProviderError as exc:
-        error = exc.message
-    async with unit_of_work(container.sessions) as session:
-        await visit_notices.record_broker_message(session, reminder_id=key, error=error)
-    return "failed" if error else "sent"
 
 
 async def send_push(notification_id: str) -> str:
@@ -568,6 +438,15 @@ async def index_properties(tenant_id: str) -> int:
     async with unit_of_work(container.sessions) as session:
         return await knowledge.reindex_stale(
             session, container.index_embedder, tenant_id=uuid.UUID(tenant_id)
+        )
+
+
+async def erase_lead_after_notice(request_id: str) -> str:
+    """Erase a lead who asked for it, after the message telling them went out."""
+    container = runtime.container()
+    async with unit_of_work(container.sessions) as session:
+        return await privacy_requests.erase_after_notice(
+            session, request_id=uuid.UUID(request_id), now=container.clock.now()
         )
 
 
@@ -728,12 +607,11 @@ def make_blueprint() -> procrastinate.Blueprint:
     bp.task(name=queue.SEND_OUTBOUND, queue=queue.OUTBOUND_QUEUE, retry=RetryWhenAsked())(
         send_outbound
     )
-    bp.task(name=queue.NOTIFY_BROKER, queue=queue.OUTBOUND_QUEUE)(notify_broker)
-    bp.task(name=queue.NOTIFY_MANAGER, queue=queue.OUTBOUND_QUEUE)(notify_manager)
-    bp.task(name=queue.NOTIFY_VISIT, queue=queue.OUTBOUND_QUEUE)(notify_visit)
+    notices.register(bp)
     bp.task(name=queue.SEND_PUSH, queue=queue.OUTBOUND_QUEUE)(send_push)
     bp.task(name=queue.SEND_BRIEFING, queue=queue.OUTBOUND_QUEUE)(send_briefing_whatsapp)
     bp.task(name=queue.SUMMARIZE_LEAD, queue=queue.PIPELINE_QUEUE)(summarize_lead)
+    bp.task(name=queue.ERASE_AFTER_NOTICE, queue=queue.OUTBOUND_QUEUE)(erase_lead_after_notice)
     bp.task(name=queue.INDEX_DOCUMENT, queue=queue.INDEXING_QUEUE)(index_document)
     bp.task(name=queue.INDEX_PROPERTIES, queue=queue.INDEXING_QUEUE)(index_properties)
     bp.task(name=queue.DELIVER_WEBHOOK, queue=queue.WEBHOOKS_QUEUE, retry=RetryWhenAsked())(
@@ -769,7 +647,7 @@ async def send_briefing_whatsapp(message_id: str) -> str:
         return "skipped"
     error = None
     try:
-        await _notify(container.pipeline.provider_for(message.channel), message)
+        await notices.send_notice(container.pipeline.provider_for(message.channel), message)
     except ProviderError as exc:
         error = exc.message
     async with unit_of_work(container.sessions) as session:

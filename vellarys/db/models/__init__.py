@@ -1,6 +1,7 @@
 """All ORM models; importing this package registers every table on ``Base.metadata``."""
 
 from vellarys.db.models.channel import Channel
+from vellarys.db.models.console import LgpdRequest, LoginEvent, Operator, OperatorSession, Plan
 from vellarys.db.models.feed import ListingFeed
 from vellarys.db.models.followup import Notification, PlannedMessage
 from vellarys.db.models.inbox import ConversationRead, QuickReply
@@ -44,17 +45,22 @@ __all__ = [
     "Lead",
     "LeadIntake",
     "LeadNote",
+    "LgpdRequest",
     "ListingFeed",
     "LlmTrace",
     "LlmUsage",
     "LoginAttempt",
+    "LoginEvent",
     "MediaFile",
     "Message",
     "MessageRate",
     "Notification",
+    "Operator",
+    "OperatorSession",
     "Opportunity",
     "OutgoingEmail",
     "PasswordReset",
+    "Plan",
     "PlannedMessage",
     "PortalIntake",
     "Property",

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from vellarys.db.base import Base, IdMixin, check_in
 
-TRACE_OUTCOMES = ("answered", "repaired", "fallback", "error")
+TRACE_OUTCOMES = ("answered", "repaired", "fallback", "error", "superseded", "summary")
 
 
 class LlmTrace(IdMixin, Base):

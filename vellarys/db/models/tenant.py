@@ -28,6 +28,9 @@ class Tenant(IdMixin, TimestampMixin, Base):
     name: Mapped[str] = mapped_column(String(200))
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default=text("'{}'"))
     active: Mapped[bool] = mapped_column(default=True, server_default=text("true"))
+    plan_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("plans.id", ondelete="SET NULL"))
+    # Feature switches the operator turned off (``domain.features``); absent means on.
+    features: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default=text("'{}'"))
 
 
 class User(IdMixin, TimestampMixin, Base):
@@ -87,10 +90,14 @@ class AuditEntry(IdMixin, Base):
     __tablename__ = "audit_log"
     __table_args__ = (CheckConstraint(check_in("action", AUDIT_ACTIONS), name="action"),)
 
+    # None only for the operator's acts about no agency (a plan saved).
     tenant_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("tenants.id", ondelete="CASCADE"), index=True
+        ForeignKey("tenants.id", ondelete="CASCADE"), index=True, nullable=True
     )
     user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    operator_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("operators.id", ondelete="SET NULL")
+    )
     action: Mapped[str] = mapped_column(String(64))
     target_type: Mapped[str] = mapped_column(String(64))
     target_id: Mapped[str | None] = mapped_column(String(64))

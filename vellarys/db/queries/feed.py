@@ -12,7 +12,8 @@ from sqlalchemy import String, all_, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vellarys.db.models import ListingFeed, Property
+from vellarys.db.models import ListingFeed, Property, Tenant
+from vellarys.domain import features
 from vellarys.domain.listing_input import FIELDS
 
 
@@ -32,10 +33,16 @@ async def get_or_add(session: AsyncSession, tenant_id: uuid.UUID) -> ListingFeed
 
 async def claim_due(session: AsyncSession, now: datetime) -> ListingFeed | None:
     """Take the lease of one due feed (moved to its next run), skipping feeds another worker
-    holds; ``None`` when nothing is due."""
+    holds and agencies whose feed switch the operator turned off; ``None`` when nothing is
+    due."""
+    switched_off = select(Tenant.id).where(Tenant.features.contains({features.FEEDS: False}))
     due = (
         select(ListingFeed.id)
-        .where(ListingFeed.url.is_not(None), ListingFeed.next_run_at <= now)
+        .where(
+            ListingFeed.url.is_not(None),
+            ListingFeed.next_run_at <= now,
+            ListingFeed.tenant_id.not_in(switched_off),
+        )
         .order_by(ListingFeed.next_run_at)
         .limit(1)
         .with_for_update(skip_locked=True)

@@ -110,6 +110,14 @@ def chunk_candidates(tenant_id: uuid.UUID, model: str, query: Vector) -> tuple[S
     return statement, distance
 
 
+async def has_embeddings(session: AsyncSession, tenant_id: uuid.UUID, model: str) -> bool:
+    """Whether the tenant has any chunk embedded with ``model`` (nothing to search otherwise)."""
+    found = select(KnowledgeEmbedding.id).where(
+        KnowledgeEmbedding.tenant_id == tenant_id, KnowledgeEmbedding.model == model
+    )
+    return bool((await session.execute(select(found.exists()))).scalar())
+
+
 async def nearest_chunks(
     session: AsyncSession,
     *,

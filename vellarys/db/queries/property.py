@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -182,6 +182,25 @@ async def nearest(
     return [(row[0], float(row.distance)) for row in found.rows]
 
 
+async def stock(
+    session: AsyncSession, tenant_id: uuid.UUID, *, transaction: str | None, model: str
+) -> tuple[bool, bool]:
+    """Whether the tenant has any available listing (of this transaction, when given), and
+    whether any of those has an embedding of ``model``, in one trip."""
+    where = [Property.tenant_id == tenant_id, Property.available.is_(True)]
+    if transaction:
+        where.append(Property.transaction == transaction)
+    listed = select(Property.id).where(*where).exists()
+    embedded = (
+        select(PropertyEmbedding.id)
+        .join(Property, Property.id == PropertyEmbedding.property_id)
+        .where(*where, PropertyEmbedding.model == model)
+        .exists()
+    )
+    row = (await session.execute(select(listed, embedded))).one()
+    return bool(row[0]), bool(row[1])
+
+
 async def by_price(
     session: AsyncSession,
     where: Sequence[ColumnElement[bool]],
@@ -196,11 +215,14 @@ async def by_price(
     """
     statement = select(Property).where(*where)
     if without_embedding_of is not None:
-        embedded = select(PropertyEmbedding.id).where(
+        # An anti-join: as NOT EXISTS for the planner, and much cheaper to build per search.
+        own = and_(
             PropertyEmbedding.property_id == Property.id,
             PropertyEmbedding.model == without_embedding_of,
         )
-        statement = statement.where(~embedded.exists())
+        statement = statement.outerjoin(PropertyEmbedding, own).where(
+            PropertyEmbedding.id.is_(None)
+        )
     closeness = func.abs(Property.price - target) if target is not None else Property.price
     statement = statement.order_by(closeness, Property.price, Property.code).limit(limit)
     if limit <= 0:

@@ -88,3 +88,38 @@ async def month_usage(
         query = query.where(t.slug == slug)
     rows = (await session.execute(query)).all()
     return [MonthUsage(r[0], r[1], *(int(v) for v in r[2:])) for r in rows]
+
+
+async def month_counts(
+    session: AsyncSession, tenant_id: uuid.UUID, *, start: datetime, end: datetime
+) -> tuple[int, int, int]:
+    """(messages in and out, LLM tokens, new leads) of one agency in [start, end): what the
+    pipeline checks against the plan on every message, without the storage sum."""
+    row = (
+        await session.execute(
+            select(
+                _count(
+                    Message,
+                    Message.tenant_id == tenant_id,
+                    Message.created_at >= start,
+                    Message.created_at < end,
+                ),
+                select(
+                    func.coalesce(func.sum(LlmUsage.prompt_tokens + LlmUsage.completion_tokens), 0)
+                )
+                .where(
+                    LlmUsage.tenant_id == tenant_id,
+                    LlmUsage.day >= start.date(),
+                    LlmUsage.day < end.date(),
+                )
+                .scalar_subquery(),
+                _count(
+                    Lead,
+                    Lead.tenant_id == tenant_id,
+                    Lead.created_at >= start,
+                    Lead.created_at < end,
+                ),
+            )
+        )
+    ).one()
+    return int(row[0]), int(row[1]), int(row[2])

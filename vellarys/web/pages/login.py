@@ -8,6 +8,7 @@ from fastapi.responses import RedirectResponse
 from vellarys.db.uow import unit_of_work
 from vellarys.services.auth import TooManyAttempts, authenticate
 from vellarys.services.demo import is_published_demo_login
+from vellarys.services.operators import authenticate_operator, open_operator_session, record_login
 from vellarys.services.sessions import open_session
 from vellarys.web.pages.forms import form_fields
 from vellarys.web.render import render
@@ -17,6 +18,7 @@ from vellarys.web.session import (
     container_of,
     session_policy,
     sign_out,
+    start_operator_session,
     start_session,
 )
 
@@ -47,27 +49,46 @@ async def login(request: Request) -> Response:
         # The demo's login is public: it never opens a production dashboard.
         context = {"next": target, "email": email, "error": error}
         return render(request, "login.html", context, status=status)
+    agent = request.headers.get("user-agent")
+    operator_token = ""
     try:
         async with unit_of_work(container.sessions) as session:
-            now = container.clock.now()
-            viewer = await authenticate(
-                session,
-                email=email,
-                password=password,
-                ip=client_ip(request),
-                now=now,
-            )
+            now, ip = container.clock.now(), client_ip(request)
+            viewer = await authenticate(session, email=email, password=password, ip=ip, now=now)
+            operator = None
+            if viewer is None:
+                operator = await authenticate_operator(
+                    session, email=email, password=password, ip=ip, now=now
+                )
             if viewer is not None:
                 token = await open_session(
                     session,
                     viewer=viewer,
                     now=now,
                     policy=session_policy(request),
-                    ip=client_ip(request),
-                    user_agent=request.headers.get("user-agent"),
+                    ip=ip,
+                    user_agent=agent,
                 )
+            elif operator is not None:
+                operator_token = await open_operator_session(
+                    session, operator=operator, now=now, ip=ip, user_agent=agent
+                )
+            await record_login(
+                session,
+                email=email,
+                succeeded=viewer is not None or operator is not None,
+                at=now,
+                ip=ip,
+                user_agent=agent,
+                tenant_id=viewer.tenant_id if viewer else None,
+                user_id=viewer.user_id if viewer else None,
+                operator_id=operator.operator_id if operator else None,
+            )
     except TooManyAttempts as exc:
         viewer, error, status = None, exc.message, 429
+    if operator_token:
+        start_operator_session(request, operator_token)
+        return RedirectResponse(target if target.startswith("/console") else "/console", 303)
     if viewer is None:
         context = {"next": target, "email": email, "error": error}
         return render(request, "login.html", context, status=status)

@@ -82,7 +82,7 @@ async def _set_active(request: Request, user_id: str, *, active: bool) -> Respon
                     now=container_of(request).clock.now(),
                     reason=sessions.DEACTIVATED,
                 )
-    except BadRequest as exc:
+    except (BadRequest, Conflict) as exc:
         flash(request, exc.message, "error")
         return RedirectResponse("/users", status_code=303)
     flash(request, f"{user.name} {'reativado' if active else 'desativado'}.")
