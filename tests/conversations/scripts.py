@@ -10,6 +10,8 @@ from tests.conversations.player import Script, Turn
 
 SATURDAY_NIGHT = "2026-11-28T23:40:00-03:00"
 FRIDAY_NIGHT = "2026-11-27T20:30:00-03:00"
+# A Wednesday afternoon played with the agency's published hours (9h-18h), not always open.
+WEDNESDAY_WITH_HOURS = "2026-11-25T15:00:00-03:00"
 
 SCRIPTS: tuple[Script, ...] = (
     Script(
@@ -21,7 +23,12 @@ SCRIPTS: tuple[Script, ...] = (
             Turn("até 700 mil"),
             Turn("vou financiar e usar o FGTS, tenho 80 mil de fundo de garantia"),
             # The parking question was passed over once: it is not asked again.
-            Turn("quanto fica a parcela do AP1501?", says=(r"price", r"80\.000"), never=(r"vaga",)),
+            # R$ 80 mil of FGTS is under 20 % of R$ 640 mil: the R$ 48 mil gap is said plainly.
+            Turn(
+                "quanto fica a parcela do AP1501?",
+                says=(r"price", r"80\.000", r"faltam \*r\$ 48\.000\*", r"financiando r\$ 512\.000"),
+                never=(r"vaga", r"talvez"),
+            ),
         ),
         profile={
             "intent": "buy",
@@ -36,8 +43,17 @@ SCRIPTS: tuple[Script, ...] = (
         "inquilina com cachorro",
         "casual",
         (
-            Turn("Olá, to procurando ap pra alugar em Pinheiros, tenho um cachorro grande"),
-            Turn("até 6 mil por mês"),
+            # "aceita pets" says nothing of a big dog's size: said, not ignored.
+            Turn(
+                "Olá, to procurando ap pra alugar em Pinheiros, tenho um cachorro grande",
+                says=(r"cachorro grande: .*nao informa o porte",),
+            ),
+            # R$ 5.200 + cond. R$ 980 is over "até 6 mil": said with its figures, never "fits".
+            Turn(
+                "até 6 mil por mês",
+                says=(r"aluguel \+ condominio da r\$ 6\.180",),
+                never=(r"dentro do que voce procura",),
+            ),
         ),
         profile={"intent": "rent", "pets": True, "budget_max": 6000},
         listings={"transaction": "rent", "pets": True},
@@ -189,7 +205,15 @@ SCRIPTS: tuple[Script, ...] = (
                 "posso visitar o AP1406 no sabado?",
                 says=(r"sabado \(28/11\) as 9h", r"qual fica melhor"),
             ),
-            Turn("pode ser o primeiro", says=(r"visita marcada", r"sabado \(28/11\) as 9h")),
+            # Booked without the lead's name: the one question is the visitor's name.
+            Turn(
+                "pode ser o primeiro",
+                says=(
+                    r"visita marcada",
+                    r"sabado \(28/11\) as 9h",
+                    r"qual e o seu nome completo\?$",
+                ),
+            ),
         ),
         handoff=True,
         temperature="hot",
@@ -257,7 +281,8 @@ SCRIPTS: tuple[Script, ...] = (
             Turn(
                 "posso usar o fgts pra dar entrada? e qual ta sendo a taxa de juros hj?",
                 says=(r"sim! .*fgts", r"10% e 12%"),
-                never=(r"sobre isso", r"sac"),
+                # FGTS for a down payment is a purchase: "comprar ou alugar?" is not asked.
+                never=(r"sobre isso", r"sac", r"comprar ou (?:para )?alugar\?"),
             ),
         ),
     ),
@@ -405,11 +430,13 @@ SCRIPTS: tuple[Script, ...] = (
         (
             Turn(
                 "quero falar com um corretor, pode me ligar amanhã depois das 18h?",
-                says=(r"amanha depois das 18h", r"em ate 15 minutos"),
-                never=(r"em breve",),
+                # A call, at the time asked, honest that 18h+ is after the agency closes.
+                says=(r"te liga amanha ate as 18h", r"amanha depois das 18h\* fica fora"),
+                never=(r"em breve", r"em ate 15 minutos", r"por aqui"),
             ),
         ),
         handoff=True,
+        at=WEDNESDAY_WITH_HOURS,
     ),
     Script(
         "à vista e quer ver amanhã",

@@ -96,3 +96,19 @@ def test_without_a_price_the_answer_asks_for_one() -> None:
     # The city's rate on file is still said: "quanto é o ITBI em SP?"
     in_sp = answer_costs(["itbi"], price=None, source="", city="São Paulo", profile={})
     assert in_sp.needs_price and "*3%*" in in_sp.lines[0]
+
+
+def test_an_entry_under_twenty_percent_says_the_minimum_and_the_gap_plainly() -> None:
+    answer = answer_costs(
+        ["instalment"],
+        price=640_000,
+        source="do AP1501",
+        city="São Paulo",
+        profile={"fgts_balance": 80_000},
+    )
+    text = "\n".join(answer.lines)
+    assert "entrada mínima é *R$ 128.000* (20%)" in text
+    assert "Com R$ 80.000 do FGTS como entrada, faltam *R$ 48.000*" in text
+    assert "talvez" not in text
+    # The loan simulated is the one a bank gives: 80 %, R$ 512.000, not R$ 560.000.
+    assert "financiando R$ 512.000" in text and "560.000" not in text

@@ -56,3 +56,25 @@ def test_the_day_and_time_the_lead_named_are_repeated_back() -> None:
         None, settings=DEMO, now=WEDNESDAY, lead_text="pode me ligar amanhã depois das 18h?"
     )
     assert "*amanhã depois das 18h*" in notice
+
+
+def test_a_call_at_a_named_time_is_promised_then_and_honestly_outside_the_hours() -> None:
+    def notice(text: str) -> str:
+        return handoff_notice("Marcos Toledo", settings=DEMO, now=WEDNESDAY, lead_text=text)
+
+    late = notice("quero falar com um corretor, pode me ligar amanhã depois das 18h?")
+    assert "minutos" not in late and "por aqui" not in late
+    assert "Marcos" in late and "te liga amanhã até as 18h" in late
+    assert "*amanhã depois das 18h* fica fora do nosso horário" in late
+    assert "das 9h às 18h" in late
+    inside = notice("me liga amanhã às 10h")
+    assert "te liga *amanhã às 10h*, como você pediu" in inside and "fora" not in inside
+    sunday = notice("pode me ligar domingo de manhã?")
+    assert "Não abrimos domingo" in sunday and "te liga segunda às 9h" in sunday
+    early = notice("me liga sexta antes das 8h")
+    assert "te liga sexta às 9h" in early and "fora do nosso horário" in early
+    # A call with no time: a call, within the alert time.
+    assert "te liga em até 15 minutos" in notice("pode me ligar?")
+    # A visit day is not a contact time: it is noted, the promise stays the alert time.
+    visit = notice("posso ir ver no sábado de manhã?")
+    assert "em até 15 minutos" in visit and "*sábado de manhã*" in visit

@@ -865,3 +865,60 @@ def test_a_visit_request_answered_by_slots_gets_no_passage_on_how_visits_work() 
     )
     assert "corretor confirma" not in everything(offered)
     assert question_count(offered) == 0  # the slot offer that follows asks the one question
+
+
+@pytest.mark.parametrize(
+    "profile",
+    [
+        {"payment": ["fgts"]},
+        {"payment": ["financing"]},
+        {"down_payment": 50_000},
+        {"fgts_balance": 80_000},
+    ],
+)
+def test_fgts_financing_or_a_down_payment_mean_buying(profile: dict[str, Any]) -> None:
+    reply = plan("posso usar o fgts pra dar entrada?", profile={"name": "Ana", **profile})
+    assert "comprar ou" not in everything(reply).lower()
+    assert reply.asked != "intent"
+
+
+def test_a_rent_whose_total_with_condo_passes_the_monthly_budget_is_flagged() -> None:
+    ap1102 = hit("AP1102", transaction="rent", price=5_200, condo_fee=980)
+    stored = {"name": "Ana", "intent": "rent", "neighborhoods": ["Pinheiros"]}
+    profile = {**stored, "budget_max": 6_000}
+    found = Retrieval(properties=(ap1102,))
+    fresh = everything(plan("até 6 mil por mês", profile=profile, stored=stored, retrieval=found))
+    assert "aluguel + condomínio dá R$ 6.180, acima dos R$ 6.000" in fresh
+    history = (*HISTORY, Turn("assistant", property_card(ap1102)))
+    again = everything(
+        plan("até 6 mil por mês", profile=profile, stored=stored, retrieval=found, history=history)
+    )
+    assert "dentro do que você procura" not in again
+    assert "aluguel + condomínio dá R$ 6.180, acima dos R$ 6.000" in again
+    # A total inside the budget still fits.
+    fits = replace(ap1102, condo_fee=700)
+    history = (*HISTORY, Turn("assistant", property_card(fits)))
+    within = plan(
+        "até 6 mil por mês",
+        profile=profile,
+        stored=stored,
+        retrieval=Retrieval(properties=(fits,)),
+        history=history,
+    )
+    assert "continua dentro do que você procura" in everything(within)
+
+
+def test_a_big_dog_is_told_that_the_listing_does_not_say_the_size() -> None:
+    pets = hit("AP1102", transaction="rent", price=5_200, title="Apartamento, aceita pets")
+    profile = {"name": "Ana", "intent": "rent", "neighborhoods": ["Pinheiros"], "pets": True}
+    text = "to procurando ap pra alugar em Pinheiros, tenho um cachorro grande"
+    reply = everything(
+        plan(text, profile=profile, stored={}, retrieval=Retrieval(properties=(pets,)))
+    )
+    assert (
+        "cachorro grande: o anúncio do AP1102 diz que aceita pets, mas não informa o porte" in reply
+    )
+    small = everything(
+        plan("tenho um gato", profile=profile, stored={}, retrieval=Retrieval(properties=(pets,)))
+    )
+    assert "porte" not in small

@@ -13,12 +13,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.api.v1.factories import make_handoff, make_lead, make_message, make_tenant, make_user
-from vellarys.db.models import Lead, Opportunity, Property, Tenant, User, Visit
+from vellarys.db.models import AgencyGoal, Lead, Opportunity, Property, Tenant, User, Visit
 from vellarys.db.queries import sales as sales_queries
-from vellarys.domain.report import period
+from vellarys.domain.report import period, tables
 from vellarys.errors import BadRequest, Forbidden, NotFound
 from vellarys.services import reports
 from vellarys.services.auth import Viewer
@@ -204,3 +205,56 @@ async def test_brokers_are_refused_and_bad_input_is_a_clear_400(session: AsyncSe
         await reports.set_goal(session, viewer, user_id=stranger.id, month="2026-12",
                                visits="1", won="1")  # fmt: skip
     assert chosen.first == date(2026, 12, 4) and chosen.last == date(2026, 12, 10)
+
+
+async def test_the_agency_goal_progress_and_the_overview_standing(session: AsyncSession) -> None:
+    tenant, admin, ana, bruno = await _agency(session)
+    await _other_agency(session)
+    other = (await session.execute(select(User).where(User.name == "Espiã"))).scalar_one()
+    other_admin = await make_user(session, other.tenant_id, role="admin", name="Outra")
+    other_tenant = await session.get(Tenant, other.tenant_id)
+    assert other_tenant is not None
+    viewer = _viewer(tenant, admin)
+    await reports.set_agency_goal(session, viewer, month="2026-12", leads="9", visits="8", won="1")
+    await reports.set_agency_goal(session, viewer, month="2026-12", leads="10", visits="8",
+                                  won="2")  # fmt: skip  # replaces the month's goal
+    await reports.set_agency_goal(session, _viewer(other_tenant, other_admin), month="2026-12",
+                                  leads="99", visits="99", won="99")  # fmt: skip
+    await reports.set_goal(session, viewer, user_id=ana.id, month="2026-12", visits="4", won="2")
+    month = period("month", None, None, today=NOW.date())
+    report = await reports.build_report(session, viewer, chosen=month)
+    expected = [("leads", 5, 10, 50.0), ("visits", 2, 8, 25.0), ("won", 3, 2, 150.0)]
+    assert [(g.key, g.value, g.goal, g.percent) for g in report.agency_goal] == expected
+    assert tables(report)[-1][2][2] == ["Negócios ganhos", 3, 2, "150,0%"]
+
+    standing = await reports.month_standing(session, viewer, now=NOW)
+    assert standing.month == date(2026, 12, 1)
+    assert [(g.key, g.value, g.goal, g.percent) for g in standing.agency_goal] == expected
+    assert [(n, r.name, r.won, r.goal_won, r.visits_done, r.goal_visits)
+            for n, r in standing.ranking] == [(1, "Ana Souza", 2, 2, 2, 4),
+                                              (2, EVIL, 1, None, 0, None)]  # fmt: skip
+    own = await reports.month_standing(session, _viewer(tenant, bruno), now=NOW)
+    assert [(n, r.name) for n, r in own.ranking] == [(2, EVIL)] and own.agency_goal == []
+    theirs = await reports.month_standing(session, _viewer(other_tenant, other_admin), now=NOW)
+    assert [r.name for _, r in theirs.ranking] == ["Espiã"]
+    assert [g.goal for g in theirs.agency_goal] == [99, 99, 99]
+    assert [g.value for g in theirs.agency_goal] == [1, 1, 1]
+    # A month without a goal shows no progress; a period over two months has none either.
+    assert (
+        await reports.month_standing(session, viewer, now=NOW + timedelta(days=31))
+    ).agency_goal == []
+    spanning = period(None, "2026-11-20", "2026-12-05", today=NOW.date())
+    assert (await reports.build_report(session, viewer, chosen=spanning)).agency_goal == []
+
+    with pytest.raises(Forbidden):
+        await reports.set_agency_goal(session, _viewer(tenant, ana), month="2026-12", leads="1",
+                                      visits="1", won="1")  # fmt: skip
+    for month_text, leads in (("dez", "1"), ("9999-12", "1"), ("2026-12", "-1"),
+                              ("2026-12", "muitos"), ("2026-12", "10001")):  # fmt: skip
+        with pytest.raises(BadRequest):
+            await reports.set_agency_goal(session, viewer, month=month_text, leads=leads,
+                                          visits="1", won="1")  # fmt: skip
+    kept = await reports.agency_goal_of(session, viewer, month=date(2026, 12, 1))
+    assert kept is not None and (kept.leads, kept.visits, kept.won) == (10, 8, 2)
+    count = select(func.count()).select_from(AgencyGoal).where(AgencyGoal.tenant_id == tenant.id)
+    assert (await session.execute(count)).scalar_one() == 1

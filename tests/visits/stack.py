@@ -94,10 +94,13 @@ class Lead_:
     clock: MovableClock
     phone: str
     transcript: list[str] = field(default_factory=list)
+    profile_name: str = "Ana Souza"
 
     async def say(self, text: str) -> list[str]:
         stamp = int(self.clock.now().timestamp())
-        await self.stack.post(meta_text(text, phone=self.phone, timestamp=stamp))
+        await self.stack.post(
+            meta_text(text, phone=self.phone, timestamp=stamp, name=self.profile_name)
+        )
         # The answer's job is scheduled by the test's clock, which may run ahead of the
         # database's: it is due now.
         await self.stack.scalar(

@@ -60,7 +60,7 @@ async def test_a_visit_is_offered_booked_reminded_moved_and_cancelled_in_the_cha
     use_clock(stack, clock)
     broker_id = await add_broker(stack)
     await add_listing(stack)
-    ana = Lead_(stack, clock, LEAD_PHONE)
+    ana = Lead_(stack, clock, LEAD_PHONE, profile_name="")  # a WhatsApp profile with no name
     day = visit_day(clock.now())
 
     offer = await ana.say(f"Oi! Posso visitar o AP1501 dia {day:%d/%m} de manhã?")
@@ -86,6 +86,11 @@ async def test_a_visit_is_offered_booked_reminded_moved_and_cancelled_in_the_cha
     assert (visit.status, visit.starts_at, visit.user_id) == ("scheduled", starts, broker_id)
     lead = await ana.lead()
     assert (lead.stage, lead.temperature, lead.ai_paused) == ("handed_off", "hot", True)
+    # Booked without a name: the confirmation's one question is the visitor's name, and the
+    # bare answer is kept while the broker has the lead.
+    assert booked.rstrip().endswith("qual é o seu nome completo?"), booked
+    assert await ana.say("Ana Souza") == []
+    assert (await ana.lead()).name == "Ana Souza"
     async with unit_of_work(stack.container.sessions) as session:
         handoff = await session.get(Handoff, visit.handoff_id)
         alerts = (

@@ -154,6 +154,8 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/reports.xlsx"): M(WEB), ("GET", "/reports.pdf"): M(WEB),
     ("POST", "/reports/goals/{user_id}"): R(WEB, "user", admin_only=True,
                                             data={"month": "2026-12", "visits": "4", "won": "1"}),
+    ("POST", "/reports/agency-goal"): R(WEB, admin_only=True, data={
+        "month": "2026-12", "leads": "40", "visits": "10", "won": "3"}),
     ("GET", "/notifications"): R(WEB, admin_only=True),
     ("GET", "/outbox"): R(WEB, admin_only=True),
     ("GET", "/lgpd"): R(WEB, admin_only=True),

@@ -144,8 +144,12 @@ def describe_opening(hours: BusinessHours, opening: datetime, now: datetime) -> 
     return f"{article} {_WEEKDAYS[local.weekday()]} ({local:%d/%m}) às {clock}"
 
 
-def _day_span(hours: BusinessHours, day: date) -> tuple[time, time] | None:
+def day_span(hours: BusinessHours, day: date) -> tuple[time, time] | None:
+    """The opening span of ``day``, None when the agency is closed all day."""
     return None if is_holiday(hours, day) else hours.week[day.weekday()]
+
+
+_day_span = day_span
 
 
 def _span(value: Any) -> tuple[time, time] | None:

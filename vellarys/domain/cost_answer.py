@@ -154,15 +154,25 @@ def loan_text(price: int, source: str, profile: Mapping[str, Any], income: int |
         sim = costs.loan(price, fgts=fgts, down_payment=down)
     except ValueError:
         return f"Com a entrada que você tem, dá para pagar {format_brl(price)} sem financiar. 🙂"
+    lines = []
+    if sim.below_min_down:
+        # Banks finance at most 80 %: the gap is said plainly and the loan a bank would give
+        # (the minimum entry completed) is the one simulated.
+        minimum = Decimal(price) * costs.MIN_DOWN_SHARE
+        missing = minimum - sim.entry
+        lines.append(
+            f"Os bancos financiam no máximo 80% do valor: para {format_brl(price)} a entrada "
+            f"mínima é *{format_brl(minimum)}* (20%). C{_entry_words(sim)[1:]}, "
+            f"faltam *{format_brl(missing)}* de recursos próprios."
+        )
+        sim = costs.loan(price, fgts=fgts, down_payment=(down or 0) + missing)
     entry = _entry_words(sim)
-    lines = [
+    lines += [
         f"Simulação para {format_brl(price)} {source}, {entry}, financiando "
         f"{format_brl(sim.sac.financed)} em {costs.YEARS} anos a 11% ao ano:",
         f"• PRICE: parcelas fixas de cerca de *{format_brl(sim.price_table.first_installment)}*",
         f"• SAC: primeira parcela de {format_brl(sim.sac.first_installment)}, caindo todo mês",
     ]
-    if sim.below_min_down:
-        lines.append("Os bancos pedem ao menos 20% de entrada; talvez seja preciso completar.")
     if income:
         # Banks hold the first SAC instalment (the highest) to 30 % of the income.
         lines.append(_income_check(sim.sac.first_installment, income))

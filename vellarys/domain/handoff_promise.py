@@ -5,13 +5,17 @@ past it the manager is alerted, so "em até 15 minutos" is kept or escalated). W
 falls after closing, or the agency is closed, the promise is the next opening ("amanhã às 9h",
 holidays and closed days skipped), with the agency's after-hours message. A day or hour the lead
 named ("sábado de manhã", "amanhã depois das 18h") is repeated back, so it is not lost.
+
+A lead who asks to be contacted at a time ("pode me ligar amanhã depois das 18h?") is promised
+that time, not "em até 15 minutos"; when it falls outside the agency's hours they are told so and
+offered the nearest time inside them. A call request is promised as a call ("te liga").
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from vellarys.domain import business_hours, nudge
@@ -27,6 +31,10 @@ _BOUND_WORDS = {
     "antes das": "antes das",
 }
 _BOUND_WORDS["ate as"] = "até as"
+_CALL = re.compile(r"\b(?:lig(?:ar|a|ue|uem)|telefon\w*|chamada de voz|videochamada)\b")
+_CONTACT = re.compile(
+    r"\b(?:falar com|fale comigo|fala comigo|me cham\w*|me retorn\w*|entr\w* em contato)\b"
+)
 
 
 def when_text(opening: datetime, now: datetime) -> str:
@@ -57,6 +65,87 @@ def lead_named_when(text: str, now: datetime) -> str | None:
     return " ".join(p for p in (day, _BOUND_WORDS.get(bound.group(1), bound.group(1)), hour) if p)
 
 
+def _clock(moment: time) -> str:
+    return f"{moment.hour}h" + (f"{moment.minute:02d}" if moment.minute else "")
+
+
+def _day_name(day: date, now: datetime) -> str:
+    days = (day - now.date()).days
+    if days < 2:
+        return ("hoje", "amanhã")[days]
+    return _DAY_NAMES[day.weekday()] if days < 7 else f"em {day:%d/%m}"
+
+
+def _asked_day(text: str, now: datetime) -> tuple[date, time | None, str] | None:
+    """The day, hour and kind of bound ("depois das", "antes das", "às", "período") the lead
+    asked to be contacted at, or None."""
+    wanted = preference(text, now=now)
+    if wanted is None:
+        return None
+    day = wanted.day
+    if day is None and wanted.weekday is not None:
+        day = now.date() + timedelta(days=(wanted.weekday - now.weekday()) % 7)
+    day = day or now.date()
+    bound = _BOUND.search(fold(parsed_part(text)))
+    if bound is not None:
+        at = time(int(bound.group(2)) % 24, int(bound.group(3) or 0) % 60)
+        return day, at, bound.group(1)
+    if wanted.at is not None:
+        return day, wanted.at, "as"
+    if wanted.period is not None:
+        return day, wanted.period[0], "periodo"
+    return day, None, ""
+
+
+def _outside_hours(span: tuple[time, time], at: time | None, kind: str) -> tuple[str, time] | None:
+    """("after"|"before", the closest clock inside ``span``) when the asked time misses it."""
+    start, end = span
+    if at is None:
+        return None
+    if kind in ("depois das", "a partir das") or kind == "as":
+        if at >= end:
+            return "after", end
+        if kind == "as" and at < start:
+            return "before", start
+        return None
+    if kind in ("antes das", "ate as") and at <= start:
+        return "before", start
+    if kind == "periodo" and at >= end:
+        return "after", end
+    return None
+
+
+def _named_time_promise(
+    who: str, verb: str, text: str, hours: business_hours.BusinessHours, now: datetime
+) -> str | None:
+    """The promise for a contact at the time the lead named, honest about the agency's hours."""
+    asked = _asked_day(text, now)
+    named = lead_named_when(text, now)
+    if asked is None or named is None or asked[0] < now.date():
+        return None
+    day, at, kind = asked
+    day_name = _day_name(day, now)
+    span = business_hours.day_span(hours, day) if not hours.always_open else None
+    if hours.always_open:
+        return f"Vou passar seu atendimento para {who} que {verb} *{named}*, como você pediu."
+    if span is None:
+        opening = business_hours.next_opening(hours, datetime.combine(day, time(), hours.zone))
+        return (
+            f"Não abrimos {day_name}, então *{named}* fica fora do nosso horário. Vou passar "
+            f"seu atendimento para {who} que {verb} {when_text(opening, now)}, "
+            "o horário mais próximo do que você pediu."
+        )
+    missed = _outside_hours(span, at, kind)
+    if missed is None:
+        return f"Vou passar seu atendimento para {who} que {verb} *{named}*, como você pediu."
+    nearest = f"até as {_clock(span[1])}" if missed[0] == "after" else f"às {_clock(span[0])}"
+    return (
+        f"Nosso expediente {day_name} vai das {_clock(span[0])} às {_clock(span[1])}, então "
+        f"*{named}* fica fora do nosso horário. Vou passar seu atendimento para {who} que "
+        f"{verb} {day_name} {nearest}, o horário mais próximo do que você pediu."
+    )
+
+
 def handoff_notice(
     broker_name: str | None,
     *,
@@ -68,18 +157,24 @@ def handoff_notice(
     who = f"{broker_name.split()[0]}, do nosso time," if broker_name else "um de nossos corretores"
     hours = business_hours.from_settings(settings)
     local = now.astimezone(hours.zone)
+    folded = fold(lead_text)
+    call = bool(_CALL.search(folded))
+    verb = "te liga" if call else "te chama por aqui"
+    if call or _CONTACT.search(folded):
+        promise = _named_time_promise(who, verb, lead_text, hours, local)
+        if promise is not None:
+            return promise + " 🙂"
     minutes = nudge.policy(settings).handoff_alert_minutes
     due = business_hours.add_open_time(hours, local, timedelta(minutes=minutes))
     if due.date() == local.date() and business_hours.is_open(hours, local):
-        text = (
-            f"Vou passar seu atendimento para {who} que te chama por aqui em até {minutes} minutos."
-        )
+        text = f"Vou passar seu atendimento para {who} que {verb} em até {minutes} minutos."
         after_hours = None
     else:
         # Closed, or closing before the alert would fire: the first opening of the day it lands.
         start = business_hours.next_opening(hours, due.replace(hour=0, minute=0, second=0))
         text = (
-            f"Vou passar seu atendimento para {who} que te chama {when_text(start, local)}, "
+            f"Vou passar seu atendimento para {who} que {verb.removesuffix(' por aqui')} "
+            f"{when_text(start, local)}, "
             "quando nosso expediente começa."
         )
         after_hours = settings.get("after_hours_message")

@@ -97,6 +97,33 @@ def monthly_total(hit: PropertyHit, profile: Mapping[str, Any]) -> int:
     return hit.price + ((hit.condo_fee or 0) if fees else 0)
 
 
+def total_over_budget(hits: Sequence[PropertyHit], profile: Mapping[str, Any]) -> list[PropertyHit]:
+    """Rentals whose rent fits the lead's monthly budget but rent + condomínio does not: "até 6
+    mil por mês" against R$ 5.200 + cond. R$ 980 is R$ 6.180, never "dentro do que procura"."""
+    budget = profile.get("budget_max")
+    if not isinstance(budget, int) or budget <= 0 or profile.get("rent_includes_fees") is True:
+        return []
+    return [
+        hit
+        for hit in hits
+        if hit.transaction == "rent" and hit.price <= budget < hit.price + (hit.condo_fee or 0)
+    ]
+
+
+def total_over_budget_notes(hits: Sequence[PropertyHit], profile: Mapping[str, Any]) -> list[str]:
+    """ "Obs.: no AP1102, aluguel + condomínio dá R$ 6.180, acima dos R$ 6.000 que você falou." """
+    budget = profile.get("budget_max")
+    return [
+        phrases.OVER_BUDGET_WITH_FEES.format(
+            code=hit.code,
+            total=format_brl(hit.price + (hit.condo_fee or 0)),
+            budget=format_brl(int(budget)),
+        )
+        for hit in total_over_budget(hits, profile)
+        if isinstance(budget, int)
+    ]
+
+
 def over_budget_notes(hits: Sequence[PropertyHit], profile: Mapping[str, Any]) -> list[str]:
     """ "Obs.: no AP1703, aluguel + condomínio dá R$ 3.420, acima dos R$ 3.000 que você falou."
     A total the lead capped is always said with its figures, even after the budget widened."""

@@ -151,6 +151,27 @@ def _pets(hit: PropertyHit, description: str, _: str) -> str | None:
     return None
 
 
+_BIG_DOG = re.compile(
+    r"\b(?:(?:cachorr\w*|cao|caes|dog\w*|pet) (?:de )?(?:grande|porte grande)|cachorrao)\b"
+)
+
+
+def big_dog_note(hits: Sequence[PropertyHit], text: str) -> str | None:
+    """A lead with a big dog is told that "aceita pets" in a listing says nothing of size."""
+    if not _BIG_DOG.search(fold(text)):
+        return None
+    for hit in hits:
+        said = [fold(f) for f in (hit.title, *hit.features)]
+        if any(fold(no) in s for s in said for no in _PETS_NO):
+            return f"O {hit.code} *não aceita* pets, infelizmente."
+        if any(fold(yes) in s for s in said for yes in _PETS_YES):
+            return (
+                f"Sobre o seu cachorro grande: o anúncio do {hit.code} diz que aceita pets, mas"
+                " não informa o porte, então vale confirmar com o corretor."
+            )
+    return None
+
+
 def _iptu(hit: PropertyHit, _: str, period: str) -> str | None:
     if not hit.iptu:
         return None

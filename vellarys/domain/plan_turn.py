@@ -2,7 +2,8 @@
 already answers, so the reply never asks it.
 
 A lead who asks about a rental listing by code is renting ("comprar ou alugar?" would be asked
-of someone who just told us); "até 800 mil" is a purchase and "até 4 mil" a rent. Those implied
+of someone who just told us); "até 800 mil" is a purchase and "até 4 mil" a rent; FGTS, financing
+or a down payment ("usar o FGTS pra dar entrada") mean buying. Those implied
 slots join the profile as if the lead had said them (the reply carries them, to be stored).
 """
 
@@ -21,6 +22,9 @@ _IGNORED_ON_INJECTION = frozenset({"question", "financing_question", "visit", "h
 BUYING_BUDGET = 100_000
 RENTING_BUDGET = 30_000
 _INTENT_OF_TRANSACTION = {"sale": "buy", "rent": "rent"}
+# FGTS, financing or a consórcio pay for a purchase; a down payment or FGTS balance too.
+_BUYING_PAYMENTS = frozenset({"fgts", "financing", "consortium"})
+_BUYING_AMOUNTS = ("down_payment", "fgts_balance")
 
 
 def build_turn(
@@ -57,6 +61,10 @@ def implied_slots(profile: Mapping[str, Any], retrieval: Retrieval) -> dict[str,
     named = retrieval.looked_up or (retrieval.focus if retrieval.focus_explicit else None)
     if named is not None and named.transaction in _INTENT_OF_TRANSACTION:
         return {"intent": _INTENT_OF_TRANSACTION[named.transaction]}
+    if _BUYING_PAYMENTS & set(profile.get("payment") or ()) or any(
+        profile.get(key) for key in _BUYING_AMOUNTS
+    ):
+        return {"intent": "buy"}
     budget = profile.get("budget_max")
     if isinstance(budget, int) and not isinstance(budget, bool) and budget > 0:
         if budget >= BUYING_BUDGET:

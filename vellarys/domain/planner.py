@@ -29,8 +29,9 @@ from vellarys.domain.listing import (
     over_budget_notes,
     properties_intro,
     ready_to_search,
+    total_over_budget_notes,
 )
-from vellarys.domain.listing_facts import asked_facts
+from vellarys.domain.listing_facts import asked_facts, big_dog_note
 from vellarys.domain.opening import QUIET_TYPES, greeting, media_notes, quiet_reply
 from vellarys.domain.plan_state import Draft, PlanTurn, Retrieval
 from vellarys.domain.plan_turn import build_turn
@@ -200,9 +201,14 @@ def _properties(t: PlanTurn, d: Draft) -> None:
     if not changed and t.retrieval.shown_before:
         return
     hits = _fresh(t)
-    still = [h.code for h in t.retrieval.properties if h.code in t.shown_before]
+    still = [h for h in t.retrieval.properties if h.code in t.shown_before][:2]
     if not hits and still and not t.retrieval.widened and "more" not in t.intents:
-        d.say(phrases.SHOWN_STILL_FIT.format(codes=", ".join(still[:2])))
+        # A rent that fits but a total that does not is said with its figures, never "fits".
+        notes = total_over_budget_notes(still, t.profile)
+        for note in notes or [
+            phrases.SHOWN_STILL_FIT.format(codes=", ".join(h.code for h in still))
+        ]:
+            d.say(note)
         d.handled = True
         return
     if not hits and "more" in t.intents:
@@ -218,6 +224,12 @@ def _properties(t: PlanTurn, d: Draft) -> None:
         if "budget" not in widened or t.profile.get("rent_includes_fees") is True:
             for note in over_budget_notes(sent, t.profile):
                 d.say(note)
+        for note in total_over_budget_notes(sent, t.profile):
+            d.say(note)
+        said = "\n".join(m.content for m in t.context.new_messages)
+        dog = big_dog_note([h for h in sent if h.transaction == "rent"], said)
+        if dog:
+            d.say(dog)
         d.handled = True
     elif not t.retrieval.properties and t.learned & _SEARCH_SLOTS:
         d.say(phrases.NO_MATCH)

@@ -3,6 +3,7 @@ rows for the CSV, Excel and PDF exports. Pure: figures come in, tables go out.""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -78,6 +79,36 @@ class RankRow:
     median_answer_seconds: float | None
     goal_won: int | None = None
     goal_visits: int | None = None
+    user_id: uuid.UUID | None = None
+
+
+GOAL_LABELS = {"leads": "Novos leads", "visits": "Visitas realizadas", "won": "Negócios ganhos"}
+
+
+@dataclass(frozen=True, slots=True)
+class GoalProgress:
+    """One of the agency's monthly goals: how far the month's figure has got."""
+
+    key: str
+    label: str
+    value: int
+    goal: int
+
+    @property
+    def percent(self) -> float | None:
+        """Share of the goal reached (may pass 100); none for a goal of zero."""
+        return round(100 * self.value / self.goal, 1) if self.goal else None
+
+
+def progress(goal: dict[str, int] | None, figures: dict[str, int]) -> list[GoalProgress]:
+    """Each goal (``GOAL_LABELS`` keys) against the month's figure; nothing without a goal."""
+    if goal is None:
+        return []
+    return [GoalProgress(k, label, figures.get(k, 0), goal[k]) for k, label in GOAL_LABELS.items()]
+
+
+def percent_text(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}%".replace(".", ",")
 
 
 def ranked(rows: list[RankRow]) -> list[RankRow]:
@@ -109,6 +140,7 @@ class Report:
     won_deals: int
     won_value: Decimal
     ranking: list[RankRow] = field(default_factory=list)
+    agency_goal: list[GoalProgress] = field(default_factory=list)
 
     @property
     def conversion(self) -> float | None:
@@ -135,7 +167,7 @@ Table = tuple[str, list[str], list[list[Cell]]]  # title, header, rows
 def tables(report: Report) -> list[Table]:
     """The report as titled tables: what the page shows and every export writes."""
     r = report
-    conversion = f"{r.conversion:.1f}%".replace(".", ",") if r.conversion is not None else "—"
+    conversion = percent_text(r.conversion)
     summary: list[list[Cell]] = [
         ["Período", r.period.label],
         ["Novos leads", r.leads],
@@ -148,6 +180,12 @@ def tables(report: Report) -> list[Table]:
     ]
     visits: list[list[Cell]] = [[VISIT_LABELS[k], r.visits.get(k, 0)] for k in VISIT_LABELS]
     ranking = [_rank_cells(place, row) for place, row in enumerate(r.ranking, 1)]
+    goal: list[Table] = []
+    if r.agency_goal:
+        cells: list[list[Cell]] = [
+            [g.label, g.value, g.goal, percent_text(g.percent)] for g in r.agency_goal
+        ]
+        goal = [("Meta da imobiliária", ["Indicador", "Realizado", "Meta", "%"], cells)]
     return [
         (f"Resumo — {r.agency}", ["Indicador", "Valor"], summary),
         ("Leads por origem", ["Origem", "Leads"], [[source_label(s), n] for s, n in r.by_source]),
@@ -159,6 +197,7 @@ def tables(report: Report) -> list[Table]:
         ("Leads por corretor", ["Corretor", "Leads"], [[b, n] for b, n in r.by_broker]),
         ("Visitas", ["Situação", "Visitas"], visits),
         ("Ranking de corretores", RANK_HEADER, ranking),
+        *goal,
     ]
 
 

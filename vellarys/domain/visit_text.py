@@ -66,9 +66,16 @@ NO_SLOTS = (
 )
 
 
-def confirmed(facts: VisitFacts, *, bring: str, moved: bool = False) -> str:
+ASK_VISITOR_NAME = (
+    "Para deixar a visita no seu nome (o corretor e a portaria precisam), qual é o seu nome"
+    " completo?"
+)
+
+
+def confirmed(facts: VisitFacts, *, bring: str, moved: bool = False, ask_name: bool = False) -> str:
+    """The booking, and when the lead's name is unknown the one question: their name."""
     head = "Pronto, visita remarcada! ✅" if moved else "Prontinho, visita marcada! ✅"
-    return (
+    text = (
         f"{head}\n\n"
         f"🏠 *{facts.code}* — {facts.title}\n"
         f"📍 {facts.address}\n"
@@ -77,6 +84,7 @@ def confirmed(facts: VisitFacts, *, bring: str, moved: bool = False) -> str:
         f"*O que levar:* {bring}.\n\n"
         "Se precisar remarcar ou cancelar, é só me avisar por aqui."
     )
+    return f"{text}\n\n{ASK_VISITOR_NAME}" if ask_name else text
 
 
 def cancelled(facts: VisitFacts) -> str:

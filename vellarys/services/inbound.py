@@ -225,6 +225,8 @@ async def _about_visit(
     if found is None:
         return False
     media = {"brain": "visits", "visit": str(found.visit_id), "in_reply_to": str(burst[-1].id)}
+    if found.asked:
+        media["asked"] = found.asked
     await queue_outbound(session, lead=lead, texts=found.messages, media=media)
     return True
 

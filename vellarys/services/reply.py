@@ -221,7 +221,9 @@ async def learn_while_paused(
         return
     places = await places_of(session, lead.tenant_id)
     before = dict(lead.custom_data or {})
-    found = _slots(text, burst, places, asked=None, profile=before)
+    # A bare answer to the last question ("qual é o seu nome completo?") is still understood.
+    asked = dialogue.last_asked(history)
+    found = _slots(text, burst, places, asked=asked, profile=before)
     tenant = await tenant_queries.get(session, lead.tenant_id)
     settings: dict[str, Any] = dict(tenant.settings) if tenant else {}
     _update_lead(lead, qualification.merge(before, found), history, burst, settings)

@@ -40,6 +40,7 @@ OFFERED = 3
 class VisitReply:
     messages: list[str]
     visit_id: uuid.UUID
+    asked: str | None = None  # the slot the reply asks ("name" after a booking)
 
 
 async def offer_visit(
@@ -306,7 +307,10 @@ async def book_slot(
     await announce(session, visit=visit, lead=lead, kind="moved" if moving else "booked", now=now)
     settings, _, _ = await agency_rules(session, lead.tenant_id)
     bring = str(settings.get("visit_bring") or visit_text.DEFAULT_BRING)
-    return VisitReply([visit_text.confirmed(facts, bring=bring, moved=moving)], visit.id)
+    # The broker and the building's front desk need the visitor's name.
+    ask_name = not (lead.name or (lead.custom_data or {}).get("name"))
+    text = visit_text.confirmed(facts, bring=bring, moved=moving, ask_name=ask_name)
+    return VisitReply([text], visit.id, "name" if ask_name else None)
 
 
 async def _taken(

@@ -21,13 +21,14 @@ from vellarys.db.models.message import Message, RejectedInbound
 from vellarys.db.models.opportunity import Opportunity
 from vellarys.db.models.property import Property, PropertyEmbedding
 from vellarys.db.models.push import PushSubscription
-from vellarys.db.models.report import BriefingMessage, BrokerGoal
+from vellarys.db.models.report import AgencyGoal, BriefingMessage, BrokerGoal
 from vellarys.db.models.security import ErasedIdentifier, ErasureSalt, PasswordReset, UserSession
 from vellarys.db.models.system import LlmUsage, MessageRate, SystemSetting
 from vellarys.db.models.tenant import ApiKey, AuditEntry, Tenant, User
 from vellarys.db.models.visit import BrokerBlock, BrokerSchedule, Visit, VisitReminder
 
 __all__ = [
+    "AgencyGoal",
     "ApiKey",
     "AuditEntry",
     "BriefingMessage",

@@ -1,5 +1,5 @@
-"""What the managers' figures need beyond the leads themselves: each broker's monthly goals,
-and the WhatsApp copy of the morning briefing, one per manager and day."""
+"""What the managers' figures need beyond the leads themselves: the agency's and each broker's
+monthly goals, and the WhatsApp copy of the morning briefing, one per manager and day."""
 
 from __future__ import annotations
 
@@ -36,6 +36,23 @@ class BrokerGoal(IdMixin, TimestampMixin, Base):
     tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     month: Mapped[date] = mapped_column(Date)
+    visits: Mapped[int] = mapped_column(default=0, server_default="0")
+    won: Mapped[int] = mapped_column(default=0, server_default="0")
+
+
+class AgencyGoal(IdMixin, TimestampMixin, Base):
+    """The whole agency's goals for one month (``month`` is its first day), set by an admin."""
+
+    __tablename__ = "agency_goals"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "month", name="uq_agency_goals_month"),
+        CheckConstraint("leads >= 0 AND visits >= 0 AND won >= 0", name="positive"),
+        CheckConstraint("extract(day FROM month) = 1", name="first_day"),
+    )
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    month: Mapped[date] = mapped_column(Date)
+    leads: Mapped[int] = mapped_column(default=0, server_default="0")
     visits: Mapped[int] = mapped_column(default=0, server_default="0")
     won: Mapped[int] = mapped_column(default=0, server_default="0")
 

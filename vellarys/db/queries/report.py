@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vellarys.db.models import BrokerGoal, Lead, Opportunity, User, Visit
+from vellarys.db.models import AgencyGoal, BrokerGoal, Lead, Opportunity, User, Visit
 
 NO_BROKER = "Sem corretor"
 
@@ -167,5 +167,29 @@ async def set_goal(
         statement.on_conflict_do_update(
             constraint="uq_broker_goals_month",
             set_={"visits": visits, "won": won, "updated_at": func.now()},
+        )
+    )
+
+
+async def agency_goal(
+    session: AsyncSession, tenant_id: uuid.UUID, month: date
+) -> AgencyGoal | None:
+    found = await session.execute(
+        select(AgencyGoal).where(AgencyGoal.tenant_id == tenant_id, AgencyGoal.month == month)
+    )
+    return found.scalar_one_or_none()
+
+
+async def set_agency_goal(
+    session: AsyncSession, tenant_id: uuid.UUID, *, month: date, leads: int, visits: int, won: int
+) -> None:
+    """Insert or replace the agency's goals for the month."""
+    values = {"leads": leads, "visits": visits, "won": won}
+    statement = insert(AgencyGoal).values(
+        id=uuid.uuid4(), tenant_id=tenant_id, month=month, **values
+    )
+    await session.execute(
+        statement.on_conflict_do_update(
+            constraint="uq_agency_goals_month", set_={**values, "updated_at": func.now()}
         )
     )

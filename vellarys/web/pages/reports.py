@@ -42,6 +42,7 @@ async def reports_page(request: Request) -> Response:
         chosen, report = await _report(request, session, viewer)
         brokers = [u for u in await staff(session, viewer.tenant_id) if u.role != "admin"]
         goals = await reports.goals_of(session, viewer, month=chosen.month)
+        agency_goal = await reports.agency_goal_of(session, viewer, month=chosen.month)
     keep = {"from": chosen.first.isoformat(), "to": chosen.last.isoformat()}
     context = {
         "report": report,
@@ -51,6 +52,7 @@ async def reports_page(request: Request) -> Response:
         "query": urlencode(keep),
         "brokers": brokers,
         "goals": goals,
+        "agency_goal": agency_goal,
         "goal_month": (chosen.month or chosen.last.replace(day=1)).strftime("%Y-%m"),
     }
     return render(request, "reports.html", context)
@@ -95,6 +97,27 @@ async def save_goal(request: Request, user_id: uuid.UUID) -> Response:
             visits=fields.get("visits", ""),
             won=fields.get("won", ""),
         )
+    return _back_to_month(request, month)
+
+
+@router.post("/reports/agency-goal")
+async def save_agency_goal(request: Request) -> Response:
+    """An admin sets the whole agency's goals for a month."""
+    fields = await form_fields(request)
+    month = fields.get("month", "")
+    async with staff_work(request, admin=True) as (session, viewer):
+        await reports.set_agency_goal(
+            session,
+            viewer,
+            month=month,
+            leads=fields.get("leads", ""),
+            visits=fields.get("visits", ""),
+            won=fields.get("won", ""),
+        )
+    return _back_to_month(request, month)
+
+
+def _back_to_month(request: Request, month: str) -> Response:
     flash(request, "Metas salvas.")
     first = reports.parse_month(month)
     last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
