@@ -5,7 +5,7 @@ The audit vocabulary is spelled out here (not imported) so that this migration k
 meaning what it meant when it ran.
 
 Revision ID: 0010_console2
-Revises: 0009_console
+Revises: 0010_goals
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010_console2"
-down_revision = "0009_console"
+down_revision = "0010_goals"
 branch_labels = None
 depends_on = None
 
