@@ -153,7 +153,7 @@ SCRIPTS: dict[str, list[Step]] = {
 PREFETCHED = {
     ("renter-with-dog", 1): ['"code": "AP1102"', "pets"],
     ("renter-with-dog", 2): ['"code": "AP1102"', '"monthly_total"'],
-    ("buyer-with-fgts", 1): ['"max_instalment": 3600', '"max_price": 400000'],
+    ("buyer-with-fgts", 1): ['"max_instalment": 3600', '"max_price": 392707'],
     ("buyer-with-fgts", 2): ['"code": "AP1106"', '"itbi": 20700'],
 }
 # Who takes each conversation's hand-off: no one has the listings or clients duty in the demo,

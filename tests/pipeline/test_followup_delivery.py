@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from decimal import Decimal
 from typing import Any
 
 from procrastinate.exceptions import AlreadyEnqueued
 from sqlalchemy import select, update
 
 from tests.pipeline.harness import Stack, meta_text
-from vellarys.db.models import Channel, Lead, Message, PlannedMessage, Tenant
+from vellarys.db.models import Channel, Lead, Message, PlannedMessage, Property, Tenant
 from vellarys.db.uow import unit_of_work
 from vellarys.services import followups, outbound
 from vellarys.worker import runtime
@@ -26,7 +27,24 @@ TEMPLATE = {
 
 
 async def _converse(stack: Stack, phone: str, *, hours_ago: int) -> None:
-    """The lead writes, the assistant answers, then the clock of that talk is moved back."""
+    """The lead writes, the assistant answers, then the clock of that talk is moved back.
+
+    The agency has a listing: one with none hands every lead to a broker, and a lead
+    handed over gets no follow-ups."""
+    async with unit_of_work(stack.container.sessions) as session:
+        if not (await session.execute(select(Property.id).limit(1))).first():
+            session.add(
+                Property(
+                    tenant_id=stack.tenant_id,
+                    code="AP-9",
+                    title="Apartamento em Moema",
+                    property_type="apartment",
+                    transaction="rent",
+                    price=Decimal(3500),
+                    neighborhood="Moema",
+                    city="São Paulo",
+                )
+            )
     await stack.post(meta_text("Quero alugar um apartamento em Pinheiros", phone=phone))
     await stack.drain()
     async with unit_of_work(stack.container.sessions) as session:

@@ -252,7 +252,8 @@ async def test_widening_relaxes_neighborhoods_then_budget_parking_bedrooms_and_r
     found = await search(session, embedder, tenant_id, profile)
 
     assert codes(found) == {"ONLY"}
-    assert found.widened == ("neighborhoods", "budget", "parking", "bedrooms")
+    # Pinheiros' neighbours and the rest of the west zone are tried before the whole city.
+    assert found.widened == ("nearby", "zone", "neighborhoods", "budget", "parking", "bedrooms")
 
 
 async def test_dropping_neighborhoods_stays_in_their_city_when_no_city_was_given(
@@ -270,7 +271,7 @@ async def test_dropping_neighborhoods_stays_in_their_city_when_no_city_was_given
     )
 
     assert codes(found) == {"MOE"}
-    assert found.widened == ("neighborhoods",)
+    assert found.widened == ("nearby", "zone", "neighborhoods")
 
 
 async def test_property_type_is_the_last_thing_relaxed(
