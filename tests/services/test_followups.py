@@ -209,11 +209,13 @@ async def test_figures_count_sent_answered_within_24_hours_and_opt_outs(
 ) -> None:
     from vellarys.services import reengagement
 
+    # The nudges are stamped by the database's clock, so the talk is a past Monday: a talk
+    # dated after the real today would count as an answer to them.
     tenant = await agency(session)
-    answered = await silent_lead(session, tenant, at(2026, 11, 30, 10, 0))
-    quitter = await silent_lead(session, tenant, at(2026, 11, 30, 10, 0))
-    await silent_lead(session, tenant, at(2026, 11, 30, 10, 0))
-    rows = await followups.send_due(session, tenant=tenant, now=at(2026, 12, 1, 11))
+    answered = await silent_lead(session, tenant, at(2025, 11, 3, 10, 0))
+    quitter = await silent_lead(session, tenant, at(2025, 11, 3, 10, 0))
+    await silent_lead(session, tenant, at(2025, 11, 3, 10, 0))
+    rows = await followups.send_due(session, tenant=tenant, now=at(2025, 11, 4, 11))
     assert len(rows) == 3
     sent_at = rows[0].created_at  # the database's clock, like the replies below
     await make_message(

@@ -8,10 +8,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vellarys.db.models import Lead, Message, Tenant
+from vellarys.db.queries import lead as lead_queries
 from vellarys.db.queries import tenant as tenant_queries
 from vellarys.domain.glossary import AuditAction
 from vellarys.domain.lead_search import LeadFilters
@@ -89,7 +89,7 @@ async def agency_lead(
     session: AsyncSession, *, operator_id: uuid.UUID, lead_id: uuid.UUID, now: datetime
 ) -> SupportLead:
     """A lead, with its latest messages, of an agency open to support; audited."""
-    owner = await session.scalar(select(Lead.tenant_id).where(Lead.id == lead_id))
+    owner = await lead_queries.tenant_of(session, lead_id)
     tenant = await _open_tenant(
         session, None if owner is None else await session.get(Tenant, owner), now
     )

@@ -176,3 +176,9 @@ async def by_phone(session: AsyncSession, tenant_id: uuid.UUID, phone: str) -> L
         select(Lead).where(Lead.tenant_id == tenant_id, Lead.phone == phone)
     )
     return found.scalar_one_or_none()
+
+
+async def tenant_of(session: AsyncSession, lead_id: uuid.UUID) -> uuid.UUID | None:
+    """The agency a lead belongs to, whatever the agency: for the operator's support view,
+    which then checks that agency granted support access."""
+    return await session.scalar(select(Lead.tenant_id).where(Lead.id == lead_id))
