@@ -382,8 +382,10 @@ WITH bursts AS (
     WHERE m.direction = 'inbound' AND m.processed_at IS NOT NULL
     GROUP BY m.lead_id, m.processed_at
 )
+-- A burst of a lead handed off or opted out ("quiet") may or may not have had a reply (the
+-- one that handed over did; later ones are a person's): it is neither expected nor counted.
 SELECT count(*),
-       count(*) FILTER (WHERE EXISTS (
+       count(*) FILTER (WHERE NOT (l.ai_paused OR l.opted_out) AND EXISTS (
            SELECT 1 FROM messages o WHERE o.direction = 'outbound'
            AND o.media->>'in_reply_to' = ANY(b.ids)
            AND (o.status IN ('sent', 'delivered', 'read', 'uncertain')
@@ -408,7 +410,7 @@ class Accounts:
     stored: int
     unprocessed: int
     bursts: int
-    answered: int
+    answered: int  # bursts answered, of leads neither handed off nor opted out
     quiet: int  # bursts of leads handed off or opted out: answered by a person, or not at all
     sent_rows: list[str]
     wamids: set[str]  # inbound provider ids stored
@@ -512,7 +514,7 @@ def table(d: Delivery, a: Accounts, accepted: list[str], faults: list[Fault]) ->
     duplicates = orphans - window
     expected = a.bursts - a.quiet + a.unprocessed
     not_stored = len(d.wamids - a.wamids)
-    lost = not_stored + max(0, expected - (a.answered - a.quiet))
+    lost = not_stored + max(0, expected - a.answered)
     recoveries = [f.recovery for f in faults]
     worst = max((r for r in recoveries if r is not None), default=0.0)
     rows = [
@@ -522,7 +524,7 @@ def table(d: Delivery, a: Accounts, accepted: list[str], faults: list[Fault]) ->
         ("inbound messages stored", a.stored),
         ("acknowledged but not stored", not_stored),
         ("replies expected (bursts + never processed)", expected),
-        ("replies sent", a.answered - a.quiet),
+        ("bursts answered (quiet ones apart)", a.answered),
         ("bursts of leads handed off or opted out", a.quiet),
         ("outbound messages by status", dict(sorted(a.outbound.items()))),
         ("sends accepted by the provider", len(accepted)),

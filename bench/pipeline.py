@@ -42,6 +42,7 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
@@ -57,7 +58,7 @@ from bench.kit import APP_SECRET, PHONE_NUMBER_ID, meta_text  # noqa: E402
 from vellarys.bootstrap import build  # noqa: E402
 from vellarys.config import Settings  # noqa: E402
 from vellarys.db import migrate  # noqa: E402
-from vellarys.db.models import Tenant  # noqa: E402
+from vellarys.db.models import Property, Tenant  # noqa: E402
 from vellarys.db.uow import unit_of_work  # noqa: E402
 from vellarys.db.url import libpq_url  # noqa: E402
 from vellarys.services.channel import add_channel, webhook_path  # noqa: E402
@@ -129,7 +130,8 @@ def query(url: str, statement: str, **params: Any) -> list[tuple[Any, ...]]:
 
 
 async def seed(url: str, data_dir: Path) -> str:
-    """A tenant with a Meta channel; returns the channel's webhook path."""
+    """A tenant with a Meta channel and one listing (an agency with none hands every lead to
+    a broker, and the benches measure the assistant); returns the channel's webhook path."""
     settings = Settings(database_url=url, data_dir=data_dir, secret_key="bench-secret")
     container = build(settings)
     try:
@@ -142,6 +144,19 @@ async def seed(url: str, data_dir: Path) -> str:
             )
             session.add(tenant)
             await session.flush()
+            session.add(
+                Property(
+                    tenant_id=tenant.id,
+                    code="AP-1",
+                    title="Apartamento 2 quartos em Pinheiros",
+                    property_type="apartment",
+                    transaction="rent",
+                    price=Decimal(4500),
+                    bedrooms=2,
+                    neighborhood="Pinheiros",
+                    city="São Paulo",
+                )
+            )
             channel = await add_channel(
                 session,
                 tenant_id=tenant.id,
