@@ -50,6 +50,9 @@ def signed(payload: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
 
 
 class _Graph(BaseHTTPRequestHandler):
+    # Keep-alive, as the Graph API does: the worker's one HTTP client reuses its connections
+    # (an HTTP/1.0 fake made every send open a new one, which no deployment pays).
+    protocol_version = "HTTP/1.1"
     numbers = itertools.count(1)
     lock = threading.Lock()
 
