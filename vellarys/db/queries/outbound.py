@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, select, update
+from sqlalchemy import and_, bindparam, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -31,30 +31,43 @@ class SendRow:
 
 
 _EARLIER = aliased(Message)
+# Built once: constructing a statement costs more CPU than running a cached one.
+_LAST_SENT = (
+    select(func.max(_EARLIER.sent_at))
+    .where(
+        _EARLIER.tenant_id == Message.tenant_id,
+        _EARLIER.lead_id == Message.lead_id,
+        _EARLIER.direction == "outbound",
+    )
+    .scalar_subquery()
+)
+_CLAIM = (
+    select(Message, Lead, Channel, _LAST_SENT)
+    .outerjoin(Lead, and_(Lead.tenant_id == Message.tenant_id, Lead.id == Message.lead_id))
+    .outerjoin(
+        Channel, and_(Channel.tenant_id == Message.tenant_id, Channel.id == Message.channel_id)
+    )
+    .where(Message.id == bindparam("message_id"))
+    .with_for_update(of=Message)
+)
+_MARK_SENT = (
+    update(Message)
+    .where(Message.id == bindparam("message_id"))
+    .values(
+        external_id=bindparam("sent_external_id"),
+        sent_at=bindparam("sent_at_value"),
+        sending_since=None,
+        error=None,
+        status=case((Message.status.in_(("pending", "uncertain")), "sent"), else_=Message.status),
+    )
+    .execution_options(synchronize_session=False)
+)
 
 
 async def claim_row(session: AsyncSession, message_id: uuid.UUID) -> SendRow | None:
     """Lock the message by id (jobs carry only the id; its row gives the tenant, and the lead
     and channel are read within that tenant)."""
-    last_sent = (
-        select(func.max(_EARLIER.sent_at))
-        .where(
-            _EARLIER.tenant_id == Message.tenant_id,
-            _EARLIER.lead_id == Message.lead_id,
-            _EARLIER.direction == "outbound",
-        )
-        .scalar_subquery()
-    )
-    statement = (
-        select(Message, Lead, Channel, last_sent)
-        .outerjoin(Lead, and_(Lead.tenant_id == Message.tenant_id, Lead.id == Message.lead_id))
-        .outerjoin(
-            Channel, and_(Channel.tenant_id == Message.tenant_id, Channel.id == Message.channel_id)
-        )
-        .where(Message.id == message_id)
-        .with_for_update(of=Message)
-    )
-    row = (await session.execute(statement)).first()
+    row = (await session.execute(_CLAIM, {"message_id": message_id})).first()
     if row is None:
         return None
     message, lead, channel, last = row
@@ -68,16 +81,6 @@ async def mark_sent(
     on (delivered, read); a rescued duplicate of the job may have marked it uncertain while
     this attempt was still under way: only pending and uncertain become sent."""
     await session.execute(
-        update(Message)
-        .where(Message.id == message_id)
-        .values(
-            external_id=external_id,
-            sent_at=at,
-            sending_since=None,
-            error=None,
-            status=case(
-                (Message.status.in_(("pending", "uncertain")), "sent"), else_=Message.status
-            ),
-        )
-        .execution_options(synchronize_session=False)
+        _MARK_SENT,
+        {"message_id": message_id, "sent_external_id": external_id, "sent_at_value": at},
     )
