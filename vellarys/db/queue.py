@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -177,53 +177,6 @@ async def defer_send(
         scheduled_at=run_at,
         priority=priority,
     )
-
-
-# Every part of a reply in one statement, the first at once and ahead of other replies' later
-# parts, the others a pace apart from now (the database's clock, which the queue compares
-# ``scheduled_at`` with); ids follow the parts' order, so the lead's send lock keeps it.
-_DEFER_SENDS = text(
-    """
-    SELECT unnest(procrastinate_defer_jobs_v1(ARRAY(
-        SELECT ROW(
-            CAST(:queue AS varchar), CAST(:task AS varchar),
-            CASE WHEN part.n = 1 THEN CAST(:first_priority AS integer) ELSE 0 END,
-            CAST(:lock AS text), CAST(NULL AS text),
-            jsonb_build_object('message_id', part.id),
-            CASE WHEN part.n = 1 OR CAST(:pace AS float8) <= 0 THEN NULL
-                 ELSE statement_timestamp()
-                      + make_interval(secs => (part.n - 1) * CAST(:pace AS float8)) END
-        )::procrastinate_job_to_defer_v1
-        FROM unnest(CAST(:ids AS text[])) WITH ORDINALITY AS part(id, n)
-        ORDER BY part.n
-    )))
-    """
-)
-
-
-async def defer_reply_sends(
-    session: AsyncSession,
-    *,
-    message_ids: Sequence[uuid.UUID],
-    lead_id: uuid.UUID,
-    pace_seconds: float,
-) -> list[int]:
-    """Send the parts of one reply, in order: the first at once (ahead of other replies' later
-    parts: ``FIRST_PART_PRIORITY``), each next one ``pace_seconds`` later."""
-    if not message_ids:
-        return []
-    found = await session.execute(
-        _DEFER_SENDS,
-        {
-            "queue": OUTBOUND_QUEUE,
-            "task": task_name(SEND_OUTBOUND),
-            "first_priority": FIRST_PART_PRIORITY,
-            "lock": send_lock(lead_id),
-            "pace": pace_seconds,
-            "ids": [str(m) for m in message_ids],
-        },
-    )
-    return [int(job_id) for job_id in found.scalars()]
 
 
 async def defer_erase_after_notice(

@@ -80,9 +80,21 @@ UNCERTAIN_ERROR = (
 )
 
 
-async def enqueue_send(session: AsyncSession, message: Message) -> None:
-    """The job that sends ``message`` now; one at a time per lead, so replies arrive in order."""
-    await queue.defer_send(session, message_id=message.id, lead_id=message.lead_id, run_at=None)
+async def enqueue_send(
+    session: AsyncSession, message: Message, *, delay_seconds: float = 0.0, first: bool = False
+) -> None:
+    """The job that sends ``message``; one at a time per lead, so replies arrive in order.
+    A reply's ``first`` part goes ahead of the queue's later parts."""
+    run_at = None
+    if delay_seconds > 0:
+        run_at = await message_queries.database_now(session) + timedelta(seconds=delay_seconds)
+    await queue.defer_send(
+        session,
+        message_id=message.id,
+        lead_id=message.lead_id,
+        run_at=run_at,
+        priority=queue.FIRST_PART_PRIORITY if first else 0,
+    )
 
 
 async def queue_outbound(
@@ -119,9 +131,8 @@ async def queue_outbound(
         )
         messages.append(message)
     await session.flush()
-    await queue.defer_reply_sends(
-        session, message_ids=[m.id for m in messages], lead_id=lead.id, pace_seconds=pace_seconds
-    )
+    for index, message in enumerate(messages):
+        await enqueue_send(session, message, delay_seconds=index * pace_seconds, first=index == 0)
     return messages
 
 
