@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.webhook_path                       # in process, both paths
     .venv/bin/python -m bench.webhook_path --webhooks 50
-    .venv/bin/python -m bench.webhook_path --open-loop           # the API as its own process
+    .venv/bin/python -m bench.webhook_path --open-loop           # and the API in its own process
     .venv/bin/python -m bench.webhook_path --open-loop --rates 50,100,200 --seconds 10
 
 In process: the real ASGI app (``vellarys.asgi.create_app``) answers signed Meta webhooks of
@@ -270,7 +270,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--rates", type=lambda v: [float(r) for r in v.split(",")], default=[50.0, 100.0, 200.0]
     )
     parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--only", choices=("lean", "full"), help="measure one path only")
+    parser.add_argument("--only", choices=("lean", "full"), help="the open loop on one path only")
     args = parser.parse_args(argv)
     paths = [
         p for p in (True, False) if args.only is None or args.only == ("lean" if p else "full")
@@ -284,18 +284,19 @@ def main(argv: Sequence[str] | None = None) -> None:
         postgres_server() as server,
         databases(server, ("lean", "full")) as urls,
     ):
-        for lean in paths:
+        for lean in (True, False):
             tag = "lean" if lean else "full"
             url = urls[tag]
             path = asyncio.run(seed(url, Path(tmp) / f"seed-{tag}"))
-            if args.open_loop:
+            args.lean = lean
+            runs.append(asyncio.run(in_process(url, path, Path(tmp) / f"data-{tag}", args)))
+            if args.open_loop and lean in paths:
                 loops[tag] = open_loop(url, path, Path(tmp), args, lean)
-            else:
-                args.lean = lean
-                runs.append(asyncio.run(in_process(url, path, Path(tmp) / f"data-{tag}", args)))
             found = query(url, "SELECT count(*) FROM procrastinate_jobs")[0][0]
             jobs.append(f"{tag} {found}")
-    print(render_open_loop(loops, args) if args.open_loop else render_in_process(runs, args))
+    print(render_in_process(runs, args))
+    if args.open_loop:
+        print(render_open_loop(loops, args))
     print(f"  jobs deferred: {', '.join(jobs)}")
     print(f"  load average before: {before}, after: {load_average()}")
 
