@@ -111,10 +111,11 @@ async def test_an_agency_with_an_outgoing_webhook_hears_of_each_message(stack: S
             secret_key=stack.container.settings.resolved_secret_key,
             allow_private=True,
         )
-    answer = await stack.post(meta_text("Tem garagem?", wamid="wamid.H2", phone=PHONE))
-    assert answer.json()["stored"] == 1
+    for n, text in enumerate(("Tem garagem?", "E piscina?")):
+        answer = await stack.post(meta_text(text, wamid=f"wamid.H{n + 2}", phone=PHONE))
+        assert answer.json()["stored"] == 1
     told = await stack.scalar(
-        "SELECT string_agg(payload -> 'data' -> 'message' ->> 'text', '|') "
+        "SELECT string_agg(payload -> 'data' -> 'message' ->> 'text', '|' ORDER BY created_at) "
         "FROM webhook_deliveries WHERE event = 'message.received'"
     )
-    assert told == "Tem garagem?"
+    assert told == "Tem garagem?|E piscina?"

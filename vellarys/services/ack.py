@@ -74,11 +74,17 @@ async def acknowledge(
     plain = _plain_batch(batch, deps, now=now, body=body)
     if plain is None:
         return None
-    ack = Ack(tenant_id=channel.ref.tenant_id, channel_id=channel.ref.id)
+    tenant_id = channel.ref.tenant_id
+    if cache.has_hooks(tenant_id):
+        return None
+    ack = Ack(tenant_id=tenant_id, channel_id=channel.ref.id)
     for message in plain:
-        if not await _store(db, deps, channel, message, now=now, ack=ack):
-            if not channel.fresh:  # edited since cached: read it again next time
-                cache.forget(provider, key)
+        outcome = await _store(db, deps, channel, message, now=now, ack=ack)
+        if outcome == "stale":  # edited since it was read: read it again next time
+            cache.forget(provider, key)
+        elif outcome == "hooks":
+            cache.note_hooks(tenant_id)
+        if outcome != "done":
             return None
     return ack
 
@@ -119,8 +125,9 @@ async def _store(
     *,
     now: datetime,
     ack: Ack,
-) -> bool:
-    """Store one message; False when the full path must take the webhook over."""
+) -> str:
+    """Store one message: "done", or why the full path must take the webhook over
+    ("stale" channel, outgoing "hooks", data the database "refused")."""
     settings = deps.settings
     limits = ack_queries.Limits(
         lead=settings.lead_messages_per_minute,
@@ -132,9 +139,11 @@ async def _store(
             db, channel.ref, message, now=now, queue=queue.PIPELINE_QUEUE, limits=limits
         )
     except Refused:
-        return False  # the full path records it as rejected, in its savepoint
-    if not stored.fresh or stored.hooks:
-        return False
+        return "refused"  # the full path records it as rejected, in its savepoint
+    if not stored.fresh:
+        return "stale"
+    if stored.hooks:
+        return "hooks"
     result = ack.result
     if stored.erased:
         result.ignored += 1  # an old webhook of a lead erased under the LGPD
@@ -145,7 +154,7 @@ async def _store(
         if stored.over is not None and stored.lead_id is not None:
             result.rate_limited += 1
             ack.over.append((channel.ref.tenant_id, stored.lead_id, stored.over))
-    return True
+    return "done"
 
 
 def _plain_batch(

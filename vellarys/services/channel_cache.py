@@ -8,12 +8,15 @@ no round trip, where a listener needs a connection of its own per process and mi
 changed while it was reconnecting (after an outage, exactly when channels get fixed). A
 rotated secret makes the cached adapter refuse the provider's new signature: the entry is
 read again and the request checked once more before it is refused. The TTL only bounds how
-long an entry no request proves stale (a deleted channel's) stays in memory.
+long an entry no request proves stale (a deleted channel's) stays in memory, and how long an
+agency found to have outgoing webhooks (the statement refuses those too: the full path writes
+their deliveries) skips the lean path after it removed them: a hint, never a write.
 """
 
 from __future__ import annotations
 
 import time
+import uuid
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -46,6 +49,7 @@ class ChannelCache:
         self._max = max_entries
         self._clock = clock
         self._entries: OrderedDict[tuple[str, str], tuple[float, CachedChannel]] = OrderedDict()
+        self._hooked: dict[uuid.UUID, float] = {}
 
     def get(self, provider: str, key: str) -> CachedChannel | None:
         found = self._entries.get((provider, key))
@@ -61,6 +65,22 @@ class ChannelCache:
         self._entries.move_to_end((provider, key))
         while len(self._entries) > self._max:
             self._entries.popitem(last=False)
+
+    def note_hooks(self, tenant_id: uuid.UUID) -> None:
+        """The agency has an outgoing webhook that hears of messages: for a TTL, its
+        webhooks go straight to the full path (which writes the deliveries)."""
+        self._hooked[tenant_id] = self._clock()
+        while len(self._hooked) > self._max:
+            self._hooked.pop(next(iter(self._hooked)))
+
+    def has_hooks(self, tenant_id: uuid.UUID) -> bool:
+        noted = self._hooked.get(tenant_id)
+        if noted is None:
+            return False
+        if self._clock() - noted > self._ttl:
+            del self._hooked[tenant_id]
+            return False
+        return True
 
     def forget(self, provider: str, key: str) -> None:
         self._entries.pop((provider, key), None)
