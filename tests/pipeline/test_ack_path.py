@@ -111,8 +111,8 @@ async def test_an_agency_with_an_outgoing_webhook_hears_of_each_message(stack: S
             secret_key=stack.container.settings.resolved_secret_key,
             allow_private=True,
         )
-    for n, text in enumerate(("Tem garagem?", "E piscina?")):
-        answer = await stack.post(meta_text(text, wamid=f"wamid.H{n + 2}", phone=PHONE))
+    for n, said in enumerate(("Tem garagem?", "E piscina?")):
+        answer = await stack.post(meta_text(said, wamid=f"wamid.H{n + 2}", phone=PHONE))
         assert answer.json()["stored"] == 1
     told = await stack.scalar(
         "SELECT string_agg(payload -> 'data' -> 'message' ->> 'text', '|' ORDER BY created_at) "

@@ -46,8 +46,6 @@ class Ack:
 
     result: IngestResult = field(default_factory=IngestResult)
     over: list[tuple[uuid.UUID, uuid.UUID, str]] = field(default_factory=list)
-    tenant_id: uuid.UUID | None = None
-    channel_id: uuid.UUID | None = None
 
 
 async def acknowledge(
@@ -77,7 +75,7 @@ async def acknowledge(
     tenant_id = channel.ref.tenant_id
     if cache.has_hooks(tenant_id):
         return None
-    ack = Ack(tenant_id=tenant_id, channel_id=channel.ref.id)
+    ack = Ack()
     for message in plain:
         outcome = await _store(db, deps, channel, message, now=now, ack=ack)
         if outcome == "stale":  # edited since it was read: read it again next time
