@@ -375,6 +375,18 @@ def test_a_yes_no_question_is_answered_yes_first_in_whatsapp_bold() -> None:
     assert yes_first("aceita pet?", "Não aceita animais.") == "Não aceita animais."
 
 
+def test_bad_news_is_never_cheered_with_a_yes() -> None:
+    fine = "Paga uma multa de três aluguéis, proporcional ao tempo que falta."
+    assert yes_first("quero sair antes do contrato, pago multa?", fine) == (
+        f"Infelizmente, sim. {fine}"
+    )
+    fee = "A taxa de administração é de 10% do aluguel."
+    assert yes_first("vcs cobram taxa de administração?", fee) == f"Sim. {fee}"
+    leave = "O inquilino pode devolver o imóvel antes, pagando multa proporcional."
+    assert yes_first("posso sair antes do fim do contrato?", leave) == f"Sim. {leave}"
+    assert yes_first("aceita pet?", "Aceita pets de pequeno porte.").startswith("Sim! ")
+
+
 def test_knowledge_answer_stays_in_the_section_of_its_best_sentence() -> None:
     chunk = (
         "# Financiamento\n"

@@ -45,7 +45,7 @@ def test_far_bairros_are_not_offered_as_near() -> None:
         widened=WIDENED,
     )
     text = everything(plan("tem algo?", profile=VILA_MARIANA, retrieval=far))
-    assert "em outros bairros" in text
+    assert "fora da zona sul" in text  # far, and said to be far
     assert "próxima" not in text and "vizinho" not in text
     near = Retrieval(properties=(rental("AP1402", "Moema", 3500),), widened=WIDENED[:1])
     assert "bairros vizinhos" in everything(plan("tem algo?", profile=VILA_MARIANA, retrieval=near))
@@ -68,3 +68,29 @@ def test_a_total_over_a_budget_with_condo_is_said_with_its_figures() -> None:
     )
     text = everything(plan("pago no max 3 mil com condominio", profile=profile, retrieval=found))
     assert "aluguel + condomínio dá R$ 3.420, acima dos R$ 3.000" in text
+
+
+def test_far_widening_goes_nearest_first_and_never_over_budget_when_one_fits() -> None:
+    # "Vila Madalena" looks like "Vila Mariana" but is across the city (zona oeste).
+    assert vicinity.distance("Vila Madalena", ["Vila Mariana"]) == 3
+    assert vicinity.distance("Moema", ["Vila Mariana"]) == 1
+    assert vicinity.distance("Santo Amaro", ["Vila Mariana"]) == 2
+    assert vicinity.distance("Santana", ["Vila Mariana"]) == vicinity.FAR
+    far = Retrieval(
+        properties=(
+            rental("AP1205", "Vila Madalena", 4200, condo=850),  # over "até 4 mil"
+            rental("AP1804", "Santana", 3200),
+            rental("AP1703", "Tatuapé", 2800),
+        ),
+        widened=WIDENED,
+    )
+    reply = plan("tem algo?", profile=VILA_MARIANA, retrieval=far)
+    text = everything(reply)
+    assert reply.property_codes == ["AP1703", "AP1804"]  # the zona leste borders the zona sul
+    assert "AP1205" not in text
+    assert "fora da zona sul, na zona leste e na zona norte" in text
+    # Every card over the budget: shown, but each said with its price against the budget.
+    over = Retrieval(properties=(rental("AP1205", "Vila Madalena", 4200, condo=850),), widened=WIDENED)
+    text = everything(plan("tem algo?", profile=VILA_MARIANA, retrieval=over))
+    assert "o AP1205 sai por R$ 4.200/mês, um pouco acima dos R$ 4.000 que você falou" in text
+    assert "fora da zona sul, na zona oeste" in text

@@ -43,6 +43,7 @@ WIDENED_WHERE = {
     "nearby": "opções em bairros vizinhos",
     "zone": "opções na mesma região ({zone})",
     "city": "opções em outros bairros",
+    "far": "o que tenho fora {away}, {found}",
 }
 NO_MATCH = (
     "Por enquanto não encontrei imóveis com esse perfil na nossa carteira. Vou pedir para um"
@@ -88,7 +89,7 @@ NO_MORE = (
     "Com esse perfil, essas são as opções que tenho no momento. Se quiser, posso procurar em"
     " outros bairros ou com outro valor."
 )
-OVER_BUDGET = "Obs.: {codes} fica um pouco acima do seu orçamento."
+OVER_BUDGET = "Obs.: o {code} sai por {price}, um pouco acima dos {budget} que você falou."
 OVER_BUDGET_WITH_FEES = (
     "Obs.: no {code}, aluguel + condomínio dá {total}, acima dos {budget} que você falou."
 )

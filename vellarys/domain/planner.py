@@ -380,7 +380,12 @@ def _add_cards(d: Draft, hits: Sequence[PropertyHit]) -> None:
 
 
 def _fresh(t: PlanTurn) -> list[PropertyHit]:
-    return fresh_properties(t.retrieval.properties, t.profile, shown_before=t.shown_before)
+    return fresh_properties(
+        t.retrieval.properties,
+        t.profile,
+        shown_before=t.shown_before,
+        widened=t.retrieval.widened,
+    )
 
 
 # --- the reply ---------------------------------------------------------------------------
