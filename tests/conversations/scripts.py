@@ -262,8 +262,15 @@ SCRIPTS: tuple[Script, ...] = (
     Script(
         "abreviações",
         "abbreviations",
-        # Vila Madalena, Tatuapé and Santana are not "próximas" of Vila Mariana.
-        (Turn("oi qro alugar ap 2 qts na vl mariana ate 4 mil", never=(r"proxima",)),),
+        # Vila Madalena, Tatuapé and Santana are not "próximas" of Vila Mariana: far zones are
+        # named, and the R$ 4.200 + R$ 850 Vila Madalena card is not shown while others fit.
+        (
+            Turn(
+                "oi qro alugar ap 2 qts na vl mariana ate 4 mil",
+                says=(r"fora da zona sul",),
+                never=(r"proxima", r"AP1205"),
+            ),
+        ),
         profile={"intent": "rent", "bedrooms": 2, "property_type": "apartment"},
         listings={"transaction": "rent"},
     ),
@@ -329,7 +336,14 @@ SCRIPTS: tuple[Script, ...] = (
     Script(
         "pergunta que os documentos não respondem",
         "unanswerable",
-        (Turn("vcs fazem frete de mudança?", says=(r"corretor",)),),
+        # The promise to come back says when ("até hoje às 17h"), never a bare "já te retorno".
+        (
+            Turn(
+                "vcs fazem frete de mudança?",
+                says=(r"corretor", r"te respondo por aqui ate (?:hoje|amanha) as \d+h"),
+                never=(r"ja te retorno",),
+            ),
+        ),
         open_questions=True,
     ),
     Script(
@@ -394,7 +408,14 @@ SCRIPTS: tuple[Script, ...] = (
     Script(
         "inquilino quer sair antes",
         "current tenant",
-        (Turn("sou inquilino de vcs e quero sair antes do fim do contrato, pago multa?"),),
+        # A penalty is not cheered with "Sim!".
+        (
+            Turn(
+                "sou inquilino de vcs e quero sair antes do fim do contrato, pago multa?",
+                says=(r"infelizmente, sim\. .*multa",),
+                never=(r"sim!",),
+            ),
+        ),
         listings={"none": True},
     ),
     Script(

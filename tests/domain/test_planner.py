@@ -1,6 +1,7 @@
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -75,6 +76,7 @@ def context(
     kind: str = "text",
     media: Mapping[str, Any] | None = None,
     stage: str = "qualifying",
+    now: datetime | None = None,
 ) -> ConversationContext:
     return ConversationContext(
         agency_name=AGENCY,
@@ -83,6 +85,7 @@ def context(
         history=list(history),
         new_messages=[Turn("user", text, kind, dict(media or {}))],
         stage=stage,
+        now=now,
     )
 
 
@@ -444,11 +447,43 @@ def test_knowledge_uses_the_best_scoring_hit() -> None:
 
 def test_question_without_a_trusted_hit_is_honestly_sent_to_a_broker() -> None:
     weak = KnowledgeHit("FGTS", FGTS_CHUNK, KNOWLEDGE_MIN_SCORE - 0.01)
-    reply = plan("Vocês aceitam permuta?", profile=BUYER, retrieval=Retrieval(knowledge=(weak,)))
+    week = {day: ["09:00", "18:00"] for day in ("mon", "tue", "wed", "thu", "fri")}
+    hours = {**SETTINGS, "business_hours": {**week, "sat": ["09:00", "13:00"]}}
+    wednesday = datetime.fromisoformat("2026-11-25T15:10:00-03:00")
+    reply = plan(
+        "Vocês aceitam permuta?",
+        profile=BUYER,
+        retrieval=Retrieval(knowledge=(weak,)),
+        settings=hours,
+        now=wednesday,
+    )
     text = everything(reply)
-    assert "Vou confirmar essa informação com um corretor e já te retorno" in text
+    # Every promise to come back says when, in open hours, on the hour.
+    assert (
+        "Vou confirmar essa informação com um corretor e te respondo por aqui até hoje às 18h"
+        in text
+    )
     assert "FGTS" not in text
     assert reply.needs_broker_answer
+    late = plan(
+        "Vocês aceitam permuta?",
+        profile=BUYER,
+        retrieval=Retrieval(knowledge=(weak,)),
+        settings=hours,
+        now=wednesday.replace(hour=17, minute=30),
+    )
+    assert "te respondo por aqui até amanhã às 11h" in everything(late)
+    saturday_night = datetime.fromisoformat("2026-11-28T23:40:00-03:00")
+    floor = plan(
+        "o AP1234 fica em que andar?",
+        profile=BUYER,
+        retrieval=Retrieval(looked_up=AP1234, focus=AP1234, focus_explicit=True),
+        settings=hours,
+        now=saturday_night,
+    )
+    assert "não informa o andar; confirmo com o corretor e te respondo até segunda às 11h" in (
+        everything(floor)
+    )
 
 
 def test_question_with_no_knowledge_at_all_is_sent_to_a_broker() -> None:

@@ -90,7 +90,9 @@ def test_far_widening_goes_nearest_first_and_never_over_budget_when_one_fits() -
     assert "AP1205" not in text
     assert "fora da zona sul, na zona leste e na zona norte" in text
     # Every card over the budget: shown, but each said with its price against the budget.
-    over = Retrieval(properties=(rental("AP1205", "Vila Madalena", 4200, condo=850),), widened=WIDENED)
+    over = Retrieval(
+        properties=(rental("AP1205", "Vila Madalena", 4200, condo=850),), widened=WIDENED
+    )
     text = everything(plan("tem algo?", profile=VILA_MARIANA, retrieval=over))
     assert "o AP1205 sai por R$ 4.200/mês, um pouco acima dos R$ 4.000 que você falou" in text
     assert "fora da zona sul, na zona oeste" in text

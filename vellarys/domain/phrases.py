@@ -100,8 +100,14 @@ ALL_SET = (
 )
 STILL_HERE = "Qualquer dúvida, é só me chamar por aqui. 😊"
 
-PART_BROKER_WILL_CONFIRM = "O resto eu confirmo com um corretor e te retorno. 😊"
-BROKER_WILL_CONFIRM = "Vou confirmar essa informação com um corretor e já te retorno. 😊"
+# "{when}" is ``PlanTurn.answer_by``: " até hoje às 17h"; a promise always has a time.
+PART_BROKER_WILL_CONFIRM = "O resto eu confirmo com um corretor e te respondo por aqui{when}. 😊"
+BROKER_WILL_CONFIRM = (
+    "Vou confirmar essa informação com um corretor e te respondo por aqui{when}. 😊"
+)
+LISTING_WILL_CONFIRM = (
+    "O anúncio não informa {missing}; confirmo com o corretor e te respondo{when}. 😊"
+)
 SEARCH_ACK = "Posso te ajudar a procurar, sim! 😊"
 INJECTION_DEFLECT = "Por aqui eu te ajudo a encontrar o imóvel ideal. 😊"
 

@@ -116,7 +116,7 @@ def listing_facts(t: PlanTurn, d: Draft) -> None:
         lines.append(note)
     if found.unknown:
         missing = " e ".join(UNKNOWN_LABELS[f] for f in found.unknown)
-        lines.append(f"O anúncio não informa {missing}; vou confirmar com o corretor. 😊")
+        lines.append(phrases.LISTING_WILL_CONFIRM.format(missing=missing, when=t.answer_by))
         d.needs_broker_answer = True
         d.open_question = f"{focus.code}: {t.context.text.strip()[:200]}"
     if lines:

@@ -186,7 +186,7 @@ def _knowledge(t: PlanTurn, d: Draft) -> None:
         d.handled = True
     missing = [q for _, a, q in pending if a is None]
     if answers and missing:
-        d.say(phrases.PART_BROKER_WILL_CONFIRM)
+        d.say(phrases.PART_BROKER_WILL_CONFIRM.format(when=t.answer_by))
         d.needs_broker_answer = True
         d.open_question = missing[0].strip()[:240]
 
@@ -257,7 +257,7 @@ def _unanswered(t: PlanTurn, d: Draft) -> None:
     if t.learned & _SEARCH_SLOTS:
         d.say(phrases.SEARCH_ACK)
     else:
-        d.say(phrases.BROKER_WILL_CONFIRM)
+        d.say(phrases.BROKER_WILL_CONFIRM.format(when=t.answer_by))
         d.needs_broker_answer = True
         d.open_question = t.context.text.strip()[:240]
     d.handled = True
