@@ -359,7 +359,13 @@ SCRIPTS: tuple[Script, ...] = (
     Script(
         "investidor de studio",
         "investor",
-        (Turn("quero investir num studio perto do metrô pra renda de aluguel"),),
+        # "perto do metrô" is answered from the listing, never assumed from its silence.
+        (
+            Turn(
+                "quero investir num studio perto do metrô pra renda de aluguel",
+                says=(r"metro",),
+            ),
+        ),
         profile={"intent": "invest", "property_type": "studio"},
         listings={"transaction": "sale"},
     ),

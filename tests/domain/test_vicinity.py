@@ -96,3 +96,26 @@ def test_far_widening_goes_nearest_first_and_never_over_budget_when_one_fits() -
     text = everything(plan("tem algo?", profile=VILA_MARIANA, retrieval=over))
     assert "o AP1205 sai por R$ 4.200/mês, um pouco acima dos R$ 4.000 que você falou" in text
     assert "fora da zona sul, na zona oeste" in text
+
+
+def test_near_the_metro_is_answered_from_the_listings_never_assumed() -> None:
+    investor = {"intent": "invest", "property_type": "studio"}
+    quiet = hit("ST1304", title="Studio com vaga no Itaim Bibi", property_type="studio")
+    station = hit(
+        "ST1706", title="Studio ao lado do metrô Tatuapé", property_type="studio", price=400_000
+    )
+    tagged = hit("AP1804", title="Apartamento em Santana", features=("perto do metrô",))
+    text = "quero investir num studio perto do metrô"
+    alone = plan(text, profile=investor, retrieval=Retrieval(properties=(quiet,)))
+    said = everything(alone)
+    assert "O anúncio do ST1304 não diz se fica perto do metrô" in said
+    assert alone.needs_broker_answer and alone.open_question == "ST1304: perto do metrô?"
+    both = plan(text, profile=investor, retrieval=Retrieval(properties=(quiet, station, tagged)))
+    said = everything(both)
+    assert both.property_codes[:2] == ["ST1706", "AP1804"]  # what the listing says comes first
+    assert "Pelo anúncio, ST1706 e AP1804 ficam perto do metrô; o anúncio do ST1304 não diz" in said
+    # Not asked: nothing said about the metrô.
+    plain = plan(
+        "quero investir num studio", profile=investor, retrieval=Retrieval(properties=(quiet,))
+    )
+    assert "metrô" not in everything(plain).replace("🚇", "") and not plain.needs_broker_answer

@@ -5,12 +5,21 @@ signals that hand a lead over at once (approved credit, an offer, "quero fechar"
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from vellarys.domain import phrases, vicinity
+from vellarys.domain.cards import PropertyHit
 from vellarys.domain.cost_answer import answer_costs, asked_costs
 from vellarys.domain.dialogue import OWNER_QUESTIONS, next_owner_slot
 from vellarys.domain.listing import financing_price
-from vellarys.domain.listing_facts import UNKNOWN_LABELS, answer_facts, asked_facts, purpose_note
+from vellarys.domain.listing_facts import (
+    UNKNOWN_LABELS,
+    answer_facts,
+    asked_facts,
+    asks_transit,
+    purpose_note,
+    transit_note,
+)
 from vellarys.domain.plan_state import Draft, PlanTurn
 from vellarys.domain.qualification import missing_slots
 from vellarys.domain.text import fold
@@ -185,3 +194,15 @@ def _asks_iptu_period(text: str) -> bool:
     """ "o IPTU do anúncio é por mês ou por ano?": the agency's convention, from its settings."""
     folded = fold(text)
     return "iptu" in folded and bool(re.search(r"\b(?:mes|mensal|ano|anual)\b", folded))
+
+
+def transit(t: PlanTurn, d: Draft, sent: Sequence[PropertyHit], said: str) -> None:
+    """ "perto do metrô" answered from the listings, and what they do not say is confirmed."""
+    if not asks_transit(said):
+        return
+    note, silent = transit_note(sent, when=t.answer_by)
+    if note:
+        d.say(note)
+    if silent and not d.open_question:
+        d.needs_broker_answer = True
+        d.open_question = f"{', '.join(silent)}: perto do metrô?"

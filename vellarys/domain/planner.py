@@ -31,7 +31,7 @@ from vellarys.domain.listing import (
     ready_to_search,
     total_over_budget_notes,
 )
-from vellarys.domain.listing_facts import asked_facts, big_dog_note
+from vellarys.domain.listing_facts import asked_facts, asks_transit, big_dog_note, mentions_transit
 from vellarys.domain.opening import QUIET_TYPES, greeting, media_notes, quiet_reply
 from vellarys.domain.plan_state import Draft, PlanTurn, Retrieval
 from vellarys.domain.plan_turn import build_turn
@@ -201,6 +201,8 @@ def _properties(t: PlanTurn, d: Draft) -> None:
     if not changed and t.retrieval.shown_before:
         return
     hits = _fresh(t)
+    if asks_transit(t.context.text):
+        hits.sort(key=lambda hit: not mentions_transit(hit))  # near the metrô first
     still = [h for h in t.retrieval.properties if h.code in t.shown_before][:2]
     if not hits and still and not t.retrieval.widened and "more" not in t.intents:
         # A rent that fits but a total that does not is said with its figures, never "fits".
@@ -230,6 +232,7 @@ def _properties(t: PlanTurn, d: Draft) -> None:
         dog = big_dog_note([h for h in sent if h.transaction == "rent"], said)
         if dog:
             d.say(dog)
+        steps.transit(t, d, sent, said)
         d.handled = True
     elif not t.retrieval.properties and t.learned & _SEARCH_SLOTS:
         d.say(phrases.NO_MATCH)
