@@ -396,7 +396,14 @@ SCRIPTS: tuple[Script, ...] = (
     Script(
         "três imóveis não são três vagas",
         "counts",
-        (Turn("vi 3 imoveis no site de vcs, queria mais opcoes de casa pra comprar"),),
+        # The listings seen on the site are asked about (by code), not the next slot.
+        (
+            Turn(
+                "vi 3 imoveis no site de vcs, queria mais opcoes de casa pra comprar",
+                says=(r"os que voce viu no site, quais foram\?",),
+                never=(r"com quem eu falo",),
+            ),
+        ),
         profile={"intent": "buy", "property_type": "house", "parking": None},
     ),
     Script(

@@ -969,3 +969,29 @@ def test_a_big_dog_is_told_that_the_listing_does_not_say_the_size() -> None:
         plan("tenho um gato", profile=profile, stored={}, retrieval=Retrieval(properties=(pets,)))
     )
     assert "porte" not in small
+
+
+def test_after_cards_the_one_question_is_about_them_not_the_next_slot() -> None:
+    found = Retrieval(properties=HITS[:3])
+    reply = plan("quero comprar ap em Moema", profile=BUYER, stored={}, retrieval=found)
+    assert reply.property_codes and reply.asked is None
+    assert everything(reply).endswith(phrases.CARDS_QUESTION[len(HISTORY) % 2])
+    assert everything(reply).count("?") == 1
+    # Asked once: the next reply with cards qualifies instead (never the same question twice).
+    asked = (*HISTORY, Turn("user", "quero ap"), Turn("assistant", phrases.CARDS_QUESTION[0]))
+    again = plan(
+        "até 700 mil",
+        profile={**BUYER, "budget_max": 700_000},
+        stored=BUYER,
+        retrieval=Retrieval(properties=HITS[3:]),
+        history=asked,
+    )
+    assert again.property_codes and again.asked is not None
+    # Listings seen on the agency's site: which ones, by code.
+    seen = plan(
+        "vi 3 imoveis no site de vcs, queria mais opcoes de casa pra comprar",
+        profile={"intent": "buy", "property_type": "house"},
+        stored={},
+        retrieval=found,
+    )
+    assert everything(seen).endswith(phrases.SEEN_ON_SITE)

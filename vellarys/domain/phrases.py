@@ -94,6 +94,16 @@ OVER_BUDGET_WITH_FEES = (
     "Obs.: no {code}, aluguel + condomínio dá {total}, acima dos {budget} que você falou."
 )
 AFTER_CARDS = "Gostou de alguma? Se quiser, posso pedir para um corretor agendar uma visita."
+# The one question after cards is about them (a visit offered), not the next qualifying slot.
+CARDS_QUESTION = (
+    "Algum desses te interessou? Se quiser, já vejo um horário de visita. 😊",
+    "Gostou de algum? Se quiser conhecer, marco uma visita para você. 😊",
+)
+CARD_QUESTION = "Esse te interessou? Se quiser, já vejo um horário de visita. 😊"
+# "vi 3 imóveis no site": the ones they saw are asked about, by code.
+SEEN_ON_SITE = (
+    "E os que você viu no site, quais foram? Se me mandar os códigos, te conto tudo sobre eles. 😊"
+)
 ALL_SET = (
     "Perfeito, já tenho o que preciso! Um corretor vai entrar em contato com opções para você"
     " em breve. 😊"

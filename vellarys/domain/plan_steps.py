@@ -206,3 +206,22 @@ def transit(t: PlanTurn, d: Draft, sent: Sequence[PropertyHit], said: str) -> No
     if silent and not d.open_question:
         d.needs_broker_answer = True
         d.open_question = f"{', '.join(silent)}: perto do metrô?"
+
+
+_SEEN_ON_SITE = re.compile(
+    r"\bvi (?:\w+ )?(?:imoveis|casas|aps?|apartamentos|anuncios|opcoes|studios)\b"
+    r".*\b(?:site|portal|anuncio|instagram|zap|olx|vivareal|viva real|quintoandar)\b"
+)
+
+
+def cards_question(t: PlanTurn, d: Draft) -> str | None:
+    """The one question after cards: the listings the lead saw elsewhere, else whether one of
+    these interests them (a visit offered); None when the last reply already asked that."""
+    if _SEEN_ON_SITE.search(fold(t.context.text)) and not t.retrieval.looked_up:
+        return phrases.SEEN_ON_SITE
+    asked = (*phrases.CARDS_QUESTION, phrases.CARD_QUESTION)
+    if any(q in t.previous_reply for q in asked):
+        return None  # not the same question twice in a row: the next slot is asked instead
+    if len(d.codes) == 1:
+        return phrases.CARD_QUESTION
+    return phrases.CARDS_QUESTION[t.variant % len(phrases.CARDS_QUESTION)]

@@ -287,6 +287,11 @@ def _question(t: PlanTurn, d: Draft) -> None:
     if d.follow_up:
         d.say(d.follow_up)
         return
+    about_cards = steps.cards_question(t, d) if d.cards else None
+    if about_cards:
+        d.say(about_cards)
+        d.question_done = True
+        return
     if t.context.settings.get("qualification_enabled", True) is False:
         return
     slot = _next_slot(t)
