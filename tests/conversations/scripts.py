@@ -114,7 +114,8 @@ SCRIPTS: tuple[Script, ...] = (
         (
             Turn(
                 "o AP1402 aceita pet? e qual o iptu?",
-                says=(r"aceita pets", r"2\.600 por ano"),
+                # The monthly total has the IPTU in it (rent + condomínio + R$ 217).
+                says=(r"aceita pets", r"2\.600 por ano", r"iptu, da cerca de r\$ 6\.967 por mes"),
                 never=(r"comprar ou (?:para )?alugar\?",),  # a rental listing: a renter
             ),
         ),

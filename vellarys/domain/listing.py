@@ -134,21 +134,48 @@ def total_over_budget(hits: Sequence[PropertyHit], profile: Mapping[str, Any]) -
     ]
 
 
-def total_over_budget_notes(hits: Sequence[PropertyHit], profile: Mapping[str, Any]) -> list[str]:
-    """ "Obs.: no AP1102, aluguel + condomínio dá R$ 6.180, acima dos R$ 6.000 que você falou." """
+def with_iptu(note: str, hit: PropertyHit, iptu_period: str) -> str:
+    """A rental's monthly total with the IPTU too, its period said (the agency's listings give
+    it per year or per month, ``iptu_period``): "...; com o IPTU (R$ 2.600 por ano, cerca de
+    R$ 217 por mês), o custo mensal fica em R$ 6.397." Unchanged when the listing has none."""
+    if hit.transaction != "rent" or not hit.iptu:
+        return note
+    if iptu_period == "year":
+        monthly = round(hit.iptu / 12)
+        said = f"{format_brl(hit.iptu)} por ano, cerca de {format_brl(monthly)} por mês"
+    else:
+        monthly, said = hit.iptu, f"{format_brl(hit.iptu)} por mês"
+    total = hit.price + (hit.condo_fee or 0) + monthly
+    return (
+        f"{note.removesuffix('.')}; com o IPTU ({said}), o custo mensal fica em"
+        f" {format_brl(total)}."
+    )
+
+
+def total_over_budget_notes(
+    hits: Sequence[PropertyHit], profile: Mapping[str, Any], *, iptu_period: str = "year"
+) -> list[str]:
+    """ "Obs.: no AP1102, aluguel + condomínio dá R$ 6.180, acima dos R$ 6.000 que você falou;
+    com o IPTU (...), o custo mensal fica em R$ 6.397." """
     budget = profile.get("budget_max")
     return [
-        phrases.OVER_BUDGET_WITH_FEES.format(
-            code=hit.code,
-            total=format_brl(hit.price + (hit.condo_fee or 0)),
-            budget=format_brl(int(budget)),
+        with_iptu(
+            phrases.OVER_BUDGET_WITH_FEES.format(
+                code=hit.code,
+                total=format_brl(hit.price + (hit.condo_fee or 0)),
+                budget=format_brl(int(budget)),
+            ),
+            hit,
+            iptu_period,
         )
         for hit in total_over_budget(hits, profile)
         if isinstance(budget, int)
     ]
 
 
-def over_budget_notes(hits: Sequence[PropertyHit], profile: Mapping[str, Any]) -> list[str]:
+def over_budget_notes(
+    hits: Sequence[PropertyHit], profile: Mapping[str, Any], *, iptu_period: str = "year"
+) -> list[str]:
     """ "Obs.: no AP1703, aluguel + condomínio dá R$ 3.420, acima dos R$ 3.000 que você falou."
     A total the lead capped is always said with its figures, even after the budget widened."""
     above = over_budget(hits, profile)
@@ -166,8 +193,12 @@ def over_budget_notes(hits: Sequence[PropertyHit], profile: Mapping[str, Any]) -
             if h.code in above
         ]
     return [
-        phrases.OVER_BUDGET_WITH_FEES.format(
-            code=h.code, total=format_brl(monthly_total(h, profile)), budget=budget
+        with_iptu(
+            phrases.OVER_BUDGET_WITH_FEES.format(
+                code=h.code, total=format_brl(monthly_total(h, profile)), budget=budget
+            ),
+            h,
+            iptu_period,
         )
         for h in hits
         if h.code in above

@@ -120,7 +120,7 @@ def monthly_cost(hit: PropertyHit, *, iptu_period: str = "year") -> int | None:
     if hit.transaction != "rent":
         return None
     iptu = hit.iptu or 0
-    monthly_iptu = iptu // 12 if iptu_period == "year" else iptu
+    monthly_iptu = round(iptu / 12) if iptu_period == "year" else iptu
     return hit.price + (hit.condo_fee or 0) + monthly_iptu
 
 
@@ -218,8 +218,14 @@ def _iptu(hit: PropertyHit, _: str, period: str) -> str | None:
     if period == "year":
         monthly = format_brl(round(hit.iptu / 12))
         total = format_brl(hit.iptu)
-        return f"O IPTU do {hit.code} é de {total} por ano (cerca de {monthly} por mês)."
-    return f"O IPTU do {hit.code} é de {format_brl(hit.iptu)} por mês."
+        line = f"O IPTU do {hit.code} é de {total} por ano (cerca de {monthly} por mês)."
+    else:
+        line = f"O IPTU do {hit.code} é de {format_brl(hit.iptu)} por mês."
+    month = monthly_cost(hit, iptu_period=period)
+    if month is None:
+        return line
+    # A tenant pays the three: the monthly total is said with the IPTU in it, never without.
+    return f"{line} Somando aluguel, condomínio e IPTU, dá cerca de {format_brl(month)} por mês."
 
 
 def _condo(hit: PropertyHit, _: str, __: str) -> str | None:

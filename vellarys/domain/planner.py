@@ -206,7 +206,7 @@ def _properties(t: PlanTurn, d: Draft) -> None:
     still = [h for h in t.retrieval.properties if h.code in t.shown_before][:2]
     if not hits and still and not t.retrieval.widened and "more" not in t.intents:
         # A rent that fits but a total that does not is said with its figures, never "fits".
-        notes = total_over_budget_notes(still, t.profile)
+        notes = total_over_budget_notes(still, t.profile, iptu_period=t.retrieval.iptu_period)
         for note in notes or [
             phrases.SHOWN_STILL_FIT.format(codes=", ".join(h.code for h in still))
         ]:
@@ -224,9 +224,9 @@ def _properties(t: PlanTurn, d: Draft) -> None:
         _add_cards(d, hits)
         sent = [h for h in hits if h.code in d.codes]
         if "budget" not in widened or t.profile.get("rent_includes_fees") is True:
-            for note in over_budget_notes(sent, t.profile):
+            for note in over_budget_notes(sent, t.profile, iptu_period=t.retrieval.iptu_period):
                 d.say(note)
-        for note in total_over_budget_notes(sent, t.profile):
+        for note in total_over_budget_notes(sent, t.profile, iptu_period=t.retrieval.iptu_period):
             d.say(note)
         said = "\n".join(m.content for m in t.context.new_messages)
         dog = big_dog_note([h for h in sent if h.transaction == "rent"], said)
