@@ -486,4 +486,42 @@ SCRIPTS: tuple[Script, ...] = (
         handoff=True,
         temperature="hot",
     ),
+    Script(
+        "inquilina pergunta da multa",
+        "current tenant, bad news",
+        (
+            # A penalty is confirmed plainly ("Infelizmente, sim"), never cheered.
+            Turn(
+                "sou inquilina de vcs. tem multa se eu entregar o ap antes do prazo?",
+                says=(r"infelizmente, sim\.", r"multa"),
+                never=(r"sim!",),
+            ),
+        ),
+        profile={"intent": "support"},
+        listings={"none": True},
+    ),
+    Script(
+        "pergunta sem resposta no sábado à noite",
+        "unanswerable, after hours",
+        (
+            # Closed until Monday 9h: the broker's answer is promised for Monday, with a time.
+            Turn(
+                "boa noite, vcs aceitam carro como parte do pagamento?",
+                says=(r"te respondo por aqui ate segunda as 11h",),
+                never=(r"ja te retorno", r"em breve"),
+            ),
+        ),
+        open_questions=True,
+        at=SATURDAY_NIGHT,
+    ),
+    Script(
+        "comprador quer metrô na Saúde",
+        "transit, widened search",
+        (
+            Turn("oi! procuro ap de 2 dorms pra comprar na saude, perto do metro"),
+            Turn("até 650 mil"),
+        ),
+        profile={"intent": "buy", "bedrooms": 2, "budget_max": 650_000},
+        listings={"transaction": "sale"},
+    ),
 )

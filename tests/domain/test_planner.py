@@ -155,6 +155,17 @@ def test_first_contact_uses_the_agency_greeting_and_asks_its_question_once_at_th
     assert text.count("comprar ou para alugar?") == 1
     assert question_count(reply) == 1
     assert reply.asked == "intent"
+    # A client with a problem is greeted, not pitched to, before the empathy.
+    leak = plan(
+        "sou inquilino de vcs e o chuveiro queimou",
+        profile={"intent": "support"},
+        stored={},
+        history=(),
+        settings={**SETTINGS, "greeting": greeting},
+    )
+    said = everything(leak)
+    assert said.startswith("Oi! Eu sou a Bia, assistente virtual da Casa Paulista Imóveis 😊")
+    assert "Posso te ajudar a encontrar um imóvel" not in said
 
 
 def test_first_contact_greeting_question_is_dropped_when_the_lead_already_answered_it() -> None:

@@ -101,7 +101,11 @@ def _only_quiet_media(t: PlanTurn) -> bool:
 
 def _open(t: PlanTurn, d: Draft) -> None:
     if t.context.first_contact:
-        opening, d.greeting_question = greeting(t.context.settings, t.context.agency_name)
+        # A client with a problem or a complaint gets a hello, not the sales pitch.
+        brief = "complaint" in t.intents or t.profile.get("intent") == "support"
+        opening, d.greeting_question = greeting(
+            t.context.settings, t.context.agency_name, brief=brief
+        )
         d.before.append(opening)
     d.before += media_notes(t.context.new_messages)  # the audio note may change in _finish
 
