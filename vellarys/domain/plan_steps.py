@@ -24,6 +24,11 @@ from vellarys.domain.plan_state import Draft, PlanTurn
 from vellarys.domain.qualification import missing_slots
 from vellarys.domain.text import fold
 
+# Slots whose mention makes a question a property search ("tem apê na Mooca?").
+SEARCH_SLOTS = frozenset(
+    {"property_type", "neighborhoods", "city", "bedrooms", "parking", "budget_max", "budget_min"}
+)
+
 
 def bot_question(t: PlanTurn, d: Draft) -> None:
     if "bot_question" in t.intents:
@@ -225,3 +230,30 @@ def cards_question(t: PlanTurn, d: Draft) -> str | None:
     if len(d.codes) == 1:
         return phrases.CARD_QUESTION
     return phrases.CARDS_QUESTION[t.variant % len(phrases.CARDS_QUESTION)]
+
+
+def visit(t: PlanTurn, d: Draft) -> None:
+    if "visit_offered" in t.intents:
+        # The slots offered follow this reply and hold its one question.
+        d.handled = d.question_done = True
+        d.follow_up = None
+        return
+    if "visit" in t.intents:
+        d.say(phrases.VISIT_HANDOFF[t.variant % len(phrases.VISIT_HANDOFF)])
+        d.handoff_reason = "requested"
+        d.handled = d.stop = True
+
+
+def unanswered(t: PlanTurn, d: Draft) -> None:
+    """A question nothing above answered: say so honestly instead of guessing."""
+    if "question" not in t.intents or d.handled:
+        return
+    if "?" not in t.context.text and t.learned:
+        return  # "tem que ter 2 quartos": a statement that starts like a question
+    if t.learned & SEARCH_SLOTS:
+        d.say(phrases.SEARCH_ACK)
+    else:
+        d.say(phrases.BROKER_WILL_CONFIRM.format(when=t.answer_by))
+        d.needs_broker_answer = True
+        d.open_question = t.context.text.strip()[:240]
+    d.handled = True

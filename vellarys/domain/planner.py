@@ -44,10 +44,7 @@ from vellarys.domain.question import (
 __all__ = ["KNOWLEDGE_MIN_SCORE", "Retrieval", "best_knowledge", "plan_reply"]
 
 _TEXT_TYPES = frozenset({"text", "interactive"})
-# Slots whose mention makes a question a property search ("tem apê na Mooca?").
-_SEARCH_SLOTS = frozenset(
-    {"property_type", "neighborhoods", "city", "bedrooms", "parking", "budget_max", "budget_min"}
-)
+_SEARCH_SLOTS = steps.SEARCH_SLOTS
 _SUBSTANTIVE = frozenset({"question", "financing_question", "visit", "more", "closing"})
 _HOT = frozenset({"closing", "visit"})
 _NOT_SEEKING = frozenset({"sell", "rent_out", "support"})
@@ -243,33 +240,6 @@ def _properties(t: PlanTurn, d: Draft) -> None:
         d.handled = True
 
 
-def _visit(t: PlanTurn, d: Draft) -> None:
-    if "visit_offered" in t.intents:
-        # The slots offered follow this reply and hold its one question.
-        d.handled = d.question_done = True
-        d.follow_up = None
-        return
-    if "visit" in t.intents:
-        d.say(phrases.VISIT_HANDOFF[t.variant % len(phrases.VISIT_HANDOFF)])
-        d.handoff_reason = "requested"
-        d.handled = d.stop = True
-
-
-def _unanswered(t: PlanTurn, d: Draft) -> None:
-    """A question nothing above answered: say so honestly instead of guessing."""
-    if "question" not in t.intents or d.handled:
-        return
-    if "?" not in t.context.text and t.learned:
-        return  # "tem que ter 2 quartos": a statement that starts like a question
-    if t.learned & _SEARCH_SLOTS:
-        d.say(phrases.SEARCH_ACK)
-    else:
-        d.say(phrases.BROKER_WILL_CONFIRM.format(when=t.answer_by))
-        d.needs_broker_answer = True
-        d.open_question = t.context.text.strip()[:240]
-    d.handled = True
-
-
 def _not_understood(t: PlanTurn, d: Draft) -> None:
     if d.handled or t.context.first_contact or not _unclear(t):
         return
@@ -340,8 +310,8 @@ _STEPS = (
     steps.support,
     steps.owner,
     steps.empty_catalog,
-    _visit,
-    _unanswered,
+    steps.visit,
+    steps.unanswered,
     _not_understood,
     _question,
     _wrap_up,
