@@ -61,8 +61,7 @@ def test_a_total_over_budget_says_the_iptu_too() -> None:
     note = total_over_budget_notes([hit(price=5200, condo_fee=980)], renter)[0]
     assert note == (
         "Obs.: no AP1402, aluguel + condomínio dá R$ 6.180, acima dos R$ 6.000 que você falou;"
-        " com o IPTU (R$ 2.600 por ano, cerca de R$ 217 por mês), o custo mensal fica em"
-        " R$ 6.397."
+        " com o IPTU (R$ 217/mês, de R$ 2.600 por ano), fica R$ 6.397 por mês."
     )
     capped = {**renter, "rent_includes_fees": True}
     assert over_budget_notes([hit(price=5200, condo_fee=980, iptu=None)], capped) == [

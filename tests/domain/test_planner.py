@@ -492,7 +492,7 @@ def test_question_without_a_trusted_hit_is_honestly_sent_to_a_broker() -> None:
         settings=hours,
         now=saturday_night,
     )
-    assert "não informa o andar; confirmo com o corretor e te respondo até segunda às 11h" in (
+    assert "não informa o andar; vou confirmar com o corretor e te respondo até segunda às 11h" in (
         everything(floor)
     )
 
@@ -1006,3 +1006,10 @@ def test_after_cards_the_one_question_is_about_them_not_the_next_slot() -> None:
         retrieval=found,
     )
     assert everything(seen).endswith(phrases.SEEN_ON_SITE)
+    # A listing asked about by code: a visit to it is offered.
+    looked = plan(
+        "o AP1234 tem varanda?",
+        profile=BUYER,
+        retrieval=Retrieval(looked_up=AP1234, focus=AP1234, focus_explicit=True),
+    )
+    assert everything(looked).endswith(phrases.VISIT_OFFER.format(code="AP1234"))

@@ -136,27 +136,24 @@ def total_over_budget(hits: Sequence[PropertyHit], profile: Mapping[str, Any]) -
 
 def with_iptu(note: str, hit: PropertyHit, iptu_period: str) -> str:
     """A rental's monthly total with the IPTU too, its period said (the agency's listings give
-    it per year or per month, ``iptu_period``): "...; com o IPTU (R$ 2.600 por ano, cerca de
-    R$ 217 por mês), o custo mensal fica em R$ 6.397." Unchanged when the listing has none."""
+    it per year or per month, ``iptu_period``): "...; com o IPTU (R$ 217/mês, de R$ 2.600 por
+    ano), fica R$ 6.397 por mês." Unchanged when the listing has none."""
     if hit.transaction != "rent" or not hit.iptu:
         return note
     if iptu_period == "year":
         monthly = round(hit.iptu / 12)
-        said = f"{format_brl(hit.iptu)} por ano, cerca de {format_brl(monthly)} por mês"
+        said = f"{format_brl(monthly)}/mês, de {format_brl(hit.iptu)} por ano"
     else:
-        monthly, said = hit.iptu, f"{format_brl(hit.iptu)} por mês"
+        monthly, said = hit.iptu, f"{format_brl(hit.iptu)}/mês"
     total = hit.price + (hit.condo_fee or 0) + monthly
-    return (
-        f"{note.removesuffix('.')}; com o IPTU ({said}), o custo mensal fica em"
-        f" {format_brl(total)}."
-    )
+    return f"{note.removesuffix('.')}; com o IPTU ({said}), fica {format_brl(total)} por mês."
 
 
 def total_over_budget_notes(
     hits: Sequence[PropertyHit], profile: Mapping[str, Any], *, iptu_period: str = "year"
 ) -> list[str]:
     """ "Obs.: no AP1102, aluguel + condomínio dá R$ 6.180, acima dos R$ 6.000 que você falou;
-    com o IPTU (...), o custo mensal fica em R$ 6.397." """
+    com o IPTU (R$ 217/mês, de R$ 2.600 por ano), fica R$ 6.397 por mês." """
     budget = profile.get("budget_max")
     return [
         with_iptu(

@@ -96,10 +96,12 @@ OVER_BUDGET_WITH_FEES = (
 AFTER_CARDS = "Gostou de alguma? Se quiser, posso pedir para um corretor agendar uma visita."
 # The one question after cards is about them (a visit offered), not the next qualifying slot.
 CARDS_QUESTION = (
-    "Algum desses te interessou? Se quiser, já vejo um horário de visita. 😊",
-    "Gostou de algum? Se quiser conhecer, marco uma visita para você. 😊",
+    "Algum desses te interessou? Se quiser, já vejo um horário de visita.",
+    "Gostou de algum? Se quiser conhecer, marco uma visita para você.",
 )
-CARD_QUESTION = "Esse te interessou? Se quiser, já vejo um horário de visita. 😊"
+CARD_QUESTION = "Esse te interessou? Se quiser, já vejo um horário de visita."
+# The listing the lead asked about by code: they are interested, a visit is offered.
+VISIT_OFFER = "Quer conhecer o {code} pessoalmente? Posso ver um horário de visita para você."
 # "vi 3 imóveis no site": the ones they saw are asked about, by code.
 SEEN_ON_SITE = (
     "E os que você viu no site, quais foram? Se me mandar os códigos, te conto tudo sobre eles. 😊"
@@ -116,7 +118,7 @@ BROKER_WILL_CONFIRM = (
     "Vou confirmar essa informação com um corretor e te respondo por aqui{when}. 😊"
 )
 LISTING_WILL_CONFIRM = (
-    "O anúncio não informa {missing}; confirmo com o corretor e te respondo{when}. 😊"
+    "O anúncio não informa {missing}; vou confirmar com o corretor e te respondo{when}. 😊"
 )
 SEARCH_ACK = "Posso te ajudar a procurar, sim! 😊"
 INJECTION_DEFLECT = "Por aqui eu te ajudo a encontrar o imóvel ideal. 😊"

@@ -224,6 +224,9 @@ def cards_question(t: PlanTurn, d: Draft) -> str | None:
     these interests them (a visit offered); None when the last reply already asked that."""
     if _SEEN_ON_SITE.search(fold(t.context.text)) and not t.retrieval.looked_up:
         return phrases.SEEN_ON_SITE
+    looked_up = t.retrieval.looked_up
+    if looked_up is not None and looked_up.code in d.codes:
+        return phrases.VISIT_OFFER.format(code=looked_up.code)
     asked = (*phrases.CARDS_QUESTION, phrases.CARD_QUESTION)
     if any(q in t.previous_reply for q in asked):
         return None  # not the same question twice in a row: the next slot is asked instead
