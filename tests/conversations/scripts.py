@@ -490,11 +490,11 @@ SCRIPTS: tuple[Script, ...] = (
         "inquilina pergunta da multa",
         "current tenant, bad news",
         (
-            # A penalty is confirmed plainly ("Infelizmente, sim"), never cheered.
+            # A penalty is said plainly, never cheered; a client is greeted without the pitch.
             Turn(
                 "sou inquilina de vcs. tem multa se eu entregar o ap antes do prazo?",
-                says=(r"infelizmente, sim\.", r"multa"),
-                never=(r"sim!",),
+                says=(r"multa de \*tres alugueis", r"cuida de quem ja e cliente"),
+                never=(r"sim!", r"posso te ajudar a encontrar"),
             ),
         ),
         profile={"intent": "support"},

@@ -1013,3 +1013,25 @@ def test_after_cards_the_one_question_is_about_them_not_the_next_slot() -> None:
         retrieval=Retrieval(looked_up=AP1234, focus=AP1234, focus_explicit=True),
     )
     assert everything(looked).endswith(phrases.VISIT_OFFER.format(code="AP1234"))
+
+
+def test_a_change_of_mind_searches_again_and_an_owner_is_welcomed_before_the_answer() -> None:
+    renter = {"intent": "rent", "property_type": "apartment", "neighborhoods": ["Santana"]}
+    shown = Retrieval(properties=HITS[:2], shown_before=("AP2999",))
+    reply = plan(
+        "pensando melhor, quero comprar",
+        profile={**renter, "intent": "buy"},
+        stored=renter,
+        retrieval=shown,
+    )
+    assert reply.property_codes == ["AP1000", "AP1001"]
+    chunk = "A taxa de administração é de 10% do aluguel, descontada todo mês."
+    owner = plan(
+        "tenho um ap na mooca e quero colocar pra alugar, vcs administram?",
+        profile={"intent": "rent_out", "neighborhoods": ["Mooca"]},
+        stored={},
+        history=(),
+        retrieval=Retrieval(knowledge=(KnowledgeHit("Administração", chunk, 0.9),)),
+    )
+    said = everything(owner)
+    assert said.index(phrases.OWNER_WELCOME) < said.index("10% do aluguel")

@@ -57,7 +57,12 @@ def owner(t: PlanTurn, d: Draft) -> None:
     if not ({"sell", "rent_out"} & t.intents or t.profile.get("intent") in ("sell", "rent_out")):
         return
     if t.learned & {"intent"} or ({"sell", "rent_out"} & t.intents and not t.last_asked):
-        d.say(phrases.OWNER_WELCOME)
+        # The welcome comes first, before the answer to what the owner asked ("vcs administram?").
+        at = 1 if t.context.first_contact else 0
+        if d.cards:
+            d.say(phrases.OWNER_WELCOME)
+        else:
+            d.before.insert(min(at, len(d.before)), phrases.OWNER_WELCOME)
     slot = next_owner_slot(t.profile, None)
     if slot == "owner_property_type" and t.profile.get("property_type"):
         slot = next_owner_slot({**t.profile, slot: t.profile["property_type"]}, None)

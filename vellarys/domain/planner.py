@@ -198,7 +198,8 @@ def _properties(t: PlanTurn, d: Draft) -> None:
     if t.profile.get("intent") in _NOT_SEEKING:
         return  # owners and clients are never sent listings
     # Cards go out when the search changed, when asked for more, or the first time only.
-    changed = t.learned & _SEARCH_SLOTS or "more" in t.intents
+    # A change of mind ("pensando melhor, quero comprar") is a new search too.
+    changed = t.learned & (_SEARCH_SLOTS | {"intent"}) or "more" in t.intents
     if not changed and t.retrieval.shown_before:
         return
     hits = _fresh(t)
