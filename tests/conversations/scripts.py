@@ -515,10 +515,14 @@ SCRIPTS: tuple[Script, ...] = (
         at=SATURDAY_NIGHT,
     ),
     Script(
-        "comprador quer metrô na Saúde",
-        "transit, widened search",
+        "comprador quer metrô em Santana",
+        "transit",
         (
-            Turn("oi! procuro ap de 2 dorms pra comprar na saude, perto do metro"),
+            # Near the metrô only where the listing says so; the rest is confirmed, with a time.
+            Turn(
+                "oi! procuro ap de 2 dorms pra comprar em santana, perto do metro",
+                says=(r"perto do metro", r"te respondo ate (?:hoje|amanha) as \d+h"),
+            ),
             Turn("até 650 mil"),
         ),
         profile={"intent": "buy", "bedrooms": 2, "budget_max": 650_000},

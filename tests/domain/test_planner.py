@@ -1035,3 +1035,12 @@ def test_a_change_of_mind_searches_again_and_an_owner_is_welcomed_before_the_ans
     )
     said = everything(owner)
     assert said.index(phrases.OWNER_WELCOME) < said.index("10% do aluguel")
+
+
+def test_two_cards_that_still_fit_are_said_in_the_plural() -> None:
+    buyer = {**BUYER, "budget_max": 700_000}
+    seen = Retrieval(properties=HITS[:2], shown_before=("AP1000", "AP1001"))
+    reply = plan("até 700 mil", profile=buyer, stored=BUYER, retrieval=seen)
+    assert "Os AP1000 e AP1001 que te mandei continuam dentro do que você procura." in (
+        everything(reply)
+    )

@@ -85,6 +85,7 @@ IPTU_PER_MONTH = "Para saber o peso no mês, é só dividir por 12."
 COSTS_ASK_PRICE = "Se me disser o valor do imóvel (ou o código dele), eu calculo para você. 😊"
 COSTS_DISCLAIMER = "Valores aproximados; o corretor monta a planilha exata antes da proposta."
 SHOWN_STILL_FIT = "O {codes} que te mandei continua dentro do que você procura. 😊"
+SHOWN_STILL_FIT_MANY = "Os {codes} que te mandei continuam dentro do que você procura. 😊"
 NO_MORE = (
     "Com esse perfil, essas são as opções que tenho no momento. Se quiser, posso procurar em"
     " outros bairros ou com outro valor."

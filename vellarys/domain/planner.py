@@ -209,9 +209,8 @@ def _properties(t: PlanTurn, d: Draft) -> None:
     if not hits and still and not t.retrieval.widened and "more" not in t.intents:
         # A rent that fits but a total that does not is said with its figures, never "fits".
         notes = total_over_budget_notes(still, t.profile, iptu_period=t.retrieval.iptu_period)
-        for note in notes or [
-            phrases.SHOWN_STILL_FIT.format(codes=", ".join(h.code for h in still))
-        ]:
+        fit = phrases.SHOWN_STILL_FIT if len(still) == 1 else phrases.SHOWN_STILL_FIT_MANY
+        for note in notes or [fit.format(codes=" e ".join(h.code for h in still))]:
             d.say(note)
         d.handled = True
         return
