@@ -91,6 +91,7 @@ async def answer(
         stage=lead.stage,
         summary=lead.summary,
         lead_name=lead.name,
+        now=deps.clock.now(),
     )
     _update_lead(lead, heard.profile, history, burst, settings)
     reason = _handoff_due(lead, settings)
