@@ -44,7 +44,9 @@ async def _say(stack: Stack, phone: str, text: str) -> list[str]:
     async with unit_of_work(container.sessions) as session:
         tenant = await session.get(Tenant, stack.tenant_id)
         assert tenant is not None
-        sent = await send_as_lead(session, container.pipeline, tenant=tenant, phone=phone, text=text)
+        sent = await send_as_lead(
+            session, container.pipeline, tenant=tenant, phone=phone, text=text
+        )
     with counted(stack) as seen:
         async with unit_of_work(container.sessions) as session:
             outcome = await handle_inbound(session, container.pipeline, message_id=sent.message_id)
