@@ -131,8 +131,11 @@ async def queue_outbound(
         )
         messages.append(message)
     await session.flush()
-    for index, message in enumerate(messages):
-        await enqueue_send(session, message, delay_seconds=index * pace_seconds, first=index == 0)
+    sends = [
+        queue.Send(m.id, m.lead_id, delay_seconds=index * pace_seconds, first=index == 0)
+        for index, m in enumerate(messages)
+    ]
+    await queue.defer_sends(session, sends)  # the parts' jobs in one trip, in order
     return messages
 
 
