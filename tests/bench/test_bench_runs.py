@@ -1,4 +1,5 @@
-"""Every benchmark that prints its own table runs at a toy size, so none of them can rot.
+"""Every benchmark that prints its own table runs at a toy size, so none of them can rot
+(bench.webhook_path has its own, tests/bench/test_webhook_path_smoke.py).
 
 Each runs as ``python -m bench.NAME`` in a subprocess, as a person would run it. The ones on a
 database use the suite's PostgreSQL and clone the suite's migrated template
@@ -50,13 +51,6 @@ def number(pattern: str, text: str) -> float:
     found = re.search(pattern, text)
     assert found, (pattern, text)
     return float(found.group(1))
-
-
-def test_the_webhook_path_bench_counts_statements_and_cpu(database: dict[str, str]) -> None:
-    out = run_bench("webhook_path", "--webhooks", "4", "--leads", "2", database=database)
-    assert number(r"statements per webhook: ([\d.]+)", out) >= 1
-    assert number(r"CPU per webhook[^:]*: ([\d.]+) ms", out) > 0
-    assert number(r"jobs deferred: (\d+)", out) >= 4
 
 
 def test_the_scale_bench_answers_every_webhook_once_with_two_apis_and_two_workers(
