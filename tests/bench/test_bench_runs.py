@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
+from subprocess import PIPE
 
 import pytest
 from sqlalchemy.engine import make_url
@@ -30,21 +32,26 @@ def database(pg_server: str, template_url: str) -> dict[str, str]:
     return {"TEST_DATABASE_URL": pg_server, "BENCH_TEMPLATE_DATABASE": template}
 
 
-def run_bench(module: str, *args: str, database: dict[str, str]) -> str:
-    """The bench's output; fails the test with its stderr when it exits non-zero."""
+def run_bench(
+    module: str, *args: str, database: dict[str, str], check: bool = True
+) -> tuple[int, str, str]:
+    """The bench's exit status, output and errors (a non-zero status fails the test when
+    ``check``). It runs in a session of its own: past the guard, its whole process group
+    (API, workers) is killed with it, not left running."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("VELLARYS_")}
     env.pop("TEST_DATABASE_URL", None)
     env |= database
-    done = subprocess.run(
-        [sys.executable, "-m", f"bench.{module}", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,  # a guard against a hung bench, not a goal
-    )
-    assert done.returncode == 0, (done.stdout[-2000:], done.stderr[-4000:])
-    return done.stdout
+    argv = [sys.executable, "-m", f"bench.{module}", *args]
+    with subprocess.Popen(
+        argv, cwd=ROOT, env=env, stdout=PIPE, stderr=PIPE, text=True, start_new_session=True
+    ) as bench:
+        try:
+            out, err = bench.communicate(timeout=900)  # a guard against a hung bench, not a goal
+        except subprocess.TimeoutExpired:
+            os.killpg(bench.pid, signal.SIGKILL)
+            raise
+    assert bench.returncode == 0 or not check, (out[-2000:], err[-4000:])
+    return bench.returncode, out, err
 
 
 def number(pattern: str, text: str) -> float:
@@ -56,7 +63,9 @@ def number(pattern: str, text: str) -> float:
 def test_the_scale_bench_answers_every_webhook_once_with_two_apis_and_two_workers(
     database: dict[str, str],
 ) -> None:
-    out = run_bench("scale", "--layouts", "2x2", "--rate", "2", "--seconds", "2", database=database)
+    _, out, _ = run_bench(
+        "scale", "--layouts", "2x2", "--rate", "2", "--seconds", "2", database=database
+    )
     row = next(line for line in out.splitlines() if line.startswith("| 2 API + 2 worker"))
     cells = [cell.strip() for cell in row.strip("|").split("|")]
     acknowledged = int(cells[1].split("/")[0])
@@ -67,7 +76,7 @@ def test_the_scale_bench_answers_every_webhook_once_with_two_apis_and_two_worker
 
 
 def test_the_production_bench_answers_a_short_stream(database: dict[str, str]) -> None:
-    out = run_bench(
+    _, out, _ = run_bench(
         "production", "--only", "stream", "--rate", "1", "--seconds", "2", database=database
     )
     assert "1 new leads/s for 2 s, 2 stored" in out
@@ -77,20 +86,11 @@ def test_the_production_bench_answers_a_short_stream(database: dict[str, str]) -
 
 def test_the_chaos_bench_loses_nothing_when_the_worker_is_killed_in_a_tiny_run() -> None:
     args = ["--messages", "6", "--seconds", "3", "--pause", "1", "--faults", "worker"]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VELLARYS_")}
-    env.pop("TEST_DATABASE_URL", None)  # chaos stops PostgreSQL: its own embedded one
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.chaos", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
+    # chaos stops PostgreSQL: it runs its own embedded one.
+    _, out, err = run_bench("chaos", *args, database={}, check=False)
     # The exit status also says whether recovery took under 60 s: a timing this test leaves
     # to the chaos suite. The accounting must hold whatever the machine's load.
-    out = done.stdout
-    assert "recovery: worker SIGKILLed" in out, (out[-2000:], done.stderr[-4000:])
+    assert "recovery: worker SIGKILLed" in out, (out[-2000:], err[-4000:])
     assert re.search(r"chaos: lost 0, duplicates 0 \(\+\d+ in the unavoidable window\), "
                      r"out of order 0", out), out  # fmt: skip
     assert number(r"webhooks acknowledged 200\s+(\d+)", out) >= 4
@@ -98,7 +98,7 @@ def test_the_chaos_bench_loses_nothing_when_the_worker_is_killed_in_a_tiny_run()
 
 
 def test_the_media_bench_transcribes_a_voice_note_and_reads_a_picture() -> None:
-    out = run_bench("media", "--runs", "1", database={})
+    _, out, _ = run_bench("media", "--runs", "1", database={})
     assert re.search(r"transcription run 0: clip [\d.]+ s -> [\d.]+ s", out), out
     ocr = next(line for line in out.splitlines() if line.startswith("ocr run 0:"))
     assert "AP1102" in ocr
