@@ -4,6 +4,7 @@ answered out of order.
 
     make chaos          # .venv/bin/python -m bench.chaos              (~5 minutes on 2 cores)
     make chaos-short    # .venv/bin/python -m bench.chaos --short      (under 5 minutes)
+    .venv/bin/python -m bench.chaos --messages 6 --seconds 3 --faults worker  # a smoke run
 
 The API and the worker run as their own processes (``python -m vellarys api`` / ``worker``) on a
 throwaway embedded PostgreSQL, against an in-process fake Graph API that records every send it
@@ -61,6 +62,8 @@ from bench.pipeline import (
 from bench.production import _embedded_controls
 
 RECOVERY_GOAL_SECONDS = 60.0
+# ``--faults`` keys, in the order the faults are injected (see ``run_chaos``).
+FAULTS = ("worker", "api", "postgres", "provider-500", "provider-hang")
 # Starting the processes, before the stream: minutes on a loaded machine.
 START_SECONDS = 300.0
 TEXTS = (
@@ -486,6 +489,7 @@ async def run_chaos(d: Deployment, graph: FaultyGraph, args: argparse.Namespace)
         ("provider answers 500", provider(graph, "fail")),
         ("provider hangs", provider(graph, "hang")),
     ]
+    kinds = [kind for kind, key in zip(kinds, FAULTS, strict=True) if key in args.faults]
     schedule = [k for _ in range(args.rounds) for k in kinds]
     span = args.seconds
     faults = [Fault(name, span * i / len(schedule)) for i, (name, _) in enumerate(schedule)]
@@ -565,7 +569,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--pause", type=float, default=5.0, help="seconds each fault lasts")
     parser.add_argument("--seconds", type=float, default=None, help="seconds of new leads")
     parser.add_argument("--seed", type=int, default=15)
+    parser.add_argument(
+        "--faults",
+        type=lambda text: text.split(","),
+        default=list(FAULTS),
+        help=f"the faults to inject, comma-separated: {','.join(FAULTS)}",
+    )
     args = parser.parse_args(argv)
+    if unknown := set(args.faults) - set(FAULTS):
+        parser.error(f"unknown faults: {', '.join(sorted(unknown))}")
     args.messages = args.messages or (120 if args.short else 400)
     args.rounds = args.rounds or (1 if args.short else 2)
     args.seconds = args.seconds or (50.0 if args.short else 150.0)

@@ -1,6 +1,7 @@
 """Time per message of local transcription (Whisper base, CPU int8) and OCR (RapidOCR).
 
     .venv/bin/python -m bench.media
+    .venv/bin/python -m bench.media --runs 1   # one clip and one picture (the smoke test's size)
 
 Voice notes are synthesised with espeak-ng (Portuguese); the picture is a generated portal
 screenshot. The first run of each includes loading the model; the rest are steady state.
@@ -8,6 +9,7 @@ screenshot. The first run of each includes loading the model; the rest are stead
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import io
 import shutil
@@ -48,11 +50,13 @@ def screenshot() -> bytes:
     return buffer.getvalue()
 
 
-async def main() -> None:
+async def measure(runs: int) -> None:
+    """``runs`` voice notes, the phrases in turn; ``runs`` - 1 readings of the picture (1+)."""
     folder = Path(tempfile.mkdtemp(prefix="vellarys-bench-"))
     whisper = LocalWhisper(model_dir=folder / "whisper-base", timeout_seconds=600)
     prompt = transcription_prompt(["Pinheiros", "Moema"], ["AP1102"])
-    for run, text in enumerate([*PHRASES, *PHRASES]):
+    for run in range(runs):
+        text = PHRASES[run % len(PHRASES)]
         audio, seconds = voice(text, folder, f"v{run}")
         started = time.perf_counter()
         said = await whisper.transcribe(audio, content_type="audio/wav", prompt=prompt)
@@ -60,7 +64,7 @@ async def main() -> None:
         print(f"transcription run {run}: clip {seconds:.1f} s -> {took:.2f} s  {said!r}")
     reader = RapidTextReader(timeout_seconds=600)
     picture = screenshot()
-    for run in range(3):
+    for run in range(max(1, runs - 1)):
         started = time.perf_counter()
         text = await reader.read(picture)
         took = time.perf_counter() - started
@@ -70,5 +74,11 @@ async def main() -> None:
     shutil.rmtree(folder)
 
 
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--runs", type=int, default=4, help="voice notes transcribed")
+    asyncio.run(measure(parser.parse_args(argv).runs))
+
+
 if __name__ == "__main__":
-    asyncio.run(main())
+    main()

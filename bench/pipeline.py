@@ -96,13 +96,17 @@ def postgres_server() -> Iterator[str]:
 
 @contextlib.contextmanager
 def databases(server_url: str, names: Sequence[str]) -> Iterator[dict[str, str]]:
-    """A migrated template and one clone of it per name; all dropped on the way out."""
+    """A migrated template and one clone of it per name; all dropped on the way out.
+
+    ``BENCH_TEMPLATE_DATABASE`` names a database on that server already migrated to head to
+    clone instead (the smoke tests pass the suite's template): no migration, and it is kept."""
     prefix = f"vellarys_bench_{uuid.uuid4().hex[:8]}"
-    template = f"{prefix}_template"
+    template = os.environ.get("BENCH_TEMPLATE_DATABASE") or f"{prefix}_template"
     created: list[str] = []
     try:
-        created.append(template)
-        migrate.upgrade(_create(server_url, template))
+        if not os.environ.get("BENCH_TEMPLATE_DATABASE"):
+            created.append(template)
+            migrate.upgrade(_create(server_url, template))
         urls = {}
         for name in names:
             created.append(f"{prefix}_{name}")
@@ -303,12 +307,15 @@ def baseline_argv() -> list[str]:
     ]
 
 
-def wait_for_worker(url: str, child: Child, timeout: float = START_SECONDS) -> None:
+def wait_for_worker(
+    url: str, child: Child, timeout: float = START_SECONDS, *, registered: int = 1
+) -> None:
+    """Until ``registered`` workers (this one and those started before it) are registered."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if child.process.poll() is not None:
             raise RuntimeError(f"the worker exited:\n{child.log.name}")
-        if query(url, "SELECT count(*) FROM procrastinate_workers")[0][0]:
+        if query(url, "SELECT count(*) FROM procrastinate_workers")[0][0] >= registered:
             return
         time.sleep(0.2)
     raise RuntimeError(f"the worker did not register within {timeout:g} s")

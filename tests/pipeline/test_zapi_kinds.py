@@ -104,7 +104,9 @@ async def test_zapi_calls_live_locations_and_ad_data_are_stored_and_answered(
         # Open hours: a missed call asks a broker to call back, and the assistant steps aside.
         await _closed_today(stack, closed=False)
         sent = await send("call_missed.json", "Z5")
-        assert sent[0] == phrases.CALL_MISSED_OPEN
+        # The lead's answer and the broker's notice are sent by jobs of their own: either may
+        # reach the provider first (the broker's did on an external server).
+        assert phrases.CALL_MISSED_OPEN in sent
         lead = await stack.lead(LEAD)
         assert lead is not None and lead.ai_paused
         reason = await stack.scalar("SELECT reason FROM handoffs WHERE lead_id = :id", id=lead.id)

@@ -520,7 +520,9 @@ async def test_hnsw_path_still_returns_k_rows_for_a_small_tenant_in_a_big_shared
     )
 
     # The index walk only met the big tenant's rows; the exact search then found the three.
-    assert found.path == "hnsw_then_exact"
+    # pgvector 0.8+ (an external server) walks on with an iterative scan and finds them itself.
+    iterative = await vector.pgvector_version(session) >= (0, 8)
+    assert found.path == ("hnsw" if iterative else "hnsw_then_exact")
     # Raised for the transaction: 12 candidates (k=3 hits, 4 chunks each) * 10.
     ef_search = await session.execute(select(func.current_setting("hnsw.ef_search")))
     assert ef_search.scalar_one() == "120"
