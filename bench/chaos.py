@@ -35,7 +35,6 @@ import random
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -46,7 +45,7 @@ from typing import Any
 
 import httpx
 
-from bench.kit import meta_text, signed
+from bench.kit import kept_or_temporary, meta_text, signed
 from bench.pipeline import (
     Child,
     Children,
@@ -565,6 +564,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--pause", type=float, default=5.0, help="seconds each fault lasts")
     parser.add_argument("--seconds", type=float, default=None, help="seconds of new leads")
     parser.add_argument("--seed", type=int, default=15)
+    parser.add_argument(
+        "--logs", type=Path, metavar="DIR", help="keep the processes' logs in DIR (kept after)"
+    )
     args = parser.parse_args(argv)
     args.messages = args.messages or (120 if args.short else 400)
     args.rounds = args.rounds or (1 if args.short else 2)
@@ -572,8 +574,8 @@ def main(argv: list[str] | None = None) -> None:
     if os.environ.get("TEST_DATABASE_URL"):
         parser.error("chaos stops PostgreSQL: it runs on its own embedded server only")
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="vellarys-chaos-") as tmp:
-        text, ok = chaos(args, Path(tmp))
+    with kept_or_temporary(args.logs, "vellarys-chaos-") as workdir:
+        text, ok = chaos(args, workdir)
     print(text)
     print(f"(chaos took {time.monotonic() - started:.0f} s)")
     raise SystemExit(0 if ok else 1)

@@ -25,7 +25,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -35,7 +34,15 @@ from typing import Any
 
 import httpx
 
-from bench.kit import APP_SECRET, OTHER_NUMBER_ID, PHONE_NUMBER_ID, FakeGraph, meta_text, signed
+from bench.kit import (
+    APP_SECRET,
+    OTHER_NUMBER_ID,
+    PHONE_NUMBER_ID,
+    FakeGraph,
+    kept_or_temporary,
+    meta_text,
+    signed,
+)
 from bench.pipeline import (
     Children,
     databases,
@@ -538,12 +545,15 @@ def main(argv: list[str] | None = None) -> None:
         metavar="DIR",
         help="sample the stream's worker with py-spy (if installed) into DIR",
     )
+    parser.add_argument(
+        "--logs", type=Path, metavar="DIR", help="keep the processes' logs in DIR (kept after)"
+    )
     args = parser.parse_args(argv)
     global WITH_DEMO, KEEP_INDEXING
     WITH_DEMO, KEEP_INDEXING = args.demo or args.index, args.index
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="vellarys-bench-prod-") as tmp:
-        print(run(args, Path(tmp)))
+    with kept_or_temporary(args.logs, "vellarys-bench-prod-") as workdir:
+        print(run(args, workdir))
     print(f"(bench took {time.monotonic() - started:.0f} s)")
 
 

@@ -57,6 +57,8 @@ class Settings(BaseSettings):
         default=10, gt=0, validation_alias=_pool_alias("DB_POOL_TIMEOUT")
     )
     db_pool_recycle: int = Field(default=1800, validation_alias=_pool_alias("DB_POOL_RECYCLE"))
+    db_connect_timeout: float = Field(default=5, gt=0)
+    db_retry_seconds: float = Field(default=1, gt=0)
     statement_timeout_ms: int = Field(default=60000, ge=0)
     application_name: str = "vellarys_api"
     migration_maintenance_work_mem: str = "512MB"

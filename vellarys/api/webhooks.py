@@ -13,13 +13,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from vellarys.adapters.whatsapp import CONNECTABLE
 from vellarys.adapters.whatsapp.meta_cloud import verify_subscription
 from vellarys.api.deps import get_container
-from vellarys.api.errors import error_body
+from vellarys.api.errors import error_response
 from vellarys.bootstrap import Container
 from vellarys.db.models import Channel
 from vellarys.db.queries import channel as channel_queries
 from vellarys.db.uow import unit_of_work
 from vellarys.domain.message import scrub
-from vellarys.errors import NotFound, VellarysError
+from vellarys.errors import DatabaseUnavailable, NotFound, VellarysError
 from vellarys.services.ingest import IngestResult, receive_webhook
 from vellarys.telemetry import metrics
 from vellarys.telemetry.logs import log_context
@@ -59,18 +59,25 @@ async def receive(provider: str, key: str, request: Request, container: Containe
     body = await request.body()
     try:
         result = await _ingest(container, provider, key, body, dict(request.headers))
-    except VellarysError as exc:
-        metrics.WEBHOOKS.labels(provider, str(exc.status_code)).inc()
-        return JSONResponse(error_body(type(exc).__name__, exc.message), exc.status_code)
-    except (OSError, SQLAlchemyError) as exc:
-        # The provider retries on 5xx: nothing is lost while the database is away.
-        log.error("webhook could not be stored", extra={"error": str(exc)[:300]})
+    except (OSError, SQLAlchemyError) as exc:  # raised outside a unit of work (none today)
+        log.error("webhook could not be stored", extra={"error": type(exc).__name__})
         metrics.WEBHOOKS.labels(provider, "503").inc()
-        body_503 = error_body("DatabaseUnavailable", "Temporarily unavailable; retry later.")
-        return JSONResponse(body_503, 503)
+        return error_response(DatabaseUnavailable())
+    except VellarysError as exc:
+        if isinstance(exc, DatabaseUnavailable):
+            # The provider retries on 5xx: nothing is lost while the database is away.
+            log.warning("webhook not stored: the database is away", extra=_cause(exc))
+        metrics.WEBHOOKS.labels(provider, str(exc.status_code)).inc()
+        return error_response(exc)
     metrics.WEBHOOKS.labels(provider, "200").inc()
     _count(provider, result)
     return JSONResponse({"status": "ok", **result.as_dict()})
+
+
+def _cause(exc: BaseException) -> dict[str, str]:
+    """What the driver said, without its parameters (phones, text)."""
+    cause = exc.__cause__
+    return {"error": type(cause).__name__ if cause is not None else ""}
 
 
 async def _ingest(
