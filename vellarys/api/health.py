@@ -15,13 +15,14 @@ from vellarys.api.operator import require_operator
 from vellarys.bootstrap import Container
 from vellarys.db.queries.system import pool_counters
 from vellarys.db.uow import unit_of_work
+from vellarys.errors import DatabaseUnavailable
 from vellarys.services import health
 
 router = APIRouter(tags=["health"])
 ContainerDep = Annotated[Container, Depends(get_container)]
 # A health check must answer even when the database hangs.
 CHECK_TIMEOUT_SECONDS = 5.0
-DB_FAILURES = (OSError, SQLAlchemyError, TimeoutError)
+DB_FAILURES = (DatabaseUnavailable, OSError, SQLAlchemyError, TimeoutError)
 
 
 def _unreachable(exc: BaseException) -> JSONResponse:
@@ -36,6 +37,8 @@ def _unreachable(exc: BaseException) -> JSONResponse:
 def _describe(exc: BaseException) -> str:
     if isinstance(exc, TimeoutError):
         return f"no answer within {CHECK_TIMEOUT_SECONDS:g} s"
+    if isinstance(exc, DatabaseUnavailable) and exc.__cause__ is not None:
+        exc = exc.__cause__  # what the driver said
     return str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:300]
 
 
