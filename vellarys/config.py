@@ -103,6 +103,8 @@ class Settings(BaseSettings):
     allow_private_urls: bool | None = None
     inbound_text_max_chars: int = Field(default=4096, ge=1)
     webhook_max_bytes: int = Field(default=1024 * 1024, ge=1024)
+    webhook_concurrency: int = Field(default=8, ge=1)
+    webhook_wait_seconds: float = Field(default=10, ge=0)
     request_max_bytes: int = Field(default=1024 * 1024, ge=1024)
     upload_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     pdf_timeout_seconds: float = Field(default=20, gt=0)

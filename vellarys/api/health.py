@@ -25,11 +25,12 @@ CHECK_TIMEOUT_SECONDS = 5.0
 DB_FAILURES = (DatabaseUnavailable, OSError, SQLAlchemyError, TimeoutError)
 
 
-def _unreachable(exc: BaseException) -> JSONResponse:
+def _unreachable(exc: BaseException, container: Container) -> JSONResponse:
+    database = {"status": "unreachable", "error": _describe(exc)}
     body = {
         "status": "error",
         "timestamp": health.now_iso(),
-        "database": {"status": "unreachable", "error": _describe(exc)},
+        "database": database | {"breaker": container.breaker.report()},
     }
     return JSONResponse(body, status_code=503)
 
@@ -51,7 +52,9 @@ async def liveness(container: ContainerDep) -> Any:
     try:
         report = await asyncio.wait_for(check(), CHECK_TIMEOUT_SECONDS)
     except DB_FAILURES as exc:
-        return _unreachable(exc)
+        return _unreachable(exc, container)
+    # Whether the app's own connections fail fast (the probe above has its own connection).
+    report["database"]["breaker"] = container.breaker.report()
     pool = _pool(container)
     report["pool"] = pool["usage"]["status"]
     if pool["status"] != "ok":
@@ -82,7 +85,7 @@ async def detailed(container: ContainerDep) -> Any:
     try:
         return await asyncio.wait_for(check(), CHECK_TIMEOUT_SECONDS)
     except DB_FAILURES as exc:
-        return _unreachable(exc)
+        return _unreachable(exc, container)
 
 
 def _pool(container: Container) -> dict[str, Any]:
