@@ -581,14 +581,29 @@ def main(argv: list[str] | None = None) -> None:
     raise SystemExit(0 if ok else 1)
 
 
+class Phases:
+    """How long each step of the run took, printed as it ends (the fixed cost is the start)."""
+
+    def __init__(self) -> None:
+        self.last = time.monotonic()
+
+    def done(self, name: str) -> None:
+        now = time.monotonic()
+        print(f"  [{now - self.last:5.1f} s] {name}", file=sys.stderr, flush=True)
+        self.last = now
+
+
 def chaos(args: argparse.Namespace, workdir: Path) -> tuple[str, bool]:
+    phase = Phases()
     with (
         postgres_server() as server_url,
         databases(server_url, ("chaos",)) as urls,
         FaultyGraph(hang_seconds=4.0) as graph,
     ):
+        phase.done("PostgreSQL started and migrated")
         url = urls["chaos"]
         path = asyncio.run(seed(url, workdir / "seed"))
+        phase.done("seeded")
         children = Children(workdir)
         d = Deployment(url, environment(url, workdir, graph.url), children, free_port(), path)
         try:
@@ -600,11 +615,14 @@ def chaos(args: argparse.Namespace, workdir: Path) -> tuple[str, bool]:
             if not asyncio.run(until(lambda: healthy(d.base), START_SECONDS)):
                 raise RuntimeError(f"the API did not start:\n{children.tail('api')}")
             wait_for_worker(url, d.worker, START_SECONDS)
+            phase.done("API and worker serving")
             for command in ("api", "worker"):
                 ready = functools.partial(d.standby_ready, command)
                 if not asyncio.run(until(ready, START_SECONDS)):
                     raise RuntimeError(f"the {command} standby did not start")
+            phase.done("standbys ready")
             faults = asyncio.run(run_chaos(d, graph, args))
+            phase.done("stream, faults and settling")
             return table(args.delivery, accounts(url), list(graph.accepted), faults)
         finally:
             children.stop_all()

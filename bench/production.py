@@ -67,6 +67,8 @@ WITH_DEMO = False
 # --index: the demo's listings and documents are embedded by the worker while the stream runs
 # (a new agency's first indexing), so leads' query embeddings compete with indexing batches.
 KEEP_INDEXING = False
+# --env KEY=VALUE: settings for the API and the worker beyond the bench's own (an A/B run).
+EXTRA_ENV: dict[str, str] = {}
 FIRST_REPLY = """
 SELECT extract(epoch FROM min(o.sent_at) - m.created_at)
 FROM messages m
@@ -151,7 +153,7 @@ def start(
         "VELLARYS_DATA_DIR": str(workdir / f"data-{name}"),
         "VELLARYS_SECRET_KEY": "bench-secret",
         "VELLARYS_META_GRAPH_URL": graph_url,
-    }
+    } | EXTRA_ENV
     port = free_port()
     api = children.start(
         f"{name}-api",
@@ -548,7 +550,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--logs", type=Path, metavar="DIR", help="keep the processes' logs in DIR (kept after)"
     )
+    parser.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a setting for the API and the worker, e.g. VELLARYS_WEBHOOK_CONCURRENCY=30",
+    )
     args = parser.parse_args(argv)
+    EXTRA_ENV.update(item.split("=", 1) for item in args.env)
     global WITH_DEMO, KEEP_INDEXING
     WITH_DEMO, KEEP_INDEXING = args.demo or args.index, args.index
     started = time.monotonic()

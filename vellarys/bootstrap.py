@@ -193,7 +193,7 @@ def build(settings: Settings, *, database_url: str | None = None) -> Container:
     url = database_url or resolve_database_url(settings)
     breaker = ConnectBreaker(cooldown=settings.db_retry_seconds)
     engine = create_engine(url, pool_config(settings), breaker=breaker)
-    probe = create_engine(url, probe_pool_config(settings))
+    probe = create_engine(url, probe_pool_config(settings), probe=True)
     http = httpx.AsyncClient(timeout=settings.provider_timeout_seconds)
     guarded_http = httpx.AsyncClient(
         timeout=settings.provider_timeout_seconds,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import httpx
@@ -83,7 +83,7 @@ async def test_every_edge_answers_503_through_each_kind_of_outage_and_recovers(
             await stack.container.aclose()
 
 
-def _edges(stack: Stack, key: str) -> dict[str, Callable[[], object]]:
+def _edges(stack: Stack, key: str) -> dict[str, Callable[[], Awaitable[int]]]:
     """One request per edge; each returns its status after checking a 503's shape."""
 
     async def webhook() -> int:

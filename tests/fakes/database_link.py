@@ -200,7 +200,7 @@ def _ready_for_query_end(data: bytes) -> int | None:
     """Where the first ReadyForQuery message ends in the server's bytes, if it came yet."""
     at = 0
     while at + 5 <= len(data):
-        kind, length = data[at : at + 1], struct.unpack("!I", data[at + 1 : at + 5])[0]
+        kind, length = data[at : at + 1], int(struct.unpack("!I", data[at + 1 : at + 5])[0])
         if at + 1 + length > len(data):
             return None
         at += 1 + length

@@ -32,6 +32,7 @@ class Admission:
         self.app = app
         self.slots = asyncio.Semaphore(slots)
         self.wait_seconds = wait_seconds
+        self.waiting = 0  # posts waiting for a slot now
         self.turned_away = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -51,11 +52,15 @@ class Admission:
         if not self.slots.locked():
             await self.slots.acquire()  # free: taken without waiting
             return True
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(self.wait_seconds):
-                await self.slots.acquire()
-                return True
-        return False
+        self.waiting += 1
+        try:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.wait_seconds):
+                    await self.slots.acquire()
+                    return True
+            return False
+        finally:
+            self.waiting -= 1
 
 
 def _admitted(scope: Scope) -> bool:

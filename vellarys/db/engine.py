@@ -33,10 +33,20 @@ class PoolConfig:
 
 
 def create_engine(
-    url: str, pool: PoolConfig, *, breaker: ConnectBreaker | None = None
+    url: str,
+    pool: PoolConfig,
+    *,
+    breaker: ConnectBreaker | None = None,
+    probe: bool = False,
 ) -> AsyncEngine:
     """An asyncpg engine whose every connection carries the timeout, name and vector codec;
-    with ``breaker``, new connections go through it (see ``db.availability``)."""
+    with ``breaker``, new connections go through it (see ``db.availability``).
+
+    ``probe``: for a health check, as few round trips as possible (each waits for a turn of a
+    busy event loop): autocommit (no BEGIN/COMMIT, and a one-query pre-ping) and no vector
+    codec to register on a new connection.
+    """
+    extra: dict[str, Any] = {"isolation_level": "AUTOCOMMIT"} if probe else {}
     engine = create_async_engine(
         async_url(url),
         pool_size=pool.pool_size,
@@ -53,13 +63,19 @@ def create_engine(
                 "application_name": pool.application_name,
             },
         },
+        **extra,
     )
-    event.listen(engine.sync_engine, "do_connect", partial(_connect, breaker))
+    event.listen(engine.sync_engine, "do_connect", partial(_connect, breaker, not probe))
     return engine
 
 
 def _connect(
-    breaker: ConnectBreaker | None, dialect: Any, _record: Any, cargs: Any, cparams: Any
+    breaker: ConnectBreaker | None,
+    vector: bool,
+    dialect: Any,
+    _record: Any,
+    cargs: Any,
+    cparams: Any,
 ) -> Any:
     """Connect and register the vector codec, unless the breaker knows the database is
     away; the breaker learns how it went (the codec's query is the link's first test)."""
@@ -68,7 +84,8 @@ def _connect(
     try:
         connection = dialect.connect(*cargs, **cparams)
         try:
-            _register_vector_codec(connection)
+            if vector:
+                _register_vector_codec(connection)
         except BaseException:
             connection.terminate()
             raise
