@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     db_connect_timeout: float = Field(default=5, gt=0)
     db_retry_seconds: float = Field(default=1, gt=0)
     statement_timeout_ms: int = Field(default=60000, ge=0)
+    # The webhook's ack path: one statement per message on a small pool of its own.
+    webhook_fast_path: bool = True
+    db_ack_pool_size: int = Field(default=5, ge=1)
     application_name: str = "vellarys_api"
     migration_maintenance_work_mem: str = "512MB"
 
