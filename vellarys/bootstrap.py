@@ -166,7 +166,10 @@ class Container:
         engine replaced (tests do, to take the database away) gets a pool of its own."""
         if self._ack_pool is None or self._ack_pool.engine is not self.engine:
             self._ack_pool = DirectPool(
-                self.engine, self.pool, max_size=self.settings.db_ack_pool_size
+                self.engine,
+                self.pool,
+                max_size=self.settings.db_ack_pool_size,
+                breaker=self.breaker,
             )
         return self._ack_pool
 
