@@ -158,8 +158,64 @@ TEXTS = {
 }
 
 
-def _size_classes(scale: float) -> list[tuple[int, int]]:
-    return [(size, max(1, round(count * scale))) for size, count in SIZE_CLASSES]
+# Varied texts: five repeated messages would hide the query embedding (a cache answers them).
+# Each message is built from parts, so almost every measured text is new to the embedder.
+OPENERS = ("", "oi, ", "olá! ", "boa tarde, ", "bom dia. ", "ei, ", "então, ", "opa, ")
+CLOSERS = ("", " obrigado", " obrigada!", " 🙂", " aguardo", " pode me ajudar?", " valeu")
+QUESTIONS = (
+    "quais documentos preciso para alugar?",
+    "como funciona o uso do FGTS na compra?",
+    "vocês aceitam pets no aluguel?",
+    "preciso de fiador para alugar?",
+    "quanto custa o ITBI?",
+    "aceitam seguro fiança?",
+    "como funciona a visita?",
+    "o condomínio entra no valor do aluguel?",
+    "quem paga o IPTU no aluguel?",
+    "posso usar o FGTS para dar entrada?",
+    "qual o prazo do contrato de aluguel?",
+    "vocês cobram taxa de intermediação?",
+)
+TYPE_WORDS = ("apartamento", "ap", "casa", "studio", "cobertura", "sobrado")
+
+
+def varied_text(kind: str, code: str, rng: np.random.Generator) -> str:
+    """One message of ``kind``, assembled from parts."""
+    pick = lambda options: options[int(rng.integers(0, len(options)))]  # noqa: E731
+    opener, closer = pick(OPENERS), pick(CLOSERS)
+    if kind == "greeting":
+        body = pick(("tudo bem?", "vi o anúncio de vocês", "quero informações", "boa noite"))
+        return f"{opener}{body}{closer}".strip()
+    if kind == "qualification":
+        verb = pick(("quero comprar", "procuro", "busco", "quero alugar"))
+        rooms = int(rng.integers(1, 5))
+        budget = f"até {int(rng.integers(3, 15)) * 100} mil"
+        if verb == "quero alugar":
+            budget = f"até {int(rng.integers(2, 9))} mil por mês"
+        place = pick(NEIGHBORHOODS)
+        return f"{opener}{verb} {pick(TYPE_WORDS)} de {rooms} quartos em {place} {budget}{closer}"
+    if kind == "knowledge":
+        return f"{opener}{pick(QUESTIONS)}{closer}"
+    if kind == "listing_code":
+        template = pick(TEXTS["listing_code"])
+        return f"{opener}{template.format(code=code)}{closer}"
+    years = int(rng.integers(10, 36))
+    down = int(rng.integers(5, 40)) * 10
+    return pick(
+        (
+            f"{opener}quanto fica a parcela em {years} anos?{closer}",
+            f"{opener}e se eu der {down} mil de entrada, quanto fica a parcela?{closer}",
+            f"{opener}quanto fica a parcela se eu financiar em {years} anos?{closer}",
+        )
+    )
+
+
+def _size_classes(scale: float, listings: float = 1.0) -> list[tuple[int, int]]:
+    """(listings per tenant, tenants) per class; ``listings`` < 1 shrinks the tenants (--tiny)."""
+    return [
+        (max(2, round(size * listings)), max(1, round(count * scale)))
+        for size, count in SIZE_CLASSES
+    ]
 
 
 # --- instrumentation (the bench's own: wrappers around the embedder and the vector search) ---
@@ -176,12 +232,14 @@ class Meter:
     vector_s: float = 0.0
     searches: list[tuple[str, int, int]] = field(default_factory=list)  # (path, rows, k)
     by_statement: Counter[str] = field(default_factory=Counter)  # statement shape -> seconds
+    texts: list[str] = field(default_factory=list)  # each statement, in order (shortened)
 
     def reset(self) -> None:
         self.embed_s = self.sql_s = self.vector_s = 0.0
         self.embeds = self.statements = 0
         self.searches = []
         self.by_statement = Counter()
+        self.texts = []
 
 
 METER = Meter()
@@ -218,6 +276,7 @@ def _instrument_sql(engine: AsyncEngine) -> None:
         METER.sql_s += elapsed
         METER.statements += 1
         METER.by_statement[_shape(statement)] += elapsed
+        METER.texts.append(" ".join(statement.split())[:110])
 
     event.listen(engine.sync_engine, "before_cursor_execute", before)
     event.listen(engine.sync_engine, "after_cursor_execute", after)
@@ -266,6 +325,7 @@ class VectorSearch:
         *,
         k: int,
         exact_max_rows: int = vector.EXACT_SEARCH_MAX_ROWS,
+        **extra: Any,  # e.g. at_most, where the code measured has it
     ) -> vector.Nearest:
         started = time.perf_counter()
         if self.baseline:
@@ -274,7 +334,7 @@ class VectorSearch:
             result = vector.Nearest(rows=list(found.all()), path="naive", candidates=-1)
         else:
             result = await self.original(
-                session, candidates, distance, k=k, exact_max_rows=exact_max_rows
+                session, candidates, distance, k=k, exact_max_rows=exact_max_rows, **extra
             )
         METER.vector_s += time.perf_counter() - started
         METER.searches.append((result.path, len(result.rows), k))
@@ -307,8 +367,10 @@ def _unit(vectors: np.ndarray) -> np.ndarray:
 
 
 class Loader:
-    def __init__(self, engine: AsyncEngine, scale: float, rng: np.random.Generator) -> None:
-        self.engine, self.scale, self.rng = engine, scale, rng
+    def __init__(
+        self, engine: AsyncEngine, scale: float, rng: np.random.Generator, listings: float = 1.0
+    ) -> None:
+        self.engine, self.scale, self.rng, self.listing_scale = engine, scale, rng, listings
         themes = _unit(rng.standard_normal((len(NEIGHBORHOODS) * len(TYPES), DIMENSION)))
         noise = rng.standard_normal((len(themes), SUB_CLUSTERS, DIMENSION)) / np.sqrt(DIMENSION)
         # Sub-clusters at cosine ~0.8 from their theme; listings at ~0.75 from their sub-cluster.
@@ -365,7 +427,7 @@ class Loader:
 
     async def _tenants(self, raw: Any, settings: dict[str, Any]) -> None:
         index = 0
-        for size, count in _size_classes(self.scale):
+        for size, count in _size_classes(self.scale, self.listing_scale):
             for _ in range(count):
                 spread = len(NEIGHBORHOODS) if size >= 2_000 else 6 if size >= 200 else 3
                 others = [n for n in NEIGHBORHOODS if n != "Pinheiros"]
@@ -674,6 +736,9 @@ class Run:
     outcome: str
     codes: tuple[str, ...] = ()
     by_statement: dict[str, float] = field(default_factory=dict)  # shape -> ms
+    cpu_ms: float = 0.0  # this process's CPU (all threads: the E5 model's too)
+    text: str = ""
+    statement_texts: tuple[str, ...] = ()
 
     @property
     def python_ms(self) -> float:
@@ -685,8 +750,10 @@ async def scenarios(
     tenants: list[BenchTenant],
     count: int,
     rng: np.random.Generator,
+    varied: bool = True,
 ) -> list[Scenario]:
-    """``count`` messages, kinds and size classes in turn; existing leads get a twin lead."""
+    """``count`` messages, kinds and size classes in turn; existing leads get a twin lead.
+    ``varied``: texts assembled from parts (else the fifteen fixed texts of ``TEXTS``)."""
     by_size: dict[int, list[BenchTenant]] = defaultdict(list)
     for tenant in tenants:
         by_size[tenant.size].append(tenant)
@@ -697,8 +764,12 @@ async def scenarios(
         kind = KINDS[n % len(KINDS)]
         size = sizes[(n // len(KINDS)) % len(sizes)]
         tenant = by_size[size][int(rng.integers(0, len(by_size[size])))]
-        template = TEXTS[kind][int(rng.integers(0, len(TEXTS[kind])))]
-        body = template.format(code=tenant.codes[int(rng.integers(0, len(tenant.codes)))])
+        code = tenant.codes[int(rng.integers(0, len(tenant.codes)))]
+        if varied:
+            body = varied_text(kind, code, rng)
+        else:
+            template = TEXTS[kind][int(rng.integers(0, len(TEXTS[kind])))]
+            body = template.format(code=code)
         new_phone = f"+55219{tenant.index:02d}{n:06d}"
         twin_phone = f"+55319{tenant.index:02d}{n:06d}"
         if kind == "greeting":
@@ -757,7 +828,7 @@ class Bench:
         self.deps = PipelineDeps(
             provider_for=_no_provider,
             settings=PipelineSettings(debounce_seconds=0.0),
-            embedder=embedder,
+            embedder=_as_deployed(embedder),
         )
         self.search = VectorSearch()
         self.channels: dict[uuid.UUID, Channel] = {}
@@ -791,6 +862,7 @@ class Bench:
         METER.reset()
         # handle_inbound in a unit of work of its own, as the job runs it (vellarys.db.uow).
         started = time.perf_counter()
+        cpu_started = time.process_time()
         session = self.sessions()
         async with session:
             try:
@@ -801,7 +873,9 @@ class Bench:
                 await session.rollback()
                 raise
         ended = time.perf_counter()
+        cpu_ms = (time.process_time() - cpu_started) * 1000
         meter = Meter(**{k: getattr(METER, k) for k in Meter.__dataclass_fields__})
+        meter.texts = list(METER.texts)
         meter.by_statement = Counter(METER.by_statement)  # a copy: later SQL adds to METER's
         meter.searches = list(METER.searches)
         async with unit_of_work(self.sessions) as session:
@@ -829,7 +903,20 @@ class Bench:
             outcome=outcome.outcome,
             codes=codes,
             by_statement={k: v * 1000 for k, v in meter.by_statement.items()},
+            cpu_ms=cpu_ms,
+            text=scenario.text,
+            statement_texts=tuple(meter.texts),
         )
+
+
+def _as_deployed(embedder: TimedEmbedder) -> Any:
+    """The embedder as bootstrap wires it: behind the query cache when the code has one
+    (then ``TimedEmbedder`` times only what the model computes)."""
+    try:
+        from vellarys.adapters.embeddings.cache import CachedEmbedder
+    except ImportError:  # an older checkout measured as the baseline
+        return embedder
+    return CachedEmbedder(embedder)
 
 
 def _no_provider(_channel: Channel) -> Any:
@@ -842,20 +929,28 @@ async def measure_messages(
     tenants: list[BenchTenant],
     count: int,
     rng: np.random.Generator,
+    *,
+    varied: bool = True,
+    naive: bool = True,
 ) -> list[tuple[Run, Run]]:
+    """Each message in both modes (the naive one skipped without ``naive``: then the
+    pair's second run is the first one again)."""
     bench = Bench(engine, embedder)
-    made = await scenarios(bench.sessions, tenants, count + len(KINDS) * 2, rng)
+    made = await scenarios(bench.sessions, tenants, count + len(KINDS) * 2, rng, varied)
     warmup, measured = made[: len(KINDS) * 2], made[len(KINDS) * 2 :]
     bench.search.install()
     try:
         for scenario in warmup:  # E5 load, connection pool, plan caches
             await bench.one(scenario, "vellarys")
-            await bench.one(scenario, "baseline")
+            if naive:
+                await bench.one(scenario, "baseline")
         pairs = []
         for n, scenario in enumerate(measured):
             order = ("vellarys", "baseline") if n % 2 == 0 else ("baseline", "vellarys")
+            if not naive:
+                order = ("vellarys",)
             runs = {mode: await bench.one(scenario, mode) for mode in order}
-            pairs.append((runs["vellarys"], runs["baseline"]))
+            pairs.append((runs["vellarys"], runs.get("baseline", runs["vellarys"])))
     finally:
         bench.search.uninstall()
     return pairs
@@ -946,6 +1041,45 @@ def breakdown_report(pairs: list[tuple[Run, Run]]) -> str:
     lines.append(
         f"  (not counted: storing the inbound message, receive_webhook + commit: p50 "
         f"{_pct(ingest, 50):.1f} ms, p95 {_pct(ingest, 95):.1f} ms)"
+    )
+    return "\n".join(lines)
+
+
+def statements_report(runs: list[Run]) -> str:
+    """Statements and CPU per message, by kind, and one message's statements of each kind."""
+    cpu = [r.cpu_ms for r in runs]
+    no_embed = [r.total_ms - r.embed_ms for r in runs]
+    texts = [r.text for r in runs]
+    lines = [
+        "SQL STATEMENTS AND CPU PER MESSAGE (VELLARYS mode; every statement the engine ran,"
+        " SAVEPOINT/RELEASE and the COMMIT-less flushes included)",
+        f"  distinct texts: {len(set(texts))} of {len(texts)} messages",
+        f"  statements per message: mean {statistics.mean([r.statements for r in runs]):.1f},"
+        f" min {min(r.statements for r in runs)}, max {max(r.statements for r in runs)}",
+        f"  CPU per message (this process, all threads): mean {statistics.mean(cpu):.1f} ms,"
+        f" p50 {_pct(cpu, 50):.1f}, p95 {_pct(cpu, 95):.1f}",
+    ]
+    for kind in KINDS:
+        mine = [r for r in runs if r.kind == kind]
+        if not mine:
+            continue
+        counts = Counter(r.statements for r in mine)
+        lines.append(
+            f"  {kind:<14} statements {dict(sorted(counts.items()))}, CPU mean"
+            f" {statistics.mean([r.cpu_ms for r in mine]):.1f} ms"
+        )
+    for kind in KINDS:
+        first = next((r for r in runs if r.kind == kind), None)
+        if first is None:
+            continue
+        lines.append(f"  {kind}: {first.text!r} ({first.statements} statements)")
+        lines += [f"    {n:>2} {t}" for n, t in enumerate(first.statement_texts, 1)]
+    lines.append(
+        f"SUMMARY statements/msg {statistics.mean([r.statements for r in runs]):.1f}; CPU ms/msg"
+        f" mean {statistics.mean(cpu):.1f} p50 {_pct(cpu, 50):.1f} p95 {_pct(cpu, 95):.1f};"
+        f" total ms p50 {_pct([r.total_ms for r in runs], 50):.1f}"
+        f" p95 {_pct([r.total_ms for r in runs], 95):.1f}; without embedding p50"
+        f" {_pct(no_embed, 50):.1f} p95 {_pct(no_embed, 95):.1f}"
     )
     return "\n".join(lines)
 
@@ -1196,7 +1330,7 @@ async def run(url: str, args: argparse.Namespace) -> None:
         )
         print("loading...", flush=True)
         loading = time.perf_counter()
-        loader = Loader(engine, args.scale, rng)
+        loader = Loader(engine, args.scale, rng, listings=args.listings)
         await loader.load(knowledge.tenant_id)
         load_seconds = time.perf_counter() - loading
         print(f"  loaded in {load_seconds:.0f} s", flush=True)
@@ -1207,7 +1341,15 @@ async def run(url: str, args: argparse.Namespace) -> None:
         timed = TimedEmbedder(e5)
         measuring = time.perf_counter()
         load_during = load_average()
-        pairs = await measure_messages(measured_engine, timed, loader.tenants, args.messages, rng)
+        pairs = await measure_messages(
+            measured_engine,
+            timed,
+            loader.tenants,
+            args.messages,
+            rng,
+            varied=not args.fixed_texts,
+            naive=not args.no_naive,
+        )
         measure_seconds = time.perf_counter() - measuring
         load_after_messages = load_average()
 
@@ -1271,6 +1413,8 @@ async def run(url: str, args: argparse.Namespace) -> None:
     print(latency_report(pairs))
     print(breakdown_report(pairs))
     print()
+    print(statements_report([p[0] for p in pairs]))
+    print()
     print(quality_report(pairs))
     print()
     print("plan of the unprocessed-burst query (message_queries.unprocessed_inbound), 20k tenant:")
@@ -1321,7 +1465,20 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=300, help="messages measured per mode")
     parser.add_argument("--queries", type=int, default=10, help="recall queries per tenant")
     parser.add_argument("--seed", type=int, default=20260203)
+    parser.add_argument(
+        "--fixed-texts", action="store_true", help="the fifteen fixed texts, not varied ones"
+    )
+    parser.add_argument(
+        "--no-naive", action="store_true", help="skip the naive vector-search baseline mode"
+    )
+    parser.add_argument(
+        "--tiny", action="store_true", help="toy size (the smoke test): proves the code runs"
+    )
     args = parser.parse_args()
+    args.listings = 1.0
+    if args.tiny:
+        args.scale, args.listings = 0.002, 0.005
+        args.messages, args.queries = min(args.messages, 5), min(args.queries, 1)
     with retrieval.scratch_database() as url:
         migrate.upgrade(url)
         asyncio.run(run(url, args))

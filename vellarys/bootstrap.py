@@ -11,6 +11,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from vellarys.adapters.embeddings import build_embedder, indexing_twin
+from vellarys.adapters.embeddings.cache import CachedEmbedder
 from vellarys.adapters.llm.openai_compatible import OpenAICompatibleChat
 from vellarys.adapters.mail import SmtpMailer
 from vellarys.adapters.outbound import GuardedTransport
@@ -249,7 +250,7 @@ def build(settings: Settings, *, database_url: str | None = None) -> Container:
         pipeline=PipelineDeps(
             provider_for=provider_for,
             settings=pipeline_settings(settings),
-            embedder=embedder,
+            embedder=CachedEmbedder(embedder),
             chat_for=chat_model_factory(settings, http, guarded_http),
             transcriber=build_transcriber(settings, http),
             text_reader=RapidTextReader(timeout_seconds=settings.ocr_timeout_seconds),

@@ -19,6 +19,7 @@ from vellarys.adapters.embeddings import (
     build_embedder,
     indexing_twin,
 )
+from vellarys.adapters.embeddings.cache import CachedEmbedder, cache_key
 from vellarys.errors import EmbeddingError
 
 # --- local E5 -----------------------------------------------------------------------------
@@ -277,3 +278,61 @@ def test_a_leads_query_does_not_wait_behind_an_indexing_batch(local: LocalE5Embe
 def test_build_embedder_refuses_unusable_settings(settings: dict[str, Any]) -> None:
     with pytest.raises(ValueError):
         build_embedder(**settings)
+
+
+# --- the query cache ------------------------------------------------------------------------
+
+
+class _Counting:
+    """A model that counts what it embeds (the local E5 underneath)."""
+
+    def __init__(self, inner: LocalE5Embedder) -> None:
+        self.inner, self.model_name, self.dimension = inner, inner.model_name, inner.dimension
+        self.embedded: list[str] = []
+
+    def query(self, text: str) -> np.ndarray:
+        self.embedded.append(text)
+        return self.inner.query(text)
+
+    def passages(self, texts: Any) -> list[np.ndarray]:
+        self.embedded += list(texts)
+        return self.inner.passages(texts)
+
+
+def test_the_cache_embeds_each_text_once_and_gives_the_models_own_vectors(
+    local: LocalE5Embedder,
+) -> None:
+    model = _Counting(local)
+    cached = CachedEmbedder(model, queries=2, passages=2)
+
+    first = cached.query("quanto fica a parcela?")
+    # Spacing E5 reads the same way is the same entry; the vector is the model's, unchanged.
+    again = cached.query("  quanto   fica a\nparcela?")
+    assert np.array_equal(first, again) and np.array_equal(
+        first, local.query("quanto fica a parcela?")
+    )
+    assert model.embedded == ["quanto fica a parcela?"]
+    # Trailing whitespace changes E5's vector: another entry.
+    cached.query("quanto fica a parcela? ")
+    assert len(model.embedded) == 2
+    # Bounded: a third text pushes the least recently used one out.
+    cached.query("aceita pet?")
+    cached.query("quanto fica a parcela?")
+    assert len(model.embedded) == 4
+    # Passages: only the missing ones go to the model, in order.
+    vectors = cached.passages(["O FGTS pode ser usado.", "Visitas aos sábados."])
+    model.embedded.clear()
+    assert [v.tolist() for v in cached.passages(["Visitas aos sábados.", "Novo texto."])] == [
+        vectors[1].tolist(),
+        local.passages(["Novo texto."])[0].tolist(),
+    ]
+    assert model.embedded == ["Novo texto."]
+    # A caller may change what it gets without changing the cache.
+    first[:] = 0
+    assert np.linalg.norm(cached.query("quanto fica a parcela?")) == pytest.approx(1.0, abs=1e-4)
+
+
+def test_keys_collapse_only_what_e5_reads_alike() -> None:
+    assert cache_key(" a \t b\n c") == "a b c"
+    assert cache_key("a b  ") == "a b  "
+    assert cache_key("Oi") != cache_key("oi")

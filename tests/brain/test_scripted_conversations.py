@@ -33,6 +33,11 @@ MUST_PASS = (
     "duas perguntas numa mensagem",
     "abreviações",
     "proposta numa sexta à noite",
+    "investidor de studio",
+    "três imóveis não são três vagas",
+    "inquilino quer sair antes",
+    "inquilina pergunta da multa",
+    "pergunta sem resposta no sábado à noite",
 )
 
 

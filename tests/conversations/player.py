@@ -329,7 +329,7 @@ def _check_global(p: Played) -> None:
 
 
 _TRANSACTION = {"buy": "sale", "invest": "sale", "rent": "rent"}
-_RELAXED = ("nao encontrei exatamente", "acima do seu orcamento")
+_RELAXED = ("nao encontrei exatamente", "acima do seu orcamento", "um pouco acima dos")
 
 
 def _check_hard_filters(p: Played, cards: Mapping[str, Property]) -> None:

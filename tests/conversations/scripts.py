@@ -114,7 +114,8 @@ SCRIPTS: tuple[Script, ...] = (
         (
             Turn(
                 "o AP1402 aceita pet? e qual o iptu?",
-                says=(r"aceita pets", r"2\.600 por ano"),
+                # The monthly total has the IPTU in it (rent + condomínio + R$ 217).
+                says=(r"aceita pets", r"2\.600 por ano", r"iptu, da cerca de r\$ 6\.967 por mes"),
                 never=(r"comprar ou (?:para )?alugar\?",),  # a rental listing: a renter
             ),
         ),
@@ -262,8 +263,15 @@ SCRIPTS: tuple[Script, ...] = (
     Script(
         "abreviações",
         "abbreviations",
-        # Vila Madalena, Tatuapé and Santana are not "próximas" of Vila Mariana.
-        (Turn("oi qro alugar ap 2 qts na vl mariana ate 4 mil", never=(r"proxima",)),),
+        # Vila Madalena, Tatuapé and Santana are not "próximas" of Vila Mariana: far zones are
+        # named, and the R$ 4.200 + R$ 850 Vila Madalena card is not shown while others fit.
+        (
+            Turn(
+                "oi qro alugar ap 2 qts na vl mariana ate 4 mil",
+                says=(r"fora da zona sul",),
+                never=(r"proxima", r"AP1205"),
+            ),
+        ),
         profile={"intent": "rent", "bedrooms": 2, "property_type": "apartment"},
         listings={"transaction": "rent"},
     ),
@@ -329,7 +337,14 @@ SCRIPTS: tuple[Script, ...] = (
     Script(
         "pergunta que os documentos não respondem",
         "unanswerable",
-        (Turn("vcs fazem frete de mudança?", says=(r"corretor",)),),
+        # The promise to come back says when ("até hoje às 17h"), never a bare "já te retorno".
+        (
+            Turn(
+                "vcs fazem frete de mudança?",
+                says=(r"corretor", r"te respondo por aqui ate (?:hoje|amanha) as \d+h"),
+                never=(r"ja te retorno",),
+            ),
+        ),
         open_questions=True,
     ),
     Script(
@@ -345,7 +360,13 @@ SCRIPTS: tuple[Script, ...] = (
     Script(
         "investidor de studio",
         "investor",
-        (Turn("quero investir num studio perto do metrô pra renda de aluguel"),),
+        # "perto do metrô" is answered from the listing, never assumed from its silence.
+        (
+            Turn(
+                "quero investir num studio perto do metrô pra renda de aluguel",
+                says=(r"metro",),
+            ),
+        ),
         profile={"intent": "invest", "property_type": "studio"},
         listings={"transaction": "sale"},
     ),
@@ -376,7 +397,14 @@ SCRIPTS: tuple[Script, ...] = (
     Script(
         "três imóveis não são três vagas",
         "counts",
-        (Turn("vi 3 imoveis no site de vcs, queria mais opcoes de casa pra comprar"),),
+        # The listings seen on the site are asked about (by code), not the next slot.
+        (
+            Turn(
+                "vi 3 imoveis no site de vcs, queria mais opcoes de casa pra comprar",
+                says=(r"os que voce viu no site, quais foram\?",),
+                never=(r"com quem eu falo",),
+            ),
+        ),
         profile={"intent": "buy", "property_type": "house", "parking": None},
     ),
     Script(
@@ -394,7 +422,14 @@ SCRIPTS: tuple[Script, ...] = (
     Script(
         "inquilino quer sair antes",
         "current tenant",
-        (Turn("sou inquilino de vcs e quero sair antes do fim do contrato, pago multa?"),),
+        # A penalty is not cheered with "Sim!".
+        (
+            Turn(
+                "sou inquilino de vcs e quero sair antes do fim do contrato, pago multa?",
+                says=(r"infelizmente, sim\. .*multa",),
+                never=(r"sim!",),
+            ),
+        ),
         listings={"none": True},
     ),
     Script(
@@ -450,5 +485,47 @@ SCRIPTS: tuple[Script, ...] = (
         ),
         handoff=True,
         temperature="hot",
+    ),
+    Script(
+        "inquilina pergunta da multa",
+        "current tenant, bad news",
+        (
+            # A penalty is said plainly, never cheered; a client is greeted without the pitch.
+            Turn(
+                "sou inquilina de vcs. tem multa se eu entregar o ap antes do prazo?",
+                says=(r"multa de \*tres alugueis", r"cuida de quem ja e cliente"),
+                never=(r"sim!", r"posso te ajudar a encontrar"),
+            ),
+        ),
+        profile={"intent": "support"},
+        listings={"none": True},
+    ),
+    Script(
+        "pergunta sem resposta no sábado à noite",
+        "unanswerable, after hours",
+        (
+            # Closed until Monday 9h: the broker's answer is promised for Monday, with a time.
+            Turn(
+                "boa noite, vcs aceitam carro como parte do pagamento?",
+                says=(r"te respondo por aqui ate segunda as 11h",),
+                never=(r"ja te retorno", r"em breve"),
+            ),
+        ),
+        open_questions=True,
+        at=SATURDAY_NIGHT,
+    ),
+    Script(
+        "comprador quer metrô em Santana",
+        "transit",
+        (
+            # Near the metrô only where the listing says so; the rest is confirmed, with a time.
+            Turn(
+                "oi! procuro ap de 2 dorms pra comprar em santana, perto do metro",
+                says=(r"perto do metro", r"te respondo ate (?:hoje|amanha) as \d+h"),
+            ),
+            Turn("até 650 mil"),
+        ),
+        profile={"intent": "buy", "bedrooms": 2, "budget_max": 650_000},
+        listings={"transaction": "sale"},
     ),
 )

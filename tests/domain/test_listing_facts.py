@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from vellarys.domain.cards import PropertyHit
+from vellarys.domain.listing import over_budget_notes, total_over_budget_notes
 from vellarys.domain.listing_facts import (
     answer_facts,
     asked_facts,
@@ -48,6 +49,24 @@ def test_pets_iptu_with_its_period_and_condominio_come_from_the_fields() -> None
     assert not found.unknown
     monthly = answer_facts(hit(), ["iptu"], iptu_period="month").lines[0]
     assert "R$ 2.600 por mês" in monthly
+    # A rental's monthly total has the IPTU in it, with the period it was read in.
+    assert "Somando aluguel, condomínio e IPTU, dá cerca de R$ 6.967 por mês." in text
+    assert "dá cerca de R$ 9.350 por mês" in monthly  # 5.600 + 1.150 + 2.600 a month
+    sale = answer_facts(hit(transaction="sale", price=900_000), ["iptu"]).lines[0]
+    assert "Somando" not in sale
+
+
+def test_a_total_over_budget_says_the_iptu_too() -> None:
+    renter = {"intent": "rent", "budget_max": 6000}
+    note = total_over_budget_notes([hit(price=5200, condo_fee=980)], renter)[0]
+    assert note == (
+        "Obs.: no AP1402, aluguel + condomínio dá R$ 6.180, acima dos R$ 6.000 que você falou;"
+        " com o IPTU (R$ 217/mês, de R$ 2.600 por ano), fica R$ 6.397 por mês."
+    )
+    capped = {**renter, "rent_includes_fees": True}
+    assert over_budget_notes([hit(price=5200, condo_fee=980, iptu=None)], capped) == [
+        "Obs.: no AP1402, aluguel + condomínio dá R$ 6.180, acima dos R$ 6.000 que você falou."
+    ]
 
 
 def test_a_listing_that_refuses_pets_says_so() -> None:
@@ -79,4 +98,4 @@ def test_purpose_note_when_the_lead_wants_the_other_transaction() -> None:
     sale = hit(transaction="sale", price=895_000)
     assert "venda" in (purpose_note(sale, {"intent": "rent"}) or "")
     assert purpose_note(sale, {"intent": "buy"}) is None
-    assert monthly_cost(hit()) == 5600 + 1150 + 216
+    assert monthly_cost(hit()) == 5600 + 1150 + 217

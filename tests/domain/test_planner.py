@@ -1,6 +1,7 @@
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -75,6 +76,7 @@ def context(
     kind: str = "text",
     media: Mapping[str, Any] | None = None,
     stage: str = "qualifying",
+    now: datetime | None = None,
 ) -> ConversationContext:
     return ConversationContext(
         agency_name=AGENCY,
@@ -83,6 +85,7 @@ def context(
         history=list(history),
         new_messages=[Turn("user", text, kind, dict(media or {}))],
         stage=stage,
+        now=now,
     )
 
 
@@ -152,6 +155,17 @@ def test_first_contact_uses_the_agency_greeting_and_asks_its_question_once_at_th
     assert text.count("comprar ou para alugar?") == 1
     assert question_count(reply) == 1
     assert reply.asked == "intent"
+    # A client with a problem is greeted, not pitched to, before the empathy.
+    leak = plan(
+        "sou inquilino de vcs e o chuveiro queimou",
+        profile={"intent": "support"},
+        stored={},
+        history=(),
+        settings={**SETTINGS, "greeting": greeting},
+    )
+    said = everything(leak)
+    assert said.startswith("Oi! Eu sou a Bia, assistente virtual da Casa Paulista Imóveis 😊")
+    assert "Posso te ajudar a encontrar um imóvel" not in said
 
 
 def test_first_contact_greeting_question_is_dropped_when_the_lead_already_answered_it() -> None:
@@ -375,6 +389,18 @@ def test_a_yes_no_question_is_answered_yes_first_in_whatsapp_bold() -> None:
     assert yes_first("aceita pet?", "Não aceita animais.") == "Não aceita animais."
 
 
+def test_bad_news_is_never_cheered_with_a_yes() -> None:
+    fine = "Paga uma multa de três aluguéis, proporcional ao tempo que falta."
+    assert yes_first("quero sair antes do contrato, pago multa?", fine) == (
+        f"Infelizmente, sim. {fine}"
+    )
+    fee = "A taxa de administração é de 10% do aluguel."
+    assert yes_first("vcs cobram taxa de administração?", fee) == f"Sim. {fee}"
+    leave = "O inquilino pode devolver o imóvel antes, pagando multa proporcional."
+    assert yes_first("posso sair antes do fim do contrato?", leave) == f"Sim. {leave}"
+    assert yes_first("aceita pet?", "Aceita pets de pequeno porte.").startswith("Sim! ")
+
+
 def test_knowledge_answer_stays_in_the_section_of_its_best_sentence() -> None:
     chunk = (
         "# Financiamento\n"
@@ -432,11 +458,43 @@ def test_knowledge_uses_the_best_scoring_hit() -> None:
 
 def test_question_without_a_trusted_hit_is_honestly_sent_to_a_broker() -> None:
     weak = KnowledgeHit("FGTS", FGTS_CHUNK, KNOWLEDGE_MIN_SCORE - 0.01)
-    reply = plan("Vocês aceitam permuta?", profile=BUYER, retrieval=Retrieval(knowledge=(weak,)))
+    week = {day: ["09:00", "18:00"] for day in ("mon", "tue", "wed", "thu", "fri")}
+    hours = {**SETTINGS, "business_hours": {**week, "sat": ["09:00", "13:00"]}}
+    wednesday = datetime.fromisoformat("2026-11-25T15:10:00-03:00")
+    reply = plan(
+        "Vocês aceitam permuta?",
+        profile=BUYER,
+        retrieval=Retrieval(knowledge=(weak,)),
+        settings=hours,
+        now=wednesday,
+    )
     text = everything(reply)
-    assert "Vou confirmar essa informação com um corretor e já te retorno" in text
+    # Every promise to come back says when, in open hours, on the hour.
+    assert (
+        "Vou confirmar essa informação com um corretor e te respondo por aqui até hoje às 18h"
+        in text
+    )
     assert "FGTS" not in text
     assert reply.needs_broker_answer
+    late = plan(
+        "Vocês aceitam permuta?",
+        profile=BUYER,
+        retrieval=Retrieval(knowledge=(weak,)),
+        settings=hours,
+        now=wednesday.replace(hour=17, minute=30),
+    )
+    assert "te respondo por aqui até amanhã às 11h" in everything(late)
+    saturday_night = datetime.fromisoformat("2026-11-28T23:40:00-03:00")
+    floor = plan(
+        "o AP1234 fica em que andar?",
+        profile=BUYER,
+        retrieval=Retrieval(looked_up=AP1234, focus=AP1234, focus_explicit=True),
+        settings=hours,
+        now=saturday_night,
+    )
+    assert "não informa o andar; vou confirmar com o corretor e te respondo até segunda às 11h" in (
+        everything(floor)
+    )
 
 
 def test_question_with_no_knowledge_at_all_is_sent_to_a_broker() -> None:
@@ -922,3 +980,67 @@ def test_a_big_dog_is_told_that_the_listing_does_not_say_the_size() -> None:
         plan("tenho um gato", profile=profile, stored={}, retrieval=Retrieval(properties=(pets,)))
     )
     assert "porte" not in small
+
+
+def test_after_cards_the_one_question_is_about_them_not_the_next_slot() -> None:
+    found = Retrieval(properties=HITS[:3])
+    reply = plan("quero comprar ap em Moema", profile=BUYER, stored={}, retrieval=found)
+    assert reply.property_codes and reply.asked is None
+    assert everything(reply).endswith(phrases.CARDS_QUESTION[len(HISTORY) % 2])
+    assert everything(reply).count("?") == 1
+    # Asked once: the next reply with cards qualifies instead (never the same question twice).
+    asked = (*HISTORY, Turn("user", "quero ap"), Turn("assistant", phrases.CARDS_QUESTION[0]))
+    again = plan(
+        "até 700 mil",
+        profile={**BUYER, "budget_max": 700_000},
+        stored=BUYER,
+        retrieval=Retrieval(properties=HITS[3:]),
+        history=asked,
+    )
+    assert again.property_codes and again.asked is not None
+    # Listings seen on the agency's site: which ones, by code.
+    seen = plan(
+        "vi 3 imoveis no site de vcs, queria mais opcoes de casa pra comprar",
+        profile={"intent": "buy", "property_type": "house"},
+        stored={},
+        retrieval=found,
+    )
+    assert everything(seen).endswith(phrases.SEEN_ON_SITE)
+    # A listing asked about by code: a visit to it is offered.
+    looked = plan(
+        "o AP1234 tem varanda?",
+        profile=BUYER,
+        retrieval=Retrieval(looked_up=AP1234, focus=AP1234, focus_explicit=True),
+    )
+    assert everything(looked).endswith(phrases.VISIT_OFFER.format(code="AP1234"))
+
+
+def test_a_change_of_mind_searches_again_and_an_owner_is_welcomed_before_the_answer() -> None:
+    renter = {"intent": "rent", "property_type": "apartment", "neighborhoods": ["Santana"]}
+    shown = Retrieval(properties=HITS[:2], shown_before=("AP2999",))
+    reply = plan(
+        "pensando melhor, quero comprar",
+        profile={**renter, "intent": "buy"},
+        stored=renter,
+        retrieval=shown,
+    )
+    assert reply.property_codes == ["AP1000", "AP1001"]
+    chunk = "A taxa de administração é de 10% do aluguel, descontada todo mês."
+    owner = plan(
+        "tenho um ap na mooca e quero colocar pra alugar, vcs administram?",
+        profile={"intent": "rent_out", "neighborhoods": ["Mooca"]},
+        stored={},
+        history=(),
+        retrieval=Retrieval(knowledge=(KnowledgeHit("Administração", chunk, 0.9),)),
+    )
+    said = everything(owner)
+    assert said.index(phrases.OWNER_WELCOME) < said.index("10% do aluguel")
+
+
+def test_two_cards_that_still_fit_are_said_in_the_plural() -> None:
+    buyer = {**BUYER, "budget_max": 700_000}
+    seen = Retrieval(properties=HITS[:2], shown_before=("AP1000", "AP1001"))
+    reply = plan("até 700 mil", profile=buyer, stored=BUYER, retrieval=seen)
+    assert "Os AP1000 e AP1001 que te mandei continuam dentro do que você procura." in (
+        everything(reply)
+    )

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from procrastinate.jobs import Job
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
@@ -129,6 +129,34 @@ async def test_a_send_cut_off_after_the_provider_call_is_not_resent_and_is_settl
     settled = await _message(stack, cut_off)
     assert settled.status == "delivered" and settled.external_id == "wamid.LOST1"
     assert settled.delivered_at is not None and settled.sending_since is None
+
+
+SEND_TABLES = ("messages", "leads", "channels")
+
+
+async def test_a_send_is_claimed_in_one_statement_and_recorded_in_one(stack: Stack) -> None:
+    """A send runs once per reply part: the claim reads the locked message, its lead, its
+    channel and the lead's last send in one statement; the record is one UPDATE."""
+    pending = await _pending_reply(stack)
+    async with unit_of_work(stack.container.sessions) as session:
+        lead_id = (await session.get(Message, pending)).lead_id  # type: ignore[union-attr]
+        await defer_send(session, message_id=pending, lead_id=lead_id, run_at=None)
+    statements: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        # The send's tables only: a periodic job due meanwhile may run in the same drain.
+        if any(f" {table}" in statement for table in SEND_TABLES):
+            statements.append(statement[:60])
+
+    engine = stack.container.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        await stack.drain()
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert (await _message(stack, pending)).status == "sent"
+    # The claim, its attempt stamp (written at the claim's commit), the record.
+    assert [s.split()[0] for s in statements] == ["SELECT", "UPDATE", "UPDATE"], statements
 
 
 async def test_meta_sends_carry_our_message_id_for_the_status_callbacks(stack: Stack) -> None:

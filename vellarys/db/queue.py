@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -177,6 +178,44 @@ async def defer_send(
         scheduled_at=run_at,
         priority=priority,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Send:
+    """One send job of a reply: its message, ``delay_seconds`` after now (the database's
+    clock), ahead of later parts when ``first``."""
+
+    message_id: uuid.UUID
+    lead_id: uuid.UUID
+    delay_seconds: float = 0.0
+    first: bool = False
+
+
+def _send_row(n: int) -> str:
+    return (
+        f"ROW(CAST(:queue AS varchar), CAST(:task AS varchar), CAST(:priority{n} AS integer),"
+        f" CAST(:lock{n} AS text), NULL::text, CAST(:args{n} AS jsonb),"
+        f" CASE WHEN CAST(:delay{n} AS float8) > 0"
+        f" THEN now() + make_interval(secs => CAST(:delay{n} AS float8)) END)"
+    )
+
+
+async def defer_sends(session: AsyncSession, sends: Sequence[Send]) -> list[int]:
+    """The send jobs of one reply's parts, in one trip (``defer_send`` for each, in order)."""
+    if not sends:
+        return []
+    rows = ", ".join(_send_row(n) for n in range(len(sends)))
+    statement = text(
+        f"SELECT unnest(procrastinate_defer_jobs_v1(ARRAY[{rows}]"
+        "::procrastinate_job_to_defer_v1[]))"
+    )
+    params: dict[str, Any] = {"queue": OUTBOUND_QUEUE, "task": task_name(SEND_OUTBOUND)}
+    for n, send in enumerate(sends):
+        params[f"priority{n}"] = FIRST_PART_PRIORITY if send.first else 0
+        params[f"lock{n}"] = send_lock(send.lead_id)
+        params[f"args{n}"] = json.dumps({"message_id": str(send.message_id)})
+        params[f"delay{n}"] = float(send.delay_seconds)
+    return [int(job) for job in (await session.execute(statement, params)).scalars()]
 
 
 async def defer_erase_after_notice(

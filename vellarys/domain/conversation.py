@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 
@@ -29,6 +30,7 @@ class ConversationContext:
     stage: str = "new"
     summary: str | None = None
     lead_name: str | None = None
+    now: datetime | None = None  # the agency's clock, for promises of a time ("até hoje às 17h")
 
     @property
     def text(self) -> str:

@@ -51,6 +51,23 @@ def when_text(opening: datetime, now: datetime) -> str:
     return f"em {opening:%d/%m} às {hour}"
 
 
+# An answer a broker must confirm is promised within this much opening time, on the hour.
+ANSWER_WITHIN = timedelta(hours=2)
+
+
+def answer_by(settings: Mapping[str, Any], now: datetime | None) -> str:
+    """When a question a broker must confirm will be answered: "até hoje às 17h", "até
+    segunda às 11h" (closed hours skipped, rounded up to the hour); "" when the time is unknown."""
+    if now is None:
+        return ""
+    hours = business_hours.from_settings(settings)
+    local = now.astimezone(hours.zone)
+    due = business_hours.add_open_time(hours, local, ANSWER_WITHIN)
+    if due.minute or due.second or due.microsecond:
+        due = due.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    return f"até {when_text(due, local)}"
+
+
 def lead_named_when(text: str, now: datetime) -> str | None:
     """The day and time the lead named, as they said it ("sábado de manhã", "amanhã depois
     das 18h"), or None. ``now`` is in the agency's zone."""

@@ -171,6 +171,17 @@ _WH = re.compile(r"\b(?:qual|quais|quanto|quanta|quantos|quantas|como|quando|ond
 _NEGATIVE = re.compile(r"\b(?:nao|nunca|proibid\w*|vedad\w*|impossivel|nenhum\w*)\b")
 
 
+# A "yes" that costs the lead something is not cheered: a penalty asked about is "Infelizmente,
+# sim."; a fee, a cost or a penalty the answer brings up gets a plain "Sim." (no "!").
+_PENALTY = re.compile(
+    r"\b(?:multa\w*|penalidade\w*|juros de mora|despejo|rescis\w*|atras\w*|protest\w*)\b"
+)
+_COST = re.compile(
+    r"\b(?:taxa\w*|cobra\w*|custa\w*|custo\w*|pag(?:o|a|ar|amos|am)|despesa\w*|tarifa\w*"
+    r"|reajust\w*|caucao|fiador|seguro)\b"
+)
+
+
 def whatsapp_prose(text: str) -> str:
     """A quoted passage as WhatsApp shows it: single-asterisk bold, no bold label lead-ins."""
     return _BOLD_LABEL.sub(r"\1", text.replace("**", "*"))
@@ -180,10 +191,15 @@ def yes_first(question: str, answer: str) -> str:
     """ "posso usar o FGTS na entrada?" answered "Sim! ..." when the passage says yes.
 
     Only a yes/no question (no "qual", "quanto", "ou") whose answer has no negation gets the
-    "Sim!"; anything else is left as the passage says it.
+    "Sim!"; anything else is left as the passage says it. Bad news is not cheered: "pago
+    multa?" is "Infelizmente, sim.", a fee or a penalty in the answer a plain "Sim.".
     """
     clauses = [c.strip() for c in re.split(r"[,.;!]|\?(?=.)", fold(question)) if c.strip()]
     last = clauses[-1] if clauses else ""
     if not _YES_NO.search(last) or _WH.search(last) or _NEGATIVE.search(fold(answer)):
         return answer
+    if _PENALTY.search(last):
+        return f"Infelizmente, sim. {answer}"
+    if _COST.search(last) or _PENALTY.search(fold(answer)):
+        return f"Sim. {answer}"
     return f"Sim! {answer}"

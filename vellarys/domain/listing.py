@@ -22,16 +22,33 @@ def ready_to_search(profile: Mapping[str, Any]) -> bool:
     return bool(profile.get("intent") and (where_or_what or profile.get("budget_max")))
 
 
+_PLACE_STEPS = frozenset({"nearby", "zone", "neighborhoods"})
+
+
 def fresh_properties(
-    hits: Sequence[PropertyHit], profile: Mapping[str, Any], *, shown_before: frozenset[str]
+    hits: Sequence[PropertyHit],
+    profile: Mapping[str, Any],
+    *,
+    shown_before: frozenset[str],
+    widened: Sequence[str] = (),
 ) -> list[PropertyHit]:
-    """Hits of the lead's transaction (sale or rent) not shown in the previous reply, best first."""
+    """Hits of the lead's transaction (sale or rent) not shown in the previous reply, best first.
+
+    Once the search left the bairros asked, the nearest come first (by ``vicinity.distance``,
+    never by a name that only looks alike), and a card over the budget is dropped while one
+    inside it remains: a lead is not asked to give up both the place and the price."""
     wanted = _TRANSACTION.get(profile.get("intent") or "")
     fresh = [
         hit
         for hit in hits
         if hit.code not in shown_before and (wanted is None or hit.transaction == wanted)
     ]
+    if _PLACE_STEPS & set(widened):
+        asked = [str(p) for p in profile.get("neighborhoods") or []]
+        fresh.sort(key=lambda hit: vicinity.distance(hit.neighborhood, asked))
+        above = set(over_budget(fresh, profile))
+        if len(above) < len(fresh):
+            fresh = [hit for hit in fresh if hit.code not in above]
     return fresh[:MAX_CARDS]
 
 
@@ -65,6 +82,13 @@ def _where(hits: Sequence[PropertyHit], profile: Mapping[str, Any]) -> str:
     zones = vicinity.zones(asked)
     if zones and all(vicinity.zones([p]) and vicinity.zones([p])[0] in zones for p in places):
         return phrases.WIDENED_WHERE["zone"].format(zone=" ou ".join(zones))
+    found = vicinity.zones(dict.fromkeys(h.neighborhood for h in hits))
+    if zones and found:
+        # The zones are named so a far bairro is never read as a mix-up with the one asked.
+        away = " ou ".join(("do " if z == "centro" else "da ") + z for z in zones)
+        return phrases.WIDENED_WHERE["far"].format(
+            away=away, found=" e ".join(vicinity.in_place(z) for z in found)
+        )
     return phrases.WIDENED_WHERE["city"]
 
 
@@ -110,32 +134,68 @@ def total_over_budget(hits: Sequence[PropertyHit], profile: Mapping[str, Any]) -
     ]
 
 
-def total_over_budget_notes(hits: Sequence[PropertyHit], profile: Mapping[str, Any]) -> list[str]:
-    """ "Obs.: no AP1102, aluguel + condomínio dá R$ 6.180, acima dos R$ 6.000 que você falou." """
+def with_iptu(note: str, hit: PropertyHit, iptu_period: str) -> str:
+    """A rental's monthly total with the IPTU too, its period said (the agency's listings give
+    it per year or per month, ``iptu_period``): "...; com o IPTU (R$ 217/mês, de R$ 2.600 por
+    ano), fica R$ 6.397 por mês." Unchanged when the listing has none."""
+    if hit.transaction != "rent" or not hit.iptu:
+        return note
+    if iptu_period == "year":
+        monthly = round(hit.iptu / 12)
+        said = f"{format_brl(monthly)}/mês, de {format_brl(hit.iptu)} por ano"
+    else:
+        monthly, said = hit.iptu, f"{format_brl(hit.iptu)}/mês"
+    total = hit.price + (hit.condo_fee or 0) + monthly
+    return f"{note.removesuffix('.')}; com o IPTU ({said}), fica {format_brl(total)} por mês."
+
+
+def total_over_budget_notes(
+    hits: Sequence[PropertyHit], profile: Mapping[str, Any], *, iptu_period: str = "year"
+) -> list[str]:
+    """ "Obs.: no AP1102, aluguel + condomínio dá R$ 6.180, acima dos R$ 6.000 que você falou;
+    com o IPTU (R$ 217/mês, de R$ 2.600 por ano), fica R$ 6.397 por mês." """
     budget = profile.get("budget_max")
     return [
-        phrases.OVER_BUDGET_WITH_FEES.format(
-            code=hit.code,
-            total=format_brl(hit.price + (hit.condo_fee or 0)),
-            budget=format_brl(int(budget)),
+        with_iptu(
+            phrases.OVER_BUDGET_WITH_FEES.format(
+                code=hit.code,
+                total=format_brl(hit.price + (hit.condo_fee or 0)),
+                budget=format_brl(int(budget)),
+            ),
+            hit,
+            iptu_period,
         )
         for hit in total_over_budget(hits, profile)
         if isinstance(budget, int)
     ]
 
 
-def over_budget_notes(hits: Sequence[PropertyHit], profile: Mapping[str, Any]) -> list[str]:
+def over_budget_notes(
+    hits: Sequence[PropertyHit], profile: Mapping[str, Any], *, iptu_period: str = "year"
+) -> list[str]:
     """ "Obs.: no AP1703, aluguel + condomínio dá R$ 3.420, acima dos R$ 3.000 que você falou."
     A total the lead capped is always said with its figures, even after the budget widened."""
     above = over_budget(hits, profile)
     if not above:
         return []
-    if profile.get("rent_includes_fees") is not True:
-        return [phrases.OVER_BUDGET.format(codes=", ".join(above))]
     budget = format_brl(int(profile["budget_max"]))
+    if profile.get("rent_includes_fees") is not True:
+        return [
+            phrases.OVER_BUDGET.format(
+                code=h.code,
+                price=format_brl(h.price) + ("/mês" if h.transaction == "rent" else ""),
+                budget=budget,
+            )
+            for h in hits
+            if h.code in above
+        ]
     return [
-        phrases.OVER_BUDGET_WITH_FEES.format(
-            code=h.code, total=format_brl(monthly_total(h, profile)), budget=budget
+        with_iptu(
+            phrases.OVER_BUDGET_WITH_FEES.format(
+                code=h.code, total=format_brl(monthly_total(h, profile)), budget=budget
+            ),
+            h,
+            iptu_period,
         )
         for h in hits
         if h.code in above

@@ -120,7 +120,7 @@ def monthly_cost(hit: PropertyHit, *, iptu_period: str = "year") -> int | None:
     if hit.transaction != "rent":
         return None
     iptu = hit.iptu or 0
-    monthly_iptu = iptu // 12 if iptu_period == "year" else iptu
+    monthly_iptu = round(iptu / 12) if iptu_period == "year" else iptu
     return hit.price + (hit.condo_fee or 0) + monthly_iptu
 
 
@@ -172,14 +172,60 @@ def big_dog_note(hits: Sequence[PropertyHit], text: str) -> str | None:
     return None
 
 
+_TRANSIT_ASKED = re.compile(
+    r"\b(?:perto|proximo|pertinho|ao lado|colado|a \w+ minutos?) d[oa]s? (?:metro|estac\w*|trem)\b"
+)
+_TRANSIT_SAID = re.compile(r"\b(?:metro|estacao|estacoes|linha \d|cptm|trem)\b")
+
+
+def asks_transit(text: str) -> bool:
+    """ "perto do metrô", "próximo da estação": the lead wants public transport nearby."""
+    return bool(_TRANSIT_ASKED.search(fold(text)))
+
+
+def mentions_transit(hit: PropertyHit) -> bool:
+    """Whether the listing's title or features name a metrô or train station."""
+    return any(_TRANSIT_SAID.search(fold(s)) for s in (hit.title, *hit.features))
+
+
+def transit_note(hits: Sequence[PropertyHit], *, when: str = "") -> tuple[str | None, list[str]]:
+    """What the listings say about the metrô the lead asked for, and the codes whose listing
+    does not say (a broker confirms those, ``when`` " até hoje às 17h"): a listing's silence is
+    never "perto do metrô"."""
+    near = [h.code for h in hits if mentions_transit(h)]
+    silent = [h.code for h in hits if not mentions_transit(h)]
+    said = ""
+    if near:
+        verb = "fica" if len(near) == 1 else "ficam"
+        said = f"🚇 Pelo anúncio, {_codes(near)} {verb} perto do metrô"
+    if not silent:
+        return (said + "." if said else None), []
+    which = f"o anúncio do {silent[0]}" if len(silent) == 1 else f"os anúncios de {_codes(silent)}"
+    verb = "não diz" if len(silent) == 1 else "não dizem"
+    confirm = f"confirmo a distância até a estação com o corretor e te respondo{when}."
+    if said:
+        return f"{said}; {which} {verb}, então {confirm}", silent
+    return f"🚇 {which[0].upper()}{which[1:]} {verb} se fica perto do metrô; {confirm}", silent
+
+
+def _codes(codes: Sequence[str]) -> str:
+    return codes[0] if len(codes) == 1 else ", ".join(codes[:-1]) + " e " + codes[-1]
+
+
 def _iptu(hit: PropertyHit, _: str, period: str) -> str | None:
     if not hit.iptu:
         return None
     if period == "year":
         monthly = format_brl(round(hit.iptu / 12))
         total = format_brl(hit.iptu)
-        return f"O IPTU do {hit.code} é de {total} por ano (cerca de {monthly} por mês)."
-    return f"O IPTU do {hit.code} é de {format_brl(hit.iptu)} por mês."
+        line = f"O IPTU do {hit.code} é de {total} por ano (cerca de {monthly} por mês)."
+    else:
+        line = f"O IPTU do {hit.code} é de {format_brl(hit.iptu)} por mês."
+    month = monthly_cost(hit, iptu_period=period)
+    if month is None:
+        return line
+    # A tenant pays the three: the monthly total is said with the IPTU in it, never without.
+    return f"{line} Somando aluguel, condomínio e IPTU, dá cerca de {format_brl(month)} por mês."
 
 
 def _condo(hit: PropertyHit, _: str, __: str) -> str | None:

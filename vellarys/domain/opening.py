@@ -11,14 +11,24 @@ from vellarys.domain.excerpt import sentences
 QUIET_TYPES = frozenset({"reaction", "sticker"})
 # An emoji between two sentences ends the first: "Sou a Bia 😊 Quer comprar ou alugar?".
 _EMOJI_BREAK = re.compile(r"(?<=[\U0001F300-\U0001FAFF\u2600-\u27BF])\s+(?=[A-ZÀ-Ý])")
+_EMOJI_END = re.compile(r"[\U0001F300-\U0001FAFF\u2600-\u27BF]\s*$")
 
 
-def greeting(settings: Mapping[str, Any], agency_name: str) -> tuple[str, str | None]:
-    """The agency's greeting split from its question (asked at the end), or the default one."""
+def greeting(
+    settings: Mapping[str, Any], agency_name: str, *, brief: bool = False
+) -> tuple[str, str | None]:
+    """The agency's greeting split from its question (asked at the end), or the default one.
+
+    ``brief`` (a client with a problem, an owner): only the hello and who is talking, up to the
+    first emoji; no sales pitch ("Posso te ajudar a encontrar um imóvel...") before empathy."""
     configured = str(settings.get("greeting") or "").strip()
     parts = [part for s in sentences(configured) for part in _EMOJI_BREAK.split(s) if part]
     questions = [s for s in parts if s.endswith("?")]
-    statement = " ".join(s for s in parts if not s.endswith("?"))
+    told = [s for s in parts if not s.endswith("?")]
+    if brief:
+        ends = [i for i, s in enumerate(told) if _EMOJI_END.search(s)]
+        told = told[: ends[0] + 1] if ends else told[:1]
+    statement = " ".join(told)
     if not statement:
         persona = settings.get("persona_name") or phrases.DEFAULT_PERSONA
         statement = f"Olá! Aqui é a {persona} da {agency_name} 😊"

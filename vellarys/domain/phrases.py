@@ -43,6 +43,7 @@ WIDENED_WHERE = {
     "nearby": "opções em bairros vizinhos",
     "zone": "opções na mesma região ({zone})",
     "city": "opções em outros bairros",
+    "far": "o que tenho fora {away}, {found}",
 }
 NO_MATCH = (
     "Por enquanto não encontrei imóveis com esse perfil na nossa carteira. Vou pedir para um"
@@ -84,23 +85,42 @@ IPTU_PER_MONTH = "Para saber o peso no mês, é só dividir por 12."
 COSTS_ASK_PRICE = "Se me disser o valor do imóvel (ou o código dele), eu calculo para você. 😊"
 COSTS_DISCLAIMER = "Valores aproximados; o corretor monta a planilha exata antes da proposta."
 SHOWN_STILL_FIT = "O {codes} que te mandei continua dentro do que você procura. 😊"
+SHOWN_STILL_FIT_MANY = "Os {codes} que te mandei continuam dentro do que você procura. 😊"
 NO_MORE = (
     "Com esse perfil, essas são as opções que tenho no momento. Se quiser, posso procurar em"
     " outros bairros ou com outro valor."
 )
-OVER_BUDGET = "Obs.: {codes} fica um pouco acima do seu orçamento."
+OVER_BUDGET = "Obs.: o {code} sai por {price}, um pouco acima dos {budget} que você falou."
 OVER_BUDGET_WITH_FEES = (
     "Obs.: no {code}, aluguel + condomínio dá {total}, acima dos {budget} que você falou."
 )
 AFTER_CARDS = "Gostou de alguma? Se quiser, posso pedir para um corretor agendar uma visita."
+# The one question after cards is about them (a visit offered), not the next qualifying slot.
+CARDS_QUESTION = (
+    "Algum desses te interessou? Se quiser, já vejo um horário de visita.",
+    "Gostou de algum? Se quiser conhecer, marco uma visita para você.",
+)
+CARD_QUESTION = "Esse te interessou? Se quiser, já vejo um horário de visita."
+# The listing the lead asked about by code: they are interested, a visit is offered.
+VISIT_OFFER = "Quer conhecer o {code} pessoalmente? Posso ver um horário de visita para você."
+# "vi 3 imóveis no site": the ones they saw are asked about, by code.
+SEEN_ON_SITE = (
+    "E os que você viu no site, quais foram? Se me mandar os códigos, te conto tudo sobre eles. 😊"
+)
 ALL_SET = (
     "Perfeito, já tenho o que preciso! Um corretor vai entrar em contato com opções para você"
     " em breve. 😊"
 )
 STILL_HERE = "Qualquer dúvida, é só me chamar por aqui. 😊"
 
-PART_BROKER_WILL_CONFIRM = "O resto eu confirmo com um corretor e te retorno. 😊"
-BROKER_WILL_CONFIRM = "Vou confirmar essa informação com um corretor e já te retorno. 😊"
+# "{when}" is ``PlanTurn.answer_by``: " até hoje às 17h"; a promise always has a time.
+PART_BROKER_WILL_CONFIRM = "O resto eu confirmo com um corretor e te respondo por aqui{when}. 😊"
+BROKER_WILL_CONFIRM = (
+    "Vou confirmar essa informação com um corretor e te respondo por aqui{when}. 😊"
+)
+LISTING_WILL_CONFIRM = (
+    "O anúncio não informa {missing}; vou confirmar com o corretor e te respondo{when}. 😊"
+)
 SEARCH_ACK = "Posso te ajudar a procurar, sim! 😊"
 INJECTION_DEFLECT = "Por aqui eu te ajudo a encontrar o imóvel ideal. 😊"
 

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from vellarys.domain import handoff_promise
 from vellarys.domain.cards import KnowledgeHit, PropertyHit
 from vellarys.domain.conversation import ConversationContext
 from vellarys.domain.knowledge_answer import KnowledgeAnswer
@@ -48,6 +49,12 @@ class PlanTurn:
     @property
     def variant(self) -> int:
         return len(self.context.history)
+
+    @property
+    def answer_by(self) -> str:
+        """ " até hoje às 17h": when a broker's answer is promised (empty with no clock)."""
+        when = handoff_promise.answer_by(self.context.settings, self.context.now)
+        return f" {when}" if when else ""
 
     @property
     def name(self) -> str | None:

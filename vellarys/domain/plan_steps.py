@@ -5,15 +5,29 @@ signals that hand a lead over at once (approved credit, an offer, "quero fechar"
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from vellarys.domain import phrases, vicinity
+from vellarys.domain.cards import PropertyHit
 from vellarys.domain.cost_answer import answer_costs, asked_costs
 from vellarys.domain.dialogue import OWNER_QUESTIONS, next_owner_slot
 from vellarys.domain.listing import financing_price
-from vellarys.domain.listing_facts import UNKNOWN_LABELS, answer_facts, asked_facts, purpose_note
+from vellarys.domain.listing_facts import (
+    UNKNOWN_LABELS,
+    answer_facts,
+    asked_facts,
+    asks_transit,
+    purpose_note,
+    transit_note,
+)
 from vellarys.domain.plan_state import Draft, PlanTurn
 from vellarys.domain.qualification import missing_slots
 from vellarys.domain.text import fold
+
+# Slots whose mention makes a question a property search ("tem apê na Mooca?").
+SEARCH_SLOTS = frozenset(
+    {"property_type", "neighborhoods", "city", "bedrooms", "parking", "budget_max", "budget_min"}
+)
 
 
 def bot_question(t: PlanTurn, d: Draft) -> None:
@@ -43,7 +57,12 @@ def owner(t: PlanTurn, d: Draft) -> None:
     if not ({"sell", "rent_out"} & t.intents or t.profile.get("intent") in ("sell", "rent_out")):
         return
     if t.learned & {"intent"} or ({"sell", "rent_out"} & t.intents and not t.last_asked):
-        d.say(phrases.OWNER_WELCOME)
+        # The welcome comes first, before the answer to what the owner asked ("vcs administram?").
+        at = 1 if t.context.first_contact else 0
+        if d.cards:
+            d.say(phrases.OWNER_WELCOME)
+        else:
+            d.before.insert(min(at, len(d.before)), phrases.OWNER_WELCOME)
     slot = next_owner_slot(t.profile, None)
     if slot == "owner_property_type" and t.profile.get("property_type"):
         slot = next_owner_slot({**t.profile, slot: t.profile["property_type"]}, None)
@@ -116,7 +135,7 @@ def listing_facts(t: PlanTurn, d: Draft) -> None:
         lines.append(note)
     if found.unknown:
         missing = " e ".join(UNKNOWN_LABELS[f] for f in found.unknown)
-        lines.append(f"O anúncio não informa {missing}; vou confirmar com o corretor. 😊")
+        lines.append(phrases.LISTING_WILL_CONFIRM.format(missing=missing, when=t.answer_by))
         d.needs_broker_answer = True
         d.open_question = f"{focus.code}: {t.context.text.strip()[:200]}"
     if lines:
@@ -185,3 +204,64 @@ def _asks_iptu_period(text: str) -> bool:
     """ "o IPTU do anúncio é por mês ou por ano?": the agency's convention, from its settings."""
     folded = fold(text)
     return "iptu" in folded and bool(re.search(r"\b(?:mes|mensal|ano|anual)\b", folded))
+
+
+def transit(t: PlanTurn, d: Draft, sent: Sequence[PropertyHit], said: str) -> None:
+    """ "perto do metrô" answered from the listings, and what they do not say is confirmed."""
+    if not asks_transit(said):
+        return
+    note, silent = transit_note(sent, when=t.answer_by)
+    if note:
+        d.say(note)
+    if silent and not d.open_question:
+        d.needs_broker_answer = True
+        d.open_question = f"{', '.join(silent)}: perto do metrô?"
+
+
+_SEEN_ON_SITE = re.compile(
+    r"\bvi (?:\w+ )?(?:imoveis|casas|aps?|apartamentos|anuncios|opcoes|studios)\b"
+    r".*\b(?:site|portal|anuncio|instagram|zap|olx|vivareal|viva real|quintoandar)\b"
+)
+
+
+def cards_question(t: PlanTurn, d: Draft) -> str | None:
+    """The one question after cards: the listings the lead saw elsewhere, else whether one of
+    these interests them (a visit offered); None when the last reply already asked that."""
+    if _SEEN_ON_SITE.search(fold(t.context.text)) and not t.retrieval.looked_up:
+        return phrases.SEEN_ON_SITE
+    looked_up = t.retrieval.looked_up
+    if looked_up is not None and looked_up.code in d.codes:
+        return phrases.VISIT_OFFER.format(code=looked_up.code)
+    asked = (*phrases.CARDS_QUESTION, phrases.CARD_QUESTION)
+    if any(q in t.previous_reply for q in asked):
+        return None  # not the same question twice in a row: the next slot is asked instead
+    if len(d.codes) == 1:
+        return phrases.CARD_QUESTION
+    return phrases.CARDS_QUESTION[t.variant % len(phrases.CARDS_QUESTION)]
+
+
+def visit(t: PlanTurn, d: Draft) -> None:
+    if "visit_offered" in t.intents:
+        # The slots offered follow this reply and hold its one question.
+        d.handled = d.question_done = True
+        d.follow_up = None
+        return
+    if "visit" in t.intents:
+        d.say(phrases.VISIT_HANDOFF[t.variant % len(phrases.VISIT_HANDOFF)])
+        d.handoff_reason = "requested"
+        d.handled = d.stop = True
+
+
+def unanswered(t: PlanTurn, d: Draft) -> None:
+    """A question nothing above answered: say so honestly instead of guessing."""
+    if "question" not in t.intents or d.handled:
+        return
+    if "?" not in t.context.text and t.learned:
+        return  # "tem que ter 2 quartos": a statement that starts like a question
+    if t.learned & SEARCH_SLOTS:
+        d.say(phrases.SEARCH_ACK)
+    else:
+        d.say(phrases.BROKER_WILL_CONFIRM.format(when=t.answer_by))
+        d.needs_broker_answer = True
+        d.open_question = t.context.text.strip()[:240]
+    d.handled = True

@@ -31,7 +31,7 @@ from vellarys.domain.listing import (
     ready_to_search,
     total_over_budget_notes,
 )
-from vellarys.domain.listing_facts import asked_facts, big_dog_note
+from vellarys.domain.listing_facts import asked_facts, asks_transit, big_dog_note, mentions_transit
 from vellarys.domain.opening import QUIET_TYPES, greeting, media_notes, quiet_reply
 from vellarys.domain.plan_state import Draft, PlanTurn, Retrieval
 from vellarys.domain.plan_turn import build_turn
@@ -44,10 +44,7 @@ from vellarys.domain.question import (
 __all__ = ["KNOWLEDGE_MIN_SCORE", "Retrieval", "best_knowledge", "plan_reply"]
 
 _TEXT_TYPES = frozenset({"text", "interactive"})
-# Slots whose mention makes a question a property search ("tem apê na Mooca?").
-_SEARCH_SLOTS = frozenset(
-    {"property_type", "neighborhoods", "city", "bedrooms", "parking", "budget_max", "budget_min"}
-)
+_SEARCH_SLOTS = steps.SEARCH_SLOTS
 _SUBSTANTIVE = frozenset({"question", "financing_question", "visit", "more", "closing"})
 _HOT = frozenset({"closing", "visit"})
 _NOT_SEEKING = frozenset({"sell", "rent_out", "support"})
@@ -101,7 +98,11 @@ def _only_quiet_media(t: PlanTurn) -> bool:
 
 def _open(t: PlanTurn, d: Draft) -> None:
     if t.context.first_contact:
-        opening, d.greeting_question = greeting(t.context.settings, t.context.agency_name)
+        # A client with a problem or a complaint gets a hello, not the sales pitch.
+        brief = "complaint" in t.intents or t.profile.get("intent") == "support"
+        opening, d.greeting_question = greeting(
+            t.context.settings, t.context.agency_name, brief=brief
+        )
         d.before.append(opening)
     d.before += media_notes(t.context.new_messages)  # the audio note may change in _finish
 
@@ -186,7 +187,7 @@ def _knowledge(t: PlanTurn, d: Draft) -> None:
         d.handled = True
     missing = [q for _, a, q in pending if a is None]
     if answers and missing:
-        d.say(phrases.PART_BROKER_WILL_CONFIRM)
+        d.say(phrases.PART_BROKER_WILL_CONFIRM.format(when=t.answer_by))
         d.needs_broker_answer = True
         d.open_question = missing[0].strip()[:240]
 
@@ -197,17 +198,19 @@ def _properties(t: PlanTurn, d: Draft) -> None:
     if t.profile.get("intent") in _NOT_SEEKING:
         return  # owners and clients are never sent listings
     # Cards go out when the search changed, when asked for more, or the first time only.
-    changed = t.learned & _SEARCH_SLOTS or "more" in t.intents
+    # A change of mind ("pensando melhor, quero comprar") is a new search too.
+    changed = t.learned & (_SEARCH_SLOTS | {"intent"}) or "more" in t.intents
     if not changed and t.retrieval.shown_before:
         return
     hits = _fresh(t)
+    if asks_transit(t.context.text):
+        hits.sort(key=lambda hit: not mentions_transit(hit))  # near the metrô first
     still = [h for h in t.retrieval.properties if h.code in t.shown_before][:2]
     if not hits and still and not t.retrieval.widened and "more" not in t.intents:
         # A rent that fits but a total that does not is said with its figures, never "fits".
-        notes = total_over_budget_notes(still, t.profile)
-        for note in notes or [
-            phrases.SHOWN_STILL_FIT.format(codes=", ".join(h.code for h in still))
-        ]:
+        notes = total_over_budget_notes(still, t.profile, iptu_period=t.retrieval.iptu_period)
+        fit = phrases.SHOWN_STILL_FIT if len(still) == 1 else phrases.SHOWN_STILL_FIT_MANY
+        for note in notes or [fit.format(codes=" e ".join(h.code for h in still))]:
             d.say(note)
         d.handled = True
         return
@@ -222,45 +225,19 @@ def _properties(t: PlanTurn, d: Draft) -> None:
         _add_cards(d, hits)
         sent = [h for h in hits if h.code in d.codes]
         if "budget" not in widened or t.profile.get("rent_includes_fees") is True:
-            for note in over_budget_notes(sent, t.profile):
+            for note in over_budget_notes(sent, t.profile, iptu_period=t.retrieval.iptu_period):
                 d.say(note)
-        for note in total_over_budget_notes(sent, t.profile):
+        for note in total_over_budget_notes(sent, t.profile, iptu_period=t.retrieval.iptu_period):
             d.say(note)
         said = "\n".join(m.content for m in t.context.new_messages)
         dog = big_dog_note([h for h in sent if h.transaction == "rent"], said)
         if dog:
             d.say(dog)
+        steps.transit(t, d, sent, said)
         d.handled = True
     elif not t.retrieval.properties and t.learned & _SEARCH_SLOTS:
         d.say(phrases.NO_MATCH)
         d.handled = True
-
-
-def _visit(t: PlanTurn, d: Draft) -> None:
-    if "visit_offered" in t.intents:
-        # The slots offered follow this reply and hold its one question.
-        d.handled = d.question_done = True
-        d.follow_up = None
-        return
-    if "visit" in t.intents:
-        d.say(phrases.VISIT_HANDOFF[t.variant % len(phrases.VISIT_HANDOFF)])
-        d.handoff_reason = "requested"
-        d.handled = d.stop = True
-
-
-def _unanswered(t: PlanTurn, d: Draft) -> None:
-    """A question nothing above answered: say so honestly instead of guessing."""
-    if "question" not in t.intents or d.handled:
-        return
-    if "?" not in t.context.text and t.learned:
-        return  # "tem que ter 2 quartos": a statement that starts like a question
-    if t.learned & _SEARCH_SLOTS:
-        d.say(phrases.SEARCH_ACK)
-    else:
-        d.say(phrases.BROKER_WILL_CONFIRM)
-        d.needs_broker_answer = True
-        d.open_question = t.context.text.strip()[:240]
-    d.handled = True
 
 
 def _not_understood(t: PlanTurn, d: Draft) -> None:
@@ -283,6 +260,11 @@ def _question(t: PlanTurn, d: Draft) -> None:
         return
     if d.follow_up:
         d.say(d.follow_up)
+        return
+    about_cards = steps.cards_question(t, d) if d.cards else None
+    if about_cards:
+        d.say(about_cards)
+        d.question_done = True
         return
     if t.context.settings.get("qualification_enabled", True) is False:
         return
@@ -328,8 +310,8 @@ _STEPS = (
     steps.support,
     steps.owner,
     steps.empty_catalog,
-    _visit,
-    _unanswered,
+    steps.visit,
+    steps.unanswered,
     _not_understood,
     _question,
     _wrap_up,
@@ -380,7 +362,12 @@ def _add_cards(d: Draft, hits: Sequence[PropertyHit]) -> None:
 
 
 def _fresh(t: PlanTurn) -> list[PropertyHit]:
-    return fresh_properties(t.retrieval.properties, t.profile, shown_before=t.shown_before)
+    return fresh_properties(
+        t.retrieval.properties,
+        t.profile,
+        shown_before=t.shown_before,
+        widened=t.retrieval.widened,
+    )
 
 
 # --- the reply ---------------------------------------------------------------------------

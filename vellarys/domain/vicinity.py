@@ -105,6 +105,39 @@ def zone_places(zone_names: Iterable[str]) -> tuple[str, ...]:
     return tuple(p for z in zone_names for p in ZONES.get(z, ()))
 
 
+# Zones that share a border: a lead in the zona sul can cross into the oeste or the centro more
+# easily than into the zona norte. The centro touches every zone.
+_ZONE_BORDERS: dict[str, frozenset[str]] = {
+    "zona sul": frozenset({"zona oeste", "centro", "zona leste"}),
+    "zona oeste": frozenset({"zona sul", "centro", "zona norte"}),
+    "zona leste": frozenset({"zona sul", "centro", "zona norte"}),
+    "zona norte": frozenset({"zona oeste", "centro", "zona leste"}),
+    "centro": frozenset({"zona sul", "zona oeste", "zona leste", "zona norte"}),
+}
+FAR = 4
+
+
+def distance(place: str, of: Iterable[str]) -> int:
+    """How far ``place`` is from the bairros asked, in rings: 0 one of them, 1 next door,
+    2 the same zone, 3 a bordering zone, 4 (``FAR``) anywhere else or unknown.
+
+    Names never count: "Vila Madalena" is as far from "Vila Mariana" as the zones make it."""
+    asked = list(of)
+    if not asked:
+        return FAR
+    if fold(place) in {fold(p) for p in asked}:
+        return 0
+    if is_near(place, asked):
+        return 1
+    own = _zone_of().get(fold(place))
+    wanted = zones(asked)
+    if own is None or not wanted:
+        return FAR
+    if own in wanted:
+        return 2
+    return 3 if any(own in _ZONE_BORDERS.get(z, ()) for z in wanted) else FAR
+
+
 def is_near(place: str, of: Iterable[str]) -> bool:
     """Whether ``place`` is one of ``of`` or next to one of them."""
     folded = [fold(p) for p in of]

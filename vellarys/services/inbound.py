@@ -13,6 +13,7 @@ from vellarys.db import queue
 from vellarys.db.models import Lead, Message
 from vellarys.db.queries import lead as lead_queries
 from vellarys.db.queries import message as message_queries
+from vellarys.db.queries import tenant as tenant_queries
 from vellarys.domain import phrases
 from vellarys.domain.conversation import Turn
 from vellarys.domain.glossary import HandoffReason
@@ -62,15 +63,14 @@ async def handle_inbound(
     Safe to run again after a crash: a message already processed is skipped, so a
     rescued job never produces a second reply.
     """
-    message = await message_queries.get_for_update(session, message_id)
-    if message is None or message.processed_at is not None:
-        return InboundOutcome("already")
+    burst = await message_queries.burst_for_update(session, message_id)
+    if not any(m.id == message_id for m in burst):
+        return InboundOutcome("already")  # gone, or processed with an earlier burst
     now = deps.clock.now()
-    burst = await message_queries.unprocessed_inbound(session, message.tenant_id, message.lead_id)
-    if burst and burst[-1].id != message.id:
+    if burst[-1].id != message_id:
         # A newer message's job will answer the whole burst, this one included.
-        return InboundOutcome("folded", message.lead_id)
-    tenant_id, lead_id = message.tenant_id, message.lead_id
+        return InboundOutcome("folded", burst[-1].lead_id)
+    tenant_id, lead_id = burst[-1].tenant_id, burst[-1].lead_id
     spent: list[Spent] = []
     try:
         # Everything this turn writes (the reply queued, the profile, a handoff) is undone
@@ -105,6 +105,9 @@ async def _answer_burst(
     )
     assert found is not None  # the message's foreign key guarantees the lead
     lead, history = found
+    # Held for the whole turn: the session's identity map keeps only weak references, so
+    # without it every step that reads the agency's settings would load the row again.
+    _tenant = await tenant_queries.get(session, lead.tenant_id)
     stage, temperature = lead.stage, lead.temperature
     outcome = await _respond(
         session, deps, lead=lead, history=history, burst=burst, now=now, spent=spent

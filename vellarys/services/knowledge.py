@@ -185,8 +185,11 @@ async def search_knowledge(
     """
     if k <= 0 or not query.strip():
         return []
+    limit = EXACT_SEARCH_MAX_ROWS if exact_max_rows is None else exact_max_rows
     # Embedding the query costs tens of milliseconds of CPU: not for an empty knowledge base.
-    if not await queries.has_embeddings(session, tenant_id, embedder.model_name):
+    # The count also spares the search its own (a small base is searched exactly).
+    embedded = await queries.embedded_count(session, tenant_id, embedder.model_name, cap=limit + 1)
+    if not embedded:
         return []
     vec = await asyncio.to_thread(embedder.query, query)
     found = await queries.nearest_chunks(
@@ -195,7 +198,8 @@ async def search_knowledge(
         model=embedder.model_name,
         query=vec,
         limit=k * CANDIDATES_PER_HIT,
-        exact_max_rows=EXACT_SEARCH_MAX_ROWS if exact_max_rows is None else exact_max_rows,
+        exact_max_rows=limit,
+        at_most=embedded,
     )
     texts = await queries.chunk_texts(session, tenant_id, [row.chunk_id for row in found.rows])
     ranked = [

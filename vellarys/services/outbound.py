@@ -20,10 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vellarys.db import queue
 from vellarys.db.models import Channel, Lead, Message
-from vellarys.db.queries import channel as channel_queries
-from vellarys.db.queries import lead as lead_queries
 from vellarys.db.queries import media as media_queries
 from vellarys.db.queries import message as message_queries
+from vellarys.db.queries import outbound as outbound_queries
 from vellarys.domain import whatsapp_format
 from vellarys.domain.nudge import window_open
 from vellarys.domain.ports import OutgoingFile
@@ -132,8 +131,11 @@ async def queue_outbound(
         )
         messages.append(message)
     await session.flush()
-    for index, message in enumerate(messages):
-        await enqueue_send(session, message, delay_seconds=index * pace_seconds, first=index == 0)
+    sends = [
+        queue.Send(m.id, m.lead_id, delay_seconds=index * pace_seconds, first=index == 0)
+        for index, m in enumerate(messages)
+    ]
+    await queue.defer_sends(session, sends)  # the parts' jobs in one trip, in order
     return messages
 
 
@@ -146,17 +148,18 @@ async def claim_send(
     finding it still set means an earlier attempt may have reached the provider, so the
     message becomes ``uncertain`` and waits for the provider's status callback instead of
     being sent a second time."""
-    message = await message_queries.get_for_update(session, message_id)
-    if message is None or message.direction != "outbound" or message.status != "pending":
-        return NoSend("skipped")  # already sent, failed or gone: never send twice
+    row = await outbound_queries.claim_row(session, message_id)
+    message = None if row is None else row.message
+    if row is None or message is None or message.direction != "outbound":
+        return NoSend("skipped")  # gone: never send twice
+    if message.status != "pending":
+        return NoSend("skipped")  # already sent or failed: never send twice
+    lead, channel = row.lead, row.channel
     if message.sending_since is not None:
         message.status, message.error = "uncertain", UNCERTAIN_ERROR
-        return Uncertain(await _lookup_plan(session, message), since=message.sending_since)
-    lead = await lead_queries.get(session, message.tenant_id, message.lead_id)
+        plan = None if lead is None or channel is None else _plan(message, channel, lead)
+        return Uncertain(plan, since=message.sending_since)
     refusal = _refusal(message, lead)
-    channel = None
-    if refusal is None and message.channel_id is not None:
-        channel = await channel_queries.get(session, message.tenant_id, message.channel_id)
     if refusal is None and (channel is None or not channel.active):
         refusal = "the lead's channel no longer exists or is disabled"
     if refusal is not None or channel is None or lead is None:
@@ -167,8 +170,7 @@ async def claim_send(
     if template is False:
         _fail(message, OUTSIDE_WINDOW)
         return NoSend("refused")
-    last = await message_queries.last_sent_at(session, message.tenant_id, message.lead_id)
-    wait = _pace_wait(deps, last, now)
+    wait = _pace_wait(deps, row.last_sent_at, now)
     if wait > 0:
         return SendLater(now + timedelta(seconds=wait))
     file = await _file_of(session, message)
@@ -217,17 +219,6 @@ async def _file_of(session: AsyncSession, message: Message) -> OutgoingFile | No
         filename=str((message.media or {}).get("filename") or message.type),
         caption=message.content,
     )
-
-
-async def _lookup_plan(session: AsyncSession, message: Message) -> SendPlan | None:
-    """What the lost attempt sent, and where: enough to ask the provider for it."""
-    lead = await lead_queries.get(session, message.tenant_id, message.lead_id)
-    channel = None
-    if lead is not None and message.channel_id is not None:
-        channel = await channel_queries.get(session, message.tenant_id, message.channel_id)
-    if lead is None or channel is None:
-        return None
-    return _plan(message, channel, lead)
 
 
 async def settle_uncertain(
@@ -283,17 +274,9 @@ def _fail(message: Message, reason: str) -> None:
 async def record_sent(
     session: AsyncSession, deps: PipelineDeps, *, plan: SendPlan, external_id: str
 ) -> None:
-    message = await message_queries.get_for_update(session, plan.message_id)
-    if message is None:
-        return
-    message.external_id = external_id
-    message.sent_at = deps.clock.now()
-    message.sending_since = None
-    message.error = None
-    # A fast status callback may already have moved it on; a rescued duplicate of this job
-    # may have marked it uncertain while this attempt was still under way.
-    if message.status in ("pending", "uncertain"):
-        message.status = "sent"
+    await outbound_queries.mark_sent(
+        session, message_id=plan.message_id, external_id=external_id, at=deps.clock.now()
+    )
 
 
 async def record_failure(

@@ -117,6 +117,12 @@ PLACES_TTL_SECONDS = 30.0
 _places: dict[tuple[str, uuid.UUID], tuple[float, tuple[list[str], list[str]]]] = {}
 
 
+def places_cached(session: AsyncSession, tenant_id: uuid.UUID) -> bool:
+    """Whether ``known_places`` would answer from memory now (no SQL)."""
+    cached = _places.get((str(session.get_bind().engine.url), tenant_id))
+    return cached is not None and time.monotonic() - cached[0] < PLACES_TTL_SECONDS
+
+
 async def known_places(session: AsyncSession, tenant_id: uuid.UUID) -> tuple[list[str], list[str]]:
     """The neighborhoods and the cities of the tenant's listings, in the agency's spelling."""
     key = (str(session.get_bind().engine.url), tenant_id)
@@ -159,22 +165,22 @@ async def search_properties(
     ``exclude_codes`` are listings already shown: "mais opções" pages forward past them.
     """
     filters = replace(filters_from_profile(profile), exclude_codes=tuple(exclude_codes))
+    limit = EXACT_SEARCH_MAX_ROWS if exact_max_rows is None else exact_max_rows
+    # Every search below (widened ones too) keeps the transaction: its candidates are among
+    # these embedded listings, so a small stock is searched exactly with no count of its own.
     listed, embedded = await queries.stock(
-        session, tenant_id, transaction=filters.transaction, model=embedder.model_name
+        session,
+        tenant_id,
+        transaction=filters.transaction,
+        model=embedder.model_name,
+        cap=limit + 1,
     )
     if not listed:  # nothing to find, however widened: no search, no query embedding
         steps = tuple(step for step, _ in widenings(filters)) if widen else ()
         return PropertySearch(hits=(), widened=steps)
     query = search_text(text, profile) if embedded else ""
     vec = await asyncio.to_thread(embedder.query, query) if query else None
-    search = _Search(
-        session,
-        tenant_id,
-        embedder.model_name,
-        vec,
-        k,
-        EXACT_SEARCH_MAX_ROWS if exact_max_rows is None else exact_max_rows,
-    )
+    search = _Search(session, tenant_id, embedder.model_name, vec, k, limit, embedded)
     hits = await search.run(filters)
     widened: list[str] = []
     for step, relaxed in widenings(filters) if widen else ():
@@ -196,9 +202,11 @@ class _Search:
         vec: Vector | None,
         k: int,
         exact_max_rows: int,
+        at_most: int | None = None,
     ) -> None:
         self.session, self.tenant_id, self.model = session, tenant_id, model
         self.vec, self.k, self.exact_max_rows = vec, k, exact_max_rows
+        self.at_most = at_most
 
     async def run(self, filters: PropertyFilters) -> list[PropertyHit]:
         if self.k <= 0:
@@ -230,6 +238,7 @@ class _Search:
                 query=self.vec,
                 k=limit,
                 exact_max_rows=self.exact_max_rows,
+                at_most=self.at_most,
             )
             ranked = [(p, 1.0 - distance) for p, distance in nearest]
         if len(ranked) < limit:

@@ -36,7 +36,7 @@ from vellarys.services.llm_answer import llm_answer, llm_configured
 from vellarys.services.llm_brain import Spent
 from vellarys.services.opportunities import note_listing_asks
 from vellarys.services.retrieval import OPTIONAL_FAILURES, optional_step, places_of, retrieve
-from vellarys.services.understanding import read_message
+from vellarys.services.understanding import context_cached, read_message
 from vellarys.services.visits import offer_visit, reply_in_chat
 
 log = logging.getLogger(__name__)
@@ -91,6 +91,7 @@ async def answer(
         stage=lead.stage,
         summary=lead.summary,
         lead_name=lead.name,
+        now=deps.clock.now(),
     )
     _update_lead(lead, heard.profile, history, burst, settings)
     reason = _handoff_due(lead, settings)
@@ -190,6 +191,7 @@ async def _understand(
         "understanding",
         lambda: read_message(session, deps, lead=lead, history=history, text=text),
         no_acts,
+        sql=not context_cached(session, lead.tenant_id),
     )
     found |= _owner_answer(asked, text)
     owner = [a.kind for a in acts if a.kind in _OWNER_INTENTS]

@@ -48,10 +48,19 @@ _LISTING_TALK = frozenset({"question", "financing_question", "listing_question",
 
 
 async def optional_step(
-    session: AsyncSession, name: str, step: Callable[[], Awaitable[T]], default: T
+    session: AsyncSession,
+    name: str,
+    step: Callable[[], Awaitable[T]],
+    default: T,
+    *,
+    sql: bool = True,
 ) -> T:
-    """Run ``step`` in a savepoint; on failure log, undo only its own writes, return ``default``."""
+    """Run ``step`` in a savepoint; on failure log, undo only its own writes, return ``default``.
+
+    ``sql=False`` (a step that runs no SQL this time) skips the savepoint's two round trips."""
     try:
+        if not sql:
+            return await step()
         async with session.begin_nested():
             return await step()
     except OPTIONAL_FAILURES as exc:
@@ -91,8 +100,9 @@ async def retrieve(
     if not text:
         return base
     codes = listing_codes(text) or [a.listing_code for a in acts if a.listing_code]
-    looked_up = await _lookup(session, tenant_id, codes[0]) if codes else None
-    focus, description = await _focus(session, tenant_id, text, intents, looked_up, history)
+    found = await _lookup(session, tenant_id, codes[0]) if codes else None
+    looked_up = found[0] if found else None
+    focus, description = await _focus(session, tenant_id, text, intents, found, history)
     none: Answers = ()
     answers = await optional_step(
         session, "answers", lambda: _answers(session, deps, tenant_id, text, intents, acts), none
@@ -118,13 +128,17 @@ async def retrieve(
     )
 
 
-async def _lookup(session: AsyncSession, tenant_id: uuid.UUID, code: str) -> PropertyHit | None:
-    return await optional_step(
-        session,
-        "lookup",
-        lambda: property_search.lookup_code(session, tenant_id=tenant_id, code=code),
-        None,
-    )
+Found = tuple[PropertyHit, str]  # a listing looked up by code, and its description
+
+
+async def _lookup(session: AsyncSession, tenant_id: uuid.UUID, code: str) -> Found | None:
+    """The available listing with this code and its description, in one trip."""
+
+    async def found() -> Found | None:
+        prop = await property_queries.available_by_code(session, tenant_id, code)
+        return (property_search.to_hit(prop, score=1.0), prop.description or "") if prop else None
+
+    return await optional_step(session, "lookup", found, None)
 
 
 async def _focus(
@@ -132,7 +146,7 @@ async def _focus(
     tenant_id: uuid.UUID,
     text: str,
     intents: frozenset[str],
-    looked_up: PropertyHit | None,
+    looked_up: Found | None,
     history: Sequence[Turn],
 ) -> tuple[PropertyHit | None, str]:
     """The listing a question is about: the code written, else the card just sent ("esse")."""
@@ -143,15 +157,7 @@ async def _focus(
     if focus is None:
         recent = dialogue.last_shown(history)
         focus = await _lookup(session, tenant_id, recent) if recent else None
-    if focus is None:
-        return None, ""
-    code = focus.code
-
-    async def description() -> str:
-        prop = await property_queries.available_by_code(session, tenant_id, code)
-        return (prop.description or "") if prop else ""
-
-    return focus, await optional_step(session, "description", description, "")
+    return focus if focus is not None else (None, "")
 
 
 async def _knowledge(

@@ -21,6 +21,7 @@ from vellarys.domain.password import hash_password
 from vellarys.domain.phone import normalize_phone
 from vellarys.domain.staff_profile import profile_changes
 from vellarys.errors import BadRequest, Conflict, NotFound
+from vellarys.services import understanding
 from vellarys.services.accounts import EMAIL, MIN_PASSWORD
 from vellarys.services.audit import USER, Actor, record_act
 from vellarys.services.plans import ensure_broker_room
@@ -89,6 +90,7 @@ async def create_user(
     user = await user_queries.insert_unless_email_taken(session, values)
     if user is None:
         raise Conflict("Já existe um usuário com esse e-mail.")
+    understanding.forget_staff(session, actor.tenant_id)
     action, details = AuditAction.USER_CREATED, {"role": role}
     await record_act(session, actor, action, target_type=USER, target_id=user.id, details=details)
     return Invitation(user=user, temporary_password=temporary)
@@ -107,6 +109,7 @@ async def set_active(
         await ensure_broker_room(session, tenant_id)
     user.active = active
     await session.flush()
+    understanding.forget_staff(session, tenant_id)
     return user
 
 

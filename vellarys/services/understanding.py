@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+import uuid
 from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -44,7 +46,7 @@ async def understanding_context(
 ) -> UnderstandingContext:
     """Staff names, the agency's cities and places, and the listings shown to this lead."""
     neighborhoods, cities = await property_search.known_places(session, lead.tenant_id)
-    staff = await user_queries.staff_names(session, lead.tenant_id)
+    staff = await staff_names(session, lead.tenant_id)
     shown, last_batch = shown_listings(history)
     return UnderstandingContext(
         shown_codes=shown,
@@ -53,6 +55,39 @@ async def understanding_context(
         served_cities=cities,
         known_neighborhoods=neighborhoods,
     )
+
+
+# The staff a lead may name changes rarely and is read for every message: kept per process,
+# like the agency's places, and forgotten when this process changes the staff.
+STAFF_TTL_SECONDS = 30.0
+_staff: dict[tuple[str, uuid.UUID], tuple[float, list[str]]] = {}
+
+
+def _key(session: AsyncSession, tenant_id: uuid.UUID) -> tuple[str, uuid.UUID]:
+    return (str(session.get_bind().engine.url), tenant_id)
+
+
+async def staff_names(session: AsyncSession, tenant_id: uuid.UUID) -> list[str]:
+    """The agency's active staff names (``user_queries.staff_names``), kept for a while."""
+    key = _key(session, tenant_id)
+    cached = _staff.get(key)
+    if cached is not None and time.monotonic() - cached[0] < STAFF_TTL_SECONDS:
+        return cached[1]
+    names = await user_queries.staff_names(session, tenant_id)
+    _staff[key] = (time.monotonic(), names)
+    return names
+
+
+def forget_staff(session: AsyncSession, tenant_id: uuid.UUID) -> None:
+    """The agency's staff changed: the next message reads the names again."""
+    _staff.pop(_key(session, tenant_id), None)
+
+
+def context_cached(session: AsyncSession, tenant_id: uuid.UUID) -> bool:
+    """Whether ``understanding_context`` would run no SQL now (staff and places both kept)."""
+    staff = _staff.get(_key(session, tenant_id))
+    fresh = staff is not None and time.monotonic() - staff[0] < STAFF_TTL_SECONDS
+    return fresh and property_search.places_cached(session, tenant_id)
 
 
 def shown_listings(history: Sequence[Turn]) -> tuple[list[str], list[str]]:

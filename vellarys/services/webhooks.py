@@ -135,26 +135,27 @@ async def emit(
     tenant_id: uuid.UUID,
     event: str,
     data: dict[str, Any],
-    now: datetime,
+    now: datetime | None = None,
 ) -> int:
     """Queue ``event`` for every active endpoint of the agency that subscribed to it (none
-    when the operator switched the agency's outgoing webhooks off)."""
+    when the operator switched the agency's outgoing webhooks off). Without ``now``, the
+    database's clock, read only when some endpoint is there to receive it."""
     tenant = await session.get(Tenant, tenant_id)
     if tenant is not None and not features.enabled(tenant.features, features.WEBHOOKS):
         return 0
     endpoints = await queries.subscribed(session, tenant_id, event)
+    if not endpoints:
+        return 0
+    at = now if now is not None else await queries.database_now(session)
     for endpoint in endpoints:
-        await _queue(session, endpoint, event=event, data=data, now=now)
+        await _queue(session, endpoint, event=event, data=data, now=at)
     return len(endpoints)
 
 
 async def announce_stage(session: AsyncSession, lead: Lead, *, before: str) -> int:
     """``lead.stage_changed``, from ``before`` to the lead's stage now."""
     data = {**lead_data(lead), "previous_stage": before}
-    now = await queries.database_now(session)
-    return await emit(
-        session, tenant_id=lead.tenant_id, event=LEAD_STAGE_CHANGED, data=data, now=now
-    )
+    return await emit(session, tenant_id=lead.tenant_id, event=LEAD_STAGE_CHANGED, data=data)
 
 
 async def announce_changes(
@@ -165,9 +166,7 @@ async def announce_changes(
     if lead.stage != stage:
         await announce_stage(session, lead, before=stage)
     if lead.temperature == "hot" and temperature != "hot":
-        now = await queries.database_now(session)
-        data = lead_data(lead)
-        await emit(session, tenant_id=lead.tenant_id, event=LEAD_HOT, data=data, now=now)
+        await emit(session, tenant_id=lead.tenant_id, event=LEAD_HOT, data=lead_data(lead))
 
 
 async def _queue(

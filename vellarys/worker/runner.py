@@ -27,7 +27,7 @@ from vellarys.db import queue as jobs
 from vellarys.db.url import libpq_url
 from vellarys.telemetry import metrics
 from vellarys.telemetry.logs import log_context
-from vellarys.worker import runtime
+from vellarys.worker import job_logs, runtime
 from vellarys.worker.queue import make_queue
 from vellarys.worker.tasks import rescue_jobs
 
@@ -41,6 +41,8 @@ BACKOFF_FIRST, BACKOFF_MAX = 0.5, 10.0
 # How often an idle worker looks for jobs that became due (debounced answers, paced parts):
 # a new job wakes it at once, but nothing announces that a scheduled one is due.
 POLL_SECONDS = 0.5
+# The queue workers of one process (their loggers are named after them).
+WORKER_NAMES = ("pipeline", "outbound")
 
 
 async def observe_job(call_next: Any, context: procrastinate.JobContext, worker: Any) -> Any:
@@ -62,6 +64,7 @@ async def run_worker(settings: Settings, *, wait: bool = True) -> int:
     """Run until asked to stop (exit status 0) or until the database stayed away too long (1)."""
     container = build(settings)
     runtime.install(container)
+    job_logs.install(WORKER_NAMES)
     stop = asyncio.Event()
     handled = _on_signals(stop)
     try:
@@ -155,7 +158,7 @@ def _worker(
         stalled_worker_timeout=stalled_after,
         fetch_job_polling_interval=POLL_SECONDS,
         worker_middleware=[observe_job],
-        name="outbound" if outbound else "pipeline",
+        name=WORKER_NAMES[1] if outbound else WORKER_NAMES[0],
     )
 
 

@@ -83,13 +83,23 @@ def classifier(embedder: Embedder | None = None) -> NearestExamples:
     """The process's classifier, built once; it always embeds with the local E5 model.
 
     The stored vectors are E5's, so a deployment whose search embedder is another model still
-    classifies with E5 (``embedder`` is reused only when it is the local E5).
+    classifies with E5 (``embedder`` is reused only when it is the local E5, cached or not:
+    then a message's clauses and its searches share one query cache).
     """
     with _lock:
         if "all" not in _shared:
-            local = embedder if isinstance(embedder, LocalE5Embedder) else LocalE5Embedder()
+            local = embedder if embedder is not None and _is_local_e5(embedder) else None
+            local = local or LocalE5Embedder()
             _shared["all"] = build_classifier(local)
         return _shared["all"]
+
+
+def _is_local_e5(embedder: Embedder) -> bool:
+    """Whether ``embedder`` is the local E5, behind any wrappers (``inner``)."""
+    found: object = embedder
+    while not isinstance(found, LocalE5Embedder) and hasattr(found, "inner"):
+        found = found.inner
+    return isinstance(found, LocalE5Embedder)
 
 
 def _data_text(name: str) -> str:

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, delete, or_, select
+from sqlalchemy import Select, delete, func, literal_column, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -110,12 +110,18 @@ def chunk_candidates(tenant_id: uuid.UUID, model: str, query: Vector) -> tuple[S
     return statement, distance
 
 
-async def has_embeddings(session: AsyncSession, tenant_id: uuid.UUID, model: str) -> bool:
-    """Whether the tenant has any chunk embedded with ``model`` (nothing to search otherwise)."""
-    found = select(KnowledgeEmbedding.id).where(
-        KnowledgeEmbedding.tenant_id == tenant_id, KnowledgeEmbedding.model == model
+async def embedded_count(
+    session: AsyncSession, tenant_id: uuid.UUID, model: str, *, cap: int
+) -> int:
+    """How many of the tenant's chunks are embedded with ``model``, counting stops at ``cap``."""
+    some = (
+        select(literal_column("1"))
+        .select_from(KnowledgeEmbedding)
+        .where(KnowledgeEmbedding.tenant_id == tenant_id, KnowledgeEmbedding.model == model)
+        .limit(cap)
+        .subquery()
     )
-    return bool((await session.execute(select(found.exists()))).scalar())
+    return int((await session.execute(select(func.count()).select_from(some))).scalar_one())
 
 
 async def nearest_chunks(
@@ -126,11 +132,12 @@ async def nearest_chunks(
     query: Vector,
     limit: int,
     exact_max_rows: int = vector.EXACT_SEARCH_MAX_ROWS,
+    at_most: int | None = None,
 ) -> vector.Nearest:
     """The ``limit`` nearest chunk ids with distances (see ``vector.nearest``)."""
     statement, distance = chunk_candidates(tenant_id, model, query)
     return await vector.nearest(
-        session, statement, distance, k=limit, exact_max_rows=exact_max_rows
+        session, statement, distance, k=limit, exact_max_rows=exact_max_rows, at_most=at_most
     )
 
 

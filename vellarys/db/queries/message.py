@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import case, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from vellarys.db.models import Lead, Message
 
@@ -38,6 +39,25 @@ async def get_for_update(session: AsyncSession, message_id: uuid.UUID) -> Messag
     """Lock a message by id (jobs carry only the id; the row then gives the tenant)."""
     found = await session.execute(select(Message).where(Message.id == message_id).with_for_update())
     return found.scalar_one_or_none()
+
+
+async def burst_for_update(session: AsyncSession, message_id: uuid.UUID) -> list[Message]:
+    """The unprocessed inbound messages of the lead ``message_id`` belongs to (oldest first),
+    locked, in one trip: the job's message is among them unless it is gone or processed."""
+    owner = aliased(Message)
+    of_message = select(owner.tenant_id, owner.lead_id).where(owner.id == message_id)
+    found = await session.execute(
+        select(Message)
+        .where(
+            Message.tenant_id == of_message.with_only_columns(owner.tenant_id).scalar_subquery(),
+            Message.lead_id == of_message.with_only_columns(owner.lead_id).scalar_subquery(),
+            Message.direction == "inbound",
+            Message.processed_at.is_(None),
+        )
+        .order_by(Message.created_at, Message.id)
+        .with_for_update(of=Message)
+    )
+    return list(found.scalars())
 
 
 async def unprocessed_inbound(

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, false, func, literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -176,29 +176,41 @@ async def nearest(
     query: Vector,
     k: int,
     exact_max_rows: int,
+    at_most: int | None = None,
 ) -> list[tuple[Property, float]]:
     statement, distance = embedded_candidates(where, tenant_id=tenant_id, model=model, query=query)
-    found = await vector.nearest(session, statement, distance, k=k, exact_max_rows=exact_max_rows)
+    found = await vector.nearest(
+        session, statement, distance, k=k, exact_max_rows=exact_max_rows, at_most=at_most
+    )
     return [(row[0], float(row.distance)) for row in found.rows]
 
 
 async def stock(
-    session: AsyncSession, tenant_id: uuid.UUID, *, transaction: str | None, model: str
-) -> tuple[bool, bool]:
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    *,
+    transaction: str | None,
+    model: str,
+    cap: int = 1,
+) -> tuple[bool, int]:
     """Whether the tenant has any available listing (of this transaction, when given), and
-    whether any of those has an embedding of ``model``, in one trip."""
+    how many of those have an embedding of ``model`` (counting stops at ``cap``), in one trip.
+    A search among them then knows its candidates are at most that many."""
     where = [Property.tenant_id == tenant_id, Property.available.is_(True)]
     if transaction:
         where.append(Property.transaction == transaction)
     listed = select(Property.id).where(*where).exists()
     embedded = (
-        select(PropertyEmbedding.id)
+        select(literal_column("1"))
+        .select_from(PropertyEmbedding)
         .join(Property, Property.id == PropertyEmbedding.property_id)
-        .where(*where, PropertyEmbedding.model == model)
-        .exists()
+        .where(PropertyEmbedding.tenant_id == tenant_id, *where, PropertyEmbedding.model == model)
+        .limit(cap)
+        .subquery()
     )
-    row = (await session.execute(select(listed, embedded))).one()
-    return bool(row[0]), bool(row[1])
+    counted = select(func.count()).select_from(embedded).scalar_subquery()
+    row = (await session.execute(select(listed, counted))).one()
+    return bool(row[0]), int(row[1])
 
 
 async def by_price(

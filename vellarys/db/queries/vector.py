@@ -67,14 +67,20 @@ async def nearest(
     *,
     k: int,
     exact_max_rows: int = EXACT_SEARCH_MAX_ROWS,
+    at_most: int | None = None,
 ) -> Nearest:
     """The ``k`` candidates nearest by ``distance`` (an ``embedding <=> query`` expression).
 
     ``candidates`` selects the wanted columns from the embedding table (joined as needed) with
     every filter, tenant first, already in its WHERE clause. Returns ``min(k, matching rows)``.
+    ``at_most`` is a bound on the matching rows the caller already counted: within
+    ``exact_max_rows`` the search is exact with no count of its own.
     """
-    if k <= 0:
+    if k <= 0 or at_most == 0:
         return Nearest(rows=[], path="exact", candidates=0)
+    if at_most is not None and at_most <= exact_max_rows:
+        rows = await _rows(session, exact_statement(candidates, distance, k))
+        return Nearest(rows=rows, path="exact", candidates=at_most)
     size, version, index_rows = await _size(
         session, candidates, cap=exact_max_rows + 1, indexed=_table_name(distance)
     )
