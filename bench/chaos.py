@@ -36,7 +36,6 @@ import random
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -46,13 +45,15 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
+from psycopg import sql
+from sqlalchemy.engine import make_url
 
-from bench.kit import meta_text, signed
+from bench.kit import kept_or_temporary, meta_text, signed
 from bench.pipeline import (
     Child,
     Children,
     child_env,
-    databases,
     free_port,
     postgres_server,
     query,
@@ -60,6 +61,7 @@ from bench.pipeline import (
     wait_for_worker,
 )
 from bench.production import _embedded_controls
+from vellarys.db import migrate
 
 RECOVERY_GOAL_SECONDS = 60.0
 # ``--faults`` keys, in the order the faults are injected (see ``run_chaos``).
@@ -152,7 +154,7 @@ class Deployment:
     path: str
     api: Child | None = None
     worker: Child | None = None
-    standbys: dict[str, Child] = field(default_factory=dict)
+    standbys: dict[str, list[Child]] = field(default_factory=dict)  # oldest first
     spawned: int = 0
 
     @property
@@ -165,7 +167,8 @@ class Deployment:
         return [command]
 
     def _start(self, command: str) -> Child:
-        spare = self.standbys.pop(command, None)
+        waiting = self.standbys.get(command) or []
+        spare = waiting.pop(0) if waiting else None
         if spare is not None and spare.process.poll() is None and spare.process.stdin:
             spare.process.stdin.write(b"run\n")
             spare.process.stdin.close()
@@ -179,11 +182,11 @@ class Deployment:
         self.spawned += 1
         name = f"{command}-standby-{self.spawned}"
         spare = self.children.start(name, argv, self.env, stdin=subprocess.PIPE)
-        self.standbys[command] = spare
+        self.standbys.setdefault(command, []).append(spare)
         return spare
 
     def standby_ready(self, command: str) -> bool:
-        spare = self.standbys.get(command)
+        spare = (self.standbys.get(command) or [None])[0]
         if spare is None or spare.process.poll() is not None:
             return False
         return "ready" in Path(spare.log.name).read_text(errors="replace")
@@ -575,6 +578,9 @@ def main(argv: list[str] | None = None) -> None:
         default=list(FAULTS),
         help=f"the faults to inject, comma-separated: {','.join(FAULTS)}",
     )
+    parser.add_argument(
+        "--logs", type=Path, metavar="DIR", help="keep the processes' logs in DIR (kept after)"
+    )
     args = parser.parse_args(argv)
     if unknown := set(args.faults) - set(FAULTS):
         parser.error(f"unknown faults: {', '.join(sorted(unknown))}")
@@ -584,40 +590,65 @@ def main(argv: list[str] | None = None) -> None:
     if os.environ.get("TEST_DATABASE_URL"):
         parser.error("chaos stops PostgreSQL: it runs on its own embedded server only")
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="vellarys-chaos-") as tmp:
-        text, ok = chaos(args, Path(tmp))
+    with kept_or_temporary(args.logs, "vellarys-chaos-") as workdir:
+        text, ok = chaos(args, workdir)
     print(text)
     print(f"(chaos took {time.monotonic() - started:.0f} s)")
     raise SystemExit(0 if ok else 1)
 
 
+class Phases:
+    """How long each step of the run took, printed as it ends (the fixed cost is the start)."""
+
+    def __init__(self) -> None:
+        self.last = time.monotonic()
+
+    def done(self, name: str) -> None:
+        now = time.monotonic()
+        print(f"  [{now - self.last:5.1f} s] {name}", file=sys.stderr, flush=True)
+        self.last = now
+
+
 def chaos(args: argparse.Namespace, workdir: Path) -> tuple[str, bool]:
-    with (
-        postgres_server() as server_url,
-        databases(server_url, ("chaos",)) as urls,
-        FaultyGraph(hang_seconds=4.0) as graph,
-    ):
-        url = urls["chaos"]
-        path = asyncio.run(seed(url, workdir / "seed"))
+    phase = Phases()
+    with postgres_server() as server_url, FaultyGraph(hang_seconds=4.0) as graph:
+        phase.done("PostgreSQL started")
+        url = make_url(server_url).set(database="vellarys_chaos").render_as_string(False)
         children = Children(workdir)
-        d = Deployment(url, environment(url, workdir, graph.url), children, free_port(), path)
+        d = Deployment(url, environment(url, workdir, graph.url), children, free_port(), "")
         try:
+            # The API, the worker and a standby of each import the app meanwhile (over a
+            # minute on a loaded machine): the first two standbys become the API and worker.
+            for command in ("api", "worker", "api", "worker"):
+                d.warm(command)
+            create_migrated(server_url, url)
+            phase.done("database created and migrated")
+            d.path = asyncio.run(seed(url, workdir / "seed"))
+            phase.done("seeded")
             d.start_api()
             d.start_worker()
-            d.warm("api")
-            d.warm("worker")
             assert d.worker is not None
             if not asyncio.run(until(lambda: healthy(d.base), START_SECONDS)):
-                raise RuntimeError(f"the API did not start:\n{children.tail('api')}")
+                raise RuntimeError(f"the API did not start:\n{children.tail('api-standby-1')}")
             wait_for_worker(url, d.worker, START_SECONDS)
+            phase.done("API and worker serving")
             for command in ("api", "worker"):
                 ready = functools.partial(d.standby_ready, command)
                 if not asyncio.run(until(ready, START_SECONDS)):
                     raise RuntimeError(f"the {command} standby did not start")
+            phase.done("standbys ready")
             faults = asyncio.run(run_chaos(d, graph, args))
+            phase.done("stream, faults and settling")
             return table(args.delivery, accounts(url), list(graph.accepted), faults)
         finally:
             children.stop_all()
+
+
+def create_migrated(server_url: str, url: str) -> None:
+    """The run's database (its server is thrown away after the run, and the database with it)."""
+    with psycopg.connect(server_url, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(make_url(url).database)))
+    migrate.upgrade(url)
 
 
 if __name__ == "__main__":

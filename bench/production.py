@@ -25,7 +25,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -35,7 +34,15 @@ from typing import Any
 
 import httpx
 
-from bench.kit import APP_SECRET, OTHER_NUMBER_ID, PHONE_NUMBER_ID, FakeGraph, meta_text, signed
+from bench.kit import (
+    APP_SECRET,
+    OTHER_NUMBER_ID,
+    PHONE_NUMBER_ID,
+    FakeGraph,
+    kept_or_temporary,
+    meta_text,
+    signed,
+)
 from bench.pipeline import (
     Children,
     databases,
@@ -60,6 +67,8 @@ WITH_DEMO = False
 # --index: the demo's listings and documents are embedded by the worker while the stream runs
 # (a new agency's first indexing), so leads' query embeddings compete with indexing batches.
 KEEP_INDEXING = False
+# --env KEY=VALUE: settings for the API and the worker beyond the bench's own (an A/B run).
+EXTRA_ENV: dict[str, str] = {}
 FIRST_REPLY = """
 SELECT extract(epoch FROM min(o.sent_at) - m.created_at)
 FROM messages m
@@ -144,7 +153,7 @@ def start(
         "VELLARYS_DATA_DIR": str(workdir / f"data-{name}"),
         "VELLARYS_SECRET_KEY": "bench-secret",
         "VELLARYS_META_GRAPH_URL": graph_url,
-    }
+    } | EXTRA_ENV
     port = free_port()
     api = children.start(
         f"{name}-api",
@@ -538,12 +547,23 @@ def main(argv: list[str] | None = None) -> None:
         metavar="DIR",
         help="sample the stream's worker with py-spy (if installed) into DIR",
     )
+    parser.add_argument(
+        "--logs", type=Path, metavar="DIR", help="keep the processes' logs in DIR (kept after)"
+    )
+    parser.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a setting for the API and the worker, e.g. VELLARYS_WEBHOOK_CONCURRENCY=30",
+    )
     args = parser.parse_args(argv)
+    EXTRA_ENV.update(item.split("=", 1) for item in args.env)
     global WITH_DEMO, KEEP_INDEXING
     WITH_DEMO, KEEP_INDEXING = args.demo or args.index, args.index
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="vellarys-bench-prod-") as tmp:
-        print(run(args, Path(tmp)))
+    with kept_or_temporary(args.logs, "vellarys-bench-prod-") as workdir:
+        print(run(args, workdir))
     print(f"(bench took {time.monotonic() - started:.0f} s)")
 
 

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from vellarys import __version__
 from vellarys.api import health, metrics, portal, v1, webhooks
+from vellarys.api.admission import Admission
 from vellarys.api.body_limit import BodyLimit, BodyLimits
 from vellarys.api.errors import install_error_handlers
 from vellarys.bootstrap import Container, build
@@ -41,6 +42,12 @@ def create_app(container: Container) -> FastAPI:
         upload_bytes=settings.upload_max_bytes,
     )
     app.add_middleware(BodyLimit, limits=limits)
+    # Outside the body limit: a post waiting for its turn has not been read yet.
+    app.add_middleware(
+        Admission,
+        slots=settings.webhook_concurrency,
+        wait_seconds=settings.webhook_wait_seconds,
+    )
     app.add_middleware(AccessLog)  # outermost: it sees the status every other layer produced
     return app
 

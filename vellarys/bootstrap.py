@@ -21,6 +21,7 @@ from vellarys.adapters.speech.openai_compatible import OpenAICompatibleTranscrib
 from vellarys.adapters.vision.rapid_ocr import RapidTextReader
 from vellarys.adapters.whatsapp import build_provider, spec_of
 from vellarys.config import Settings
+from vellarys.db.availability import ConnectBreaker
 from vellarys.db.direct import DirectPool
 from vellarys.db.embedded import start_embedded
 from vellarys.db.engine import PoolConfig, create_engine, create_sessionmaker
@@ -51,6 +52,7 @@ def pool_config(settings: Settings) -> PoolConfig:
         pool_recycle=settings.db_pool_recycle,
         statement_timeout_ms=settings.statement_timeout_ms,
         application_name=settings.application_name,
+        connect_timeout=settings.db_connect_timeout,
     )
 
 
@@ -153,6 +155,8 @@ class Container:
     probe_sessions: async_sessionmaker[AsyncSession] | None = None
     # Wakes the inbox's live feeds on message writes (LISTEN/NOTIFY); None: they poll.
     feed: MessageFeed | None = None
+    # Fails new connections fast while the database is known to be away (db.availability).
+    breaker: ConnectBreaker = field(default_factory=ConnectBreaker)
     # The webhook ack path's channels (see services.channel_cache) and its pool.
     channel_cache: ChannelCache = field(default_factory=ChannelCache)
     _ack_pool: DirectPool | None = None
@@ -163,7 +167,10 @@ class Container:
         engine replaced (tests do, to take the database away) gets a pool of its own."""
         if self._ack_pool is None or self._ack_pool.engine is not self.engine:
             self._ack_pool = DirectPool(
-                self.engine, self.pool, max_size=self.settings.db_ack_pool_size
+                self.engine,
+                self.pool,
+                max_size=self.settings.db_ack_pool_size,
+                breaker=self.breaker,
             )
         return self._ack_pool
 
@@ -204,8 +211,9 @@ class Container:
 
 def build(settings: Settings, *, database_url: str | None = None) -> Container:
     url = database_url or resolve_database_url(settings)
-    engine = create_engine(url, pool_config(settings))
-    probe = create_engine(url, probe_pool_config(settings))
+    breaker = ConnectBreaker(cooldown=settings.db_retry_seconds)
+    engine = create_engine(url, pool_config(settings), breaker=breaker)
+    probe = create_engine(url, probe_pool_config(settings), probe=True)
     http = httpx.AsyncClient(timeout=settings.provider_timeout_seconds)
     guarded_http = httpx.AsyncClient(
         timeout=settings.provider_timeout_seconds,
@@ -253,4 +261,5 @@ def build(settings: Settings, *, database_url: str | None = None) -> Container:
         probe_engine=probe,
         probe_sessions=create_sessionmaker(probe),
         feed=MessageFeed(libpq_url(url)),
+        breaker=breaker,
     )

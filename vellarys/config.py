@@ -57,6 +57,8 @@ class Settings(BaseSettings):
         default=10, gt=0, validation_alias=_pool_alias("DB_POOL_TIMEOUT")
     )
     db_pool_recycle: int = Field(default=1800, validation_alias=_pool_alias("DB_POOL_RECYCLE"))
+    db_connect_timeout: float = Field(default=5, gt=0)
+    db_retry_seconds: float = Field(default=1, gt=0)
     statement_timeout_ms: int = Field(default=60000, ge=0)
     # The webhook's ack path: one statement per message on a small pool of its own.
     webhook_fast_path: bool = True
@@ -104,6 +106,8 @@ class Settings(BaseSettings):
     allow_private_urls: bool | None = None
     inbound_text_max_chars: int = Field(default=4096, ge=1)
     webhook_max_bytes: int = Field(default=1024 * 1024, ge=1024)
+    webhook_concurrency: int = Field(default=8, ge=1)
+    webhook_wait_seconds: float = Field(default=10, ge=0)
     request_max_bytes: int = Field(default=1024 * 1024, ge=1024)
     upload_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     pdf_timeout_seconds: float = Field(default=20, gt=0)

@@ -61,6 +61,13 @@ class DatabaseUnavailable(VellarysError):
     retryable = True
 
 
+class Overloaded(VellarysError):
+    """Too many requests are waiting; try again shortly."""
+
+    status_code = 503
+    retryable = True
+
+
 class ProviderError(VellarysError):
     """The messaging provider refused or failed the request."""
 

@@ -16,10 +16,20 @@ def error_body(code: str, message: str, details: object = None) -> dict[str, obj
     return {"error": error}
 
 
+# What a client is told to wait before retrying a 503 (the database away, a query cancelled).
+RETRY_AFTER_SECONDS = 5
+
+
+def error_response(exc: VellarysError) -> JSONResponse:
+    """The project's error shape; a retryable 503 says when to come back."""
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if exc.status_code == 503 else None
+    body = error_body(type(exc).__name__, exc.message)
+    return JSONResponse(body, status_code=exc.status_code, headers=headers)
+
+
 async def _vellarys_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, VellarysError)
-    code = type(exc).__name__
-    return JSONResponse(error_body(code, exc.message), status_code=exc.status_code)
+    return error_response(exc)
 
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:

@@ -15,20 +15,22 @@ from vellarys.api.operator import require_operator
 from vellarys.bootstrap import Container
 from vellarys.db.queries.system import pool_counters
 from vellarys.db.uow import unit_of_work
+from vellarys.errors import DatabaseUnavailable
 from vellarys.services import health
 
 router = APIRouter(tags=["health"])
 ContainerDep = Annotated[Container, Depends(get_container)]
 # A health check must answer even when the database hangs.
 CHECK_TIMEOUT_SECONDS = 5.0
-DB_FAILURES = (OSError, SQLAlchemyError, TimeoutError)
+DB_FAILURES = (DatabaseUnavailable, OSError, SQLAlchemyError, TimeoutError)
 
 
-def _unreachable(exc: BaseException) -> JSONResponse:
+def _unreachable(exc: BaseException, container: Container) -> JSONResponse:
+    database = {"status": "unreachable", "error": _describe(exc)}
     body = {
         "status": "error",
         "timestamp": health.now_iso(),
-        "database": {"status": "unreachable", "error": _describe(exc)},
+        "database": database | {"breaker": container.breaker.report()},
     }
     return JSONResponse(body, status_code=503)
 
@@ -36,6 +38,8 @@ def _unreachable(exc: BaseException) -> JSONResponse:
 def _describe(exc: BaseException) -> str:
     if isinstance(exc, TimeoutError):
         return f"no answer within {CHECK_TIMEOUT_SECONDS:g} s"
+    if isinstance(exc, DatabaseUnavailable) and exc.__cause__ is not None:
+        exc = exc.__cause__  # what the driver said
     return str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:300]
 
 
@@ -48,7 +52,9 @@ async def liveness(container: ContainerDep) -> Any:
     try:
         report = await asyncio.wait_for(check(), CHECK_TIMEOUT_SECONDS)
     except DB_FAILURES as exc:
-        return _unreachable(exc)
+        return _unreachable(exc, container)
+    # Whether the app's own connections fail fast (the probe above has its own connection).
+    report["database"]["breaker"] = container.breaker.report()
     pool = _pool(container)
     report["pool"] = pool["usage"]["status"]
     if pool["status"] != "ok":
@@ -79,7 +85,7 @@ async def detailed(container: ContainerDep) -> Any:
     try:
         return await asyncio.wait_for(check(), CHECK_TIMEOUT_SECONDS)
     except DB_FAILURES as exc:
-        return _unreachable(exc)
+        return _unreachable(exc, container)
 
 
 def _pool(container: Container) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from vellarys.api.operator import require_operator
 from vellarys.bootstrap import Container
 from vellarys.db.queries import system
 from vellarys.db.uow import unit_of_work
+from vellarys.errors import DatabaseUnavailable
 from vellarys.telemetry.metrics import render
 
 router = APIRouter(tags=["health"])
@@ -26,6 +27,6 @@ async def scrape(container: Annotated[Container, Depends(get_container)]) -> Res
         async with unit_of_work(container.sessions) as session:
             facts = await system.database_status(session)
         depth, oldest = facts.queue_depth, facts.oldest_pending_seconds
-    except (OSError, SQLAlchemyError):
+    except (DatabaseUnavailable, OSError, SQLAlchemyError):
         pass  # the counters are still worth serving; the queue gauges read 0
     return Response(render(depth, oldest), media_type=CONTENT_TYPE_LATEST)

@@ -16,10 +16,10 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 
 from vellarys.api.deps import get_container
-from vellarys.api.errors import error_body
+from vellarys.api.errors import error_response
 from vellarys.bootstrap import Container
 from vellarys.db.uow import unit_of_work
-from vellarys.errors import BadRequest
+from vellarys.errors import BadRequest, DatabaseUnavailable
 from vellarys.services import portal_leads
 from vellarys.telemetry.logs import log_context
 
@@ -42,10 +42,10 @@ async def receive_portal_lead(
     ``clientListingId``, greeted on WhatsApp. The same ``originLeadId`` again is a no-op."""
     try:
         body = await _take(container, key, authorization, await request.body())
-    except (OSError, SQLAlchemyError) as exc:
-        log.error("portal lead could not be stored", extra={"error": str(exc)[:300]})
-        unavailable = error_body("DatabaseUnavailable", "Temporarily unavailable; retry later.")
-        return JSONResponse(unavailable, 503)
+    except (DatabaseUnavailable, OSError, SQLAlchemyError) as exc:
+        cause = exc.__cause__ if isinstance(exc, DatabaseUnavailable) else exc
+        log.error("portal lead could not be stored", extra={"error": type(cause).__name__})
+        return error_response(DatabaseUnavailable())
     return JSONResponse(body)
 
 

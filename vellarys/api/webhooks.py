@@ -8,19 +8,19 @@ from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
-from sqlalchemy.exc import SQLAlchemyError
 
 from vellarys.adapters.whatsapp import CONNECTABLE
 from vellarys.adapters.whatsapp.meta_cloud import verify_subscription
 from vellarys.api.deps import get_container
-from vellarys.api.errors import error_body
+from vellarys.api.errors import error_response
 from vellarys.bootstrap import Container
+from vellarys.db.availability import database_away
 from vellarys.db.models import Channel
 from vellarys.db.queries import channel as channel_queries
 from vellarys.db.uow import unit_of_work
 from vellarys.domain.message import scrub
 from vellarys.domain.rate_limit import Over
-from vellarys.errors import NotFound, VellarysError
+from vellarys.errors import DatabaseUnavailable, NotFound, VellarysError
 from vellarys.services import ack
 from vellarys.services.ingest import IngestResult, notify_rate_limited, receive_webhook
 from vellarys.telemetry import metrics
@@ -62,17 +62,27 @@ async def receive(provider: str, key: str, request: Request, container: Containe
     try:
         result = await _ingest(container, provider, key, body, dict(request.headers))
     except VellarysError as exc:
+        if isinstance(exc, DatabaseUnavailable):
+            # The provider retries on 5xx: nothing is lost while the database is away.
+            log.warning("webhook not stored: the database is away", extra=_cause(exc))
         metrics.WEBHOOKS.labels(provider, str(exc.status_code)).inc()
-        return JSONResponse(error_body(type(exc).__name__, exc.message), exc.status_code)
-    except (OSError, SQLAlchemyError) as exc:
-        # The provider retries on 5xx: nothing is lost while the database is away.
-        log.error("webhook could not be stored", extra={"error": str(exc)[:300]})
+        return error_response(exc)
+    except Exception as exc:
+        # Outside a unit of work (the lean ack path's own pool): the driver's raw errors.
+        if not database_away(exc):
+            raise
+        log.warning("webhook not stored: the database is away", extra={"error": type(exc).__name__})
         metrics.WEBHOOKS.labels(provider, "503").inc()
-        body_503 = error_body("DatabaseUnavailable", "Temporarily unavailable; retry later.")
-        return JSONResponse(body_503, 503)
+        return error_response(DatabaseUnavailable())
     metrics.WEBHOOKS.labels(provider, "200").inc()
     _count(provider, result)
     return JSONResponse({"status": "ok", **result.as_dict()})
+
+
+def _cause(exc: BaseException) -> dict[str, str]:
+    """What the driver said, without its parameters (phones, text)."""
+    cause = exc.__cause__
+    return {"error": type(cause).__name__ if cause is not None else ""}
 
 
 async def _ingest(

@@ -22,6 +22,7 @@ from typing import Any
 import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from vellarys.db.availability import ConnectBreaker
 from vellarys.db.engine import PoolConfig
 from vellarys.errors import QueryTimeout
 
@@ -48,8 +49,16 @@ QueryLogger = Callable[[Any], None]
 class DirectPool:
     """A lazily opened asyncpg pool on ``engine``'s database with the engine's server settings."""
 
-    def __init__(self, engine: AsyncEngine, config: PoolConfig, *, max_size: int) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        config: PoolConfig,
+        *,
+        max_size: int,
+        breaker: ConnectBreaker | None = None,
+    ) -> None:
         self.engine = engine
+        self._breaker = breaker
         self._config = config
         self._max_size = max_size
         self._pool: Any = None
@@ -105,11 +114,27 @@ class DirectPool:
                 max_size=self._max_size,
                 server_settings=settings,
                 init=self._init,
+                connect=self._connect,
                 # Nothing to reset: autocommit statements leave no session state behind.
                 reset=_no_reset,
             )
         except asyncpg.PostgresError as exc:
             raise _translated(exc) from exc
+
+    async def _connect(self, *args: Any, **kwargs: Any) -> Any:
+        """A new connection, unless the breaker knows the database is away (it then raises
+        ``DatabaseAway``, a ``ConnectionError``, at once: see ``db.availability``)."""
+        kwargs.setdefault("timeout", self._config.connect_timeout)
+        if self._breaker is None:
+            return await asyncpg.connect(*args, **kwargs)
+        self._breaker.before_connect()
+        try:
+            conn = await asyncpg.connect(*args, **kwargs)
+        except BaseException as exc:
+            self._breaker.failed(exc)
+            raise
+        self._breaker.succeeded()
+        return conn
 
     async def _init(self, conn: Any) -> None:
         for logger in self.query_loggers:

@@ -38,16 +38,27 @@ class WebRoute(APIRoute):
             except LoginRequired:
                 return _to_login(request)
             except VellarysError as exc:
-                if exc.status_code >= 500:
-                    log.warning("dashboard error", extra={"error": exc.message})
-                return render(
-                    request,
-                    "error.html",
-                    {"status": exc.status_code, "message": exc.message},
-                    status=exc.status_code,
-                )
+                return _error_page(request, exc)
 
         return route
+
+
+# What agency staff read when the database is away or too slow (a 503, whatever caused it).
+UNAVAILABLE_MESSAGE = "Não conseguimos acessar o banco de dados agora. Tente de novo em instantes."
+RETRY_AFTER_SECONDS = "5"
+
+
+def _error_page(request: Request, exc: VellarysError) -> Response:
+    if exc.status_code >= 500:
+        log.warning("dashboard error", extra={"error": exc.message})
+    message = UNAVAILABLE_MESSAGE if exc.status_code == 503 else exc.message
+    page = render(
+        request, "error.html", {"status": exc.status_code, "message": message},
+        status=exc.status_code,
+    )  # fmt: skip
+    if exc.status_code == 503:
+        page.headers["Retry-After"] = RETRY_AFTER_SECONDS
+    return page
 
 
 async def _csrf_ok(request: Request) -> bool:

@@ -15,12 +15,13 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from vellarys.db.uow import unit_of_work
+from vellarys.errors import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 
-# What a database that went away looks like from a job: a driver error, a pool that timed
-# out, or a connection closed while it opened (engine.py turns that one into an OSError).
-DATABASE_AWAY = (DBAPIError, PoolTimeout, OSError)
+# What a database that went away looks like from a job: the unit of work's 503, or (from
+# code outside one) a driver error, a pool that timed out, a connection closed while it opened.
+DATABASE_AWAY = (DatabaseUnavailable, DBAPIError, PoolTimeout, OSError)
 # A job that lost the database is tried again after 2, 4, 8... seconds, at most this long,
 # this many times (about half an hour: past it the worker itself has given up).
 DATABASE_RETRY_MAX_SECONDS = 60

@@ -16,7 +16,7 @@ from fastapi.responses import RedirectResponse, StreamingResponse
 
 from vellarys.db.feed import MessageFeed
 from vellarys.db.uow import unit_of_work
-from vellarys.errors import BadRequest, Conflict, NotFound
+from vellarys.errors import BadRequest, Conflict, DatabaseUnavailable, NotFound
 from vellarys.services import inbox, lead_acts
 from vellarys.services.auth import Viewer
 from vellarys.web.pages.forms import form_fields, form_file
@@ -111,6 +111,8 @@ async def _stream(request: Request, viewer: Viewer, since: datetime) -> AsyncIte
                 events, since = await _changes(request, viewer, since, check=check)
             except LoginRequired:
                 return  # a revoked session ends the feed
+            except DatabaseUnavailable:
+                events = []  # kept open through an outage: read again after the wait
             checked = loop.time() if check else checked
             for event in events:
                 if sent.get(event["message_id"]) != event["at"] + event["status"]:
