@@ -34,6 +34,15 @@ from vellarys.bootstrap import Container, build
 from vellarys.config import Settings
 from vellarys.db import migrate
 from vellarys.db.url import libpq_url
+from vellarys.domain import password
+
+# Staff passwords are hashed at argon2's cheapest cost here: production's (64 MiB, 3 passes)
+# costs a fifth of a second per hash and per sign-in on a quiet core, and the suite does
+# hundreds. Every Settings built in a test reads these; tests/test_config.py keeps production's.
+CHEAP_PASSWORD_HASH = {"time_cost": 1, "memory_kib": 32}
+for _name, _value in CHEAP_PASSWORD_HASH.items():
+    os.environ.setdefault(f"VELLARYS_PASSWORD_HASH_{_name.upper()}", str(_value))
+password.configure(**CHEAP_PASSWORD_HASH)
 
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 RUN_ID = os.environ.get("PYTEST_XDIST_TESTRUNUID", "")
