@@ -20,17 +20,18 @@ from vellarys.adapters.speech.openai_compatible import OpenAICompatibleTranscrib
 from vellarys.adapters.vision.rapid_ocr import RapidTextReader
 from vellarys.adapters.whatsapp import build_provider, spec_of
 from vellarys.config import Settings
+from vellarys.db.direct import DirectPool
 from vellarys.db.embedded import start_embedded
 from vellarys.db.engine import PoolConfig, create_engine, create_sessionmaker
 from vellarys.db.feed import MessageFeed
-from vellarys.db.models import Channel
 from vellarys.db.url import libpq_url
 from vellarys.domain import password
 from vellarys.domain.clock import SystemClock
 from vellarys.domain.llm import ChatModel
-from vellarys.domain.ports import Clock, Embedder, Transcriber, WhatsAppProvider
+from vellarys.domain.ports import ChannelKeys, Clock, Embedder, Transcriber, WhatsAppProvider
 from vellarys.domain.secretbox import open_sealed
 from vellarys.services.channel import open_credentials
+from vellarys.services.channel_cache import ChannelCache
 from vellarys.services.deps import PipelineDeps, PipelineSettings
 from vellarys.telemetry import metrics
 
@@ -152,6 +153,19 @@ class Container:
     probe_sessions: async_sessionmaker[AsyncSession] | None = None
     # Wakes the inbox's live feeds on message writes (LISTEN/NOTIFY); None: they poll.
     feed: MessageFeed | None = None
+    # The webhook ack path's channels (see services.channel_cache) and its pool.
+    channel_cache: ChannelCache = field(default_factory=ChannelCache)
+    _ack_pool: DirectPool | None = None
+
+    @property
+    def ack_pool(self) -> DirectPool:
+        """The ack path's asyncpg pool, opened on first use. It follows ``engine``: an
+        engine replaced (tests do, to take the database away) gets a pool of its own."""
+        if self._ack_pool is None or self._ack_pool.engine is not self.engine:
+            self._ack_pool = DirectPool(
+                self.engine, self.pool, max_size=self.settings.db_ack_pool_size
+            )
+        return self._ack_pool
 
     @property
     def embedder(self) -> Embedder:
@@ -178,6 +192,8 @@ class Container:
     async def aclose(self) -> None:
         if self.feed is not None:
             await self.feed.aclose()
+        if self._ack_pool is not None:
+            await self._ack_pool.aclose()
         await self.http.aclose()
         if self.guarded_http is not None:
             await self.guarded_http.aclose()
@@ -208,7 +224,7 @@ def build(settings: Settings, *, database_url: str | None = None) -> Container:
         dimension=settings.embedding_dim,
     )
 
-    def provider_for(channel: Channel) -> WhatsAppProvider:
+    def provider_for(channel: ChannelKeys) -> WhatsAppProvider:
         # A provider whose address the agency typed goes through the guarded client.
         tenant_urls = bool(spec_of(channel.provider).url_keys)
         return build_provider(

@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     )
     db_pool_recycle: int = Field(default=1800, validation_alias=_pool_alias("DB_POOL_RECYCLE"))
     statement_timeout_ms: int = Field(default=60000, ge=0)
+    # The webhook's ack path: one statement per message on a small pool of its own.
+    webhook_fast_path: bool = True
+    db_ack_pool_size: int = Field(default=5, ge=1)
     application_name: str = "vellarys_api"
     migration_maintenance_work_mem: str = "512MB"
 

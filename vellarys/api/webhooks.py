@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
@@ -19,8 +19,10 @@ from vellarys.db.models import Channel
 from vellarys.db.queries import channel as channel_queries
 from vellarys.db.uow import unit_of_work
 from vellarys.domain.message import scrub
+from vellarys.domain.rate_limit import Over
 from vellarys.errors import NotFound, VellarysError
-from vellarys.services.ingest import IngestResult, receive_webhook
+from vellarys.services import ack
+from vellarys.services.ingest import IngestResult, notify_rate_limited, receive_webhook
 from vellarys.telemetry import metrics
 from vellarys.telemetry.logs import log_context
 
@@ -76,10 +78,41 @@ async def receive(provider: str, key: str, request: Request, container: Containe
 async def _ingest(
     container: Container, provider: str, key: str, body: bytes, headers: dict[str, str]
 ) -> IngestResult:
-    """Find the channel, check the signature, store and enqueue: one transaction, one
-    connection checkout (the ack latency is mostly database round trips)."""
+    """Plain messages take the lean path (``services.ack``: cached channel, one statement
+    each); anything else, or anything that path hands back, the full one."""
     if provider not in PROVIDERS:
         raise NotFound("Unknown webhook.")
+    if container.settings.webhook_fast_path:
+        done = await ack.acknowledge(
+            container.ack_pool,
+            container.pipeline,
+            container.channel_cache,
+            provider=provider,
+            key=key,
+            body=body,
+            headers=headers,
+        )
+        if done is not None:
+            await _notify_over(container, done)
+            return done.result
+    return await _ingest_fully(container, provider, key, body, headers)
+
+
+async def _notify_over(container: Container, done: ack.Ack) -> None:
+    """The polite notice each lead past its limit gets (its answer is already queued)."""
+    for tenant_id, lead_id, over in done.over:
+        with log_context(tenant_id=tenant_id, lead_id=lead_id):
+            async with unit_of_work(container.sessions) as session:
+                await notify_rate_limited(
+                    session, tenant_id=tenant_id, lead_id=lead_id, over=cast(Over, over)
+                )
+
+
+async def _ingest_fully(
+    container: Container, provider: str, key: str, body: bytes, headers: dict[str, str]
+) -> IngestResult:
+    """Find the channel, check the signature, store and enqueue: one transaction, one
+    connection checkout (the ack latency is mostly database round trips)."""
     async with unit_of_work(container.sessions) as session:
         channel = await channel_queries.by_webhook_key(session, provider, key)
         if channel is None:

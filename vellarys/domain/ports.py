@@ -16,6 +16,19 @@ from vellarys.domain.message import WebhookBatch
 Vector = npt.NDArray[np.float32]
 
 
+class ChannelKeys(Protocol):
+    """What building a channel's adapter reads: a stored channel, or the ack path's copy."""
+
+    @property
+    def provider(self) -> str: ...
+    @property
+    def identity(self) -> str: ...
+    @property
+    def credentials(self) -> dict[str, Any]: ...
+    @property
+    def app_secret(self) -> str | None: ...
+
+
 class WhatsAppProvider(Protocol):
     """One configured channel of one tenant, speaking one provider's wire format."""
 

@@ -19,6 +19,7 @@ from vellarys.adapters.whatsapp import REGISTRY, ProviderSpec
 from vellarys.db.models import Channel
 from vellarys.db.queries import channel as channel_queries
 from vellarys.domain.address import UnsafeUrl
+from vellarys.domain.ports import ChannelKeys
 from vellarys.domain.secretbox import PREFIX, open_sealed, seal
 from vellarys.errors import BadRequest, Conflict
 
@@ -66,7 +67,7 @@ def open_value(value: str, secret_key: str) -> str:
     return open_sealed(value, secret_key=secret_key) or ""
 
 
-def open_credentials(channel: Channel, secret_key: str) -> dict[str, str]:
+def open_credentials(channel: ChannelKeys, secret_key: str) -> dict[str, str]:
     """Every credential of ``channel`` in clear, for building its adapter."""
     opened = {key: open_value(str(v), secret_key) for key, v in channel.credentials.items()}
     if channel.app_secret:

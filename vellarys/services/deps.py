@@ -6,10 +6,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from vellarys.db.models import Channel
 from vellarys.domain.clock import SystemClock
 from vellarys.domain.llm import ChatModel, LlmReport
-from vellarys.domain.ports import Clock, Embedder, TextReader, Transcriber, WhatsAppProvider
+from vellarys.domain.ports import (
+    ChannelKeys,
+    Clock,
+    Embedder,
+    TextReader,
+    Transcriber,
+    WhatsAppProvider,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +40,7 @@ class PipelineSettings:
 
 @dataclass(frozen=True, slots=True)
 class PipelineDeps:
-    provider_for: Callable[[Channel], WhatsAppProvider]
+    provider_for: Callable[[ChannelKeys], WhatsAppProvider]
     settings: PipelineSettings = field(default_factory=PipelineSettings)
     clock: Clock = field(default_factory=SystemClock)
     embedder: Embedder | None = None

@@ -332,6 +332,16 @@ async def _enqueue_processing(
     return over
 
 
+async def notify_rate_limited(
+    session: AsyncSession, *, tenant_id: uuid.UUID, lead_id: uuid.UUID, over: Over
+) -> None:
+    """The notice of a lead the lean ack path (``services.ack``) found past a limit; its
+    answer is already queued after the minute."""
+    lead = await lead_queries.get(session, tenant_id, lead_id)
+    if lead is not None:
+        await _notify_rate_limited(session, lead=lead, over=over)
+
+
 async def _notify_rate_limited(session: AsyncSession, *, lead: Lead, over: Over) -> None:
     scope = f"notice:{lead.id}"
     if await rate_queries.first_in_window(session, tenant_id=lead.tenant_id, scope=scope):
