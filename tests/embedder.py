@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import threading
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
@@ -62,7 +63,7 @@ class MemoizedEmbedder:
         self._memo[kind, text] = np.asarray(vector, dtype=np.float32)
         path = self._file(kind, text)
         if path is not None:  # written whole under another name, then renamed: never half-read
-            partial = path.with_suffix(f".{os.getpid()}.part")
+            partial = path.with_suffix(f".{os.getpid()}-{threading.get_ident()}.part")
             with partial.open("wb") as out:
                 np.save(out, self._memo[kind, text])
             partial.replace(path)
