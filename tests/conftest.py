@@ -25,6 +25,7 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
+from fastapi import FastAPI
 from psycopg import sql
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,7 +34,18 @@ from vellarys.asgi import create_app
 from vellarys.bootstrap import Container, build
 from vellarys.config import Settings
 from vellarys.db import migrate
+from vellarys.db.uow import unit_of_work
 from vellarys.db.url import libpq_url
+from vellarys.domain import password
+from vellarys.services.demo import seed_demo
+
+# Staff passwords are hashed at argon2's cheapest cost here: production's (64 MiB, 3 passes)
+# costs a fifth of a second per hash and per sign-in on a quiet core, and the suite does
+# hundreds. Every Settings built in a test reads these; tests/test_config.py keeps production's.
+CHEAP_PASSWORD_HASH = {"time_cost": 1, "memory_kib": 32}
+for _name, _value in CHEAP_PASSWORD_HASH.items():
+    os.environ.setdefault(f"VELLARYS_PASSWORD_HASH_{_name.upper()}", str(_value))
+password.configure(**CHEAP_PASSWORD_HASH)
 
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 RUN_ID = os.environ.get("PYTEST_XDIST_TESTRUNUID", "")
@@ -199,6 +211,40 @@ def database_url(pg_server: str, template_url: str) -> Iterator[str]:
     drop_database(pg_server, name)
 
 
+DEMO_INDEXED_TEMPLATE = shared_database("vellarys_demo_indexed_template")
+
+
+@pytest.fixture(scope="session")
+async def demo_indexed_template(
+    pg_server: str, template_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[str]:
+    """The demo agency as ``vellarys seed-demo`` leaves it (``seed_demo`` with an embedder:
+    listings and knowledge embedded, the import's indexing jobs queued), built once per run.
+    Embedding it is the costliest setup of the suite; a clone costs a CREATE DATABASE."""
+    from tests.embedder import shared_embedder
+
+    with build_once(pg_server, DEMO_INDEXED_TEMPLATE) as build_it:
+        if build_it:
+            url = create_database(pg_server, DEMO_INDEXED_TEMPLATE, template=TEMPLATE_DB)
+            container = build(make_settings(url, tmp_path_factory.mktemp("demo-indexed")))
+            try:
+                async with unit_of_work(container.sessions) as session:
+                    await seed_demo(session, shared_embedder())
+            finally:
+                await container.aclose()
+    yield database_url_for(pg_server, DEMO_INDEXED_TEMPLATE)
+    drop_shared(pg_server, DEMO_INDEXED_TEMPLATE)
+
+
+@pytest.fixture
+def demo_database(pg_server: str, demo_indexed_template: str) -> Iterator[str]:
+    """A fresh copy of the seeded and embedded demo agency (as ``seed-demo`` leaves it)."""
+    name = f"vellarys_s_{uuid.uuid4().hex[:12]}"
+    url = create_database(pg_server, name, template=DEMO_INDEXED_TEMPLATE)
+    yield url
+    drop_database(pg_server, name)
+
+
 def make_settings(url: str, tmp: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {"secret_key": "test-secret", **overrides}
     return Settings(database_url=url, data_dir=tmp, **values)
@@ -226,9 +272,34 @@ async def session(container: Container) -> AsyncIterator[AsyncSession]:
             await outer.rollback()
 
 
+# An address no test server listens on: building the app never connects.
+NO_DATABASE_URL = "postgresql://vellarys@127.0.0.1:9/no_database"
+
+
+@pytest.fixture
+async def app_without_database(tmp_path: Path) -> AsyncIterator[FastAPI]:
+    """The app as served, for tests that only read its routes or its OpenAPI document: no
+    database is made for them, and a query would fail (nothing listens at that address)."""
+    built = build(make_settings(NO_DATABASE_URL, tmp_path))
+    yield create_app(built)
+    await built.aclose()
+
+
 @pytest.fixture
 async def client(container: Container) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(container)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
         yield http
+
+
+# The first test that needs the embedded demo builds it (embedding 61 listings and 16 documents
+# on shared cores took over 300 s at a load of 17): its setup gets the time a seed-demo had.
+EMBEDS_THE_DEMO_SECONDS = 900
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        needs_demo = "demo_indexed_template" in getattr(item, "fixturenames", ())
+        if needs_demo and item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(EMBEDS_THE_DEMO_SECONDS))

@@ -103,6 +103,8 @@ def test_migrate_and_seed_demo_work_on_an_external_database(empty_database: str)
         [*VELLARYS, "seed-demo"], env=env, capture_output=True, text=True, check=True
     )
     assert "created" in seeded.stdout
+    with psycopg.connect(empty_database) as conn:
+        assert _indexing_state(conn) == ([("ready",)], (0,))
     again = subprocess.run(
         [*VELLARYS, "seed-demo"], env=env, capture_output=True, text=True, check=True
     )
@@ -167,19 +169,22 @@ def test_channel_add_prints_one_json_object_with_the_webhook_url(empty_database:
     assert refused.returncode == 1 and "access_token" in refused.stderr
 
 
-@pytest.mark.timeout(900)  # seed-demo embeds 61 listings and 16 documents on 2 shared cores
-def test_seed_demo_leaves_an_agency_that_chat_answers_with_no_worker(
-    empty_database: str,
-) -> None:
-    env = _env(VELLARYS_DATABASE_URL=empty_database)
-    subprocess.run([*VELLARYS, "migrate"], env=env, check=True, capture_output=True)
-    subprocess.run([*VELLARYS, "seed-demo"], env=env, check=True, capture_output=True)
+def _indexing_state(conn: psycopg.Connection) -> tuple[list[tuple[str]], tuple[int] | None]:
+    """The knowledge documents' statuses and the count of listings with no embedding."""
+    statuses = conn.execute("SELECT DISTINCT status FROM knowledge_documents").fetchall()
+    unembedded = conn.execute(
+        "SELECT count(*) FROM properties p WHERE NOT EXISTS"
+        " (SELECT 1 FROM property_embeddings e WHERE e.property_id = p.id)"
+    ).fetchone()
+    return statuses, unembedded
+
+
+def test_seed_demo_leaves_an_agency_that_chat_answers_with_no_worker(demo_database: str) -> None:
+    # The demo as `seed-demo` leaves it, cloned (test_migrate_and_seed_demo_work_on_an_external_
+    # database runs the command itself and checks the same state).
+    env = _env(VELLARYS_DATABASE_URL=demo_database)
     with psycopg.connect(_libpq(env)) as conn:
-        statuses = conn.execute("SELECT DISTINCT status FROM knowledge_documents").fetchall()
-        unembedded = conn.execute(
-            "SELECT count(*) FROM properties p WHERE NOT EXISTS"
-            " (SELECT 1 FROM property_embeddings e WHERE e.property_id = p.id)"
-        ).fetchone()
+        statuses, unembedded = _indexing_state(conn)
     assert statuses == [("ready",)]
     # Everything is embedded already; an indexing job the import queued finds nothing to do.
     assert unembedded == (0,)
@@ -228,11 +233,9 @@ def _libpq(env: dict[str, str]) -> str:
 
 
 def test_chat_takes_a_picture_and_answers_with_the_listing_it_shows(
-    empty_database: str, tmp_path: Path
+    demo_database: str, tmp_path: Path
 ) -> None:
-    env = _env(VELLARYS_DATABASE_URL=empty_database)
-    subprocess.run([*VELLARYS, "migrate"], env=env, check=True, capture_output=True)
-    subprocess.run([*VELLARYS, "seed-demo"], env=env, check=True, capture_output=True)
+    env = _env(VELLARYS_DATABASE_URL=demo_database)
     picture = tmp_path / "anuncio.png"
     image = Image.new("RGB", (640, 200), "white")
     draw = ImageDraw.Draw(image)

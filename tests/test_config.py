@@ -7,7 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import CHEAP_PASSWORD_HASH
+from vellarys.bootstrap import build
 from vellarys.config import InvalidSettings, Settings, load_settings
+from vellarys.domain import password
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -91,3 +94,27 @@ def test_every_setting_is_documented_in_the_readme() -> None:
         if name not in documented
     ]
     assert missing == []
+
+
+async def test_production_hashes_passwords_at_argon2s_default_cost(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The one test that hashes at production's cost: the rest of the suite runs at the cheapest
+    (tests/conftest.py), which a hash made at either cost does not care about when verified."""
+    cheap = password.hash_password("senha-forte-123")
+    assert cheap.startswith("$argon2id$v=19$m=32,t=1,p=4$")
+    for name in ("VELLARYS_PASSWORD_HASH_TIME_COST", "VELLARYS_PASSWORD_HASH_MEMORY_KIB"):
+        monkeypatch.delenv(name, raising=False)
+    shipped = Settings(_env_file=None, database_url="postgresql://x@127.0.0.1/none")  # type: ignore[call-arg]
+    container = build(shipped)
+    try:
+        stored = password.hash_password("senha-forte-123")
+        assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+        assert password.verify_password(stored, "senha-forte-123")
+        assert not password.verify_password(stored, "senha-forte-124")
+        assert password.dummy_hash().startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+        assert password.verify_password(cheap, "senha-forte-123")
+    finally:
+        await container.aclose()
+        password.configure(**CHEAP_PASSWORD_HASH)
+    assert password.hash_password("x").startswith("$argon2id$v=19$m=32,t=1,p=4$")

@@ -17,10 +17,8 @@ def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*VELLARYS, *args], env=env, capture_output=True, text=True, check=False)
 
 
-def test_preview_shows_the_demo_leads_first_nudge_without_sending_it(empty_database: str) -> None:
-    env = _env(VELLARYS_DATABASE_URL=empty_database)
-    assert _run(env, "migrate").returncode == 0
-    assert _run(env, "seed-demo").returncode == 0
+def test_preview_shows_the_demo_leads_first_nudge_without_sending_it(demo_database: str) -> None:
+    env = _env(VELLARYS_DATABASE_URL=demo_database)  # the demo as `seed-demo` leaves it
     chat = _run(
         env,
         "chat",

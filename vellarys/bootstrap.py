@@ -27,6 +27,7 @@ from vellarys.db.embedded import start_embedded
 from vellarys.db.engine import PoolConfig, create_engine, create_sessionmaker
 from vellarys.db.feed import MessageFeed
 from vellarys.db.url import libpq_url
+from vellarys.domain import password
 from vellarys.domain.clock import SystemClock
 from vellarys.domain.llm import ChatModel
 from vellarys.domain.ports import ChannelKeys, Clock, Embedder, Transcriber, WhatsAppProvider
@@ -211,6 +212,9 @@ class Container:
 
 def build(settings: Settings, *, database_url: str | None = None) -> Container:
     url = database_url or resolve_database_url(settings)
+    password.configure(
+        time_cost=settings.password_hash_time_cost, memory_kib=settings.password_hash_memory_kib
+    )
     breaker = ConnectBreaker(cooldown=settings.db_retry_seconds)
     engine = create_engine(url, pool_config(settings), breaker=breaker)
     probe = create_engine(url, probe_pool_config(settings), probe=True)

@@ -101,6 +101,10 @@ class Settings(BaseSettings):
     session_idle_minutes: float = Field(default=120, gt=0)
     session_max_hours: float = Field(default=12, gt=0)
     password_reset_minutes: float = Field(default=60, gt=0)
+    # argon2id cost of new staff password hashes (RFC 9106's second recommendation, argon2's
+    # default); the test suite lowers it, production keeps it.
+    password_hash_time_cost: int = Field(default=3, ge=1)
+    password_hash_memory_kib: int = Field(default=64 * 1024, ge=32)
     operator_token: SecretStr | None = None
     # None: allowed in development (the demo, tests' fake servers), refused in production.
     allow_private_urls: bool | None = None

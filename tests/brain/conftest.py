@@ -8,10 +8,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import text
 
 from tests.conftest import (
-    TEMPLATE_DB,
+    DEMO_INDEXED_TEMPLATE,
     build_once,
     create_database,
     database_url_for,
@@ -24,51 +24,40 @@ from tests.fakes.providers import FakeGraphAPI
 from tests.pipeline.harness import APP_SECRET, FAST, PHONE_NUMBER_ID, Stack
 from vellarys.asgi import create_app
 from vellarys.bootstrap import build
-from vellarys.db.models import KnowledgeDocument
 from vellarys.db.queries.tenant import by_slug
 from vellarys.db.uow import unit_of_work
-from vellarys.services import knowledge, property_search
 from vellarys.services.channel import add_channel
-from vellarys.services.demo import seed_demo
 
 DEMO_TEMPLATE = shared_database("vellarys_demo_template")
 
 
-async def _seed_and_index(url: str, tmp: Path) -> None:
+async def _open_all_hours(url: str, tmp: Path) -> None:
     container = build(make_settings(url, tmp))
     try:
         async with unit_of_work(container.sessions) as session:
-            tenant = (await seed_demo(session)).tenant
+            tenant = await by_slug(session, "demo")
+            assert tenant is not None
             # Tests converse at any hour of the day: with no hours set the clone is always
             # open, so a handoff notifies its broker at once. Hours have fixed-clock tests.
             tenant.settings = {
                 key: value for key, value in tenant.settings.items() if key != "business_hours"
             }
-            # The indexing jobs the seed enqueued are done right here instead.
+            # Everything is embedded already: the indexing jobs the import queued have no work.
             await session.execute(text("DELETE FROM procrastinate_jobs"))
-            while await property_search.index_pending_properties(
-                session, container.embedder, tenant_id=tenant.id
-            ):
-                pass
-            documents = await session.execute(
-                select(KnowledgeDocument.id).where(KnowledgeDocument.tenant_id == tenant.id)
-            )
-            for document_id in list(documents.scalars()):
-                await knowledge.index_document(
-                    session, container.embedder, tenant_id=tenant.id, document_id=document_id
-                )
     finally:
         await container.aclose()
 
 
 @pytest.fixture(scope="session")
 async def demo_template(
-    pg_server: str, template_url: str, tmp_path_factory: pytest.TempPathFactory
+    pg_server: str, demo_indexed_template: str, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[str]:
+    """The seeded and embedded demo (one embedding per run, shared with the CLI tests), open
+    at all hours and with no job queued."""
     with build_once(pg_server, DEMO_TEMPLATE) as build:
         if build:
-            url = create_database(pg_server, DEMO_TEMPLATE, template=TEMPLATE_DB)
-            await _seed_and_index(url, tmp_path_factory.mktemp("demo"))
+            url = create_database(pg_server, DEMO_TEMPLATE, template=DEMO_INDEXED_TEMPLATE)
+            await _open_all_hours(url, tmp_path_factory.mktemp("demo"))
     yield database_url_for(pg_server, DEMO_TEMPLATE)
     drop_shared(pg_server, DEMO_TEMPLATE)
 

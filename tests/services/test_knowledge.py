@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tests.services.embedder import MemoizedEmbedder, shared_embedder
+from tests.embedder import MemoizedEmbedder, shared_embedder
 from vellarys.db.models import (
     KnowledgeChunk,
     KnowledgeDocument,

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tests.services.embedder import MemoizedEmbedder, shared_embedder
+from tests.embedder import MemoizedEmbedder, shared_embedder
 from vellarys.db.models import Property, PropertyEmbedding, Tenant
 from vellarys.services import property_search
 from vellarys.services.demo import seed_demo

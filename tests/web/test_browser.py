@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,8 +19,7 @@ import pytest
 from tests.conftest import make_settings
 from tests.web.conftest import add_agency, add_lead
 from vellarys.bootstrap import build
-from vellarys.db.uow import unit_of_work
-from vellarys.services.demo import DEMO_LOGIN, seed_demo
+from vellarys.services.demo import DEMO_LOGIN
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
@@ -82,13 +81,15 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @pytest.fixture
-async def server(fresh_database: Callable[[], str], tmp_path: Path) -> AsyncIterator[Server]:
-    """The demo agency and another agency's lead, served by `vellarys api` and `vellarys worker`."""
-    url = fresh_database()
+async def server(demo_database: str, tmp_path: Path) -> AsyncIterator[Server]:
+    """The demo agency and another agency's lead, served by `vellarys api` and `vellarys worker`.
+
+    The demo is the seeded and embedded one, as `vellarys up` leaves it once its worker has
+    indexed it: a worker embedding 61 listings and 16 documents beside the browser only slowed
+    the test and its stop."""
+    url = demo_database
     container = build(make_settings(url, tmp_path))
     try:
-        async with unit_of_work(container.sessions) as session:
-            await seed_demo(session)
         other, _ = await add_agency(container)
         foreign = await add_lead(container, other, name="Lead de outra imobiliária")
     finally:

@@ -8,7 +8,19 @@ from functools import cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+# argon2's default, RFC 9106's second recommendation: 3 passes over 64 MiB, 4 lanes.
 _hasher = PasswordHasher()
+
+
+def configure(*, time_cost: int, memory_kib: int) -> None:
+    """Sets the cost of new hashes for this process (``bootstrap.build`` applies the settings).
+
+    A stored hash carries its own parameters, so it verifies whatever the cost is now."""
+    global _hasher
+    if (_hasher.time_cost, _hasher.memory_cost) == (time_cost, memory_kib):
+        return
+    _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib)
+    dummy_hash.cache_clear()
 
 
 def hash_password(password: str) -> str:
