@@ -137,8 +137,7 @@ class RenamedEmbedder(MemoizedEmbedder):
 
     def __init__(self, inner: MemoizedEmbedder, model_name: str) -> None:
         super().__init__(inner.inner)
-        self._passages = inner._passages
-        self._queries = inner._queries
+        self._memo = inner._memo  # keyed by kind and text: the vectors are the same model's
         self.model_name = model_name
 
 
