@@ -29,6 +29,7 @@ def _budget(api: int, workers: int, max_connections: int) -> Budget:
         pool_size=10,
         max_overflow=20,
         worker_queue_connections=4,
+        api_extra_connections=6,
         headroom=3,
         max_connections=max_connections,
         reserved_connections=3,
@@ -37,11 +38,11 @@ def _budget(api: int, workers: int, max_connections: int) -> Budget:
 
 
 def test_two_apis_and_two_workers_do_not_fit_the_default_max_connections() -> None:
-    assert budget_check(_budget(1, 1, 100)).status == "ok"  # 67 of 97
-    tight = budget_check(_budget(1, 1, 85))  # 67 of 82: above 80 %
+    assert budget_check(_budget(1, 1, 100)).status == "ok"  # 73 of 97
+    tight = budget_check(_budget(1, 1, 85))  # 73 of 82: above 80 %
     assert tight.status == "warn"
-    over = budget_check(_budget(2, 2, 100))  # 131 of 97
-    assert over.status == "fail" and "131 of 97" in over.detail
+    over = budget_check(_budget(2, 2, 100))  # 2 x (30 + 6) + 2 x 34 + 3 = 143 of 97
+    assert over.status == "fail" and "143 of 97" in over.detail
 
 
 def test_versions_and_disk_thresholds() -> None:

@@ -66,6 +66,7 @@ class Budget:
     pool_size: int
     max_overflow: int
     worker_queue_connections: int
+    api_extra_connections: int  # the webhook ack path's pool and the health probe's connection
     headroom: int  # migrations, CLI commands, psql
     max_connections: int
     reserved_connections: int
@@ -75,7 +76,8 @@ class Budget:
     def needed(self) -> int:
         per_process = self.pool_size + self.max_overflow
         workers = self.worker_processes * (per_process + self.worker_queue_connections)
-        return self.api_processes * per_process + workers + self.headroom
+        apis = self.api_processes * (per_process + self.api_extra_connections)
+        return apis + workers + self.headroom
 
     @property
     def available(self) -> int:
@@ -86,7 +88,8 @@ def budget_check(budget: Budget) -> Check:
     """Every process at full pool must fit in the server's max_connections."""
     detail = (
         f"{budget.api_processes} api + {budget.worker_processes} worker processes "
-        f"x (pool {budget.pool_size} + overflow {budget.max_overflow}) + queue and headroom "
+        f"x (pool {budget.pool_size} + overflow {budget.max_overflow}) + ack, health, queue "
+        f"and headroom "
         f"= {budget.needed} of {budget.available} available (max_connections "
         f"{budget.max_connections}; {budget.in_use} in use now)"
     )

@@ -82,6 +82,8 @@ def _budget(settings: Settings, facts: server.ServerFacts) -> Budget:
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         worker_queue_connections=WORKER_QUEUE_CONNECTIONS,
+        # The lean ack path's own asyncpg pool, and the health probe's one connection.
+        api_extra_connections=(settings.db_ack_pool_size if settings.webhook_fast_path else 0) + 1,
         headroom=HEADROOM_CONNECTIONS,
         max_connections=facts.max_connections,
         reserved_connections=facts.reserved,
