@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import time
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -29,6 +28,7 @@ from vellarys.domain.property_search import (
     widenings,
 )
 from vellarys.errors import EmbeddingError, NotFound
+from vellarys.services.tenant_memo import TenantMemo
 
 __all__ = [
     "PropertySearch",
@@ -113,26 +113,23 @@ async def _embed(
 
 # Every message needs the agency's place names and they change rarely: keep them a little while
 # per process (measured: the DISTINCT over 20k listings was 6 ms of every message).
-PLACES_TTL_SECONDS = 30.0
-_places: dict[tuple[str, uuid.UUID], tuple[float, tuple[list[str], list[str]]]] = {}
+_places: TenantMemo[tuple[list[str], list[str]]] = TenantMemo(ttl_seconds=30.0)
 
 
 def places_cached(session: AsyncSession, tenant_id: uuid.UUID) -> bool:
     """Whether ``known_places`` would answer from memory now (no SQL)."""
-    cached = _places.get((str(session.get_bind().engine.url), tenant_id))
-    return cached is not None and time.monotonic() - cached[0] < PLACES_TTL_SECONDS
+    return _places.get(session, tenant_id) is not None
 
 
 async def known_places(session: AsyncSession, tenant_id: uuid.UUID) -> tuple[list[str], list[str]]:
     """The neighborhoods and the cities of the tenant's listings, in the agency's spelling."""
-    key = (str(session.get_bind().engine.url), tenant_id)
-    cached = _places.get(key)
-    if cached is not None and time.monotonic() - cached[0] < PLACES_TTL_SECONDS:
-        return cached[1]
+    cached = _places.get(session, tenant_id)
+    if cached is not None:
+        return cached
     pairs = await queries.places(session, tenant_id)
     neighborhoods = sorted({n.strip() for n, _ in pairs if n.strip()}, key=str.casefold)
     cities = sorted({c.strip() for _, c in pairs if c.strip()}, key=str.casefold)
-    _places[key] = (time.monotonic(), (neighborhoods, cities))
+    _places.put(session, tenant_id, (neighborhoods, cities))
     return neighborhoods, cities
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 import uuid
 from collections.abc import Sequence
 
@@ -24,6 +23,7 @@ from vellarys.domain.understanding import Act, UnderstandingContext, understand
 from vellarys.errors import EmbeddingError
 from vellarys.services import property_search
 from vellarys.services.deps import PipelineDeps
+from vellarys.services.tenant_memo import TenantMemo
 
 log = logging.getLogger(__name__)
 
@@ -59,34 +59,27 @@ async def understanding_context(
 
 # The staff a lead may name changes rarely and is read for every message: kept per process,
 # like the agency's places, and forgotten when this process changes the staff.
-STAFF_TTL_SECONDS = 30.0
-_staff: dict[tuple[str, uuid.UUID], tuple[float, list[str]]] = {}
-
-
-def _key(session: AsyncSession, tenant_id: uuid.UUID) -> tuple[str, uuid.UUID]:
-    return (str(session.get_bind().engine.url), tenant_id)
+_staff: TenantMemo[list[str]] = TenantMemo(ttl_seconds=30.0)
 
 
 async def staff_names(session: AsyncSession, tenant_id: uuid.UUID) -> list[str]:
     """The agency's active staff names (``user_queries.staff_names``), kept for a while."""
-    key = _key(session, tenant_id)
-    cached = _staff.get(key)
-    if cached is not None and time.monotonic() - cached[0] < STAFF_TTL_SECONDS:
-        return cached[1]
+    cached = _staff.get(session, tenant_id)
+    if cached is not None:
+        return cached
     names = await user_queries.staff_names(session, tenant_id)
-    _staff[key] = (time.monotonic(), names)
+    _staff.put(session, tenant_id, names)
     return names
 
 
 def forget_staff(session: AsyncSession, tenant_id: uuid.UUID) -> None:
     """The agency's staff changed: the next message reads the names again."""
-    _staff.pop(_key(session, tenant_id), None)
+    _staff.forget(session, tenant_id)
 
 
 def context_cached(session: AsyncSession, tenant_id: uuid.UUID) -> bool:
     """Whether ``understanding_context`` would run no SQL now (staff and places both kept)."""
-    staff = _staff.get(_key(session, tenant_id))
-    fresh = staff is not None and time.monotonic() - staff[0] < STAFF_TTL_SECONDS
+    fresh = _staff.get(session, tenant_id) is not None
     return fresh and property_search.places_cached(session, tenant_id)
 
 
