@@ -97,7 +97,8 @@ def pipeline_figures(tiny: bool) -> list[Figure]:
     sizes += ["--rate", "2", "--seconds", "2"]
     args = pipeline_args(sizes if tiny else [])
     with tempfile.TemporaryDirectory(prefix="vellarys-bench-") as tmp:
-        res, _facts = pipeline.measure(args, Path(tmp))
+        res, facts = pipeline.measure(args, Path(tmp))
+    print(pipeline.report(args, res, facts), end="\n\n", flush=True)  # the bench's own table
     ob, bb = res.ours_burst, res.base_burst
     p99 = pipeline.pct(ob.latencies, 99)
     p99_base = pipeline.pct(bb.latencies, 99)

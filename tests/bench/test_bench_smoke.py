@@ -41,6 +41,14 @@ def test_every_benchmark_runs_at_a_tiny_size(tmp_path: Path) -> None:
         timeout=900,  # a guard against a hung bench, not a goal (280 s was hit at load 20)
     )
     assert done.returncode == 0, done.stderr[-3000:]
+    # The pipeline bench's own report comes first: every acknowledged webhook was stored.
+    check = re.search(
+        r"^check: API burst: (\d+) acknowledged, (\d+) stored, (\d+) handle_inbound jobs$",
+        done.stdout,
+        re.M,
+    )
+    assert check and 1 <= int(check[1]) <= int(check[2]) and int(check[3]) >= 1, done.stdout
+    assert re.search(r"^  messages acknowledged +\d+ +\d+$", done.stdout, re.M), done.stdout
     text = out.read_text(encoding="utf-8")
     assert text.endswith(pasted) and "an old table" not in text  # the hand-measured part stays
     assert re.search(r"commit: `[0-9a-f]{7,}", text) and "cores" in text
