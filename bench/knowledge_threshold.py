@@ -29,6 +29,7 @@ from vellarys.db import migrate  # noqa: E402
 from vellarys.db.engine import PoolConfig, create_engine  # noqa: E402
 from vellarys.db.models import KnowledgeDocument  # noqa: E402
 from vellarys.domain.knowledge_answer import KNOWLEDGE_MIN_SCORE, answer_question  # noqa: E402
+from vellarys.domain.ports import Embedder  # noqa: E402
 from vellarys.services import knowledge  # noqa: E402
 from vellarys.services.demo import seed_demo  # noqa: E402
 
@@ -36,7 +37,7 @@ QUESTIONS = ROOT / "bench" / "data" / "knowledge_questions.json"
 
 
 async def scores(
-    url: str, embedder: LocalE5Embedder | None = None
+    url: str, embedder: Embedder | None = None
 ) -> list[tuple[bool, float, bool, bool]]:
     """(answerable, best score, right document among the hits, answered) per question.
 

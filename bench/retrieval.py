@@ -53,6 +53,7 @@ from vellarys.db.models import KnowledgeDocument  # noqa: E402
 from vellarys.db.queries import property as property_queries  # noqa: E402
 from vellarys.db.queries import vector  # noqa: E402
 from vellarys.db.url import libpq_url  # noqa: E402
+from vellarys.domain.ports import Embedder  # noqa: E402
 from vellarys.domain.property_search import PropertyFilters  # noqa: E402
 from vellarys.services import knowledge  # noqa: E402
 from vellarys.services.demo import seed_demo  # noqa: E402
@@ -123,7 +124,7 @@ class KnowledgeScores:
 
 
 async def knowledge_scores(
-    engine: AsyncEngine, embedder: LocalE5Embedder | None = None
+    engine: AsyncEngine, embedder: Embedder | None = None
 ) -> KnowledgeScores:
     """Seed the demo agency, index its documents with E5 and ask the test questions."""
     embedder = embedder or LocalE5Embedder()
@@ -160,7 +161,7 @@ async def knowledge_scores(
     return KnowledgeScores(tenant_id, chunks, indexed, len(questions), at1, at3, latencies)
 
 
-async def knowledge_recall(engine: AsyncEngine, embedder: LocalE5Embedder | None = None) -> str:
+async def knowledge_recall(engine: AsyncEngine, embedder: Embedder | None = None) -> str:
     s = await knowledge_scores(engine, embedder)
     return (
         f"knowledge: demo KB, {s.chunks} chunks embedded in {s.indexed_seconds:.1f} s, "
@@ -367,7 +368,7 @@ def property_table(results: list[ClassResult], total: int) -> str:
 # --- main ---------------------------------------------------------------------------------
 
 
-async def run(url: str, args: argparse.Namespace, embedder: LocalE5Embedder | None = None) -> None:
+async def run(url: str, args: argparse.Namespace, embedder: Embedder | None = None) -> None:
     engine = create_engine(url, PoolConfig(pool_size=2, statement_timeout_ms=0))
     try:
         if not args.skip_knowledge:

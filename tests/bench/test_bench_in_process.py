@@ -23,6 +23,7 @@ from bench import (
     retrieval,
     simulator_media,
 )
+from bench.conversation_scripts.scripts import SCRIPTS
 from tests.conftest import make_settings
 from tests.embedder import shared_embedder
 from vellarys.domain.understanding import ACT_KINDS
@@ -53,7 +54,7 @@ async def test_the_retrieval_and_threshold_benches_run_on_the_indexed_demo(
     embedder = shared_embedder()
     knowledge_threshold.report(await knowledge_threshold.scores(demo_database, embedder))
     args = retrieval.parse_args(["--tiny", "--queries", "2"])
-    await retrieval.run(demo_database, args, embedder)  # type: ignore[arg-type]
+    await retrieval.run(demo_database, args, embedder)
     out = capsys.readouterr().out
 
     questions = json.loads(retrieval.QUESTIONS.read_text(encoding="utf-8"))
@@ -76,10 +77,12 @@ async def test_the_conversations_eval_plays_a_script_and_scores_it(
     # The seeded and embedded demo, as make eval leaves it: the eval only plays.
     await conversations.run(demo_database, conversations.parse_args(["--only", "ITBI"]))
     out = capsys.readouterr().out
-    assert out.startswith("brain: ")
-    assert re.search(r"^### ITBI do imóvel, não do exemplo \(.+\)\n👤 .+\n🤖 .+", out, re.M)
-    assert re.search(r"^→ perfil \{.+\} \| estágio \w+ \| temperatura \w+", out, re.M), out
-    assert re.search(r"^scripts passed: +1/1$", out, re.M), out
+    played = [s.name for s in SCRIPTS if "itbi" in s.name.casefold()]
+    assert out.startswith("brain: ") and len(played) == 2, played
+    for name in played:  # each transcript: the lead's messages, the replies, the end state
+        assert re.search(rf"^### {re.escape(name)} \(.+\)\n👤 .+\n🤖 .+", out, re.M), name
+    assert len(re.findall(r"^→ perfil \{.*\} \| estágio \w+ \| temperatura \w+", out, re.M)) == 2
+    assert re.search(r"^scripts passed: +2/2$", out, re.M), out
     assert _number(r"^profile fields: +\d+/(\d+) right", out) >= 1
     assert re.search(r"^global violations: +0$", out, re.M), out
 
@@ -94,7 +97,8 @@ async def test_the_simulator_media_bench_answers_a_voice_note_and_a_screenshot(
     out = capsys.readouterr().out
     voice, picture = out.split("=== portal screenshot 1 (AP1102) ===")
     assert "=== voice note 1" in voice
-    assert re.search(r"^read: '.*pinheiros.*'$", voice, re.M | re.I), voice
+    # Whisper hears espeak's "quartos em Pinheiros" as it may; these words it gets right.
+    assert re.search(r"^read: '.*alugar um apartamento.*'$", voice, re.M | re.I), voice
     assert re.search(r"^read_seconds: [\d.]+ ", voice, re.M), voice
     assert "listing_code: AP1102" in picture, picture  # read from the screenshot
     for part in (voice, picture):
