@@ -25,6 +25,10 @@ def test_render_gives_ratio_and_verdict() -> None:
     assert "| ack p99 (ms) | 40.0 | 160.0 | 0.25 | < 50 ms | PASS |" in text
     assert "| throughput (msg/s) | 80.0 | 20.0 | 4.00 | ≥ 100 msg/s | MISS |" in text
     assert "| cpu (ms) | — | 3.0 | — | — | — |" in text
+    assert "not a quiet run" not in text
+    loaded = render(figures, commit="abc123", cores=2, load=("0.5 0.4 0.3", "8.28 8.2 7.8"))
+    assert "**not a quiet run**: a 1-minute load of 8.28 on 2 cores" in loaded
+    assert "not a quiet run" not in render(figures, commit="x", cores=2, load=("?", "?"))
 
 
 def test_every_benchmark_runs_at_a_tiny_size(tmp_path: Path) -> None:
