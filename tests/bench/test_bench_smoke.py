@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bench.results import KEPT, Figure, render
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -31,6 +33,7 @@ def test_render_gives_ratio_and_verdict() -> None:
     assert "not a quiet run" not in render(figures, commit="x", cores=2, load=("?", "?"))
 
 
+@pytest.mark.timeout(900)  # as the subprocess's guard: the suite's 300 s was hit at load 13
 def test_every_benchmark_runs_at_a_tiny_size(tmp_path: Path) -> None:
     out = tmp_path / "RESULTS.md"
     pasted = f"{KEPT}\n\n## Chaos (pasted by hand)\n\n| run | lost |\n|---|---|\n| x | 0 |\n"
