@@ -11,9 +11,24 @@ from pathlib import Path
 
 import pytest
 
-from bench.results import KEPT, Figure, render
+from bench.results import BENCHES, KEPT, PRINTED, Figure, render
 
 ROOT = Path(__file__).resolve().parent.parent.parent
+IN_PROCESS = ("--only", "pipeline", "--only", "profile_accuracy")
+PRINTED_SMOKE_TESTS = {
+    "production": "tests/bench/test_bench_runs.py",
+    "webhook_path": "tests/bench/test_webhook_path_smoke.py",
+    "brain": "tests/bench/test_brain_bench.py",
+}
+
+
+def test_every_row_of_make_bench_is_run_at_a_tiny_size_by_a_test() -> None:
+    """The smoke test below runs the in-process benches; each printed one's smoke test runs
+    it with ``PRINTED[name].tiny`` and reads its rows with ``PRINTED[name].read``."""
+    assert set(BENCHES) == set(IN_PROCESS[1::2]) | set(PRINTED)
+    for name, path in PRINTED_SMOKE_TESTS.items():
+        assert f'PRINTED["{name}"]' in (ROOT / path).read_text(encoding="utf-8"), name
+    assert set(PRINTED_SMOKE_TESTS) == set(PRINTED)
 
 
 def test_render_gives_ratio_and_verdict() -> None:
@@ -40,7 +55,9 @@ def test_every_benchmark_runs_at_a_tiny_size(tmp_path: Path) -> None:
     out.write_text("# Benchmark results\n\nan old table\n\n" + pasted, encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("VELLARYS_")}
     done = subprocess.run(
-        [sys.executable, "-m", "bench.results", "--tiny", "--out", str(out)],
+        # The benches whose rows are read from their printed output (PRINTED) are run, as
+        # ``--tiny`` runs them, by their own smoke tests, which read their rows: not twice.
+        [sys.executable, "-m", "bench.results", "--tiny", "--out", str(out), *IN_PROCESS],
         cwd=ROOT,
         env=env,
         capture_output=True,
