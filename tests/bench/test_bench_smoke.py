@@ -1,5 +1,7 @@
 """`make bench` cannot rot: every benchmark in bench/results.py runs at a toy size and
-RESULTS.md gets a measured row for each figure (the numbers themselves mean nothing here)."""
+RESULTS.md gets a measured row for each figure (the numbers themselves mean nothing here).
+The in-process ones run here; the ones run as subprocesses (``PRINTED``) run in their own
+smoke tests, with the same ``--tiny`` arguments and the same reading of their rows."""
 
 from __future__ import annotations
 

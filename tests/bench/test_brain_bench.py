@@ -13,9 +13,8 @@ from bench.results import PRINTED
 @pytest.mark.timeout(600)  # E5 indexes the demo knowledge base: minutes on a busy machine
 def test_the_brain_bench_runs_at_a_tiny_size() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("VELLARYS_")}
-    out, figures = PRINTED["brain"].run(
-        tiny=True, env=env, timeout=600
-    )  # as ``make bench --tiny`` runs it
+    # As ``make bench --tiny`` runs it; its rows for RESULTS.md are read from its output.
+    out, figures = PRINTED["brain"].run(tiny=True, env=env, timeout=600)
     summary = re.search(r"^SUMMARY statements/msg ([\d.]+); CPU ms/msg mean ([\d.]+)", out, re.M)
     assert summary and float(summary.group(1)) > 0, out[-3000:]
     # Each kind of message is listed with its statements, and the texts are not repeated ones.
