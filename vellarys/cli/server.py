@@ -23,10 +23,6 @@ from vellarys.services.demo import DEMO_LOGIN, SeedResult, seed_demo
 from vellarys.telemetry.logs import configure_logging
 from vellarys.telemetry.metrics import serve_worker_metrics
 
-app = typer.Typer(
-    help="Vellarys: the AI sales assistant for real-estate agencies.", no_args_is_help=True
-)
-
 _settings = settings_from
 
 
@@ -53,7 +49,6 @@ async def _seed(settings: Settings, url: str, *, embed_now: bool) -> SeedResult:
         await container.aclose()
 
 
-@app.command()
 def migrate(data_dir: DataDir = None) -> None:
     """Migrate the database to the newest schema."""
     settings = _settings(data_dir)
@@ -62,7 +57,6 @@ def migrate(data_dir: DataDir = None) -> None:
     typer.echo(f"migrated to {migrations.current_revision(settings.migration_database_url or url)}")
 
 
-@app.command("seed-demo")
 def seed_demo_command(data_dir: DataDir = None) -> None:
     """Create the demo agency (slug 'demo') when it does not exist yet."""
     settings = _settings(data_dir)
@@ -73,7 +67,6 @@ def seed_demo_command(data_dir: DataDir = None) -> None:
     typer.echo(f"demo agency {state}: {result.tenant.name}")
 
 
-@app.command("db-url")
 def db_url(data_dir: DataDir = None) -> None:
     """Print the libpq URL of the database, starting the embedded one if needed.
 
@@ -83,14 +76,12 @@ def db_url(data_dir: DataDir = None) -> None:
     typer.echo(libpq_url(resolve_database_url(settings, keep_running=True)))
 
 
-@app.command("db-stop")
 def db_stop(data_dir: DataDir = None) -> None:
     """Stop the embedded PostgreSQL of the data folder."""
     settings = _settings(data_dir)
     typer.echo("stopped" if stop_embedded(settings.data_dir) else "not running")
 
 
-@app.command()
 def api(
     host: Annotated[str | None, typer.Option(help="Interface to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
@@ -114,7 +105,6 @@ def api(
     )
 
 
-@app.command()
 def worker(
     concurrency: Annotated[int | None, typer.Option(help="Jobs run at once.")] = None,
     data_dir: DataDir = None,
@@ -133,7 +123,6 @@ def worker(
     raise typer.Exit(asyncio.run(run_worker(settings)))
 
 
-@app.command()
 def up(
     host: Annotated[str | None, typer.Option(help="Interface to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
