@@ -14,8 +14,8 @@ from vellarys.cli.template import template_app
 from vellarys.db.models import Channel
 from vellarys.db.uow import unit_of_work
 from vellarys.errors import VellarysError
+from vellarys.services.accounts import tenant_by_slug
 from vellarys.services.channel import add_channel, list_channels, webhook_path
-from vellarys.services.simulator import tenant_by_slug
 
 channel_app = typer.Typer(help="WhatsApp channels of an agency.", no_args_is_help=True)
 channel_app.add_typer(template_app, name="template")
