@@ -36,8 +36,10 @@ _SHORTHAND = {
 }
 _HEADING_WEIGHT = 2
 # A knowledge chunk is split and stemmed again for every question it may answer: remember the
-# results for texts up to this size (chunks, sentences, questions), compute longer ones each time.
+# results for chunks and for sentences up to these sizes (a few MB at most), compute longer
+# ones each time.
 _REMEMBERED_MAX_CHARS = 4096
+_REMEMBERED_STEMS_MAX_CHARS = 1024
 
 
 class _Sentence(NamedTuple):
@@ -188,7 +190,7 @@ def stems(text: str) -> frozenset[str]:
 
 
 def _stems(text: str) -> frozenset[str]:
-    if len(text) > _REMEMBERED_MAX_CHARS:
+    if len(text) > _REMEMBERED_STEMS_MAX_CHARS:
         return _find_stems(text)
     return _stems_cached(text)
 
@@ -200,13 +202,13 @@ def _find_stems(text: str) -> frozenset[str]:
     )
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=512)
 def _sentences_cached(text: str) -> tuple[_Sentence, ...]:
     return tuple(_find_sentences(text))
 
 
-_heading_stems_cached = lru_cache(maxsize=1024)(_find_heading_stems)
-_stems_cached = lru_cache(maxsize=8192)(_find_stems)
+_heading_stems_cached = lru_cache(maxsize=512)(_find_heading_stems)
+_stems_cached = lru_cache(maxsize=4096)(_find_stems)
 
 
 def _singular(word: str) -> str:

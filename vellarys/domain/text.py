@@ -53,7 +53,7 @@ _LATIN_MARKS = re.compile(
 )
 # Folded texts are remembered: one message folds the same texts (its own, the agency's places,
 # the knowledge sentences it quotes) dozens of times. Long texts are folded each time.
-_FOLDED_CACHE_MAX_CHARS = 2048
+_FOLDED_CACHE_MAX_CHARS = 1024  # with 4,096 entries: at most ~8 MB
 
 
 def strip_accents(text: str) -> str:
@@ -77,7 +77,7 @@ def _fold(text: str) -> str:
     return _SPACES.sub(" ", strip_accents(text).lower()).strip()
 
 
-_fold_cached = lru_cache(maxsize=8192)(_fold)
+_fold_cached = lru_cache(maxsize=4096)(_fold)
 
 
 def words(text: str) -> list[str]:
