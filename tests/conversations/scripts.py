@@ -465,11 +465,13 @@ SCRIPTS: tuple[Script, ...] = (
         (
             Turn(
                 "quero falar com um corretor, pode me ligar amanhã depois das 18h?",
-                # A call, at the time asked, honest that 18h+ is after the agency closes.
-                says=(r"te liga amanha ate as 18h", r"amanha depois das 18h\* fica fora"),
-                never=(r"em breve", r"em ate 15 minutos", r"por aqui"),
+                # A call at the time asked: 18h sharp, never "até as 18h" when the lead
+                # cannot take one; the time is noted on the lead for the broker.
+                says=(r"te liga amanha as 18h em ponto", r"prefere \*amanha depois das 18h\*"),
+                never=(r"em breve", r"em ate 15 minutos", r"por aqui", r"ate as 18h"),
             ),
         ),
+        profile={"contact_time": "quinta, 26/11, depois das 18h"},
         handoff=True,
         at=WEDNESDAY_WITH_HOURS,
     ),

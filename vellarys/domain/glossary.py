@@ -306,6 +306,7 @@ PROFILE_LABELS: Mapping[str, str] = {
     "payment": "Pagamento",
     "pets": "Animais de estimação",
     "wants_human": "Pediu um corretor",
+    "contact_time": "Horário para contato",
     "source": "Origem",
 }
 _VALUE_LABELS: Mapping[str, Mapping[str, str]] = {
