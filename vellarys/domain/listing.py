@@ -35,8 +35,8 @@ def fresh_properties(
     """Hits of the lead's transaction (sale or rent) not shown in the previous reply, best first.
 
     Once the search left the bairros asked, the nearest come first (by ``vicinity.distance``,
-    never by a name that only looks alike), and a card over the budget is dropped while one
-    inside it remains: a lead is not asked to give up both the place and the price."""
+    never by a name that only looks alike). A card over the budget (``outside_budget``) is
+    dropped while one inside it remains: never an over-budget card beside one that fits."""
     wanted = _TRANSACTION.get(profile.get("intent") or "")
     fresh = [
         hit
@@ -46,10 +46,16 @@ def fresh_properties(
     if _PLACE_STEPS & set(widened):
         asked = [str(p) for p in profile.get("neighborhoods") or []]
         fresh.sort(key=lambda hit: vicinity.distance(hit.neighborhood, asked))
-        above = set(over_budget(fresh, profile))
-        if len(above) < len(fresh):
-            fresh = [hit for hit in fresh if hit.code not in above]
+    above = outside_budget(fresh, profile)
+    if len(above) < len(fresh):
+        fresh = [hit for hit in fresh if hit.code not in above]
     return fresh[:MAX_CARDS]
+
+
+def outside_budget(hits: Sequence[PropertyHit], profile: Mapping[str, Any]) -> set[str]:
+    """Codes of the hits the lead's budget does not cover: a price over it, or a rent whose
+    total with condomínio is. Such a card is shown only when nothing inside the budget is left."""
+    return set(over_budget(hits, profile)) | {hit.code for hit in total_over_budget(hits, profile)}
 
 
 def properties_intro(
@@ -67,6 +73,9 @@ def properties_intro(
         if criteria:
             return phrases.WIDENED_INTRO.format(criteria=criteria, where=where)
         return phrases.WIDENED_INTRO_GENERIC.format(where=where)
+    if hits and len(outside_budget(hits, profile)) == len(hits):
+        closest = phrases.CLOSEST_TO_BUDGET if len(hits) == 1 else phrases.CLOSEST_TO_BUDGET_MANY
+        return closest.format(budget=format_brl(int(profile["budget_max"])))
     if len(hits) == 1:
         return phrases.PROPERTY_INTRO_ONE
     return phrases.PROPERTIES_INTRO[variant % len(phrases.PROPERTIES_INTRO)]

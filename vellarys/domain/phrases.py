@@ -86,6 +86,12 @@ COSTS_ASK_PRICE = "Se me disser o valor do imóvel (ou o código dele), eu calcu
 COSTS_DISCLAIMER = "Valores aproximados; o corretor monta a planilha exata antes da proposta."
 SHOWN_STILL_FIT = "O {codes} que te mandei continua dentro do que você procura. 😊"
 SHOWN_STILL_FIT_MANY = "Os {codes} que te mandei continuam dentro do que você procura. 😊"
+# The budget just said: the cards sent that fit it, against the lead's own number.
+SHOWN_FIT_BUDGET = "O {codes} que te mandei cabe nos {budget} que você falou. 😊"
+SHOWN_FIT_BUDGET_MANY = "Os que te mandei ({codes}) cabem nos {budget} que você falou. 😊"
+# Every card over the budget (nothing inside it is left): said before them, with its number.
+CLOSEST_TO_BUDGET = "O mais próximo dos {budget} que você falou é este:"
+CLOSEST_TO_BUDGET_MANY = "Os mais próximos dos {budget} que você falou são estes:"
 NO_MORE = (
     "Com esse perfil, essas são as opções que tenho no momento. Se quiser, posso procurar em"
     " outros bairros ou com outro valor."

@@ -25,7 +25,9 @@ from vellarys.domain.knowledge_answer import (
 )
 from vellarys.domain.layout import fits, lay_out
 from vellarys.domain.listing import (
+    MAX_CARDS,
     fresh_properties,
+    outside_budget,
     over_budget_notes,
     properties_intro,
     ready_to_search,
@@ -205,12 +207,17 @@ def _properties(t: PlanTurn, d: Draft) -> None:
     hits = _fresh(t)
     if asks_transit(t.context.text):
         hits.sort(key=lambda hit: not mentions_transit(hit))  # near the metrô first
-    still = [h for h in t.retrieval.properties if h.code in t.shown_before][:2]
-    if not hits and still and not t.retrieval.widened and "more" not in t.intents:
+    shown = [h for h in t.retrieval.properties if h.code in t.shown_before]
+    fitting = [h for h in shown if h.code not in outside_budget(shown, t.profile)]
+    # The cards sent still fit: nothing over the budget is sent beside them.
+    kept = bool(hits) and len(outside_budget(hits, t.profile)) == len(hits) and bool(fitting)
+    if kept and "more" not in t.intents:
+        hits = []
+    still = fitting[:MAX_CARDS] if kept else shown[:2]
+    if not hits and still and (kept or not t.retrieval.widened) and "more" not in t.intents:
         # A rent that fits but a total that does not is said with its figures, never "fits".
         notes = total_over_budget_notes(still, t.profile, iptu_period=t.retrieval.iptu_period)
-        fit = phrases.SHOWN_STILL_FIT if len(still) == 1 else phrases.SHOWN_STILL_FIT_MANY
-        for note in notes or [fit.format(codes=" e ".join(h.code for h in still))]:
+        for note in notes or [_still_fit(t, still)]:
             d.say(note)
         d.handled = True
         return
@@ -238,6 +245,18 @@ def _properties(t: PlanTurn, d: Draft) -> None:
     elif not t.retrieval.properties and t.learned & _SEARCH_SLOTS:
         d.say(phrases.NO_MATCH)
         d.handled = True
+
+
+def _still_fit(t: PlanTurn, still: Sequence[PropertyHit]) -> str:
+    """ "Os que te mandei (ST1604, ST1203 e ST1903) cabem nos R$ 3.500 que você falou." """
+    codes = [h.code for h in still]
+    listed = ", ".join(codes[:-1]) + " e " + codes[-1] if len(codes) > 1 else codes[0]
+    budget = t.profile.get("budget_max")
+    if "budget_max" in t.learned and isinstance(budget, int) and budget > 0:
+        fit = phrases.SHOWN_FIT_BUDGET if len(codes) == 1 else phrases.SHOWN_FIT_BUDGET_MANY
+        return fit.format(codes=listed, budget=format_brl(budget))
+    fit = phrases.SHOWN_STILL_FIT if len(codes) == 1 else phrases.SHOWN_STILL_FIT_MANY
+    return fit.format(codes=listed)
 
 
 def _not_understood(t: PlanTurn, d: Draft) -> None:
