@@ -437,7 +437,13 @@ SCRIPTS: tuple[Script, ...] = (
         "closing politely",
         (
             Turn("quero alugar ap em Moema ate 6 mil"),
-            Turn("obrigado, vou pensar", never=(r"codigo:",)),
+            # Never let go with nothing: an alert for the lead's own search, one question.
+            Turn(
+                "obrigado, vou pensar",
+                says=(r"te aviso por aqui quando entrar um apartamento .*ate r\$ 6\.000",),
+                never=(r"codigo:",),
+            ),
+            Turn("pode sim", says=(r"^combinado!",), never=(r"\?",)),
         ),
         profile={"intent": "rent", "budget_max": 6000, "name": None},
         listings={"transaction": "rent"},

@@ -143,6 +143,15 @@ FINANCING_ASK_PRICE = "Para eu simular a parcela, qual é o valor do imóvel que
 
 THANKS = ("Imagina! 😊", "Por nada! 😊", "Eu que agradeço! 😊")
 THANKS_CLOSING = "Imagina! Qualquer coisa, é só chamar. 😊"
+# A lead cooling off ("vou pensar", "está caro"): one useful step, one question at most.
+COOLING_THINKING = "Claro, pensa com calma! 😊"
+COOLING_PRICE = "Entendo, preço pesa mesmo."
+CHEAPER_INTRO = "Tenho esta opção mais em conta:"
+ALERT_QUESTION = "Quer que eu te avise?"
+ALERT_OFFER = "Se quiser, te aviso por aqui quando entrar {wanted}. " + ALERT_QUESTION
+ALERT_AGREED = "Combinado! Quando entrar uma opção com esse perfil, te mando por aqui. 😊"
+ALERT_DECLINED = "Tudo bem! Qualquer coisa, é só chamar. 😊"
+PRICE_RANGE_QUESTION = "Até quanto ficaria confortável para você? Assim procuro nessa faixa."
 GOODBYE = (
     "Até mais! Quando quiser, é só chamar por aqui. 👋",
     "Até logo! Estou por aqui sempre que precisar. 👋",

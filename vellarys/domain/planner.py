@@ -11,7 +11,7 @@ import re
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
-from vellarys.domain import phrases
+from vellarys.domain import objection, phrases
 from vellarys.domain import plan_steps as steps
 from vellarys.domain.budget import format_brl
 from vellarys.domain.cards import PropertyHit, property_card
@@ -316,6 +316,7 @@ _STEPS = (
     _handoff,
     steps.apology,
     _goodbye,
+    objection.step,
     _courtesy,
     steps.bot_question,
     steps.closing,
