@@ -882,8 +882,9 @@ def test_a_whole_conversation_never_repeats_or_re_asks_an_answered_slot() -> Non
 
 
 def test_the_question_is_answered_before_the_listings_a_search_found() -> None:
-    text = "quero comprar um ap, ganho 12 mil por mes, consigo financiar ate quanto?"
+    text = "quero comprar um ap em Moema, ganho 12 mil por mes, consigo financiar ate quanto?"
     profile = {"intent": "buy", "property_type": "apartment", "monthly_income": 12_000}
+    profile["neighborhoods"] = ["Moema"]
     reply = plan(text, profile=profile, stored={}, retrieval=Retrieval(properties=HITS[:2]))
     joined = everything(reply)
     assert "R$ 3.600" in joined and "AP1000" in joined

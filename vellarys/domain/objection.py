@@ -31,10 +31,10 @@ _THINKING = re.compile(
     r"|\bvou ver aqui\b|\bpreciso (?:conversar|falar|ver) com (?:a |o )?(?:minha|meu)\b"
 )
 _AGREE = re.compile(
-    r"^\s*(?:sim|pode|pode sim|pode ser|quero sim|claro|ok|beleza|blz|por favor|avisa"
+    r"^\s*(?:sim|pode|pode sim|pode ser|quero sim|claro|ok|beleza|blz|por favor|avisa|topo"
     r"|me avisa|fechado|combinado|otimo|boa)\b[^?]{0,30}$"
 )
-_REFUSE = re.compile(r"^\s*(?:nao|n|nao precisa|nao obrigad[oa])\b")
+_REFUSE = re.compile(r"^\s*(?:nao|n|nao precisa|nao obrigad[oa]|prefiro (?:la|ali|aqui|so))\b")
 
 
 # A message that asks something is answered first; cooling words in it are not a goodbye.
@@ -107,14 +107,22 @@ def offered_alert(previous_reply: str) -> bool:
     return phrases.ALERT_QUESTION in previous_reply
 
 
-def answer_to_alert(text: str) -> str | None:
-    """The reply to "Quer que eu te avise?": agreed, refused, or None (something else)."""
+def agreed(text: str) -> bool | None:
+    """A yes (True) or a no (False) to the question just asked, or None (something else)."""
     folded = fold(text).strip()
     if _REFUSE.match(folded):
-        return phrases.ALERT_DECLINED
+        return False
     if _AGREE.match(folded):
-        return phrases.ALERT_AGREED
+        return True
     return None
+
+
+def answer_to_alert(text: str) -> str | None:
+    """The reply to "Quer que eu te avise?": agreed, refused, or None (something else)."""
+    answer = agreed(text)
+    if answer is None:
+        return None
+    return phrases.ALERT_AGREED if answer else phrases.ALERT_DECLINED
 
 
 def cheaper(

@@ -100,6 +100,11 @@ OVER_BUDGET = "Obs.: o {code} sai por {price}, um pouco acima dos {budget} que v
 OVER_BUDGET_WITH_FEES = (
     "Obs.: no {code}, aluguel + condomínio dá {total}, acima dos {budget} que você falou."
 )
+# Nothing in the bairro or its zone: asked before any card from farther away.
+FAR_NONE = "{around} não encontrei {what} agora. O mais perto que tenho fica {nearest}."
+FAR_QUESTION = "Você toparia ver em outra região?"
+OTHER_DEAL_OFFER = "Quer que eu te mostre opções parecidas para"
+OTHER_DEAL_QUESTION = OTHER_DEAL_OFFER + " {deal}?"
 AFTER_CARDS = "Gostou de alguma? Se quiser, posso pedir para um corretor agendar uma visita."
 # The one question after cards is about them (a visit offered), not the next qualifying slot.
 CARDS_QUESTION = (

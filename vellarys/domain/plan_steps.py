@@ -231,6 +231,10 @@ def cards_question(t: PlanTurn, d: Draft) -> str | None:
         return phrases.SEEN_ON_SITE
     looked_up = t.retrieval.looked_up
     if looked_up is not None and looked_up.code in d.codes:
+        if purpose_note(looked_up, t.profile):
+            # A renter is never offered a visit to a listing for sale (nor a buyer a rental).
+            deal = "alugar" if t.profile.get("intent") == "rent" else "comprar"
+            return phrases.OTHER_DEAL_QUESTION.format(deal=deal)
         return phrases.VISIT_OFFER.format(code=looked_up.code)
     asked = (*phrases.CARDS_QUESTION, phrases.CARD_QUESTION)
     if any(q in t.previous_reply for q in asked):

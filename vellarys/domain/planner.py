@@ -11,7 +11,7 @@ import re
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
-from vellarys.domain import objection, phrases
+from vellarys.domain import objection, phrases, region
 from vellarys.domain import plan_steps as steps
 from vellarys.domain.budget import format_brl
 from vellarys.domain.cards import PropertyHit, property_card
@@ -202,6 +202,10 @@ def _properties(t: PlanTurn, d: Draft) -> None:
     # Cards go out when the search changed, when asked for more, or the first time only.
     # A change of mind ("pensando melhor, quero comprar") is a new search too.
     changed = t.learned & (_SEARCH_SLOTS | {"intent"}) or "more" in t.intents
+    # "sim" to "Quer que eu te mostre opções parecidas para alugar?" asks for them.
+    changed = changed or (
+        phrases.OTHER_DEAL_OFFER in t.previous_reply and objection.agreed(t.context.text) is True
+    )
     if not changed and t.retrieval.shown_before:
         return
     hits = _fresh(t)
@@ -224,6 +228,8 @@ def _properties(t: PlanTurn, d: Draft) -> None:
     if not hits and "more" in t.intents:
         d.say(phrases.NO_MORE)
         d.handled = d.question_done = True
+        return
+    if region.withheld(t, d, hits):
         return
     if hits:
         widened = t.retrieval.widened
