@@ -256,6 +256,8 @@ SCRIPTS: tuple[Script, ...] = (
                 never=(r"\bagora\b", r"em breve"),
             ),
         ),
+        # The offer is the offer, for the broker: never the lead's maximum budget.
+        profile={"offer_amount": 850_000, "budget_max": None},
         handoff=True,
         temperature="hot",
         at=FRIDAY_NIGHT,
