@@ -428,8 +428,9 @@ SCRIPTS: tuple[Script, ...] = (
         (
             Turn(
                 "sou inquilino de vcs e quero sair antes do fim do contrato, pago multa?",
-                says=(r"infelizmente, sim\. .*multa",),
-                never=(r"sim!",),
+                # The standard rule, not this tenant's own contract; no "Entendi!" after it.
+                says=(r"infelizmente, sim\. .*multa", r"regra padrao dos nossos contratos"),
+                never=(r"sim!", r"entendi!"),
             ),
         ),
         listings={"none": True},

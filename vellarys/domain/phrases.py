@@ -66,6 +66,12 @@ SUPPORT_ROUTE = (
     "Entendi! Vou passar o seu pedido para a pessoa da nossa equipe que cuida de quem já é"
     " cliente, para ver isso com você."
 )
+# A client's question answered from the agency's documents: the standard rule, not their own
+# contract (which the team checks), and no cheerful "Entendi!" after bad news.
+SUPPORT_ANSWERED = (
+    "Essa é a regra padrão dos nossos contratos; o que vale é a cláusula do seu. A pessoa da"
+    " nossa equipe que cuida de quem já é cliente confere o seu contrato com você."
+)
 APOLOGY = "Poxa, me desculpe pela demora! 😕 Vamos resolver agora."
 OWNER_STREET = "Qual é o endereço do imóvel {place} (rua e número)?"
 OWNER_RENT_PRICE = "Quanto você gostaria de receber de aluguel por ele?"

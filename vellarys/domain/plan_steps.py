@@ -47,7 +47,8 @@ def support(t: PlanTurn, d: Draft) -> None:
     """A current client: empathy for a problem, no listings, the person who serves clients."""
     if "support" in t.intents or t.profile.get("intent") == "support":
         problem = "complaint" in t.intents or _PROBLEM.search(fold(t.context.text))
-        d.say(phrases.SUPPORT_HANDOFF if problem else phrases.SUPPORT_ROUTE)
+        answered = phrases.SUPPORT_ANSWERED if d.handled else phrases.SUPPORT_ROUTE
+        d.say(phrases.SUPPORT_HANDOFF if problem else answered)
         d.handoff_reason, d.route = "requested", "support"
         d.handled = d.stop = True
 
