@@ -65,6 +65,7 @@ def test_nothing_in_the_bairro_or_its_zone_asks_before_sending_far_cards() -> No
     asked = (*HISTORY, Turn("user", "qro alugar"), Turn("assistant", said))
     yes = plan("pode ser", profile=renter, retrieval=FAR, history=asked)
     assert set(yes.property_codes) == {"AP1804", "AP1703"}
+    assert everything(yes).startswith("Combinado! Veja o que tenho no Tatuapé e em Santana:")
     no = plan("não, prefiro lá mesmo", profile=renter, retrieval=FAR, history=asked)
     assert no.property_codes == [] and "te aviso por aqui" in everything(no)
 

@@ -109,6 +109,7 @@ OVER_BUDGET_WITH_FEES = (
 # Nothing in the bairro or its zone: asked before any card from farther away.
 FAR_NONE = "{around} não encontrei {what} agora. O mais perto que tenho fica {nearest}."
 FAR_QUESTION = "Você toparia ver em outra região?"
+FAR_AGREED = "Combinado! Veja o que tenho {where}:"
 OTHER_DEAL_OFFER = "Quer que eu te mostre opções parecidas para"
 OTHER_DEAL_QUESTION = OTHER_DEAL_OFFER + " {deal}?"
 AFTER_CARDS = "Gostou de alguma? Se quiser, posso pedir para um corretor agendar uma visita."

@@ -234,7 +234,8 @@ def _properties(t: PlanTurn, d: Draft) -> None:
     if hits:
         widened = t.retrieval.widened
         d.listings_at = len(d.before) if not d.cards else None
-        d.say(properties_intro(hits, t.profile, widened=widened, variant=t.variant))
+        intro = region.far_intro(t, hits)
+        d.say(intro or properties_intro(hits, t.profile, widened=widened, variant=t.variant))
         _add_cards(d, hits)
         sent = [h for h in hits if h.code in d.codes]
         if "budget" not in widened or t.profile.get("rent_includes_fees") is True:

@@ -79,6 +79,15 @@ def _ask_flexible(t: PlanTurn, d: Draft, hits: Sequence[PropertyHit]) -> bool:
     return True
 
 
+def far_intro(t: PlanTurn, hits: Sequence[PropertyHit]) -> str | None:
+    """ "Combinado! Veja o que tenho no Tatuapé e em Santana:" once the lead said yes to another
+    region (the far bairros were already named, never said again as news)."""
+    if phrases.FAR_QUESTION not in t.previous_reply or objection.agreed(t.context.text) is not True:
+        return None
+    places = dict.fromkeys(h.neighborhood for h in hits)
+    return phrases.FAR_AGREED.format(where=" e ".join(vicinity.in_place(p) for p in places))
+
+
 def far_question(hits: Sequence[PropertyHit], profile: Mapping[str, Any]) -> str:
     """ "Na Vila Mariana e na zona sul não encontrei apartamento com 2 quartos até R$ 4 mil/mês
     agora. O mais perto que tenho fica no Tatuapé (zona leste) e em Santana (zona norte). Você
