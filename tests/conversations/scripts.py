@@ -63,7 +63,12 @@ SCRIPTS: tuple[Script, ...] = (
         "abbreviations",
         (
             Turn("quero alugar apto 2 qts na Mooca"),
-            Turn("pago no max 3 mil com condominio"),
+            # Nothing inside the cap: the closest, never "veja opções" as if it fit.
+            Turn(
+                "pago no max 3 mil com condominio",
+                says=(r"o mais proximo que tenho", r"acima dos r\$ 3\.000"),
+                never=(r"veja opcoes",),
+            ),
         ),
         profile={"intent": "rent", "bedrooms": 2, "rent_includes_fees": True, "budget_max": 3000},
     ),
@@ -94,7 +99,9 @@ SCRIPTS: tuple[Script, ...] = (
             Turn(
                 "quero comprar um ap, ganho 12 mil por mes, consigo financiar ate quanto?",
                 # The first SAC instalment is what banks cap: about R$ 313 mil, not 394.
-                says=(r"3\.600", r"30%", r"313 mil"),
+                # No place named: the region is asked before any card (Osasco is not near all).
+                says=(r"3\.600", r"30%", r"313 mil", r"regiao"),
+                never=(r"codigo:",),
             ),
         ),
         profile={"intent": "buy", "monthly_income": 12_000},
@@ -103,7 +110,7 @@ SCRIPTS: tuple[Script, ...] = (
         "parcela de 400 mil com 80 mil de FGTS",
         "numbers",
         (
-            Turn("quero comprar um apto de 400 mil, tenho 80 mil de fgts"),
+            Turn("quero comprar um apto de 400 mil, tenho 80 mil de fgts", never=(r"codigo:",)),
             Turn("qual seria a parcela?", says=(r"2\.922", r"320\.000")),
         ),
         profile={"intent": "buy", "budget_max": 400_000, "fgts_balance": 80_000},
@@ -131,7 +138,12 @@ SCRIPTS: tuple[Script, ...] = (
         "change of listing",
         (
             Turn("oi, quero alugar um apartamento em Pinheiros"),
-            Turn("e o AP1107, qual o condominio?", says=(r"920", r"venda")),
+            # A listing for sale: rentals are offered, never a visit to it.
+            Turn(
+                "e o AP1107, qual o condominio?",
+                says=(r"920", r"venda", r"opcoes parecidas para alugar\?$"),
+                never=(r"visita",),
+            ),
         ),
         profile={"intent": "rent"},
     ),
@@ -265,14 +277,16 @@ SCRIPTS: tuple[Script, ...] = (
     Script(
         "abreviações",
         "abbreviations",
-        # Vila Madalena, Tatuapé and Santana are not "próximas" of Vila Mariana: far zones are
-        # named, and the R$ 4.200 + R$ 850 Vila Madalena card is not shown while others fit.
+        # Nothing in Vila Mariana or the zona sul: whether another region is fine is asked,
+        # naming the nearest bairros that have something, before any far card; a yes shows them,
+        # and the R$ 4.200 + R$ 850 Vila Madalena card is not shown while others fit.
         (
             Turn(
                 "oi qro alugar ap 2 qts na vl mariana ate 4 mil",
-                says=(r"fora da zona sul",),
-                never=(r"proxima", r"AP1205"),
+                says=(r"na vila mariana e na zona sul nao encontrei", r"outra regiao\?$"),
+                never=(r"codigo:",),
             ),
+            Turn("pode ser", says=(r"^combinado! veja o que tenho",), never=(r"AP1205",)),
         ),
         profile={"intent": "rent", "bedrooms": 2, "property_type": "apartment"},
         listings={"transaction": "rent"},
@@ -321,8 +335,9 @@ SCRIPTS: tuple[Script, ...] = (
         "pages forward",
         (
             Turn("quero alugar um studio"),
-            Turn("até 3500"),
-            Turn("tem mais opções?"),
+            # A card over the budget only when nothing inside it is left.
+            Turn("até 3500", never=(r"acima dos r\$ 3\.500",)),
+            Turn("tem mais opções?", never=(r"acima dos r\$ 3\.500",)),
         ),
         profile={"intent": "rent", "property_type": "studio"},
         listings={"transaction": "rent", "property_type": "studio"},
@@ -375,7 +390,14 @@ SCRIPTS: tuple[Script, ...] = (
     Script(
         "diz o nome",
         "name",
-        (Turn("oi, meu nome é Carla e quero alugar um apartamento"),),
+        # No place named: the region is asked, not three cards across the city.
+        (
+            Turn(
+                "oi, meu nome é Carla e quero alugar um apartamento",
+                says=(r"regiao",),
+                never=(r"codigo:",),
+            ),
+        ),
         profile={"name": "Carla", "intent": "rent"},
     ),
     Script(
@@ -449,6 +471,21 @@ SCRIPTS: tuple[Script, ...] = (
             Turn("pode sim", says=(r"^combinado!",), never=(r"\?",)),
         ),
         profile={"intent": "rent", "budget_max": 6000, "name": None},
+        listings={"transaction": "rent"},
+    ),
+    Script(
+        "acha caro",
+        "price objection",
+        (
+            Turn("quero alugar ap em Pinheiros"),
+            # A price objection gets a cheaper listing, or the one question of the price range.
+            Turn(
+                "achei caro",
+                says=(r"mais em conta|ate quanto ficaria confortavel",),
+                never=(r"qualquer coisa, e so chamar",),
+            ),
+        ),
+        profile={"intent": "rent", "neighborhoods": ["Pinheiros"]},
         listings={"transaction": "rent"},
     ),
     Script(

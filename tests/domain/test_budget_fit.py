@@ -59,3 +59,18 @@ def test_over_the_budget_only_when_nothing_inside_is_left_and_said_against_its_n
     assert reply.property_codes == ["ST1404"]
     assert said.startswith("O mais próximo dos R$ 3.500 que você falou é este:")
     assert "aluguel + condomínio dá R$ 3.950, acima dos R$ 3.500 que você falou" in said
+
+
+def test_a_widened_search_with_only_cards_over_the_budget_never_says_they_fit() -> None:
+    mooca = {**RENTER, "property_type": "apartment", "neighborhoods": ["Mooca"]}
+    profile = {**mooca, "budget_max": 3_000, "rent_includes_fees": True}
+    tatuape = hit("AP1703", transaction="rent", price=2_800, condo_fee=620, neighborhood="Tatuapé")
+    found = Retrieval(properties=(tatuape,), widened=("nearby", "budget"))
+    said = everything(
+        plan("pago no max 3 mil com condominio", profile=profile, stored=mooca, retrieval=found)
+    )
+    assert said.startswith(
+        "Não encontrei na Mooca até R$ 3.000/mês; o mais próximo que tenho é este, no Tatuapé:"
+    )
+    assert "veja opções" not in said
+    assert "No AP1703, aluguel + condomínio dá R$ 3.420, acima dos R$ 3.000" in said

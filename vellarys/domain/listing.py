@@ -67,13 +67,22 @@ def properties_intro(
 ) -> str:
     """One line before the cards; it says so when filters had to be relaxed, and where the
     cards are: only bairros next to the one asked are called "vizinhos" (``domain.vicinity``)."""
+    every_over = bool(hits) and len(outside_budget(hits, profile)) == len(hits)
+    if widened and every_over:
+        # Never "veja opções" for cards that are all over the budget: the closest, and where.
+        places = " e ".join(
+            vicinity.in_place(p) for p in dict.fromkeys(h.neighborhood for h in hits)
+        )
+        closest = phrases.WIDENED_CLOSEST if len(hits) == 1 else phrases.WIDENED_CLOSEST_MANY
+        criteria = phrases.widened_criteria(widened, profile) or "o que você pediu"
+        return closest.format(criteria=criteria, where=places)
     if widened:
         where = _where(hits, profile)
         criteria = phrases.widened_criteria(widened, profile)
         if criteria:
             return phrases.WIDENED_INTRO.format(criteria=criteria, where=where)
         return phrases.WIDENED_INTRO_GENERIC.format(where=where)
-    if hits and len(outside_budget(hits, profile)) == len(hits):
+    if every_over:
         closest = phrases.CLOSEST_TO_BUDGET if len(hits) == 1 else phrases.CLOSEST_TO_BUDGET_MANY
         return closest.format(budget=format_brl(int(profile["budget_max"])))
     if len(hits) == 1:
@@ -161,7 +170,7 @@ def with_iptu(note: str, hit: PropertyHit, iptu_period: str) -> str:
 def total_over_budget_notes(
     hits: Sequence[PropertyHit], profile: Mapping[str, Any], *, iptu_period: str = "year"
 ) -> list[str]:
-    """ "Obs.: no AP1102, aluguel + condomínio dá R$ 6.180, acima dos R$ 6.000 que você falou;
+    """ "No AP1102, aluguel + condomínio dá R$ 6.180, acima dos R$ 6.000 que você falou;
     com o IPTU (R$ 217/mês, de R$ 2.600 por ano), fica R$ 6.397 por mês." """
     budget = profile.get("budget_max")
     return [
@@ -182,7 +191,7 @@ def total_over_budget_notes(
 def over_budget_notes(
     hits: Sequence[PropertyHit], profile: Mapping[str, Any], *, iptu_period: str = "year"
 ) -> list[str]:
-    """ "Obs.: no AP1703, aluguel + condomínio dá R$ 3.420, acima dos R$ 3.000 que você falou."
+    """ "No AP1703, aluguel + condomínio dá R$ 3.420, acima dos R$ 3.000 que você falou."
     A total the lead capped is always said with its figures, even after the budget widened."""
     above = over_budget(hits, profile)
     if not above:
