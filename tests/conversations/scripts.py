@@ -304,7 +304,8 @@ SCRIPTS: tuple[Script, ...] = (
         (
             Turn(
                 "posso usar o fgts pra dar entrada? e qual ta sendo a taxa de juros hj?",
-                says=(r"sim! .*fgts", r"10% e 12%"),
+                # A yes that depends on conditions says them (3 years of FGTS, no other home).
+                says=(r"sim, se voce cumprir as regras\. .*fgts", r"tres anos", r"10% e 12%"),
                 # FGTS for a down payment is a purchase: "comprar ou alugar?" is not asked.
                 never=(r"sobre isso", r"sac", r"comprar ou (?:para )?alugar\?"),
             ),

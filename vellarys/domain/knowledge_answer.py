@@ -203,3 +203,39 @@ def yes_first(question: str, answer: str) -> str:
     if _COST.search(last) or _PENALTY.search(fold(answer)):
         return f"Sim. {answer}"
     return f"Sim! {answer}"
+
+
+# A section that lists who may use something ("Quem pode usar", "Requisitos", "Condições").
+_CONDITIONS_HEADING = re.compile(r"^#+\s*(?:quem pode|requisito|condic|regras para)")
+_BOLD_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+\*\*(.+?)\*\*")
+
+
+def with_conditions(answer: str, hits: Sequence[KnowledgeHit], documents: Sequence[str]) -> str:
+    """A "Sim!" whose document lists the conditions it depends on says them too ("posso usar
+    o FGTS?" is yes only with three years of FGTS, no other home in the city, no SFH loan):
+    the bold lead of each item, as a "•" list. Anything else is left as it is."""
+    if not answer.startswith("Sim!"):
+        return answer
+    found: list[str] = []
+    for hit in hits:
+        if documents and hit.document not in documents and hit.title not in documents:
+            continue
+        found += _condition_items(hit.content)
+    items = [i for i in dict.fromkeys(found) if fold(i) not in fold(answer)]
+    if not items:
+        return answer
+    listed = "\n".join(f"• {item}" for item in items)
+    return f"Sim, se você cumprir as regras. {answer.removeprefix('Sim! ')}\n\nAs regras:\n{listed}"
+
+
+def _condition_items(content: str) -> list[str]:
+    items: list[str] = []
+    inside = False
+    for line in content.splitlines():
+        if line.lstrip().startswith("#"):
+            inside = bool(_CONDITIONS_HEADING.search(fold(line.strip())))
+            continue
+        bold = _BOLD_ITEM.match(line) if inside else None
+        if bold:
+            items.append(bold.group(1).strip().rstrip(".,;:"))
+    return items

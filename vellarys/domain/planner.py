@@ -21,6 +21,7 @@ from vellarys.domain.knowledge_answer import (
     KNOWLEDGE_MIN_SCORE,
     answer_question,
     best_knowledge,
+    with_conditions,
     yes_first,
 )
 from vellarys.domain.layout import fits, lay_out
@@ -180,7 +181,9 @@ def _knowledge(t: PlanTurn, d: Draft) -> None:
         ]
     # Each answer opens with what answers it ("Sim! ..."), with no lead-in before it.
     answers = [
-        a.text.strip() if a.framed else yes_first(q, a.text.strip())
+        a.text.strip()
+        if a.framed
+        else with_conditions(yes_first(q, a.text.strip()), t.retrieval.knowledge, a.documents)
         for _, a, q in pending
         if a is not None and a.text.strip()
     ]
