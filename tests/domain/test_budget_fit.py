@@ -70,7 +70,7 @@ def test_a_widened_search_with_only_cards_over_the_budget_never_says_they_fit() 
         plan("pago no max 3 mil com condominio", profile=profile, stored=mooca, retrieval=found)
     )
     assert said.startswith(
-        "Não encontrei na Mooca até R$ 3.000/mês; o mais próximo que tenho é este, no Tatuapé:"
+        "Não encontrei exatamente na Mooca até R$ 3.000/mês; o mais próximo que tenho é este, no Tatuapé:"
     )
     assert "veja opções" not in said
     assert "No AP1703, aluguel + condomínio dá R$ 3.420, acima dos R$ 3.000" in said

@@ -106,8 +106,10 @@ OVER_BUDGET = "O {code} sai por {price}, um pouco acima dos {budget} que você f
 OVER_BUDGET_WITH_FEES = (
     "No {code}, aluguel + condomínio dá {total}, acima dos {budget} que você falou."
 )
-WIDENED_CLOSEST = "Não encontrei {criteria}; o mais próximo que tenho é este, {where}:"
-WIDENED_CLOSEST_MANY = "Não encontrei {criteria}; os mais próximos que tenho são estes, {where}:"
+WIDENED_CLOSEST = "Não encontrei exatamente {criteria}; o mais próximo que tenho é este, {where}:"
+WIDENED_CLOSEST_MANY = (
+    "Não encontrei exatamente {criteria}; os mais próximos que tenho são estes, {where}:"
+)
 # Nothing in the bairro or its zone: asked before any card from farther away.
 FAR_NONE = "{around} não encontrei {what} agora. O mais perto que tenho fica {nearest}."
 FAR_QUESTION = "Você toparia ver em outra região?"
