@@ -69,6 +69,7 @@ def step(t: PlanTurn, d: Draft) -> None:
             d.say(question)
     elif kind == "price" and not t.profile.get("budget_max"):
         d.say(phrases.PRICE_RANGE_QUESTION)
+        d.asked = "budget_max"
     elif alerts_on(t.context.settings):
         d.say(alert_offer(t.profile))
     else:
