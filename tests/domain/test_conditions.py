@@ -3,7 +3,8 @@ who may use it (script "duas perguntas numa mensagem")."""
 
 from tests.domain.test_planner import everything, plan
 from vellarys.domain.cards import KnowledgeHit
-from vellarys.domain.knowledge_answer import KnowledgeAnswer, with_conditions
+from vellarys.domain.excerpt import sentences
+from vellarys.domain.knowledge_answer import answer_question, with_conditions
 from vellarys.domain.planner import Retrieval
 
 FGTS = (
@@ -12,26 +13,28 @@ FGTS = (
     " ou diminuir o financiamento.\n\n## Quem pode usar\n\n"
     "- **Três anos de trabalho sob o regime do FGTS**, ou seja, com carteira assinada.\n"
     "- **Não ter outro imóvel residencial**, pronto ou em construção, no município.\n"
+    "- **Usar o imóvel para morar.** O FGTS não pode ser usado para imóvel comercial.\n"
 )
-SECOND = "## Quem pode usar\n- **Usar o imóvel para morar.** O FGTS não pode ser usado para..."
+QUESTION = "posso usar o fgts pra dar entrada?"
 
 
 def test_a_yes_to_fgts_lists_who_may_use_it() -> None:
-    hits = (
-        KnowledgeHit("FGTS", FGTS, 0.9, document="fgts"),
-        KnowledgeHit("FGTS", SECOND, 0.8, document="fgts"),
+    hits = (KnowledgeHit("FGTS", FGTS, 0.9, document="fgts"),)
+    opening = sentences(FGTS)[0]
+    scores = {s: (0.9 if s == opening else 0.5) for s in sentences(FGTS)}
+    answer = answer_question(hits, QUESTION, sentence_scores=scores, sentences=1)
+    assert answer is not None and answer.conditions == (
+        "Três anos de trabalho sob o regime do FGTS",
+        "Não ter outro imóvel residencial",
+        "Usar o imóvel para morar",
     )
-    question = "posso usar o fgts pra dar entrada?"
-    said = "O saldo do FGTS é uma das formas mais usadas pelos nossos clientes."
-    answer = KnowledgeAnswer(said, ("fgts",))
-    found = Retrieval(knowledge=hits, answers=(("knowledge_question", answer, question),))
-    reply = everything(plan(question, profile={}, retrieval=found))
-    assert "Sim, se você cumprir as regras. O saldo do FGTS" in reply
+    found = Retrieval(answers=(("knowledge_question", answer, QUESTION),))
+    reply = everything(plan(QUESTION, profile={}, retrieval=found))
+    assert "Sim, se você cumprir as regras. O saldo do FGTS" in reply and "Sim!" not in reply
     assert (
-        "• Três anos de trabalho sob o regime do FGTS\n• Não ter outro imóvel residencial" in reply
+        "As regras:\n• Três anos de trabalho sob o regime do FGTS\n"
+        "• Não ter outro imóvel residencial\n• Usar o imóvel para morar" in reply
     )
-    assert "• Usar o imóvel para morar" in reply and "Sim!" not in reply
-    # A yes with no conditions listed stays as it was; so does any answer that is not a yes.
-    plain = (KnowledgeHit("Pets", "Aceita pets de pequeno porte.", 0.9, document="pets"),)
-    assert with_conditions("Sim! Aceita pets.", plain, ("pets",)) == "Sim! Aceita pets."
-    assert with_conditions("Depende do banco.", hits, ("fgts",)) == "Depende do banco."
+    # A yes with no conditions stays as it was; so does any answer that is not a yes.
+    assert with_conditions("Sim! Aceita pets.", ()) == "Sim! Aceita pets."
+    assert with_conditions("Depende do banco.", answer.conditions) == "Depende do banco."

@@ -183,7 +183,7 @@ def _knowledge(t: PlanTurn, d: Draft) -> None:
     answers = [
         a.text.strip()
         if a.framed
-        else with_conditions(yes_first(q, a.text.strip()), t.retrieval.knowledge, a.documents)
+        else with_conditions(yes_first(q, a.text.strip()), a.conditions)
         for _, a, q in pending
         if a is not None and a.text.strip()
     ]
