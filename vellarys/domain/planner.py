@@ -181,9 +181,7 @@ def _knowledge(t: PlanTurn, d: Draft) -> None:
         ]
     # Each answer opens with what answers it ("Sim! ..."), with no lead-in before it.
     answers = [
-        a.text.strip()
-        if a.framed
-        else with_conditions(yes_first(q, a.text.strip()), a.conditions)
+        a.text.strip() if a.framed else with_conditions(yes_first(q, a.text.strip()), a.conditions)
         for _, a, q in pending
         if a is not None and a.text.strip()
     ]
