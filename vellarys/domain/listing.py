@@ -218,3 +218,17 @@ def over_budget_notes(
         for h in hits
         if h.code in above
     ]
+
+
+def still_fit(
+    still: Sequence[PropertyHit], profile: Mapping[str, Any], *, budget_learned: bool
+) -> str:
+    """ "Os que te mandei (ST1604, ST1203 e ST1903) cabem nos R$ 3.500 que você falou." """
+    codes = [h.code for h in still]
+    listed = ", ".join(codes[:-1]) + " e " + codes[-1] if len(codes) > 1 else codes[0]
+    budget = profile.get("budget_max")
+    if budget_learned and isinstance(budget, int) and budget > 0:
+        fit = phrases.SHOWN_FIT_BUDGET if len(codes) == 1 else phrases.SHOWN_FIT_BUDGET_MANY
+        return fit.format(codes=listed, budget=format_brl(budget))
+    fit = phrases.SHOWN_STILL_FIT if len(codes) == 1 else phrases.SHOWN_STILL_FIT_MANY
+    return fit.format(codes=listed)

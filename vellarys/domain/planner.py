@@ -32,6 +32,7 @@ from vellarys.domain.listing import (
     over_budget_notes,
     properties_intro,
     ready_to_search,
+    still_fit,
     total_over_budget_notes,
 )
 from vellarys.domain.listing_facts import asked_facts, asks_transit, big_dog_note, mentions_transit
@@ -222,7 +223,8 @@ def _properties(t: PlanTurn, d: Draft) -> None:
     if not hits and still and (kept or not t.retrieval.widened) and "more" not in t.intents:
         # A rent that fits but a total that does not is said with its figures, never "fits".
         notes = total_over_budget_notes(still, t.profile, iptu_period=t.retrieval.iptu_period)
-        for note in notes or [_still_fit(t, still)]:
+        learned = "budget_max" in t.learned
+        for note in notes or [still_fit(still, t.profile, budget_learned=learned)]:
             d.say(note)
         d.handled = True
         return
@@ -253,18 +255,6 @@ def _properties(t: PlanTurn, d: Draft) -> None:
     elif not t.retrieval.properties and t.learned & _SEARCH_SLOTS:
         d.say(phrases.NO_MATCH)
         d.handled = True
-
-
-def _still_fit(t: PlanTurn, still: Sequence[PropertyHit]) -> str:
-    """ "Os que te mandei (ST1604, ST1203 e ST1903) cabem nos R$ 3.500 que você falou." """
-    codes = [h.code for h in still]
-    listed = ", ".join(codes[:-1]) + " e " + codes[-1] if len(codes) > 1 else codes[0]
-    budget = t.profile.get("budget_max")
-    if "budget_max" in t.learned and isinstance(budget, int) and budget > 0:
-        fit = phrases.SHOWN_FIT_BUDGET if len(codes) == 1 else phrases.SHOWN_FIT_BUDGET_MANY
-        return fit.format(codes=listed, budget=format_brl(budget))
-    fit = phrases.SHOWN_STILL_FIT if len(codes) == 1 else phrases.SHOWN_STILL_FIT_MANY
-    return fit.format(codes=listed)
 
 
 def _not_understood(t: PlanTurn, d: Draft) -> None:
