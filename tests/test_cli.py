@@ -17,7 +17,6 @@ from pathlib import Path
 
 import httpx
 import psycopg
-import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from tests.cli_in_process import run_cli
@@ -102,7 +101,6 @@ def test_a_standby_runs_its_command_only_when_told_to() -> None:
     assert idle.returncode == 0 and out == b"" and "ready" in err.decode()
 
 
-@pytest.mark.timeout(900)  # seed-demo embeds the demo agency before it returns
 def test_migrate_and_seed_demo_work_on_an_external_database(empty_database: str) -> None:
     env = _env(VELLARYS_DATABASE_URL=empty_database)
     migrated = subprocess.run(
