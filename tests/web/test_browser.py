@@ -127,7 +127,7 @@ def _tail(log: Path) -> str:
 
 
 async def _wait_ready(base: str, api: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # a guard, not a goal: starting took 40-60 s at load 12
     async with httpx.AsyncClient() as http:
         while time.monotonic() < deadline:
             assert api.poll() is None, _tail(log)
