@@ -19,7 +19,6 @@ from vellarys.db import migrate as migrations
 from vellarys.db.embedded import embedded_running, restart_embedded, stop_embedded
 from vellarys.db.uow import unit_of_work
 from vellarys.db.url import libpq_url
-from vellarys.services import demo_vectors
 from vellarys.services.demo import DEMO_LOGIN, SeedResult, seed_demo
 from vellarys.telemetry.logs import configure_logging
 from vellarys.telemetry.metrics import serve_worker_metrics
@@ -49,6 +48,8 @@ async def _seed(settings: Settings, url: str, *, embed_now: bool | None) -> Seed
 
     ``None``: embed now only when the demo's vectors ship for the configured model (a second's
     work); another model's minute of embedding is left to the worker."""
+    from vellarys.services import demo_vectors
+
     container = build(settings, database_url=url)
     try:
         if embed_now is None:
