@@ -41,14 +41,20 @@ def _migrate(settings: Settings, url: str) -> None:
         raise fail(str(exc)) from None
 
 
-async def _seed(settings: Settings, url: str, *, embed_now: bool) -> SeedResult:
-    """Seed the demo; ``embed_now`` embeds it before returning instead of queueing the work."""
+async def _seed(settings: Settings, url: str, *, embed_now: bool | None) -> SeedResult:
+    """Seed the demo; ``embed_now`` embeds it before returning instead of queueing the work.
+
+    ``None``: embed now only when the demo's vectors ship for the configured model (a second's
+    work); another model's minute of embedding is left to the worker."""
     from vellarys.bootstrap import build
     from vellarys.db.uow import unit_of_work
+    from vellarys.services import demo_vectors
     from vellarys.services.demo import seed_demo
 
     container = build(settings, database_url=url)
     try:
+        if embed_now is None:
+            embed_now = bool(demo_vectors.shipped(container.embedder.model_name))
         async with unit_of_work(container.sessions) as session:
             return await seed_demo(session, container.embedder if embed_now else None)
     finally:
@@ -156,9 +162,10 @@ def up(
     url = resolve_database_url(settings)
     _migrate(settings, url)
     # Production starts empty; its api and worker children run the doctor into the log.
-    # A seeded demo is embedded in the background by the worker, so the API serves at once.
+    # The API serves at once: the demo's shipped vectors are stored now, and the worker embeds
+    # in the background whatever else needs the model.
     seeded = (
-        asyncio.run(_seed(settings, url, embed_now=False))
+        asyncio.run(_seed(settings, url, embed_now=None))
         if demo or not _production(settings)
         else None
     )
