@@ -124,6 +124,8 @@ def create_database(server_url: str, name: str, template: str | None = None) -> 
         query = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
         if template:
             query += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
+            if not EXTERNAL:  # no fsync here: copying the files beats WAL-logging every page
+                query += sql.SQL(" STRATEGY FILE_COPY")
         conn.execute(query)
     return database_url_for(server_url, name)
 
@@ -220,7 +222,8 @@ async def demo_indexed_template(
 ) -> AsyncIterator[str]:
     """The demo agency as ``vellarys seed-demo`` leaves it (``seed_demo`` with an embedder:
     listings and knowledge embedded, the import's indexing jobs queued), built once per run.
-    Embedding it is the costliest setup of the suite; a clone costs a CREATE DATABASE."""
+    Its vectors ship with the demo (``vellarys.services.demo_vectors``): building it embeds
+    nothing; a clone costs a CREATE DATABASE."""
     from tests.embedder import shared_embedder
 
     with build_once(pg_server, DEMO_INDEXED_TEMPLATE) as build_it:
@@ -291,15 +294,3 @@ async def client(container: Container) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
         yield http
-
-
-# The first test that needs the embedded demo builds it (embedding 61 listings and 16 documents
-# on shared cores took over 300 s at a load of 17): its setup gets the time a seed-demo had.
-EMBEDS_THE_DEMO_SECONDS = 900
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        needs_demo = "demo_indexed_template" in getattr(item, "fixturenames", ())
-        if needs_demo and item.get_closest_marker("timeout") is None:
-            item.add_marker(pytest.mark.timeout(EMBEDS_THE_DEMO_SECONDS))

@@ -2,8 +2,10 @@
 
 Vectors are kept in memory and, under pytest-xdist, in a folder the run's workers share, so a
 text one worker embedded (the demo agency's listings and documents, built into a template once)
-is read back by the others instead of being embedded again. The vectors are the model's own:
-only the repeated work is saved."""
+is read back by the others instead of being embedded again. The demo agency's passages come
+from the vectors shipped with it (``vellarys.services.demo_vectors``, checked against the model
+in tests/services/test_demo_vectors.py). The vectors are the model's own: only the repeated
+work is saved."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ import numpy as np
 
 from vellarys.adapters.embeddings import LocalE5Embedder
 from vellarys.domain.ports import Vector
+from vellarys.services import demo_vectors
 
 RUN_ID = os.environ.get("PYTEST_XDIST_TESTRUNUID", "")
 
@@ -54,6 +57,10 @@ class MemoizedEmbedder:
 
     def _recall(self, kind: str, text: str) -> Vector | None:
         found = self._memo.get((kind, text))
+        if found is None and kind == "passage":
+            shipped = demo_vectors.shipped(self.model_name).get(demo_vectors.text_key(text))
+            if shipped is not None:
+                found = self._memo[kind, text] = shipped
         path = self._file(kind, text)
         if found is None and path is not None and path.exists():
             found = self._memo[kind, text] = np.load(path)

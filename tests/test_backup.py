@@ -16,8 +16,9 @@ import pytest
 from psycopg import sql
 from sqlalchemy.engine import make_url
 
+from tests.cli_in_process import run_cli
 from tests.conftest import create_database, drop_database
-from tests.test_cli import VELLARYS, _env
+from tests.test_cli import _env
 from vellarys.db import migrate
 from vellarys.db.backup import BackupError, make_backup
 from vellarys.db.embedded import bundled_binary
@@ -43,13 +44,8 @@ def test_backup_then_restore_keeps_the_rows_and_the_row_security(
     env = _env(VELLARYS_DATABASE_URL=url, VELLARYS_SECRET_KEY=SECRET)
     pg_dump, pg_restore = bundled_binary("pg_dump"), bundled_binary("pg_restore")
     assert pg_dump and pg_restore
-    done = subprocess.run(
-        [*VELLARYS, "backup", "--output", str(tmp_path), "--pg-dump", str(pg_dump)],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    done = run_cli(env, "backup", "--output", str(tmp_path), "--pg-dump", str(pg_dump))
+    assert done.returncode == 0, done.stderr
     assert "The secret key is not in it" in done.stdout
     manifest = json.loads(next(tmp_path.glob("vellarys-*.json")).read_text())
     assert manifest["secret_key_sha256"] == hashlib.sha256(SECRET.encode()).hexdigest()[:16]

@@ -1,4 +1,8 @@
-"""The command line as a user runs it: real processes, real embedded PostgreSQL."""
+"""The command line as a user runs it, on a real PostgreSQL.
+
+The entry point itself (``vellarys up``, ``migrate`` + ``seed-demo``, a standby) runs as real
+processes; the other commands run in-process (tests/cli_in_process.py), the same app without
+a Python start-up each."""
 
 from __future__ import annotations
 
@@ -13,10 +17,11 @@ from pathlib import Path
 
 import httpx
 import psycopg
-import pytest
 from PIL import Image, ImageDraw, ImageFont
 
+from tests.cli_in_process import run_cli
 from vellarys.db import migrate
+from vellarys.db.url import libpq_url
 
 VELLARYS = [sys.executable, "-m", "vellarys"]
 
@@ -68,8 +73,12 @@ def test_up_serves_health_seeds_the_demo_and_stops_cleanly(tmp_path: Path) -> No
         with psycopg.connect(url) as conn:
             slug = conn.execute("SELECT slug FROM tenants").fetchone()
             indexes = {r[0] for r in conn.execute("SELECT indexname FROM pg_indexes").fetchall()}
+            indexing = _indexing_state(conn)
         assert slug == ("demo",)
         assert "ix_messages_lead_created_role" in indexes
+        # The demo's vectors ship with it: embedded before the API serves, no minute of the
+        # worker's CPU (vellarys.services.demo_vectors).
+        assert indexing == ([("ready",)], (0,))
     finally:
         up.send_signal(signal.SIGTERM)
         output = up.communicate(timeout=60)[0].decode()
@@ -92,7 +101,6 @@ def test_a_standby_runs_its_command_only_when_told_to() -> None:
     assert idle.returncode == 0 and out == b"" and "ready" in err.decode()
 
 
-@pytest.mark.timeout(900)  # seed-demo embeds the demo agency before it returns
 def test_migrate_and_seed_demo_work_on_an_external_database(empty_database: str) -> None:
     env = _env(VELLARYS_DATABASE_URL=empty_database)
     migrated = subprocess.run(
@@ -116,55 +124,32 @@ def test_migrate_and_seed_demo_work_on_an_external_database(empty_database: str)
         assert conn.execute("SELECT count(*) FROM properties").fetchone()[0] > 50
 
 
+def _ok(env: dict[str, str], *args: str) -> str:
+    """``vellarys ARGS`` in-process (tests/cli_in_process.py); its stdout, after exit code 0."""
+    done = run_cli(env, *args)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
 def test_channel_add_prints_one_json_object_with_the_webhook_url(empty_database: str) -> None:
     env = _env(
         VELLARYS_DATABASE_URL=empty_database, VELLARYS_PUBLIC_URL="https://vellarys.example.com"
     )
-    subprocess.run([*VELLARYS, "migrate"], env=env, check=True, capture_output=True)
-    subprocess.run(
-        [*VELLARYS, "tenant", "create", "--slug", "casa-nova", "--name", "Casa Nova"],
-        env=env,
-        check=True,
-        capture_output=True,
+    _ok(env, "migrate")
+    _ok(env, "tenant", "create", "--slug", "casa-nova", "--name", "Casa Nova")
+    added = _ok(
+        env,
+        *("channel", "add", "meta", "--tenant", "casa-nova", "--phone-number-id", "1098"),
+        *("--access-token", "EAAG-test", "--app-secret", "s3cret", "--json"),
     )
-    added = subprocess.run(
-        [
-            *VELLARYS,
-            "channel",
-            "add",
-            "meta",
-            "--tenant",
-            "casa-nova",
-            "--phone-number-id",
-            "1098",
-            "--access-token",
-            "EAAG-test",
-            "--app-secret",
-            "s3cret",
-            "--json",
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    channel = json.loads(added.stdout)
+    channel = json.loads(added)
     assert channel["provider"] == "meta"
     assert channel["webhook_url"].startswith("https://vellarys.example.com/webhooks/meta/")
     assert channel["verify_token"] and channel["id"]
-    listed = subprocess.run(
-        [*VELLARYS, "channel", "list", "--tenant", "casa-nova", "--json"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert [c["id"] for c in json.loads(listed.stdout)] == [channel["id"]]
-    refused = subprocess.run(
-        [*VELLARYS, "channel", "add", "meta", "--tenant", "casa-nova", "--phone-number-id", "1099"],
-        env=env,
-        capture_output=True,
-        text=True,
+    listed = _ok(env, "channel", "list", "--tenant", "casa-nova", "--json")
+    assert [c["id"] for c in json.loads(listed)] == [channel["id"]]
+    refused = run_cli(
+        env, "channel", "add", "meta", "--tenant", "casa-nova", "--phone-number-id", "1099"
     )
     assert refused.returncode == 1 and "access_token" in refused.stderr
 
@@ -183,53 +168,25 @@ def test_seed_demo_leaves_an_agency_that_chat_answers_with_no_worker(demo_databa
     # The demo as `seed-demo` leaves it, cloned (test_migrate_and_seed_demo_work_on_an_external_
     # database runs the command itself and checks the same state).
     env = _env(VELLARYS_DATABASE_URL=demo_database)
-    with psycopg.connect(_libpq(env)) as conn:
+    with psycopg.connect(libpq_url(demo_database)) as conn:
         statuses, unembedded = _indexing_state(conn)
     assert statuses == [("ready",)]
     # Everything is embedded already; an indexing job the import queued finds nothing to do.
     assert unembedded == (0,)
-    chat = [*VELLARYS, "chat", "--tenant", "demo", "--phone", "+5511955554444", "--json"]
-    first = json.loads(
-        subprocess.run(
-            [*chat, "Oi, quero alugar um apartamento em Pinheiros"],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-    )
+    chat = ["chat", "--tenant", "demo", "--phone", "+5511955554444", "--json"]
+    first = json.loads(_ok(env, *chat, "Oi, quero alugar um apartamento em Pinheiros"))
     assert first["replies"]
     assert first["lead"]["profile"]["intent"] == "rent"
     assert first["lead"]["profile"]["neighborhoods"] == ["Pinheiros"]
-    second = json.loads(
-        subprocess.run(
-            [*chat, "até 5 mil por mês, 2 quartos"],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-    )
+    second = json.loads(_ok(env, *chat, "até 5 mil por mês, 2 quartos"))
     assert second["lead"]["profile"]["budget_max"] == 5000
     assert second["lead"]["stage"] in ("qualifying", "qualified", "handed_off")
     assert {"stage", "temperature", "score", "profile"} <= set(second["lead"])
     asked = json.loads(
-        subprocess.run(
-            [*chat[:-2], "+5511955553333", "--json", "vcs aceitam FGTS na compra?"],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
+        _ok(env, *chat[:-2], "+5511955553333", "--json", "vcs aceitam FGTS na compra?")
     )
     said = "\n".join(asked["replies"])
     assert "FGTS" in said and "Vou confirmar essa informação" not in said
-
-
-def _libpq(env: dict[str, str]) -> str:
-    return subprocess.run(
-        [*VELLARYS, "db-url"], env=env, capture_output=True, text=True, check=True
-    ).stdout.strip()
 
 
 def test_chat_takes_a_picture_and_answers_with_the_listing_it_shows(
@@ -243,11 +200,11 @@ def test_chat_takes_a_picture_and_answers_with_the_listing_it_shows(
         (20, 80), "Código do anúncio: AP1102", fill="black", font=ImageFont.load_default(size=32)
     )
     image.save(picture)
-    done = subprocess.run(
-        [*VELLARYS, "chat", "--tenant", "demo", "--phone", "+5511955553333", "--json",
-         "--image", str(picture), "--caption", "gostei desse"],
-        env=env, capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    replies = json.loads(done.stdout)["replies"]
+    done = _ok(
+        env,
+        *("chat", "--tenant", "demo", "--phone", "+5511955553333", "--json"),
+        *("--image", str(picture), "--caption", "gostei desse"),
+    )
+    replies = json.loads(done)["replies"]
     assert replies[0] == "Esse aqui é o *AP1102* ✔"
     assert any("AP1102" in reply for reply in replies[1:])

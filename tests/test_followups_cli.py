@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from tests.test_cli import VELLARYS, _env
+from tests.cli_in_process import Ran, run_cli
+from tests.test_cli import _env
 from vellarys.domain import business_hours
 
 AGENCY = Path(__file__).parent.parent / "vellarys" / "demo" / "data" / "agency.json"
 
 
-def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*VELLARYS, *args], env=env, capture_output=True, text=True, check=False)
+def _run(env: dict[str, str], *args: str) -> Ran:
+    return run_cli(env, *args)  # in-process: tests/test_cli.py starts the real entry point
 
 
 def test_preview_shows_the_demo_leads_first_nudge_without_sending_it(demo_database: str) -> None:

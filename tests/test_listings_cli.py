@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
-from tests.test_cli import VELLARYS, _env
+from tests.cli_in_process import Ran, run_cli
+from tests.test_cli import _env
 
 FIXTURES = Path(__file__).parent / "data" / "vrsync"
 
 
-def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*VELLARYS, *args], env=env, capture_output=True, text=True, check=False)
+def _run(env: dict[str, str], *args: str) -> Ran:
+    return run_cli(env, *args)  # in-process: tests/test_cli.py starts the real entry point
 
 
 def test_sync_from_a_file_prints_the_counts_and_refuses_a_bomb(empty_database: str) -> None:

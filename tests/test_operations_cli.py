@@ -1,4 +1,5 @@
-"""Operator commands as an operator runs them: production start-up, settings errors, doctor."""
+"""Operator commands as an operator runs them: production start-up (a real process), settings
+errors and doctor (in-process, tests/cli_in_process.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 
 import psycopg
 
+from tests.cli_in_process import run_cli
 from tests.test_cli import VELLARYS, _env, _free_port, _wait_for_health
 
 SECRET = "0123456789abcdef0123456789abcdef-prod"
@@ -54,7 +56,7 @@ def test_settings_errors_are_one_message_listing_every_problem(tmp_path: Path) -
         VELLARYS_WORKER_CONCURRENCY="0",
         VELLARYS_DATA_DIR=str(tmp_path),
     )
-    result = subprocess.run([*VELLARYS, "migrate"], env=env, capture_output=True, text=True)
+    result = run_cli(env, "migrate")
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "3 problems" in result.stderr
@@ -70,11 +72,11 @@ def test_doctor_prints_one_line_per_check_and_fails_until_migrated(
         VELLARYS_DATA_DIR=str(tmp_path),
         VELLARYS_PUBLIC_URL=f"https://127.0.0.1:{_free_port()}",
     )
-    before = subprocess.run([*VELLARYS, "doctor"], env=env, capture_output=True, text=True)
+    before = run_cli(env, "doctor")
     assert before.returncode == 1
     assert "FAIL  schema        not migrated: run vellarys migrate" in before.stdout
-    subprocess.run([*VELLARYS, "migrate"], env=env, check=True, capture_output=True)
-    after = subprocess.run([*VELLARYS, "doctor"], env=env, capture_output=True, text=True)
+    assert run_cli(env, "migrate").returncode == 0
+    after = run_cli(env, "doctor")
     assert after.returncode == 0, after.stdout
     names = [line[6:19].strip() for line in after.stdout.splitlines()]
     assert names == [
@@ -92,7 +94,7 @@ def test_doctor_prints_one_line_per_check_and_fails_until_migrated(
     ]
     assert "WARN  tls           127.0.0.1: unreachable" in after.stdout
     http_env = env | {"VELLARYS_PUBLIC_URL": "http://vellarys.example.com"}
-    plain = subprocess.run([*VELLARYS, "doctor"], env=http_env, capture_output=True, text=True)
+    plain = run_cli(http_env, "doctor")
     assert plain.returncode == 1
     assert "FAIL  public url    http://vellarys.example.com: WhatsApp providers need https" in (
         plain.stdout

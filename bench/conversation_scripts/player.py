@@ -329,7 +329,13 @@ def _check_global(p: Played) -> None:
 
 
 _TRANSACTION = {"buy": "sale", "invest": "sale", "rent": "rent"}
-_RELAXED = ("nao encontrei exatamente", "acima do seu orcamento", "um pouco acima dos")
+# A card over the budget is said against the lead's number ("acima dos R$ 3.000 que você falou").
+_RELAXED = (
+    "nao encontrei exatamente",
+    "acima do seu orcamento",
+    "um pouco acima dos",
+    "acima dos r$",
+)
 
 
 def _check_hard_filters(p: Played, cards: Mapping[str, Property]) -> None:

@@ -63,7 +63,12 @@ SCRIPTS: tuple[Script, ...] = (
         "abbreviations",
         (
             Turn("quero alugar apto 2 qts na Mooca"),
-            Turn("pago no max 3 mil com condominio"),
+            # Nothing inside the cap: the closest, never "veja opções" as if it fit.
+            Turn(
+                "pago no max 3 mil com condominio",
+                says=(r"o mais proximo que tenho", r"acima dos r\$ 3\.000"),
+                never=(r"veja opcoes",),
+            ),
         ),
         profile={"intent": "rent", "bedrooms": 2, "rent_includes_fees": True, "budget_max": 3000},
     ),
@@ -94,7 +99,9 @@ SCRIPTS: tuple[Script, ...] = (
             Turn(
                 "quero comprar um ap, ganho 12 mil por mes, consigo financiar ate quanto?",
                 # The first SAC instalment is what banks cap: about R$ 313 mil, not 394.
-                says=(r"3\.600", r"30%", r"313 mil"),
+                # No place named: the region is asked before any card (Osasco is not near all).
+                says=(r"3\.600", r"30%", r"313 mil", r"regiao"),
+                never=(r"codigo:",),
             ),
         ),
         profile={"intent": "buy", "monthly_income": 12_000},
@@ -103,7 +110,7 @@ SCRIPTS: tuple[Script, ...] = (
         "parcela de 400 mil com 80 mil de FGTS",
         "numbers",
         (
-            Turn("quero comprar um apto de 400 mil, tenho 80 mil de fgts"),
+            Turn("quero comprar um apto de 400 mil, tenho 80 mil de fgts", never=(r"codigo:",)),
             Turn("qual seria a parcela?", says=(r"2\.922", r"320\.000")),
         ),
         profile={"intent": "buy", "budget_max": 400_000, "fgts_balance": 80_000},
@@ -131,7 +138,12 @@ SCRIPTS: tuple[Script, ...] = (
         "change of listing",
         (
             Turn("oi, quero alugar um apartamento em Pinheiros"),
-            Turn("e o AP1107, qual o condominio?", says=(r"920", r"venda")),
+            # A listing for sale: rentals are offered, never a visit to it.
+            Turn(
+                "e o AP1107, qual o condominio?",
+                says=(r"920", r"venda", r"opcoes parecidas para alugar\?$"),
+                never=(r"visita",),
+            ),
         ),
         profile={"intent": "rent"},
     ),
@@ -256,6 +268,8 @@ SCRIPTS: tuple[Script, ...] = (
                 never=(r"\bagora\b", r"em breve"),
             ),
         ),
+        # The offer is the offer, for the broker: never the lead's maximum budget.
+        profile={"offer_amount": 850_000, "budget_max": None},
         handoff=True,
         temperature="hot",
         at=FRIDAY_NIGHT,
@@ -263,14 +277,16 @@ SCRIPTS: tuple[Script, ...] = (
     Script(
         "abreviações",
         "abbreviations",
-        # Vila Madalena, Tatuapé and Santana are not "próximas" of Vila Mariana: far zones are
-        # named, and the R$ 4.200 + R$ 850 Vila Madalena card is not shown while others fit.
+        # Nothing in Vila Mariana or the zona sul: whether another region is fine is asked,
+        # naming the nearest bairros that have something, before any far card; a yes shows them,
+        # and the R$ 4.200 + R$ 850 Vila Madalena card is not shown while others fit.
         (
             Turn(
                 "oi qro alugar ap 2 qts na vl mariana ate 4 mil",
-                says=(r"fora da zona sul",),
-                never=(r"proxima", r"AP1205"),
+                says=(r"na vila mariana e na zona sul nao encontrei", r"outra regiao\?$"),
+                never=(r"codigo:",),
             ),
+            Turn("pode ser", says=(r"^combinado! veja o que tenho",), never=(r"AP1205",)),
         ),
         profile={"intent": "rent", "bedrooms": 2, "property_type": "apartment"},
         listings={"transaction": "rent"},
@@ -288,7 +304,8 @@ SCRIPTS: tuple[Script, ...] = (
         (
             Turn(
                 "posso usar o fgts pra dar entrada? e qual ta sendo a taxa de juros hj?",
-                says=(r"sim! .*fgts", r"10% e 12%"),
+                # A yes that depends on conditions says them (3 years of FGTS, no other home).
+                says=(r"sim, se voce cumprir as regras\. .*fgts", r"tres anos", r"10% e 12%"),
                 # FGTS for a down payment is a purchase: "comprar ou alugar?" is not asked.
                 never=(r"sobre isso", r"sac", r"comprar ou (?:para )?alugar\?"),
             ),
@@ -319,8 +336,9 @@ SCRIPTS: tuple[Script, ...] = (
         "pages forward",
         (
             Turn("quero alugar um studio"),
-            Turn("até 3500"),
-            Turn("tem mais opções?"),
+            # A card over the budget only when nothing inside it is left.
+            Turn("até 3500", never=(r"acima dos r\$ 3\.500",)),
+            Turn("tem mais opções?", never=(r"acima dos r\$ 3\.500",)),
         ),
         profile={"intent": "rent", "property_type": "studio"},
         listings={"transaction": "rent", "property_type": "studio"},
@@ -373,7 +391,14 @@ SCRIPTS: tuple[Script, ...] = (
     Script(
         "diz o nome",
         "name",
-        (Turn("oi, meu nome é Carla e quero alugar um apartamento"),),
+        # No place named: the region is asked, not three cards across the city.
+        (
+            Turn(
+                "oi, meu nome é Carla e quero alugar um apartamento",
+                says=(r"regiao",),
+                never=(r"codigo:",),
+            ),
+        ),
         profile={"name": "Carla", "intent": "rent"},
     ),
     Script(
@@ -426,8 +451,9 @@ SCRIPTS: tuple[Script, ...] = (
         (
             Turn(
                 "sou inquilino de vcs e quero sair antes do fim do contrato, pago multa?",
-                says=(r"infelizmente, sim\. .*multa",),
-                never=(r"sim!",),
+                # The standard rule, not this tenant's own contract; no "Entendi!" after it.
+                says=(r"infelizmente, sim\. .*multa", r"regra padrao dos nossos contratos"),
+                never=(r"sim!", r"entendi!"),
             ),
         ),
         listings={"none": True},
@@ -437,9 +463,30 @@ SCRIPTS: tuple[Script, ...] = (
         "closing politely",
         (
             Turn("quero alugar ap em Moema ate 6 mil"),
-            Turn("obrigado, vou pensar", never=(r"codigo:",)),
+            # Never let go with nothing: an alert for the lead's own search, one question.
+            Turn(
+                "obrigado, vou pensar",
+                says=(r"te aviso por aqui quando entrar um apartamento .*ate r\$ 6\.000",),
+                never=(r"codigo:",),
+            ),
+            Turn("pode sim", says=(r"^combinado!",), never=(r"\?",)),
         ),
         profile={"intent": "rent", "budget_max": 6000, "name": None},
+        listings={"transaction": "rent"},
+    ),
+    Script(
+        "acha caro",
+        "price objection",
+        (
+            Turn("quero alugar ap em Pinheiros"),
+            # A price objection gets a cheaper listing, or the one question of the price range.
+            Turn(
+                "achei caro",
+                says=(r"mais em conta|ate quanto ficaria confortavel",),
+                never=(r"qualquer coisa, e so chamar",),
+            ),
+        ),
+        profile={"intent": "rent", "neighborhoods": ["Pinheiros"]},
         listings={"transaction": "rent"},
     ),
     Script(
@@ -465,11 +512,13 @@ SCRIPTS: tuple[Script, ...] = (
         (
             Turn(
                 "quero falar com um corretor, pode me ligar amanhã depois das 18h?",
-                # A call, at the time asked, honest that 18h+ is after the agency closes.
-                says=(r"te liga amanha ate as 18h", r"amanha depois das 18h\* fica fora"),
-                never=(r"em breve", r"em ate 15 minutos", r"por aqui"),
+                # A call at the time asked: 18h sharp, never "até as 18h" when the lead
+                # cannot take one; the time is noted on the lead for the broker.
+                says=(r"te liga amanha as 18h em ponto", r"prefere \*amanha depois das 18h\*"),
+                never=(r"em breve", r"em ate 15 minutos", r"por aqui", r"ate as 18h"),
             ),
         ),
+        profile={"contact_time": "quinta, 26/11, depois das 18h"},
         handoff=True,
         at=WEDNESDAY_WITH_HOURS,
     ),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from vellarys.domain.handoff_promise import handoff_notice, lead_named_when
+from vellarys.domain.handoff_promise import contact_time, handoff_notice, lead_named_when
 
 SP = ZoneInfo("America/Sao_Paulo")
 DEMO = {
@@ -64,9 +64,13 @@ def test_a_call_at_a_named_time_is_promised_then_and_honestly_outside_the_hours(
 
     late = notice("quero falar com um corretor, pode me ligar amanhã depois das 18h?")
     assert "minutos" not in late and "por aqui" not in late
-    assert "Marcos" in late and "te liga amanhã até as 18h" in late
-    assert "*amanhã depois das 18h* fica fora do nosso horário" in late
+    # Never "até as 18h", the hours the lead cannot take a call: 18h sharp, their time noted.
+    assert "Marcos" in late and "te liga amanhã às 18h em ponto" in late
+    assert "até as 18h" not in late and "prefere *amanhã depois das 18h*" in late
     assert "das 9h às 18h" in late
+    assert "te liga amanhã às 18h em ponto" in notice("me liga amanhã após as 19h")
+    assert "te liga amanhã às 18h em ponto" in notice("pode me ligar amanhã à noite?")
+    assert "te liga *amanhã à tarde*, como você pediu" in notice("me liga amanhã à tarde")
     inside = notice("me liga amanhã às 10h")
     assert "te liga *amanhã às 10h*, como você pediu" in inside and "fora" not in inside
     sunday = notice("pode me ligar domingo de manhã?")
@@ -78,3 +82,16 @@ def test_a_call_at_a_named_time_is_promised_then_and_honestly_outside_the_hours(
     # A visit day is not a contact time: it is noted, the promise stays the alert time.
     visit = notice("posso ir ver no sábado de manhã?")
     assert "em até 15 minutos" in visit and "*sábado de manhã*" in visit
+
+
+def test_the_time_a_lead_asks_to_be_called_is_dated_for_the_broker() -> None:
+    assert contact_time("pode me ligar amanhã depois das 18h?", WEDNESDAY) == (
+        "quinta, 26/11, depois das 18h"
+    )
+    assert contact_time("me liga após as 19h", WEDNESDAY) == "quarta, 25/11, após as 19h"
+    assert contact_time("me liga antes das 10h sexta", WEDNESDAY) == "sexta, 27/11, antes das 10h"
+    assert contact_time("me chama amanhã de manhã", WEDNESDAY) == "quinta, 26/11, de manhã"
+    assert contact_time("pode me ligar à noite?", WEDNESDAY) == "quarta, 25/11, à noite"
+    # A visit day is not a contact time; a call with no time has none.
+    assert contact_time("posso ir ver no sábado de manhã?", WEDNESDAY) is None
+    assert contact_time("pode me ligar?", WEDNESDAY) is None

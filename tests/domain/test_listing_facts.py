@@ -60,12 +60,12 @@ def test_a_total_over_budget_says_the_iptu_too() -> None:
     renter = {"intent": "rent", "budget_max": 6000}
     note = total_over_budget_notes([hit(price=5200, condo_fee=980)], renter)[0]
     assert note == (
-        "Obs.: no AP1402, aluguel + condomínio dá R$ 6.180, acima dos R$ 6.000 que você falou;"
+        "No AP1402, aluguel + condomínio dá R$ 6.180, acima dos R$ 6.000 que você falou;"
         " com o IPTU (R$ 217/mês, de R$ 2.600 por ano), fica R$ 6.397 por mês."
     )
     capped = {**renter, "rent_includes_fees": True}
     assert over_budget_notes([hit(price=5200, condo_fee=980, iptu=None)], capped) == [
-        "Obs.: no AP1402, aluguel + condomínio dá R$ 6.180, acima dos R$ 6.000 que você falou."
+        "No AP1402, aluguel + condomínio dá R$ 6.180, acima dos R$ 6.000 que você falou."
     ]
 
 

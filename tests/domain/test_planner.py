@@ -882,8 +882,9 @@ def test_a_whole_conversation_never_repeats_or_re_asks_an_answered_slot() -> Non
 
 
 def test_the_question_is_answered_before_the_listings_a_search_found() -> None:
-    text = "quero comprar um ap, ganho 12 mil por mes, consigo financiar ate quanto?"
+    text = "quero comprar um ap em Moema, ganho 12 mil por mes, consigo financiar ate quanto?"
     profile = {"intent": "buy", "property_type": "apartment", "monthly_income": 12_000}
+    profile["neighborhoods"] = ["Moema"]
     reply = plan(text, profile=profile, stored={}, retrieval=Retrieval(properties=HITS[:2]))
     joined = everything(reply)
     assert "R$ 3.600" in joined and "AP1000" in joined
@@ -963,7 +964,7 @@ def test_a_rent_whose_total_with_condo_passes_the_monthly_budget_is_flagged() ->
         retrieval=Retrieval(properties=(fits,)),
         history=history,
     )
-    assert "continua dentro do que você procura" in everything(within)
+    assert "O AP1102 que te mandei cabe nos R$ 6.000 que você falou." in everything(within)
 
 
 def test_a_big_dog_is_told_that_the_listing_does_not_say_the_size() -> None:
@@ -1041,6 +1042,6 @@ def test_two_cards_that_still_fit_are_said_in_the_plural() -> None:
     buyer = {**BUYER, "budget_max": 700_000}
     seen = Retrieval(properties=HITS[:2], shown_before=("AP1000", "AP1001"))
     reply = plan("até 700 mil", profile=buyer, stored=BUYER, retrieval=seen)
-    assert "Os AP1000 e AP1001 que te mandei continuam dentro do que você procura." in (
+    assert "Os que te mandei (AP1000 e AP1001) cabem nos R$ 700.000 que você falou." in (
         everything(reply)
     )

@@ -622,3 +622,10 @@ def test_owners_and_current_clients_are_not_asked_a_buyers_questions() -> None:
 def test_a_studio_is_not_asked_how_many_bedrooms() -> None:
     assert "bedrooms" not in missing_slots({"intent": "rent", "property_type": "studio"})
     assert "bedrooms" in missing_slots({"intent": "rent", "property_type": "apartment"})
+
+
+def test_an_offer_for_a_listing_is_recorded_as_the_offer_never_the_budget() -> None:
+    offer = extract("quero fazer uma proposta de 850 mil no AP1107")
+    assert offer.get("offer_amount") == 850_000 and "budget_max" not in offer
+    assert extract("ofereço 800 mil à vista")["offer_amount"] == 800_000
+    assert extract("quero comprar até 850 mil")["budget_max"] == 850_000

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from tests.domain.test_planner import everything, hit, plan
-from vellarys.domain import vicinity
+from vellarys.domain import phrases, vicinity
+from vellarys.domain.conversation import Turn
 from vellarys.domain.plan_state import Retrieval
 from vellarys.domain.property_search import filters_from_profile, widenings
 
@@ -44,12 +45,14 @@ def test_far_bairros_are_not_offered_as_near() -> None:
         properties=(rental("AP1205", "Vila Madalena", 3900), rental("AP1703", "Tatuapé", 2800)),
         widened=WIDENED,
     )
-    text = everything(plan("tem algo?", profile=VILA_MARIANA, retrieval=far))
-    assert "fora da zona sul" in text  # far, and said to be far
+    reply = plan("tem algo?", profile=VILA_MARIANA, retrieval=far)
+    text = everything(reply)
+    # Far, said to be far, and asked about before any card goes out.
+    assert reply.property_codes == [] and "fica no Tatuapé (zona leste)" in text
     assert "próxima" not in text and "vizinho" not in text
-    near = Retrieval(properties=(rental("AP1402", "Moema", 3500),), widened=WIDENED[:1])
+    near = Retrieval(properties=(rental("AP1402", "Moema", 3000),), widened=WIDENED[:1])
     assert "bairros vizinhos" in everything(plan("tem algo?", profile=VILA_MARIANA, retrieval=near))
-    zone = Retrieval(properties=(rental("AP9001", "Santo Amaro", 3500),), widened=WIDENED[:2])
+    zone = Retrieval(properties=(rental("AP9001", "Santo Amaro", 3000),), widened=WIDENED[:2])
     assert "mesma região (zona sul)" in everything(
         plan("tem algo?", profile=VILA_MARIANA, retrieval=zone)
     )
@@ -84,38 +87,17 @@ def test_far_widening_goes_nearest_first_and_never_over_budget_when_one_fits() -
         ),
         widened=WIDENED,
     )
-    reply = plan("tem algo?", profile=VILA_MARIANA, retrieval=far)
+    # The far cards go out once the lead said another region is fine.
+    asked = (Turn("user", "oi"), Turn("assistant", phrases.FAR_QUESTION))
+    reply = plan("pode ser", profile=VILA_MARIANA, retrieval=far, history=asked)
     text = everything(reply)
     assert reply.property_codes == ["AP1703", "AP1804"]  # the zona leste borders the zona sul
     assert "AP1205" not in text
-    assert "fora da zona sul, na zona leste e na zona norte" in text
+    assert "Veja o que tenho no Tatuapé e em Santana" in text
     # Every card over the budget: shown, but each said with its price against the budget.
     over = Retrieval(
         properties=(rental("AP1205", "Vila Madalena", 4200, condo=850),), widened=WIDENED
     )
-    text = everything(plan("tem algo?", profile=VILA_MARIANA, retrieval=over))
-    assert "o AP1205 sai por R$ 4.200/mês, um pouco acima dos R$ 4.000 que você falou" in text
-    assert "fora da zona sul, na zona oeste" in text
-
-
-def test_near_the_metro_is_answered_from_the_listings_never_assumed() -> None:
-    investor = {"intent": "invest", "property_type": "studio"}
-    quiet = hit("ST1304", title="Studio com vaga no Itaim Bibi", property_type="studio")
-    station = hit(
-        "ST1706", title="Studio ao lado do metrô Tatuapé", property_type="studio", price=400_000
-    )
-    tagged = hit("AP1804", title="Apartamento em Santana", features=("perto do metrô",))
-    text = "quero investir num studio perto do metrô"
-    alone = plan(text, profile=investor, retrieval=Retrieval(properties=(quiet,)))
-    said = everything(alone)
-    assert "O anúncio do ST1304 não diz se fica perto do metrô" in said
-    assert alone.needs_broker_answer and alone.open_question == "ST1304: perto do metrô?"
-    both = plan(text, profile=investor, retrieval=Retrieval(properties=(quiet, station, tagged)))
-    said = everything(both)
-    assert both.property_codes[:2] == ["ST1706", "AP1804"]  # what the listing says comes first
-    assert "Pelo anúncio, ST1706 e AP1804 ficam perto do metrô; o anúncio do ST1304 não diz" in said
-    # Not asked: nothing said about the metrô.
-    plain = plan(
-        "quero investir num studio", profile=investor, retrieval=Retrieval(properties=(quiet,))
-    )
-    assert "metrô" not in everything(plain).replace("🚇", "") and not plain.needs_broker_answer
+    text = everything(plan("pode ser", profile=VILA_MARIANA, retrieval=over, history=asked))
+    assert "O AP1205 sai por R$ 4.200/mês, um pouco acima dos R$ 4.000 que você falou" in text
+    assert "na Vila Madalena" in text

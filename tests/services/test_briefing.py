@@ -4,7 +4,6 @@ figures; both also as the commands print them."""
 from __future__ import annotations
 
 import json
-import subprocess
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -18,7 +17,8 @@ from tests.api.v1.factories import (
     make_tenant,
     make_user,
 )
-from tests.test_cli import VELLARYS, _env
+from tests.cli_in_process import Ran, run_cli
+from tests.test_cli import _env
 from vellarys.db.models import LlmUsage, Tenant, User, Visit
 from vellarys.domain.briefing import as_dict, render
 from vellarys.services import briefing, tenant_usage
@@ -168,8 +168,8 @@ async def test_usage_counts_this_months_figures_per_agency(session: AsyncSession
 def test_the_commands_print_real_figures(empty_database: str) -> None:
     env = _env(VELLARYS_DATABASE_URL=empty_database)
 
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([*VELLARYS, *args], env=env, capture_output=True, text=True)
+    def run(*args: str) -> Ran:
+        return run_cli(env, *args)  # in-process: tests/cli_in_process.py
 
     assert run("migrate").returncode == 0
     assert run("tenant", "create", "--slug", "casa", "--name", "Casa Nova").returncode == 0

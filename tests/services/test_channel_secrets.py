@@ -9,25 +9,22 @@ import hmac
 import io
 import json
 import logging
-import os
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 
 import psycopg
 import pytest
-import typer
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.api.v1.factories import make_tenant
+from tests.cli_in_process import run_cli
 from tests.conftest import make_settings
 from vellarys.adapters.whatsapp import CONNECTABLE, REGISTRY
 from vellarys.adapters.whatsapp.meta_cloud import MetaCloudProvider
 from vellarys.bootstrap import build
-from vellarys.cli import app as cli_app
+from vellarys.cli.catalog import load as load_command
 from vellarys.db import migrate
 from vellarys.db.models.channel import PROVIDERS as STORED_PROVIDERS
 from vellarys.db.uow import unit_of_work
@@ -42,8 +39,8 @@ KEY = "test-secret"
 
 def test_the_registry_names_every_stored_provider_and_the_cli_offers_every_credential() -> None:
     assert set(REGISTRY) == set(STORED_PROVIDERS)
-    command = typer.main.get_command(cli_app)
-    add = command.commands["channel"].commands["add"]  # type: ignore[attr-defined]
+    channel = load_command("channel")
+    add = channel.commands["add"]  # type: ignore[attr-defined]
     options = {opt for param in add.params for opt in param.opts}
     for spec in REGISTRY.values():
         if spec.connectable:
@@ -188,26 +185,20 @@ def test_the_migration_seals_plain_text_credentials_and_the_downgrade_opens_them
 
 
 def test_secrets_rotate_command_moves_stored_secrets_to_the_new_key(empty_database: str) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VELLARYS_")}
-    env |= {"VELLARYS_DATABASE_URL": empty_database, "VELLARYS_SECRET_KEY": "first-key"}
-    run = [sys.executable, "-m", "vellarys"]
-    subprocess.run([*run, "migrate"], env=env, check=True, capture_output=True)
-    subprocess.run(
-        [*run, "tenant", "create", "--slug", "rot", "--name", "Rot"],
-        env=env,
-        check=True,
-        capture_output=True,
+    # In-process (tests/cli_in_process.py): the same commands without a Python start-up each.
+    env = {"VELLARYS_DATABASE_URL": empty_database, "VELLARYS_SECRET_KEY": "first-key"}
+    assert run_cli(env, "migrate").returncode == 0
+    assert run_cli(env, "tenant", "create", "--slug", "rot", "--name", "Rot").returncode == 0
+    added = run_cli(
+        env,
+        *("channel", "add", "evolution", "--tenant", "rot", "--instance", "casa"),
+        *("--api-key", "evo-secret", "--base-url", "https://evolution.example.com", "--json"),
     )
-    subprocess.run(
-        [*run, "channel", "add", "evolution", "--tenant", "rot", "--instance", "casa",
-         "--api-key", "evo-secret", "--base-url", "https://evolution.example.com", "--json"],
-        env=env, check=True, capture_output=True,
-    )  # fmt: skip
-    rotated = subprocess.run(
-        [*run, "secrets", "rotate"],
-        env=env | {"VELLARYS_SECRET_KEY": "second-key", "VELLARYS_OLD_SECRET_KEY": "first-key"},
-        capture_output=True,
-        text=True,
+    assert added.returncode == 0, added.stderr
+    rotated = run_cli(
+        env | {"VELLARYS_SECRET_KEY": "second-key", "VELLARYS_OLD_SECRET_KEY": "first-key"},
+        "secrets",
+        "rotate",
     )
     assert rotated.returncode == 0, rotated.stderr
     assert "1 secrets re-sealed" in rotated.stdout

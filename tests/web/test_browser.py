@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import make_settings
+from tests.conftest import DEMO_INDEXED_TEMPLATE, create_database, drop_database, make_settings
 from tests.web.conftest import add_agency, add_lead
 from vellarys.bootstrap import build
 from vellarys.services.demo import DEMO_LOGIN
@@ -80,14 +80,18 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
             process.kill()
 
 
-@pytest.fixture
-async def server(demo_database: str, tmp_path: Path) -> AsyncIterator[Server]:
+@pytest.fixture(scope="module")
+async def server(
+    pg_server: str, demo_indexed_template: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Server]:
     """The demo agency and another agency's lead, served by `vellarys api` and `vellarys worker`.
 
-    The demo is the seeded and embedded one, as `vellarys up` leaves it once its worker has
-    indexed it: a worker embedding 61 listings and 16 documents beside the browser only slowed
-    the test and its stop."""
-    url = demo_database
+    The demo is the seeded and embedded one, as `vellarys up` leaves it. One server per module:
+    starting the two processes costs seconds of CPU, and the module's tests do not meet (each
+    signs in afresh, so the simulator gives each its own lead; each makes its own leads)."""
+    tmp_path = tmp_path_factory.mktemp("browser")
+    name = f"vellarys_b_{uuid.uuid4().hex[:12]}"
+    url = create_database(pg_server, name, template=DEMO_INDEXED_TEMPLATE)
     container = build(make_settings(url, tmp_path))
     try:
         other, _ = await add_agency(container)
@@ -115,6 +119,7 @@ async def server(demo_database: str, tmp_path: Path) -> AsyncIterator[Server]:
     finally:
         for process in processes:
             _stop(process)
+        drop_database(pg_server, name)
 
 
 def _tail(log: Path) -> str:
@@ -122,7 +127,7 @@ def _tail(log: Path) -> str:
 
 
 async def _wait_ready(base: str, api: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # a guard, not a goal: starting took 40-60 s at load 12
     async with httpx.AsyncClient() as http:
         while time.monotonic() < deadline:
             assert api.poll() is None, _tail(log)

@@ -18,6 +18,8 @@ _CUES = (
     ("down_payment", word_set("entrada sinal")),
     ("monthly_income", word_set("renda ganho ganhamos ganha salario recebo recebemos ganhando")),
     ("monthly_instalment", word_set("parcela parcelas prestacao prestacoes mensalidade")),
+    # "uma proposta de 850 mil": what the lead offers for a listing, never their budget.
+    ("offer_amount", word_set("proposta oferta ofereco oferecer ofertar contraproposta")),
 )
 # Cues of more than one word, read as their one-word synonym before the amounts are typed.
 _PHRASE_CUES = re.compile(r"\bfundo de garantia(?: por tempo de servico)?\b")
@@ -37,7 +39,7 @@ _EXCLUDES_FEES = re.compile(
 
 
 def typed_amounts(text: str) -> dict[str, Any]:
-    """Down payment, FGTS balance, monthly income and instalment stated in ``text``."""
+    """Down payment, FGTS balance, monthly income, instalment and offer stated in ``text``."""
     tokens = tokenize(_PHRASE_CUES.sub("fgts", fold(text)))
     found: dict[str, Any] = {}
     for money in money_amounts(tokens):

@@ -306,6 +306,8 @@ PROFILE_LABELS: Mapping[str, str] = {
     "payment": "Pagamento",
     "pets": "Animais de estimação",
     "wants_human": "Pediu um corretor",
+    "contact_time": "Horário para contato",
+    "offer_amount": "Proposta do lead",
     "source": "Origem",
 }
 _VALUE_LABELS: Mapping[str, Mapping[str, str]] = {
@@ -313,7 +315,7 @@ _VALUE_LABELS: Mapping[str, Mapping[str, str]] = {
     "property_type": PROPERTY_TYPE_LABELS,
     "payment": PAYMENT_LABELS,
 }
-_MONEY_KEYS = frozenset({"budget_min", "budget_max"})
+_MONEY_KEYS = frozenset({"budget_min", "budget_max", "offer_amount"})
 
 
 def label(labels: Mapping[str, str], value: str | None) -> str:

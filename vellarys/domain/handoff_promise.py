@@ -24,13 +24,17 @@ from vellarys.domain.visit_talk import Preference, preference, wanted_label
 
 _DAY_NAMES = ("segunda", "terça", "quarta", "quinta", "sexta", "sábado", "domingo")
 # "depois das 18h", "a partir das 19", "antes das 10": the lead's bound, kept in their words.
-_BOUND = re.compile(r"\b(depois das|a partir das|antes das|ate as)\s+(\d{1,2})(?:(?::|h)(\d{2}))?")
+_BOUND = re.compile(
+    r"\b(depois das|apos as|a partir das|antes das|ate as)\s+(\d{1,2})(?:(?::|h)(\d{2}))?"
+)
 _BOUND_WORDS = {
     "depois das": "depois das",
+    "apos as": "após as",
     "a partir das": "a partir das",
     "antes das": "antes das",
 }
 _BOUND_WORDS["ate as"] = "até as"
+_LATER = frozenset({"depois das", "apos as", "a partir das"})
 _CALL = re.compile(r"\b(?:lig(?:ar|a|ue|uem)|telefon\w*|chamada de voz|videochamada)\b")
 _CONTACT = re.compile(
     r"\b(?:falar com|fale comigo|fala comigo|me cham\w*|me retorn\w*|entr\w* em contato)\b"
@@ -119,7 +123,7 @@ def _outside_hours(span: tuple[time, time], at: time | None, kind: str) -> tuple
     start, end = span
     if at is None:
         return None
-    if kind in ("depois das", "a partir das") or kind == "as":
+    if kind in _LATER or kind == "as":
         if at >= end:
             return "after", end
         if kind == "as" and at < start:
@@ -155,12 +159,43 @@ def _named_time_promise(
     missed = _outside_hours(span, at, kind)
     if missed is None:
         return f"Vou passar seu atendimento para {who} que {verb} *{named}*, como você pediu."
-    nearest = f"até as {_clock(span[1])}" if missed[0] == "after" else f"às {_clock(span[0])}"
+    hours_said = f"Nosso expediente {day_name} vai das {_clock(span[0])} às {_clock(span[1])}"
+    if missed[0] == "after":
+        # The lead cannot take a call before their time: the closing hour sharp, never "até".
+        return (
+            f"{hours_said}. Deixei anotado que você prefere *{named}* e vou passar seu "
+            f"atendimento para {who} que {verb} {day_name} às {_clock(span[1])} em ponto, o mais "
+            "perto do que você pediu. Se esse horário não der, é só responder esta mensagem para "
+            "combinar outro."
+        )
     return (
-        f"Nosso expediente {day_name} vai das {_clock(span[0])} às {_clock(span[1])}, então "
-        f"*{named}* fica fora do nosso horário. Vou passar seu atendimento para {who} que "
-        f"{verb} {day_name} {nearest}, o horário mais próximo do que você pediu."
+        f"{hours_said}, então *{named}* fica fora do nosso horário. Vou passar seu atendimento "
+        f"para {who} que {verb} {day_name} às {_clock(span[0])}, o horário mais próximo do que "
+        "você pediu."
     )
+
+
+def contact_time(text: str, now: datetime, settings: Mapping[str, Any] | None = None) -> str | None:
+    """The time a lead asked to be called or contacted at, dated for the broker who reads it
+    later ("quinta, 26/11, depois das 18h"), or None when they named none."""
+    if settings is not None:
+        now = now.astimezone(business_hours.from_settings(settings).zone)
+    folded = fold(text)
+    if not (_CALL.search(folded) or _CONTACT.search(folded)):
+        return None
+    asked = _asked_day(text, now)
+    named = lead_named_when(text, now)
+    if asked is None or named is None:
+        return None
+    day = asked[0]
+    dated = f"{_DAY_NAMES[day.weekday()]}, {day:%d/%m}"
+    bound = _BOUND.search(fold(parsed_part(text)))
+    if bound is not None:
+        hour = f"{int(bound.group(2))}h" + (bound.group(3) or "")
+        return f"{dated}, {_BOUND_WORDS[bound.group(1)]} {hour}"
+    wanted = preference(text, now=now)
+    detail = wanted_label(Preference(period=wanted.period, at=wanted.at), now=now) if wanted else ""
+    return f"{dated}, {detail}" if detail else dated
 
 
 def handoff_notice(

@@ -29,6 +29,9 @@ class KnowledgeAnswer:
     text: str
     documents: tuple[str, ...]
     framed: bool = False  # the text opens with its own title or lead-in ("Sem fiador, ...:")
+    # Who may use what the answer is about, from its chunks ("Quem pode usar"): see
+    # ``with_conditions``.
+    conditions: tuple[str, ...] = ()
 
 
 def trusted(hits: Sequence[KnowledgeHit], question: str | None = None) -> list[KnowledgeHit]:
@@ -112,7 +115,7 @@ def answer_question(
     if not parts:
         return None
     text = whatsapp_prose("\n".join(parts))
-    return KnowledgeAnswer(text, tuple(h.document for h in chosen))
+    return KnowledgeAnswer(text, tuple(h.document for h in chosen), conditions=_conditions(chosen))
 
 
 def _by_scores(
@@ -155,8 +158,9 @@ def _by_scores(
     # The best sentence first (it answers), the rest in the documents' order.
     chosen = chosen[:1] + sorted(chosen[1:], key=lambda p: (p[1], p[2]))
     text = whatsapp_prose(" ".join(dict.fromkeys(p[3] for p in chosen)))
-    documents = tuple(dict.fromkeys(hits[p[1]].document for p in chosen))
-    return KnowledgeAnswer(text, documents)
+    used = [hits[i] for i in dict.fromkeys(p[1] for p in chosen)]
+    documents = tuple(dict.fromkeys(hit.document for hit in used))
+    return KnowledgeAnswer(text, documents, conditions=_conditions(used))
 
 
 # "**Taxa de administração:**" opens a line of a document; quoted in a sentence, the label in
@@ -203,3 +207,36 @@ def yes_first(question: str, answer: str) -> str:
     if _COST.search(last) or _PENALTY.search(fold(answer)):
         return f"Sim. {answer}"
     return f"Sim! {answer}"
+
+
+# A section that lists who may use something ("Quem pode usar", "Requisitos", "Condições").
+_CONDITIONS_HEADING = re.compile(r"^#+\s*(?:quem pode|requisito|condic|regras para)")
+_BOLD_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+\*\*(.+?)\*\*")
+
+
+def with_conditions(answer: str, conditions: Sequence[str]) -> str:
+    """A "Sim!" whose document lists the conditions it depends on says them too ("posso usar
+    o FGTS?" is yes only with three years of FGTS, no other home in the city, no SFH loan):
+    the bold lead of each item, as a "•" list. Anything else is left as it is."""
+    items = [i for i in conditions if fold(i) not in fold(answer)]
+    if not answer.startswith("Sim!") or not items:
+        return answer
+    listed = "\n".join(f"• {item}" for item in items)
+    return f"Sim, se você cumprir as regras. {answer.removeprefix('Sim! ')}\n\nAs regras:\n{listed}"
+
+
+def _conditions(hits: Sequence[KnowledgeHit]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(item for hit in hits for item in _condition_items(hit.content)))
+
+
+def _condition_items(content: str) -> list[str]:
+    items: list[str] = []
+    inside = False
+    for line in content.splitlines():
+        if line.lstrip().startswith("#"):
+            inside = bool(_CONDITIONS_HEADING.search(fold(line.strip())))
+            continue
+        bold = _BOLD_ITEM.match(line) if inside else None
+        if bold:
+            items.append(bold.group(1).strip().rstrip(".,;:"))
+    return items

@@ -35,8 +35,8 @@ def fresh_properties(
     """Hits of the lead's transaction (sale or rent) not shown in the previous reply, best first.
 
     Once the search left the bairros asked, the nearest come first (by ``vicinity.distance``,
-    never by a name that only looks alike), and a card over the budget is dropped while one
-    inside it remains: a lead is not asked to give up both the place and the price."""
+    never by a name that only looks alike). A card over the budget (``outside_budget``) is
+    dropped while one inside it remains: never an over-budget card beside one that fits."""
     wanted = _TRANSACTION.get(profile.get("intent") or "")
     fresh = [
         hit
@@ -46,10 +46,16 @@ def fresh_properties(
     if _PLACE_STEPS & set(widened):
         asked = [str(p) for p in profile.get("neighborhoods") or []]
         fresh.sort(key=lambda hit: vicinity.distance(hit.neighborhood, asked))
-        above = set(over_budget(fresh, profile))
-        if len(above) < len(fresh):
-            fresh = [hit for hit in fresh if hit.code not in above]
+    above = outside_budget(fresh, profile)
+    if len(above) < len(fresh):
+        fresh = [hit for hit in fresh if hit.code not in above]
     return fresh[:MAX_CARDS]
+
+
+def outside_budget(hits: Sequence[PropertyHit], profile: Mapping[str, Any]) -> set[str]:
+    """Codes of the hits the lead's budget does not cover: a price over it, or a rent whose
+    total with condomínio is. Such a card is shown only when nothing inside the budget is left."""
+    return set(over_budget(hits, profile)) | {hit.code for hit in total_over_budget(hits, profile)}
 
 
 def properties_intro(
@@ -61,12 +67,24 @@ def properties_intro(
 ) -> str:
     """One line before the cards; it says so when filters had to be relaxed, and where the
     cards are: only bairros next to the one asked are called "vizinhos" (``domain.vicinity``)."""
+    every_over = bool(hits) and len(outside_budget(hits, profile)) == len(hits)
+    if widened and every_over:
+        # Never "veja opções" for cards that are all over the budget: the closest, and where.
+        places = " e ".join(
+            vicinity.in_place(p) for p in dict.fromkeys(h.neighborhood for h in hits)
+        )
+        closest = phrases.WIDENED_CLOSEST if len(hits) == 1 else phrases.WIDENED_CLOSEST_MANY
+        criteria = phrases.widened_criteria(widened, profile) or "o que você pediu"
+        return closest.format(criteria=criteria, where=places)
     if widened:
         where = _where(hits, profile)
         criteria = phrases.widened_criteria(widened, profile)
         if criteria:
             return phrases.WIDENED_INTRO.format(criteria=criteria, where=where)
         return phrases.WIDENED_INTRO_GENERIC.format(where=where)
+    if every_over:
+        closest = phrases.CLOSEST_TO_BUDGET if len(hits) == 1 else phrases.CLOSEST_TO_BUDGET_MANY
+        return closest.format(budget=format_brl(int(profile["budget_max"])))
     if len(hits) == 1:
         return phrases.PROPERTY_INTRO_ONE
     return phrases.PROPERTIES_INTRO[variant % len(phrases.PROPERTIES_INTRO)]
@@ -152,7 +170,7 @@ def with_iptu(note: str, hit: PropertyHit, iptu_period: str) -> str:
 def total_over_budget_notes(
     hits: Sequence[PropertyHit], profile: Mapping[str, Any], *, iptu_period: str = "year"
 ) -> list[str]:
-    """ "Obs.: no AP1102, aluguel + condomínio dá R$ 6.180, acima dos R$ 6.000 que você falou;
+    """ "No AP1102, aluguel + condomínio dá R$ 6.180, acima dos R$ 6.000 que você falou;
     com o IPTU (R$ 217/mês, de R$ 2.600 por ano), fica R$ 6.397 por mês." """
     budget = profile.get("budget_max")
     return [
@@ -173,7 +191,7 @@ def total_over_budget_notes(
 def over_budget_notes(
     hits: Sequence[PropertyHit], profile: Mapping[str, Any], *, iptu_period: str = "year"
 ) -> list[str]:
-    """ "Obs.: no AP1703, aluguel + condomínio dá R$ 3.420, acima dos R$ 3.000 que você falou."
+    """ "No AP1703, aluguel + condomínio dá R$ 3.420, acima dos R$ 3.000 que você falou."
     A total the lead capped is always said with its figures, even after the budget widened."""
     above = over_budget(hits, profile)
     if not above:
@@ -200,3 +218,17 @@ def over_budget_notes(
         for h in hits
         if h.code in above
     ]
+
+
+def still_fit(
+    still: Sequence[PropertyHit], profile: Mapping[str, Any], *, budget_learned: bool
+) -> str:
+    """ "Os que te mandei (ST1604, ST1203 e ST1903) cabem nos R$ 3.500 que você falou." """
+    codes = [h.code for h in still]
+    listed = ", ".join(codes[:-1]) + " e " + codes[-1] if len(codes) > 1 else codes[0]
+    budget = profile.get("budget_max")
+    if budget_learned and isinstance(budget, int) and budget > 0:
+        fit = phrases.SHOWN_FIT_BUDGET if len(codes) == 1 else phrases.SHOWN_FIT_BUDGET_MANY
+        return fit.format(codes=listed, budget=format_brl(budget))
+    fit = phrases.SHOWN_STILL_FIT if len(codes) == 1 else phrases.SHOWN_STILL_FIT_MANY
+    return fit.format(codes=listed)

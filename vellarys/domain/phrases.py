@@ -66,6 +66,12 @@ SUPPORT_ROUTE = (
     "Entendi! Vou passar o seu pedido para a pessoa da nossa equipe que cuida de quem já é"
     " cliente, para ver isso com você."
 )
+# A client's question answered from the agency's documents: the standard rule, not their own
+# contract (which the team checks), and no cheerful "Entendi!" after bad news.
+SUPPORT_ANSWERED = (
+    "Essa é a regra padrão dos nossos contratos; o que vale é a cláusula do seu. A pessoa da"
+    " nossa equipe que cuida de quem já é cliente confere o seu contrato com você."
+)
 APOLOGY = "Poxa, me desculpe pela demora! 😕 Vamos resolver agora."
 OWNER_STREET = "Qual é o endereço do imóvel {place} (rua e número)?"
 OWNER_RENT_PRICE = "Quanto você gostaria de receber de aluguel por ele?"
@@ -86,14 +92,30 @@ COSTS_ASK_PRICE = "Se me disser o valor do imóvel (ou o código dele), eu calcu
 COSTS_DISCLAIMER = "Valores aproximados; o corretor monta a planilha exata antes da proposta."
 SHOWN_STILL_FIT = "O {codes} que te mandei continua dentro do que você procura. 😊"
 SHOWN_STILL_FIT_MANY = "Os {codes} que te mandei continuam dentro do que você procura. 😊"
+# The budget just said: the cards sent that fit it, against the lead's own number.
+SHOWN_FIT_BUDGET = "O {codes} que te mandei cabe nos {budget} que você falou. 😊"
+SHOWN_FIT_BUDGET_MANY = "Os que te mandei ({codes}) cabem nos {budget} que você falou. 😊"
+# Every card over the budget (nothing inside it is left): said before them, with its number.
+CLOSEST_TO_BUDGET = "O mais próximo dos {budget} que você falou é este:"
+CLOSEST_TO_BUDGET_MANY = "Os mais próximos dos {budget} que você falou são estes:"
 NO_MORE = (
     "Com esse perfil, essas são as opções que tenho no momento. Se quiser, posso procurar em"
     " outros bairros ou com outro valor."
 )
-OVER_BUDGET = "Obs.: o {code} sai por {price}, um pouco acima dos {budget} que você falou."
+OVER_BUDGET = "O {code} sai por {price}, um pouco acima dos {budget} que você falou."
 OVER_BUDGET_WITH_FEES = (
-    "Obs.: no {code}, aluguel + condomínio dá {total}, acima dos {budget} que você falou."
+    "No {code}, aluguel + condomínio dá {total}, acima dos {budget} que você falou."
 )
+WIDENED_CLOSEST = "Não encontrei exatamente {criteria}; o mais próximo que tenho é este, {where}:"
+WIDENED_CLOSEST_MANY = (
+    "Não encontrei exatamente {criteria}; os mais próximos que tenho são estes, {where}:"
+)
+# Nothing in the bairro or its zone: asked before any card from farther away.
+FAR_NONE = "{around} não encontrei {what} agora. O mais perto que tenho fica {nearest}."
+FAR_QUESTION = "Você toparia ver em outra região?"
+FAR_AGREED = "Combinado! Veja o que tenho {where}:"
+OTHER_DEAL_OFFER = "Quer que eu te mostre opções parecidas para"
+OTHER_DEAL_QUESTION = OTHER_DEAL_OFFER + " {deal}?"
 AFTER_CARDS = "Gostou de alguma? Se quiser, posso pedir para um corretor agendar uma visita."
 # The one question after cards is about them (a visit offered), not the next qualifying slot.
 CARDS_QUESTION = (
@@ -137,6 +159,15 @@ FINANCING_ASK_PRICE = "Para eu simular a parcela, qual é o valor do imóvel que
 
 THANKS = ("Imagina! 😊", "Por nada! 😊", "Eu que agradeço! 😊")
 THANKS_CLOSING = "Imagina! Qualquer coisa, é só chamar. 😊"
+# A lead cooling off ("vou pensar", "está caro"): one useful step, one question at most.
+COOLING_THINKING = "Claro, pensa com calma! 😊"
+COOLING_PRICE = "Entendo, preço pesa mesmo."
+CHEAPER_INTRO = "Tenho esta opção mais em conta:"
+ALERT_QUESTION = "Quer que eu te avise?"
+ALERT_OFFER = "Se quiser, te aviso por aqui quando entrar {wanted}. " + ALERT_QUESTION
+ALERT_AGREED = "Combinado! Quando entrar uma opção com esse perfil, te mando por aqui. 😊"
+ALERT_DECLINED = "Tudo bem! Qualquer coisa, é só chamar. 😊"
+PRICE_RANGE_QUESTION = "Até quanto ficaria confortável para você? Assim procuro nessa faixa."
 GOODBYE = (
     "Até mais! Quando quiser, é só chamar por aqui. 👋",
     "Até logo! Estou por aqui sempre que precisar. 👋",

@@ -47,7 +47,8 @@ def support(t: PlanTurn, d: Draft) -> None:
     """A current client: empathy for a problem, no listings, the person who serves clients."""
     if "support" in t.intents or t.profile.get("intent") == "support":
         problem = "complaint" in t.intents or _PROBLEM.search(fold(t.context.text))
-        d.say(phrases.SUPPORT_HANDOFF if problem else phrases.SUPPORT_ROUTE)
+        answered = phrases.SUPPORT_ANSWERED if d.handled else phrases.SUPPORT_ROUTE
+        d.say(phrases.SUPPORT_HANDOFF if problem else answered)
         d.handoff_reason, d.route = "requested", "support"
         d.handled = d.stop = True
 
@@ -231,6 +232,10 @@ def cards_question(t: PlanTurn, d: Draft) -> str | None:
         return phrases.SEEN_ON_SITE
     looked_up = t.retrieval.looked_up
     if looked_up is not None and looked_up.code in d.codes:
+        if purpose_note(looked_up, t.profile):
+            # A renter is never offered a visit to a listing for sale (nor a buyer a rental).
+            deal = "alugar" if t.profile.get("intent") == "rent" else "comprar"
+            return phrases.OTHER_DEAL_QUESTION.format(deal=deal)
         return phrases.VISIT_OFFER.format(code=looked_up.code)
     asked = (*phrases.CARDS_QUESTION, phrases.CARD_QUESTION)
     if any(q in t.previous_reply for q in asked):

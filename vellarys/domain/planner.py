@@ -11,7 +11,7 @@ import re
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
-from vellarys.domain import phrases
+from vellarys.domain import objection, phrases, region
 from vellarys.domain import plan_steps as steps
 from vellarys.domain.budget import format_brl
 from vellarys.domain.cards import PropertyHit, property_card
@@ -21,14 +21,18 @@ from vellarys.domain.knowledge_answer import (
     KNOWLEDGE_MIN_SCORE,
     answer_question,
     best_knowledge,
+    with_conditions,
     yes_first,
 )
 from vellarys.domain.layout import fits, lay_out
 from vellarys.domain.listing import (
+    MAX_CARDS,
     fresh_properties,
+    outside_budget,
     over_budget_notes,
     properties_intro,
     ready_to_search,
+    still_fit,
     total_over_budget_notes,
 )
 from vellarys.domain.listing_facts import asked_facts, asks_transit, big_dog_note, mentions_transit
@@ -178,7 +182,7 @@ def _knowledge(t: PlanTurn, d: Draft) -> None:
         ]
     # Each answer opens with what answers it ("Sim! ..."), with no lead-in before it.
     answers = [
-        a.text.strip() if a.framed else yes_first(q, a.text.strip())
+        a.text.strip() if a.framed else with_conditions(yes_first(q, a.text.strip()), a.conditions)
         for _, a, q in pending
         if a is not None and a.text.strip()
     ]
@@ -200,17 +204,27 @@ def _properties(t: PlanTurn, d: Draft) -> None:
     # Cards go out when the search changed, when asked for more, or the first time only.
     # A change of mind ("pensando melhor, quero comprar") is a new search too.
     changed = t.learned & (_SEARCH_SLOTS | {"intent"}) or "more" in t.intents
+    # "sim" to "Quer que eu te mostre opções parecidas para alugar?" asks for them.
+    changed = changed or (
+        phrases.OTHER_DEAL_OFFER in t.previous_reply and objection.agreed(t.context.text) is True
+    )
     if not changed and t.retrieval.shown_before:
         return
     hits = _fresh(t)
     if asks_transit(t.context.text):
         hits.sort(key=lambda hit: not mentions_transit(hit))  # near the metrô first
-    still = [h for h in t.retrieval.properties if h.code in t.shown_before][:2]
-    if not hits and still and not t.retrieval.widened and "more" not in t.intents:
+    shown = [h for h in t.retrieval.properties if h.code in t.shown_before]
+    fitting = [h for h in shown if h.code not in outside_budget(shown, t.profile)]
+    # The cards sent still fit: nothing over the budget is sent beside them.
+    kept = bool(hits) and len(outside_budget(hits, t.profile)) == len(hits) and bool(fitting)
+    if kept and "more" not in t.intents:
+        hits = []
+    still = fitting[:MAX_CARDS] if kept else shown[:2]
+    if not hits and still and (kept or not t.retrieval.widened) and "more" not in t.intents:
         # A rent that fits but a total that does not is said with its figures, never "fits".
         notes = total_over_budget_notes(still, t.profile, iptu_period=t.retrieval.iptu_period)
-        fit = phrases.SHOWN_STILL_FIT if len(still) == 1 else phrases.SHOWN_STILL_FIT_MANY
-        for note in notes or [fit.format(codes=" e ".join(h.code for h in still))]:
+        learned = "budget_max" in t.learned
+        for note in notes or [still_fit(still, t.profile, budget_learned=learned)]:
             d.say(note)
         d.handled = True
         return
@@ -218,10 +232,13 @@ def _properties(t: PlanTurn, d: Draft) -> None:
         d.say(phrases.NO_MORE)
         d.handled = d.question_done = True
         return
+    if region.withheld(t, d, hits):
+        return
     if hits:
         widened = t.retrieval.widened
         d.listings_at = len(d.before) if not d.cards else None
-        d.say(properties_intro(hits, t.profile, widened=widened, variant=t.variant))
+        intro = region.far_intro(t, hits)
+        d.say(intro or properties_intro(hits, t.profile, widened=widened, variant=t.variant))
         _add_cards(d, hits)
         sent = [h for h in hits if h.code in d.codes]
         if "budget" not in widened or t.profile.get("rent_includes_fees") is True:
@@ -297,6 +314,7 @@ _STEPS = (
     _handoff,
     steps.apology,
     _goodbye,
+    objection.step,
     _courtesy,
     steps.bot_question,
     steps.closing,

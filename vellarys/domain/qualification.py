@@ -52,7 +52,13 @@ _GUARANTEE = re.compile(r"\b(?:fiador\w*|seguro.?fianca|caucao|titulo de capital
 _MAX_CUE = re.compile(r"\b(?:ate|maximo|max|teto|limite)\b")
 _MONEY_WORDS = frozenset({"mil", "k", "mi", "milhao", "milhoes", "reais", "r$"})
 _MONTHLY = re.compile(r"\b(?:por mes|ao mes|mensais|mensal|mensalmente)\b|/ ?mes\b")
-_TYPED_AMOUNTS = ("down_payment", "fgts_balance", "monthly_income", "monthly_instalment")
+_TYPED_AMOUNTS = (
+    "down_payment",
+    "fgts_balance",
+    "monthly_income",
+    "monthly_instalment",
+    "offer_amount",
+)
 _MONTHLY_CEILING = 50_000  # no property costs this little; a monthly amount is under it
 # Words that may follow a bare count without making it count something else ("3 ou 4", "2 ta bom").
 _BARE_FOLLOWERS = word_set(

@@ -96,6 +96,10 @@ def _details(profile: Mapping[str, Any]) -> list[str]:
         details.append("tem pet")
     if profile.get("email"):
         details.append(f"e-mail: {profile['email']}")
+    if profile.get("offer_amount"):
+        details.append(f"proposta: {format_brl(profile['offer_amount'])}")
+    if profile.get("contact_time"):
+        details.append(f"pediu contato: {profile['contact_time']}")
     return details
 
 

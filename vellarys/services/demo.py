@@ -19,7 +19,7 @@ from vellarys.db.queries import knowledge as knowledge_queries
 from vellarys.db.queries import tenant as tenant_queries
 from vellarys.domain.password import hash_password
 from vellarys.domain.ports import Embedder
-from vellarys.services import catalog, knowledge, property_search
+from vellarys.services import catalog, demo_vectors, knowledge, property_search
 
 DEMO_SLUG = "demo"
 DEMO_LOGIN = ("admin@demo.local", "vellarys-demo")
@@ -88,7 +88,11 @@ async def seed_demo(session: AsyncSession, embedder: Embedder | None = None) -> 
 
 
 async def index_demo(session: AsyncSession, embedder: Embedder, *, tenant_id: uuid.UUID) -> None:
-    """Embed the agency's listings and every knowledge document not yet ready, right now."""
+    """Embed the agency's listings and every knowledge document not yet ready, right now.
+
+    The demo's texts come with their vectors (see ``demo_vectors``): the model embeds only
+    what the shipped file does not hold."""
+    embedder = demo_vectors.with_shipped(embedder)
     while await property_search.index_pending_properties(session, embedder, tenant_id=tenant_id):
         pass
     pending = await knowledge_queries.document_ids(session, tenant_id, unready_only=True)

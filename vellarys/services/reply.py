@@ -375,6 +375,12 @@ async def _finish_handoff(
     """Hand the lead to a person and tell them who, and when if the agency is closed."""
     if reason == "hot" or "closing" in heard.intents or "visit" in heard.intents:
         lead.temperature = "hot"
+    tenant = await tenant_queries.get(session, lead.tenant_id)
+    settings: dict[str, Any] = dict(tenant.settings) if tenant else {}
+    # "me liga amanhã depois das 18h": the broker reads the time on the lead and the handoff.
+    asked_time = handoff_promise.contact_time(heard.text, deps.clock.now(), settings)
+    if asked_time:
+        lead.custom_data = {**lead.custom_data, "contact_time": asked_time}
     _, broker = await hand_off(
         session,
         deps,
@@ -386,8 +392,6 @@ async def _finish_handoff(
         route=reply.route,
         note=reply.handoff_note,
     )
-    tenant = await tenant_queries.get(session, lead.tenant_id)
-    settings: dict[str, Any] = dict(tenant.settings) if tenant else {}
     notice = handoff_promise.handoff_notice(
         broker.name if broker else None,
         settings=settings,
