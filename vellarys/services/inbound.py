@@ -20,7 +20,13 @@ from vellarys.domain.glossary import HandoffReason
 from vellarys.domain.intent import detect_intents
 from vellarys.domain.media import understood_line
 from vellarys.domain.privacy_request import OPT_OUT
-from vellarys.services import llm_traces, privacy_requests, webhooks
+from vellarys.services import (
+    llm_traces,
+    privacy_requests,
+    property_search,
+    understanding,
+    webhooks,
+)
 from vellarys.services.calls import answer_missed_call, is_missed_call
 from vellarys.services.deps import PipelineDeps
 from vellarys.services.handoff import hand_off
@@ -106,10 +112,20 @@ async def _answer_burst(
     spent: list[Spent],
     jobs: list[queue.Job],
 ) -> InboundOutcome:
+    tenant_id = burst[-1].tenant_id
     read = await turn_queries.read(
-        session, burst[-1].tenant_id, burst[-1].lead_id, limit=deps.settings.history_limit
+        session,
+        tenant_id,
+        burst[-1].lead_id,
+        limit=deps.settings.history_limit,
+        places=not property_search.places_cached(session, tenant_id),
+        staff=not understanding.staff_cached(session, tenant_id),
     )
     assert read is not None  # the message's foreign key guarantees the lead
+    if read.places is not None:  # kept for the turn's steps (and the next messages)
+        property_search.keep_places(session, tenant_id, *read.places)
+    if read.staff is not None:
+        understanding.keep_staff(session, tenant_id, read.staff)
     # ``read.tenant`` is held for the whole turn: the session's identity map keeps only weak
     # references, so without it every step that reads the agency's settings would load it again.
     lead = read.lead

@@ -13,15 +13,16 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import bindparam, exists, func, or_, select, text, true
-from sqlalchemy.dialects.postgresql import ARRAY, UUID
+from sqlalchemy import ScalarSelect, bindparam, distinct, exists, func, or_, select, text, true
+from sqlalchemy.dialects.postgresql import ARRAY, UUID, aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
 from vellarys.db import queue
-from vellarys.db.models import Lead, Message, Tenant, Visit, WebhookEndpoint
+from vellarys.db.models import Lead, Message, Property, Tenant, User, Visit, WebhookEndpoint
 from vellarys.db.queries.visit import NO_VISITS
 
 
@@ -32,14 +33,25 @@ class TurnRead:
     tenant: Tenant
     since_summary: int  # messages after the lead's last summary (all when never summarised)
     hooks: bool  # the agency has an active outgoing webhook endpoint
+    # Asked for when this process does not keep them: the agency's listings' neighborhoods and
+    # cities (raw, distinct), and its active staff names (by name, as ``user.staff_names``).
+    places: tuple[list[str], list[str]] | None = None
+    staff: list[str] | None = None
 
 
 async def read(
-    session: AsyncSession, tenant_id: uuid.UUID, lead_id: uuid.UUID, *, limit: int
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
+    lead_id: uuid.UUID,
+    *,
+    limit: int,
+    places: bool = False,
+    staff: bool = False,
 ) -> TurnRead | None:
-    """The lead, its last ``limit`` messages, its agency and the turn's counts, in one trip.
+    """The lead, its last ``limit`` messages, its agency and the turn's counts, in one trip;
+    with ``places`` and ``staff``, the agency's places and staff names too.
 
-    The counts are uncorrelated subqueries (run once, not once per history row)."""
+    The counts and lists are uncorrelated subqueries (run once, not once per history row)."""
     recent = (
         select(Message)
         .where(Message.lead_id == Lead.id, Message.tenant_id == tenant_id)
@@ -67,9 +79,10 @@ async def read(
     )
     visits = exists().where(Visit.tenant_id == tenant_id, Visit.lead_id == lead_id)
     hooks = exists().where(WebhookEndpoint.tenant_id == tenant_id, WebhookEndpoint.active)
+    lists = [*(_places(tenant_id) if places else ()), *(_staff(tenant_id) if staff else ())]
     rows = (
         await session.execute(
-            select(Lead, Tenant, message, since, visits, hooks)
+            select(Lead, Tenant, message, since, visits, hooks, *lists)
             .select_from(Lead)
             .join(Tenant, Tenant.id == Lead.tenant_id)
             .outerjoin(message, true())
@@ -78,14 +91,33 @@ async def read(
     ).all()
     if not rows:
         return None
-    lead, tenant, _, count, has_visits, has_hooks = rows[0]
+    lead, tenant, _, count, has_visits, has_hooks = rows[0][:6]
     no_visits: set[uuid.UUID] = session.info.setdefault(NO_VISITS, set())
     if has_visits:
         no_visits.discard(lead_id)
     else:
         no_visits.add(lead_id)
     history = sorted((row[2] for row in rows if row[2] is not None), key=lambda m: m.created_at)
-    return TurnRead(lead, history, tenant, int(count), bool(has_hooks))
+    extra = list(rows[0][6:])
+    kept = (list(extra.pop(0) or ()), list(extra.pop(0) or ())) if places else None
+    names = [name for name in extra.pop(0) or () if name] if staff else None
+    return TurnRead(lead, history, tenant, int(count), bool(has_hooks), kept, names)
+
+
+def _places(tenant_id: uuid.UUID) -> list[ScalarSelect[Any]]:
+    """``property.places`` as two lists: the distinct neighborhoods, the distinct cities."""
+    return [
+        select(func.array_agg(distinct(column)))
+        .where(Property.tenant_id == tenant_id)
+        .scalar_subquery()
+        for column in (Property.neighborhood, Property.city)
+    ]
+
+
+def _staff(tenant_id: uuid.UUID) -> list[ScalarSelect[Any]]:
+    """``user.staff_names`` as a list, in the same order."""
+    names = select(func.array_agg(aggregate_order_by(User.name, User.name)))
+    return [names.where(User.tenant_id == tenant_id, User.active).scalar_subquery()]
 
 
 async def finish(
