@@ -15,8 +15,10 @@ async def test_a_failing_read_in_a_group_is_skipped_and_the_others_and_earlier_w
     session: AsyncSession,
 ) -> None:
     tenant_id = uuid.uuid4()
-    session.add(Tenant(id=tenant_id, slug=f"grupo-{tenant_id.hex[:8]}", name="Antes"))
+    tenant = Tenant(id=tenant_id, slug=f"grupo-{tenant_id.hex[:8]}", name="Antes")
+    session.add(tenant)
     await session.flush()  # a write of the unit of work, made before the optional reads
+    tenant.name = "Depois"  # and a change not written yet: the group must not lose it
     statements: list[str] = []
 
     async def read(sql: str) -> int:
@@ -33,15 +35,19 @@ async def test_a_failing_read_in_a_group_is_skipped_and_the_others_and_earlier_w
     assert await optional_group(session, "test", steps) == (1, -1, 3)
     grouped, one_by_one = ["SELECT 1", "SELECT x FROM no_table"], ["SELECT 1", "SELECT 3"]
     assert statements == [*grouped, *one_by_one[:1], grouped[1], *one_by_one[1:]]
-    # The transaction is usable and the earlier write is still there.
+    # The transaction is usable, the earlier write is still there, the pending change too
+    # (the step-by-step retry flushed it, as each step's own savepoint always did).
     name = await session.scalar(text("SELECT name FROM tenants WHERE id = :id"), {"id": tenant_id})
-    assert name == "Antes"
+    assert name == "Depois"
 
-    # Without a failure, the steps run once.
+    # Without a failure, the steps run once and nothing is flushed: a pending change is
+    # written with the turn's other writes.
     statements.clear()
+    tenant.name = "Por fim"
 
     async def fine() -> int:
         return await optional_step(session, "one", lambda: read("SELECT 2"), 0)
 
     assert await optional_group(session, "test", fine) == 2
     assert statements == ["SELECT 2"]
+    assert tenant in session.dirty

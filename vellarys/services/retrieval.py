@@ -79,11 +79,17 @@ async def optional_group(session: AsyncSession, name: str, steps: Callable[[], A
 
     When one of them fails, the whole group is undone and run again with a savepoint per
     step, so the result is what the steps would give each in its own savepoint: the failing
-    one skipped, the others kept. The steps must be safe to run twice (reads)."""
+    one skipped, the others kept. The steps must be reads, safe to run twice, that need none of
+    the session's pending changes."""
     token = _GROUPED.set(True)
     try:
-        async with session.begin_nested():
-            return await steps()
+        # A savepoint of the connection, not of the session: it flushes nothing, so what the
+        # turn changed so far is written once at its end; no read here autoflushes either,
+        # so undoing the group never undoes a write the session thinks is done.
+        connection = await session.connection()
+        with session.no_autoflush:
+            async with connection.begin_nested():
+                return await steps()
     except OPTIONAL_FAILURES as exc:
         log.warning(
             "optional group retried step by step", extra={"step": name, "error": str(exc)[:300]}
