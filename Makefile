@@ -48,7 +48,7 @@ chaos: venv
 chaos-short: venv
 	$(BIN)/python -m bench.chaos --short
 
-# Plays tests/conversations/ against the configured brain (offline, or VELLARYS_LLM_*).
+# Plays bench/conversation_scripts/ against the configured brain (offline, or VELLARYS_LLM_*).
 eval: venv
 	$(BIN)/python -m bench.conversations
 

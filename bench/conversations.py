@@ -7,10 +7,10 @@
 
 Seeds the demo agency in a scratch database (``TEST_DATABASE_URL``'s server, or an embedded
 PostgreSQL in a temporary folder), indexes its listings and knowledge with the configured
-embedder, plays every script of ``tests/conversations/scripts.py`` as a new lead through the
+embedder, plays every script of ``bench/conversation_scripts/scripts.py`` as a new lead through the
 real services, and prints each transcript with its failed checks, then the mechanical scores:
 scripts passed, profile fields right, global violations. The broker's 1-5 scores are given by
-a person reading these transcripts with ``tests/conversations/RUBRIC.md``.
+a person reading these transcripts with ``bench/conversation_scripts/RUBRIC.md``.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import asyncio
 import secrets
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from sqlalchemy import select
@@ -27,9 +28,9 @@ from sqlalchemy import select
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.conversation_scripts.player import Played, play  # noqa: E402
+from bench.conversation_scripts.scripts import SCRIPTS  # noqa: E402
 from bench.retrieval import scratch_database  # noqa: E402
-from tests.conversations.player import Played, play  # noqa: E402
-from tests.conversations.scripts import SCRIPTS  # noqa: E402
 from vellarys.bootstrap import Container, build  # noqa: E402
 from vellarys.config import Settings  # noqa: E402
 from vellarys.db import migrate  # noqa: E402
@@ -110,12 +111,16 @@ async def run(url: str, args: argparse.Namespace) -> None:
             await container.aclose()
 
 
-def main() -> None:
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", help="play only scripts whose name contains this")
     parser.add_argument("--quiet", action="store_true", help="scores and failures only")
     parser.add_argument("--keep", type=Path, help="an embedded PostgreSQL folder kept across runs")
-    args = parser.parse_args()
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = parse_args(argv)
     if args.keep:
         asyncio.run(run(_kept_database(args.keep), args))
         return

@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.knowledge_threshold
 
 Seeds the demo agency in a scratch database, indexes its documents with the local E5 model and
-asks every question of ``tests/data/knowledge_questions.json``: the answerable ones (a
+asks every question of ``bench/data/knowledge_questions.json``: the answerable ones (a
 ``document``) should reach the threshold with a hit from that document, the unanswerable ones
 (``document: null``) should stay under it, so the lead is told a broker will confirm. Prints
 the best-chunk score of each kind and the accuracy at each candidate threshold.
@@ -29,20 +29,23 @@ from vellarys.db import migrate  # noqa: E402
 from vellarys.db.engine import PoolConfig, create_engine  # noqa: E402
 from vellarys.db.models import KnowledgeDocument  # noqa: E402
 from vellarys.domain.knowledge_answer import KNOWLEDGE_MIN_SCORE, answer_question  # noqa: E402
+from vellarys.domain.ports import Embedder  # noqa: E402
 from vellarys.services import knowledge  # noqa: E402
 from vellarys.services.demo import seed_demo  # noqa: E402
 
-QUESTIONS = ROOT / "tests" / "data" / "knowledge_questions.json"
+QUESTIONS = ROOT / "bench" / "data" / "knowledge_questions.json"
 
 
-async def scores(url: str) -> list[tuple[bool, float, bool, bool]]:
+async def scores(
+    url: str, embedder: Embedder | None = None
+) -> list[tuple[bool, float, bool, bool]]:
     """(answerable, best score, right document among the hits, answered) per question.
 
     ``answered`` is the brain's whole decision at the threshold in use: a trusted chunk that
     also shares a word with the question.
     """
     engine = create_engine(url, PoolConfig(pool_size=2, statement_timeout_ms=0))
-    embedder = LocalE5Embedder()
+    embedder = embedder or LocalE5Embedder()
     found: list[tuple[bool, float, bool, bool]] = []
     async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
         tenant_id = (await seed_demo(session)).tenant.id

@@ -535,7 +535,7 @@ def ms(values: Sequence[float], *qs: float, scale: float = 1000.0) -> str:
 
 
 def row(label: str, ours: str, theirs: str) -> str:
-    return f"{label:<40}{ours:>22}{theirs:>26}"
+    return f"{label:<44}{ours:>22}{theirs:>26}"
 
 
 def load_average() -> str:

@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.profile_accuracy            # a second
     .venv/bin/python -m bench.profile_accuracy --errors   # and the wrong rows
 
-``tests/data/profile_fields.jsonl``: one message per line with the slot the assistant had just
+``bench/data/profile_fields.jsonl``: one message per line with the slot the assistant had just
 asked (``asked``), the profile's intent so far (``intent``), whether it was a button's title
 (``button``) and the fields it states (``expected``). Each field the message states and each
 field read though the message does not state it count once; a field is right when the value
@@ -16,12 +16,13 @@ from __future__ import annotations
 import argparse
 import json
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from vellarys.domain.qualification import extract
 
-DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
+DATA = Path(__file__).resolve().parent / "data"
 # "tuning": written with the extraction code and used while changing it; "heldout": written
 # afterwards and measured, never used to change the code.
 SETS = {"tuning": "profile_fields.jsonl", "heldout": "profile_fields_heldout.jsonl"}
@@ -93,11 +94,11 @@ def evaluate(name: str = "tuning", *, show_errors: bool = False) -> dict[str, tu
     return {field: (right[field], counted[field]) for field in FIELDS if counted[field]}
 
 
-def main() -> None:
+def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--errors", action="store_true")
     parser.add_argument("--set", choices=sorted(SETS), default="heldout")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     table = evaluate(args.set, show_errors=args.errors)
     print(f"{args.set}: {len(labelled(args.set))} labelled messages")
     print("| field | right | counted | accuracy |\n|---|---:|---:|---:|")

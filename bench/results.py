@@ -59,6 +59,7 @@ def render(figures: Sequence[Figure], *, commit: str, cores: int, load: tuple[st
         f"- commit: `{commit}`",
         f"- measured: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {cores} cores",
         f"- load average (1/5/15 min) before: {load[0]}, after: {load[1]}",
+        *_loaded(load, cores),
         "",
         "| figure | ours | baseline | ratio | goal | verdict |",
         "|---|---:|---:|---:|---|---|",
@@ -68,6 +69,19 @@ def render(figures: Sequence[Figure], *, commit: str, cores: int, load: tuple[st
         row = f"| {f.name} ({f.unit}) | {ours} | {base} | {f.ratio} | {f.goal or '—'} |"
         lines.append(f"{row} {f.verdict} |")
     return "\n".join(lines) + "\n"
+
+
+def _loaded(load: tuple[str, str], cores: int) -> list[str]:
+    """A warning line when other work held more runnable processes than there are cores: the
+    figures were then taken on a loaded machine, not a quiet one."""
+    ones = [a.split()[0] for a in load if a.split() and a.split()[0].replace(".", "", 1).isdigit()]
+    peak = max(map(float, ones), default=0.0)
+    if peak <= cores:
+        return []
+    return [
+        f"- **not a quiet run**: a 1-minute load of {peak:g} on {cores} cores (other work "
+        "shared the machine); timings are worse than on a quiet machine, re-run to compare"
+    ]
 
 
 # What follows this line in RESULTS.md (the benches that only print, pasted with their
@@ -97,7 +111,8 @@ def pipeline_figures(tiny: bool) -> list[Figure]:
     sizes += ["--rate", "2", "--seconds", "2"]
     args = pipeline_args(sizes if tiny else [])
     with tempfile.TemporaryDirectory(prefix="vellarys-bench-") as tmp:
-        res, _facts = pipeline.measure(args, Path(tmp))
+        res, facts = pipeline.measure(args, Path(tmp))
+    print(pipeline.report(args, res, facts), end="\n\n", flush=True)  # the bench's own table
     ob, bb = res.ours_burst, res.base_burst
     p99 = pipeline.pct(ob.latencies, 99)
     p99_base = pipeline.pct(bb.latencies, 99)

@@ -2,9 +2,10 @@
 
     .venv/bin/python bench/retrieval.py                 # about 2 minutes
     .venv/bin/python bench/retrieval.py --scale 4       # ~100k listings, more tenants
+    .venv/bin/python bench/retrieval.py --tiny          # toy size, the smoke test's
 
 1. Knowledge: seeds the demo agency, indexes its 16 documents with the local E5 model and asks
-   the 53 questions of ``tests/data/knowledge_questions.json``: recall@1 and recall@3 (a hit
+   the 53 questions of ``bench/data/knowledge_questions.json``: recall@1 and recall@3 (a hit
    when the expected document is among the top documents).
 2. Properties: many tenants of sizes 20, 200, 2,000 and 20,000 listings share one HNSW index
    (clustered random 384-d unit vectors stand in for embeddings). For each tenant, recall@10
@@ -29,7 +30,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -52,16 +53,18 @@ from vellarys.db.models import KnowledgeDocument  # noqa: E402
 from vellarys.db.queries import property as property_queries  # noqa: E402
 from vellarys.db.queries import vector  # noqa: E402
 from vellarys.db.url import libpq_url  # noqa: E402
+from vellarys.domain.ports import Embedder  # noqa: E402
 from vellarys.domain.property_search import PropertyFilters  # noqa: E402
 from vellarys.services import knowledge  # noqa: E402
 from vellarys.services.demo import seed_demo  # noqa: E402
 
-QUESTIONS = ROOT / "tests" / "data" / "knowledge_questions.json"
+QUESTIONS = ROOT / "bench" / "data" / "knowledge_questions.json"
 MODEL = "bench/random-clustered"
 DIMENSION = 384
 K = 10
 # (listings per tenant, tenants at scale 1)
 SIZE_CLASSES = ((20, 40), (200, 8), (2_000, 1), (20_000, 1))
+TINY_SIZE_CLASSES = ((20, 2), (200, 1))  # --tiny: proves the code runs, measures nothing
 NEIGHBORHOODS = ("Pinheiros", "Moema", "Perdizes", "Tatuapé", "Santana", "Butantã", "Mooca")
 TYPES = ("apartment", "apartment", "apartment", "house", "studio", "condo_house", "commercial")
 
@@ -121,7 +124,7 @@ class KnowledgeScores:
 
 
 async def knowledge_scores(
-    engine: AsyncEngine, embedder: LocalE5Embedder | None = None
+    engine: AsyncEngine, embedder: Embedder | None = None
 ) -> KnowledgeScores:
     """Seed the demo agency, index its documents with E5 and ask the test questions."""
     embedder = embedder or LocalE5Embedder()
@@ -158,8 +161,8 @@ async def knowledge_scores(
     return KnowledgeScores(tenant_id, chunks, indexed, len(questions), at1, at3, latencies)
 
 
-async def knowledge_recall(engine: AsyncEngine) -> str:
-    s = await knowledge_scores(engine)
+async def knowledge_recall(engine: AsyncEngine, embedder: Embedder | None = None) -> str:
+    s = await knowledge_scores(engine, embedder)
     return (
         f"knowledge: demo KB, {s.chunks} chunks embedded in {s.indexed_seconds:.1f} s, "
         f"{s.questions} questions\n"
@@ -203,12 +206,16 @@ def _near(rng: np.random.Generator, centers: np.ndarray, count: int) -> np.ndarr
 
 
 async def load_listings(
-    engine: AsyncEngine, scale: int, rng: np.random.Generator
+    engine: AsyncEngine,
+    scale: int,
+    rng: np.random.Generator,
+    sizes: tuple[tuple[int, int], ...] = SIZE_CLASSES,
 ) -> list[TenantData]:
-    """Bulk-load tenants, listings and embeddings with COPY, then build the HNSW index once."""
+    """Bulk-load tenants, listings and embeddings with COPY, then build the HNSW index once.
+    ``sizes``: (listings per tenant, tenants at scale 1) of each size class."""
     global_centers = _unit(rng.standard_normal((256, DIMENSION)))
     tenants: list[TenantData] = []
-    for size, count in SIZE_CLASSES:
+    for size, count in sizes:
         for _ in range(count * scale):
             centers = global_centers[rng.choice(len(global_centers), size=8, replace=False)]
             tenants.append(TenantData(uuid.uuid4(), size, centers))
@@ -295,7 +302,7 @@ async def property_recall(
             result.tenants += 1
             for query in _near(rng, tenant.centers, queries):
                 await _measure(session, tenant, query, result)
-    return [results[size] for size, _ in SIZE_CLASSES if size in results]
+    return [results[size] for size in sorted(results)]
 
 
 async def _measure(
@@ -361,17 +368,18 @@ def property_table(results: list[ClassResult], total: int) -> str:
 # --- main ---------------------------------------------------------------------------------
 
 
-async def run(url: str, args: argparse.Namespace) -> None:
+async def run(url: str, args: argparse.Namespace, embedder: Embedder | None = None) -> None:
     engine = create_engine(url, PoolConfig(pool_size=2, statement_timeout_ms=0))
     try:
         if not args.skip_knowledge:
             print("indexing the demo knowledge base...", flush=True)
-            print(await knowledge_recall(engine), flush=True)
+            print(await knowledge_recall(engine, embedder), flush=True)
             print()
         rng = np.random.default_rng(args.seed)
         started = time.perf_counter()
         print("loading listings...", flush=True)
-        tenants = await load_listings(engine, args.scale, rng)
+        sizes = TINY_SIZE_CLASSES if args.tiny else SIZE_CLASSES
+        tenants = await load_listings(engine, args.scale, rng, sizes)
         total = sum(t.size for t in tenants)
         elapsed = time.perf_counter() - started
         print(f"  {total:,} listings of {len(tenants)} tenants in {elapsed:.1f} s")
@@ -381,13 +389,20 @@ async def run(url: str, args: argparse.Namespace) -> None:
         await engine.dispose()
 
 
-def main() -> None:
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", type=int, default=1, help="multiply the number of tenants")
     parser.add_argument("--queries", type=int, default=10, help="queries per tenant")
     parser.add_argument("--seed", type=int, default=20260203)
     parser.add_argument("--skip-knowledge", action="store_true")
-    args = parser.parse_args()
+    parser.add_argument(
+        "--tiny", action="store_true", help="3 tenants of 20 and 200 listings (a smoke run)"
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = parse_args(argv)
     started = time.perf_counter()
     with scratch_database() as url:
         migrate.upgrade(url)

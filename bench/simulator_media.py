@@ -125,13 +125,9 @@ def _show(title: str, result: dict[str, Any]) -> None:
         print(f"  assistant: {reply}")
 
 
-async def main() -> None:
-    folder = Path(tempfile.mkdtemp(prefix="vellarys-sim-media-"))
-    settings = Settings(
-        data_dir=folder, secret_key="bench", debounce_seconds=0, send_pace_seconds=0
-    )
-    url = resolve_database_url(settings)
-    upgrade(url, secret_key="bench")
+async def simulate(settings: Settings, url: str, *, runs: int = 2) -> None:
+    """Seed the demo agency on ``url`` (migrated), sign in to its dashboard and upload a voice
+    note and a portal screenshot ``runs`` times each, printing both conversations."""
     container = build(settings, database_url=url)
     try:
         async with unit_of_work(container.sessions) as session:
@@ -142,15 +138,27 @@ async def main() -> None:
             email, password = DEMO_LOGIN
             login = {"email": email, "password": password, "csrf_token": token}
             assert (await http.post("/login", data=login)).status_code == 303
-            # Twice each: the first run loads the model, the second is steady state.
-            for run in (1, 2):
-                note = voice_note(folder)
+            # Twice each by default: the first run loads the model, the second is steady state.
+            for run in range(1, runs + 1):
+                note = voice_note(settings.data_dir)
                 voice = await _upload(container, http, "nota.wav", note, "audio/wav")
                 _show(f"voice note {run} (spoken: {SAID})", voice)
                 picture = await _upload(container, http, "anuncio.png", screenshot(), "image/png")
                 _show(f"portal screenshot {run} (AP1102)", picture)
     finally:
         await container.aclose()
+
+
+async def main() -> None:
+    folder = Path(tempfile.mkdtemp(prefix="vellarys-sim-media-"))
+    settings = Settings(
+        data_dir=folder, secret_key="bench", debounce_seconds=0, send_pace_seconds=0
+    )
+    try:
+        url = resolve_database_url(settings)
+        upgrade(url, secret_key="bench")
+        await simulate(settings, url)
+    finally:
         shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 DATA = resources.files("vellarys.demo").joinpath("data")
-QUESTIONS = Path(__file__).parent / "data" / "knowledge_questions.json"
+QUESTIONS = Path(__file__).resolve().parent.parent / "bench" / "data" / "knowledge_questions.json"
 
 PROPERTY_TYPES = {"apartment", "house", "condo_house", "studio", "commercial", "land"}
 TRANSACTIONS = {"sale", "rent"}

@@ -1,4 +1,4 @@
-"""The scripted conversations of tests/conversations, played on the indexed demo agency.
+"""The scripted conversations of bench/conversation_scripts, played on the indexed demo agency.
 
 Goals from the conversation-quality issue: no global violation on any reply, profile fields at
 least 95 % right, and the scripts that guard a rule (the lead's own numbers, hard filters,
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conversations.player import Played, play
-from tests.conversations.scripts import SCRIPTS
+from bench.conversation_scripts.player import Played, play
+from bench.conversation_scripts.scripts import SCRIPTS
 from tests.pipeline.harness import Stack
 
 # Each guards one rule; they must pass, not just count towards an average.

@@ -1,4 +1,4 @@
-"""Profile fields read from the labelled messages of tests/data/profile_fields.jsonl."""
+"""Profile fields read from the labelled messages of bench/data/profile_fields.jsonl."""
 
 import pytest
 

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import psycopg
 import pytest
-import typer
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,7 +26,7 @@ from tests.conftest import make_settings
 from vellarys.adapters.whatsapp import CONNECTABLE, REGISTRY
 from vellarys.adapters.whatsapp.meta_cloud import MetaCloudProvider
 from vellarys.bootstrap import build
-from vellarys.cli import app as cli_app
+from vellarys.cli.catalog import load as load_command
 from vellarys.db import migrate
 from vellarys.db.models.channel import PROVIDERS as STORED_PROVIDERS
 from vellarys.db.uow import unit_of_work
@@ -42,8 +41,8 @@ KEY = "test-secret"
 
 def test_the_registry_names_every_stored_provider_and_the_cli_offers_every_credential() -> None:
     assert set(REGISTRY) == set(STORED_PROVIDERS)
-    command = typer.main.get_command(cli_app)
-    add = command.commands["channel"].commands["add"]  # type: ignore[attr-defined]
+    channel = load_command("channel")
+    add = channel.commands["add"]  # type: ignore[attr-defined]
     options = {opt for param in add.params for opt in param.opts}
     for spec in REGISTRY.values():
         if spec.connectable:

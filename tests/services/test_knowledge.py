@@ -29,7 +29,7 @@ from vellarys.errors import BadRequest, EmbeddingError, NotFound
 from vellarys.services import knowledge
 from vellarys.services.demo import seed_demo
 
-QUESTIONS = Path(__file__).resolve().parent.parent / "data" / "knowledge_questions.json"
+QUESTIONS = Path(__file__).resolve().parents[2] / "bench" / "data" / "knowledge_questions.json"
 
 PETS_DOC = """# Animais de estimação
 

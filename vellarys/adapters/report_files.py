@@ -8,11 +8,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Sequence
-
-from fpdf import FPDF
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from vellarys.domain.report import Cell, Table, safe_cell
 
@@ -37,27 +34,34 @@ def to_csv(tables: Sequence[Table]) -> bytes:
 
 def to_xlsx(tables: Sequence[Table]) -> bytes:
     """A workbook with one sheet per table (numbers stay numbers)."""
+    # Imported here, as in to_pdf: only a download needs them, not every process that can
+    # render the report page.
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     book = Workbook()
     book.remove(book.active)  # type: ignore[arg-type]
     for title, header, rows in tables:
         name = title.translate(_BAD_SHEET_CHARS)[:_SHEET_TITLE_MAX].strip() or "Tabela"
         sheet = book.create_sheet(name)
-        sheet.append([_xlsx_cell(h) for h in header])
+        sheet.append([_xlsx_cell(h, ILLEGAL_CHARACTERS_RE) for h in header])
         for row in rows:
-            sheet.append([_xlsx_cell(cell) for cell in row])
+            sheet.append([_xlsx_cell(cell, ILLEGAL_CHARACTERS_RE) for cell in row])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
 
 
-def _xlsx_cell(value: Cell) -> Cell:
+def _xlsx_cell(value: Cell, illegal: re.Pattern[str]) -> Cell:
     """Control characters make openpyxl refuse the whole file: they are dropped."""
     safe = safe_cell(value)
-    return ILLEGAL_CHARACTERS_RE.sub("", safe) if isinstance(safe, str) else safe
+    return illegal.sub("", safe) if isinstance(safe, str) else safe
 
 
 def to_pdf(heading: str, tables: Sequence[Table]) -> bytes:
     """An A4 landscape PDF: the heading, then each table under its title."""
+    from fpdf import FPDF
+
     pdf = FPDF(orientation="L", format="A4")
     pdf.set_title(_latin1(heading))
     pdf.add_page()

@@ -13,8 +13,8 @@ from vellarys.db.uow import unit_of_work
 from vellarys.domain.clock import SystemClock
 from vellarys.errors import VellarysError
 from vellarys.services import accounts, staff, tenant_usage
+from vellarys.services.accounts import tenant_by_slug
 from vellarys.services.audit import Actor
-from vellarys.services.simulator import tenant_by_slug
 
 tenant_app = typer.Typer(help="Agencies (tenants).", no_args_is_help=True)
 user_app = typer.Typer(help="Agency staff.", no_args_is_help=True)

@@ -11,7 +11,7 @@ from vellarys.cli.common import DataDir, command_container, fail, settings_from
 from vellarys.db.uow import unit_of_work
 from vellarys.errors import VellarysError
 from vellarys.services import api_keys
-from vellarys.services.simulator import tenant_by_slug
+from vellarys.services.accounts import tenant_by_slug
 
 api_key_app = typer.Typer(help="REST API keys of an agency.", no_args_is_help=True)
 Tenant = Annotated[str, typer.Option("--tenant", help="Agency slug.")]

@@ -15,7 +15,7 @@ from vellarys.domain.briefing import as_dict
 from vellarys.domain.clock import SystemClock
 from vellarys.errors import VellarysError
 from vellarys.services import briefing
-from vellarys.services.simulator import tenant_by_slug
+from vellarys.services.accounts import tenant_by_slug
 
 briefing_app = typer.Typer(help="The manager's morning briefing.", no_args_is_help=True)
 

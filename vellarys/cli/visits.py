@@ -13,7 +13,7 @@ from vellarys.cli.common import DataDir, command_container, fail, settings_from
 from vellarys.db.uow import unit_of_work
 from vellarys.errors import VellarysError
 from vellarys.services import visit_calendar
-from vellarys.services.simulator import tenant_by_slug
+from vellarys.services.accounts import tenant_by_slug
 
 visits_app = typer.Typer(help="Visits to listings.", no_args_is_help=True)
 

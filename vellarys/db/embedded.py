@@ -11,9 +11,6 @@ import os
 from pathlib import Path
 from typing import Any
 
-import psycopg
-from psycopg import sql
-
 DATABASE_NAME = "vellarys"
 
 
@@ -82,6 +79,9 @@ def restart_embedded(data_dir: Path) -> None:
 
 def ensure_database(admin_url: str, name: str) -> None:
     """Create database ``name`` (with pgvector) when it does not exist yet."""
+    import psycopg  # only a process that starts the embedded server needs it
+    from psycopg import sql
+
     with psycopg.connect(admin_url, autocommit=True) as conn:
         found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
         if found is None:

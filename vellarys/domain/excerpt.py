@@ -6,6 +6,7 @@ and list markers dropped, but every sentence returned is a substring of the chun
 """
 
 import re
+from functools import lru_cache
 from typing import NamedTuple
 
 from vellarys.domain.text import fold, word_set
@@ -34,6 +35,11 @@ _SHORTHAND = {
     "tbm": "tambem",
 }
 _HEADING_WEIGHT = 2
+# A knowledge chunk is split and stemmed again for every question it may answer: remember the
+# results for chunks and for sentences up to these sizes (a few MB at most), compute longer
+# ones each time.
+_REMEMBERED_MAX_CHARS = 4096
+_REMEMBERED_STEMS_MAX_CHARS = 1024
 
 
 class _Sentence(NamedTuple):
@@ -106,6 +112,12 @@ def _choose(text: str, question: str, limit: int, max_chars: int) -> list[_Sente
 
 
 def _heading_stems(text: str) -> dict[int, frozenset[str]]:
+    if len(text) > _REMEMBERED_MAX_CHARS:
+        return _find_heading_stems(text)
+    return dict(_heading_stems_cached(text))
+
+
+def _find_heading_stems(text: str) -> dict[int, frozenset[str]]:
     found: dict[int, frozenset[str]] = {}
     section = 0
     for line in text.splitlines():
@@ -118,6 +130,12 @@ def _heading_stems(text: str) -> dict[int, frozenset[str]]:
 
 
 def _sentences(text: str) -> list[_Sentence]:
+    if len(text) > _REMEMBERED_MAX_CHARS:
+        return _find_sentences(text)
+    return list(_sentences_cached(text))
+
+
+def _find_sentences(text: str) -> list[_Sentence]:
     found: list[_Sentence] = []
     section = 0
     example = False
@@ -172,10 +190,25 @@ def stems(text: str) -> frozenset[str]:
 
 
 def _stems(text: str) -> frozenset[str]:
+    if len(text) > _REMEMBERED_STEMS_MAX_CHARS:
+        return _find_stems(text)
+    return _stems_cached(text)
+
+
+def _find_stems(text: str) -> frozenset[str]:
     words = (_SHORTHAND.get(word, word) for word in _KEYWORD.findall(fold(text)))
     return frozenset(
         _singular(word)[:_STEM] for word in words if len(word) >= 3 and word not in _STOPWORDS
     )
+
+
+@lru_cache(maxsize=512)
+def _sentences_cached(text: str) -> tuple[_Sentence, ...]:
+    return tuple(_find_sentences(text))
+
+
+_heading_stems_cached = lru_cache(maxsize=512)(_find_heading_stems)
+_stems_cached = lru_cache(maxsize=4096)(_find_stems)
 
 
 def _singular(word: str) -> str:

@@ -5,7 +5,7 @@ that share the question's words (never a whole chunk, never a sentence cut in tw
 example's sentences and table rows are left out: their numbers belong to the example, not to
 the lead. Below the threshold the honest answer is that a broker will confirm.
 
-``KNOWLEDGE_MIN_SCORE`` is calibrated on ``tests/data/knowledge_questions.json`` with
+``KNOWLEDGE_MIN_SCORE`` is calibrated on ``bench/data/knowledge_questions.json`` with
 ``python -m bench.knowledge_threshold`` (answerable questions above, unanswerable ones below).
 """
 

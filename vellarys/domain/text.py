@@ -8,6 +8,7 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 _SPACES = re.compile(r"\s+")
 _WORD = re.compile(r"[a-z]+")
@@ -46,15 +47,37 @@ _PLACE_ABBREVIATIONS = {
 NEGATIONS = frozenset({"nao", "sem", "nem", "nunca", "jamais"})
 
 
+# The combining marks of Latin script (U+0300-U+036F) that NFKD leaves after "a", "c", "e"...
+_LATIN_MARKS = re.compile(
+    "[" + "".join(chr(c) for c in range(0x300, 0x370) if unicodedata.combining(chr(c))) + "]"
+)
+# Folded texts are remembered: one message folds the same texts (its own, the agency's places,
+# the knowledge sentences it quotes) dozens of times. Long texts are folded each time.
+_FOLDED_CACHE_MAX_CHARS = 1024  # with 4,096 entries: at most ~8 MB
+
+
 def strip_accents(text: str) -> str:
     """Remove diacritics: "São Paulo" -> "Sao Paulo"."""
-    decomposed = unicodedata.normalize("NFKD", text)
+    if text.isascii():  # NFKD leaves ASCII as it is, and it has no combining marks
+        return text
+    decomposed = _LATIN_MARKS.sub("", unicodedata.normalize("NFKD", text))
+    if decomposed.isascii():  # what leads write: nothing else left to look at
+        return decomposed
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def fold(text: str) -> str:
     """Lowercase, strip accents and collapse whitespace: the form every matcher compares."""
+    if len(text) > _FOLDED_CACHE_MAX_CHARS:
+        return _fold(text)
+    return _fold_cached(text)
+
+
+def _fold(text: str) -> str:
     return _SPACES.sub(" ", strip_accents(text).lower()).strip()
+
+
+_fold_cached = lru_cache(maxsize=4096)(_fold)
 
 
 def words(text: str) -> list[str]:
@@ -128,12 +151,18 @@ def find_places(
     """
     tokens = [_PLACE_ABBREVIATIONS.get(w, w) for w in words(text)]
     hits: list[_PlaceHit] = []
-    for name in names:
-        for variant in _variants(name, names):
+    for name, variants in _all_variants(tuple(names)):
+        for variant in variants:
             hits.extend(_scan(tokens, variant, name))
     for alias, name in (aliases or {}).items():
         hits.extend(_scan(tokens, alias.split(), name))
     return _without_overlaps(hits)
+
+
+@lru_cache(maxsize=256)
+def _all_variants(names: tuple[str, ...]) -> tuple[tuple[str, list[list[str]]], ...]:
+    """Each name with its variants; an agency's places are the same from message to message."""
+    return tuple((name, _variants(name, names)) for name in names)
 
 
 def _variants(name: str, names: Sequence[str]) -> list[list[str]]:

@@ -7,8 +7,6 @@ import hmac
 import uuid
 from datetime import datetime
 
-from icalendar import Calendar, Event
-
 PRODUCT = "-//Vellarys//Visitas//PT-BR"
 
 
@@ -33,6 +31,9 @@ def visit_calendar(
     stamp: datetime,
     cancelled: bool = False,
 ) -> bytes:
+    # icalendar is imported by a download, not by every process that knows about visits.
+    from icalendar import Calendar, Event
+
     calendar = Calendar()
     calendar.add("prodid", PRODUCT)
     calendar.add("version", "2.0")

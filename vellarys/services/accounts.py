@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vellarys.db.models import Tenant
 from vellarys.db.queries import tenant as tenant_queries
-from vellarys.errors import BadRequest, Conflict
+from vellarys.errors import BadRequest, Conflict, NotFound
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 # Dot-separated labels that hold no dot: one way to match, so linear on any input.
@@ -29,4 +29,12 @@ async def create_tenant(session: AsyncSession, *, slug: str, name: str) -> Tenan
     )
     session.add(tenant)
     await session.flush()
+    return tenant
+
+
+async def tenant_by_slug(session: AsyncSession, slug: str) -> Tenant:
+    """The agency a command names by its slug; NotFound when there is none."""
+    tenant = await tenant_queries.by_slug(session, slug)
+    if tenant is None:
+        raise NotFound(f"No agency with slug {slug!r}.")
     return tenant

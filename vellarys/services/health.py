@@ -10,7 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vellarys import __version__
 from vellarys.db.engine import PoolConfig
-from vellarys.db.migrate import head_revision
 from vellarys.db.queries import server, system
 from vellarys.domain.pool import assess_pool
 
@@ -66,6 +65,9 @@ async def detailed_report(
     workers = await server.worker_facts(session, heartbeat_seconds=heartbeat_seconds)
     role = await server.role_facts(session)
     latency = round((time.perf_counter() - started) * 1000, 2)
+    # Alembic is read here only: the API process imports it on the first detailed report.
+    from vellarys.db.migrate import head_revision
+
     head = head_revision()
     migrations = {"current": facts.revision, "head": head, "at_head": facts.revision == head}
     queue = {

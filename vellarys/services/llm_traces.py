@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,7 +18,9 @@ from vellarys.errors import Forbidden
 from vellarys.services import lead_acts
 from vellarys.services.auth import Viewer
 from vellarys.services.deps import PipelineDeps
-from vellarys.services.llm_brain import LlmSpend, Spent, record_spend, tokens_used_today
+
+if TYPE_CHECKING:
+    from vellarys.services.llm_brain import LlmSpend, Spent
 
 _MAX_PART = 4000  # characters kept of one prompt message
 LEAD_WINDOW = timedelta(hours=24)  # the per-lead token cap counts this far back
@@ -27,6 +29,9 @@ LEAD_WINDOW = timedelta(hours=24)  # the per-lead token cap counts this far back
 async def budget_spent(session: AsyncSession, deps: PipelineDeps, lead: Lead) -> str | None:
     """ "budget" when the agency's daily tokens are spent, "lead_budget" when this lead's
     (its replies and summaries over the last 24 hours) are; else None."""
+    # The brain is imported by the processes that reply, not by the dashboard's trace pages.
+    from vellarys.services.llm_brain import tokens_used_today
+
     now = deps.clock.now()
     used = await tokens_used_today(session, lead.tenant_id, now.date())
     if used >= deps.settings.llm_daily_token_budget:
@@ -52,6 +57,8 @@ async def keep_superseded(
 ) -> None:
     """Write again, marked superseded, the LLM replies of a job whose writes were undone
     because a newer message took over the burst: tokens spent always count."""
+    from vellarys.services.llm_brain import record_spend
+
     for item in spent:
         item.spend.superseded = True
         await record_spend(session, tenant_id, today, item.spend)

@@ -12,10 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from vellarys.db.models import Lead, Message, Tenant
 from vellarys.db.queries import channel as channel_queries
 from vellarys.db.queries import lead as lead_queries
-from vellarys.db.queries import tenant as tenant_queries
 from vellarys.domain.media import FETCHED_KINDS, FetchedMedia, MediaRefused, check_media
 from vellarys.domain.message import InboundMessage, WebhookBatch
-from vellarys.errors import BadRequest, NotFound
+from vellarys.errors import BadRequest
 from vellarys.services.channel import add_channel
 from vellarys.services.deps import PipelineDeps
 from vellarys.services.ingest import receive_webhook
@@ -28,13 +27,6 @@ class SimulatedMessage:
     lead_id: uuid.UUID
     message_id: uuid.UUID
     sent_at: datetime
-
-
-async def tenant_by_slug(session: AsyncSession, slug: str) -> Tenant:
-    tenant = await tenant_queries.by_slug(session, slug)
-    if tenant is None:
-        raise NotFound(f"No agency with slug {slug!r}.")
-    return tenant
 
 
 async def send_as_lead(

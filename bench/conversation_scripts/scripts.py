@@ -6,7 +6,7 @@ text (lowercase, no accents). ``at`` defaults to a Wednesday afternoon, inside b
 
 from __future__ import annotations
 
-from tests.conversations.player import Script, Turn
+from bench.conversation_scripts.player import Script, Turn
 
 SATURDAY_NIGHT = "2026-11-28T23:40:00-03:00"
 FRIDAY_NIGHT = "2026-11-27T20:30:00-03:00"
