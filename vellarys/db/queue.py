@@ -191,30 +191,70 @@ class Send:
     first: bool = False
 
 
-def _send_row(n: int) -> str:
-    return (
-        f"ROW(CAST(:queue AS varchar), CAST(:task AS varchar), CAST(:priority{n} AS integer),"
-        f" CAST(:lock{n} AS text), NULL::text, CAST(:args{n} AS jsonb),"
-        f" CASE WHEN CAST(:delay{n} AS float8) > 0"
-        f" THEN now() + make_interval(secs => CAST(:delay{n} AS float8)) END)"
-    )
+@dataclass(frozen=True, slots=True)
+class Job:
+    """A job to defer in a statement that also does something else (``defer_rows``)."""
+
+    queue: str
+    task: str
+    args: Mapping[str, Any]
+    lock: str | None = None
+    priority: int = 0
+    delay_seconds: float = 0.0  # after now (the database's clock)
+
+
+def send_jobs(sends: Sequence[Send]) -> list[Job]:
+    """The send jobs of one reply's parts, as ``defer_sends`` defers them."""
+    return [
+        Job(
+            queue=OUTBOUND_QUEUE,
+            task=SEND_OUTBOUND,
+            args={"message_id": str(send.message_id)},
+            lock=send_lock(send.lead_id),
+            priority=FIRST_PART_PRIORITY if send.first else 0,
+            delay_seconds=send.delay_seconds,
+        )
+        for send in sends
+    ]
+
+
+def summarize_job(*, lead_id: uuid.UUID, tenant_id: uuid.UUID) -> Job:
+    """``defer_summarize_lead``'s job."""
+    args = {"lead_id": str(lead_id), "tenant_id": str(tenant_id)}
+    return Job(queue=PIPELINE_QUEUE, task=SUMMARIZE_LEAD, args=args, lock=lead_lock(lead_id))
+
+
+def defer_rows(jobs: Sequence[Job], prefix: str = "job") -> tuple[str, dict[str, Any]]:
+    """SQL calling ``procrastinate_defer_jobs_v1`` for ``jobs`` (their ids, an array, in
+    order), and its parameters (named ``prefix``...)."""
+    rows: list[str] = []
+    params: dict[str, Any] = {}
+    for n, job in enumerate(jobs):
+        name = f"{prefix}{n}_"
+        rows.append(
+            f"ROW(CAST(:{name}queue AS varchar), CAST(:{name}task AS varchar),"
+            f" CAST(:{name}priority AS integer), CAST(:{name}lock AS text), NULL::text,"
+            f" CAST(:{name}args AS jsonb), CASE WHEN CAST(:{name}delay AS float8) > 0"
+            f" THEN now() + make_interval(secs => CAST(:{name}delay AS float8)) END)"
+        )
+        params |= {
+            f"{name}queue": job.queue,
+            f"{name}task": task_name(job.task),
+            f"{name}priority": job.priority,
+            f"{name}lock": job.lock,
+            f"{name}args": json.dumps(dict(job.args)),
+            f"{name}delay": float(job.delay_seconds),
+        }
+    sql = f"procrastinate_defer_jobs_v1(ARRAY[{', '.join(rows)}]::procrastinate_job_to_defer_v1[])"
+    return sql, params
 
 
 async def defer_sends(session: AsyncSession, sends: Sequence[Send]) -> list[int]:
     """The send jobs of one reply's parts, in one trip (``defer_send`` for each, in order)."""
     if not sends:
         return []
-    rows = ", ".join(_send_row(n) for n in range(len(sends)))
-    statement = text(
-        f"SELECT unnest(procrastinate_defer_jobs_v1(ARRAY[{rows}]"
-        "::procrastinate_job_to_defer_v1[]))"
-    )
-    params: dict[str, Any] = {"queue": OUTBOUND_QUEUE, "task": task_name(SEND_OUTBOUND)}
-    for n, send in enumerate(sends):
-        params[f"priority{n}"] = FIRST_PART_PRIORITY if send.first else 0
-        params[f"lock{n}"] = send_lock(send.lead_id)
-        params[f"args{n}"] = json.dumps({"message_id": str(send.message_id)})
-        params[f"delay{n}"] = float(send.delay_seconds)
+    deferred, params = defer_rows(send_jobs(sends))
+    statement = text(f"SELECT unnest({deferred})")
     return [int(job) for job in (await session.execute(statement, params)).scalars()]
 
 

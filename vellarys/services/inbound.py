@@ -13,20 +13,26 @@ from vellarys.db import queue
 from vellarys.db.models import Lead, Message
 from vellarys.db.queries import lead as lead_queries
 from vellarys.db.queries import message as message_queries
-from vellarys.db.queries import tenant as tenant_queries
+from vellarys.db.queries import turn as turn_queries
 from vellarys.domain import phrases
 from vellarys.domain.conversation import Turn
 from vellarys.domain.glossary import HandoffReason
 from vellarys.domain.intent import detect_intents
 from vellarys.domain.media import understood_line
 from vellarys.domain.privacy_request import OPT_OUT
-from vellarys.services import llm_traces, privacy_requests, webhooks
+from vellarys.services import (
+    llm_traces,
+    privacy_requests,
+    property_search,
+    understanding,
+    webhooks,
+)
 from vellarys.services.calls import answer_missed_call, is_missed_call
 from vellarys.services.deps import PipelineDeps
 from vellarys.services.handoff import hand_off
 from vellarys.services.llm_brain import Spent
 from vellarys.services.nearby import listings_near
-from vellarys.services.outbound import queue_outbound
+from vellarys.services.outbound import queue_outbound, store_outbound
 from vellarys.services.reply import answer, learn_while_paused, llm_configured
 from vellarys.services.summary import summary_due
 from vellarys.services.visits import reply_in_chat
@@ -72,12 +78,18 @@ async def handle_inbound(
         return InboundOutcome("folded", burst[-1].lead_id)
     tenant_id, lead_id = burst[-1].tenant_id, burst[-1].lead_id
     spent: list[Spent] = []
+    jobs: list[queue.Job] = []  # deferred by the statement that closes the burst
     try:
         # Everything this turn writes (the reply queued, the profile, a handoff) is undone
         # when a newer message arrived meanwhile: that message's job answers the whole burst.
         async with session.begin_nested():
-            outcome = await _answer_burst(session, deps, burst=burst, now=now, spent=spent)
-            if await message_queries.unprocessed_inbound(session, tenant_id, lead_id):
+            outcome = await _answer_burst(
+                session, deps, burst=burst, now=now, spent=spent, jobs=jobs
+            )
+            closed = turn_queries.finish(
+                session, tenant_id=tenant_id, lead_id=lead_id, burst=burst, now=now, jobs=jobs
+            )
+            if await closed:
                 raise _Superseded
     except _Superseded:
         await llm_traces.keep_superseded(
@@ -98,21 +110,41 @@ async def _answer_burst(
     burst: list[Message],
     now: datetime,
     spent: list[Spent],
+    jobs: list[queue.Job],
 ) -> InboundOutcome:
-    _close(burst, now)
-    found = await lead_queries.with_history(
-        session, burst[-1].tenant_id, burst[-1].lead_id, limit=deps.settings.history_limit
+    tenant_id = burst[-1].tenant_id
+    read = await turn_queries.read(
+        session,
+        tenant_id,
+        burst[-1].lead_id,
+        limit=deps.settings.history_limit,
+        places=not property_search.places_cached(session, tenant_id),
+        staff=not understanding.staff_cached(session, tenant_id),
     )
-    assert found is not None  # the message's foreign key guarantees the lead
-    lead, history = found
-    # Held for the whole turn: the session's identity map keeps only weak references, so
-    # without it every step that reads the agency's settings would load the row again.
-    _tenant = await tenant_queries.get(session, lead.tenant_id)
+    assert read is not None  # the message's foreign key guarantees the lead
+    if read.places is not None:  # kept for the turn's steps (and the next messages)
+        property_search.keep_places(session, tenant_id, *read.places)
+    if read.staff is not None:
+        understanding.keep_staff(session, tenant_id, read.staff)
+    # ``read.tenant`` is held for the whole turn: the session's identity map keeps only weak
+    # references, so without it every step that reads the agency's settings would load it again.
+    lead = read.lead
     stage, temperature = lead.stage, lead.temperature
+    # The messages since the last summary: those read, and those this turn adds.
+    summary_base = read.since_summary - message_queries.outbound_added(session, lead.id)
     outcome = await _respond(
-        session, deps, lead=lead, history=history, burst=burst, now=now, spent=spent
+        session,
+        deps,
+        lead=lead,
+        history=read.history,
+        burst=burst,
+        now=now,
+        spent=spent,
+        jobs=jobs,
+        summary_base=summary_base,
     )
-    await webhooks.announce_changes(session, lead, stage=stage, temperature=temperature)
+    if read.hooks:
+        await webhooks.announce_changes(session, lead, stage=stage, temperature=temperature)
     return outcome
 
 
@@ -125,6 +157,8 @@ async def _respond(
     burst: list[Message],
     now: datetime,
     spent: list[Spent],
+    jobs: list[queue.Job],
+    summary_base: int,
 ) -> InboundOutcome:
     if lead.opted_out:
         return InboundOutcome("silent", lead.id)
@@ -178,17 +212,18 @@ async def _respond(
         "in_reply_to": str(burst[-1].id),
     }
     texts = [*calls, *media_lines(burst), *near, *reply.messages]
-    await queue_outbound(
+    _, sends = store_outbound(
         session,
         lead=lead,
         texts=texts,
         media=media,
         pace_seconds=deps.settings.send_pace_seconds,
     )
+    jobs.extend(queue.send_jobs(sends))  # with the reply written at the turn's end
     if lead.first_response_seconds is None and burst:
         lead.first_response_seconds = (now - burst[0].created_at).total_seconds()
-    if await summary_due(session, deps, lead):
-        await queue.defer_summarize_lead(session, lead_id=lead.id, tenant_id=lead.tenant_id)
+    if summary_due(deps, summary_base + message_queries.outbound_added(session, lead.id)):
+        jobs.append(queue.summarize_job(lead_id=lead.id, tenant_id=lead.tenant_id))
     return InboundOutcome("answered", lead.id, len(reply.messages))
 
 

@@ -114,12 +114,37 @@ async def queue_outbound(
     The parts of one reply are scheduled ``pace_seconds`` apart, so no send job has to wait
     for its turn inside a worker slot.
     """
+    messages, sends = store_outbound(
+        session,
+        lead=lead,
+        texts=texts,
+        role=role,
+        user_id=user_id,
+        media=media,
+        pace_seconds=pace_seconds,
+    )
+    await session.flush()
+    await queue.defer_sends(session, sends)  # the parts' jobs in one trip, in order
+    return messages
+
+
+def store_outbound(
+    session: AsyncSession,
+    *,
+    lead: Lead,
+    texts: list[str],
+    role: str = "assistant",
+    user_id: uuid.UUID | None = None,
+    media: Mapping[str, object] | None = None,
+    pace_seconds: float = 0.0,
+) -> tuple[list[Message], list[queue.Send]]:
+    """``queue_outbound`` without the writes: the messages added to the session (flushed with
+    it) and the send jobs the caller defers."""
     rendered = [bubble for text in texts for bubble in whatsapp_format.bubbles(text)]
     if not rendered and role == "broker":
         raise BadRequest("A mensagem ficou vazia depois de formatada para o WhatsApp.")
-    messages = []
-    for text in rendered:
-        message = message_queries.add_outbound(
+    messages = [
+        message_queries.add_outbound(
             session,
             tenant_id=lead.tenant_id,
             lead_id=lead.id,
@@ -129,14 +154,13 @@ async def queue_outbound(
             user_id=user_id,
             media=dict(media or {}),
         )
-        messages.append(message)
-    await session.flush()
+        for text in rendered
+    ]
     sends = [
         queue.Send(m.id, m.lead_id, delay_seconds=index * pace_seconds, first=index == 0)
         for index, m in enumerate(messages)
     ]
-    await queue.defer_sends(session, sends)  # the parts' jobs in one trip, in order
-    return messages
+    return messages, sends
 
 
 async def claim_send(

@@ -127,10 +127,19 @@ async def known_places(session: AsyncSession, tenant_id: uuid.UUID) -> tuple[lis
     if cached is not None:
         return cached
     pairs = await queries.places(session, tenant_id)
-    neighborhoods = sorted({n.strip() for n, _ in pairs if n.strip()}, key=str.casefold)
-    cities = sorted({c.strip() for _, c in pairs if c.strip()}, key=str.casefold)
-    _places.put(session, tenant_id, (neighborhoods, cities))
-    return neighborhoods, cities
+    return keep_places(session, tenant_id, [n for n, _ in pairs], [c for _, c in pairs])
+
+
+def keep_places(
+    session: AsyncSession, tenant_id: uuid.UUID, neighborhoods: list[str], cities: list[str]
+) -> tuple[list[str], list[str]]:
+    """Keep the places read (raw, as stored) for a while, as ``known_places`` returns them."""
+    found = (
+        sorted({n.strip() for n in neighborhoods if n.strip()}, key=str.casefold),
+        sorted({c.strip() for c in cities if c.strip()}, key=str.casefold),
+    )
+    _places.put(session, tenant_id, found)
+    return found
 
 
 async def lookup_code(

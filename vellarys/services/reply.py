@@ -35,7 +35,13 @@ from vellarys.services.handoff import hand_off
 from vellarys.services.llm_answer import llm_answer, llm_configured
 from vellarys.services.llm_brain import Spent
 from vellarys.services.opportunities import note_listing_asks
-from vellarys.services.retrieval import OPTIONAL_FAILURES, optional_step, places_of, retrieve
+from vellarys.services.retrieval import (
+    OPTIONAL_FAILURES,
+    optional_group,
+    optional_step,
+    places_of,
+    retrieve,
+)
 from vellarys.services.understanding import context_cached, read_message
 from vellarys.services.visits import offer_visit, reply_in_chat
 
@@ -323,16 +329,21 @@ async def _compose(
     if reply is not None and reply.messages:
         return reply
     kept = reply if reply is not None and reply.handoff_reason else None
-    retrieval = await retrieve(
+    # Its lookups are optional reads under one savepoint (``optional_group``).
+    retrieval = await optional_group(
         session,
-        deps,
-        tenant_id=lead.tenant_id,
-        profile=heard.profile,
-        text=heard.text,
-        intents=heard.intents,
-        history=context.history,
-        acts=heard.acts,
-        settings=settings,
+        "retrieval",
+        lambda: retrieve(
+            session,
+            deps,
+            tenant_id=lead.tenant_id,
+            profile=heard.profile,
+            text=heard.text,
+            intents=heard.intents,
+            history=context.history,
+            acts=heard.acts,
+            settings=settings,
+        ),
     )
     # A lead who asked for a person gets the planner's handoff path (no more questions);
     # a lead who became hot still gets the answer to what they just asked.

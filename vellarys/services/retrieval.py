@@ -10,6 +10,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 import numpy as np
@@ -44,6 +45,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 # What an optional step may raise and still be skipped (a bug elsewhere must surface).
 OPTIONAL_FAILURES = (SQLAlchemyError, VellarysError, OSError, TimeoutError, ValueError)
+# Set while ``optional_group`` runs its steps under its one savepoint.
+_GROUPED: ContextVar[bool] = ContextVar("optional_grouped", default=False)
 _LISTING_TALK = frozenset({"question", "financing_question", "listing_question", "cost_question"})
 
 
@@ -57,7 +60,10 @@ async def optional_step(
 ) -> T:
     """Run ``step`` in a savepoint; on failure log, undo only its own writes, return ``default``.
 
-    ``sql=False`` (a step that runs no SQL this time) skips the savepoint's two round trips."""
+    ``sql=False`` (a step that runs no SQL this time) skips the savepoint's two round trips,
+    and so does a step inside ``optional_group`` (the group's savepoint covers it)."""
+    if _GROUPED.get():
+        return await step()
     try:
         if not sql:
             return await step()
@@ -66,6 +72,31 @@ async def optional_step(
     except OPTIONAL_FAILURES as exc:
         log.warning("optional step skipped", extra={"step": name, "error": str(exc)[:300]})
         return default
+
+
+async def optional_group(session: AsyncSession, name: str, steps: Callable[[], Awaitable[T]]) -> T:
+    """Run ``steps`` (which call ``optional_step``) under one savepoint instead of one each.
+
+    When one of them fails, the whole group is undone and run again with a savepoint per
+    step, so the result is what the steps would give each in its own savepoint: the failing
+    one skipped, the others kept. The steps must be reads, safe to run twice, that need none of
+    the session's pending changes."""
+    token = _GROUPED.set(True)
+    try:
+        # A savepoint of the connection, not of the session: it flushes nothing, so what the
+        # turn changed so far is written once at its end; no read here autoflushes either,
+        # so undoing the group never undoes a write the session thinks is done.
+        connection = await session.connection()
+        with session.no_autoflush:
+            async with connection.begin_nested():
+                return await steps()
+    except OPTIONAL_FAILURES as exc:
+        log.warning(
+            "optional group retried step by step", extra={"step": name, "error": str(exc)[:300]}
+        )
+    finally:
+        _GROUPED.reset(token)
+    return await steps()
 
 
 async def places_of(session: AsyncSession, tenant_id: uuid.UUID) -> tuple[list[str], list[str]]:

@@ -32,10 +32,9 @@ UPDATE_NOTE = (
 )
 
 
-async def summary_due(session: AsyncSession, deps: PipelineDeps, lead: Lead) -> bool:
+def summary_due(deps: PipelineDeps, messages_since: int) -> bool:
     """True when ``summary_every`` messages arrived since the last summary."""
-    count = await lead_queries.messages_since(session, lead, lead.summary_updated_at)
-    return count >= deps.settings.summary_every
+    return messages_since >= deps.settings.summary_every
 
 
 async def refresh_summary(

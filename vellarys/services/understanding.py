@@ -72,6 +72,15 @@ async def staff_names(session: AsyncSession, tenant_id: uuid.UUID) -> list[str]:
     return names
 
 
+def staff_cached(session: AsyncSession, tenant_id: uuid.UUID) -> bool:
+    return _staff.get(session, tenant_id) is not None
+
+
+def keep_staff(session: AsyncSession, tenant_id: uuid.UUID, names: list[str]) -> None:
+    """Keep the staff names read elsewhere (``user_queries.staff_names``' order)."""
+    _staff.put(session, tenant_id, names)
+
+
 def forget_staff(session: AsyncSession, tenant_id: uuid.UUID) -> None:
     """The agency's staff changed: the next message reads the names again."""
     _staff.forget(session, tenant_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from datetime import datetime
 from typing import Any
 
@@ -282,7 +283,19 @@ def add_outbound(
         user_id=user_id,
     )
     session.add(message)
+    added: Counter[uuid.UUID] = session.info.setdefault(OUTBOUND_ADDED, Counter())
+    added[lead_id] += 1
     return message
+
+
+# In a session's ``info``: how many outbound messages ``add_outbound`` added, by lead.
+OUTBOUND_ADDED = "message.outbound_added"
+
+
+def outbound_added(session: AsyncSession, lead_id: uuid.UUID) -> int:
+    """Outbound messages of the lead added in this session so far."""
+    added: Counter[uuid.UUID] = session.info.get(OUTBOUND_ADDED, Counter())
+    return added[lead_id]
 
 
 async def external_ids_of_lead(

@@ -21,8 +21,21 @@ async def get(session: AsyncSession, tenant_id: uuid.UUID, visit_id: uuid.UUID) 
     return found.scalar_one_or_none()
 
 
+# In a session's ``info``: the leads ``queries.turn.read`` found without visits.
+NO_VISITS = "turn.no_visits"
+
+
+def _known_visits(session: AsyncSession, lead_id: uuid.UUID) -> bool:
+    """A visit of the lead added to or loaded by the session since."""
+    objects = [*session.new, *session.identity_map.values()]
+    return any(isinstance(o, Visit) and o.lead_id == lead_id for o in objects)
+
+
 async def of_lead(session: AsyncSession, tenant_id: uuid.UUID, lead_id: uuid.UUID) -> list[Visit]:
-    """A lead's visits, the newest first."""
+    """A lead's visits, the newest first (none, without a query, for a lead the turn's read
+    found without visits while the session knows of none)."""
+    if lead_id in session.info.get(NO_VISITS, ()) and not _known_visits(session, lead_id):
+        return []
     found = await session.execute(
         select(Visit)
         .where(Visit.tenant_id == tenant_id, Visit.lead_id == lead_id)
