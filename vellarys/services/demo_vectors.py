@@ -23,18 +23,11 @@ from importlib.resources import files
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vellarys.adapters.embeddings import LocalE5Embedder
 from vellarys.db.engine import PoolConfig, create_engine
-from vellarys.db.models import (
-    KnowledgeChunk,
-    KnowledgeDocument,
-    KnowledgeEmbedding,
-    PropertyEmbedding,
-    Tenant,
-)
+from vellarys.db.queries import embedding
 from vellarys.domain.chunking import embedding_text
 from vellarys.domain.ports import Embedder, Vector
 
@@ -93,20 +86,9 @@ def with_shipped(embedder: Embedder) -> Embedder:
 
 async def stored(session: AsyncSession, *, slug: str, model: str) -> dict[str, Vector]:
     """The agency's stored passage vectors of ``model``, by text key (listings and knowledge)."""
-    tenant = select(Tenant.id).where(Tenant.slug == slug).scalar_subquery()
-    listings = await session.execute(
-        select(PropertyEmbedding.content_hash, PropertyEmbedding.embedding).where(
-            PropertyEmbedding.tenant_id == tenant, PropertyEmbedding.model == model
-        )
-    )
-    vectors = {key: np.asarray(v, dtype=np.float32) for key, v in listings.all()}
-    chunks = await session.execute(
-        select(KnowledgeDocument.title, KnowledgeChunk.content, KnowledgeEmbedding.embedding)
-        .join(KnowledgeChunk, KnowledgeChunk.document_id == KnowledgeDocument.id)
-        .join(KnowledgeEmbedding, KnowledgeEmbedding.chunk_id == KnowledgeChunk.id)
-        .where(KnowledgeDocument.tenant_id == tenant, KnowledgeEmbedding.model == model)
-    )
-    for title, content, vector in chunks.all():
+    listings = await embedding.listing_vectors(session, slug=slug, model=model)
+    vectors = {key: np.asarray(v, dtype=np.float32) for key, v in listings if key is not None}
+    for title, content, vector in await embedding.chunk_vectors(session, slug=slug, model=model):
         vectors[text_key(embedding_text(title, content))] = np.asarray(vector, dtype=np.float32)
     return vectors
 

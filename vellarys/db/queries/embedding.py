@@ -1,4 +1,5 @@
-"""Storing embeddings: the one upsert for listing and knowledge-chunk vectors."""
+"""Storing embeddings: the one upsert for listing and knowledge-chunk vectors, and reading an
+agency's stored passage vectors back (the demo's shipped vectors are exported from them)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,17 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vellarys.db.models import KnowledgeEmbedding, PropertyEmbedding
+from vellarys.db.models import (
+    KnowledgeChunk,
+    KnowledgeDocument,
+    KnowledgeEmbedding,
+    PropertyEmbedding,
+    Tenant,
+)
 from vellarys.domain.ports import Vector
 
 EmbeddingTable = type[PropertyEmbedding] | type[KnowledgeEmbedding]
@@ -62,3 +69,30 @@ def _values(
     if table is PropertyEmbedding:
         values["content_hash"] = content_hash
     return values
+
+
+async def listing_vectors(
+    session: AsyncSession, *, slug: str, model: str
+) -> Sequence[tuple[str | None, Any]]:
+    """(content hash, vector) of every listing vector of ``model`` the agency ``slug`` stores."""
+    tenant = select(Tenant.id).where(Tenant.slug == slug).scalar_subquery()
+    rows = await session.execute(
+        select(PropertyEmbedding.content_hash, PropertyEmbedding.embedding).where(
+            PropertyEmbedding.tenant_id == tenant, PropertyEmbedding.model == model
+        )
+    )
+    return rows.tuples().all()
+
+
+async def chunk_vectors(
+    session: AsyncSession, *, slug: str, model: str
+) -> Sequence[tuple[str, str, Any]]:
+    """(document title, chunk text, vector) of every knowledge vector of ``model`` of ``slug``."""
+    tenant = select(Tenant.id).where(Tenant.slug == slug).scalar_subquery()
+    rows = await session.execute(
+        select(KnowledgeDocument.title, KnowledgeChunk.content, KnowledgeEmbedding.embedding)
+        .join(KnowledgeChunk, KnowledgeChunk.document_id == KnowledgeDocument.id)
+        .join(KnowledgeEmbedding, KnowledgeEmbedding.chunk_id == KnowledgeChunk.id)
+        .where(KnowledgeDocument.tenant_id == tenant, KnowledgeEmbedding.model == model)
+    )
+    return rows.tuples().all()
