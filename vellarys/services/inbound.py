@@ -132,6 +132,7 @@ async def _answer_burst(
     stage, temperature = lead.stage, lead.temperature
     # The messages since the last summary: those read, and those this turn adds.
     summary_base = read.since_summary - message_queries.outbound_added(session, lead.id)
+    summarised_at = lead.summary_updated_at
     outcome = await _respond(
         session,
         deps,
@@ -142,6 +143,7 @@ async def _answer_burst(
         spent=spent,
         jobs=jobs,
         summary_base=summary_base,
+        summarised_at=summarised_at,
     )
     if read.hooks:
         await webhooks.announce_changes(session, lead, stage=stage, temperature=temperature)
@@ -159,6 +161,7 @@ async def _respond(
     spent: list[Spent],
     jobs: list[queue.Job],
     summary_base: int,
+    summarised_at: datetime | None,
 ) -> InboundOutcome:
     if lead.opted_out:
         return InboundOutcome("silent", lead.id)
@@ -222,7 +225,10 @@ async def _respond(
     jobs.extend(queue.send_jobs(sends))  # with the reply written at the turn's end
     if lead.first_response_seconds is None and burst:
         lead.first_response_seconds = (now - burst[0].created_at).total_seconds()
-    if summary_due(deps, summary_base + message_queries.outbound_added(session, lead.id)):
+    # A summary written during the turn (a handoff writes one) restarts the count.
+    rewritten = lead.summary_updated_at != summarised_at
+    since = summary_base + message_queries.outbound_added(session, lead.id)
+    if not rewritten and summary_due(deps, since):
         jobs.append(queue.summarize_job(lead_id=lead.id, tenant_id=lead.tenant_id))
     return InboundOutcome("answered", lead.id, len(reply.messages))
 
