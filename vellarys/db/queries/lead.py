@@ -84,10 +84,9 @@ async def get(session: AsyncSession, tenant_id: uuid.UUID, lead_id: uuid.UUID) -
     return found.scalar_one_or_none()
 
 
-async def with_history(
-    session: AsyncSession, tenant_id: uuid.UUID, lead_id: uuid.UUID, *, limit: int = 30
-) -> tuple[Lead, list[Message]] | None:
-    """The lead and its last ``limit`` messages (oldest first) in one round trip."""
+def recent_messages(tenant_id: uuid.UUID, limit: int) -> type[Message]:
+    """The lead's last ``limit`` messages as an entity over a LATERAL subquery correlated with
+    ``Lead``: outer-join it to a select of ``Lead`` to read a lead and its history in one trip."""
     recent = (
         select(Message)
         .where(Message.lead_id == Lead.id, Message.tenant_id == tenant_id)
@@ -95,7 +94,14 @@ async def with_history(
         .limit(limit)
         .lateral("recent")
     )
-    message = aliased(Message, recent)
+    return aliased(Message, recent)
+
+
+async def with_history(
+    session: AsyncSession, tenant_id: uuid.UUID, lead_id: uuid.UUID, *, limit: int = 30
+) -> tuple[Lead, list[Message]] | None:
+    """The lead and its last ``limit`` messages (oldest first) in one round trip."""
+    message = recent_messages(tenant_id, limit)
     rows = (
         await session.execute(
             select(Lead, message)

@@ -23,6 +23,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from vellarys.db import queue
 from vellarys.db.models import Lead, Message, Property, Tenant, User, Visit, WebhookEndpoint
+from vellarys.db.queries.lead import recent_messages
 from vellarys.db.queries.visit import NO_VISITS
 
 
@@ -52,14 +53,7 @@ async def read(
     with ``places`` and ``staff``, the agency's places and staff names too.
 
     The counts and lists are uncorrelated subqueries (run once, not once per history row)."""
-    recent = (
-        select(Message)
-        .where(Message.lead_id == Lead.id, Message.tenant_id == tenant_id)
-        .order_by(Message.created_at.desc())
-        .limit(limit)
-        .lateral("recent")
-    )
-    message = aliased(Message, recent)
+    message = recent_messages(tenant_id, limit)
     summarised = aliased(Lead)
     last_summary = (
         select(summarised.summary_updated_at)
